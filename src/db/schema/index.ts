@@ -1,0 +1,5 @@
+export * from "./projects";
+export * from "./users";
+export * from "./definitions";
+export * from "./membership";
+export * from "./syncs";

@@ -1,0 +1,30 @@
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/** How far each sync has delivered the membership change log. */
+export const syncCursors = sqliteTable(
+  "sync_cursors",
+  {
+    syncId: text("sync_id").notNull(),
+    /** Which stream the cursor is over (e.g. a cohort id). */
+    stream: text("stream").notNull(),
+    lastSeq: integer("last_seq").notNull().default(0),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.syncId, t.stream] })],
+);
+
+/** One row per sync run: what it sent and how it ended. */
+export const syncRuns = sqliteTable(
+  "sync_runs",
+  {
+    id: text("id").primaryKey(),
+    syncId: text("sync_id").notNull(),
+    startedAt: integer("started_at").notNull(),
+    finishedAt: integer("finished_at"),
+    status: text("status", { enum: ["running", "succeeded", "failed"] }).notNull(),
+    sent: integer("sent").notNull().default(0),
+    failed: integer("failed").notNull().default(0),
+    lastError: text("last_error"),
+  },
+  (t) => [index("sync_runs_sync").on(t.syncId, t.startedAt)],
+);

@@ -1,0 +1,28 @@
+import type { ProfileRef } from "../core/event";
+import type { JsonObject } from "../core/json";
+
+/** Everything about a profile that is not an event, kept as one row (read once, written per ingest). */
+export interface ProfileState {
+  projectId: string;
+  profile: ProfileRef;
+  /** For a device profile: the user its history moved to, and where its new events go. */
+  linkedUser?: string;
+  properties: JsonObject;
+  eventCount: number;
+  firstSeen?: number;
+  lastSeen?: number;
+  lastDeviceId?: string;
+  registryWrittenAt?: number;
+}
+
+export function loadState(sql: SqlStorage): ProfileState | undefined {
+  const row = sql.exec<{ body: string }>("SELECT body FROM state WHERE id = 1").toArray()[0];
+  return row ? (JSON.parse(row.body) as ProfileState) : undefined;
+}
+
+export function saveState(sql: SqlStorage, state: ProfileState): void {
+  sql.exec(
+    "INSERT INTO state (id, body) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+    JSON.stringify(state),
+  );
+}

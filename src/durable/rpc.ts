@@ -1,0 +1,47 @@
+import type { ProfileRef, TailorEvent } from "../core/event";
+import type { JsonObject } from "../core/json";
+import type { ThrottleLimits } from "../core/throttle";
+
+/** What the edge sends a profile: events already validated and normalised, in order. */
+export interface IngestRequest {
+  projectId: string;
+  profile: ProfileRef;
+  events: TailorEvent[];
+  /** The endpoint's per-profile rate (HTTP V2 and Batch differ). */
+  limits: ThrottleLimits;
+}
+
+export type IngestResult =
+  | { status: "ok"; accepted: number; duplicates: number }
+  /** Nothing was stored; `eps` is the rate the profile would have reached. */
+  | { status: "throttled"; retryAfterMs: number; eps: number };
+
+/** A profile as the read APIs see it. */
+export interface ProfileView {
+  projectId: string;
+  user_id: string | null;
+  device_id: string | null;
+  device_ids: string[];
+  user_properties: JsonObject;
+  event_count: number;
+  first_seen: number | null;
+  last_seen: number | null;
+}
+
+/** What a device hands over the first time it is linked to a user. */
+export interface DeviceHistory {
+  properties: JsonObject;
+  events: TailorEvent[];
+}
+
+/**
+ * The UserProfile RPC surface. Callers use this instead of the inferred stub type:
+ * TypeScript cannot expand Rpc types over the recursive JSON types.
+ */
+export interface UserProfileRpc {
+  ingest(req: IngestRequest): Promise<IngestResult>;
+  linkTo(projectId: string, deviceId: string, userId: string): Promise<DeviceHistory>;
+  getProfile(): Promise<ProfileView | null>;
+  getEvents(limit?: number, afterSeq?: number): Promise<TailorEvent[]>;
+  getRecentEvents(limit?: number): Promise<TailorEvent[]>;
+}

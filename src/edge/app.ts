@@ -1,0 +1,40 @@
+import { Hono, type Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { errorBody } from "../core/amplitude/responses";
+import { AmplitudeError, AppError } from "./errors";
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    /** Set by Amplitude-compatible routes: errors there keep Amplitude's body shape. */
+    errorStyle?: "amplitude";
+  };
+}
+
+/** A Hono app with Tailor's one error handler; every sub-app and the root use it. */
+export function createApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.onError(renderError);
+  app.notFound((c) => renderError(new AppError(404, "not_found", `No route for ${c.req.method} ${c.req.path}`), c));
+  return app;
+}
+
+function renderError(err: Error, c: Context<AppEnv>): Response {
+  const amplitude = c.get("errorStyle") === "amplitude";
+  let error: AppError;
+  if (err instanceof AppError) error = err;
+  else if (err instanceof HTTPException) {
+    const status = err.status as ContentfulStatusCode;
+    error = amplitude
+      ? new AmplitudeError(errorBody(status, err.message))
+      : new AppError(status, status >= 500 ? "internal" : "invalid_request", err.message);
+  } else {
+    console.error("unhandled error", c.req.method, c.req.path, err);
+    error = amplitude
+      ? new AmplitudeError(errorBody(500, "Internal server error"))
+      : new AppError(500, "internal", "Internal server error");
+  }
+  if (amplitude && !(error instanceof AmplitudeError)) error = new AmplitudeError(errorBody(error.status, error.message));
+  return c.json(error.toBody(), error.status, error.headers);
+}

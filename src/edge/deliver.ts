@@ -1,0 +1,54 @@
+import type { ThrottleReport } from "../core/amplitude/responses";
+import type { TailorEvent } from "../core/event";
+import { groupByProfile } from "../core/group-by-profile";
+import type { ThrottleLimits } from "../core/throttle";
+import { profileStub } from "../durable/stub";
+
+export type DeliveryOutcome =
+  | { status: "ok" }
+  | { status: "throttled"; report: ThrottleReport; retryAfterMs: number }
+  | { status: "failed"; error: unknown };
+
+/**
+ * Hands each profile its events — one RPC per profile, all in parallel — and answers
+ * once every profile has made them durable. A profile over its rate refuses all of its
+ * events; the others are stored (resending them is a no-op thanks to insert_id).
+ */
+export async function deliver(
+  env: Pick<Env, "USER_PROFILE">,
+  projectId: string,
+  events: readonly TailorEvent[],
+  limits: ThrottleLimits,
+): Promise<DeliveryOutcome> {
+  const batches = groupByProfile(events);
+  const results = await Promise.allSettled(
+    batches.map((batch) =>
+      profileStub(env, projectId, batch.ref).ingest({
+        projectId,
+        profile: batch.ref,
+        events: batch.events,
+        limits,
+      }),
+    ),
+  );
+  const report: ThrottleReport = { epsThreshold: limits.eventsPerSecond, users: {}, devices: {}, eventIndices: [] };
+  let retryAfterMs = 0;
+  let failure: unknown;
+  results.forEach((result, i) => {
+    const batch = batches[i]!;
+    if (result.status === "rejected") {
+      failure ??= result.reason;
+      return;
+    }
+    if (result.value.status !== "throttled") return;
+    (batch.ref.kind === "user" ? report.users : report.devices)[batch.ref.id] = result.value.eps;
+    report.eventIndices.push(...batch.indices);
+    retryAfterMs = Math.max(retryAfterMs, result.value.retryAfterMs);
+  });
+  if (failure !== undefined) return { status: "failed", error: failure };
+  if (report.eventIndices.length > 0) {
+    report.eventIndices.sort((a, b) => a - b);
+    return { status: "throttled", report, retryAfterMs };
+  }
+  return { status: "ok" };
+}

@@ -1,0 +1,13 @@
+import { createApp } from "./app";
+import { adminApi } from "./routes/admin";
+import { health } from "./routes/health";
+import { ingest } from "./routes/ingest";
+
+export { UserProfile } from "../durable/user-profile";
+
+const app = createApp();
+app.route("/", health);
+app.route("/", ingest);
+app.route("/admin/api", adminApi);
+
+export default { fetch: app.fetch } satisfies ExportedHandler<Env>;

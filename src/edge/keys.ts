@@ -1,0 +1,53 @@
+import { and, eq, isNull } from "drizzle-orm";
+import { sha256Hex } from "../core/hash";
+import { apiKeys } from "../db/schema";
+import type { Db } from "./db";
+
+/**
+ * Key → project lookups are on every ingest and read, so each isolate caches them.
+ * A revoked key keeps working for at most `POSITIVE_TTL_MS` in isolates that saw it.
+ */
+const POSITIVE_TTL_MS = 60_000;
+const NEGATIVE_TTL_MS = 5_000;
+const MAX_ENTRIES = 10_000;
+const cache = new Map<string, { projectId: string | null; expires: number }>();
+
+async function cached(cacheKey: string, load: () => Promise<string | null>): Promise<string | null> {
+  const now = Date.now();
+  const hit = cache.get(cacheKey);
+  if (hit !== undefined && hit.expires > now) return hit.projectId;
+  const projectId = await load();
+  if (cache.size >= MAX_ENTRIES) cache.clear();
+  cache.set(cacheKey, { projectId, expires: now + (projectId === null ? NEGATIVE_TTL_MS : POSITIVE_TTL_MS) });
+  return projectId;
+}
+
+/** The project whose public ingest key this is, or null. */
+export function projectForIngestKey(db: Db, key: string): Promise<string | null> {
+  return cached(`i:${key}`, async () => {
+    const row = await db
+      .select({ projectId: apiKeys.projectId })
+      .from(apiKeys)
+      .where(and(eq(apiKeys.publicKey, key), eq(apiKeys.kind, "ingest"), isNull(apiKeys.revokedAt)))
+      .get();
+    return row?.projectId ?? null;
+  });
+}
+
+/** The project whose secret key this is, or null (only the hash is stored). */
+export async function projectForSecretKey(db: Db, secret: string): Promise<string | null> {
+  const hash = await sha256Hex(secret);
+  return cached(`s:${hash}`, async () => {
+    const row = await db
+      .select({ projectId: apiKeys.projectId })
+      .from(apiKeys)
+      .where(and(eq(apiKeys.secretHash, hash), eq(apiKeys.kind, "secret"), isNull(apiKeys.revokedAt)))
+      .get();
+    return row?.projectId ?? null;
+  });
+}
+
+/** Drops cached lookups (after a rotation in this isolate). */
+export function forgetKeys(): void {
+  cache.clear();
+}

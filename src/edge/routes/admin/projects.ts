@@ -1,0 +1,59 @@
+import { z } from "zod";
+import { createProjectSchema, projectIdSchema, rotateKeySchema } from "../../../core/project";
+import type { ProfileRef } from "../../../core/event";
+import { profileStub } from "../../../durable/stub";
+import { createApp } from "../../app";
+import { db } from "../../db";
+import { AppError } from "../../errors";
+import { forgetKeys } from "../../keys";
+import { createProject, listProjects, rotateKey } from "../../project-store";
+import { jsonBody, parseWith } from "../../validate";
+
+export const adminProjects = createApp();
+
+adminProjects.get("/", async (c) => c.json({ projects: await listProjects(db(c.env)) }));
+
+adminProjects.post("/", async (c) => {
+  const input = await jsonBody(c, createProjectSchema);
+  const keys = await createProject(db(c.env), input.id, input.name ?? input.id);
+  if (keys === null) throw new AppError(409, "conflict", `Project ${input.id} already exists`, { field: "id" });
+  const [project] = await listProjects(db(c.env), input.id);
+  return c.json({ project, api_key: keys.apiKey, secret_key: keys.secretKey }, 201);
+});
+
+adminProjects.get("/:project", async (c) => {
+  const project = await findProject(c.env, c.req.param("project"));
+  return c.json({ project });
+});
+
+adminProjects.post("/:project/keys/rotate", async (c) => {
+  const project = await findProject(c.env, c.req.param("project"));
+  const { kind } = await jsonBody(c, rotateKeySchema);
+  const issued = await rotateKey(db(c.env), project.id, kind);
+  forgetKeys();
+  return c.json(issued, 201);
+});
+
+const lookupSchema = z
+  .object({ user_id: z.string().min(1).optional(), device_id: z.string().min(1).optional(), events: z.coerce.number().int().min(0).max(1000).default(20) })
+  .refine((q) => (q.user_id === undefined) !== (q.device_id === undefined), { message: "give exactly one of user_id or device_id", path: ["user_id"] });
+
+/** A profile by user_id or device_id (a merged device resolves to its user), with recent events. */
+adminProjects.get("/:project/users", async (c) => {
+  const project = await findProject(c.env, c.req.param("project"));
+  const query = parseWith(lookupSchema, c.req.query(), "query");
+  const ref: ProfileRef = query.user_id !== undefined ? { kind: "user", id: query.user_id } : { kind: "device", id: query.device_id! };
+  const stub = profileStub(c.env, project.id, ref);
+  const profile = await stub.getProfile();
+  if (profile === null) throw new AppError(404, "not_found", `No profile for ${ref.kind}_id ${ref.id}`);
+  const owner = profile.user_id !== null ? profileStub(c.env, project.id, { kind: "user", id: profile.user_id }) : stub;
+  const events = query.events > 0 ? await owner.getRecentEvents(query.events) : [];
+  return c.json({ profile, events });
+});
+
+async function findProject(env: Env, id: string) {
+  const valid = parseWith(projectIdSchema, id, "project");
+  const [project] = await listProjects(db(env), valid);
+  if (!project) throw new AppError(404, "not_found", `Project ${valid} not found`);
+  return project;
+}

@@ -1,0 +1,59 @@
+import { cors } from "hono/cors";
+import { toTailorEvent } from "../../core/amplitude/event";
+import { ERRORS, errorBody, successBody, throttledBody } from "../../core/amplitude/responses";
+import { parseEnvelope, validateEvents } from "../../core/amplitude/upload";
+import { readConfig } from "../../core/config";
+import { createApp } from "../app";
+import { readBody } from "../body";
+import { db } from "../db";
+import { deliver } from "../deliver";
+import { AmplitudeError } from "../errors";
+import { projectForIngestKey } from "../keys";
+
+/** The two Amplitude upload endpoints differ only in limits (HTTP V2 vs Batch API). */
+const ENDPOINTS = {
+  "/2/httpapi": { maxBytes: 1_000_000, maxEvents: 2_000, throttle: "throttle" },
+  "/batch": { maxBytes: 20_000_000, maxEvents: 2_000, throttle: "batchThrottle" },
+} as const;
+
+export const ingest = createApp();
+
+ingest.use("*", async (c, next) => {
+  c.set("errorStyle", "amplitude");
+  await next();
+});
+// Browser SDKs post cross-origin; the ingest key is public, so any origin may send.
+ingest.use("*", cors({ origin: "*", allowMethods: ["POST", "OPTIONS"], allowHeaders: ["Content-Type", "Content-Encoding", "Accept"], maxAge: 86_400 }));
+
+for (const [path, spec] of Object.entries(ENDPOINTS)) {
+  ingest.post(path, async (c) => {
+    const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+    if (type !== "application/json") throw new AmplitudeError(errorBody(400, ERRORS.contentType));
+
+    const body = await readBody(c.req.raw, spec.maxBytes);
+    if (!body.ok) {
+      throw new AmplitudeError(body.reason === "too_large" ? errorBody(413, ERRORS.tooLarge) : errorBody(400, body.message));
+    }
+    const envelope = parseEnvelope(body.text, spec.maxEvents);
+    if (!envelope.ok) throw new AmplitudeError(envelope.body);
+    const { apiKey, events: wire, minIdLength } = envelope.value;
+
+    const projectId = await projectForIngestKey(db(c.env), apiKey);
+    if (projectId === null) throw new AmplitudeError(errorBody(400, `${ERRORS.invalidApiKey}: ${apiKey}`));
+
+    const valid = validateEvents(wire, minIdLength);
+    if (!valid.ok) throw new AmplitudeError(valid.body);
+
+    const now = Date.now();
+    const events = valid.value.map((e) => toTailorEvent(e, crypto.randomUUID(), now));
+    const outcome = await deliver(c.env, projectId, events, readConfig(c.env)[spec.throttle]);
+    if (outcome.status === "failed") {
+      console.error("ingest delivery failed", outcome.error);
+      throw new AmplitudeError(errorBody(503, ERRORS.unavailable));
+    }
+    if (outcome.status === "throttled") {
+      throw new AmplitudeError(throttledBody(outcome.report), { "Retry-After": String(Math.ceil(outcome.retryAfterMs / 1000)) });
+    }
+    return c.json(successBody(events.length, body.bytes, now), 200);
+  });
+}
