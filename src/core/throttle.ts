@@ -37,11 +37,12 @@ export function takeTokens(
   const tokens = Math.min(capacity, bucket.tokens + elapsed * limits.eventsPerSecond);
   const refilled = { tokens, updatedAt: now };
   if (count <= tokens) return { ok: true, bucket: { tokens: tokens - count, updatedAt: now } };
-  const missing = Math.min(count, capacity) - tokens;
+  // More than the whole bucket can never pass at once: wait out a window (clients split).
+  const waitMs = count > capacity ? limits.windowSeconds * 1000 : ((count - tokens) / limits.eventsPerSecond) * 1000;
   return {
     ok: false,
     bucket: refilled,
-    retryAfterMs: Math.ceil((missing / limits.eventsPerSecond) * 1000),
+    retryAfterMs: Math.max(1000, Math.ceil(waitMs)),
     // The average rate over the window had these events been accepted.
     eps: Math.round((capacity - tokens + count) / limits.windowSeconds),
   };

@@ -18,14 +18,13 @@ const ENDPOINTS = {
 
 export const ingest = createApp();
 
-ingest.use("*", async (c, next) => {
-  c.set("errorStyle", "amplitude");
-  await next();
-});
-// Browser SDKs post cross-origin; the ingest key is public, so any origin may send.
-ingest.use("*", cors({ origin: "*", allowMethods: ["POST", "OPTIONS"], allowHeaders: ["Content-Type", "Content-Encoding", "Accept"], maxAge: 86_400 }));
-
 for (const [path, spec] of Object.entries(ENDPOINTS)) {
+  ingest.use(path, async (c, next) => {
+    c.set("errorStyle", "amplitude");
+    await next();
+  });
+  // Browser SDKs post cross-origin; the ingest key is public, so any origin may send.
+  ingest.use(path, cors({ origin: "*", allowMethods: ["POST", "OPTIONS"], allowHeaders: ["Content-Type", "Content-Encoding", "Accept"], maxAge: 86_400 }));
   ingest.post(path, async (c) => {
     const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
     if (type !== "application/json") throw new AmplitudeError(errorBody(400, ERRORS.contentType));

@@ -1,0 +1,47 @@
+import { env } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
+import type { ProfileRef } from "../../src/core/event";
+import { profileStub } from "../../src/durable/stub";
+
+export const ADMIN_TOKEN = "test-admin-token";
+const ORIGIN = "http://tailor.test";
+
+/** A request through the real Worker (router, middleware, bindings). */
+export function call(path: string, init?: RequestInit): Promise<Response> {
+  return exports.default.fetch(new Request(`${ORIGIN}${path}`, init));
+}
+
+export function admin(path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set("authorization", `Bearer ${ADMIN_TOKEN}`);
+  if (init.body !== undefined) headers.set("content-type", "application/json");
+  return call(`/admin/api${path}`, { ...init, headers });
+}
+
+export interface TestProject {
+  id: string;
+  apiKey: string;
+  secretKey: string;
+}
+
+export async function createProject(id = "acme"): Promise<TestProject> {
+  const res = await admin("/projects", { method: "POST", body: JSON.stringify({ id }) });
+  if (res.status !== 201) throw new Error(`project create failed: ${res.status} ${await res.text()}`);
+  const body = await res.json<{ api_key: string; secret_key: string }>();
+  return { id, apiKey: body.api_key, secretKey: body.secret_key };
+}
+
+export function upload(body: unknown, path = "/2/httpapi", headers: Record<string, string> = {}): Promise<Response> {
+  return call(path, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+export function profile(projectId: string, ref: ProfileRef) {
+  return profileStub(env, projectId, ref);
+}
+
+export const user = (id: string): ProfileRef => ({ kind: "user", id });
+export const device = (id: string): ProfileRef => ({ kind: "device", id });
