@@ -1,0 +1,102 @@
+// Helpers shared by the local scripts (start, bench, load): where local state lives and
+// how to run wrangler without it reaching for the internet.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const LOCAL_JSON = join(ROOT, ".tailor/local.json");
+const DEV_VARS = join(ROOT, ".dev.vars");
+const DEV_VARS_EXAMPLE = join(ROOT, ".dev.vars.example");
+const WRANGLER = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
+
+/** wrangler dev asks Cloudflare for request metadata and sends metrics unless told not to. */
+export const OFFLINE_ENV = { CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
+
+/** Creates .dev.vars from the example with a random admin token; returns the token in use. */
+export function ensureDevVars() {
+  if (!existsSync(DEV_VARS)) {
+    const token = randomBytes(24).toString("hex");
+    const text = readFileSync(DEV_VARS_EXAMPLE, "utf8").replace(/^ADMIN_TOKEN=.*$/m, `ADMIN_TOKEN=${token}`);
+    writeFileSync(DEV_VARS, text, { mode: 0o600 });
+  }
+  const match = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(DEV_VARS, "utf8"));
+  if (!match || match[1].trim() === "") throw new Error(".dev.vars has no ADMIN_TOKEN");
+  return match[1].trim();
+}
+
+export function readLocal() {
+  return existsSync(LOCAL_JSON) ? JSON.parse(readFileSync(LOCAL_JSON, "utf8")) : undefined;
+}
+
+export function writeLocal(value) {
+  mkdirSync(dirname(LOCAL_JSON), { recursive: true });
+  writeFileSync(LOCAL_JSON, JSON.stringify(value, null, 2) + "\n", { mode: 0o600 });
+}
+
+/** Runs the project's wrangler with `args`; resolves with its exit code. */
+export function wrangler(args, { stdio = "inherit", env = {} } = {}) {
+  const child = spawn(process.execPath, [WRANGLER, ...args], {
+    cwd: ROOT,
+    stdio,
+    env: { ...process.env, ...OFFLINE_ENV, ...env },
+  });
+  const exited = new Promise((resolveExit) => child.on("exit", (code, signal) => resolveExit(code ?? (signal ? 1 : 0))));
+  return { child, exited };
+}
+
+export async function waitForHealth(url, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(`${url}/health`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url}/health did not answer within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Admin API call with the bearer token; throws with the body on an unexpected status. */
+export async function adminCall(url, token, method, path, body, expected = [200, 201]) {
+  const res = await fetch(`${url}/admin/api${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await res.json().catch(() => ({}));
+  if (!expected.includes(res.status)) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return { status: res.status, json };
+}
+
+/**
+ * Makes sure `project` exists and returns its keys. The secret is only shown at creation,
+ * so when local.json lost it the secret is rotated to print a usable one.
+ */
+export async function ensureProject(url, token, project) {
+  const known = readLocal();
+  const found = await adminCall(url, token, "GET", `/projects/${project}`, undefined, [200, 404]);
+  if (found.status === 404) {
+    const created = await adminCall(url, token, "POST", "/projects", { id: project });
+    return { api_key: created.json.api_key, secret_key: created.json.secret_key };
+  }
+  const apiKey = found.json.project.api_key;
+  if (known?.project === project && known.secret_key && known.secret_key.startsWith(found.json.project.secret_key_prefix)) {
+    return { api_key: apiKey, secret_key: known.secret_key };
+  }
+  const rotated = await adminCall(url, token, "POST", `/projects/${project}/keys/rotate`, { kind: "secret" });
+  return { api_key: apiKey, secret_key: rotated.json.key };
+}
+
+/** Options like `--port 8787` or `--port=8787` from argv. */
+export function option(argv, name, fallback) {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === `--${name}`) return argv[i + 1];
+    if (argv[i].startsWith(`--${name}=`)) return argv[i].slice(name.length + 3);
+  }
+  return fallback;
+}

@@ -1,0 +1,46 @@
+// `npm start [-- --port N] [-- --persist-to DIR]`: Tailor on workerd with local state.
+// Applies D1 migrations, starts `wrangler dev`, seeds the `default` project and prints
+// its keys (also written to .tailor/local.json for scripts and tools).
+import { ensureDevVars, ensureProject, option, waitForHealth, wrangler, writeLocal } from "./lib/local.mjs";
+
+const argv = process.argv.slice(2);
+const port = Number(option(argv, "port", "8787"));
+const persistTo = option(argv, "persist-to", ".wrangler/state");
+const project = option(argv, "project", "default");
+if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+  console.error(`--port must be a TCP port, got ${option(argv, "port")}`);
+  process.exit(2);
+}
+const url = `http://127.0.0.1:${port}`;
+
+const adminToken = ensureDevVars();
+
+const migrate = wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { env: { CI: "true" } });
+if ((await migrate.exited) !== 0) {
+  console.error("Applying D1 migrations failed.");
+  process.exit(1);
+}
+
+const dev = wrangler(["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false"]);
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.child.kill(signal));
+dev.exited.then((code) => process.exit(code));
+
+try {
+  await waitForHealth(url);
+  const keys = await ensureProject(url, adminToken, project);
+  writeLocal({ project, ...keys, admin_token: adminToken, url });
+  console.log(`
+  Tailor is running at ${url}  (local state in ${persistTo})
+    project      ${project}
+    api_key      ${keys.api_key}      (public: ingestion)
+    secret_key   ${keys.secret_key}      (server-side reads)
+    admin_token  ${adminToken}  (admin API, from .dev.vars)
+  Saved to .tailor/local.json. Try:
+    curl -s ${url}/2/httpapi -H 'content-type: application/json' \\
+      -d '{"api_key":"${keys.api_key}","events":[{"user_id":"user-1","event_type":"Hello"}]}'
+`);
+} catch (err) {
+  console.error(`Could not finish starting Tailor: ${err.message}`);
+  dev.child.kill("SIGTERM");
+  process.exit(1);
+}
