@@ -31,7 +31,7 @@ export async function startLocalWorker({ vars = {}, quiet = true } = {}) {
   if ((await migrate.exited) !== 0) throw new Error("D1 migrations failed");
   const varArgs = Object.entries({ ADMIN_TOKEN: adminToken, ...vars }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const dev = wrangler(
-    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false", "--inspector-port", String(await freePort()), ...varArgs],
+    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", quiet ? "warn" : "info", "--inspector-port", String(await freePort()), ...varArgs],
     { stdio },
   );
   const url = `http://127.0.0.1:${port}`;

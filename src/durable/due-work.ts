@@ -1,10 +1,12 @@
 /**
  * The table of work a profile owes in the future; the DO's single alarm is always set
  * to the earliest row. Later capabilities add kinds (window expiries, re-scoring).
+ * Due times are mirrored in memory so the hot path only writes when a time moves.
  */
 export type WorkKind = "archive" | "prune" | "registry";
 
 export class DueWork {
+  readonly #due = new Map<WorkKind, number>();
   #armedAt: number | null | undefined;
 
   constructor(
@@ -12,11 +14,20 @@ export class DueWork {
     private readonly storage: DurableObjectStorage,
   ) {}
 
+  /** Loads the table (once the schema exists). */
+  load(): void {
+    for (const row of this.sql.exec<{ kind: WorkKind; due_at: number }>("SELECT kind, due_at FROM due_work")) {
+      this.#due.set(row.kind, row.due_at);
+    }
+  }
+
   /** Asks for `kind` to run at `at`, or earlier if it is already due sooner. */
   schedule(kind: WorkKind, at: number): void {
+    const current = this.#due.get(kind);
+    if (current !== undefined && current <= at) return;
+    this.#due.set(kind, at);
     this.sql.exec(
-      `INSERT INTO due_work (kind, due_at) VALUES (?, ?)
-       ON CONFLICT (kind) DO UPDATE SET due_at = min(due_at, excluded.due_at)`,
+      `INSERT INTO due_work (kind, due_at) VALUES (?, ?) ON CONFLICT (kind) DO UPDATE SET due_at = excluded.due_at`,
       kind,
       at,
     );
@@ -24,6 +35,7 @@ export class DueWork {
 
   /** Replaces the due time (after a run that has more to do, or a failed one). */
   reschedule(kind: WorkKind, at: number, failed: boolean): void {
+    this.#due.set(kind, at);
     this.sql.exec(
       `UPDATE due_work SET due_at = ?, attempts = CASE WHEN ? THEN attempts + 1 ELSE 0 END WHERE kind = ?`,
       at,
@@ -33,21 +45,19 @@ export class DueWork {
   }
 
   done(kind: WorkKind): void {
+    this.#due.delete(kind);
     this.sql.exec("DELETE FROM due_work WHERE kind = ?", kind);
   }
 
   due(now: number): { kind: WorkKind; attempts: number }[] {
     return this.sql
-      .exec<{ kind: WorkKind; attempts: number }>(
-        "SELECT kind, attempts FROM due_work WHERE due_at <= ? ORDER BY due_at",
-        now,
-      )
+      .exec<{ kind: WorkKind; attempts: number }>("SELECT kind, attempts FROM due_work WHERE due_at <= ? ORDER BY due_at", now)
       .toArray();
   }
 
   /** Points the alarm at the earliest due work (or clears it); skips the call when unchanged. */
   async arm(): Promise<void> {
-    const next = this.sql.exec<{ at: number | null }>("SELECT min(due_at) AS at FROM due_work").one().at;
+    const next = this.#due.size === 0 ? null : Math.min(...this.#due.values());
     if (this.#armedAt === undefined) this.#armedAt = await this.storage.getAlarm();
     if (next === this.#armedAt) return;
     if (next === null) await this.storage.deleteAlarm();

@@ -1,30 +1,37 @@
 import type { TailorEvent } from "../core/event";
 
-/** The profile's stored events and the insert_id window, over the DO's SQLite. */
+/**
+ * The profile's stored events and its insert_id window, over the DO's SQLite.
+ * Sequence numbers and the archive cursor live in the profile state (the caller's).
+ */
 export class EventStore {
   constructor(private readonly sql: SqlStorage) {}
 
-  /** True when `insertId` was accepted within the dedupe window; otherwise remembers it. */
+  /**
+   * Remembers `insertId` for the dedupe window; false when it was already seen within it.
+   * One statement: an unexpired row makes the upsert a no-op (0 rows written).
+   */
   claimInsertId(insertId: string, now: number, dedupeMs: number): boolean {
-    const seen = this.sql.exec("SELECT 1 FROM dedupe WHERE insert_id = ? AND expires_at > ?", insertId, now).toArray();
-    if (seen.length > 0) return false;
-    this.sql.exec(
-      "INSERT INTO dedupe (insert_id, expires_at) VALUES (?, ?) ON CONFLICT (insert_id) DO UPDATE SET expires_at = excluded.expires_at",
+    const cursor = this.sql.exec(
+      `INSERT INTO dedupe (insert_id, expires_at) VALUES (?, ?)
+       ON CONFLICT (insert_id) DO UPDATE SET expires_at = excluded.expires_at WHERE expires_at <= ?`,
       insertId,
       now + dedupeMs,
+      now,
     );
-    return true;
+    return cursor.rowsWritten > 0;
   }
 
-  append(event: TailorEvent, archived: boolean): void {
+  append(seq: number, event: TailorEvent, imported: boolean): void {
     this.sql.exec(
-      "INSERT INTO events (uuid, insert_id, event_type, time, body, archived) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT INTO events (seq, uuid, insert_id, event_type, time, body, imported) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      seq,
       event.uuid,
       event.insert_id ?? null,
       event.event_type,
       event.time,
       JSON.stringify(event),
-      archived ? 1 : 0,
+      imported ? 1 : 0,
     );
   }
 
@@ -44,28 +51,25 @@ export class EventStore {
       .map((r) => JSON.parse(r.body) as TailorEvent);
   }
 
-  /** The oldest events not yet written to the archive. */
-  outbox(limit: number): { seq: number; event: TailorEvent }[] {
+  /** This profile's own events after the archive cursor, oldest first. */
+  outbox(afterSeq: number, limit: number): { seq: number; event: TailorEvent }[] {
     return this.sql
-      .exec<{ seq: number; body: string }>("SELECT seq, body FROM events WHERE archived = 0 ORDER BY seq LIMIT ?", limit)
+      .exec<{ seq: number; body: string }>(
+        "SELECT seq, body FROM events WHERE seq > ? AND imported = 0 ORDER BY seq LIMIT ?",
+        afterSeq,
+        limit,
+      )
       .toArray()
       .map((r) => ({ seq: r.seq, event: JSON.parse(r.body) as TailorEvent }));
   }
 
-  markArchived(upToSeq: number): void {
-    this.sql.exec("UPDATE events SET archived = 1 WHERE archived = 0 AND seq <= ?", upToSeq);
-  }
-
-  hasOutbox(): boolean {
-    return this.sql.exec("SELECT 1 FROM events WHERE archived = 0 LIMIT 1").toArray().length > 0;
-  }
-
   /**
-   * Drops archived events older than the retention cutoff and expired insert_ids.
-   * Returns when the next one will expire, or null when nothing is left to expire.
+   * Drops events past the retention cutoff that are safely archived (at or before the
+   * cursor, or imported) and expired insert_ids. Returns when the next one will expire,
+   * or null when nothing is left to expire.
    */
-  prune(now: number, retentionMs: number): number | null {
-    this.sql.exec("DELETE FROM events WHERE time < ? AND archived = 1", now - retentionMs);
+  prune(now: number, retentionMs: number, archivedThrough: number): number | null {
+    this.sql.exec("DELETE FROM events WHERE time < ? AND (seq <= ? OR imported = 1)", now - retentionMs, archivedThrough);
     this.sql.exec("DELETE FROM dedupe WHERE expires_at <= ?", now);
     const oldest = this.sql.exec<{ t: number | null }>("SELECT min(time) AS t FROM events").one().t;
     const dedupe = this.sql.exec<{ t: number | null }>("SELECT min(expires_at) AS t FROM dedupe").one().t;

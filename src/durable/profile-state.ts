@@ -13,6 +13,10 @@ export interface ProfileState {
   lastSeen?: number;
   lastDeviceId?: string;
   registryWrittenAt?: number;
+  /** The last event sequence number given out (never reused). */
+  lastSeq: number;
+  /** Events with seq up to here are in the R2 archive. */
+  archivedThrough: number;
 }
 
 export function loadState(sql: SqlStorage): ProfileState | undefined {

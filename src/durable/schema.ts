@@ -2,22 +2,25 @@
  * The user Durable Object's SQLite schema, as an ordered list of migrations. Each DO
  * brings itself up to date once, before its first request, and records the version.
  */
+/**
+ * Few indexes on purpose: every commit rewrites each page it touches, so an event
+ * append touches just the events, dedupe and state pages. Pruning (rare) scans.
+ * `seq` comes from the profile state (never reused, so archive keys stay unique);
+ * `imported` marks events that moved in from a linked device (the device archived them).
+ */
 const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE state (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL);
   CREATE TABLE events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     uuid TEXT NOT NULL,
     insert_id TEXT,
     event_type TEXT NOT NULL,
     time INTEGER NOT NULL,
     body TEXT NOT NULL,
-    archived INTEGER NOT NULL DEFAULT 0
+    imported INTEGER NOT NULL DEFAULT 0
   );
-  CREATE INDEX events_time ON events (time);
-  CREATE INDEX events_outbox ON events (seq) WHERE archived = 0;
   CREATE TABLE dedupe (insert_id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
-  CREATE INDEX dedupe_expiry ON dedupe (expires_at);
   CREATE TABLE devices (device_id TEXT PRIMARY KEY, linked_at INTEGER NOT NULL) WITHOUT ROWID;
   CREATE TABLE due_work (kind TEXT PRIMARY KEY, due_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
   `,
@@ -25,7 +28,11 @@ const MIGRATIONS: readonly string[] = [
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS.length;
 
-export function ensureSchema(sql: SqlStorage): void {
+export function ensureSchema(storage: DurableObjectStorage): void {
+  storage.transactionSync(() => migrate(storage.sql));
+}
+
+function migrate(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
   const row = sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0];
   const from = row?.version ?? 0;

@@ -128,8 +128,9 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   }
 
   #open(): void {
-    ensureSchema(this.#sql);
+    ensureSchema(this.ctx.storage);
     this.#state = loadState(this.#sql);
+    this.#work.load();
     this.#ready = true;
   }
 
@@ -137,7 +138,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   #identify(projectId: string, profile: ProfileRef): ProfileState {
     if (!this.#ready) this.#open();
     if (this.#state === undefined) {
-      this.#state = { projectId, profile, properties: {}, eventCount: 0 };
+      this.#state = { projectId, profile, properties: {}, eventCount: 0, lastSeq: 0, archivedThrough: 0 };
       saveState(this.#sql, this.#state);
     } else if (this.#state.projectId !== projectId || profileKey(this.#state.profile) !== profileKey(profile)) {
       throw new Error(`profile object ${profileKey(this.#state.profile)} addressed as ${profileKey(profile)}`);
@@ -153,7 +154,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
         duplicates++;
         continue;
       }
-      this.#events.append(event, false);
+      this.#events.append(++state.lastSeq, event, false);
       this.#recordSeen(state, event);
       if (Object.keys(event.user_properties).length > 0) {
         state.properties = applyUserProperties(state.properties, event.user_properties);
@@ -202,7 +203,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     for (const event of history.events) {
       if (event.insert_id !== undefined && !this.#events.claimInsertId(event.insert_id, now, this.#config.dedupeMs)) continue;
       const owned = { ...event, user_id: userId };
-      this.#events.append(owned, true);
+      this.#events.append(++state.lastSeq, owned, true);
       this.#recordSeen(state, owned);
     }
     for (const [key, value] of Object.entries(history.properties)) {
@@ -232,18 +233,18 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
       case "archive":
         return this.#flushArchive(now);
       case "prune":
-        return this.#events.prune(now, this.#config.retentionMs);
+        return this.#events.prune(now, this.#config.retentionMs, this.#state!.archivedThrough);
       case "registry":
         await this.#writeRegistry(now);
         return null;
     }
   }
 
-  /** Writes the outbox to R2, one object per hour of event time; marks it archived after. */
+  /** Writes the outbox to R2, one object per hour of event time, then moves the cursor. */
   async #flushArchive(now: number): Promise<number | null> {
     const state = this.#state!;
-    const batch = this.#events.outbox(OUTBOX_BATCH);
-    if (batch.length === 0) return null;
+    const upTo = state.lastSeq;
+    const batch = this.#events.outbox(state.archivedThrough, OUTBOX_BATCH);
     const byHour = new Map<string, { firstSeq: number; events: TailorEvent[] }>();
     for (const { seq, event } of batch) {
       const hour = hourOf(event.time);
@@ -259,9 +260,11 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
         }),
       ),
     );
-    this.#events.markArchived(batch[batch.length - 1]!.seq);
-    if (batch.length === OUTBOX_BATCH) return now;
-    return this.#events.hasOutbox() ? Date.now() + this.#config.archiveFlushMs : null;
+    const full = batch.length === OUTBOX_BATCH;
+    state.archivedThrough = full ? batch[batch.length - 1]!.seq : upTo;
+    saveState(this.#sql, state);
+    if (full) return now;
+    return state.lastSeq > state.archivedThrough ? Date.now() + this.#config.archiveFlushMs : null;
   }
 
   async #ownerHash(state: ProfileState): Promise<string> {

@@ -1,0 +1,77 @@
+// Shared load-generation helpers for the benchmarks: a keep-alive HTTP client, a
+// fixed-duration closed-loop driver, and percentile/table formatting.
+import http from "node:http";
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+/** One HTTP request; resolves with the status and the body text. */
+export function request(url, { method = "GET", headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers, agent }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString("utf8") }));
+    });
+    req.on("error", reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+/**
+ * Runs `concurrency` clients, each sending `makeRequest()` back to back, for `seconds`
+ * (after `warmupSeconds` whose results are discarded). Every non-2xx answer counts as an error.
+ */
+export async function drive({ seconds, warmupSeconds = 1, concurrency, makeRequest }) {
+  const latencies = [];
+  let errors = 0;
+  let firstError;
+  let measuring = false;
+  let stop = false;
+  const client = async () => {
+    while (!stop) {
+      const { url, init } = makeRequest();
+      const t0 = performance.now();
+      const res = await request(url, init).catch((err) => ({ status: 0, body: String(err) }));
+      const dt = performance.now() - t0;
+      if (!measuring) continue;
+      if (res.status < 200 || res.status >= 300) {
+        errors++;
+        firstError ??= `${res.status} ${res.body.slice(0, 200)}`;
+      } else latencies.push(dt);
+    }
+  };
+  const clients = Array.from({ length: concurrency }, client);
+  await sleep(warmupSeconds * 1000);
+  measuring = true;
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  measuring = false;
+  const elapsed = (performance.now() - t0) / 1000;
+  stop = true;
+  await Promise.all(clients);
+  latencies.sort((a, b) => a - b);
+  return {
+    requests: latencies.length,
+    errors,
+    firstError,
+    seconds: elapsed,
+    rps: latencies.length / elapsed,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+  };
+}
+
+export function percentile(sorted, q) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function table(headers, rows) {
+  const line = (cells) => `| ${cells.join(" | ")} |`;
+  return [line(headers), line(headers.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+export const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "–");
