@@ -28,7 +28,7 @@ dev.exited.then((code) => process.exit(code));
 try {
   await waitForHealth(url);
   const keys = await ensureProject(url, adminToken, project);
-  writeLocal({ project, ...keys, admin_token: adminToken, url });
+  writeLocal({ project, ...keys, admin_token: adminToken, url, written_at: Date.now() });
   console.log(`
   Tailor is running at ${url}  (local state in ${persistTo})
     project      ${project}

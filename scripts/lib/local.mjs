@@ -7,7 +7,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-export const LOCAL_JSON = join(ROOT, ".tailor/local.json");
+/** Where `npm start` writes the local keys (tests point it elsewhere). */
+export const LOCAL_JSON = process.env.TAILOR_LOCAL_JSON ?? join(ROOT, ".tailor/local.json");
 const DEV_VARS = join(ROOT, ".dev.vars");
 const DEV_VARS_EXAMPLE = join(ROOT, ".dev.vars.example");
 const WRANGLER = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
