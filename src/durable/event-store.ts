@@ -43,10 +43,10 @@ export class EventStore {
       .map((r) => JSON.parse(r.body) as TailorEvent);
   }
 
-  /** The newest events first. */
+  /** The newest events first, by event time (imported device events interleave). */
   recent(limit: number): TailorEvent[] {
     return this.sql
-      .exec<{ body: string }>("SELECT body FROM events ORDER BY seq DESC LIMIT ?", limit)
+      .exec<{ body: string }>("SELECT body FROM events ORDER BY time DESC, seq DESC LIMIT ?", limit)
       .toArray()
       .map((r) => JSON.parse(r.body) as TailorEvent);
   }

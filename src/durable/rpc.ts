@@ -18,7 +18,7 @@ export type IngestResult =
 
 /** A profile as the read APIs see it. */
 export interface ProfileView {
-  projectId: string;
+  project_id: string;
   user_id: string | null;
   device_id: string | null;
   device_ids: string[];

@@ -87,7 +87,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
       ? this.#sql.exec<{ device_id: string }>("SELECT device_id FROM devices ORDER BY linked_at").toArray().map((r) => r.device_id)
       : [state.profile.id];
     return {
-      projectId: state.projectId,
+      project_id: state.projectId,
       user_id: isUser ? state.profile.id : null,
       device_id: state.lastDeviceId ?? (isUser ? null : state.profile.id),
       device_ids: deviceIds,
