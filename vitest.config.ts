@@ -24,7 +24,7 @@ export default defineConfig(async () => {
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
-                bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: "test-admin-token", ARCHIVE_FLUSH_SECONDS: "1" },
+                bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: "test-admin-token", ARCHIVE_FLUSH_SECONDS: "1", BACKFILL_PAGE: "2" },
               },
             }),
           ],

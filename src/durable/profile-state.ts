@@ -1,5 +1,6 @@
 import type { ProfileRef } from "../core/event";
 import type { JsonObject } from "../core/json";
+import type { SegmentSummary } from "./profile-segments";
 
 /** Everything about a profile that is not an event, kept as one row (read once, written per ingest). */
 export interface ProfileState {
@@ -17,6 +18,8 @@ export interface ProfileState {
   lastSeq: number;
   /** Events with seq up to here are in the R2 archive. */
   archivedThrough: number;
+  /** Computed values, cohort flags and static memberships (stream states have their own rows). */
+  segments?: SegmentSummary;
 }
 
 export function loadState(sql: SqlStorage): ProfileState | undefined {

@@ -1,5 +1,5 @@
 import type { ProfileRef, TailorEvent } from "../core/event";
-import type { JsonObject } from "../core/json";
+import type { Json, JsonObject } from "../core/json";
 import type { ThrottleLimits } from "../core/throttle";
 
 /** What the edge sends a profile: events already validated and normalised, in order. */
@@ -28,6 +28,12 @@ export interface ProfileView {
   last_seen: number | null;
 }
 
+/** A profile's segmentation as of now. */
+export interface SegmentView {
+  cohort_ids: string[];
+  computations: Record<string, Json>;
+}
+
 /** What a device hands over the first time it is linked to a user. */
 export interface DeviceHistory {
   properties: JsonObject;
@@ -44,4 +50,7 @@ export interface UserProfileRpc {
   getProfile(): Promise<ProfileView | null>;
   getEvents(limit?: number, afterSeq?: number): Promise<TailorEvent[]>;
   getRecentEvents(limit?: number): Promise<TailorEvent[]>;
+  refresh(): Promise<{ version: string } | null>;
+  setStaticMembership(projectId: string, profile: ProfileRef, cohortId: string, member: boolean): Promise<void>;
+  getSegments(): Promise<SegmentView | null>;
 }

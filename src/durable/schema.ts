@@ -24,6 +24,11 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE devices (device_id TEXT PRIMARY KEY, linked_at INTEGER NOT NULL) WITHOUT ROWID;
   CREATE TABLE due_work (kind TEXT PRIMARY KEY, due_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
   `,
+  // Segmentation: one row per stream state, and membership changes waiting for D1.
+  `
+  CREATE TABLE segment_streams (key TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE membership_outbox (seq INTEGER PRIMARY KEY, cohort_id TEXT NOT NULL, member INTEGER NOT NULL, at INTEGER NOT NULL);
+  `,
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,21 +1,23 @@
 import { DurableObject } from "cloudflare:workers";
-import { drizzle } from "drizzle-orm/d1";
-import { sql as dsql } from "drizzle-orm";
-import { archiveKey, hourOf, toNdjson } from "../core/archive";
 import { readConfig, type TailorConfig } from "../core/config";
-import { sha256Hex } from "../core/hash";
-import { profileKey, profileObjectName, type ProfileRef, type TailorEvent } from "../core/event";
+import { profileKey, type ProfileRef, type TailorEvent } from "../core/event";
+import type { Json } from "../core/json";
+import type { CompiledSegments } from "../core/segments/compile";
+import type { SegmentEngine } from "../core/segments/engine";
 import { fullBucket, takeTokens, type TokenBucket } from "../core/throttle";
 import { applyUserProperties } from "../core/user-properties";
-import { users } from "../db/schema";
+import { currentDefinitions } from "./definitions-cache";
+import { writeArchive, writeMemberships, writeRegistry } from "./deliveries";
 import { DueWork, type WorkKind } from "./due-work";
 import { EventStore } from "./event-store";
+import { emptySummary, ProfileSegments } from "./profile-segments";
 import { loadState, saveState, type ProfileState } from "./profile-state";
-import type { DeviceHistory, IngestRequest, IngestResult, ProfileView, UserProfileRpc } from "./rpc";
-import { profileStub } from "./stub";
+import type { DeviceHistory, IngestRequest, IngestResult, ProfileView, SegmentView, UserProfileRpc } from "./rpc";
 import { ensureSchema } from "./schema";
+import { profileStub } from "./stub";
 
 const OUTBOX_BATCH = 2_000;
+const MEMBERSHIP_BATCH = 200;
 const RETRY_BASE_MS = 5_000;
 const RETRY_MAX_MS = 3_600_000;
 
@@ -29,6 +31,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   readonly #config: TailorConfig;
   readonly #work: DueWork;
   readonly #events: EventStore;
+  readonly #segments: ProfileSegments;
   #ready = false;
   #state: ProfileState | undefined;
   /** Token buckets per endpoint rate, in memory: an evicted profile starts full again. */
@@ -40,6 +43,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     this.#config = readConfig(env);
     this.#work = new DueWork(this.#sql, ctx.storage);
     this.#events = new EventStore(this.#sql);
+    this.#segments = new ProfileSegments(this.#sql);
     // A lookup of an unknown profile must not create storage: only load what exists.
     const exists = this.#sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'schema_version'").toArray().length > 0;
     if (exists) this.#open();
@@ -55,10 +59,69 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     this.#buckets.set(rate, taken.bucket);
     if (!taken.ok) return { status: "throttled", retryAfterMs: taken.retryAfterMs, eps: taken.eps };
 
-    const counts = this.ctx.storage.transactionSync(() => this.#append(state, req.events, now));
-    if (state.profile.kind === "user") await this.#linkNewDevices(state, req.events);
+    const compiled = await currentDefinitions(this.env, state.projectId);
+    const counts = this.ctx.storage.transactionSync(() => {
+      const engine = this.#engine(state, compiled, now);
+      const appended = this.#append(state, req.events, now);
+      this.#segmentsSaw(state, engine, appended.fresh, now, appended.propsChanged);
+      return { accepted: appended.fresh.length, duplicates: appended.duplicates };
+    });
+    if (state.profile.kind === "user") await this.#linkNewDevices(state, req.events, compiled);
     await this.#scheduleAfterWrite(state, now);
     return { status: "ok", ...counts };
+  }
+
+  /**
+   * Brings segmentation up to the current definitions and the current time without an
+   * event (the backfill after a definition change calls this on every profile).
+   */
+  async refresh(): Promise<{ version: string } | null> {
+    const state = this.#state;
+    if (state === undefined || state.linkedUser !== undefined) return null;
+    const compiled = await currentDefinitions(this.env, state.projectId);
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      const engine = this.#engine(state, compiled, now);
+      this.#segmentsSaw(state, engine, [], now, false);
+    });
+    await this.#scheduleSegments(now);
+    return { version: compiled.version };
+  }
+
+  /** Sets this profile's membership of a static cohort (uploads, membership edits). */
+  async setStaticMembership(projectId: string, profile: ProfileRef, cohortId: string, member: boolean): Promise<void> {
+    const state = this.#identify(projectId, profile);
+    if (state.linkedUser !== undefined) {
+      return profileStub(this.env, projectId, { kind: "user", id: state.linkedUser }).setStaticMembership(
+        projectId,
+        { kind: "user", id: state.linkedUser },
+        cohortId,
+        member,
+      );
+    }
+    const compiled = await currentDefinitions(this.env, projectId);
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      const engine = this.#engine(state, compiled, now);
+      const changes = engine.setStatic(cohortId, member, now, state.properties);
+      this.#segments.persist(engine, changes);
+      state.segments = this.#segments.summary(engine);
+      saveState(this.#sql, state);
+    });
+    await this.#scheduleSegments(now);
+  }
+
+  /** Cohort memberships and computed values, as of now. */
+  async getSegments(): Promise<SegmentView | null> {
+    const state = this.#state;
+    if (state === undefined) return null;
+    if (state.linkedUser !== undefined) return profileStub(this.env, state.projectId, { kind: "user", id: state.linkedUser }).getSegments();
+    const compiled = await currentDefinitions(this.env, state.projectId);
+    const now = Date.now();
+    const engine = this.ctx.storage.transactionSync(() => this.#engine(state, compiled, now));
+    const computations: Record<string, Json> = {};
+    compiled.computations.forEach((c, i) => (computations[c.id] = engine.value(i, now)));
+    return { cohort_ids: compiled.cohorts.filter((c) => engine.member(c.id)).map((c) => c.id), computations };
   }
 
   /**
@@ -70,9 +133,11 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     const state = this.#identify(projectId, { kind: "device", id: deviceId });
     const firstLink = state.linkedUser === undefined;
     if (state.linkedUser === userId) return { properties: {}, events: [] };
+    const now = Date.now();
     state.linkedUser = userId;
+    if (firstLink) this.#leaveAllCohorts(state, now);
     saveState(this.#sql, state);
-    this.#work.schedule("registry", Date.now());
+    this.#work.schedule("registry", now);
     await this.#work.arm();
     if (!firstLink) return { properties: {}, events: [] };
     return { properties: state.properties, events: this.#events.list(Number.MAX_SAFE_INTEGER) };
@@ -146,9 +211,10 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     return this.#state;
   }
 
-  #append(state: ProfileState, events: TailorEvent[], now: number): { accepted: number; duplicates: number } {
-    let accepted = 0;
+  #append(state: ProfileState, events: TailorEvent[], now: number): { fresh: TailorEvent[]; duplicates: number; propsChanged: boolean } {
+    const fresh: TailorEvent[] = [];
     let duplicates = 0;
+    let propsChanged = false;
     for (const event of events) {
       if (event.insert_id !== undefined && !this.#events.claimInsertId(event.insert_id, now, this.#config.dedupeMs)) {
         duplicates++;
@@ -158,11 +224,39 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
       this.#recordSeen(state, event);
       if (Object.keys(event.user_properties).length > 0) {
         state.properties = applyUserProperties(state.properties, event.user_properties);
+        propsChanged = true;
       }
-      accepted++;
+      fresh.push(event);
     }
-    if (accepted > 0) saveState(this.#sql, state);
-    return { accepted, duplicates };
+    return { fresh, duplicates, propsChanged };
+  }
+
+  /** The segment engine for these definitions, rebuilt (and its changes recorded) when they moved. */
+  #engine(state: ProfileState, compiled: CompiledSegments, now: number): SegmentEngine {
+    const { engine, changes } = this.#segments.engine(compiled, state.segments ?? emptySummary(), now, state.properties, () =>
+      this.#events.list(Number.MAX_SAFE_INTEGER),
+    );
+    if (changes !== null) this.#segments.persist(engine, changes);
+    return engine;
+  }
+
+  /** Feeds new events (possibly none: time passing) to segmentation and saves the state. */
+  #segmentsSaw(state: ProfileState, engine: SegmentEngine, events: TailorEvent[], now: number, propsChanged: boolean): void {
+    const changes = events.length > 0 || propsChanged ? engine.ingest(events, now, state.properties, propsChanged) : engine.tick(now, state.properties);
+    this.#segments.persist(engine, changes);
+    state.segments = this.#segments.summary(engine);
+    saveState(this.#sql, state);
+  }
+
+  /** A device whose history moved to a user is no longer a profile of its own. */
+  #leaveAllCohorts(state: ProfileState, now: number): void {
+    const summary = state.segments ?? emptySummary();
+    const members = [...Object.keys(summary.flags), ...Object.keys(summary.staticMembers)];
+    this.#segments.recordMemberships(members.map((cohortId) => ({ cohortId, member: false, at: now })));
+    state.segments = emptySummary();
+    this.#sql.exec("DELETE FROM segment_streams");
+    this.#segments.forget();
+    if (members.length > 0) this.#work.schedule("memberships", now);
   }
 
   #recordSeen(state: ProfileState, event: TailorEvent): void {
@@ -173,7 +267,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   }
 
   /** Links each device seen with this user for the first time, importing its history. */
-  async #linkNewDevices(state: ProfileState, events: TailorEvent[]): Promise<void> {
+  async #linkNewDevices(state: ProfileState, events: TailorEvent[], compiled: CompiledSegments): Promise<void> {
     const known = (id: string) => this.#sql.exec("SELECT 1 FROM devices WHERE device_id = ?", id).toArray().length > 0;
     const fresh = [...new Set(events.map((e) => e.device_id).filter((d): d is string => d !== undefined))].filter(
       (d) => !known(d),
@@ -187,11 +281,13 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     );
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
+      const engine = this.#engine(state, compiled, now);
+      const imported: TailorEvent[] = [];
       fresh.forEach((deviceId, i) => {
-        this.#importDevice(state, histories[i]!, userId, now);
+        imported.push(...this.#importDevice(state, histories[i]!, userId, now));
         this.#sql.exec("INSERT OR IGNORE INTO devices (device_id, linked_at) VALUES (?, ?)", deviceId, now);
       });
-      saveState(this.#sql, state);
+      this.#segmentsSaw(state, engine, imported, now, true);
     });
   }
 
@@ -199,16 +295,19 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
    * The device's events join the user's (already archived by the device, so not again);
    * its properties fill in what the user does not have — the user's own values win.
    */
-  #importDevice(state: ProfileState, history: DeviceHistory, userId: string, now: number): void {
+  #importDevice(state: ProfileState, history: DeviceHistory, userId: string, now: number): TailorEvent[] {
+    const imported: TailorEvent[] = [];
     for (const event of history.events) {
       if (event.insert_id !== undefined && !this.#events.claimInsertId(event.insert_id, now, this.#config.dedupeMs)) continue;
       const owned = { ...event, user_id: userId };
       this.#events.append(++state.lastSeq, owned, true);
       this.#recordSeen(state, owned);
+      imported.push(owned);
     }
     for (const [key, value] of Object.entries(history.properties)) {
       if (!(key in state.properties)) state.properties[key] = value;
     }
+    return imported;
   }
 
   /** A linked device's new events belong to its user: they are stamped and passed on. */
@@ -224,81 +323,55 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     this.#work.schedule("prune", Math.max(now, Math.min(oldest + this.#config.retentionMs, now + this.#config.dedupeMs)));
     const written = state.registryWrittenAt;
     if (written === undefined || now - written >= this.#config.registryRefreshMs) this.#work.schedule("registry", now);
+    await this.#scheduleSegments(now);
+  }
+
+  /** Segmentation's own due work: the next instant time changes a value, and pending D1 writes. */
+  async #scheduleSegments(now: number): Promise<void> {
+    const next = this.#segments.nextChangeAt(now);
+    if (next !== null) this.#work.schedule("segments", next);
+    if (this.#segments.hasOutbox()) this.#work.schedule("memberships", now);
     await this.#work.arm();
   }
 
   /** Runs one kind of due work; returns when it is due again, or null when it is done. */
   async #run(kind: WorkKind, now: number): Promise<number | null> {
+    const state = this.#state!;
     switch (kind) {
       case "archive":
-        return this.#flushArchive(now);
+        return this.#flushArchive(state, now);
       case "prune":
-        return this.#events.prune(now, this.#config.retentionMs, this.#state!.archivedThrough);
+        return this.#events.prune(now, this.#config.retentionMs, state.archivedThrough);
       case "registry":
-        await this.#writeRegistry(now);
+        await writeRegistry(this.env, state, now);
+        state.registryWrittenAt = now;
+        saveState(this.#sql, state);
         return null;
+      case "segments": {
+        if (state.linkedUser !== undefined) return null;
+        const compiled = await currentDefinitions(this.env, state.projectId);
+        this.ctx.storage.transactionSync(() => this.#segmentsSaw(state, this.#engine(state, compiled, now), [], now, false));
+        if (this.#segments.hasOutbox()) this.#work.schedule("memberships", now);
+        return this.#segments.nextChangeAt(now);
+      }
+      case "memberships": {
+        const batch = this.#segments.outbox(MEMBERSHIP_BATCH);
+        await writeMemberships(this.env, state, batch);
+        if (batch.length > 0) this.#segments.clearOutbox(batch[batch.length - 1]!.seq);
+        return this.#segments.hasOutbox() ? Date.now() : null;
+      }
     }
   }
 
-  /** Writes the outbox to R2, one object per hour of event time, then moves the cursor. */
-  async #flushArchive(now: number): Promise<number | null> {
-    const state = this.#state!;
+  /** Writes the archive outbox to R2, then moves the cursor. */
+  async #flushArchive(state: ProfileState, now: number): Promise<number | null> {
     const upTo = state.lastSeq;
     const batch = this.#events.outbox(state.archivedThrough, OUTBOX_BATCH);
-    const byHour = new Map<string, { firstSeq: number; events: TailorEvent[] }>();
-    for (const { seq, event } of batch) {
-      const hour = hourOf(event.time);
-      const group = byHour.get(hour) ?? { firstSeq: seq, events: [] };
-      group.events.push(event);
-      byHour.set(hour, group);
-    }
-    const owner = await this.#ownerHash(state);
-    await Promise.all(
-      [...byHour].map(([hour, g]) =>
-        this.env.ARCHIVE.put(archiveKey(state.projectId, hour, owner, g.firstSeq), toNdjson(g.events), {
-          httpMetadata: { contentType: "application/x-ndjson" },
-        }),
-      ),
-    );
+    await writeArchive(this.env, state, batch);
     const full = batch.length === OUTBOX_BATCH;
     state.archivedThrough = full ? batch[batch.length - 1]!.seq : upTo;
     saveState(this.#sql, state);
     if (full) return now;
     return state.lastSeq > state.archivedThrough ? Date.now() + this.#config.archiveFlushMs : null;
-  }
-
-  async #ownerHash(state: ProfileState): Promise<string> {
-    return (await sha256Hex(profileObjectName(state.projectId, state.profile))).slice(0, 16);
-  }
-
-  async #writeRegistry(now: number): Promise<void> {
-    const state = this.#state!;
-    const isUser = state.profile.kind === "user";
-    const row = {
-      projectId: state.projectId,
-      profileKey: profileKey(state.profile),
-      userId: isUser ? state.profile.id : null,
-      deviceId: isUser ? (state.lastDeviceId ?? null) : state.profile.id,
-      mergedInto: state.linkedUser ?? null,
-      eventCount: state.eventCount,
-      firstSeen: state.firstSeen ?? now,
-      lastSeen: state.lastSeen ?? now,
-    };
-    await drizzle(this.env.DB)
-      .insert(users)
-      .values(row)
-      .onConflictDoUpdate({
-        target: [users.projectId, users.profileKey],
-        set: {
-          userId: row.userId,
-          deviceId: row.deviceId,
-          mergedInto: row.mergedInto,
-          eventCount: row.eventCount,
-          firstSeen: dsql`min(${users.firstSeen}, ${row.firstSeen})`,
-          lastSeen: dsql`max(${users.lastSeen}, ${row.lastSeen})`,
-        },
-      });
-    state.registryWrittenAt = now;
-    saveState(this.#sql, state);
   }
 }

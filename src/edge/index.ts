@@ -3,6 +3,7 @@ import { adminApi } from "./routes/admin";
 import { health } from "./routes/health";
 import { ingest } from "./routes/ingest";
 
+export { ProjectJobs } from "../durable/project-jobs";
 export { UserProfile } from "../durable/user-profile";
 
 const app = createApp();

@@ -77,6 +77,24 @@ export class SegmentEngine {
     return this.#settle(dirty, now, props, propsChanged ? compiled.cohortsOnUserProperties : []);
   }
 
+  /**
+   * Feeds stored events into some streams only (new ones after a definition change),
+   * without evaluating; follow with evaluateAll.
+   */
+  replay(events: readonly TailorEvent[], now: number, only: ReadonlySet<number>): void {
+    const { compiled } = this;
+    for (const event of events) {
+      compiled.streams.forEach((spec, i) => {
+        if (!only.has(i)) return;
+        const state = this.#states[i]!;
+        if (spec.window.kind === "since_last" && matchesSpec(event, spec.window.event)) resetAt(state, event.time);
+        if (matchesSpec(event, spec.event)) {
+          addEntry(spec, state, event.time, spec.property === undefined ? null : (eventProperty(event, spec.property) ?? null), now);
+        }
+      });
+    }
+  }
+
   /** Time has passed: expires rolling windows and re-evaluates what they and the clock affect. */
   tick(now: number, props: JsonObject): SegmentChanges {
     return this.#settle(new Set(), now, props, this.#timeCohorts);

@@ -3,3 +3,4 @@ export * from "./users";
 export * from "./definitions";
 export * from "./membership";
 export * from "./syncs";
+export * from "./jobs";

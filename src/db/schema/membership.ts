@@ -1,4 +1,4 @@
-import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { projects } from "./projects";
 
 /** Current members of each cohort; cohort sizes are counts over it. */
@@ -26,5 +26,9 @@ export const membershipChanges = sqliteTable(
     inCohort: integer("in_cohort", { mode: "boolean" }).notNull(),
     changedAt: integer("changed_at").notNull(),
   },
-  (t) => [index("membership_changes_cohort").on(t.cohortId, t.seq)],
+  (t) => [
+    index("membership_changes_cohort").on(t.cohortId, t.seq),
+    // A profile retrying its delivery of a change must not log it twice.
+    uniqueIndex("membership_changes_once").on(t.cohortId, t.profileKey, t.changedAt, t.inCohort),
+  ],
 );

@@ -7,6 +7,8 @@ export const projects = sqliteTable("projects", {
   name: text("name").notNull(),
   /** Per-project overrides of the Worker's defaults (retention, throttling, ...), JSON. */
   settings: text("settings", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+  /** Bumped on every definition write; profiles reload definitions when it moves. */
+  definitionsVersion: integer("definitions_version").notNull().default(0),
   createdAt: integer("created_at").notNull(),
 });
 

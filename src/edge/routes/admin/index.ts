@@ -1,5 +1,7 @@
 import { requireAdmin } from "../../admin-auth";
 import { createApp } from "../../app";
+import { adminBackfills } from "./backfills";
+import { definitionRoutes } from "./definitions";
 import { adminProjects } from "./projects";
 
 /** The admin JSON API: one sub-app per resource, all behind the admin token. */
@@ -7,3 +9,6 @@ export const adminApi = createApp();
 
 adminApi.use("*", requireAdmin);
 adminApi.route("/projects", adminProjects);
+adminApi.route("/cohorts", definitionRoutes("cohorts"));
+adminApi.route("/computations", definitionRoutes("computations"));
+adminApi.route("/backfills", adminBackfills);

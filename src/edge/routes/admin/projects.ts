@@ -47,8 +47,8 @@ adminProjects.get("/:project/users", async (c) => {
   const profile = await stub.getProfile();
   if (profile === null) throw new AppError(404, "not_found", `No profile for ${ref.kind}_id ${ref.id}`);
   const owner = profile.user_id !== null ? profileStub(c.env, project.id, { kind: "user", id: profile.user_id }) : stub;
-  const events = query.events > 0 ? await owner.getRecentEvents(query.events) : [];
-  return c.json({ profile, events });
+  const [events, segments] = await Promise.all([query.events > 0 ? owner.getRecentEvents(query.events) : [], owner.getSegments()]);
+  return c.json({ profile, segments, events });
 });
 
 async function findProject(env: Env, id: string) {

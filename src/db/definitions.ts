@@ -1,0 +1,43 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import type { DefinitionSet } from "../core/segments/compile";
+import { cohortDefinitionSchema, computationSchema } from "../core/segments/schema";
+import * as schema from "./schema";
+import { cohorts, computations, projects } from "./schema";
+
+type Db = DrizzleD1Database<typeof schema>;
+
+export async function definitionsVersion(db: Db, projectId: string): Promise<number | null> {
+  const row = await db.select({ v: projects.definitionsVersion }).from(projects).where(eq(projects.id, projectId)).get();
+  return row?.v ?? null;
+}
+
+/** The project's active computations and cohorts, parsed (stored definitions were validated on write). */
+export async function loadDefinitionSet(db: Db, projectId: string): Promise<DefinitionSet> {
+  const [version, comps, cohs] = await db.batch([
+    db.select({ v: projects.definitionsVersion }).from(projects).where(eq(projects.id, projectId)),
+    db
+      .select({ id: computations.id, definition: computations.definition })
+      .from(computations)
+      .where(and(eq(computations.projectId, projectId), eq(computations.status, "active")))
+      .orderBy(computations.createdAt, computations.id),
+    db
+      .select({ id: cohorts.id, definition: cohorts.definition })
+      .from(cohorts)
+      .where(and(eq(cohorts.projectId, projectId), eq(cohorts.status, "active")))
+      .orderBy(cohorts.createdAt, cohorts.id),
+  ]);
+  return {
+    version: String(version[0]?.v ?? 0),
+    computations: comps.map((c) => ({ id: c.id, definition: computationSchema.parse(c.definition) })),
+    cohorts: cohs.map((c) => ({ id: c.id, definition: cohortDefinitionSchema.parse(c.definition) })),
+  };
+}
+
+/** The statement that bumps the project's definitions version (batched with each write). */
+export function bumpDefinitionsVersion(db: Db, projectId: string) {
+  return db
+    .update(projects)
+    .set({ definitionsVersion: sql`${projects.definitionsVersion} + 1` })
+    .where(eq(projects.id, projectId));
+}

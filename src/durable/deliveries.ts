@@ -1,0 +1,84 @@
+import { sql as dsql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { archiveKey, hourOf, toNdjson } from "../core/archive";
+import { profileKey, profileObjectName, type TailorEvent } from "../core/event";
+import { sha256Hex } from "../core/hash";
+import { cohortMembers, membershipChanges, users } from "../db/schema";
+import type { ProfileState } from "./profile-state";
+
+/**
+ * What a profile writes outside itself, each idempotent so the alarm can retry it:
+ * archive objects (deterministic keys), the registry row (upsert) and membership
+ * changes (upsert/delete plus a log insert that ignores repeats).
+ */
+
+/** Writes events to R2, one object per UTC hour of event time. */
+export async function writeArchive(env: Pick<Env, "ARCHIVE">, state: ProfileState, batch: { seq: number; event: TailorEvent }[]): Promise<void> {
+  const byHour = new Map<string, { firstSeq: number; events: TailorEvent[] }>();
+  for (const { seq, event } of batch) {
+    const hour = hourOf(event.time);
+    const group = byHour.get(hour) ?? { firstSeq: seq, events: [] };
+    group.events.push(event);
+    byHour.set(hour, group);
+  }
+  const owner = (await sha256Hex(profileObjectName(state.projectId, state.profile))).slice(0, 16);
+  await Promise.all(
+    [...byHour].map(([hour, g]) =>
+      env.ARCHIVE.put(archiveKey(state.projectId, hour, owner, g.firstSeq), toNdjson(g.events), {
+        httpMetadata: { contentType: "application/x-ndjson" },
+      }),
+    ),
+  );
+}
+
+export async function writeRegistry(env: Pick<Env, "DB">, state: ProfileState, now: number): Promise<void> {
+  const isUser = state.profile.kind === "user";
+  const row = {
+    projectId: state.projectId,
+    profileKey: profileKey(state.profile),
+    userId: isUser ? state.profile.id : null,
+    deviceId: isUser ? (state.lastDeviceId ?? null) : state.profile.id,
+    mergedInto: state.linkedUser ?? null,
+    eventCount: state.eventCount,
+    firstSeen: state.firstSeen ?? now,
+    lastSeen: state.lastSeen ?? now,
+  };
+  await drizzle(env.DB)
+    .insert(users)
+    .values(row)
+    .onConflictDoUpdate({
+      target: [users.projectId, users.profileKey],
+      set: {
+        userId: row.userId,
+        deviceId: row.deviceId,
+        mergedInto: row.mergedInto,
+        eventCount: row.eventCount,
+        firstSeen: dsql`min(${users.firstSeen}, ${row.firstSeen})`,
+        lastSeen: dsql`max(${users.lastSeen}, ${row.lastSeen})`,
+      },
+    });
+}
+
+/** Applies membership changes in order to the D1 index and appends them to the change log. */
+export async function writeMemberships(
+  env: Pick<Env, "DB">,
+  state: ProfileState,
+  changes: { cohortId: string; member: boolean; at: number }[],
+): Promise<void> {
+  if (changes.length === 0) return;
+  const db = drizzle(env.DB);
+  const key = profileKey(state.profile);
+  const statements = changes.flatMap((c) => [
+    c.member
+      ? db
+          .insert(cohortMembers)
+          .values({ projectId: state.projectId, cohortId: c.cohortId, profileKey: key, enteredAt: c.at })
+          .onConflictDoUpdate({ target: [cohortMembers.cohortId, cohortMembers.profileKey], set: { enteredAt: c.at } })
+      : db.delete(cohortMembers).where(dsql`${cohortMembers.cohortId} = ${c.cohortId} AND ${cohortMembers.profileKey} = ${key}`),
+    db
+      .insert(membershipChanges)
+      .values({ projectId: state.projectId, cohortId: c.cohortId, profileKey: key, inCohort: c.member, changedAt: c.at })
+      .onConflictDoNothing(),
+  ]);
+  await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
+}

@@ -1,0 +1,152 @@
+import { and, count, desc, eq, inArray } from "drizzle-orm";
+import { compileDefinitions, DefinitionError, type DefinitionSet } from "../core/segments/compile";
+import { randomKey } from "../core/hash";
+import { cohortDefinitionSchema, computationSchema } from "../core/segments/schema";
+import { bumpDefinitionsVersion, definitionsVersion, loadDefinitionSet } from "../db/definitions";
+import { backfillJobs, cohortMembers, cohorts, computations } from "../db/schema";
+import type { Db } from "./db";
+import { AppError } from "./errors";
+
+export type DefinitionKind = "cohorts" | "computations";
+const TABLES = { cohorts, computations } as const;
+
+export interface DefinitionInput {
+  name: string;
+  description?: string | undefined;
+  /** As the client sent it (stored, and re-parsed on load) ... */
+  definition: Record<string, unknown>;
+  /** ... and as its schema normalised it (for the compile check). */
+  parsed: unknown;
+  status?: "active" | "inactive" | undefined;
+}
+
+type Row = typeof cohorts.$inferSelect;
+
+export function present(row: Row, size?: number) {
+  return {
+    id: row.id,
+    project: row.projectId,
+    name: row.name,
+    description: row.description,
+    definition: row.definition,
+    version: row.version,
+    status: row.status,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+    ...(size === undefined ? {} : { size }),
+  };
+}
+
+export async function listDefinitions(db: Db, kind: DefinitionKind, projectId: string) {
+  const table = TABLES[kind];
+  const rows = await db.select().from(table).where(eq(table.projectId, projectId)).orderBy(table.createdAt, table.id);
+  if (kind === "computations") return rows.map((r) => present(r));
+  const sizes = await cohortSizes(db, projectId, rows.map((r) => r.id));
+  return rows.map((r) => present(r, sizes.get(r.id) ?? 0));
+}
+
+export async function cohortSizes(db: Db, projectId: string, ids: string[]): Promise<Map<string, number>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .select({ id: cohortMembers.cohortId, n: count() })
+    .from(cohortMembers)
+    .where(and(eq(cohortMembers.projectId, projectId), inArray(cohortMembers.cohortId, ids)))
+    .groupBy(cohortMembers.cohortId);
+  return new Map(rows.map((r) => [r.id, r.n]));
+}
+
+export async function getDefinition(db: Db, kind: DefinitionKind, projectId: string, id: string): Promise<Row> {
+  const table = TABLES[kind];
+  const row = await db.select().from(table).where(and(eq(table.id, id), eq(table.projectId, projectId))).get();
+  if (row === undefined) throw new AppError(404, "not_found", `No ${kind.slice(0, -1)} ${id} in project ${projectId}`);
+  return row;
+}
+
+/**
+ * Checks the edit against everything else the project defines (unknown references,
+ * cycles) by compiling the whole set as it would be after the write.
+ */
+async function checkCompiles(db: Db, projectId: string, kind: DefinitionKind, id: string, definition: unknown) {
+  const set = await loadDefinitionSet(db, projectId);
+  const others = { computations: set.computations.filter((c) => c.id !== id), cohorts: set.cohorts.filter((c) => c.id !== id) };
+  const next: DefinitionSet = { version: "check", ...others };
+  if (definition !== null) {
+    if (kind === "computations") next.computations.push({ id, definition: definition as never });
+    else next.cohorts.push({ id, definition: definition as never });
+  }
+  try {
+    compileDefinitions(next);
+  } catch (err) {
+    if (err instanceof DefinitionError) {
+      throw new AppError(400, "invalid_request", err.message, [{ field: definition === null ? "id" : "definition", message: err.message }]);
+    }
+    throw err;
+  }
+}
+
+export async function createDefinition(db: Db, kind: DefinitionKind, projectId: string, input: DefinitionInput): Promise<Row> {
+  const table = TABLES[kind];
+  const id = `${kind === "cohorts" ? "coh" : "cmp"}_${randomKey(5)}`;
+  await checkCompiles(db, projectId, kind, id, input.parsed);
+  const now = Date.now();
+  const taken = await db.select({ id: table.id }).from(table).where(and(eq(table.projectId, projectId), eq(table.name, input.name))).get();
+  if (taken) throw new AppError(409, "conflict", `A ${kind.slice(0, -1)} named ${JSON.stringify(input.name)} already exists`, [{ field: "name", message: "already in use" }]);
+  await db.batch([
+    db.insert(table).values({
+      id,
+      projectId,
+      name: input.name,
+      description: input.description ?? "",
+      definition: input.definition,
+      status: input.status ?? "active",
+      createdAt: now,
+      updatedAt: now,
+    }),
+    bumpDefinitionsVersion(db, projectId),
+  ]);
+  return getDefinition(db, kind, projectId, id);
+}
+
+export async function updateDefinition(db: Db, kind: DefinitionKind, projectId: string, id: string, patch: Partial<DefinitionInput>): Promise<Row> {
+  const table = TABLES[kind];
+  const row = await getDefinition(db, kind, projectId, id);
+  const status = patch.status ?? row.status;
+  const definition = patch.definition ?? row.definition;
+  const parsed = patch.parsed ?? (kind === "cohorts" ? cohortDefinitionSchema : computationSchema).parse(row.definition);
+  await checkCompiles(db, projectId, kind, id, status === "active" ? parsed : null);
+  await db.batch([
+    db
+      .update(table)
+      .set({
+        name: patch.name ?? row.name,
+        description: patch.description ?? row.description,
+        definition,
+        status,
+        version: row.version + 1,
+        updatedAt: Date.now(),
+      })
+      .where(eq(table.id, id)),
+    bumpDefinitionsVersion(db, projectId),
+  ]);
+  return getDefinition(db, kind, projectId, id);
+}
+
+export async function deleteDefinition(db: Db, kind: DefinitionKind, projectId: string, id: string): Promise<void> {
+  const table = TABLES[kind];
+  await getDefinition(db, kind, projectId, id);
+  await checkCompiles(db, projectId, kind, id, null);
+  // A deleted cohort's members go with it (its change log stays for syncs to read).
+  await db.batch([
+    db.delete(table).where(eq(table.id, id)),
+    bumpDefinitionsVersion(db, projectId),
+    db.delete(cohortMembers).where(eq(cohortMembers.cohortId, id)),
+  ]);
+}
+
+export async function currentVersion(db: Db, projectId: string): Promise<number> {
+  return (await definitionsVersion(db, projectId)) ?? 0;
+}
+
+export async function listBackfills(db: Db, projectId: string) {
+  return db.select().from(backfillJobs).where(eq(backfillJobs.projectId, projectId)).orderBy(desc(backfillJobs.startedAt)).limit(20);
+}

@@ -1,0 +1,80 @@
+import { z } from "zod";
+import { projectIdSchema } from "../../../core/project";
+import { cohortDefinitionSchema, computationSchema } from "../../../core/segments/schema";
+import { createApp } from "../../app";
+import { db } from "../../db";
+import {
+  cohortSizes,
+  createDefinition,
+  currentVersion,
+  deleteDefinition,
+  getDefinition,
+  listDefinitions,
+  present,
+  updateDefinition,
+  type DefinitionKind,
+} from "../../definition-store";
+import { jsonBody, parseWith } from "../../validate";
+
+const projectQuery = z.object({ project: projectIdSchema.default("default") });
+
+/**
+ * CRUD for one kind of definition. Every write is validated (schema, then a compile of
+ * the project's whole set), bumps the project's definitions version — profiles pick it
+ * up within seconds — and starts a backfill so existing profiles recompute.
+ */
+export function definitionRoutes(kind: DefinitionKind) {
+  const definitionSchema = kind === "cohorts" ? cohortDefinitionSchema : computationSchema;
+  const envelope = {
+    name: z.string().trim().min(1).max(200),
+    description: z.string().max(2000).optional(),
+    definition: z.record(z.string(), z.unknown()),
+    status: z.enum(["active", "inactive"]).optional(),
+  };
+  const createSchema = z.object(envelope);
+  const updateSchema = z.object(envelope).partial();
+  const parseDefinition = (raw: Record<string, unknown>) => parseWith(definitionSchema, raw, "definition");
+  const app = createApp();
+
+  const backfill = async (env: Env, projectId: string) => {
+    const version = await currentVersion(db(env), projectId);
+    return env.PROJECT_JOBS.getByName(projectId).startBackfill(projectId, version);
+  };
+
+  app.get("/", async (c) => {
+    const { project } = parseWith(projectQuery, c.req.query(), "query");
+    return c.json({ [kind]: await listDefinitions(db(c.env), kind, project) });
+  });
+
+  app.post("/", async (c) => {
+    const { project } = parseWith(projectQuery, c.req.query(), "query");
+    const input = await jsonBody(c, createSchema);
+    const parsed = parseDefinition(input.definition);
+    const row = await createDefinition(db(c.env), kind, project, { ...input, parsed });
+    return c.json({ ...present(row, kind === "cohorts" ? 0 : undefined), backfill: await backfill(c.env, project) }, 201);
+  });
+
+  app.get("/:id", async (c) => {
+    const { project } = parseWith(projectQuery, c.req.query(), "query");
+    const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
+    const size = kind === "cohorts" ? ((await cohortSizes(db(c.env), project, [row.id])).get(row.id) ?? 0) : undefined;
+    return c.json(present(row, size));
+  });
+
+  app.put("/:id", async (c) => {
+    const { project } = parseWith(projectQuery, c.req.query(), "query");
+    const patch = await jsonBody(c, updateSchema);
+    const parsed = patch.definition === undefined ? undefined : parseDefinition(patch.definition);
+    const row = await updateDefinition(db(c.env), kind, project, c.req.param("id"), { ...patch, parsed });
+    return c.json({ ...present(row), backfill: await backfill(c.env, project) });
+  });
+
+  app.delete("/:id", async (c) => {
+    const { project } = parseWith(projectQuery, c.req.query(), "query");
+    await deleteDefinition(db(c.env), kind, project, c.req.param("id"));
+    await backfill(c.env, project);
+    return c.body(null, 204);
+  });
+
+  return app;
+}
