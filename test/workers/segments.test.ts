@@ -170,3 +170,33 @@ describe("backfill after a definition change", () => {
     expect(await members(created.id)).toEqual(["u:bf-user-5"]);
   });
 });
+
+describe("static cohorts", () => {
+  it("uploaded ids become members (unknown ids are skipped) and feed cohorts of cohorts", async () => {
+    await send([
+      { user_id: "static-user-1", event_type: "Seen" },
+      { user_id: "static-user-2", event_type: "Seen" },
+    ]);
+    for (const id of ["static-user-1", "static-user-2"]) await runDurableObjectAlarm(stubOf(user(id)));
+    const list = await define("cohorts", "Newsletter list", { type: "static" });
+    const listedAndActive = await define("cohorts", "Listed and active", {
+      type: "behavioral",
+      match: { all: [{ cohort: { id: list } }, { performed: { event: { type: "Seen" } } }] },
+    });
+    const res = await admin(`/cohorts/${list}/members?project=${project.id}`, {
+      method: "POST",
+      body: JSON.stringify({ ids: ["static-user-1", "static-user-2", "never-seen-user"] }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ cohort_id: list, operation: "add", applied: 2, skipped_ids: ["never-seen-user"] });
+    expect((await profile(project.id, user("static-user-1")).getSegments())?.cohort_ids.sort()).toEqual([list, listedAndActive].sort());
+
+    await admin(`/cohorts/${list}/members?project=${project.id}`, { method: "POST", body: JSON.stringify({ ids: ["static-user-2"], operation: "remove" }) });
+    for (const id of ["static-user-1", "static-user-2"]) await runDue(user(id));
+    expect(await members(list)).toEqual(["u:static-user-1"]);
+    expect(await members(listedAndActive)).toEqual(["u:static-user-1"]);
+
+    const behavioral = await admin(`/cohorts/${listedAndActive}/members?project=${project.id}`, { method: "POST", body: JSON.stringify({ ids: ["x-user-1"] }) });
+    expect(behavioral.status).toBe(400);
+  });
+});

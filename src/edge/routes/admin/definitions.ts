@@ -14,6 +14,8 @@ import {
   updateDefinition,
   type DefinitionKind,
 } from "../../definition-store";
+import { AppError } from "../../errors";
+import { setStaticMembers } from "../../static-members";
 import { jsonBody, parseWith } from "../../validate";
 
 const projectQuery = z.object({ project: projectIdSchema.default("default") });
@@ -68,6 +70,25 @@ export function definitionRoutes(kind: DefinitionKind) {
     const row = await updateDefinition(db(c.env), kind, project, c.req.param("id"), { ...patch, parsed });
     return c.json({ ...present(row), backfill: await backfill(c.env, project) });
   });
+
+  if (kind === "cohorts") {
+    const membersSchema = z.object({
+      ids: z.array(z.string().min(1).max(1024)).min(1).max(10_000),
+      id_type: z.enum(["user_id", "device_id"]).default("user_id"),
+      operation: z.enum(["add", "remove"]).default("add"),
+    });
+    /** Static cohorts: add or remove members by id. */
+    app.post("/:id/members", async (c) => {
+      const { project } = parseWith(projectQuery, c.req.query(), "query");
+      const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
+      if ((row.definition as { type?: string }).type !== "static") {
+        throw new AppError(400, "invalid_request", `Cohort ${row.id} is behavioral: its members follow its definition`, [{ field: "id", message: "not a static cohort" }]);
+      }
+      const input = await jsonBody(c, membersSchema);
+      const result = await setStaticMembers(c.env, db(c.env), project, row.id, input.ids, input.id_type === "user_id" ? "user" : "device", input.operation === "add");
+      return c.json({ cohort_id: row.id, operation: input.operation, applied: result.applied.length, skipped_ids: result.skipped });
+    });
+  }
 
   app.delete("/:id", async (c) => {
     const { project } = parseWith(projectQuery, c.req.query(), "query");
