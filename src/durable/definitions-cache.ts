@@ -12,10 +12,10 @@ const CHECK_MS = 2_000;
 const cache = new Map<string, { compiled: CompiledSegments; checkedAt: number }>();
 const loading = new Map<string, Promise<CompiledSegments>>();
 
-export async function currentDefinitions(env: Pick<Env, "DB">, projectId: string): Promise<CompiledSegments> {
+export async function currentDefinitions(env: Pick<Env, "DB">, projectId: string, maxAgeMs = CHECK_MS): Promise<CompiledSegments> {
   const now = Date.now();
   const hit = cache.get(projectId);
-  if (hit !== undefined && now - hit.checkedAt < CHECK_MS) return hit.compiled;
+  if (hit !== undefined && now - hit.checkedAt < maxAgeMs) return hit.compiled;
   const pending = loading.get(projectId);
   if (pending !== undefined) return pending;
   const load = (async () => {

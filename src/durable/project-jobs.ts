@@ -1,18 +1,26 @@
 import { DurableObject } from "cloudflare:workers";
 import { and, count, eq, gt, isNull, ne } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { cohortCsv, cohortJson, propertyColumns, type CohortMemberRow } from "../core/cohort-file";
 import { parseProfileKey } from "../core/event";
 import { randomKey } from "../core/hash";
-import { backfillJobs, users } from "../db/schema";
+import { backfillJobs, cohortExports, cohortMembers, users } from "../db/schema";
 import { profileStub } from "./stub";
 
 /** Profiles refreshed per alarm step (BACKFILL_PAGE overrides, e.g. in tests). */
 const DEFAULT_PAGE = 50;
+const MEMBER_PAGE = 1_000;
+const CONCURRENCY = 32;
+
+export function exportKey(projectId: string, exportId: string, format: "csv" | "json"): string {
+  return `exports/${projectId}/${exportId}.${format}`;
+}
 
 /**
  * One per project: runs the project's long jobs in alarm-sized steps. A backfill walks
  * the user registry in key order, asking each profile to recompute; the cursor is
- * saved in D1 after every page, so a restart resumes where it stopped.
+ * saved in D1 after every page, so a restart resumes where it stopped. Cohort
+ * downloads are written to R2 (CSV and JSON) one after another.
  */
 export class ProjectJobs extends DurableObject<Env> {
   async startBackfill(projectId: string, definitionsVersion: number): Promise<{ id: string; total: number }> {
@@ -35,14 +43,26 @@ export class ProjectJobs extends DurableObject<Env> {
     return { id, total };
   }
 
+  /** Queues a cohort download whose row already exists in D1. */
+  async startExport(exportId: string): Promise<void> {
+    const queue = (await this.ctx.storage.get<string[]>("exports")) ?? [];
+    await this.ctx.storage.put("exports", [...queue, exportId]);
+    await this.ctx.storage.setAlarm(Date.now());
+  }
+
   override async alarm(): Promise<void> {
+    const more = [await this.#backfillStep(), await this.#exportStep()];
+    if (more.some(Boolean)) await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  async #backfillStep(): Promise<boolean> {
     const current = await this.ctx.storage.get<{ id: string; projectId: string }>("job");
-    if (current === undefined) return;
+    if (current === undefined) return false;
     const db = drizzle(this.env.DB);
     const job = await db.select().from(backfillJobs).where(eq(backfillJobs.id, current.id)).get();
     if (job === undefined || job.status !== "running") {
       await this.ctx.storage.delete("job");
-      return;
+      return false;
     }
     const page = await db
       .select({ key: users.profileKey })
@@ -54,7 +74,7 @@ export class ProjectJobs extends DurableObject<Env> {
     if (page.length === 0) {
       await db.update(backfillJobs).set({ status: "succeeded", updatedAt: now, finishedAt: now }).where(eq(backfillJobs.id, job.id));
       await this.ctx.storage.delete("job");
-      return;
+      return false;
     }
     const results = await Promise.allSettled(page.map((u) => profileStub(this.env, job.projectId, parseProfileKey(u.key)).refresh()));
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
@@ -68,6 +88,54 @@ export class ProjectJobs extends DurableObject<Env> {
         updatedAt: now,
       })
       .where(and(eq(backfillJobs.id, job.id), ne(backfillJobs.status, "superseded")));
-    await this.ctx.storage.setAlarm(Date.now());
+    return true;
+  }
+
+  async #exportStep(): Promise<boolean> {
+    const queue = (await this.ctx.storage.get<string[]>("exports")) ?? [];
+    const exportId = queue[0];
+    if (exportId === undefined) return false;
+    const db = drizzle(this.env.DB);
+    const job = await db.select().from(cohortExports).where(eq(cohortExports.id, exportId)).get();
+    if (job !== undefined && job.status === "running") {
+      try {
+        const rows = await this.#members(job.projectId, job.cohortId, job.withProps);
+        const columns = job.withProps ? propertyColumns(rows, job.propKeys) : [];
+        await Promise.all([
+          this.env.ARCHIVE.put(exportKey(job.projectId, job.id, "csv"), cohortCsv(rows, columns), { httpMetadata: { contentType: "text/csv" } }),
+          this.env.ARCHIVE.put(exportKey(job.projectId, job.id, "json"), cohortJson(rows, columns), { httpMetadata: { contentType: "application/json" } }),
+        ]);
+        await db.update(cohortExports).set({ status: "completed", rows: rows.length, finishedAt: Date.now() }).where(eq(cohortExports.id, job.id));
+      } catch (err) {
+        console.error("cohort export failed", job.id, err);
+        await db.update(cohortExports).set({ status: "failed", error: String(err).slice(0, 500), finishedAt: Date.now() }).where(eq(cohortExports.id, job.id));
+      }
+    }
+    await this.ctx.storage.put("exports", queue.slice(1));
+    return queue.length > 1;
+  }
+
+  async #members(projectId: string, cohortId: string, withProps: boolean): Promise<CohortMemberRow[]> {
+    const db = drizzle(this.env.DB);
+    const rows: CohortMemberRow[] = [];
+    let cursor = "";
+    for (;;) {
+      const page = await db
+        .select({ key: cohortMembers.profileKey })
+        .from(cohortMembers)
+        .where(and(eq(cohortMembers.cohortId, cohortId), eq(cohortMembers.projectId, projectId), gt(cohortMembers.profileKey, cursor)))
+        .orderBy(cohortMembers.profileKey)
+        .limit(MEMBER_PAGE);
+      for (let i = 0; i < page.length; i += CONCURRENCY) {
+        const slice = page.slice(i, i + CONCURRENCY);
+        const profiles = withProps ? await Promise.all(slice.map((m) => profileStub(this.env, projectId, parseProfileKey(m.key)).getProfile())) : [];
+        slice.forEach((m, j) => {
+          const ref = parseProfileKey(m.key);
+          rows.push({ profileKey: m.key, userId: ref.kind === "user" ? ref.id : null, properties: profiles[j]?.user_properties ?? {} });
+        });
+      }
+      if (page.length < MEMBER_PAGE) return rows;
+      cursor = page[page.length - 1]!.key;
+    }
   }
 }

@@ -99,7 +99,9 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
         member,
       );
     }
-    const compiled = await currentDefinitions(this.env, projectId);
+    let compiled = await currentDefinitions(this.env, projectId);
+    // A cohort created a moment ago may be newer than this isolate's cached definitions.
+    if (!compiled.cohorts.some((c) => c.id === cohortId)) compiled = await currentDefinitions(this.env, projectId, 0);
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
       const engine = this.#engine(state, compiled, now);

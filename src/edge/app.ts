@@ -7,8 +7,13 @@ import { AmplitudeError, AppError } from "./errors";
 export interface AppEnv {
   Bindings: Env;
   Variables: {
-    /** Set by Amplitude-compatible routes: errors there keep Amplitude's body shape. */
-    errorStyle?: "amplitude";
+    /**
+     * Set by Amplitude-compatible routes so errors keep Amplitude's shapes: ingestion's
+     * `{code, error}`, or the dashboard APIs' (cohorts) `{error: {http_code, message, …}}`.
+     */
+    errorStyle?: "amplitude" | "dashboard";
+    /** The project a secret-key request authenticated as. */
+    projectId?: string;
   };
 }
 
@@ -36,5 +41,9 @@ function renderError(err: Error, c: Context<AppEnv>): Response {
       : new AppError(500, "internal", "Internal server error");
   }
   if (amplitude && !(error instanceof AmplitudeError)) error = new AmplitudeError(errorBody(error.status, error.message));
+  if (c.get("errorStyle") === "dashboard") {
+    const body = { http_code: error.status, code: error.status, type: error.code, message: error.message, ...(error.details === undefined ? {} : { metadata: error.details }) };
+    return c.json({ error: body }, error.status, error.headers);
+  }
   return c.json(error.toBody(), error.status, error.headers);
 }

@@ -1,5 +1,6 @@
 import { createApp } from "./app";
 import { adminApi } from "./routes/admin";
+import { cohortApi } from "./routes/cohort-api";
 import { health } from "./routes/health";
 import { ingest } from "./routes/ingest";
 
@@ -9,6 +10,7 @@ export { UserProfile } from "../durable/user-profile";
 const app = createApp();
 app.route("/", health);
 app.route("/", ingest);
+app.route("/", cohortApi);
 app.route("/admin/api", adminApi);
 
 export default { fetch: app.fetch } satisfies ExportedHandler<Env>;

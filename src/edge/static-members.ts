@@ -7,10 +7,38 @@ import type { Db } from "./db";
 const LOOKUP_CHUNK = 90; // D1 caps bound parameters per statement
 const CONCURRENCY = 32;
 
+/** Which of these profiles exist in the project's registry (profile keys). */
+export async function knownProfiles(db: Db, projectId: string, refs: readonly ProfileRef[]): Promise<Set<string>> {
+  const keys = [...new Set(refs.map(profileKey))];
+  const known = new Set<string>();
+  for (let i = 0; i < keys.length; i += LOOKUP_CHUNK) {
+    const rows = await db
+      .select({ key: users.profileKey })
+      .from(users)
+      .where(and(eq(users.projectId, projectId), inArray(users.profileKey, keys.slice(i, i + LOOKUP_CHUNK))));
+    for (const r of rows) known.add(r.key);
+  }
+  return known;
+}
+
 /**
- * Adds ids to (or removes them from) a static cohort. Each known profile is told of
- * its own membership — cohorts of cohorts evaluate in the profile — and records the
- * change to the membership index like any other. Ids never seen are skipped, as
+ * Tells each profile of its membership of a static cohort: cohorts of cohorts evaluate
+ * in the profile, and it records the change to the membership index like any other.
+ */
+export async function applyStaticMembership(
+  env: Pick<Env, "USER_PROFILE">,
+  projectId: string,
+  cohortId: string,
+  refs: readonly ProfileRef[],
+  member: boolean,
+): Promise<void> {
+  for (let i = 0; i < refs.length; i += CONCURRENCY) {
+    await Promise.all(refs.slice(i, i + CONCURRENCY).map((ref) => profileStub(env, projectId, ref).setStaticMembership(projectId, ref, cohortId, member)));
+  }
+}
+
+/**
+ * Adds ids to (or removes them from) a static cohort. Ids never seen are skipped, as
  * Amplitude skips unknown ids; a device merged into a user counts as that user.
  */
 export async function setStaticMembers(
@@ -23,20 +51,8 @@ export async function setStaticMembers(
   member: boolean,
 ): Promise<{ applied: string[]; skipped: string[] }> {
   const unique = [...new Set(ids)];
-  const known = new Set<string>();
-  for (let i = 0; i < unique.length; i += LOOKUP_CHUNK) {
-    const keys = unique.slice(i, i + LOOKUP_CHUNK).map((id) => profileKey({ kind, id }));
-    const rows = await db
-      .select({ key: users.profileKey })
-      .from(users)
-      .where(and(eq(users.projectId, projectId), inArray(users.profileKey, keys)));
-    for (const r of rows) known.add(r.key.slice(2));
-  }
-  const applied = unique.filter((id) => known.has(id));
-  for (let i = 0; i < applied.length; i += CONCURRENCY) {
-    await Promise.all(
-      applied.slice(i, i + CONCURRENCY).map((id) => profileStub(env, projectId, { kind, id }).setStaticMembership(projectId, { kind, id }, cohortId, member)),
-    );
-  }
-  return { applied, skipped: unique.filter((id) => !known.has(id)) };
+  const known = await knownProfiles(db, projectId, unique.map((id) => ({ kind, id })));
+  const applied = unique.filter((id) => known.has(profileKey({ kind, id })));
+  await applyStaticMembership(env, projectId, cohortId, applied.map((id) => ({ kind, id })), member);
+  return { applied, skipped: unique.filter((id) => !known.has(profileKey({ kind, id }))) };
 }

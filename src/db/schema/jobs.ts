@@ -25,3 +25,24 @@ export const backfillJobs = sqliteTable(
   },
   (t) => [index("backfill_jobs_project").on(t.projectId, t.startedAt)],
 );
+
+/** An async cohort download (Amplitude's request → status → file), written to R2 when done. */
+export const cohortExports = sqliteTable(
+  "cohort_exports",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    cohortId: text("cohort_id").notNull(),
+    withProps: integer("with_props", { mode: "boolean" }).notNull(),
+    /** Requested user property keys (JSON array); empty = all of them. */
+    propKeys: text("prop_keys", { mode: "json" }).$type<string[]>().notNull(),
+    status: text("status", { enum: ["running", "completed", "failed"] }).notNull(),
+    rows: integer("rows"),
+    error: text("error"),
+    createdAt: integer("created_at").notNull(),
+    finishedAt: integer("finished_at"),
+  },
+  (t) => [index("cohort_exports_project").on(t.projectId, t.createdAt)],
+);

@@ -14,6 +14,7 @@ import {
   updateDefinition,
   type DefinitionKind,
 } from "../../definition-store";
+import { forgetDefinitions } from "../../../durable/definitions-cache";
 import { AppError } from "../../errors";
 import { setStaticMembers } from "../../static-members";
 import { jsonBody, parseWith } from "../../validate";
@@ -39,6 +40,7 @@ export function definitionRoutes(kind: DefinitionKind) {
   const app = createApp();
 
   const backfill = async (env: Env, projectId: string) => {
+    forgetDefinitions(projectId); // profiles in this isolate see the edit at once
     const version = await currentVersion(db(env), projectId);
     return env.PROJECT_JOBS.getByName(projectId).startBackfill(projectId, version);
   };

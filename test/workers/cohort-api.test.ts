@@ -1,0 +1,159 @@
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { profileObjectName } from "../../src/core/event";
+import { forgetDefinitions } from "../../src/durable/definitions-cache";
+import { admin, call, createProject, upload, user, type TestProject } from "./helpers";
+
+let project: TestProject;
+let other: TestProject;
+let auth: string;
+let vipId: string;
+
+async function settle(ids: string[]) {
+  for (const id of ids) {
+    const stub = env.USER_PROFILE.getByName(profileObjectName(project.id, user(id)));
+    await runInDurableObject(stub, (_, s) => s.storage.sql.exec("UPDATE due_work SET due_at = 0"));
+    await runDurableObjectAlarm(stub);
+  }
+}
+
+const api = (path: string, init: RequestInit = {}, authorization = auth) =>
+  call(path, { ...init, headers: { authorization, ...(init.body ? { "content-type": "application/json" } : {}) } });
+
+beforeAll(async () => {
+  project = await createProject("cohortapi");
+  other = await createProject("cohortapi-other");
+  auth = `Basic ${btoa(`${project.apiKey}:${project.secretKey}`)}`;
+  const res = await admin(`/cohorts?project=${project.id}`, {
+    method: "POST",
+    body: JSON.stringify({ name: "Buyers", definition: { type: "behavioral", match: { performed: { event: { type: "Order Completed" } } } } }),
+  });
+  vipId = (await res.json<{ id: string }>()).id;
+  forgetDefinitions(project.id);
+  await upload({
+    api_key: project.apiKey,
+    events: [
+      { user_id: "api-user-1", event_type: "Order Completed", user_properties: { email: "a@x.example", plan: "pro" } },
+      { user_id: "api-user-2", event_type: "Order Completed", user_properties: { email: 'b "quoted"@x.example' } },
+      { user_id: "api-user-3", event_type: "Page Viewed" },
+    ],
+  });
+  await settle(["api-user-1", "api-user-2", "api-user-3"]);
+});
+
+describe("auth", () => {
+  it("401 in the dashboard error shape without, or with mismatched, keys", async () => {
+    const none = await call("/api/3/cohorts");
+    expect(none.status).toBe(401);
+    expect(await none.json()).toEqual({
+      error: { http_code: 401, code: 401, type: "unauthorized", message: "Missing credentials: send Authorization: Basic base64(api_key:secret_key)" },
+    });
+    const mixed = await api("/api/3/cohorts", {}, `Basic ${btoa(`${other.apiKey}:${project.secretKey}`)}`);
+    expect(mixed.status).toBe(401);
+    const ingestOnly = await api("/api/3/cohorts", {}, `Basic ${btoa(`${project.apiKey}:${project.apiKey}`)}`);
+    expect(ingestOnly.status).toBe(401);
+  });
+});
+
+describe("GET /api/3/cohorts", () => {
+  it("lists cohorts with Amplitude's fields and live sizes", async () => {
+    const res = await api("/api/3/cohorts");
+    expect(res.status).toBe(200);
+    const { cohorts } = await res.json<{ cohorts: Record<string, unknown>[] }>();
+    expect(cohorts).toHaveLength(1);
+    expect(cohorts[0]).toMatchObject({ id: vipId, name: "Buyers", size: 2, type: "redshift", archived: false, published: true, finished: true });
+    expect(cohorts[0]!.definition).toEqual({ type: "behavioral", match: { performed: { event: { type: "Order Completed" } } } });
+    expect(typeof cohorts[0]!.lastMod).toBe("number");
+  });
+});
+
+describe("async download", () => {
+  it("request → 202, status → JOB INPROGRESS then JOB COMPLETED, file as quoted CSV or JSON with requested properties", async () => {
+    const req = await api(`/api/5/cohorts/request/${vipId}?props=1&propKeys=email&propKeys=plan`);
+    expect(req.status).toBe(202);
+    const { request_id, cohort_id } = await req.json<{ request_id: string; cohort_id: string }>();
+    expect(cohort_id).toBe(vipId);
+
+    const running = await api(`/api/5/cohorts/request-status/${request_id}`);
+    expect(running.status).toBe(202);
+    expect(await running.json()).toEqual({ request_id, cohort_id: vipId, async_status: "JOB INPROGRESS" });
+    const early = await api(`/api/5/cohorts/request/${request_id}/file`);
+    expect(early.status).toBe(409);
+
+    await runDurableObjectAlarm(env.PROJECT_JOBS.getByName(project.id));
+    const done = await api(`/api/5/cohorts/request-status/${request_id}`);
+    expect(done.status).toBe(200);
+    expect(((await done.json()) as { async_status: string }).async_status).toBe("JOB COMPLETED");
+
+    const csv = await api(`/api/5/cohorts/request/${request_id}/file`);
+    expect(csv.headers.get("content-type")).toMatch(/^text\/csv/);
+    expect(await csv.text()).toBe(
+      ['"amplitude_id","user_id","email","plan"', '"u:api-user-1","api-user-1","a@x.example","pro"', '"u:api-user-2","api-user-2","b ""quoted""@x.example",""', ""].join("\n"),
+    );
+    const json = await api(`/api/5/cohorts/request/${request_id}/file?format=json`);
+    expect(await json.json()).toEqual([
+      { amplitude_id: "u:api-user-1", user_id: "api-user-1", user_properties: { email: "a@x.example", plan: "pro" } },
+      { amplitude_id: "u:api-user-2", user_id: "api-user-2", user_properties: { email: 'b "quoted"@x.example', plan: null } },
+    ]);
+  });
+
+  it("404 for an unknown cohort or request", async () => {
+    expect((await api("/api/5/cohorts/request/coh_nope")).status).toBe(404);
+    expect((await api("/api/5/cohorts/request-status/nope")).status).toBe(404);
+  });
+});
+
+describe("upload and membership", () => {
+  it("uploads a static cohort (unknown ids skipped), then adds and removes members", async () => {
+    const res = await api("/api/3/cohorts/upload", {
+      method: "POST",
+      body: JSON.stringify({ name: "Imported", app_id: 1, id_type: "BY_USER_ID", ids: ["api-user-1", "api-user-3", "ghost-user"], owner: "me@x.example", published: true }),
+    });
+    expect(res.status).toBe(200);
+    const body = await res.json<{ cohortId: string; metadata: unknown; cohortsById: Record<string, { type: string }> }>();
+    expect(body.metadata).toEqual({ matched: 2, totals: 3, invalid_ids_sample: ["ghost-user"] });
+    expect(body.cohortsById[body.cohortId]?.type).toBe("manual_upload");
+    await settle(["api-user-1", "api-user-3"]);
+    const sized = await (await api("/api/3/cohorts")).json<{ cohorts: { id: string; size: number }[] }>();
+    expect(sized.cohorts.find((c) => c.id === body.cohortId)?.size).toBe(2);
+
+    const strict = await api("/api/3/cohorts/membership", {
+      method: "POST",
+      body: JSON.stringify({ cohort_id: body.cohortId, memberships: [{ ids: ["api-user-2", "ghost-user"], id_type: "BY_NAME", operation: "ADD" }], skip_invalid_ids: false }),
+    });
+    expect(strict.status).toBe(400);
+    expect(((await strict.json()) as { error: { metadata: unknown } }).error.metadata).toEqual({
+      cohort_id: body.cohortId,
+      memberships_result: [{ skipped_ids: ["ghost-user"], id_type: "BY_NAME", operation: "ADD" }],
+    });
+
+    const change = await api("/api/3/cohorts/membership", {
+      method: "POST",
+      body: JSON.stringify({
+        cohort_id: body.cohortId,
+        memberships: [
+          { ids: ["api-user-2", "ghost-user"], id_type: "BY_NAME", operation: "ADD" },
+          { ids: ["u:api-user-1"], id_type: "BY_ID", operation: "REMOVE" },
+        ],
+      }),
+    });
+    expect(await change.json()).toEqual({
+      cohort_id: body.cohortId,
+      memberships_result: [
+        { skipped_ids: ["ghost-user"], id_type: "BY_NAME", operation: "ADD" },
+        { skipped_ids: [], id_type: "BY_ID", operation: "REMOVE" },
+      ],
+    });
+    await settle(["api-user-1", "api-user-2", "api-user-3"]);
+    const rows = await env.DB.prepare("SELECT profile_key FROM cohort_members WHERE cohort_id = ? ORDER BY profile_key").bind(body.cohortId).all();
+    expect(rows.results.map((r) => r.profile_key)).toEqual(["u:api-user-2", "u:api-user-3"]);
+  });
+
+  it("bad bodies are 400s naming the field", async () => {
+    const res = await api("/api/3/cohorts/upload", { method: "POST", body: JSON.stringify({ name: "x", id_type: "BY_EMAIL", ids: [] }) });
+    expect(res.status).toBe(400);
+    const { error } = await res.json<{ error: { http_code: number; metadata: { field: string }[] } }>();
+    expect(error.http_code).toBe(400);
+    expect(error.metadata.map((d) => d.field).sort()).toEqual(["id_type", "ids"]);
+  });
+});
