@@ -4,18 +4,24 @@ import { definitionsVersion, loadDefinitionSet } from "../db/definitions";
 import * as schema from "../db/schema";
 
 /**
- * Compiled definitions per project, shared by every profile in this isolate. The
- * version is re-checked at most every CHECK_MS (one tiny D1 read per isolate), so an
- * edit reaches new events within seconds; a new version is loaded and compiled once.
+ * Compiled definitions per project, shared by every profile in this isolate. Ingest
+ * calls carry the version the edge saw (the edge re-checks it every couple of seconds),
+ * so a profile reads D1 only when that version is new to its isolate; other callers
+ * (alarms, reads) re-check at most every `maxAgeMs`. A new version is compiled once.
  */
 const CHECK_MS = 2_000;
 const cache = new Map<string, { compiled: CompiledSegments; checkedAt: number }>();
 const loading = new Map<string, Promise<CompiledSegments>>();
 
-export async function currentDefinitions(env: Pick<Env, "DB">, projectId: string, maxAgeMs = CHECK_MS): Promise<CompiledSegments> {
+export async function currentDefinitions(
+  env: Pick<Env, "DB">,
+  projectId: string,
+  { version, maxAgeMs = CHECK_MS }: { version?: number | undefined; maxAgeMs?: number } = {},
+): Promise<CompiledSegments> {
   const now = Date.now();
   const hit = cache.get(projectId);
-  if (hit !== undefined && now - hit.checkedAt < maxAgeMs) return hit.compiled;
+  if (hit !== undefined && version !== undefined && hit.compiled.version === String(version)) return hit.compiled;
+  if (hit !== undefined && version === undefined && now - hit.checkedAt < maxAgeMs) return hit.compiled;
   const pending = loading.get(projectId);
   if (pending !== undefined) return pending;
   const load = (async () => {

@@ -9,6 +9,8 @@ export interface IngestRequest {
   events: TailorEvent[];
   /** The endpoint's per-profile rate (HTTP V2 and Batch differ). */
   limits: ThrottleLimits;
+  /** The project's definitions version as the edge last saw it (saves each profile a D1 read). */
+  definitionsVersion?: number;
 }
 
 export type IngestResult =

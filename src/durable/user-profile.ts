@@ -59,7 +59,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     this.#buckets.set(rate, taken.bucket);
     if (!taken.ok) return { status: "throttled", retryAfterMs: taken.retryAfterMs, eps: taken.eps };
 
-    const compiled = await currentDefinitions(this.env, state.projectId);
+    const compiled = await currentDefinitions(this.env, state.projectId, { version: req.definitionsVersion });
     const counts = this.ctx.storage.transactionSync(() => {
       const engine = this.#engine(state, compiled, now);
       const appended = this.#append(state, req.events, now);
@@ -101,7 +101,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     }
     let compiled = await currentDefinitions(this.env, projectId);
     // A cohort created a moment ago may be newer than this isolate's cached definitions.
-    if (!compiled.cohorts.some((c) => c.id === cohortId)) compiled = await currentDefinitions(this.env, projectId, 0);
+    if (!compiled.cohorts.some((c) => c.id === cohortId)) compiled = await currentDefinitions(this.env, projectId, { maxAgeMs: 0 });
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
       const engine = this.#engine(state, compiled, now);

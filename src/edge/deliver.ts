@@ -19,6 +19,7 @@ export async function deliver(
   projectId: string,
   events: readonly TailorEvent[],
   limits: ThrottleLimits,
+  definitionsVersion?: number,
 ): Promise<DeliveryOutcome> {
   const batches = groupByProfile(events);
   const results = await Promise.allSettled(
@@ -28,6 +29,7 @@ export async function deliver(
         profile: batch.ref,
         events: batch.events,
         limits,
+        definitionsVersion,
       }),
     ),
   );

@@ -8,7 +8,7 @@ import { readBody } from "../body";
 import { db } from "../db";
 import { deliver } from "../deliver";
 import { AmplitudeError } from "../errors";
-import { projectForIngestKey } from "../keys";
+import { definitionsVersionOf, projectForIngestKey } from "../keys";
 
 /** The two Amplitude upload endpoints differ only in limits (HTTP V2 vs Batch API). */
 const ENDPOINTS = {
@@ -45,7 +45,8 @@ for (const [path, spec] of Object.entries(ENDPOINTS)) {
 
     const now = Date.now();
     const events = valid.value.map((e) => toTailorEvent(e, crypto.randomUUID(), now));
-    const outcome = await deliver(c.env, projectId, events, readConfig(c.env)[spec.throttle]);
+    const version = await definitionsVersionOf(db(c.env), projectId);
+    const outcome = await deliver(c.env, projectId, events, readConfig(c.env)[spec.throttle], version);
     if (outcome.status === "failed") {
       console.error("ingest delivery failed", outcome.error);
       throw new AmplitudeError(errorBody(503, ERRORS.unavailable));

@@ -16,6 +16,7 @@ import {
 } from "../../definition-store";
 import { forgetDefinitions } from "../../../durable/definitions-cache";
 import { AppError } from "../../errors";
+import { forgetKeys } from "../../keys";
 import { setStaticMembers } from "../../static-members";
 import { jsonBody, parseWith } from "../../validate";
 
@@ -41,6 +42,7 @@ export function definitionRoutes(kind: DefinitionKind) {
 
   const backfill = async (env: Env, projectId: string) => {
     forgetDefinitions(projectId); // profiles in this isolate see the edit at once
+    forgetKeys();
     const version = await currentVersion(db(env), projectId);
     return env.PROJECT_JOBS.getByName(projectId).startBackfill(projectId, version);
   };
