@@ -12,3 +12,27 @@ export const createProjectSchema = z.object({
 export type CreateProject = z.infer<typeof createProjectSchema>;
 
 export const rotateKeySchema = z.object({ kind: z.enum(["ingest", "secret"]) });
+
+/**
+ * What `/v1/personalize` (public key, callable from browsers) may reveal, and which
+ * web origins may call it. Nothing is public unless listed here.
+ */
+export const personalizeSettingsSchema = z.object({
+  cohorts: z.array(z.string().min(1)).max(500).default([]),
+  computations: z.array(z.string().min(1)).max(500).default([]),
+  recommendations: z.array(z.string().min(1)).max(100).default([]),
+  /** Exact origins (`https://shop.example`); `*` allows any. */
+  origins: z.array(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, "an origin like https://shop.example, or *")).max(100).default([]),
+});
+export type PersonalizeSettings = z.infer<typeof personalizeSettingsSchema>;
+
+export const projectSettingsSchema = z.object({
+  personalize: personalizeSettingsSchema.default({ cohorts: [], computations: [], recommendations: [], origins: [] }),
+});
+export type ProjectSettings = z.infer<typeof projectSettingsSchema>;
+
+/** Stored settings, tolerating older or partial JSON. */
+export function readSettings(raw: unknown): ProjectSettings {
+  const parsed = projectSettingsSchema.safeParse(raw ?? {});
+  return parsed.success ? parsed.data : projectSettingsSchema.parse({});
+}

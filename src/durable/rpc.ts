@@ -36,6 +36,11 @@ export interface SegmentView {
   computations: Record<string, Json>;
 }
 
+export interface ProfileRead {
+  profile: ProfileView;
+  segments: SegmentView | null;
+}
+
 /** What a device hands over the first time it is linked to a user. */
 export interface DeviceHistory {
   properties: JsonObject;
@@ -55,4 +60,5 @@ export interface UserProfileRpc {
   refresh(): Promise<{ version: string } | null>;
   setStaticMembership(projectId: string, profile: ProfileRef, cohortId: string, member: boolean): Promise<void>;
   getSegments(): Promise<SegmentView | null>;
+  read(withSegments: boolean): Promise<ProfileRead | null>;
 }

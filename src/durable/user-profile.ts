@@ -12,7 +12,7 @@ import { DueWork, type WorkKind } from "./due-work";
 import { EventStore } from "./event-store";
 import { emptySummary, ProfileSegments } from "./profile-segments";
 import { loadState, saveState, type ProfileState } from "./profile-state";
-import type { DeviceHistory, IngestRequest, IngestResult, ProfileView, SegmentView, UserProfileRpc } from "./rpc";
+import type { DeviceHistory, IngestRequest, IngestResult, ProfileRead, ProfileView, SegmentView, UserProfileRpc } from "./rpc";
 import { ensureSchema } from "./schema";
 import { profileStub } from "./stub";
 
@@ -111,6 +111,15 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
       saveState(this.#sql, state);
     });
     await this.#scheduleSegments(now);
+  }
+
+  /** The profile and, when asked, its segmentation: a read path's single RPC. */
+  async read(withSegments: boolean): Promise<ProfileRead | null> {
+    const state = this.#state;
+    if (state === undefined) return null;
+    if (state.linkedUser !== undefined) return profileStub(this.env, state.projectId, { kind: "user", id: state.linkedUser }).read(withSegments);
+    const [profile, segments] = await Promise.all([this.getProfile(), withSegments ? this.getSegments() : null]);
+    return profile === null ? null : { profile, segments };
   }
 
   /** Cohort memberships and computed values, as of now. */

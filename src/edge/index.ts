@@ -3,6 +3,7 @@ import { adminApi } from "./routes/admin";
 import { cohortApi } from "./routes/cohort-api";
 import { health } from "./routes/health";
 import { ingest } from "./routes/ingest";
+import { profileRoutes } from "./routes/profile";
 
 export { ProjectJobs } from "../durable/project-jobs";
 export { UserProfile } from "../durable/user-profile";
@@ -11,6 +12,7 @@ const app = createApp();
 app.route("/", health);
 app.route("/", ingest);
 app.route("/", cohortApi);
+app.route("/", profileRoutes);
 app.route("/admin/api", adminApi);
 
 export default { fetch: app.fetch } satisfies ExportedHandler<Env>;

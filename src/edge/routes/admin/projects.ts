@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { createProjectSchema, projectIdSchema, rotateKeySchema } from "../../../core/project";
+import { createProjectSchema, projectIdSchema, projectSettingsSchema, rotateKeySchema } from "../../../core/project";
 import type { ProfileRef } from "../../../core/event";
 import { profileStub } from "../../../durable/stub";
 import { createApp } from "../../app";
@@ -7,6 +7,7 @@ import { db } from "../../db";
 import { AppError } from "../../errors";
 import { forgetKeys } from "../../keys";
 import { createProject, listProjects, rotateKey } from "../../project-store";
+import { projectSettings, saveProjectSettings } from "../../project-settings";
 import { jsonBody, parseWith } from "../../validate";
 
 export const adminProjects = createApp();
@@ -32,6 +33,19 @@ adminProjects.post("/:project/keys/rotate", async (c) => {
   const issued = await rotateKey(db(c.env), project.id, kind);
   forgetKeys();
   return c.json(issued, 201);
+});
+
+adminProjects.get("/:project/settings", async (c) => {
+  const project = await findProject(c.env, c.req.param("project"));
+  return c.json(await projectSettings(db(c.env), project.id));
+});
+
+/** Replaces the project's settings (today: what /v1/personalize may reveal, and to which origins). */
+adminProjects.put("/:project/settings", async (c) => {
+  const project = await findProject(c.env, c.req.param("project"));
+  const settings = await jsonBody(c, projectSettingsSchema);
+  await saveProjectSettings(db(c.env), project.id, settings);
+  return c.json(settings);
 });
 
 const lookupSchema = z

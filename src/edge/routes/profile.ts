@@ -1,0 +1,148 @@
+import type { Context } from "hono";
+import { etag } from "hono/etag";
+import { z } from "zod";
+import type { ProfileRef } from "../../core/event";
+import { userProfileBody, type ProfileQuery } from "../../core/profile-response";
+import { profileStub } from "../../durable/stub";
+import { createApp, type AppEnv } from "../app";
+import { db } from "../db";
+import { projectForIngestKey, projectForSecretKey } from "../keys";
+import { projectSettings } from "../project-settings";
+
+/**
+ * The read path: Amplitude's User Profile API (secret key, server-side) and a
+ * browser-safe personalize endpoint (public key, only what the project made public).
+ * Steady state: cached key and settings lookups, then one RPC to the profile.
+ */
+export const profileRoutes = createApp();
+
+const RATE_LIMITED = { error: "Number of requests per minute exceeds system limit. Contact Support if you need this limit raised" };
+const UNKNOWN_USER = { error: "User id and device id not seen before" };
+
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+const list = z.string().transform((v) => v.split(",").map((s) => s.trim()).filter((s) => s !== ""));
+const querySchema = z.object({
+  user_id: z.string().min(1).optional(),
+  device_id: z.string().min(1).optional(),
+  get_amp_props: bool.default(false),
+  get_cohort_ids: bool.default(false),
+  get_computations: bool.default(false),
+  comp_id: list.optional(),
+  get_propensity: bool.default(false),
+  prediction_id: list.optional(),
+  propensity_type: z.enum(["score", "pct"]).default("score"),
+  get_recs: bool.default(false),
+  rec_id: list.optional(),
+  rec_type: z.string().optional(),
+});
+
+/** Amplitude answers bad requests with `{"error": "..."}`. */
+function badRequest(c: Context<AppEnv>, error: string) {
+  return c.json({ error }, 400);
+}
+
+function refOf(q: { user_id?: string | undefined; device_id?: string | undefined }): ProfileRef {
+  return q.user_id !== undefined ? { kind: "user", id: q.user_id } : { kind: "device", id: q.device_id! };
+}
+
+async function rateLimited(env: Env, projectId: string): Promise<boolean> {
+  const { success } = await env.PROFILE_RATE_LIMITER.limit({ key: projectId });
+  return !success;
+}
+
+profileRoutes.get("/v1/userprofile", async (c) => {
+  const auth = /^Api-Key\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
+  if (!auth) return c.text("Missing Api-Key in Authorization header", 401);
+  const projectId = await projectForSecretKey(db(c.env), auth[1]!);
+  if (projectId === null) return c.text("Invalid Api-Key", 401);
+  if (await rateLimited(c.env, projectId)) return c.json(RATE_LIMITED, 429);
+
+  const parsed = querySchema.safeParse(c.req.query());
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return badRequest(c, `Invalid parameter ${issue.path.join(".")}: ${issue.message}`);
+  }
+  const p = parsed.data;
+  if (p.user_id === undefined && p.device_id === undefined) return badRequest(c, "Either user_id or device_id must be set");
+  if (p.get_recs && (p.rec_id ?? []).length === 0) return badRequest(c, "rec_id is required when get_recs is true");
+  if (p.get_propensity && (p.prediction_id ?? []).length === 0) return badRequest(c, "prediction_id is required when get_propensity is true");
+
+  const query: ProfileQuery = {
+    ampProps: p.get_amp_props,
+    cohortIds: p.get_cohort_ids,
+    computations: p.get_computations,
+    compIds: p.comp_id ?? [],
+    propensity: p.get_propensity ? { predictionIds: p.prediction_id!, type: p.propensity_type } : null,
+    // Asking for rec_id implies get_recs (Amplitude's own examples omit get_recs).
+    recs: p.get_recs || p.rec_id !== undefined ? { recIds: p.rec_id ?? [], type: p.rec_type ?? null } : null,
+  };
+  const needsSegments = query.cohortIds || query.computations || query.compIds.length > 0;
+  const read = await profileStub(c.env, projectId, refOf(p)).read(needsSegments);
+  if (read === null) return c.json(UNKNOWN_USER, 400);
+  return c.json(
+    userProfileBody(query, {
+      user_id: read.profile.user_id,
+      device_id: read.profile.device_id,
+      user_properties: read.profile.user_properties,
+      cohort_ids: read.segments?.cohort_ids ?? [],
+      computations: read.segments?.computations ?? {},
+    }),
+  );
+});
+
+const personalizeSchema = z.object({
+  api_key: z.string().min(1),
+  user_id: z.string().min(1).optional(),
+  device_id: z.string().min(1).optional(),
+});
+
+/** CORS by the project's allowlist; the key is public, the data is what the project made public. */
+async function personalizeContext(c: Context<AppEnv>) {
+  const apiKey = c.req.query("api_key");
+  const projectId = apiKey ? await projectForIngestKey(db(c.env), apiKey) : null;
+  const settings = projectId === null ? null : await projectSettings(db(c.env), projectId);
+  const origin = c.req.header("origin");
+  const origins = settings?.personalize.origins ?? [];
+  const allowed = origin !== undefined && (origins.includes("*") || origins.includes(origin));
+  if (allowed) {
+    c.header("Access-Control-Allow-Origin", origins.includes("*") ? "*" : origin);
+    c.header("Vary", "Origin");
+  }
+  return { projectId, settings, originRefused: origin !== undefined && !allowed };
+}
+
+profileRoutes.options("/v1/personalize", async (c) => {
+  const { originRefused } = await personalizeContext(c);
+  if (originRefused) return c.body(null, 403);
+  c.header("Access-Control-Allow-Methods", "GET, OPTIONS");
+  c.header("Access-Control-Allow-Headers", "If-None-Match");
+  c.header("Access-Control-Max-Age", "600");
+  return c.body(null, 204);
+});
+
+profileRoutes.get("/v1/personalize", etag({ weak: false }), async (c) => {
+  const { projectId, settings, originRefused } = await personalizeContext(c);
+  c.header("Cache-Control", "private, no-cache");
+  if (originRefused) return c.json({ error: { code: "forbidden", message: "This origin is not in the project's personalize allowlist" } }, 403);
+  const parsed = personalizeSchema.safeParse(c.req.query());
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return c.json({ error: { code: "invalid_request", message: `${issue.path.join(".")}: ${issue.message}`, details: parsed.error.issues.map((i) => ({ field: i.path.join("."), message: i.message })) } }, 400);
+  }
+  if (projectId === null || settings === null) return c.json({ error: { code: "unauthorized", message: "Invalid api_key" } }, 401);
+  const q = parsed.data;
+  if (q.user_id === undefined && q.device_id === undefined) {
+    return c.json({ error: { code: "invalid_request", message: "Either user_id or device_id must be set", details: [{ field: "user_id", message: "required unless device_id is set" }] } }, 400);
+  }
+  if (await rateLimited(c.env, projectId)) return c.json(RATE_LIMITED, 429);
+  const pub = settings.personalize;
+  const read = await profileStub(c.env, projectId, refOf(q)).read(pub.cohorts.length + pub.computations.length > 0);
+  const cohortIds = new Set(read?.segments?.cohort_ids ?? []);
+  const computations = read?.segments?.computations ?? {};
+  // Unknown visitors get the same shape (all flags false): the endpoint reveals nothing about who exists.
+  return c.json({
+    cohorts: Object.fromEntries(pub.cohorts.map((id) => [id, cohortIds.has(id)])),
+    computations: Object.fromEntries(pub.computations.map((id) => [id, computations[id] ?? null])),
+    recommendations: pub.recommendations.map((id) => ({ rec_id: id, items: [] })),
+  });
+});
