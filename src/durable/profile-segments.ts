@@ -56,6 +56,11 @@ export class ProfileSegments {
     return { engine, changes };
   }
 
+  /** The engine, if it is already loaded for exactly these definitions. */
+  loaded(compiled: CompiledSegments): SegmentEngine | undefined {
+    return this.#engine?.compiled === compiled ? this.#engine : undefined;
+  }
+
   /** The summary to store in the profile state after a change. */
   summary(engine: SegmentEngine): SegmentSummary {
     const { values, flags, staticMembers } = engine.snapshot;

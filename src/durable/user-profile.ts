@@ -129,7 +129,8 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     if (state.linkedUser !== undefined) return profileStub(this.env, state.projectId, { kind: "user", id: state.linkedUser }).getSegments();
     const compiled = await currentDefinitions(this.env, state.projectId);
     const now = Date.now();
-    const engine = this.ctx.storage.transactionSync(() => this.#engine(state, compiled, now));
+    // Reads reuse the loaded engine; only a definitions change makes this write (a rebuild).
+    const engine = this.#segments.loaded(compiled) ?? this.ctx.storage.transactionSync(() => this.#engine(state, compiled, now));
     const computations: Record<string, Json> = {};
     compiled.computations.forEach((c, i) => (computations[c.id] = engine.value(i, now)));
     return { cohort_ids: compiled.cohorts.filter((c) => engine.member(c.id)).map((c) => c.id), computations };

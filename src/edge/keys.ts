@@ -35,10 +35,10 @@ export function projectForIngestKey(db: Db, key: string): Promise<string | null>
   });
 }
 
-/** The project whose secret key this is, or null (only the hash is stored). */
+/** The project whose secret key this is, or null (only the hash is stored; the cache is per isolate). */
 export async function projectForSecretKey(db: Db, secret: string): Promise<string | null> {
-  const hash = await sha256Hex(secret);
-  return cached(`s:${hash}`, async () => {
+  return cached(`s:${secret}`, async () => {
+    const hash = await sha256Hex(secret);
     const row = await db
       .select({ projectId: apiKeys.projectId })
       .from(apiKeys)
