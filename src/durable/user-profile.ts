@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { readConfig, type TailorConfig } from "../core/config";
 import { profileKey, type ProfileRef, type TailorEvent } from "../core/event";
-import type { Json } from "../core/json";
+import { tidy, type Json } from "../core/json";
 import type { CompiledSegments } from "../core/segments/compile";
 import type { SegmentEngine } from "../core/segments/engine";
 import { fullBucket, takeTokens, type TokenBucket } from "../core/throttle";
@@ -132,7 +132,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     // Reads reuse the loaded engine; only a definitions change makes this write (a rebuild).
     const engine = this.#segments.loaded(compiled) ?? this.ctx.storage.transactionSync(() => this.#engine(state, compiled, now));
     const computations: Record<string, Json> = {};
-    compiled.computations.forEach((c, i) => (computations[c.id] = engine.value(i, now)));
+    compiled.computations.forEach((c, i) => (computations[c.id] = tidy(engine.value(i, now))));
     return { cohort_ids: compiled.cohorts.filter((c) => engine.member(c.id)).map((c) => c.id), computations };
   }
 
