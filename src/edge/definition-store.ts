@@ -1,14 +1,17 @@
 import { and, count, desc, eq, inArray } from "drizzle-orm";
 import { compileDefinitions, DefinitionError, type DefinitionSet } from "../core/segments/compile";
 import { randomKey } from "../core/hash";
+import { predictionSchema } from "../core/predictions";
 import { cohortDefinitionSchema, computationSchema } from "../core/segments/schema";
 import { bumpDefinitionsVersion, definitionsVersion, loadDefinitionSet } from "../db/definitions";
-import { backfillJobs, cohortMembers, cohorts, computations } from "../db/schema";
+import { backfillJobs, cohortMembers, cohorts, computations, predictions } from "../db/schema";
 import type { Db } from "./db";
 import { AppError } from "./errors";
 
-export type DefinitionKind = "cohorts" | "computations";
-const TABLES = { cohorts, computations } as const;
+export type DefinitionKind = "cohorts" | "computations" | "predictions";
+const TABLES = { cohorts, computations, predictions } as const;
+const PREFIXES = { cohorts: "coh", computations: "cmp", predictions: "prd" } as const;
+export const SCHEMAS = { cohorts: cohortDefinitionSchema, computations: computationSchema, predictions: predictionSchema } as const;
 
 export interface DefinitionInput {
   name: string;
@@ -68,6 +71,17 @@ export async function getDefinition(db: Db, kind: DefinitionKind, projectId: str
  */
 async function checkCompiles(db: Db, projectId: string, kind: DefinitionKind, id: string, definition: unknown) {
   const set = await loadDefinitionSet(db, projectId);
+  if (kind === "predictions") {
+    const p = definition as { population?: { cohort: string }; computations?: string[] } | null;
+    const missing = [
+      ...(p?.population && !set.cohorts.some((c) => c.id === p.population!.cohort) ? [`cohort ${p.population.cohort}`] : []),
+      ...(p?.computations ?? []).filter((c) => !set.computations.some((x) => x.id === c)).map((c) => `computation ${c}`),
+    ];
+    if (missing.length > 0) {
+      throw new AppError(400, "invalid_request", `prediction ${id} refers to unknown ${missing.join(", ")}`, [{ field: "definition", message: `unknown ${missing.join(", ")}` }]);
+    }
+    return;
+  }
   const others = { computations: set.computations.filter((c) => c.id !== id), cohorts: set.cohorts.filter((c) => c.id !== id) };
   const next: DefinitionSet = { version: "check", ...others };
   if (definition !== null) {
@@ -86,7 +100,7 @@ async function checkCompiles(db: Db, projectId: string, kind: DefinitionKind, id
 
 export async function createDefinition(db: Db, kind: DefinitionKind, projectId: string, input: DefinitionInput): Promise<Row> {
   const table = TABLES[kind];
-  const id = `${kind === "cohorts" ? "coh" : "cmp"}_${randomKey(5)}`;
+  const id = `${PREFIXES[kind]}_${randomKey(5)}`;
   await checkCompiles(db, projectId, kind, id, input.parsed);
   const now = Date.now();
   const taken = await db.select({ id: table.id }).from(table).where(and(eq(table.projectId, projectId), eq(table.name, input.name))).get();
@@ -112,7 +126,7 @@ export async function updateDefinition(db: Db, kind: DefinitionKind, projectId: 
   const row = await getDefinition(db, kind, projectId, id);
   const status = patch.status ?? row.status;
   const definition = patch.definition ?? row.definition;
-  const parsed = patch.parsed ?? (kind === "cohorts" ? cohortDefinitionSchema : computationSchema).parse(row.definition);
+  const parsed = patch.parsed ?? SCHEMAS[kind].parse(row.definition);
   await checkCompiles(db, projectId, kind, id, status === "active" ? parsed : null);
   await db.batch([
     db

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { projectIdSchema } from "../../../core/project";
-import { cohortDefinitionSchema, computationSchema } from "../../../core/segments/schema";
 import { createApp } from "../../app";
 import { db } from "../../db";
 import {
@@ -11,6 +10,7 @@ import {
   getDefinition,
   listDefinitions,
   present,
+  SCHEMAS,
   updateDefinition,
   type DefinitionKind,
 } from "../../definition-store";
@@ -28,7 +28,7 @@ const projectQuery = z.object({ project: projectIdSchema.default("default") });
  * up within seconds — and starts a backfill so existing profiles recompute.
  */
 export function definitionRoutes(kind: DefinitionKind) {
-  const definitionSchema = kind === "cohorts" ? cohortDefinitionSchema : computationSchema;
+  const definitionSchema = SCHEMAS[kind];
   const envelope = {
     name: z.string().trim().min(1).max(200),
     description: z.string().max(2000).optional(),

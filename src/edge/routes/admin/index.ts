@@ -1,5 +1,6 @@
 import { requireAdmin } from "../../admin-auth";
 import { createApp } from "../../app";
+import { adminArchive } from "./archive";
 import { adminBackfills } from "./backfills";
 import { definitionRoutes } from "./definitions";
 import { adminProjects } from "./projects";
@@ -11,4 +12,6 @@ adminApi.use("*", requireAdmin);
 adminApi.route("/projects", adminProjects);
 adminApi.route("/cohorts", definitionRoutes("cohorts"));
 adminApi.route("/computations", definitionRoutes("computations"));
+adminApi.route("/predictions", definitionRoutes("predictions"));
 adminApi.route("/backfills", adminBackfills);
+adminApi.route("/archive", adminArchive);

@@ -1,0 +1,37 @@
+import { z } from "zod";
+import { archivePrefix } from "../../../core/archive";
+import { projectIdSchema } from "../../../core/project";
+import { createApp } from "../../app";
+import { AppError } from "../../errors";
+import { parseWith } from "../../validate";
+
+/**
+ * Read access to the event archive, for the trainer: it reads through the Worker the
+ * same way against local state (`npm start`) and a deployed Worker.
+ */
+export const adminArchive = createApp();
+
+const listSchema = z.object({ project: projectIdSchema.default("default"), cursor: z.string().optional(), prefix: z.string().optional() });
+
+adminArchive.get("/", async (c) => {
+  const q = parseWith(listSchema, c.req.query(), "query");
+  const root = archivePrefix(q.project);
+  const prefix = q.prefix === undefined ? root : `${root}${q.prefix}`;
+  const listed = await c.env.ARCHIVE.list({ prefix, cursor: q.cursor, limit: 1000 });
+  return c.json({
+    objects: listed.objects.map((o) => ({ key: o.key, size: o.size })),
+    cursor: listed.truncated ? listed.cursor : null,
+  });
+});
+
+const objectSchema = z.object({ project: projectIdSchema.default("default"), key: z.string().min(1) });
+
+adminArchive.get("/object", async (c) => {
+  const q = parseWith(objectSchema, c.req.query(), "query");
+  if (!q.key.startsWith(archivePrefix(q.project))) {
+    throw new AppError(400, "invalid_request", "key is not in this project's archive", [{ field: "key", message: `must start with ${archivePrefix(q.project)}` }]);
+  }
+  const object = await c.env.ARCHIVE.get(q.key);
+  if (object === null) throw new AppError(404, "not_found", `No archive object ${q.key}`);
+  return new Response(object.body, { headers: { "content-type": "application/x-ndjson" } });
+});
