@@ -2,6 +2,7 @@ import { requireAdmin } from "../../admin-auth";
 import { createApp } from "../../app";
 import { adminArchive } from "./archive";
 import { adminBackfills } from "./backfills";
+import { adminModels } from "./models";
 import { definitionRoutes } from "./definitions";
 import { adminProjects } from "./projects";
 
@@ -15,3 +16,4 @@ adminApi.route("/computations", definitionRoutes("computations"));
 adminApi.route("/predictions", definitionRoutes("predictions"));
 adminApi.route("/backfills", adminBackfills);
 adminApi.route("/archive", adminArchive);
+adminApi.route("/models", adminModels);

@@ -1,0 +1,89 @@
+import { and, desc, eq, max } from "drizzle-orm";
+import { z } from "zod";
+import { randomKey } from "../../../core/hash";
+import { projectIdSchema } from "../../../core/project";
+import { models } from "../../../db/schema";
+import { createApp } from "../../app";
+import { db } from "../../db";
+import { AppError } from "../../errors";
+import { jsonBody, parseWith } from "../../validate";
+
+/**
+ * Trained model versions. The trainer publishes here (bytes to R2, a version row in D1);
+ * one version per prediction or recommendation is active, and any older one can be
+ * re-activated (rollback).
+ */
+export const adminModels = createApp();
+
+const projectQuery = z.object({ project: projectIdSchema.default("default"), owner_id: z.string().optional() });
+const publishSchema = z.object({
+  owner_kind: z.enum(["prediction", "recommendation"]),
+  owner_id: z.string().min(1),
+  /** The ONNX model, base64. */
+  model: z.string().min(1),
+  metadata: z.record(z.string(), z.unknown()),
+  activate: z.boolean().default(true),
+});
+
+export function modelKey(projectId: string, ownerId: string, version: number): string {
+  return `models/${projectId}/${ownerId}/v${version}`;
+}
+
+const present = (m: typeof models.$inferSelect) => ({
+  id: m.id,
+  owner_kind: m.ownerKind,
+  owner_id: m.ownerId,
+  version: m.version,
+  active: m.active,
+  r2_key: m.r2Key,
+  metrics: m.metrics,
+  created_at: m.createdAt,
+});
+
+adminModels.get("/", async (c) => {
+  const q = parseWith(projectQuery, c.req.query(), "query");
+  const rows = await db(c.env)
+    .select()
+    .from(models)
+    .where(and(eq(models.projectId, q.project), q.owner_id === undefined ? undefined : eq(models.ownerId, q.owner_id)))
+    .orderBy(desc(models.createdAt));
+  return c.json({ models: rows.map(present) });
+});
+
+adminModels.post("/", async (c) => {
+  const { project } = parseWith(projectQuery, c.req.query(), "query");
+  const input = await jsonBody(c, publishSchema);
+  let bytes: Uint8Array;
+  try {
+    bytes = Uint8Array.from(atob(input.model), (ch) => ch.charCodeAt(0));
+  } catch {
+    throw new AppError(400, "invalid_request", "model must be base64", [{ field: "model", message: "not base64" }]);
+  }
+  const d = db(c.env);
+  const [{ v }] = (await d.select({ v: max(models.version) }).from(models).where(eq(models.ownerId, input.owner_id))) as [{ v: number | null }];
+  const version = (v ?? 0) + 1;
+  const key = modelKey(project, input.owner_id, version);
+  await Promise.all([
+    c.env.ARCHIVE.put(`${key}.onnx`, bytes, { httpMetadata: { contentType: "application/octet-stream" } }),
+    c.env.ARCHIVE.put(`${key}.json`, JSON.stringify(input.metadata), { httpMetadata: { contentType: "application/json" } }),
+  ]);
+  const id = `mdl_${randomKey(5)}`;
+  const metrics = (input.metadata.metrics ?? {}) as Record<string, unknown>;
+  const statements = [
+    ...(input.activate ? [d.update(models).set({ active: false }).where(eq(models.ownerId, input.owner_id))] : []),
+    d.insert(models).values({ id, projectId: project, ownerKind: input.owner_kind, ownerId: input.owner_id, version, r2Key: key, metrics, active: input.activate, createdAt: Date.now() }),
+  ];
+  await d.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
+  const row = await d.select().from(models).where(eq(models.id, id)).get();
+  return c.json(present(row!), 201);
+});
+
+/** Makes this version the active one (a rollback when it is older). */
+adminModels.post("/:id/activate", async (c) => {
+  const { project } = parseWith(projectQuery, c.req.query(), "query");
+  const d = db(c.env);
+  const row = await d.select().from(models).where(and(eq(models.id, c.req.param("id")), eq(models.projectId, project))).get();
+  if (row === undefined) throw new AppError(404, "not_found", `No model ${c.req.param("id")}`);
+  await d.batch([d.update(models).set({ active: false }).where(eq(models.ownerId, row.ownerId)), d.update(models).set({ active: true }).where(eq(models.id, row.id))]);
+  return c.json(present({ ...row, active: true }));
+});

@@ -1,0 +1,73 @@
+import { dedupeArchived, parseNdjson } from "../core/archive";
+import type { TailorEvent } from "../core/event";
+
+/**
+ * Reads a project's event archive through the Worker's admin API — the same against
+ * local state and a deployed Worker — one hour partition at a time, oldest first, so
+ * memory holds one hour of events (repeats are dropped within the hour).
+ */
+export interface ArchiveSource {
+  url: string;
+  adminToken: string;
+  project: string;
+}
+
+async function getJson<T>(src: ArchiveSource, path: string): Promise<T> {
+  const res = await fetch(`${src.url}/admin/api${path}`, { headers: { authorization: `Bearer ${src.adminToken}` } });
+  if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+export async function listArchive(src: ArchiveSource): Promise<Map<string, string[]>> {
+  const byHour = new Map<string, string[]>();
+  let cursor: string | null = null;
+  do {
+    const page: { objects: { key: string }[]; cursor: string | null } = await getJson(
+      src,
+      `/archive?project=${encodeURIComponent(src.project)}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+    );
+    for (const { key } of page.objects) {
+      const hour = /\/hour=([^/]+)\//.exec(key)?.[1];
+      if (hour === undefined) continue;
+      const list = byHour.get(hour) ?? [];
+      list.push(key);
+      byHour.set(hour, list);
+    }
+    cursor = page.cursor;
+  } while (cursor !== null);
+  return new Map([...byHour].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+export async function readObject(src: ArchiveSource, key: string): Promise<TailorEvent[]> {
+  const res = await fetch(`${src.url}/admin/api/archive/object?project=${encodeURIComponent(src.project)}&key=${encodeURIComponent(key)}`, {
+    headers: { authorization: `Bearer ${src.adminToken}` },
+  });
+  if (!res.ok) throw new Error(`archive object ${key}: ${res.status} ${await res.text()}`);
+  return parseNdjson(await res.text());
+}
+
+/** Hour partitions in order, each fetched with bounded concurrency, events sorted by time. */
+export async function* readArchive(
+  src: ArchiveSource,
+  hours: Map<string, string[]>,
+  onProgress?: (done: number, total: number) => void,
+): AsyncGenerator<{ hour: string; events: TailorEvent[] }> {
+  const entries = [...hours];
+  const CONCURRENCY = 8;
+  let done = 0;
+  const fetchHour = async ([hour, keys]: [string, string[]]) => {
+    const events: TailorEvent[] = [];
+    for (let i = 0; i < keys.length; i += CONCURRENCY) {
+      for (const part of await Promise.all(keys.slice(i, i + CONCURRENCY).map((k) => readObject(src, k)))) events.push(...part);
+    }
+    return { hour, events: dedupeArchived(events).sort((a, b) => a.time - b.time) };
+  };
+  // Prefetch the next hour while the caller processes this one.
+  let next = entries.length > 0 ? fetchHour(entries[0]!) : null;
+  for (let i = 0; i < entries.length; i++) {
+    const current = await next!;
+    next = i + 1 < entries.length ? fetchHour(entries[i + 1]!) : null;
+    onProgress?.(++done, entries.length);
+    yield current;
+  }
+}
