@@ -20,6 +20,8 @@ export interface ProfileFacts {
   user_properties: JsonObject;
   cohort_ids: string[];
   computations: Record<string, Json>;
+  /** Propensity per prediction id: score 0–1 and percentile 0–100. */
+  scores: Record<string, { score: number; pct: number }>;
 }
 
 /** Amplitude returns computed values as strings under `computed-prop-<id>` in amp_props. */
@@ -43,10 +45,14 @@ export function userProfileBody(q: ProfileQuery, f: ProfileFacts) {
     cohort_ids: q.cohortIds ? f.cohort_ids : null,
   };
   if (q.propensity !== null) {
-    // No prediction has a model yet: each requested one answers null.
+    // A prediction without a trained model (or an unknown id) answers null.
     const type = q.propensity.type;
-    userData.propensity = null;
-    userData.propensities = q.propensity.predictionIds.map((id) => ({ prop: null, pred_id: id, prop_type: type }));
+    const value = (id: string) => {
+      const s = f.scores[id];
+      return s === undefined ? null : type === "score" ? s.score : s.pct;
+    };
+    userData.propensity = value(q.propensity.predictionIds[0]!);
+    userData.propensities = q.propensity.predictionIds.map((id) => ({ prop: value(id), pred_id: id, prop_type: type }));
   }
   return { userData };
 }

@@ -1,9 +1,11 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
+import type { FeatureSpec } from "../core/features";
+import { predictionSchema } from "../core/predictions";
 import type { DefinitionSet } from "../core/segments/compile";
 import { cohortDefinitionSchema, computationSchema } from "../core/segments/schema";
 import * as schema from "./schema";
-import { cohorts, computations, projects } from "./schema";
+import { cohorts, computations, models, predictions, projects } from "./schema";
 
 type Db = DrizzleD1Database<typeof schema>;
 
@@ -14,7 +16,7 @@ export async function definitionsVersion(db: Db, projectId: string): Promise<num
 
 /** The project's active computations and cohorts, parsed (stored definitions were validated on write). */
 export async function loadDefinitionSet(db: Db, projectId: string): Promise<DefinitionSet> {
-  const [version, comps, cohs] = await db.batch([
+  const [version, comps, cohs, preds] = await db.batch([
     db.select({ v: projects.definitionsVersion }).from(projects).where(eq(projects.id, projectId)),
     db
       .select({ id: computations.id, definition: computations.definition })
@@ -26,11 +28,25 @@ export async function loadDefinitionSet(db: Db, projectId: string): Promise<Defi
       .from(cohorts)
       .where(and(eq(cohorts.projectId, projectId), eq(cohorts.status, "active")))
       .orderBy(cohorts.createdAt, cohorts.id),
+    db
+      .select({ id: predictions.id, definition: predictions.definition, modelId: models.id, r2Key: models.r2Key, serving: models.serving })
+      .from(predictions)
+      .leftJoin(models, and(eq(models.ownerId, predictions.id), eq(models.active, true)))
+      .where(and(eq(predictions.projectId, projectId), eq(predictions.status, "active")))
+      .orderBy(predictions.createdAt, predictions.id),
   ]);
   return {
     version: String(version[0]?.v ?? 0),
     computations: comps.map((c) => ({ id: c.id, definition: computationSchema.parse(c.definition) })),
     cohorts: cohs.map((c) => ({ id: c.id, definition: cohortDefinitionSchema.parse(c.definition) })),
+    predictions: preds.map((p) => {
+      const serving = p.serving as { feature_spec?: FeatureSpec | null; quantiles?: number[] } | null;
+      const model =
+        p.modelId !== null && p.r2Key !== null && serving?.feature_spec
+          ? { id: p.modelId, r2Key: p.r2Key, spec: serving.feature_spec, quantiles: serving.quantiles ?? [] }
+          : null;
+      return { id: p.id, definition: predictionSchema.parse(p.definition), model };
+    }),
   };
 }
 

@@ -3,7 +3,7 @@
  * to the earliest row. Later capabilities add kinds (window expiries, re-scoring).
  * Due times are mirrored in memory so the hot path only writes when a time moves.
  */
-export type WorkKind = "archive" | "prune" | "registry" | "segments" | "memberships";
+export type WorkKind = "archive" | "prune" | "registry" | "segments" | "memberships" | "score";
 
 export class DueWork {
   readonly #due = new Map<WorkKind, number>();

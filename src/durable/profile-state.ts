@@ -20,6 +20,8 @@ export interface ProfileState {
   archivedThrough: number;
   /** Computed values, cohort flags and static memberships (stream states have their own rows). */
   segments?: SegmentSummary;
+  /** The latest propensity per prediction, by the model version that produced it. */
+  scores?: Record<string, { score: number; pct: number; model: string; at: number }>;
 }
 
 export function loadState(sql: SqlStorage): ProfileState | undefined {

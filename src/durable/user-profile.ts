@@ -1,8 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { readConfig, type TailorConfig } from "../core/config";
 import { profileKey, type ProfileRef, type TailorEvent } from "../core/event";
-import { tidy, type Json } from "../core/json";
-import type { CompiledSegments } from "../core/segments/compile";
+import { featureVector } from "../core/features";
+import { tidy, type Json, type JsonObject } from "../core/json";
+import { HIDDEN_PREFIX, scoreProperty, type CompiledSegments } from "../core/segments/compile";
 import type { SegmentEngine } from "../core/segments/engine";
 import { fullBucket, takeTokens, type TokenBucket } from "../core/throttle";
 import { applyUserProperties } from "../core/user-properties";
@@ -14,10 +15,13 @@ import { emptySummary, ProfileSegments } from "./profile-segments";
 import { loadState, saveState, type ProfileState } from "./profile-state";
 import type { DeviceHistory, IngestRequest, IngestResult, ProfileRead, ProfileView, SegmentView, UserProfileRpc } from "./rpc";
 import { ensureSchema } from "./schema";
+import { modelSession, percentile } from "./scoring/models";
+import { scoreRows } from "./scoring/ort";
 import { profileStub } from "./stub";
 
 const OUTBOX_BATCH = 2_000;
 const MEMBERSHIP_BATCH = 200;
+const SCORE_REFRESH_MS = 86_400_000;
 const RETRY_BASE_MS = 5_000;
 const RETRY_MAX_MS = 3_600_000;
 
@@ -67,6 +71,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
       return { accepted: appended.fresh.length, duplicates: appended.duplicates };
     });
     if (state.profile.kind === "user") await this.#linkNewDevices(state, req.events, compiled);
+    if (counts.accepted > 0) await this.#rescore(state, compiled, now);
     await this.#scheduleAfterWrite(state, now);
     return { status: "ok", ...counts };
   }
@@ -84,6 +89,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
       const engine = this.#engine(state, compiled, now);
       this.#segmentsSaw(state, engine, [], now, false);
     });
+    await this.#rescore(state, compiled, now);
     await this.#scheduleSegments(now);
     return { version: compiled.version };
   }
@@ -105,7 +111,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
       const engine = this.#engine(state, compiled, now);
-      const changes = engine.setStatic(cohortId, member, now, state.properties);
+      const changes = engine.setStatic(cohortId, member, now, this.#engineProps(state));
       this.#segments.persist(engine, changes);
       state.segments = this.#segments.summary(engine);
       saveState(this.#sql, state);
@@ -119,7 +125,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     if (state === undefined) return null;
     if (state.linkedUser !== undefined) return profileStub(this.env, state.projectId, { kind: "user", id: state.linkedUser }).read(withSegments);
     const [profile, segments] = await Promise.all([this.getProfile(), withSegments ? this.getSegments() : null]);
-    return profile === null ? null : { profile, segments };
+    return profile === null ? null : { profile, segments, scores: state.scores ?? {} };
   }
 
   /** Cohort memberships and computed values, as of now. */
@@ -132,7 +138,9 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     // Reads reuse the loaded engine; only a definitions change makes this write (a rebuild).
     const engine = this.#segments.loaded(compiled) ?? this.ctx.storage.transactionSync(() => this.#engine(state, compiled, now));
     const computations: Record<string, Json> = {};
-    compiled.computations.forEach((c, i) => (computations[c.id] = tidy(engine.value(i, now))));
+    compiled.computations.forEach((c, i) => {
+      if (!c.id.startsWith(HIDDEN_PREFIX)) computations[c.id] = tidy(engine.value(i, now));
+    });
     return { cohort_ids: compiled.cohorts.filter((c) => engine.member(c.id)).map((c) => c.id), computations };
   }
 
@@ -243,9 +251,51 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     return { fresh, duplicates, propsChanged };
   }
 
+  /** What cohort clauses see as user properties: the profile's own, plus its scores. */
+  #engineProps(state: ProfileState): JsonObject {
+    const scores = state.scores;
+    if (scores === undefined) return state.properties;
+    const props: JsonObject = { ...state.properties };
+    for (const [id, s] of Object.entries(scores)) {
+      props[scoreProperty(id, "score")] = s.score;
+      props[scoreProperty(id, "pct")] = s.pct;
+    }
+    return props;
+  }
+
+  /**
+   * Re-scores every served prediction from the profile's current features and, when a
+   * score moved, re-evaluates the predictive cohorts. After the write: ORT runs async.
+   */
+  async #rescore(state: ProfileState, compiled: CompiledSegments, now: number): Promise<void> {
+    if (compiled.predictions.length === 0 || state.linkedUser !== undefined) return;
+    const engine = this.#segments.loaded(compiled);
+    if (engine === undefined) return;
+    const next: NonNullable<ProfileState["scores"]> = {};
+    for (const p of compiled.predictions) {
+      const values = p.features.map((i) => engine.value(i, now));
+      const [score] = await scoreRows(await modelSession(this.env, p), [featureVector(p.model.spec, values, now)]);
+      next[p.id] = { score: score!, pct: percentile(p.model.quantiles, score!), model: p.model.id, at: now };
+    }
+    const before = state.scores ?? {};
+    const moved = Object.keys(next).some((id) => before[id]?.score !== next[id]!.score || before[id]?.pct !== next[id]!.pct) || Object.keys(before).some((id) => !(id in next));
+    if (!moved) return;
+    this.ctx.storage.transactionSync(() => {
+      state.scores = next;
+      const changes = engine.ingest([], now, this.#engineProps(state), true);
+      this.#segments.persist(engine, changes);
+      state.segments = this.#segments.summary(engine);
+      saveState(this.#sql, state);
+    });
+    // Recency features age: score again tomorrow even without an event.
+    this.#work.schedule("score", now + SCORE_REFRESH_MS);
+    if (this.#segments.hasOutbox()) this.#work.schedule("memberships", now);
+    await this.#work.arm();
+  }
+
   /** The segment engine for these definitions, rebuilt (and its changes recorded) when they moved. */
   #engine(state: ProfileState, compiled: CompiledSegments, now: number): SegmentEngine {
-    const { engine, changes } = this.#segments.engine(compiled, state.segments ?? emptySummary(), now, state.properties, () =>
+    const { engine, changes } = this.#segments.engine(compiled, state.segments ?? emptySummary(), now, this.#engineProps(state), () =>
       this.#events.list(Number.MAX_SAFE_INTEGER),
     );
     if (changes !== null) this.#segments.persist(engine, changes);
@@ -254,7 +304,8 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
 
   /** Feeds new events (possibly none: time passing) to segmentation and saves the state. */
   #segmentsSaw(state: ProfileState, engine: SegmentEngine, events: TailorEvent[], now: number, propsChanged: boolean): void {
-    const changes = events.length > 0 || propsChanged ? engine.ingest(events, now, state.properties, propsChanged) : engine.tick(now, state.properties);
+    const props = this.#engineProps(state);
+    const changes = events.length > 0 || propsChanged ? engine.ingest(events, now, props, propsChanged) : engine.tick(now, props);
     this.#segments.persist(engine, changes);
     state.segments = this.#segments.summary(engine);
     saveState(this.#sql, state);
@@ -365,6 +416,13 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
         this.ctx.storage.transactionSync(() => this.#segmentsSaw(state, this.#engine(state, compiled, now), [], now, false));
         if (this.#segments.hasOutbox()) this.#work.schedule("memberships", now);
         return this.#segments.nextChangeAt(now);
+      }
+      case "score": {
+        if (state.linkedUser !== undefined) return null;
+        const compiled = await currentDefinitions(this.env, state.projectId);
+        this.ctx.storage.transactionSync(() => this.#engine(state, compiled, now));
+        await this.#rescore(state, compiled, now);
+        return compiled.predictions.length > 0 ? now + SCORE_REFRESH_MS : null;
       }
       case "memberships": {
         const batch = this.#segments.outbox(MEMBERSHIP_BATCH);

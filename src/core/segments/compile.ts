@@ -1,12 +1,38 @@
 import type { Json } from "../json";
+import type { FeatureSpec } from "../features";
+import type { Prediction } from "../predictions";
 import type { Aggregate, CohortDefinition, Comparator, Computation, EventSpec, Expr, FilterOp, Window } from "./schema";
 import type { StreamSpec } from "./stream";
+
+/** A prediction with its active model (null until one is trained and published). */
+export interface PredictionEntry {
+  id: string;
+  definition: Prediction;
+  model: { id: string; r2Key: string; spec: FeatureSpec; quantiles: number[] } | null;
+}
 
 /** The definitions of one project at one version, as stored (already validated). */
 export interface DefinitionSet {
   version: string;
   computations: { id: string; definition: Computation }[];
   cohorts: { id: string; definition: CohortDefinition }[];
+  predictions?: PredictionEntry[];
+}
+
+/** A prediction served at the edge: its model and the computations that are its features. */
+export interface CompiledPrediction {
+  id: string;
+  model: NonNullable<PredictionEntry["model"]>;
+  /** Indices into `computations`, in feature-spec order. */
+  features: number[];
+}
+
+/** Hidden computations (model features) are not shown as computed properties. */
+export const HIDDEN_PREFIX = "__";
+
+/** The pseudo user property a profile's score or percentile appears under for cohort clauses. */
+export function scoreProperty(predictionId: string, on: "score" | "pct"): string {
+  return `$prediction:${predictionId}:${on}`;
 }
 
 /** A cohort expression with its event conditions resolved to stream indices. */
@@ -39,6 +65,7 @@ export interface CompiledCohort {
 
 export interface CompiledSegments {
   version: string;
+  predictions: CompiledPrediction[];
   streams: StreamSpec[];
   /** Streams fed by each event type (`*` streams are in every list). */
   streamsByType: Map<string, number[]>;
@@ -101,11 +128,20 @@ export function compileDefinitions(set: DefinitionSet): CompiledSegments {
   };
 
   const computationIndex = new Map<string, number>();
-  const computations: CompiledComputation[] = set.computations.map(({ id, definition: c }, i) => {
-    computationIndex.set(id, i);
+  const computations: CompiledComputation[] = [];
+  const addComputation = (id: string, c: Computation): number => {
     const property = VALUE_AGGREGATES.has(c.aggregate) ? c.property : undefined;
-    return { id, stream: stream(c.event, c.window, property, FREQ_AGGREGATES.has(c.aggregate), false), aggregate: c.aggregate, cap: c.cap };
-  });
+    computations.push({ id, stream: stream(c.event, c.window, property, FREQ_AGGREGATES.has(c.aggregate), false), aggregate: c.aggregate, cap: c.cap });
+    computationIndex.set(id, computations.length - 1);
+    return computations.length - 1;
+  };
+  for (const { id, definition } of set.computations) addComputation(id, definition);
+  const predictions: CompiledPrediction[] = [];
+  for (const p of set.predictions ?? []) {
+    if (p.model === null) continue;
+    const features = p.model.spec.features.map((f, i) => addComputation(`${HIDDEN_PREFIX}p:${p.id}:${i}`, f.computation));
+    predictions.push({ id: p.id, model: p.model, features });
+  }
 
   const cohortIds = new Map(set.cohorts.map((c, i) => [c.id, i]));
   const compiledById = new Map<string, CompiledCohort>();
@@ -125,6 +161,15 @@ export function compileDefinitions(set: DefinitionSet): CompiledSegments {
       if ("user_property" in e) {
         refs.userProperties = true;
         return { user_property: e.user_property };
+      }
+      if ("prediction" in e) {
+        if (!(set.predictions ?? []).some((p) => p.id === e.prediction.id)) {
+          throw new DefinitionError(`cohort ${id} refers to unknown prediction ${e.prediction.id}`, id);
+        }
+        // Scores reach the engine as pseudo user properties, so these are property clauses.
+        refs.userProperties = true;
+        const { id: pid, on, op, value } = e.prediction;
+        return { user_property: { property: scoreProperty(pid, on), op, value } };
       }
       if ("computation" in e) {
         const index = computationIndex.get(e.computation.id);
@@ -199,6 +244,7 @@ export function compileDefinitions(set: DefinitionSet): CompiledSegments {
 
   return {
     version: set.version,
+    predictions,
     streams,
     streamsByType: byType,
     anyTypeStreams,

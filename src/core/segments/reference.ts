@@ -130,6 +130,7 @@ export function evaluateReference(
     if ("user_property" in e) return testCondition(props[e.user_property.property], e.user_property.op, e.user_property.value);
     if ("computation" in e) return testCondition(values[e.computation.id], e.computation.op, e.computation.value);
     if ("cohort" in e) return member(e.cohort.id, seen);
+    if ("prediction" in e) return testCondition(props[`$prediction:${e.prediction.id}:${e.prediction.on}`], e.prediction.op, e.prediction.value);
     const { steps, within, window } = e.sequence;
     const firsts = windowed(events, steps[0], window, now).map((x) => x.time);
     const thens = windowed(events, steps[1], window, now).map((x) => x.time);

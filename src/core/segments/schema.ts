@@ -116,7 +116,8 @@ export type Clause =
   | { user_property: { property: string; op: FilterOp; value?: Json | undefined } }
   | { computation: { id: string; op: FilterOp; value?: Json | undefined } }
   | { cohort: { id: string } }
-  | { sequence: { steps: [EventSpec, EventSpec]; within: number; window: Window } };
+  | { sequence: { steps: [EventSpec, EventSpec]; within: number; window: Window } }
+  | { prediction: { id: string; on: "score" | "pct"; op: FilterOp; value: number } };
 export type Expr = { all: Expr[] } | { any: Expr[] } | { not: Expr } | Clause;
 
 const clauseSchemas = [
@@ -132,6 +133,30 @@ const clauseSchemas = [
   z.object({ user_property: z.object({ property: z.string().min(1).max(200), ...conditionShape }).superRefine(checkCondition) }).strict(),
   z.object({ computation: z.object({ id: z.string().min(1), ...conditionShape }).superRefine(checkCondition) }).strict(),
   z.object({ cohort: z.object({ id: z.string().min(1) }) }).strict(),
+  /**
+   * Predictive cohorts: a prediction's score (0–1) or percentile (0–100) compared with a
+   * value; `top_percent: 10` is sugar for percentile ≥ 90, `bottom_percent: 10` for ≤ 10.
+   */
+  z.object({
+    prediction: z
+      .object({
+        id: z.string().min(1),
+        top_percent: z.number().gt(0).max(100).optional(),
+        bottom_percent: z.number().gt(0).max(100).optional(),
+        on: z.enum(["score", "pct"]).default("pct"),
+        op: z.enum(["gt", "gte", "lt", "lte"]).optional(),
+        value: z.number().optional(),
+      })
+      .transform((p, ctx) => {
+        if (p.top_percent !== undefined) return { id: p.id, on: "pct" as const, op: "gte" as const, value: 100 - p.top_percent };
+        if (p.bottom_percent !== undefined) return { id: p.id, on: "pct" as const, op: "lte" as const, value: p.bottom_percent };
+        if (p.op === undefined || p.value === undefined) {
+          ctx.addIssue({ code: "custom", message: "give top_percent, bottom_percent, or op and value", path: ["op"] });
+          return z.NEVER;
+        }
+        return { id: p.id, on: p.on, op: p.op, value: p.value };
+      }),
+  }).strict(),
   z.object({
     sequence: z.object({
       steps: z.tuple([eventSpecSchema, eventSpecSchema]),

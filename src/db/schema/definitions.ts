@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { projects } from "./projects";
 
@@ -47,6 +48,8 @@ export const models = sqliteTable(
     version: integer("version").notNull(),
     r2Key: text("r2_key").notNull(),
     metrics: text("metrics", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    /** What serving needs without reading R2: the feature spec and score quantiles. */
+    serving: text("serving", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
     active: integer("active", { mode: "boolean" }).notNull().default(false),
     createdAt: integer("created_at").notNull(),
   },

@@ -86,6 +86,7 @@ profileRoutes.get("/v1/userprofile", async (c) => {
       user_properties: read.profile.user_properties,
       cohort_ids: read.segments?.cohort_ids ?? [],
       computations: read.segments?.computations ?? {},
+      scores: read.scores,
     }),
   );
 });

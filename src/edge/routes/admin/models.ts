@@ -2,6 +2,7 @@ import { and, desc, eq, max } from "drizzle-orm";
 import { z } from "zod";
 import { randomKey } from "../../../core/hash";
 import { projectIdSchema } from "../../../core/project";
+import { bumpDefinitionsVersion } from "../../../db/definitions";
 import { models } from "../../../db/schema";
 import { createApp } from "../../app";
 import { db } from "../../db";
@@ -69,9 +70,12 @@ adminModels.post("/", async (c) => {
   ]);
   const id = `mdl_${randomKey(5)}`;
   const metrics = (input.metadata.metrics ?? {}) as Record<string, unknown>;
+  const serving = { feature_spec: input.metadata.feature_spec ?? null, quantiles: input.metadata.quantiles ?? [] };
   const statements = [
     ...(input.activate ? [d.update(models).set({ active: false }).where(eq(models.ownerId, input.owner_id))] : []),
-    d.insert(models).values({ id, projectId: project, ownerKind: input.owner_kind, ownerId: input.owner_id, version, r2Key: key, metrics, active: input.activate, createdAt: Date.now() }),
+    d.insert(models).values({ id, projectId: project, ownerKind: input.owner_kind, ownerId: input.owner_id, version, r2Key: key, metrics, serving, active: input.activate, createdAt: Date.now() }),
+    // Profiles reload their definitions (and so the active models) when the version moves.
+    bumpDefinitionsVersion(d, project),
   ];
   await d.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
   const row = await d.select().from(models).where(eq(models.id, id)).get();
@@ -84,6 +88,10 @@ adminModels.post("/:id/activate", async (c) => {
   const d = db(c.env);
   const row = await d.select().from(models).where(and(eq(models.id, c.req.param("id")), eq(models.projectId, project))).get();
   if (row === undefined) throw new AppError(404, "not_found", `No model ${c.req.param("id")}`);
-  await d.batch([d.update(models).set({ active: false }).where(eq(models.ownerId, row.ownerId)), d.update(models).set({ active: true }).where(eq(models.id, row.id))]);
+  await d.batch([
+    d.update(models).set({ active: false }).where(eq(models.ownerId, row.ownerId)),
+    d.update(models).set({ active: true }).where(eq(models.id, row.id)),
+    bumpDefinitionsVersion(d, project),
+  ]);
   return c.json(present({ ...row, active: true }));
 });

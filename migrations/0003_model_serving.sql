@@ -1,0 +1,1 @@
+ALTER TABLE `models` ADD `serving` text DEFAULT '{}' NOT NULL;

@@ -1,0 +1,37 @@
+import type { CompiledPrediction } from "../../core/segments/compile";
+import { createSession, type Session } from "./ort";
+
+/**
+ * Model sessions per isolate, keyed by model version id: the bytes are read from R2
+ * once, then every profile in the isolate scores with the same session.
+ */
+const sessions = new Map<string, Promise<Session>>();
+
+export function modelSession(env: Pick<Env, "ARCHIVE">, prediction: CompiledPrediction): Promise<Session> {
+  const { id, r2Key } = prediction.model;
+  let session = sessions.get(id);
+  if (session === undefined) {
+    session = (async () => {
+      const object = await env.ARCHIVE.get(`${r2Key}.onnx`);
+      if (object === null) throw new Error(`model ${id} is missing from R2 (${r2Key}.onnx)`);
+      return createSession(new Uint8Array(await object.arrayBuffer()));
+    })();
+    sessions.set(id, session);
+    session.catch(() => sessions.delete(id)); // a missing object may appear later
+  }
+  return session;
+}
+
+/** A score's percentile (0–100) among the training holdout's scores. */
+export function percentile(quantiles: readonly number[], score: number): number {
+  if (quantiles.length === 0) return 0;
+  let lo = 0;
+  let hi = quantiles.length - 1;
+  if (score < quantiles[0]!) return 0;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (quantiles[mid]! <= score) lo = mid;
+    else hi = mid - 1;
+  }
+  return Math.round((lo * 100) / (quantiles.length - 1));
+}
