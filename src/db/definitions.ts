@@ -16,7 +16,7 @@ export async function definitionsVersion(db: Db, projectId: string): Promise<num
 
 /** The project's active computations and cohorts, parsed (stored definitions were validated on write). */
 export async function loadDefinitionSet(db: Db, projectId: string): Promise<DefinitionSet> {
-  const [version, comps, cohs, preds] = await db.batch([
+  const [version, comps, cohs] = await db.batch([
     db.select({ v: projects.definitionsVersion }).from(projects).where(eq(projects.id, projectId)),
     db
       .select({ id: computations.id, definition: computations.definition })
@@ -28,24 +28,24 @@ export async function loadDefinitionSet(db: Db, projectId: string): Promise<Defi
       .from(cohorts)
       .where(and(eq(cohorts.projectId, projectId), eq(cohorts.status, "active")))
       .orderBy(cohorts.createdAt, cohorts.id),
-    db
-      .select({ id: predictions.id, definition: predictions.definition, modelId: models.id, r2Key: models.r2Key, serving: models.serving })
-      .from(predictions)
-      .leftJoin(models, and(eq(models.ownerId, predictions.id), eq(models.active, true)))
-      .where(and(eq(predictions.projectId, projectId), eq(predictions.status, "active")))
-      .orderBy(predictions.createdAt, predictions.id),
   ]);
+  // Predictions with their active model (if any), as plain SQL: a left join's JSON columns.
+  const preds = await db.all<{ id: string; definition: string; modelId: string | null; r2Key: string | null; serving: string | null }>(
+    sql`SELECT p.id, p.definition, m.id AS modelId, m.r2_key AS r2Key, m.serving AS serving
+        FROM ${predictions} p LEFT JOIN ${models} m ON m.owner_id = p.id AND m.active = 1
+        WHERE p.project_id = ${projectId} AND p.status = 'active' ORDER BY p.created_at, p.id`,
+  );
   return {
     version: String(version[0]?.v ?? 0),
     computations: comps.map((c) => ({ id: c.id, definition: computationSchema.parse(c.definition) })),
     cohorts: cohs.map((c) => ({ id: c.id, definition: cohortDefinitionSchema.parse(c.definition) })),
     predictions: preds.map((p) => {
-      const serving = p.serving as { feature_spec?: FeatureSpec | null; quantiles?: number[] } | null;
+      const serving = (p.serving === null ? null : JSON.parse(p.serving)) as { feature_spec?: FeatureSpec | null; quantiles?: number[] } | null;
       const model =
         p.modelId !== null && p.r2Key !== null && serving?.feature_spec
           ? { id: p.modelId, r2Key: p.r2Key, spec: serving.feature_spec, quantiles: serving.quantiles ?? [] }
           : null;
-      return { id: p.id, definition: predictionSchema.parse(p.definition), model };
+      return { id: p.id, definition: predictionSchema.parse(JSON.parse(p.definition)), model };
     }),
   };
 }

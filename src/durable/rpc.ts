@@ -39,8 +39,8 @@ export interface SegmentView {
 export interface ProfileRead {
   profile: ProfileView;
   segments: SegmentView | null;
-  /** Propensity per prediction id (score 0–1, percentile 0–100). */
-  scores: Record<string, { score: number; pct: number }>;
+  /** Propensity per prediction id (score 0–1, percentile 0–100, when it was computed). */
+  scores: Record<string, { score: number; pct: number; at: number }>;
 }
 
 /** What a device hands over the first time it is linked to a user. */

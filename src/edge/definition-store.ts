@@ -80,10 +80,12 @@ async function checkCompiles(db: Db, projectId: string, kind: DefinitionKind, id
     if (missing.length > 0) {
       throw new AppError(400, "invalid_request", `prediction ${id} refers to unknown ${missing.join(", ")}`, [{ field: "definition", message: `unknown ${missing.join(", ")}` }]);
     }
-    return;
+    if (definition !== null) return;
   }
   const others = { computations: set.computations.filter((c) => c.id !== id), cohorts: set.cohorts.filter((c) => c.id !== id) };
-  const next: DefinitionSet = { version: "check", ...others };
+  // A prediction being removed must not leave a predictive cohort pointing at it.
+  const predictionsAfter = (set.predictions ?? []).filter((p) => kind !== "predictions" || p.id !== id);
+  const next: DefinitionSet = { version: "check", ...others, predictions: predictionsAfter };
   if (definition !== null) {
     if (kind === "computations") next.computations.push({ id, definition: definition as never });
     else next.cohorts.push({ id, definition: definition as never });

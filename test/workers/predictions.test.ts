@@ -1,0 +1,115 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { defaultFeatures, featureVector } from "../../src/core/features";
+import { emptySnapshot, SegmentEngine } from "../../src/core/segments/engine";
+import { forgetDefinitions } from "../../src/durable/definitions-cache";
+import { predict } from "../../src/train/model/logistic-regression";
+import { logisticOnnx } from "../../src/train/onnx/logistic";
+import { featureDefinitions, featureValues } from "../../src/train/snapshots";
+import { admin, call, createProject, profile, upload, user, type TestProject } from "./helpers";
+
+const DAY = 86_400_000;
+const goal = { type: "Order Completed", filters: [] };
+const spec = defaultFeatures(goal, "revenue", ["Viewed"]);
+const weights = spec.features.map((f) => (f.name === "goal_count" ? 1.5 : f.name === "days_since_last_goal" ? -0.02 : f.name === "goal_value" ? 0.1 : 0));
+const bias = -2;
+const quantiles = Array.from({ length: 101 }, (_, i) => i / 100);
+
+let project: TestProject;
+let predictionId: string;
+
+beforeAll(async () => {
+  project = await createProject("predict");
+  const res = await admin(`/predictions?project=${project.id}`, {
+    method: "POST",
+    body: JSON.stringify({ name: "Buys again", definition: { goal: { event: goal }, horizon_days: 30 } }),
+  });
+  predictionId = (await res.json<{ id: string }>()).id;
+  const bytes = logisticOnnx({ weights, bias, featureNames: spec.features.map((f) => f.name) });
+  const published = await admin(`/models?project=${project.id}`, {
+    method: "POST",
+    body: JSON.stringify({
+      owner_kind: "prediction",
+      owner_id: predictionId,
+      model: btoa(String.fromCharCode(...bytes)),
+      metadata: { feature_spec: spec, quantiles, metrics: { auc: 0.7 } },
+    }),
+  });
+  expect(published.status).toBe(201);
+  forgetDefinitions(project.id);
+});
+
+/** The trainer's path: replay the events through the same engine to `at`, then the model. */
+function trainerScore(events: { event_type: string; time: number; event_properties: { revenue?: number } }[], at: number): number {
+  const engine = new SegmentEngine(featureDefinitions(spec), emptySnapshot());
+  for (const e of events) {
+    const props: Record<string, number> = e.event_properties.revenue === undefined ? {} : { revenue: e.event_properties.revenue };
+    engine.ingest([{ uuid: String(e.time), user_properties: {}, received_at: e.time, event_type: e.event_type, time: e.time, event_properties: props }], e.time, {}, false);
+  }
+  engine.tick(at, {});
+  return predict({ weights, bias }, featureVector(spec, featureValues(engine, at), at));
+}
+
+async function propensity(userId: string, type: "score" | "pct") {
+  const res = await call(`/v1/userprofile?user_id=${userId}&get_propensity=true&prediction_id=${predictionId}&propensity_type=${type}`, {
+    headers: { authorization: `Api-Key ${project.secretKey}` },
+  });
+  return res.json<{ userData: { propensity: number | null; propensities: { prop: number | null }[] } }>();
+}
+
+describe("predictions served at the edge", () => {
+  it("train/serve parity: the profile's score equals the trainer's for the same instant", async () => {
+    const now = Date.now();
+    const events = [
+      { event_type: "Viewed", time: now - 40 * DAY, event_properties: {} },
+      { event_type: "Order Completed", time: now - 30 * DAY, event_properties: { revenue: 20 } },
+      { event_type: "Order Completed", time: now - 5 * DAY, event_properties: { revenue: 35.5 } },
+    ];
+    expect((await upload({ api_key: project.apiKey, events: events.map((e) => ({ user_id: "scored-user-1", ...e })) })).status).toBe(200);
+    const read = await profile(project.id, user("scored-user-1")).read(false);
+    const served = read!.scores[predictionId]!;
+    expect(served.score).toBeCloseTo(trainerScore(events, served.at), 5);
+    expect(served.pct).toBe(Math.floor(served.score * 100 + 1e-9));
+
+    const viaApi = await propensity("scored-user-1", "score");
+    expect(viaApi.userData.propensity).toBeCloseTo(served.score, 6);
+    expect((await propensity("scored-user-1", "pct")).userData.propensities[0]!.prop).toBe(served.pct);
+  });
+
+  it("a predictive cohort's membership changes when the score crosses its threshold", async () => {
+    const now = Date.now();
+    await upload({ api_key: project.apiKey, events: [{ user_id: "scored-user-2", event_type: "Order Completed", time: now - DAY, event_properties: { revenue: 10 } }] });
+    const before = (await profile(project.id, user("scored-user-2")).read(false))!.scores[predictionId]!.score;
+    const res = await admin(`/cohorts?project=${project.id}`, {
+      method: "POST",
+      body: JSON.stringify({ name: "Likely buyers", definition: { type: "behavioral", match: { prediction: { id: predictionId, on: "score", op: "gte", value: before + 0.05 } } } }),
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const likely = (await res.json<{ id: string }>()).id;
+    forgetDefinitions(project.id);
+    expect((await profile(project.id, user("scored-user-2")).getSegments())?.cohort_ids).not.toContain(likely);
+
+    // Two more orders raise goal_count, so the score crosses the threshold.
+    await upload({
+      api_key: project.apiKey,
+      events: [1, 2].map((i) => ({ user_id: "scored-user-2", event_type: "Order Completed", time: now - i * 1000, event_properties: { revenue: 10 } })),
+    });
+    const after = (await profile(project.id, user("scored-user-2")).read(false))!.scores[predictionId]!.score;
+    expect(after).toBeGreaterThan(before + 0.05);
+    expect((await profile(project.id, user("scored-user-2")).getSegments())?.cohort_ids).toContain(likely);
+  });
+
+  it("top_percent sugar, and unknown predictions are refused", async () => {
+    const top = await admin(`/cohorts?project=${project.id}`, {
+      method: "POST",
+      body: JSON.stringify({ name: "Top 10%", definition: { type: "behavioral", match: { prediction: { id: predictionId, top_percent: 10 } } } }),
+    });
+    expect(top.status).toBe(201);
+    const unknown = await admin(`/cohorts?project=${project.id}`, {
+      method: "POST",
+      body: JSON.stringify({ name: "Nope", definition: { type: "behavioral", match: { prediction: { id: "prd_nope", top_percent: 10 } } } }),
+    });
+    expect(unknown.status).toBe(400);
+    // A prediction that cohorts depend on cannot be deleted from under them.
+    expect((await admin(`/predictions/${predictionId}?project=${project.id}`, { method: "DELETE" })).status).toBe(400);
+  });
+});
