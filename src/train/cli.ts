@@ -129,7 +129,10 @@ function report(r: TrainResult) {
   for (const [name, m] of [["model", r.holdout.model], ["baseline (R/F)", r.holdout.baseline]] as const) {
     console.log(`  ${name.padEnd(14)} ${f(m.auc)}  ${f(m.log_loss)}     ${f(m.precision_at_10pct)}          ${f(m.recall_at_10pct)}`);
   }
-  console.log("  calibration (decile: predicted → actual):");
-  for (const b of r.holdout.model.calibration) console.log(`    ${String(b.decile).padStart(2)}: ${f(b.predicted)} → ${f(b.actual)}  (${b.count})`);
+  console.log("  calibration (decile: predicted → actual; model | baseline):");
+  r.holdout.model.calibration.forEach((b, i) => {
+    const c = r.holdout.baseline.calibration[i];
+    console.log(`    ${String(b.decile).padStart(2)}: ${f(b.predicted)} → ${f(b.actual)}  | ${c ? `${f(c.predicted)} → ${f(c.actual)}` : "–"}  (${b.count})`);
+  });
   console.log(`  top features: ${r.importance.slice(0, 6).map((i) => `${i.feature} ${i.weight > 0 ? "+" : ""}${f(i.weight, 2)}`).join(", ")}`);
 }
