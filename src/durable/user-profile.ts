@@ -273,6 +273,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     if (engine === undefined) return;
     const next: NonNullable<ProfileState["scores"]> = {};
     for (const p of compiled.predictions) {
+      if (p.population !== undefined && !engine.member(p.population)) continue; // outside the population: no score
       const values = p.features.map((i) => engine.value(i, now));
       const [score] = await scoreRows(await modelSession(this.env, p), [featureVector(p.model.spec, values, now)]);
       next[p.id] = { score: score!, pct: percentile(p.model.quantiles, score!), model: p.model.id, at: now };

@@ -5,7 +5,8 @@
 import * as ort from "onnxruntime-web";
 import { defaultFeatures, FEATURE_SPEC_VERSION, type FeatureSpec } from "../core/features";
 import { predictionSchema, type Prediction } from "../core/predictions";
-import { computationSchema } from "../core/segments/schema";
+import type { DefinitionSet } from "../core/segments/compile";
+import { cohortDefinitionSchema, computationSchema } from "../core/segments/schema";
 import { option, readLocal } from "../../scripts/lib/local.mjs";
 import { listArchive, readArchive, readObject, type ArchiveSource } from "./archive-reader";
 import { logisticOnnx } from "./onnx/logistic";
@@ -71,7 +72,9 @@ for (const row of predictions) {
   const trainCutoffs = [0, 1, 2, 3].map((k) => hour(holdoutCutoff - horizon - k * 30 * DAY)).filter((t) => t > first + 30 * DAY);
   console.log(`\nTraining ${row.name} (${row.id}): goal ${p.goal.event.type} within ${p.horizon_days} days; ${spec.features.length} features`);
   console.log(`  archive ${new Date(first).toISOString()} … ${new Date(last).toISOString()}, ${hours.size} hours`);
-  const builder = new SnapshotBuilder(spec, p.goal.event, horizon, [...trainCutoffs, holdoutCutoff]);
+  const population = p.population === undefined ? undefined : { cohortId: p.population.cohort, definitions: await projectDefinitions() };
+  if (population) console.log(`  population: members of cohort ${population.cohortId} at each cutoff`);
+  const builder = new SnapshotBuilder(spec, p.goal.event, horizon, [...trainCutoffs, holdoutCutoff], population);
   let events = 0;
   const progress = (done: number, total: number) => {
     if (done % 50 === 0 || done === total) process.stderr.write(`\r  reading hour ${done}/${total}, ${events.toLocaleString()} events   `);
@@ -109,6 +112,22 @@ for (const row of predictions) {
   }
 }
 console.log(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+
+/** The project's computations and cohorts, parsed as the profile parses them. */
+async function projectDefinitions(): Promise<DefinitionSet> {
+  const [comps, cohs, preds] = await Promise.all([
+    api<{ computations: Row[] }>("GET", `/computations?${q}`),
+    api<{ cohorts: Row[] }>("GET", `/cohorts?${q}`),
+    api<{ predictions: Row[] }>("GET", `/predictions?${q}`),
+  ]);
+  return {
+    version: "train",
+    computations: comps.computations.map((c) => ({ id: c.id, definition: computationSchema.parse(c.definition) })),
+    cohorts: cohs.cohorts.map((c) => ({ id: c.id, definition: cohortDefinitionSchema.parse(c.definition) })),
+    // Scores are not known while training: predictive clauses evaluate as unscored.
+    predictions: preds.predictions.map((p) => ({ id: p.id, definition: predictionSchema.parse(p.definition), model: null })),
+  };
+}
 
 async function checkOnnx(bytes: Uint8Array, result: TrainResult) {
   ort.env.wasm.numThreads = 1;

@@ -1,6 +1,8 @@
 import type { TailorEvent } from "../core/event";
 import { featureVector, type FeatureSpec } from "../core/features";
-import { compileDefinitions, type CompiledSegments } from "../core/segments/compile";
+import { compileDefinitions, type CompiledSegments, type DefinitionSet } from "../core/segments/compile";
+import type { JsonObject } from "../core/json";
+import { applyUserProperties } from "../core/user-properties";
 import { matchesSpec } from "../core/segments/conditions";
 import { emptySnapshot, SegmentEngine } from "../core/segments/engine";
 import type { EventSpec } from "../core/segments/schema";
@@ -18,34 +20,51 @@ export interface Snapshot {
   label: 0 | 1;
 }
 
-export function featureDefinitions(spec: FeatureSpec): CompiledSegments {
+const FEATURE_ID = "__feature:";
+
+/**
+ * The features as computations, compiled with the project's own definitions when a
+ * population cohort must be evaluated too (the same compiler the profile uses).
+ */
+export function featureDefinitions(spec: FeatureSpec, project?: DefinitionSet): CompiledSegments {
   return compileDefinitions({
     version: `features-${spec.version}`,
-    computations: spec.features.map((f, i) => ({ id: `f${i}`, definition: f.computation })),
-    cohorts: [],
+    computations: [...(project?.computations ?? []), ...spec.features.map((f, i) => ({ id: `${FEATURE_ID}${i}`, definition: f.computation }))],
+    cohorts: project?.cohorts ?? [],
+    predictions: project?.predictions ?? [],
   });
 }
 
 /** Values of every feature computation at `now`, in spec order. */
 export function featureValues(engine: SegmentEngine, now: number): number[] {
-  return engine.compiled.computations.map((_, i) => engine.value(i, now) as number);
+  const out: number[] = [];
+  engine.compiled.computations.forEach((c, i) => {
+    if (c.id.startsWith(FEATURE_ID)) out.push(engine.value(i, now) as number);
+  });
+  return out;
 }
 
 export class SnapshotBuilder {
   readonly #compiled: CompiledSegments;
   readonly #engines = new Map<string, SegmentEngine>();
+  readonly #props = new Map<string, JsonObject>();
   readonly #deviceOwner = new Map<string, string>();
   readonly #pending: { cutoff: number; rows: Map<string, Snapshot> }[] = [];
   readonly #cutoffs: number[];
   readonly snapshots: Snapshot[] = [];
 
+  /**
+   * @param population when set, only members of this cohort at a cutoff become rows
+   *   (evaluated with the project's definitions, as the profile evaluates it).
+   */
   constructor(
     readonly spec: FeatureSpec,
     readonly goal: EventSpec,
     readonly horizonMs: number,
     cutoffs: readonly number[],
+    readonly population?: { cohortId: string; definitions: DefinitionSet },
   ) {
-    this.#compiled = featureDefinitions(spec);
+    this.#compiled = featureDefinitions(spec, population?.definitions);
     this.#cutoffs = [...cutoffs].sort((a, b) => a - b);
   }
 
@@ -61,9 +80,16 @@ export class SnapshotBuilder {
       let engine = this.#engines.get(owner);
       if (engine === undefined) {
         engine = new SegmentEngine(this.#compiled, emptySnapshot());
+        engine.evaluateAll(e.time, {});
         this.#engines.set(owner, engine);
       }
-      engine.ingest([e], e.time, {}, false);
+      let props = this.#props.get(owner) ?? {};
+      const changed = Object.keys(e.user_properties).length > 0;
+      if (changed) {
+        props = applyUserProperties(props, e.user_properties);
+        this.#props.set(owner, props);
+      }
+      engine.ingest([e], e.time, props, changed);
     }
   }
 
@@ -77,7 +103,8 @@ export class SnapshotBuilder {
   #snapshot(cutoff: number): void {
     const rows = new Map<string, Snapshot>();
     for (const [userId, engine] of this.#engines) {
-      engine.tick(cutoff, {});
+      engine.tick(cutoff, this.#props.get(userId) ?? {});
+      if (this.population !== undefined && !engine.member(this.population.cohortId)) continue;
       rows.set(userId, { userId, cutoff, x: featureVector(this.spec, featureValues(engine, cutoff), cutoff), label: 0 });
     }
     this.#pending.push({ cutoff, rows });

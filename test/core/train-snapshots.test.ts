@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { defaultFeatures, featureVector } from "../../src/core/features";
 import { SnapshotBuilder } from "../../src/train/snapshots";
 import { trainPrediction } from "../../src/train/train-prediction";
-import { ev, rng } from "./segments-helpers";
+import { definitions as definitions_, ev, rng } from "./segments-helpers";
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 1);
@@ -43,6 +43,22 @@ describe("SnapshotBuilder", () => {
     b.add([e1, e2, e3]);
     const rows = b.finish();
     expect(rows.find((r) => r.userId === "u1")?.label).toBe(1);
+  });
+});
+
+describe("population", () => {
+  it("only members of the population cohort at the cutoff become rows", () => {
+    const definitions = definitions_({
+      cohorts: { uk: { type: "behavioral", match: { user_property: { property: "country", op: "eq", value: "UK" } } } },
+    });
+    const b = new SnapshotBuilder(spec, goal, 10 * DAY, [T0 + 20 * DAY], { cohortId: "uk", definitions });
+    b.add([
+      { ...ev("Viewed", T0 + DAY, {}, { $set: { country: "UK" } }), user_id: "in" },
+      { ...ev("Viewed", T0 + DAY, {}, { $set: { country: "FR" } }), user_id: "out" },
+      { ...ev("Viewed", T0 + 2 * DAY, {}, { $set: { country: "UK" } }), user_id: "moved" },
+      { ...ev("Viewed", T0 + 3 * DAY, {}, { $set: { country: "FR" } }), user_id: "moved" },
+    ]);
+    expect(b.finish().map((r) => r.userId)).toEqual(["in"]);
   });
 });
 

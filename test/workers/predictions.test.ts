@@ -98,6 +98,29 @@ describe("predictions served at the edge", () => {
     expect((await profile(project.id, user("scored-user-2")).getSegments())?.cohort_ids).toContain(likely);
   });
 
+  it("a prediction with a population scores only that cohort's members", async () => {
+    const vip = await admin(`/cohorts?project=${project.id}`, {
+      method: "POST",
+      body: JSON.stringify({ name: "Pro plan", definition: { type: "behavioral", match: { user_property: { property: "plan", op: "eq", value: "pro" } } } }),
+    });
+    const cohortId = (await vip.json<{ id: string }>()).id;
+    const res = await admin(`/predictions/${predictionId}?project=${project.id}`, {
+      method: "PUT",
+      body: JSON.stringify({ definition: { goal: { event: goal }, horizon_days: 30, population: { cohort: cohortId } } }),
+    });
+    expect(res.status).toBe(200);
+    forgetDefinitions(project.id);
+    await upload({
+      api_key: project.apiKey,
+      events: [
+        { user_id: "pop-pro-1", event_type: "Order Completed", user_properties: { plan: "pro" }, event_properties: { revenue: 5 } },
+        { user_id: "pop-free-1", event_type: "Order Completed", user_properties: { plan: "free" }, event_properties: { revenue: 5 } },
+      ],
+    });
+    expect((await profile(project.id, user("pop-pro-1")).read(false))!.scores[predictionId]).toBeDefined();
+    expect((await profile(project.id, user("pop-free-1")).read(false))!.scores[predictionId]).toBeUndefined();
+  });
+
   it("top_percent sugar, and unknown predictions are refused", async () => {
     const top = await admin(`/cohorts?project=${project.id}`, {
       method: "POST",
@@ -111,5 +134,23 @@ describe("predictions served at the edge", () => {
     expect(unknown.status).toBe(400);
     // A prediction that cohorts depend on cannot be deleted from under them.
     expect((await admin(`/predictions/${predictionId}?project=${project.id}`, { method: "DELETE" })).status).toBe(400);
+  });
+});
+
+describe("model versions", () => {
+  it("a new version becomes active; activating an older one rolls back", async () => {
+    const bytes = logisticOnnx({ weights: weights.map((w) => w / 2), bias, featureNames: spec.features.map((f) => f.name) });
+    const v2 = await admin(`/models?project=${project.id}`, {
+      method: "POST",
+      body: JSON.stringify({ owner_kind: "prediction", owner_id: predictionId, model: btoa(String.fromCharCode(...bytes)), metadata: { feature_spec: spec, quantiles } }),
+    });
+    expect(v2.status).toBe(201);
+    const list = async () =>
+      (await (await admin(`/models?project=${project.id}&owner_id=${predictionId}`)).json<{ models: { id: string; version: number; active: boolean }[] }>()).models;
+    const versions = await list();
+    expect(versions.filter((m) => m.active).map((m) => m.version)).toEqual([2]);
+    const v1 = versions.find((m) => m.version === 1)!;
+    expect((await admin(`/models/${v1.id}/activate?project=${project.id}`, { method: "POST" })).status).toBe(200);
+    expect((await list()).filter((m) => m.active).map((m) => m.version)).toEqual([1]);
   });
 });

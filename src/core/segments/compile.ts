@@ -25,6 +25,8 @@ export interface CompiledPrediction {
   model: NonNullable<PredictionEntry["model"]>;
   /** Indices into `computations`, in feature-spec order. */
   features: number[];
+  /** Only members of this cohort are scored. */
+  population?: string;
 }
 
 /** Hidden computations (model features) are not shown as computed properties. */
@@ -140,7 +142,11 @@ export function compileDefinitions(set: DefinitionSet): CompiledSegments {
   for (const p of set.predictions ?? []) {
     if (p.model === null) continue;
     const features = p.model.spec.features.map((f, i) => addComputation(`${HIDDEN_PREFIX}p:${p.id}:${i}`, f.computation));
-    predictions.push({ id: p.id, model: p.model, features });
+    const population = p.definition.population?.cohort;
+    if (population !== undefined && !set.cohorts.some((c) => c.id === population)) {
+      throw new DefinitionError(`prediction ${p.id} refers to unknown cohort ${population}`, p.id);
+    }
+    predictions.push({ id: p.id, model: p.model, features, ...(population === undefined ? {} : { population }) });
   }
 
   const cohortIds = new Map(set.cohorts.map((c, i) => [c.id, i]));
