@@ -124,6 +124,12 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     const state = this.#state;
     if (state === undefined) return null;
     if (state.linkedUser !== undefined) return profileStub(this.env, state.projectId, { kind: "user", id: state.linkedUser }).read(withSegments);
+    // A model newer than this profile's scores (published since its last event): score now, once.
+    const compiled = await currentDefinitions(this.env, state.projectId);
+    if (compiled.predictions.some((p) => state.scores?.[p.id]?.model !== p.model.id && (p.population === undefined || this.#segments.loaded(compiled)?.member(p.population)))) {
+      this.ctx.storage.transactionSync(() => this.#engine(state, compiled, Date.now()));
+      await this.#rescore(state, compiled, Date.now());
+    }
     const [profile, segments] = await Promise.all([this.getProfile(), withSegments ? this.getSegments() : null]);
     return profile === null ? null : { profile, segments, scores: state.scores ?? {} };
   }
@@ -279,7 +285,9 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
       next[p.id] = { score: score!, pct: percentile(p.model.quantiles, score!), model: p.model.id, at: now };
     }
     const before = state.scores ?? {};
-    const moved = Object.keys(next).some((id) => before[id]?.score !== next[id]!.score || before[id]?.pct !== next[id]!.pct) || Object.keys(before).some((id) => !(id in next));
+    const moved =
+      Object.keys(next).some((id) => before[id]?.score !== next[id]!.score || before[id]?.pct !== next[id]!.pct || before[id]?.model !== next[id]!.model) ||
+      Object.keys(before).some((id) => !(id in next));
     if (!moved) return;
     this.ctx.storage.transactionSync(() => {
       state.scores = next;

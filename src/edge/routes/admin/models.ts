@@ -2,7 +2,8 @@ import { and, desc, eq, max } from "drizzle-orm";
 import { z } from "zod";
 import { randomKey } from "../../../core/hash";
 import { projectIdSchema } from "../../../core/project";
-import { bumpDefinitionsVersion } from "../../../db/definitions";
+import { bumpDefinitionsVersion, definitionsVersion } from "../../../db/definitions";
+import { forgetDefinitions } from "../../../durable/definitions-cache";
 import { models } from "../../../db/schema";
 import { createApp } from "../../app";
 import { db } from "../../db";
@@ -25,6 +26,13 @@ const publishSchema = z.object({
   metadata: z.record(z.string(), z.unknown()),
   activate: z.boolean().default(true),
 });
+
+/** A new active model: every profile re-scores (the backfill job refreshes them all). */
+async function rescoreEveryone(env: Env, projectId: string): Promise<void> {
+  forgetDefinitions(projectId);
+  const version = (await definitionsVersion(db(env), projectId)) ?? 0;
+  await env.PROJECT_JOBS.getByName(projectId).startBackfill(projectId, version);
+}
 
 export function modelKey(projectId: string, ownerId: string, version: number): string {
   return `models/${projectId}/${ownerId}/v${version}`;
@@ -78,6 +86,7 @@ adminModels.post("/", async (c) => {
     bumpDefinitionsVersion(d, project),
   ];
   await d.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
+  if (input.activate) await rescoreEveryone(c.env, project);
   const row = await d.select().from(models).where(eq(models.id, id)).get();
   return c.json(present(row!), 201);
 });
@@ -93,5 +102,6 @@ adminModels.post("/:id/activate", async (c) => {
     d.update(models).set({ active: true }).where(eq(models.id, row.id)),
     bumpDefinitionsVersion(d, project),
   ]);
+  await rescoreEveryone(c.env, project);
   return c.json(present({ ...row, active: true }));
 });
