@@ -9,7 +9,6 @@ export const createProjectSchema = z.object({
   id: projectIdSchema,
   name: z.string().trim().min(1).max(200).optional(),
 });
-export type CreateProject = z.infer<typeof createProjectSchema>;
 
 export const rotateKeySchema = z.object({ kind: z.enum(["ingest", "secret"]) });
 
@@ -24,7 +23,6 @@ export const personalizeSettingsSchema = z.object({
   /** Exact origins (`https://shop.example`); `*` allows any. */
   origins: z.array(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, "an origin like https://shop.example, or *")).max(100).default([]),
 });
-export type PersonalizeSettings = z.infer<typeof personalizeSettingsSchema>;
 
 export const projectSettingsSchema = z.object({
   personalize: personalizeSettingsSchema.default({ cohorts: [], computations: [], recommendations: [], origins: [] }),

@@ -1,5 +1,5 @@
 import type { TailorEvent } from "../event";
-import type { Json, JsonObject } from "../json";
+import type { Json } from "../json";
 import type { Comparator, EventSpec, FilterOp } from "./schema";
 
 /** A number from a JSON number or a numeric string; undefined otherwise. */
@@ -86,8 +86,4 @@ export function compare(actual: number, op: Comparator, expected: number): boole
     case "<":
       return actual < expected;
   }
-}
-
-export function userProperty(props: JsonObject, name: string): Json | undefined {
-  return props[name];
 }
