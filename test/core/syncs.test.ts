@@ -1,0 +1,52 @@
+import { Webhook } from "standardwebhooks";
+import { describe, expect, it } from "vitest";
+import { cohortWebhookMessages } from "../../src/core/syncs/cohort-webhook";
+import { netChanges } from "../../src/core/syncs/diff";
+import { newWebhookSecret, signWebhook } from "../../src/core/syncs/standard-webhooks";
+
+const row = (seq: number, profileKey: string, inCohort: boolean) => ({ seq, profileKey, inCohort, changedAt: seq * 1000 });
+
+describe("netChanges", () => {
+  it("collapses each profile's changes since the cursor to its net change", () => {
+    expect(
+      netChanges([
+        row(1, "u:a", true), // a entered
+        row(2, "u:b", true),
+        row(3, "u:b", false), // b entered and left again: nothing to send
+        row(4, "u:c", false),
+        row(5, "u:c", true), // c left and came back: nothing to send
+        row(6, "u:d", false), // d left
+        row(7, "u:a", false),
+        row(8, "u:a", true), // a: in, out, in → in
+      ]),
+    ).toEqual([
+      { profileKey: "u:d", inCohort: false, changedAt: 6000, seq: 6 },
+      { profileKey: "u:a", inCohort: true, changedAt: 8000, seq: 8 },
+    ]);
+  });
+});
+
+describe("cohort webhook messages", () => {
+  it("Amplitude's shape, batched per direction, with stable message ids", () => {
+    const changes = netChanges([row(1, "u:a", true), row(2, "d:dev-1", true), row(3, "u:b", false)]);
+    const messages = cohortWebhookMessages({ id: "coh_1", name: "VIP" }, "syn_1", changes, 1, Date.UTC(2026, 0, 1));
+    expect(messages).toEqual([
+      { cohort_name: "VIP", cohort_id: "coh_1", in_cohort: true, computed_time: "2026-01-01T00:00:00.000Z", message_id: "syn_1:coh_1:in:1-1", users: [{ user_id: "a", device_id: null }] },
+      { cohort_name: "VIP", cohort_id: "coh_1", in_cohort: true, computed_time: "2026-01-01T00:00:00.000Z", message_id: "syn_1:coh_1:in:2-2", users: [{ user_id: null, device_id: "dev-1" }] },
+      { cohort_name: "VIP", cohort_id: "coh_1", in_cohort: false, computed_time: "2026-01-01T00:00:00.000Z", message_id: "syn_1:coh_1:out:3-3", users: [{ user_id: "b", device_id: null }] },
+    ]);
+  });
+});
+
+describe("Standard Webhooks signatures", () => {
+  it("verify with the reference implementation, and fail when tampered", async () => {
+    const secret = newWebhookSecret();
+    const body = JSON.stringify({ cohort_id: "coh_1", users: [] });
+    const now = Math.floor(Date.now() / 1000);
+    const headers = await signWebhook(secret, "msg_1", now, body);
+    const verifier = new Webhook(secret);
+    expect(verifier.verify(body, headers)).toEqual({ cohort_id: "coh_1", users: [] });
+    expect(() => verifier.verify(body.replace("coh_1", "coh_2"), headers)).toThrow();
+    expect(() => new Webhook(newWebhookSecret()).verify(body, headers)).toThrow();
+  });
+});
