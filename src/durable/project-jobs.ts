@@ -6,6 +6,7 @@ import { parseProfileKey } from "../core/event";
 import { randomKey } from "../core/hash";
 import { backfillJobs, cohortExports, cohortMembers, users } from "../db/schema";
 import { profileStub } from "./stub";
+import { runSync, type RunSummary } from "./sync-run";
 
 /** Profiles refreshed per alarm step (BACKFILL_PAGE overrides, e.g. in tests). */
 const DEFAULT_PAGE = 50;
@@ -41,6 +42,18 @@ export class ProjectJobs extends DurableObject<Env> {
     await this.ctx.storage.put("job", { id, projectId });
     await this.ctx.storage.setAlarm(now);
     return { id, total };
+  }
+
+  readonly #syncsRunning = new Map<string, Promise<RunSummary>>();
+
+  /** Runs a sync now; a run already under way for it is joined, not doubled. */
+  async runSync(syncId: string): Promise<RunSummary> {
+    let run = this.#syncsRunning.get(syncId);
+    if (run === undefined) {
+      run = runSync(this.env, syncId).finally(() => this.#syncsRunning.delete(syncId));
+      this.#syncsRunning.set(syncId, run);
+    }
+    return run;
   }
 
   /** Queues a cohort download whose row already exists in D1. */

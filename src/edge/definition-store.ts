@@ -1,17 +1,27 @@
-import { and, count, desc, eq, inArray } from "drizzle-orm";
+import { and, count, desc, eq, inArray, sql } from "drizzle-orm";
 import { compileDefinitions, DefinitionError, type DefinitionSet } from "../core/segments/compile";
 import { randomKey } from "../core/hash";
 import { predictionSchema } from "../core/predictions";
 import { cohortDefinitionSchema, computationSchema } from "../core/segments/schema";
+import { destinationSchema, redact, syncSchema } from "../core/syncs/schema";
 import { bumpDefinitionsVersion, definitionsVersion, loadDefinitionSet } from "../db/definitions";
-import { backfillJobs, cohortMembers, cohorts, computations, predictions } from "../db/schema";
+import { backfillJobs, cohortMembers, cohorts, computations, destinations, predictions, syncRuns, syncs } from "../db/schema";
 import type { Db } from "./db";
 import { AppError } from "./errors";
 
-export type DefinitionKind = "cohorts" | "computations" | "predictions";
-const TABLES = { cohorts, computations, predictions } as const;
-const PREFIXES = { cohorts: "coh", computations: "cmp", predictions: "prd" } as const;
-export const SCHEMAS = { cohorts: cohortDefinitionSchema, computations: computationSchema, predictions: predictionSchema } as const;
+export type DefinitionKind = "cohorts" | "computations" | "predictions" | "destinations" | "syncs";
+const TABLES = { cohorts, computations, predictions, destinations, syncs } as const;
+const PREFIXES = { cohorts: "coh", computations: "cmp", predictions: "prd", destinations: "dst", syncs: "syn" } as const;
+export const SCHEMAS = {
+  cohorts: cohortDefinitionSchema,
+  computations: computationSchema,
+  predictions: predictionSchema,
+  destinations: destinationSchema,
+  syncs: syncSchema,
+} as const;
+/** Kinds that segmentation compiles: a write bumps the definitions version profiles watch. */
+const SEGMENT_KINDS = new Set<DefinitionKind>(["cohorts", "computations", "predictions"]);
+const versionBump = (db: Db, kind: DefinitionKind, projectId: string) => (SEGMENT_KINDS.has(kind) ? [bumpDefinitionsVersion(db, projectId)] : []);
 
 export interface DefinitionInput {
   name: string;
@@ -31,7 +41,8 @@ export function present(row: Row, size?: number) {
     project: row.projectId,
     name: row.name,
     description: row.description,
-    definition: row.definition,
+    // Destination credentials are write-only.
+    definition: redact(row.definition),
     version: row.version,
     status: row.status,
     created_at: row.createdAt,
@@ -70,6 +81,27 @@ export async function getDefinition(db: Db, kind: DefinitionKind, projectId: str
  * cycles) by compiling the whole set as it would be after the write.
  */
 async function checkCompiles(db: Db, projectId: string, kind: DefinitionKind, id: string, definition: unknown) {
+  if (definition === null && (kind === "destinations" || kind === "cohorts")) {
+    const users = await db
+      .select({ id: syncs.id })
+      .from(syncs)
+      .where(and(eq(syncs.projectId, projectId), sql`(json_extract(${syncs.definition}, '$.destination_id') = ${id} OR json_extract(${syncs.definition}, '$.what.cohort_id') = ${id})`));
+    if (users.length > 0) {
+      throw new AppError(400, "invalid_request", `${id} is used by sync ${users.map((u) => u.id).join(", ")}`, [{ field: "id", message: "in use by a sync" }]);
+    }
+  }
+  if (kind === "destinations") return;
+  if (kind === "syncs") {
+    const sync = definition as { destination_id: string; what: { cohort_id: string } } | null;
+    if (sync === null) return;
+    const [dest, cohort] = await Promise.all([
+      db.select({ id: destinations.id }).from(destinations).where(and(eq(destinations.id, sync.destination_id), eq(destinations.projectId, projectId))).get(),
+      db.select({ id: cohorts.id }).from(cohorts).where(and(eq(cohorts.id, sync.what.cohort_id), eq(cohorts.projectId, projectId))).get(),
+    ]);
+    const missing = [...(dest ? [] : [`destination ${sync.destination_id}`]), ...(cohort ? [] : [`cohort ${sync.what.cohort_id}`])];
+    if (missing.length > 0) throw new AppError(400, "invalid_request", `sync refers to unknown ${missing.join(", ")}`, [{ field: "definition", message: `unknown ${missing.join(", ")}` }]);
+    return;
+  }
   const set = await loadDefinitionSet(db, projectId);
   if (kind === "predictions") {
     const p = definition as { population?: { cohort: string }; computations?: string[] } | null;
@@ -118,7 +150,7 @@ export async function createDefinition(db: Db, kind: DefinitionKind, projectId: 
       createdAt: now,
       updatedAt: now,
     }),
-    bumpDefinitionsVersion(db, projectId),
+    ...versionBump(db, kind, projectId),
   ]);
   return getDefinition(db, kind, projectId, id);
 }
@@ -127,7 +159,11 @@ export async function updateDefinition(db: Db, kind: DefinitionKind, projectId: 
   const table = TABLES[kind];
   const row = await getDefinition(db, kind, projectId, id);
   const status = patch.status ?? row.status;
-  const definition = patch.definition ?? row.definition;
+  let definition = patch.definition ?? row.definition;
+  // A destination edited without credentials keeps the ones it has (they are never shown).
+  if (kind === "destinations" && patch.definition !== undefined && !("credentials" in patch.definition)) {
+    definition = { ...patch.definition, credentials: row.definition.credentials };
+  }
   const parsed = patch.parsed ?? SCHEMAS[kind].parse(row.definition);
   await checkCompiles(db, projectId, kind, id, status === "active" ? parsed : null);
   await db.batch([
@@ -142,7 +178,7 @@ export async function updateDefinition(db: Db, kind: DefinitionKind, projectId: 
         updatedAt: Date.now(),
       })
       .where(eq(table.id, id)),
-    bumpDefinitionsVersion(db, projectId),
+    ...versionBump(db, kind, projectId),
   ]);
   return getDefinition(db, kind, projectId, id);
 }
@@ -154,7 +190,7 @@ export async function deleteDefinition(db: Db, kind: DefinitionKind, projectId: 
   // A deleted cohort's members go with it (its change log stays for syncs to read).
   await db.batch([
     db.delete(table).where(eq(table.id, id)),
-    bumpDefinitionsVersion(db, projectId),
+    ...versionBump(db, kind, projectId),
     db.delete(cohortMembers).where(eq(cohortMembers.cohortId, id)),
   ]);
 }
@@ -165,4 +201,9 @@ export async function currentVersion(db: Db, projectId: string): Promise<number>
 
 export async function listBackfills(db: Db, projectId: string) {
   return db.select().from(backfillJobs).where(eq(backfillJobs.projectId, projectId)).orderBy(desc(backfillJobs.startedAt)).limit(20);
+}
+
+export async function listRuns(db: Db, syncId: string) {
+  const rows = await db.select().from(syncRuns).where(eq(syncRuns.syncId, syncId)).orderBy(desc(syncRuns.startedAt)).limit(50);
+  return rows.map((r) => ({ id: r.id, status: r.status, sent: r.sent, failed: r.failed, last_error: r.lastError, started_at: r.startedAt, finished_at: r.finishedAt }));
 }

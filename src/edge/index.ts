@@ -1,4 +1,5 @@
 import { createApp } from "./app";
+import { scheduled } from "./cron";
 import { adminApi } from "./routes/admin";
 import { cohortApi } from "./routes/cohort-api";
 import { health } from "./routes/health";
@@ -15,4 +16,4 @@ app.route("/", cohortApi);
 app.route("/", profileRoutes);
 app.route("/admin/api", adminApi);
 
-export default { fetch: app.fetch } satisfies ExportedHandler<Env>;
+export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;

@@ -2,6 +2,7 @@ import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { cohortWebhookMessages } from "../../src/core/syncs/cohort-webhook";
 import { netChanges } from "../../src/core/syncs/diff";
+import { isDue, redact } from "../../src/core/syncs/schema";
 import { newWebhookSecret, signWebhook } from "../../src/core/syncs/standard-webhooks";
 
 const row = (seq: number, profileKey: string, inCohort: boolean) => ({ seq, profileKey, inCohort, changedAt: seq * 1000 });
@@ -27,7 +28,7 @@ describe("netChanges", () => {
 });
 
 describe("cohort webhook messages", () => {
-  it("Amplitude's shape, batched per direction, with stable message ids", () => {
+  it("Amplitude's shape, batched per run of one direction, with stable message ids", () => {
     const changes = netChanges([row(1, "u:a", true), row(2, "d:dev-1", true), row(3, "u:b", false)]);
     const messages = cohortWebhookMessages({ id: "coh_1", name: "VIP" }, "syn_1", changes, 1, Date.UTC(2026, 0, 1));
     expect(messages).toEqual([
@@ -35,6 +36,26 @@ describe("cohort webhook messages", () => {
       { cohort_name: "VIP", cohort_id: "coh_1", in_cohort: true, computed_time: "2026-01-01T00:00:00.000Z", message_id: "syn_1:coh_1:in:2-2", users: [{ user_id: null, device_id: "dev-1" }] },
       { cohort_name: "VIP", cohort_id: "coh_1", in_cohort: false, computed_time: "2026-01-01T00:00:00.000Z", message_id: "syn_1:coh_1:out:3-3", users: [{ user_id: "b", device_id: null }] },
     ]);
+  });
+});
+
+describe("schedules", () => {
+  it("due by cadence; manual never", () => {
+    expect(isDue("minute", null, 0)).toBe(true);
+    expect(isDue("minute", 0, 59_000)).toBe(true); // within the slack
+    expect(isDue("minute", 0, 50_000)).toBe(false);
+    expect(isDue("hourly", 0, 3_000_000)).toBe(false);
+    expect(isDue("hourly", 0, 3_600_000)).toBe(true);
+    expect(isDue("daily", 0, 86_400_000)).toBe(true);
+    expect(isDue("manual", null, 0)).toBe(false);
+  });
+
+  it("credentials are redacted", () => {
+    expect(redact({ type: "webhook", url: "https://x", credentials: { signing_secret: "whsec_x" } })).toEqual({
+      type: "webhook",
+      url: "https://x",
+      credentials: { signing_secret: "(set)" },
+    });
   });
 });
 

@@ -1,8 +1,8 @@
 import type { NetChange } from "./diff";
 
 /**
- * Amplitude's cohort webhook payload: one message per batch and direction, with a
- * message id that is stable for the same cohort, direction and change-log range, so a
+ * Amplitude's cohort webhook payload: one message per batch of same-direction changes,
+ * with a message id stable for the same cohort, direction and change-log range, so a
  * retried delivery carries the same id (destinations dedupe on it).
  */
 export interface CohortWebhookMessage {
@@ -21,23 +21,30 @@ export function cohortWebhookMessages(
   batchSize: number,
   now: number,
 ): CohortWebhookMessage[] {
+  // Runs of one direction in change order, so the same window always yields the same
+  // messages (and ids): a retried run resumes at the first message not delivered.
   const messages: CohortWebhookMessage[] = [];
-  for (const inCohort of [true, false]) {
-    const side = changes.filter((c) => c.inCohort === inCohort);
-    for (let i = 0; i < side.length; i += batchSize) {
-      const batch = side.slice(i, i + batchSize);
-      messages.push({
-        cohort_name: cohort.name,
-        cohort_id: cohort.id,
-        in_cohort: inCohort,
-        computed_time: new Date(now).toISOString(),
-        message_id: `${syncId}:${cohort.id}:${inCohort ? "in" : "out"}:${batch[0]!.seq}-${batch[batch.length - 1]!.seq}`,
-        users: batch.map((c) => {
-          const user = c.profileKey.startsWith("u:");
-          return { user_id: user ? c.profileKey.slice(2) : null, device_id: user ? null : c.profileKey.slice(2) };
-        }),
-      });
-    }
+  let batch: NetChange[] = [];
+  const flush = () => {
+    if (batch.length === 0) return;
+    const inCohort = batch[0]!.inCohort;
+    messages.push({
+      cohort_name: cohort.name,
+      cohort_id: cohort.id,
+      in_cohort: inCohort,
+      computed_time: new Date(now).toISOString(),
+      message_id: `${syncId}:${cohort.id}:${inCohort ? "in" : "out"}:${batch[0]!.seq}-${batch[batch.length - 1]!.seq}`,
+      users: batch.map((c) => {
+        const user = c.profileKey.startsWith("u:");
+        return { user_id: user ? c.profileKey.slice(2) : null, device_id: user ? null : c.profileKey.slice(2) };
+      }),
+    });
+    batch = [];
+  };
+  for (const change of changes) {
+    if (batch.length === batchSize || (batch.length > 0 && batch[0]!.inCohort !== change.inCohort)) flush();
+    batch.push(change);
   }
+  flush();
   return messages;
 }

@@ -8,6 +8,10 @@ export const syncCursors = sqliteTable(
     /** Which stream the cursor is over (e.g. a cohort id). */
     stream: text("stream").notNull(),
     lastSeq: integer("last_seq").notNull().default(0),
+    /** A window being delivered: (last_seq, pending_end] — fixed until it is done, so retries resend the same messages. */
+    pendingEnd: integer("pending_end"),
+    /** How many of the pending window's messages were delivered. */
+    delivered: integer("delivered").notNull().default(0),
     updatedAt: integer("updated_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.syncId, t.stream] })],

@@ -9,12 +9,16 @@ import {
   deleteDefinition,
   getDefinition,
   listDefinitions,
+  listRuns,
   present,
   SCHEMAS,
   updateDefinition,
   type DefinitionKind,
 } from "../../definition-store";
 import { forgetDefinitions } from "../../../durable/definitions-cache";
+import type { Destination } from "../../../core/syncs/schema";
+import { newWebhookSecret } from "../../../core/syncs/standard-webhooks";
+import { isFailing } from "../../../durable/sync-run";
 import { AppError } from "../../errors";
 import { forgetKeys } from "../../keys";
 import { setStaticMembers } from "../../static-members";
@@ -40,7 +44,9 @@ export function definitionRoutes(kind: DefinitionKind) {
   const parseDefinition = (raw: Record<string, unknown>) => parseWith(definitionSchema, raw, "definition");
   const app = createApp();
 
+  const segmentKind = kind === "cohorts" || kind === "computations" || kind === "predictions";
   const backfill = async (env: Env, projectId: string) => {
+    if (!segmentKind) return undefined;
     forgetDefinitions(projectId); // profiles in this isolate see the edit at once
     forgetKeys();
     const version = await currentVersion(db(env), projectId);
@@ -56,8 +62,21 @@ export function definitionRoutes(kind: DefinitionKind) {
     const { project } = parseWith(projectQuery, c.req.query(), "query");
     const input = await jsonBody(c, createSchema);
     const parsed = parseDefinition(input.definition);
+    // A webhook without a signing secret gets one, shown in this response only.
+    let issuedSecret: string | undefined;
+    if (kind === "destinations" && (parsed as Destination).credentials === undefined) {
+      issuedSecret = newWebhookSecret();
+      input.definition = { ...input.definition, credentials: { signing_secret: issuedSecret } };
+    }
     const row = await createDefinition(db(c.env), kind, project, { ...input, parsed });
-    return c.json({ ...present(row, kind === "cohorts" ? 0 : undefined), backfill: await backfill(c.env, project) }, 201);
+    return c.json(
+      {
+        ...present(row, kind === "cohorts" ? 0 : undefined),
+        ...(issuedSecret === undefined ? {} : { signing_secret: issuedSecret }),
+        ...(segmentKind ? { backfill: await backfill(c.env, project) } : {}),
+      },
+      201,
+    );
   });
 
   app.get("/:id", async (c) => {
@@ -72,7 +91,7 @@ export function definitionRoutes(kind: DefinitionKind) {
     const patch = await jsonBody(c, updateSchema);
     const parsed = patch.definition === undefined ? undefined : parseDefinition(patch.definition);
     const row = await updateDefinition(db(c.env), kind, project, c.req.param("id"), { ...patch, parsed });
-    return c.json({ ...present(row), backfill: await backfill(c.env, project) });
+    return c.json({ ...present(row), ...(segmentKind ? { backfill: await backfill(c.env, project) } : {}) });
   });
 
   if (kind === "cohorts") {
@@ -91,6 +110,24 @@ export function definitionRoutes(kind: DefinitionKind) {
       const input = await jsonBody(c, membersSchema);
       const result = await setStaticMembers(c.env, db(c.env), project, row.id, input.ids, input.id_type === "user_id" ? "user" : "device", input.operation === "add");
       return c.json({ cohort_id: row.id, operation: input.operation, applied: result.applied.length, skipped_ids: result.skipped });
+    });
+  }
+
+  if (kind === "syncs") {
+    /** Runs the sync now (as a UI button would) and answers with the run. */
+    app.post("/:id/run", async (c) => {
+      const { project } = parseWith(projectQuery, c.req.query(), "query");
+      const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
+      const run = await c.env.PROJECT_JOBS.getByName(project).runSync(row.id);
+      return c.json({ ...run, failing: await isFailing(c.env, row.id) });
+    });
+
+    /** The run log, newest first, and whether the sync is failing. */
+    app.get("/:id/runs", async (c) => {
+      const { project } = parseWith(projectQuery, c.req.query(), "query");
+      const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
+      const runs = await listRuns(db(c.env), row.id);
+      return c.json({ failing: await isFailing(c.env, row.id), runs });
     });
   }
 

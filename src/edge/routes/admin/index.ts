@@ -14,6 +14,8 @@ adminApi.route("/projects", adminProjects);
 adminApi.route("/cohorts", definitionRoutes("cohorts"));
 adminApi.route("/computations", definitionRoutes("computations"));
 adminApi.route("/predictions", definitionRoutes("predictions"));
+adminApi.route("/destinations", definitionRoutes("destinations"));
+adminApi.route("/syncs", definitionRoutes("syncs"));
 adminApi.route("/backfills", adminBackfills);
 adminApi.route("/archive", adminArchive);
 adminApi.route("/models", adminModels);

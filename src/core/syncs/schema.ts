@@ -1,0 +1,42 @@
+import { z } from "zod";
+
+/**
+ * Destinations (where audiences go) and syncs (what goes, when). A destination's
+ * `credentials` are write-only: the admin API never returns them.
+ */
+export const destinationSchema = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("webhook"),
+    url: z.url(),
+    /** Standard Webhooks signing secret (`whsec_…`); generated when omitted. */
+    credentials: z.object({ signing_secret: z.string().min(10) }).optional(),
+  }),
+]);
+export type Destination = z.infer<typeof destinationSchema>;
+
+export const SCHEDULES = ["manual", "minute", "hourly", "daily"] as const;
+
+export const syncSchema = z.object({
+  destination_id: z.string().min(1),
+  /** Today: a cohort's enter/exit changes. */
+  what: z.object({ kind: z.literal("cohort"), cohort_id: z.string().min(1) }),
+  schedule: z.enum(SCHEDULES).default("hourly"),
+  batch_size: z.number().int().min(1).max(10_000).default(1000),
+});
+export type Sync = z.infer<typeof syncSchema>;
+
+/** Is a sync with this schedule due at `now`, given when it last ran? (cron fires every minute) */
+export function isDue(schedule: Sync["schedule"], lastRunAt: number | null, now: number): boolean {
+  if (schedule === "manual") return false;
+  if (lastRunAt === null) return true;
+  const every = schedule === "minute" ? 60_000 : schedule === "hourly" ? 3_600_000 : 86_400_000;
+  // A little slack so a cron tick a few seconds early still counts.
+  return now - lastRunAt >= every - 5_000;
+}
+
+/** Credentials replaced by a marker: what the API shows of a destination. */
+export function redact(definition: Record<string, unknown>): Record<string, unknown> {
+  const credentials = definition.credentials;
+  if (credentials === null || typeof credentials !== "object") return definition;
+  return { ...definition, credentials: Object.fromEntries(Object.keys(credentials).map((k) => [k, "(set)"])) };
+}

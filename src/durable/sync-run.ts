@@ -1,0 +1,121 @@
+import { and, desc, eq, gt, lte, max, sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { randomKey } from "../core/hash";
+import { cohortWebhookMessages } from "../core/syncs/cohort-webhook";
+import { netChanges } from "../core/syncs/diff";
+import { destinationSchema, syncSchema } from "../core/syncs/schema";
+import { signWebhook } from "../core/syncs/standard-webhooks";
+import { cohorts, destinations, membershipChanges, syncCursors, syncRuns, syncs } from "../db/schema";
+
+const ATTEMPTS = 4;
+const BACKOFF_MS = 500;
+const MAX_WAIT_MS = 30_000;
+/** Consecutive failed runs after which a sync shows as failing. */
+export const FAILING_AFTER = 3;
+
+export interface RunSummary {
+  id: string;
+  status: "succeeded" | "failed";
+  sent: number;
+  failed: number;
+  last_error: string | null;
+}
+
+/**
+ * One run of a cohort sync: the change-log window after the cursor is fixed when the
+ * run starts (or resumed, if a run failed halfway), collapsed to net changes, cut into
+ * messages with stable ids, and delivered in order; the cursor only passes the window
+ * once every message of it is delivered, so a failure never loses or repeats a change.
+ */
+export async function runSync(env: Pick<Env, "DB">, syncId: string, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<RunSummary> {
+  const db = drizzle(env.DB);
+  const row = await db.select().from(syncs).where(eq(syncs.id, syncId)).get();
+  if (row === undefined) throw new Error(`no sync ${syncId}`);
+  const def = syncSchema.parse(row.definition);
+  const startedAt = Date.now();
+  const runId = `run_${randomKey(6)}`;
+  await db.insert(syncRuns).values({ id: runId, syncId, startedAt, status: "running" });
+  const finish = async (status: RunSummary["status"], sent: number, failed: number, lastError: string | null): Promise<RunSummary> => {
+    await db.update(syncRuns).set({ status, sent, failed, lastError, finishedAt: Date.now() }).where(eq(syncRuns.id, runId));
+    return { id: runId, status, sent, failed, last_error: lastError };
+  };
+  try {
+    const [destRow, cohort] = await Promise.all([
+      db.select().from(destinations).where(eq(destinations.id, def.destination_id)).get(),
+      db.select().from(cohorts).where(eq(cohorts.id, def.what.cohort_id)).get(),
+    ]);
+    if (destRow === undefined || cohort === undefined) return finish("failed", 0, 0, "destination or cohort no longer exists");
+    const destination = destinationSchema.parse(destRow.definition);
+
+    const stream = def.what.cohort_id;
+    let cursor = await db.select().from(syncCursors).where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream))).get();
+    if (cursor === undefined) {
+      await db.insert(syncCursors).values({ syncId, stream, lastSeq: 0, updatedAt: startedAt });
+      cursor = { syncId, stream, lastSeq: 0, pendingEnd: null, delivered: 0, updatedAt: startedAt };
+    }
+    let end = cursor.pendingEnd;
+    if (end === null) {
+      const [{ top }] = (await db.select({ top: max(membershipChanges.seq) }).from(membershipChanges).where(eq(membershipChanges.cohortId, stream))) as [{ top: number | null }];
+      if (top === null || top <= cursor.lastSeq) return finish("succeeded", 0, 0, null);
+      end = top;
+      await db.update(syncCursors).set({ pendingEnd: end, delivered: 0, updatedAt: Date.now() }).where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream)));
+    }
+    const rows = await db
+      .select({ seq: membershipChanges.seq, profileKey: membershipChanges.profileKey, inCohort: membershipChanges.inCohort, changedAt: membershipChanges.changedAt })
+      .from(membershipChanges)
+      .where(and(eq(membershipChanges.cohortId, stream), gt(membershipChanges.seq, cursor.lastSeq), lte(membershipChanges.seq, end)))
+      .orderBy(membershipChanges.seq);
+    const messages = cohortWebhookMessages({ id: cohort.id, name: cohort.name }, syncId, netChanges(rows), def.batch_size, startedAt);
+
+    let delivered = cursor.pendingEnd === null ? 0 : cursor.delivered;
+    let sent = 0;
+    for (; delivered < messages.length; delivered++) {
+      const message = messages[delivered]!;
+      const error = await deliverWebhook(destination, message.message_id, JSON.stringify(message), sleep);
+      if (error !== null) {
+        await db.update(syncCursors).set({ delivered, updatedAt: Date.now() }).where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream)));
+        return finish("failed", sent, message.users.length, error);
+      }
+      sent += message.users.length;
+      await db.update(syncCursors).set({ delivered: delivered + 1, updatedAt: Date.now() }).where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream)));
+    }
+    await db.update(syncCursors).set({ lastSeq: end, pendingEnd: null, delivered: 0, updatedAt: Date.now() }).where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream)));
+    return finish("succeeded", sent, 0, null);
+  } catch (err) {
+    return finish("failed", 0, 0, String(err).slice(0, 500));
+  }
+}
+
+/** POSTs one signed message; retries 5xx, 429 and network errors with backoff (honouring Retry-After). */
+async function deliverWebhook(
+  destination: ReturnType<typeof destinationSchema.parse>,
+  id: string,
+  body: string,
+  sleep: (ms: number) => Promise<unknown>,
+): Promise<string | null> {
+  let lastError = "";
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    if (attempt > 0) await sleep(Math.min(MAX_WAIT_MS, BACKOFF_MS * 2 ** (attempt - 1) * (0.5 + Math.random())));
+    const headers = destination.credentials
+      ? await signWebhook(destination.credentials.signing_secret, id, Math.floor(Date.now() / 1000), body)
+      : { "webhook-id": id };
+    try {
+      const res = await fetch(destination.url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+      if (res.ok) return null;
+      lastError = `HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`;
+      if (res.status !== 429 && res.status < 500) return lastError; // the destination refused it: retrying will not help
+      const retryAfter = Number(res.headers.get("retry-after"));
+      if (Number.isFinite(retryAfter) && retryAfter > 0) await sleep(Math.min(MAX_WAIT_MS, retryAfter * 1000));
+    } catch (err) {
+      lastError = String(err);
+    }
+  }
+  return lastError;
+}
+
+/** Whether the sync's last FAILING_AFTER runs all failed. */
+export async function isFailing(env: Pick<Env, "DB">, syncId: string): Promise<boolean> {
+  const db = drizzle(env.DB);
+  const recent = await db.select({ status: syncRuns.status }).from(syncRuns).where(eq(syncRuns.syncId, syncId)).orderBy(desc(syncRuns.startedAt), desc(sql`rowid`)).limit(FAILING_AFTER);
+  return recent.length === FAILING_AFTER && recent.every((r) => r.status === "failed");
+}
