@@ -8,7 +8,6 @@ import { signWebhook } from "../core/syncs/standard-webhooks";
 import { cohorts, destinations, membershipChanges, syncCursors, syncRuns, syncs } from "../db/schema";
 
 const ATTEMPTS = 4;
-const BACKOFF_MS = 500;
 const MAX_WAIT_MS = 30_000;
 /** Consecutive failed runs after which a sync shows as failing. */
 export const FAILING_AFTER = 3;
@@ -27,7 +26,7 @@ export interface RunSummary {
  * messages with stable ids, and delivered in order; the cursor only passes the window
  * once every message of it is delivered, so a failure never loses or repeats a change.
  */
-export async function runSync(env: Pick<Env, "DB">, syncId: string, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<RunSummary> {
+export async function runSync(env: Pick<Env, "DB" | "SYNC_BACKOFF_MS">, syncId: string, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<RunSummary> {
   const db = drizzle(env.DB);
   const row = await db.select().from(syncs).where(eq(syncs.id, syncId)).get();
   if (row === undefined) throw new Error(`no sync ${syncId}`);
@@ -71,7 +70,7 @@ export async function runSync(env: Pick<Env, "DB">, syncId: string, sleep = (ms:
     let sent = 0;
     for (; delivered < messages.length; delivered++) {
       const message = messages[delivered]!;
-      const error = await deliverWebhook(destination, message.message_id, JSON.stringify(message), sleep);
+      const error = await deliverWebhook(destination, message.message_id, JSON.stringify(message), Number(env.SYNC_BACKOFF_MS ?? 500), sleep);
       if (error !== null) {
         await db.update(syncCursors).set({ delivered, updatedAt: Date.now() }).where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream)));
         return finish("failed", sent, message.users.length, error);
@@ -91,11 +90,12 @@ async function deliverWebhook(
   destination: ReturnType<typeof destinationSchema.parse>,
   id: string,
   body: string,
+  backoffMs: number,
   sleep: (ms: number) => Promise<unknown>,
 ): Promise<string | null> {
   let lastError = "";
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    if (attempt > 0) await sleep(Math.min(MAX_WAIT_MS, BACKOFF_MS * 2 ** (attempt - 1) * (0.5 + Math.random())));
+    if (attempt > 0) await sleep(Math.min(MAX_WAIT_MS, backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random())));
     const headers = destination.credentials
       ? await signWebhook(destination.credentials.signing_secret, id, Math.floor(Date.now() / 1000), body)
       : { "webhook-id": id };

@@ -1,0 +1,145 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import { Webhook } from "standardwebhooks";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLocalWorker, type LocalWorker } from "../../scripts/lib/worker.mjs";
+
+// A real wrangler dev delivering to a local fake webhook destination over HTTP.
+let worker: LocalWorker;
+let keys: { api_key: string; secret_key: string };
+let server: Server;
+let destinationUrl: string;
+type Delivery = { headers: IncomingMessage["headers"]; body: string };
+const received: Delivery[] = [];
+/** What the fake destination answers next (then 200s). */
+let script: { status: number; headers?: Record<string, string> }[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      const next = script.shift() ?? { status: 200 };
+      if (next.status === 200) received.push({ headers: req.headers, body });
+      res.writeHead(next.status, next.headers ?? {});
+      res.end(next.status === 200 ? "ok" : "nope");
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const address = server.address();
+  destinationUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/hook`;
+  worker = await startLocalWorker({ vars: { SYNC_BACKOFF_MS: "20" } });
+  keys = await worker.createProject("syncs");
+});
+afterAll(async () => {
+  await worker?.stop();
+  server?.close();
+});
+
+async function admin<T>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
+  const res = await fetch(`${worker.url}/admin/api${path}`, {
+    method,
+    headers: { authorization: `Bearer ${worker.adminToken}`, ...(body ? { "content-type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, json: (await res.json()) as T };
+}
+
+async function ingest(events: unknown[]) {
+  const res = await fetch(`${worker.url}/2/httpapi`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ api_key: keys.api_key, events }) });
+  expect(res.status).toBe(200);
+}
+
+/** Waits until the cohort's D1 size is `n` (profiles deliver membership changes from their alarms). */
+async function waitForSize(cohortId: string, n: number) {
+  for (let i = 0; i < 100; i++) {
+    const { json } = await admin<{ size: number }>("GET", `/cohorts/${cohortId}?project=syncs`);
+    if (json.size === n) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`cohort ${cohortId} never reached size ${n}`);
+}
+
+type Message = { cohort_id: string; in_cohort: boolean; message_id: string; users: { user_id: string | null }[] };
+const messages = () => received.map((d) => JSON.parse(d.body) as Message);
+const delivered = (from: number) => messages().slice(from).flatMap((m) => m.users.map((u) => `${m.in_cohort ? "+" : "-"}${u.user_id}`)).sort();
+
+describe("cohort webhook syncs", () => {
+  let cohortId: string;
+  let syncId: string;
+  let secret: string;
+
+  it("first run sends the full membership, signed per Standard Webhooks", async () => {
+    cohortId = (await admin<{ id: string }>("POST", "/cohorts?project=syncs", { name: "Pro", definition: { type: "behavioral", match: { user_property: { property: "plan", op: "eq", value: "pro" } } } })).json.id;
+    await ingest(["sync-a", "sync-b"].map((u) => ({ user_id: u, event_type: "$identify", user_properties: { $set: { plan: "pro" } } })));
+    await waitForSize(cohortId, 2);
+
+    const dest = await admin<{ id: string; signing_secret: string; definition: { credentials: unknown } }>("POST", "/destinations?project=syncs", { name: "Hook", definition: { type: "webhook", url: destinationUrl } });
+    expect(dest.status).toBe(201);
+    secret = dest.json.signing_secret;
+    expect(secret).toMatch(/^whsec_/);
+    const shown = await admin<{ definition: { credentials: unknown } }>("GET", `/destinations/${dest.json.id}?project=syncs`);
+    expect(shown.json.definition.credentials).toEqual({ signing_secret: "(set)" });
+
+    syncId = (await admin<{ id: string }>("POST", "/syncs?project=syncs", { name: "Pro to hook", definition: { destination_id: dest.json.id, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" } })).json.id;
+    const run = await admin<{ status: string; sent: number }>("POST", `/syncs/${syncId}/run?project=syncs`);
+    expect(run.json).toMatchObject({ status: "succeeded", sent: 2 });
+    expect(delivered(0)).toEqual(["+sync-a", "+sync-b"]);
+    const [first] = received;
+    expect(new Webhook(secret).verify(first!.body, first!.headers as Record<string, string>)).toMatchObject({ cohort_id: cohortId, in_cohort: true, cohort_name: "Pro" });
+    expect(first!.headers["webhook-id"]).toBe(messages()[0]!.message_id);
+  });
+
+  it("later runs send only the net changes since the last successful run", async () => {
+    const before = received.length;
+    await ingest([
+      { user_id: "sync-b", event_type: "$identify", user_properties: { $set: { plan: "free" } } }, // b leaves
+      { user_id: "sync-c", event_type: "$identify", user_properties: { $set: { plan: "pro" } } }, // c enters
+      { user_id: "sync-d", event_type: "$identify", user_properties: { $set: { plan: "pro" } } }, // d enters…
+    ]);
+    await waitForSize(cohortId, 3);
+    await ingest([{ user_id: "sync-d", event_type: "$identify", user_properties: { $set: { plan: "free" } } }]); // …and leaves
+    await waitForSize(cohortId, 2);
+    const run = await admin<{ status: string; sent: number }>("POST", `/syncs/${syncId}/run?project=syncs`);
+    expect(run.json).toMatchObject({ status: "succeeded", sent: 2 });
+    expect(delivered(before)).toEqual(["+sync-c", "-sync-b"]);
+    const again = await admin<{ sent: number }>("POST", `/syncs/${syncId}/run?project=syncs`);
+    expect(again.json.sent).toBe(0);
+  });
+
+  it("a failing destination keeps the cursor; the next run resends the same message once, honouring Retry-After", async () => {
+    const before = received.length;
+    await ingest([{ user_id: "sync-e", event_type: "$identify", user_properties: { $set: { plan: "pro" } } }]);
+    await waitForSize(cohortId, 3);
+    script = [{ status: 500 }, { status: 500 }, { status: 503 }, { status: 500 }];
+    const failed = await admin<{ status: string; last_error: string }>("POST", `/syncs/${syncId}/run?project=syncs`);
+    expect(failed.json.status).toBe("failed");
+    expect(failed.json.last_error).toMatch(/HTTP 500/);
+    expect(received.length).toBe(before);
+
+    script = [{ status: 429, headers: { "retry-after": "1" } }];
+    const t0 = Date.now();
+    const recovered = await admin<{ status: string; sent: number }>("POST", `/syncs/${syncId}/run?project=syncs`);
+    expect(recovered.json).toMatchObject({ status: "succeeded", sent: 1 });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+    expect(delivered(before)).toEqual(["+sync-e"]);
+    const ids = messages().map((m) => m.message_id);
+    expect(new Set(ids).size).toBe(ids.length);
+
+    const log = await admin<{ failing: boolean; runs: { status: string }[] }>("GET", `/syncs/${syncId}/runs?project=syncs`);
+    expect(log.json.failing).toBe(false);
+    expect(log.json.runs.map((r) => r.status).slice(0, 2)).toEqual(["succeeded", "failed"]);
+  });
+
+  it("repeated failures mark the sync failing; what syncs use cannot be deleted", async () => {
+    await ingest([{ user_id: "sync-f", event_type: "$identify", user_properties: { $set: { plan: "pro" } } }]);
+    await waitForSize(cohortId, 4);
+    for (let i = 0; i < 3; i++) {
+      script = [{ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }];
+      await admin("POST", `/syncs/${syncId}/run?project=syncs`);
+    }
+    const log = await admin<{ failing: boolean }>("GET", `/syncs/${syncId}/runs?project=syncs`);
+    expect(log.json.failing).toBe(true);
+    expect((await admin("DELETE", `/cohorts/${cohortId}?project=syncs`)).status).toBe(400);
+    script = [];
+  });
+});

@@ -1,0 +1,40 @@
+import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import worker from "../../src/edge/index";
+import { admin, createProject } from "./helpers";
+
+describe("cron-driven syncs", () => {
+  it("each minute the scheduled handler starts the syncs whose cadence is due", async () => {
+    const project = await createProject("cron");
+    const post = async (kind: string, body: unknown) => {
+      const res = await admin(`/${kind}?project=${project.id}`, { method: "POST", body: JSON.stringify(body) });
+      expect(res.status, await res.clone().text()).toBe(201);
+      return (await res.json<{ id: string }>()).id;
+    };
+    const cohort = await post("cohorts", { name: "All", definition: { type: "behavioral", match: { performed: { event: { type: "*" } } } } });
+    // Nothing listens here: the runs fail fast, which is enough to see that they ran.
+    const destination = await post("destinations", { name: "Nowhere", definition: { type: "webhook", url: "http://127.0.0.1:9/hook" } });
+    const sync = (name: string, schedule: string) =>
+      post("syncs", { name, definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohort }, schedule } });
+    const minute = await sync("every minute", "minute");
+    const hourly = await sync("hourly", "hourly");
+    const daily = await sync("daily", "daily");
+    const manual = await sync("manual", "manual");
+    const now = Date.now();
+    // The hourly sync ran ten minutes ago; the daily one 25 hours ago.
+    await env.DB.prepare("INSERT INTO sync_runs (id, sync_id, started_at, status) VALUES ('r1', ?, ?, 'succeeded'), ('r2', ?, ?, 'succeeded')")
+      .bind(hourly, now - 600_000, daily, now - 25 * 3_600_000)
+      .run();
+    // Some changes to deliver, so a started run tries the destination.
+    await env.DB.prepare("INSERT INTO membership_changes (project_id, cohort_id, profile_key, in_cohort, changed_at) VALUES (?, ?, 'u:x', 1, ?)").bind(project.id, cohort, now).run();
+
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ scheduledTime: now, cron: "* * * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+
+    const runs = await env.DB.prepare("SELECT sync_id, status FROM sync_runs WHERE id NOT IN ('r1', 'r2')").all<{ sync_id: string; status: string }>();
+    expect(runs.results.map((r) => r.sync_id).sort()).toEqual([minute, daily].sort());
+    expect(runs.results.every((r) => r.status === "failed")).toBe(true);
+    expect(runs.results.map((r) => r.sync_id)).not.toContain(manual);
+  });
+});
