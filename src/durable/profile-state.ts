@@ -1,6 +1,7 @@
 import type { ProfileRef } from "../core/event";
 import type { JsonObject } from "../core/json";
 import type { SegmentSummary } from "./profile-segments";
+import type { Scores } from "./scoring/profile-scores";
 
 /** Everything about a profile that is not an event, kept as one row (read once, written per ingest). */
 export interface ProfileState {
@@ -21,7 +22,7 @@ export interface ProfileState {
   /** Computed values, cohort flags and static memberships (stream states have their own rows). */
   segments?: SegmentSummary;
   /** The latest propensity per prediction, by the model version that produced it. */
-  scores?: Record<string, { score: number; pct: number; model: string; at: number }>;
+  scores?: Scores;
 }
 
 export function loadState(sql: SqlStorage): ProfileState | undefined {

@@ -1,9 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { readConfig, type TailorConfig } from "../core/config";
 import { profileKey, type ProfileRef, type TailorEvent } from "../core/event";
-import { featureVector } from "../core/features";
 import { tidy, type Json, type JsonObject } from "../core/json";
-import { HIDDEN_PREFIX, scoreProperty, type CompiledSegments } from "../core/segments/compile";
+import { HIDDEN_PREFIX, type CompiledSegments } from "../core/segments/compile";
 import type { SegmentEngine } from "../core/segments/engine";
 import { fullBucket, takeTokens, type TokenBucket } from "../core/throttle";
 import { applyUserProperties } from "../core/user-properties";
@@ -15,8 +14,7 @@ import { emptySummary, ProfileSegments } from "./profile-segments";
 import { loadState, saveState, type ProfileState } from "./profile-state";
 import type { DeviceHistory, IngestRequest, IngestResult, ProfileRead, ProfileView, SegmentView, UserProfileRpc } from "./rpc";
 import { ensureSchema } from "./schema";
-import { modelSession, percentile } from "./scoring/models";
-import { scoreRows } from "./scoring/ort";
+import { computeScores, scoresMoved, withScores } from "./scoring/profile-scores";
 import { profileStub } from "./stub";
 
 const OUTBOX_BATCH = 2_000;
@@ -257,16 +255,8 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     return { fresh, duplicates, propsChanged };
   }
 
-  /** What cohort clauses see as user properties: the profile's own, plus its scores. */
   #engineProps(state: ProfileState): JsonObject {
-    const scores = state.scores;
-    if (scores === undefined) return state.properties;
-    const props: JsonObject = { ...state.properties };
-    for (const [id, s] of Object.entries(scores)) {
-      props[scoreProperty(id, "score")] = s.score;
-      props[scoreProperty(id, "pct")] = s.pct;
-    }
-    return props;
+    return withScores(state.properties, state.scores);
   }
 
   /**
@@ -277,18 +267,8 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     if (compiled.predictions.length === 0 || state.linkedUser !== undefined) return;
     const engine = this.#segments.loaded(compiled);
     if (engine === undefined) return;
-    const next: NonNullable<ProfileState["scores"]> = {};
-    for (const p of compiled.predictions) {
-      if (p.population !== undefined && !engine.member(p.population)) continue; // outside the population: no score
-      const values = p.features.map((i) => engine.value(i, now));
-      const [score] = await scoreRows(await modelSession(this.env, p), [featureVector(p.model.spec, values, now)]);
-      next[p.id] = { score: score!, pct: percentile(p.model.quantiles, score!), model: p.model.id, at: now };
-    }
-    const before = state.scores ?? {};
-    const moved =
-      Object.keys(next).some((id) => before[id]?.score !== next[id]!.score || before[id]?.pct !== next[id]!.pct || before[id]?.model !== next[id]!.model) ||
-      Object.keys(before).some((id) => !(id in next));
-    if (!moved) return;
+    const next = await computeScores(this.env, compiled, engine, now);
+    if (!scoresMoved(state.scores ?? {}, next)) return;
     this.ctx.storage.transactionSync(() => {
       state.scores = next;
       const changes = engine.ingest([], now, this.#engineProps(state), true);
