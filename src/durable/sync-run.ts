@@ -4,7 +4,7 @@ import { randomKey } from "../core/hash";
 import { cohortWebhookMessages } from "../core/syncs/cohort-webhook";
 import { netChanges } from "../core/syncs/diff";
 import { destinationSchema, syncSchema } from "../core/syncs/schema";
-import { signWebhook } from "../core/syncs/standard-webhooks";
+import { requestsFor, type OutboundRequest } from "../core/syncs/destinations/requests";
 import { cohorts, destinations, membershipChanges, syncCursors, syncRuns, syncs } from "../db/schema";
 
 const ATTEMPTS = 4;
@@ -23,7 +23,7 @@ export interface RunSummary {
 /**
  * One run of a cohort sync: the change-log window after the cursor is fixed when the
  * run starts (or resumed, if a run failed halfway), collapsed to net changes, cut into
- * messages with stable ids, and delivered in order; the cursor only passes the window
+ * messages with stable ids, turned into the destination's requests and delivered in order; the cursor only passes the window
  * once every message of it is delivered, so a failure never loses or repeats a change.
  */
 export async function runSync(env: Pick<Env, "DB" | "SYNC_BACKOFF_MS">, syncId: string, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<RunSummary> {
@@ -65,17 +65,18 @@ export async function runSync(env: Pick<Env, "DB" | "SYNC_BACKOFF_MS">, syncId: 
       .where(and(eq(membershipChanges.cohortId, stream), gt(membershipChanges.seq, cursor.lastSeq), lte(membershipChanges.seq, end)))
       .orderBy(membershipChanges.seq);
     const messages = cohortWebhookMessages({ id: cohort.id, name: cohort.name }, syncId, netChanges(rows), def.batch_size, startedAt);
+    const requests = requestsFor(destination, messages);
 
     let delivered = cursor.pendingEnd === null ? 0 : cursor.delivered;
     let sent = 0;
-    for (; delivered < messages.length; delivered++) {
-      const message = messages[delivered]!;
-      const error = await deliverWebhook(destination, message.message_id, JSON.stringify(message), Number(env.SYNC_BACKOFF_MS ?? 500), sleep);
+    for (; delivered < requests.length; delivered++) {
+      const request = requests[delivered]!;
+      const error = await deliver(request, Number(env.SYNC_BACKOFF_MS ?? 500), sleep);
       if (error !== null) {
         await db.update(syncCursors).set({ delivered, updatedAt: Date.now() }).where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream)));
-        return finish("failed", sent, message.users.length, error);
+        return finish("failed", sent, request.users, error);
       }
-      sent += message.users.length;
+      sent += request.users;
       await db.update(syncCursors).set({ delivered: delivered + 1, updatedAt: Date.now() }).where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream)));
     }
     await db.update(syncCursors).set({ lastSeq: end, pendingEnd: null, delivered: 0, updatedAt: Date.now() }).where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream)));
@@ -85,22 +86,13 @@ export async function runSync(env: Pick<Env, "DB" | "SYNC_BACKOFF_MS">, syncId: 
   }
 }
 
-/** POSTs one signed message; retries 5xx, 429 and network errors with backoff (honouring Retry-After). */
-async function deliverWebhook(
-  destination: ReturnType<typeof destinationSchema.parse>,
-  id: string,
-  body: string,
-  backoffMs: number,
-  sleep: (ms: number) => Promise<unknown>,
-): Promise<string | null> {
+/** Sends one request; retries 5xx, 429 and network errors with backoff (honouring Retry-After). */
+async function deliver(request: OutboundRequest, backoffMs: number, sleep: (ms: number) => Promise<unknown>): Promise<string | null> {
   let lastError = "";
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     if (attempt > 0) await sleep(Math.min(MAX_WAIT_MS, backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random())));
-    const headers = destination.credentials
-      ? await signWebhook(destination.credentials.signing_secret, id, Math.floor(Date.now() / 1000), body)
-      : { "webhook-id": id };
     try {
-      const res = await fetch(destination.url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+      const res = await fetch(request.url, { method: request.method, headers: await request.headers(Date.now()), body: request.body });
       if (res.ok) return null;
       lastError = `HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`;
       if (res.status !== 429 && res.status < 500) return lastError; // the destination refused it: retrying will not help

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { cohortWebhookMessages } from "../../src/core/syncs/cohort-webhook";
 import { netChanges } from "../../src/core/syncs/diff";
 import { isDue, redact } from "../../src/core/syncs/schema";
+import { requestsFor } from "../../src/core/syncs/destinations/requests";
 import { newWebhookSecret, signWebhook } from "../../src/core/syncs/standard-webhooks";
 
 const row = (seq: number, profileKey: string, inCohort: boolean) => ({ seq, profileKey, inCohort, changedAt: seq * 1000 });
@@ -69,5 +70,21 @@ describe("Standard Webhooks signatures", () => {
     expect(verifier.verify(body, headers)).toEqual({ cohort_id: "coh_1", users: [] });
     expect(() => verifier.verify(body.replace("coh_1", "coh_2"), headers)).toThrow();
     expect(() => new Webhook(newWebhookSecret()).verify(body, headers)).toThrow();
+  });
+});
+
+describe("Braze /users/track requests", () => {
+  it("one boolean attribute per cohort, 75 users per request, device-only profiles skipped, bearer auth", async () => {
+    const changes = netChanges([...Array.from({ length: 80 }, (_, i) => row(i + 1, `u:user-${i}`, true)), row(81, "d:dev-1", true), row(82, "u:gone", false)]);
+    const messages = cohortWebhookMessages({ id: "coh_1", name: "VIP" }, "syn_1", changes, 1000, 0);
+    const requests = requestsFor({ type: "braze", base_url: "https://rest.example.braze.com/", credentials: { api_key: "k-1" } }, messages);
+    expect(requests.map((r) => [r.method, r.url, r.users, r.id])).toEqual([
+      ["POST", "https://rest.example.braze.com/users/track", 75, "syn_1:coh_1:in:1-81#0"],
+      ["POST", "https://rest.example.braze.com/users/track", 5, "syn_1:coh_1:in:1-81#1"],
+      ["POST", "https://rest.example.braze.com/users/track", 1, "syn_1:coh_1:out:82-82#0"],
+    ]);
+    expect(await requests[0]!.headers(0)).toEqual({ "content-type": "application/json", authorization: "Bearer k-1" });
+    expect(JSON.parse(requests[1]!.body)).toEqual({ attributes: [75, 76, 77, 78, 79].map((i) => ({ external_id: `user-${i}`, cohort_coh_1: true })) });
+    expect(JSON.parse(requests[2]!.body)).toEqual({ attributes: [{ external_id: "gone", cohort_coh_1: false }] });
   });
 });

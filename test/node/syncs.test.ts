@@ -8,7 +8,7 @@ let worker: LocalWorker;
 let keys: { api_key: string; secret_key: string };
 let server: Server;
 let destinationUrl: string;
-type Delivery = { headers: IncomingMessage["headers"]; body: string };
+type Delivery = { url: string; headers: IncomingMessage["headers"]; body: string };
 const received: Delivery[] = [];
 /** What the fake destination answers next (then 200s). */
 let script: { status: number; headers?: Record<string, string> }[] = [];
@@ -19,7 +19,7 @@ beforeAll(async () => {
     req.on("data", (c) => (body += c));
     req.on("end", () => {
       const next = script.shift() ?? { status: 200 };
-      if (next.status === 200) received.push({ headers: req.headers, body });
+      if (next.status === 200) received.push({ url: req.url ?? "", headers: req.headers, body });
       res.writeHead(next.status, next.headers ?? {});
       res.end(next.status === 200 ? "ok" : "nope");
     });
@@ -59,8 +59,9 @@ async function waitForSize(cohortId: string, n: number) {
   throw new Error(`cohort ${cohortId} never reached size ${n}`);
 }
 
+const webhookDeliveries = () => received.filter((d) => d.url === "/hook");
 type Message = { cohort_id: string; in_cohort: boolean; message_id: string; users: { user_id: string | null }[] };
-const messages = () => received.map((d) => JSON.parse(d.body) as Message);
+const messages = () => webhookDeliveries().map((d) => JSON.parse(d.body) as Message);
 const delivered = (from: number) => messages().slice(from).flatMap((m) => m.users.map((u) => `${m.in_cohort ? "+" : "-"}${u.user_id}`)).sort();
 
 describe("cohort webhook syncs", () => {
@@ -141,5 +142,28 @@ describe("cohort webhook syncs", () => {
     expect(log.json.failing).toBe(true);
     expect((await admin("DELETE", `/cohorts/${cohortId}?project=syncs`)).status).toBe(400);
     script = [];
+  });
+});
+
+describe("Braze destination", () => {
+  it("sends the exact /users/track requests with the API key", async () => {
+    const cohortId = (await admin<{ id: string }>("POST", "/cohorts?project=syncs", { name: "Gold", definition: { type: "behavioral", match: { user_property: { property: "tier", op: "eq", value: "gold" } } } })).json.id;
+    await ingest(["braze-1", "braze-2"].map((u) => ({ user_id: u, event_type: "$identify", user_properties: { $set: { tier: "gold" } } })));
+    await waitForSize(cohortId, 2);
+    const base = destinationUrl.replace("/hook", "/braze");
+    const dest = await admin<{ id: string; definition: unknown }>("POST", "/destinations?project=syncs", {
+      name: "Braze",
+      definition: { type: "braze", base_url: base, attribute: "is_gold", credentials: { api_key: "braze-key-1" } },
+    });
+    expect(dest.status).toBe(201);
+    expect(dest.json.definition).toEqual({ type: "braze", base_url: base, attribute: "is_gold", credentials: { api_key: "(set)" } });
+    const sync = (await admin<{ id: string }>("POST", "/syncs?project=syncs", { name: "Gold to Braze", definition: { destination_id: dest.json.id, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" } })).json.id;
+    const before = received.length;
+    const run = await admin<{ status: string; sent: number }>("POST", `/syncs/${sync}/run?project=syncs`);
+    expect(run.json).toMatchObject({ status: "succeeded", sent: 2 });
+    const calls = received.slice(before);
+    expect(calls.map((c) => c.url)).toEqual(["/braze/users/track"]);
+    expect(calls[0]!.headers.authorization).toBe("Bearer braze-key-1");
+    expect(JSON.parse(calls[0]!.body)).toEqual({ attributes: [{ external_id: "braze-1", is_gold: true }, { external_id: "braze-2", is_gold: true }] });
   });
 });

@@ -11,6 +11,14 @@ export const destinationSchema = z.discriminatedUnion("type", [
     /** Standard Webhooks signing secret (`whsec_…`); generated when omitted. */
     credentials: z.object({ signing_secret: z.string().min(10) }).optional(),
   }),
+  z.object({
+    type: z.literal("braze"),
+    /** The REST endpoint of the Braze instance, e.g. https://rest.iad-01.braze.com. */
+    base_url: z.url(),
+    /** The custom attribute set per cohort (default `cohort_<cohort id>`). */
+    attribute: z.string().min(1).max(255).optional(),
+    credentials: z.object({ api_key: z.string().min(1) }),
+  }),
 ]);
 export type Destination = z.infer<typeof destinationSchema>;
 

@@ -1,0 +1,41 @@
+import type { CohortWebhookMessage } from "../cohort-webhook";
+import type { Destination } from "../schema";
+import { signWebhook } from "../standard-webhooks";
+import { brazeRequests } from "./braze";
+
+/**
+ * One HTTP request a sync sends. Headers are built per attempt (signatures carry a
+ * timestamp); `id` is stable for the same change-log range, so retries are idempotent.
+ */
+export interface OutboundRequest {
+  id: string;
+  method: "POST" | "PUT" | "DELETE";
+  url: string;
+  body: string;
+  users: number;
+  headers(now: number): Promise<Record<string, string>>;
+}
+
+/** The requests that deliver these messages (one per message, or split per the destination's limits). */
+export function requestsFor(destination: Destination, messages: readonly CohortWebhookMessage[]): OutboundRequest[] {
+  switch (destination.type) {
+    case "webhook":
+      return messages.map((m) => {
+        const body = JSON.stringify(m);
+        const secret = destination.credentials?.signing_secret;
+        return {
+          id: m.message_id,
+          method: "POST",
+          url: destination.url,
+          body,
+          users: m.users.length,
+          headers: async (now) => ({
+            "content-type": "application/json",
+            ...(secret === undefined ? { "webhook-id": m.message_id } : await signWebhook(secret, m.message_id, Math.floor(now / 1000), body)),
+          }),
+        };
+      });
+    case "braze":
+      return brazeRequests(destination, messages);
+  }
+}
