@@ -3,6 +3,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { randomKey } from "../core/hash";
 import { cohortWebhookMessages } from "../core/syncs/cohort-webhook";
 import { netChanges } from "../core/syncs/diff";
+import { exportFile, exportKey } from "../core/syncs/export-file";
 import { destinationSchema, syncSchema } from "../core/syncs/schema";
 import { requestsFor, type OutboundRequest } from "../core/syncs/destinations/requests";
 import { cohorts, destinations, membershipChanges, syncCursors, syncRuns, syncs } from "../db/schema";
@@ -26,7 +27,7 @@ export interface RunSummary {
  * messages with stable ids, turned into the destination's requests and delivered in order; the cursor only passes the window
  * once every message of it is delivered, so a failure never loses or repeats a change.
  */
-export async function runSync(env: Pick<Env, "DB" | "SYNC_BACKOFF_MS">, syncId: string, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<RunSummary> {
+export async function runSync(env: Pick<Env, "DB" | "ARCHIVE" | "SYNC_BACKOFF_MS">, syncId: string, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<RunSummary> {
   const db = drizzle(env.DB);
   const row = await db.select().from(syncs).where(eq(syncs.id, syncId)).get();
   if (row === undefined) throw new Error(`no sync ${syncId}`);
@@ -64,7 +65,14 @@ export async function runSync(env: Pick<Env, "DB" | "SYNC_BACKOFF_MS">, syncId: 
       .from(membershipChanges)
       .where(and(eq(membershipChanges.cohortId, stream), gt(membershipChanges.seq, cursor.lastSeq), lte(membershipChanges.seq, end)))
       .orderBy(membershipChanges.seq);
-    const messages = cohortWebhookMessages({ id: cohort.id, name: cohort.name }, syncId, netChanges(rows), def.batch_size, startedAt);
+    const changes = netChanges(rows);
+    if (destination.type === "r2_export") {
+      const key = exportKey(row.projectId, syncId, cursor.lastSeq, end, destination.format);
+      await env.ARCHIVE.put(key, exportFile(changes, destination.format), { httpMetadata: { contentType: destination.format === "csv" ? "text/csv" : "application/x-ndjson" } });
+      await db.update(syncCursors).set({ lastSeq: end, pendingEnd: null, delivered: 0, updatedAt: Date.now() }).where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream)));
+      return finish("succeeded", changes.length, 0, null);
+    }
+    const messages = cohortWebhookMessages({ id: cohort.id, name: cohort.name }, syncId, changes, def.batch_size, startedAt);
     const requests = requestsFor(destination, messages);
 
     let delivered = cursor.pendingEnd === null ? 0 : cursor.delivered;

@@ -19,6 +19,8 @@ export const destinationSchema = z.discriminatedUnion("type", [
     attribute: z.string().min(1).max(255).optional(),
     credentials: z.object({ api_key: z.string().min(1) }),
   }),
+  /** Each run's changes as a file in R2 (listed, with download links, under the sync). */
+  z.object({ type: z.literal("r2_export"), format: z.enum(["csv", "ndjson"]).default("ndjson") }),
 ]);
 export type Destination = z.infer<typeof destinationSchema>;
 

@@ -37,5 +37,7 @@ export function requestsFor(destination: Destination, messages: readonly CohortW
       });
     case "braze":
       return brazeRequests(destination, messages);
+    case "r2_export":
+      return []; // written by the runner, not sent
   }
 }

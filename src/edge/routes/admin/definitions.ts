@@ -64,7 +64,7 @@ export function definitionRoutes(kind: DefinitionKind) {
     const parsed = parseDefinition(input.definition);
     // A webhook without a signing secret gets one, shown in this response only.
     let issuedSecret: string | undefined;
-    if (kind === "destinations" && (parsed as Destination).credentials === undefined) {
+    if (kind === "destinations" && (parsed as Destination).type === "webhook" && !("credentials" in input.definition)) {
       issuedSecret = newWebhookSecret();
       input.definition = { ...input.definition, credentials: { signing_secret: issuedSecret } };
     }
@@ -120,6 +120,30 @@ export function definitionRoutes(kind: DefinitionKind) {
       const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
       const run = await c.env.PROJECT_JOBS.getByName(project).runSync(row.id);
       return c.json({ ...run, failing: await isFailing(c.env, row.id) });
+    });
+
+    /** Files written by an R2-export sync, with admin download links. */
+    app.get("/:id/exports", async (c) => {
+      const { project } = parseWith(projectQuery, c.req.query(), "query");
+      const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
+      const listed = await c.env.ARCHIVE.list({ prefix: `exports/${project}/syncs/${row.id}/` });
+      return c.json({
+        files: listed.objects.map((o) => ({
+          key: o.key,
+          size: o.size,
+          url: `/admin/api/syncs/${row.id}/exports/file?project=${project}&key=${encodeURIComponent(o.key)}`,
+        })),
+      });
+    });
+
+    app.get("/:id/exports/file", async (c) => {
+      const { project } = parseWith(projectQuery, c.req.query(), "query");
+      const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
+      const key = c.req.query("key") ?? "";
+      if (!key.startsWith(`exports/${project}/syncs/${row.id}/`)) throw new AppError(400, "invalid_request", "key is not one of this sync's exports", [{ field: "key", message: "not an export of this sync" }]);
+      const object = await c.env.ARCHIVE.get(key);
+      if (object === null) throw new AppError(404, "not_found", `No export ${key}`);
+      return new Response(object.body, { headers: { "content-type": object.httpMetadata?.contentType ?? "application/octet-stream" } });
     });
 
     /** The run log, newest first, and whether the sync is failing. */

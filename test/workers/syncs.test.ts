@@ -38,3 +38,26 @@ describe("cron-driven syncs", () => {
     expect(runs.results.map((r) => r.sync_id)).not.toContain(manual);
   });
 });
+
+describe("R2 export destination", () => {
+  it("each run writes its net changes as a file, listed with a download link", async () => {
+    const project = await createProject("exports");
+    const post = async (kind: string, body: unknown) => (await (await admin(`/${kind}?project=${project.id}`, { method: "POST", body: JSON.stringify(body) })).json<{ id: string }>()).id;
+    const cohort = await post("cohorts", { name: "Any", definition: { type: "behavioral", match: { performed: { event: { type: "*" } } } } });
+    const destination = await post("destinations", { name: "Files", definition: { type: "r2_export", format: "csv" } });
+    const sync = await post("syncs", { name: "Any to files", definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohort }, schedule: "manual" } });
+    await env.DB.prepare(
+      "INSERT INTO membership_changes (project_id, cohort_id, profile_key, in_cohort, changed_at) VALUES (?1, ?2, 'u:ann', 1, 0), (?1, ?2, 'd:dev-9', 1, 1000), (?1, ?2, 'u:bob', 1, 2000), (?1, ?2, 'u:bob', 0, 3000)",
+    )
+      .bind(project.id, cohort)
+      .run();
+    const run = await (await admin(`/syncs/${sync}/run?project=${project.id}`, { method: "POST" })).json<{ status: string; sent: number }>();
+    expect(run).toMatchObject({ status: "succeeded", sent: 2 });
+    const { files } = await (await admin(`/syncs/${sync}/exports?project=${project.id}`)).json<{ files: { url: string }[] }>();
+    expect(files).toHaveLength(1);
+    const file = await admin(files[0]!.url.replace("/admin/api", ""));
+    expect(await file.text()).toBe(
+      ['"user_id","device_id","in_cohort","changed_at"', '"ann","","true","1970-01-01T00:00:00.000Z"', '"","dev-9","true","1970-01-01T00:00:01.000Z"', ""].join("\n"),
+    );
+  });
+});
