@@ -1,4 +1,5 @@
-import type { Json, JsonObject } from "./json";
+import { csvCell } from "./csv-cell";
+import type { JsonObject } from "./json";
 
 /**
  * The cohort download file, as Amplitude writes it: CSV with every field quoted, a
@@ -11,12 +12,6 @@ export interface CohortMemberRow {
   properties: JsonObject;
 }
 
-function cell(value: Json | undefined): string {
-  if (value === undefined || value === null) return '""';
-  const text = typeof value === "string" ? value : JSON.stringify(value);
-  return `"${text.replaceAll('"', '""')}"`;
-}
-
 /** Property columns: the requested keys in request order, or every key seen, sorted. */
 export function propertyColumns(rows: readonly CohortMemberRow[], requested: readonly string[]): string[] {
   if (requested.length > 0) return [...requested];
@@ -26,8 +21,8 @@ export function propertyColumns(rows: readonly CohortMemberRow[], requested: rea
 }
 
 export function cohortCsv(rows: readonly CohortMemberRow[], columns: readonly string[]): string {
-  const lines = [["amplitude_id", "user_id", ...columns].map(cell).join(",")];
-  for (const r of rows) lines.push([cell(r.profileKey), cell(r.userId), ...columns.map((c) => cell(r.properties[c]))].join(","));
+  const lines = [["amplitude_id", "user_id", ...columns].map(csvCell).join(",")];
+  for (const r of rows) lines.push([csvCell(r.profileKey), csvCell(r.userId), ...columns.map((c) => csvCell(r.properties[c]))].join(","));
   return lines.join("\n") + "\n";
 }
 

@@ -1,3 +1,4 @@
+import { csvCell } from "../csv-cell";
 import type { NetChange } from "./diff";
 
 /** A run's changes as a file: one row per user with its new state and when it changed. */
@@ -12,8 +13,7 @@ export function exportFile(changes: readonly NetChange[], format: "csv" | "ndjso
     };
   });
   if (format === "ndjson") return rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length > 0 ? "\n" : "");
-  const cell = (v: string | boolean | null) => (v === null ? '""' : `"${String(v).replaceAll('"', '""')}"`);
-  return ['"user_id","device_id","in_cohort","changed_at"', ...rows.map((r) => [r.user_id, r.device_id, r.in_cohort, r.changed_at].map(cell).join(","))].join("\n") + "\n";
+  return ['"user_id","device_id","in_cohort","changed_at"', ...rows.map((r) => [r.user_id, r.device_id, r.in_cohort, r.changed_at].map(csvCell).join(","))].join("\n") + "\n";
 }
 
 /** Where a sync's export of the change-log range (after, end] lives (deterministic: a retry overwrites). */
