@@ -7,6 +7,7 @@ import { exportFile, exportKey } from "../core/syncs/export-file";
 import { destinationSchema, syncSchema } from "../core/syncs/schema";
 import { requestsFor, type OutboundRequest } from "../core/syncs/destinations/requests";
 import { cohorts, destinations, membershipChanges, syncCursors, syncRuns, syncs } from "../db/schema";
+import { idsFor } from "./sync-ids";
 
 const ATTEMPTS = 4;
 const MAX_WAIT_MS = 30_000;
@@ -27,7 +28,7 @@ export interface RunSummary {
  * messages with stable ids, turned into the destination's requests and delivered in order; the cursor only passes the window
  * once every message of it is delivered, so a failure never loses or repeats a change.
  */
-export async function runSync(env: Pick<Env, "DB" | "ARCHIVE" | "SYNC_BACKOFF_MS">, syncId: string, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<RunSummary> {
+export async function runSync(env: Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE" | "SYNC_BACKOFF_MS">, syncId: string, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<RunSummary> {
   const db = drizzle(env.DB);
   const row = await db.select().from(syncs).where(eq(syncs.id, syncId)).get();
   if (row === undefined) throw new Error(`no sync ${syncId}`);
@@ -73,7 +74,7 @@ export async function runSync(env: Pick<Env, "DB" | "ARCHIVE" | "SYNC_BACKOFF_MS
       return finish("succeeded", changes.length, 0, null);
     }
     const messages = cohortWebhookMessages({ id: cohort.id, name: cohort.name }, syncId, changes, def.batch_size, startedAt);
-    const requests = requestsFor(destination, messages);
+    const requests = requestsFor(destination, messages, await idsFor(env, row.projectId, destination, messages));
 
     let delivered = cursor.pendingEnd === null ? 0 : cursor.delivered;
     let sent = 0;

@@ -88,3 +88,52 @@ describe("Braze /users/track requests", () => {
     expect(JSON.parse(requests[2]!.body)).toEqual({ attributes: [{ external_id: "gone", cohort_coh_1: false }] });
   });
 });
+
+describe("list destinations: exact requests", () => {
+  const changes = netChanges([row(1, "u:a", true), row(2, "u:b", true), row(3, "u:c", false)]);
+  const messages = cohortWebhookMessages({ id: "coh_1", name: "VIP" }, "syn_1", changes, 1000, 0);
+  const idOf = (u: { user_id: string | null }) => (u.user_id === "b" ? null : `id-${u.user_id}`);
+
+  it("HubSpot: PUT memberships/add and /remove with record ids, bearer token", async () => {
+    const requests = requestsFor(
+      { type: "hubspot", base_url: "https://hs.example", list_id: "42", id_property: "hubspot_id", credentials: { access_token: "tok" } },
+      messages,
+      idOf,
+    );
+    expect(requests.map((r) => [r.method, r.url, r.body, r.users])).toEqual([
+      ["PUT", "https://hs.example/crm/v3/lists/42/memberships/add", '["id-a"]', 1],
+      ["PUT", "https://hs.example/crm/v3/lists/42/memberships/remove", '["id-c"]', 1],
+    ]);
+    expect(await requests[0]!.headers(0)).toEqual({ "content-type": "application/json", authorization: "Bearer tok" });
+  });
+
+  it("Klaviyo: POST / DELETE relationships/profiles in JSON:API shape, with revision", async () => {
+    const requests = requestsFor(
+      { type: "klaviyo", base_url: "https://kl.example", list_id: "L1", revision: "2024-10-15", id_property: "klaviyo_id", credentials: { api_key: "pk" } },
+      messages,
+      idOf,
+    );
+    expect(requests.map((r) => [r.method, r.url, JSON.parse(r.body)])).toEqual([
+      ["POST", "https://kl.example/api/lists/L1/relationships/profiles", { data: [{ type: "profile", id: "id-a" }] }],
+      ["DELETE", "https://kl.example/api/lists/L1/relationships/profiles", { data: [{ type: "profile", id: "id-c" }] }],
+    ]);
+    expect(await requests[0]!.headers(0)).toEqual({
+      "content-type": "application/vnd.api+json",
+      accept: "application/vnd.api+json",
+      revision: "2024-10-15",
+      authorization: "Klaviyo-API-Key pk",
+    });
+  });
+
+  it("Facebook: POST / DELETE audience users with the EMAIL_SHA256 schema", async () => {
+    const requests = requestsFor(
+      { type: "facebook", base_url: "https://graph.example", api_version: "v21.0", audience_id: "A9", email_property: "email", credentials: { access_token: "fb" } },
+      messages,
+      idOf,
+    );
+    expect(requests.map((r) => [r.method, r.url, JSON.parse(r.body)])).toEqual([
+      ["POST", "https://graph.example/v21.0/A9/users?access_token=fb", { payload: { schema: "EMAIL_SHA256", data: ["id-a"] } }],
+      ["DELETE", "https://graph.example/v21.0/A9/users?access_token=fb", { payload: { schema: "EMAIL_SHA256", data: ["id-c"] } }],
+    ]);
+  });
+});

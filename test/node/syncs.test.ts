@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -165,5 +166,26 @@ describe("Braze destination", () => {
     expect(calls.map((c) => c.url)).toEqual(["/braze/users/track"]);
     expect(calls[0]!.headers.authorization).toBe("Bearer braze-key-1");
     expect(JSON.parse(calls[0]!.body)).toEqual({ attributes: [{ external_id: "braze-1", is_gold: true }, { external_id: "braze-2", is_gold: true }] });
+  });
+});
+
+describe("Facebook destination", () => {
+  it("reads each user's email from the profile, normalises and hashes it, and adds it to the audience", async () => {
+    const cohortId = (await admin<{ id: string }>("POST", "/cohorts?project=syncs", { name: "Newsletter", definition: { type: "behavioral", match: { user_property: { property: "newsletter", op: "eq", value: true } } } })).json.id;
+    await ingest([
+      { user_id: "fb-user-1", event_type: "$identify", user_properties: { $set: { newsletter: true, email: "  Ann@Example.COM " } } },
+      { user_id: "fb-user-2", event_type: "$identify", user_properties: { $set: { newsletter: true } } }, // no email: not sendable
+    ]);
+    await waitForSize(cohortId, 2);
+    const base = destinationUrl.replace("/hook", "/graph");
+    const dest = (await admin<{ id: string }>("POST", "/destinations?project=syncs", { name: "FB", definition: { type: "facebook", base_url: base, audience_id: "A1", credentials: { access_token: "fb-token" } } })).json.id;
+    const sync = (await admin<{ id: string }>("POST", "/syncs?project=syncs", { name: "News to FB", definition: { destination_id: dest, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" } })).json.id;
+    const before = received.length;
+    const run = await admin<{ status: string; sent: number }>("POST", `/syncs/${sync}/run?project=syncs`);
+    expect(run.json).toMatchObject({ status: "succeeded", sent: 1 });
+    const [call] = received.slice(before);
+    expect(call!.url).toBe("/graph/v21.0/A1/users?access_token=fb-token");
+    const expected = createHash("sha256").update("ann@example.com").digest("hex");
+    expect(JSON.parse(call!.body)).toEqual({ payload: { schema: "EMAIL_SHA256", data: [expected] } });
   });
 });

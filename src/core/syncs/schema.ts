@@ -19,6 +19,32 @@ export const destinationSchema = z.discriminatedUnion("type", [
     attribute: z.string().min(1).max(255).optional(),
     credentials: z.object({ api_key: z.string().min(1) }),
   }),
+  z.object({
+    type: z.literal("hubspot"),
+    base_url: z.url().default("https://api.hubapi.com"),
+    list_id: z.string().min(1),
+    /** The user property holding the HubSpot record id (`user_id` = the user id itself). */
+    id_property: z.string().min(1).default("hubspot_id"),
+    credentials: z.object({ access_token: z.string().min(1) }),
+  }),
+  z.object({
+    type: z.literal("klaviyo"),
+    base_url: z.url().default("https://a.klaviyo.com"),
+    list_id: z.string().min(1),
+    revision: z.string().default("2024-10-15"),
+    /** The user property holding the Klaviyo profile id (`user_id` = the user id itself). */
+    id_property: z.string().min(1).default("klaviyo_id"),
+    credentials: z.object({ api_key: z.string().min(1) }),
+  }),
+  z.object({
+    type: z.literal("facebook"),
+    base_url: z.url().default("https://graph.facebook.com"),
+    api_version: z.string().regex(/^v\d+\.\d+$/).default("v21.0"),
+    audience_id: z.string().min(1),
+    /** The user property holding the email (normalised and SHA-256 hashed before sending). */
+    email_property: z.string().min(1).default("email"),
+    credentials: z.object({ access_token: z.string().min(1) }),
+  }),
   /** Each run's changes as a file in R2 (listed, with download links, under the sync). */
   z.object({ type: z.literal("r2_export"), format: z.enum(["csv", "ndjson"]).default("ndjson") }),
 ]);

@@ -2,6 +2,7 @@ import type { CohortWebhookMessage } from "../cohort-webhook";
 import type { Destination } from "../schema";
 import { signWebhook } from "../standard-webhooks";
 import { brazeRequests } from "./braze";
+import { listRequests, type IdOf } from "./lists";
 
 /**
  * One HTTP request a sync sends. Headers are built per attempt (signatures carry a
@@ -17,7 +18,7 @@ export interface OutboundRequest {
 }
 
 /** The requests that deliver these messages (one per message, or split per the destination's limits). */
-export function requestsFor(destination: Destination, messages: readonly CohortWebhookMessage[]): OutboundRequest[] {
+export function requestsFor(destination: Destination, messages: readonly CohortWebhookMessage[], idOf: IdOf = (u) => u.user_id): OutboundRequest[] {
   switch (destination.type) {
     case "webhook":
       return messages.map((m) => {
@@ -37,6 +38,10 @@ export function requestsFor(destination: Destination, messages: readonly CohortW
       });
     case "braze":
       return brazeRequests(destination, messages);
+    case "hubspot":
+    case "klaviyo":
+    case "facebook":
+      return listRequests(destination, messages, idOf);
     case "r2_export":
       return []; // written by the runner, not sent
   }
