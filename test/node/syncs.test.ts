@@ -189,3 +189,26 @@ describe("Facebook destination", () => {
     expect(JSON.parse(call!.body)).toEqual({ payload: { schema: "EMAIL_SHA256", data: [expected] } });
   });
 });
+
+describe("HubSpot and Klaviyo destinations", () => {
+  it("send their exact list-membership requests, with ids read from user properties", async () => {
+    const cohortId = (await admin<{ id: string }>("POST", "/cohorts?project=syncs", { name: "Crm", definition: { type: "behavioral", match: { user_property: { property: "crm", op: "set" } } } })).json.id;
+    await ingest([{ user_id: "crm-user-1", event_type: "$identify", user_properties: { $set: { crm: true, hubspot_id: 501, klaviyo_id: "01KLAV" } } }]);
+    await waitForSize(cohortId, 1);
+    const run = async (name: string, definition: unknown) => {
+      const dest = (await admin<{ id: string }>("POST", "/destinations?project=syncs", { name, definition })).json.id;
+      const sync = (await admin<{ id: string }>("POST", "/syncs?project=syncs", { name: `Crm to ${name}`, definition: { destination_id: dest, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" } })).json.id;
+      const before = received.length;
+      expect((await admin<{ status: string; sent: number }>("POST", `/syncs/${sync}/run?project=syncs`)).json).toMatchObject({ status: "succeeded", sent: 1 });
+      return received.slice(before);
+    };
+    const [hs] = await run("HubSpot", { type: "hubspot", base_url: destinationUrl.replace("/hook", "/hs"), list_id: "77", credentials: { access_token: "hs-token" } });
+    expect(hs!.url).toBe("/hs/crm/v3/lists/77/memberships/add");
+    expect(hs!.headers.authorization).toBe("Bearer hs-token");
+    expect(JSON.parse(hs!.body)).toEqual(["501"]);
+    const [kl] = await run("Klaviyo", { type: "klaviyo", base_url: destinationUrl.replace("/hook", "/kl"), list_id: "L7", credentials: { api_key: "pk_1" } });
+    expect(kl!.url).toBe("/kl/api/lists/L7/relationships/profiles");
+    expect(kl!.headers).toMatchObject({ authorization: "Klaviyo-API-Key pk_1", revision: "2024-10-15", "content-type": "application/vnd.api+json" });
+    expect(JSON.parse(kl!.body)).toEqual({ data: [{ type: "profile", id: "01KLAV" }] });
+  });
+});
