@@ -13,7 +13,7 @@ const DEFAULT_PAGE = 50;
 const MEMBER_PAGE = 1_000;
 const CONCURRENCY = 32;
 
-export function exportKey(projectId: string, exportId: string, format: "csv" | "json"): string {
+export function cohortExportKey(projectId: string, exportId: string, format: "csv" | "json"): string {
   return `exports/${projectId}/${exportId}.${format}`;
 }
 
@@ -115,8 +115,8 @@ export class ProjectJobs extends DurableObject<Env> {
         const rows = await this.#members(job.projectId, job.cohortId, job.withProps);
         const columns = job.withProps ? propertyColumns(rows, job.propKeys) : [];
         await Promise.all([
-          this.env.ARCHIVE.put(exportKey(job.projectId, job.id, "csv"), cohortCsv(rows, columns), { httpMetadata: { contentType: "text/csv" } }),
-          this.env.ARCHIVE.put(exportKey(job.projectId, job.id, "json"), cohortJson(rows, columns), { httpMetadata: { contentType: "application/json" } }),
+          this.env.ARCHIVE.put(cohortExportKey(job.projectId, job.id, "csv"), cohortCsv(rows, columns), { httpMetadata: { contentType: "text/csv" } }),
+          this.env.ARCHIVE.put(cohortExportKey(job.projectId, job.id, "json"), cohortJson(rows, columns), { httpMetadata: { contentType: "application/json" } }),
         ]);
         await db.update(cohortExports).set({ status: "completed", rows: rows.length, finishedAt: Date.now() }).where(eq(cohortExports.id, job.id));
       } catch (err) {

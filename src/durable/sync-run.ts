@@ -3,7 +3,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { randomKey } from "../core/hash";
 import { cohortWebhookMessages } from "../core/syncs/cohort-webhook";
 import { netChanges } from "../core/syncs/diff";
-import { exportFile, exportKey } from "../core/syncs/export-file";
+import { exportFile, syncExportKey } from "../core/syncs/export-file";
 import { destinationSchema, syncSchema } from "../core/syncs/schema";
 import { requestsFor, type OutboundRequest } from "../core/syncs/destinations/requests";
 import { cohorts, destinations, membershipChanges, syncCursors, syncRuns, syncs } from "../db/schema";
@@ -68,7 +68,7 @@ export async function runSync(env: Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE" |
       .orderBy(membershipChanges.seq);
     const changes = netChanges(rows);
     if (destination.type === "r2_export") {
-      const key = exportKey(row.projectId, syncId, cursor.lastSeq, end, destination.format);
+      const key = syncExportKey(row.projectId, syncId, cursor.lastSeq, end, destination.format);
       await env.ARCHIVE.put(key, exportFile(changes, destination.format), { httpMetadata: { contentType: destination.format === "csv" ? "text/csv" : "application/x-ndjson" } });
       await db.update(syncCursors).set({ lastSeq: end, pendingEnd: null, delivered: 0, updatedAt: Date.now() }).where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream)));
       return finish("succeeded", changes.length, 0, null);

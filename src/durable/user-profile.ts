@@ -128,7 +128,8 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
       this.ctx.storage.transactionSync(() => this.#engine(state, compiled, Date.now()));
       await this.#rescore(state, compiled, Date.now());
     }
-    const [profile, segments] = await Promise.all([this.getProfile(), withSegments ? this.getSegments() : null]);
+    const profile = await this.getProfile();
+    const segments = withSegments ? this.#segmentView(state, compiled) : null;
     return profile === null ? null : { profile, segments, scores: state.scores ?? {} };
   }
 
@@ -137,7 +138,10 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     const state = this.#state;
     if (state === undefined) return null;
     if (state.linkedUser !== undefined) return profileStub(this.env, state.projectId, { kind: "user", id: state.linkedUser }).getSegments();
-    const compiled = await currentDefinitions(this.env, state.projectId);
+    return this.#segmentView(state, await currentDefinitions(this.env, state.projectId));
+  }
+
+  #segmentView(state: ProfileState, compiled: CompiledSegments): SegmentView {
     const now = Date.now();
     // Reads reuse the loaded engine; only a definitions change makes this write (a rebuild).
     const engine = this.#segments.loaded(compiled) ?? this.ctx.storage.transactionSync(() => this.#engine(state, compiled, now));

@@ -1,9 +1,9 @@
 import { and, count, desc, eq, inArray, sql } from "drizzle-orm";
 import { compileDefinitions, DefinitionError, type DefinitionSet } from "../core/segments/compile";
 import { randomKey } from "../core/hash";
-import { predictionSchema } from "../core/predictions";
+import { predictionSchema, type Prediction } from "../core/predictions";
 import { cohortDefinitionSchema, computationSchema } from "../core/segments/schema";
-import { destinationSchema, redact, syncSchema } from "../core/syncs/schema";
+import { destinationSchema, redact, syncSchema, type Sync } from "../core/syncs/schema";
 import { bumpDefinitionsVersion, definitionsVersion, loadDefinitionSet } from "../db/definitions";
 import { backfillJobs, cohortMembers, cohorts, computations, destinations, predictions, syncRuns, syncs } from "../db/schema";
 import type { Db } from "./db";
@@ -77,43 +77,52 @@ export async function getDefinition(db: Db, kind: DefinitionKind, projectId: str
 }
 
 /**
- * Checks the edit against everything else the project defines (unknown references,
- * cycles) by compiling the whole set as it would be after the write.
+ * Checks a write (`definition` null = a removal) against everything else the project
+ * defines, so stored definitions always compile and references always resolve.
  */
-async function checkCompiles(db: Db, projectId: string, kind: DefinitionKind, id: string, definition: unknown) {
-  if (definition === null && (kind === "destinations" || kind === "cohorts")) {
-    const users = await db
-      .select({ id: syncs.id })
-      .from(syncs)
-      .where(and(eq(syncs.projectId, projectId), sql`(json_extract(${syncs.definition}, '$.destination_id') = ${id} OR json_extract(${syncs.definition}, '$.what.cohort_id') = ${id})`));
-    if (users.length > 0) {
-      throw new AppError(400, "invalid_request", `${id} is used by sync ${users.map((u) => u.id).join(", ")}`, [{ field: "id", message: "in use by a sync" }]);
-    }
-  }
+async function checkDefinition(db: Db, projectId: string, kind: DefinitionKind, id: string, definition: unknown): Promise<void> {
+  if (definition === null && (kind === "destinations" || kind === "cohorts")) await checkNotUsedBySyncs(db, projectId, id);
+  if (kind === "syncs") return definition === null ? undefined : checkSyncReferences(db, projectId, definition as Sync);
   if (kind === "destinations") return;
-  if (kind === "syncs") {
-    const sync = definition as { destination_id: string; what: { cohort_id: string } } | null;
-    if (sync === null) return;
-    const [dest, cohort] = await Promise.all([
-      db.select({ id: destinations.id }).from(destinations).where(and(eq(destinations.id, sync.destination_id), eq(destinations.projectId, projectId))).get(),
-      db.select({ id: cohorts.id }).from(cohorts).where(and(eq(cohorts.id, sync.what.cohort_id), eq(cohorts.projectId, projectId))).get(),
-    ]);
-    const missing = [...(dest ? [] : [`destination ${sync.destination_id}`]), ...(cohort ? [] : [`cohort ${sync.what.cohort_id}`])];
-    if (missing.length > 0) throw new AppError(400, "invalid_request", `sync refers to unknown ${missing.join(", ")}`, [{ field: "definition", message: `unknown ${missing.join(", ")}` }]);
-    return;
-  }
   const set = await loadDefinitionSet(db, projectId);
-  if (kind === "predictions") {
-    const p = definition as { population?: { cohort: string }; computations?: string[] } | null;
-    const missing = [
-      ...(p?.population && !set.cohorts.some((c) => c.id === p.population!.cohort) ? [`cohort ${p.population.cohort}`] : []),
-      ...(p?.computations ?? []).filter((c) => !set.computations.some((x) => x.id === c)).map((c) => `computation ${c}`),
-    ];
-    if (missing.length > 0) {
-      throw new AppError(400, "invalid_request", `prediction ${id} refers to unknown ${missing.join(", ")}`, [{ field: "definition", message: `unknown ${missing.join(", ")}` }]);
-    }
-    if (definition !== null) return;
+  if (kind === "predictions" && definition !== null) return checkPredictionReferences(set, id, definition as Prediction);
+  checkCompiles(set, kind, id, definition);
+}
+
+function unknownReferences(who: string, missing: string[]): AppError {
+  const list = missing.join(", ");
+  return new AppError(400, "invalid_request", `${who} refers to unknown ${list}`, [{ field: "definition", message: `unknown ${list}` }]);
+}
+
+async function checkNotUsedBySyncs(db: Db, projectId: string, id: string): Promise<void> {
+  const users = await db
+    .select({ id: syncs.id })
+    .from(syncs)
+    .where(and(eq(syncs.projectId, projectId), sql`(json_extract(${syncs.definition}, '$.destination_id') = ${id} OR json_extract(${syncs.definition}, '$.what.cohort_id') = ${id})`));
+  if (users.length > 0) {
+    throw new AppError(400, "invalid_request", `${id} is used by sync ${users.map((u) => u.id).join(", ")}`, [{ field: "id", message: "in use by a sync" }]);
   }
+}
+
+async function checkSyncReferences(db: Db, projectId: string, sync: Sync): Promise<void> {
+  const [dest, cohort] = await Promise.all([
+    db.select({ id: destinations.id }).from(destinations).where(and(eq(destinations.id, sync.destination_id), eq(destinations.projectId, projectId))).get(),
+    db.select({ id: cohorts.id }).from(cohorts).where(and(eq(cohorts.id, sync.what.cohort_id), eq(cohorts.projectId, projectId))).get(),
+  ]);
+  const missing = [...(dest ? [] : [`destination ${sync.destination_id}`]), ...(cohort ? [] : [`cohort ${sync.what.cohort_id}`])];
+  if (missing.length > 0) throw unknownReferences("sync", missing);
+}
+
+function checkPredictionReferences(set: DefinitionSet, id: string, p: Prediction): void {
+  const missing = [
+    ...(p.population && !set.cohorts.some((c) => c.id === p.population!.cohort) ? [`cohort ${p.population.cohort}`] : []),
+    ...p.computations.filter((c) => !set.computations.some((x) => x.id === c)).map((c) => `computation ${c}`),
+  ];
+  if (missing.length > 0) throw unknownReferences(`prediction ${id}`, missing);
+}
+
+/** Compiles the project's segmentation as it would be after the write (unknown references, cycles). */
+function checkCompiles(set: DefinitionSet, kind: DefinitionKind, id: string, definition: unknown): void {
   const others = { computations: set.computations.filter((c) => c.id !== id), cohorts: set.cohorts.filter((c) => c.id !== id) };
   // A prediction being removed must not leave a predictive cohort pointing at it.
   const predictionsAfter = (set.predictions ?? []).filter((p) => kind !== "predictions" || p.id !== id);
@@ -135,7 +144,7 @@ async function checkCompiles(db: Db, projectId: string, kind: DefinitionKind, id
 export async function createDefinition(db: Db, kind: DefinitionKind, projectId: string, input: DefinitionInput): Promise<Row> {
   const table = TABLES[kind];
   const id = `${PREFIXES[kind]}_${randomKey(5)}`;
-  await checkCompiles(db, projectId, kind, id, input.parsed);
+  await checkDefinition(db, projectId, kind, id, input.parsed);
   const now = Date.now();
   const taken = await db.select({ id: table.id }).from(table).where(and(eq(table.projectId, projectId), eq(table.name, input.name))).get();
   if (taken) throw new AppError(409, "conflict", `A ${kind.slice(0, -1)} named ${JSON.stringify(input.name)} already exists`, [{ field: "name", message: "already in use" }]);
@@ -165,7 +174,7 @@ export async function updateDefinition(db: Db, kind: DefinitionKind, projectId: 
     definition = { ...patch.definition, credentials: row.definition.credentials };
   }
   const parsed = patch.parsed ?? SCHEMAS[kind].parse(row.definition);
-  await checkCompiles(db, projectId, kind, id, status === "active" ? parsed : null);
+  await checkDefinition(db, projectId, kind, id, status === "active" ? parsed : null);
   await db.batch([
     db
       .update(table)
@@ -186,7 +195,7 @@ export async function updateDefinition(db: Db, kind: DefinitionKind, projectId: 
 export async function deleteDefinition(db: Db, kind: DefinitionKind, projectId: string, id: string): Promise<void> {
   const table = TABLES[kind];
   await getDefinition(db, kind, projectId, id);
-  await checkCompiles(db, projectId, kind, id, null);
+  await checkDefinition(db, projectId, kind, id, null);
   // A deleted cohort's members go with it (its change log stays for syncs to read).
   await db.batch([
     db.delete(table).where(eq(table.id, id)),

@@ -64,5 +64,9 @@ export async function definitionsVersionOf(db: Db, projectId: string): Promise<n
 /** Drops cached lookups (after a rotation in this isolate). */
 export function forgetKeys(): void {
   cache.clear();
-  versions.clear();
+}
+
+/** Drops this isolate's cached definitions version of a project (after an edit here). */
+export function forgetDefinitionsVersion(projectId: string): void {
+  versions.delete(projectId);
 }

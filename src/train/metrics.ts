@@ -39,7 +39,7 @@ export interface CalibrationBin {
 
 /** Predicted vs actual rate by decile of predicted probability (decile 10 = highest). */
 export function calibration(probabilities: readonly number[], labels: readonly number[]): CalibrationBin[] {
-  const order = probabilities.map((p, i) => i).sort((a, b) => probabilities[a]! - probabilities[b]!);
+  const order = probabilities.map((_, i) => i).sort((a, b) => probabilities[a]! - probabilities[b]!);
   const bins: CalibrationBin[] = [];
   for (let d = 0; d < 10; d++) {
     const slice = order.slice(Math.floor((d * order.length) / 10), Math.floor(((d + 1) * order.length) / 10));
@@ -52,7 +52,7 @@ export function calibration(probabilities: readonly number[], labels: readonly n
 
 /** Precision and recall among the top `fraction` of scores. */
 export function atTop(scores: readonly number[], labels: readonly number[], fraction: number): { precision: number; recall: number } {
-  const order = scores.map((s, i) => i).sort((a, b) => scores[b]! - scores[a]!);
+  const order = scores.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
   const k = Math.max(1, Math.round(order.length * fraction));
   const hits = order.slice(0, k).reduce((s, i) => s + labels[i]!, 0);
   const positives = labels.reduce((s, l) => s + l, 0);

@@ -17,6 +17,6 @@ export function exportFile(changes: readonly NetChange[], format: "csv" | "ndjso
 }
 
 /** Where a sync's export of the change-log range (after, end] lives (deterministic: a retry overwrites). */
-export function exportKey(projectId: string, syncId: string, after: number, end: number, format: "csv" | "ndjson"): string {
+export function syncExportKey(projectId: string, syncId: string, after: number, end: number, format: "csv" | "ndjson"): string {
   return `exports/${projectId}/syncs/${syncId}/${String(after + 1).padStart(12, "0")}-${String(end).padStart(12, "0")}.${format}`;
 }

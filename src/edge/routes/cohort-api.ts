@@ -3,14 +3,14 @@ import { z } from "zod";
 import { parseProfileKey, profileKey, type ProfileRef } from "../../core/event";
 import { randomKey } from "../../core/hash";
 import { cohortExports, cohortMembers } from "../../db/schema";
-import { exportKey } from "../../durable/project-jobs";
+import { cohortExportKey } from "../../durable/project-jobs";
 import { createApp } from "../app";
 import { db } from "../db";
 import { cohortSizes, createDefinition, getDefinition, listDefinitions } from "../definition-store";
 import { AppError } from "../errors";
 import { requireSecretKey } from "../secret-auth";
 import { applyStaticMembership, knownProfiles } from "../static-members";
-import { jsonBody, parseWith } from "../validate";
+import { jsonBody } from "../validate";
 
 /**
  * Amplitude's Behavioral Cohorts API shapes (list, async download, upload, membership),
@@ -94,7 +94,7 @@ cohortApi.get("/api/5/cohorts/request/:rid/file", async (c) => {
   const row = await findExport(c.env, projectId, c.req.param("rid"));
   if (row.status !== "completed") throw new AppError(409, "conflict", `Cohort download ${row.id} is still running`);
   const format = c.req.query("format") === "json" ? "json" : "csv";
-  const object = await c.env.ARCHIVE.get(exportKey(projectId, row.id, format));
+  const object = await c.env.ARCHIVE.get(cohortExportKey(projectId, row.id, format));
   if (object === null) throw new AppError(404, "not_found", `The file of cohort download ${row.id} is gone`);
   return new Response(object.body, {
     headers: {

@@ -20,7 +20,7 @@ import type { Destination } from "../../../core/syncs/schema";
 import { newWebhookSecret } from "../../../core/syncs/standard-webhooks";
 import { isFailing } from "../../../durable/sync-run";
 import { AppError } from "../../errors";
-import { forgetKeys } from "../../keys";
+import { forgetDefinitionsVersion } from "../../keys";
 import { setStaticMembers } from "../../static-members";
 import { jsonBody, parseWith } from "../../validate";
 
@@ -48,7 +48,7 @@ export function definitionRoutes(kind: DefinitionKind) {
   const backfill = async (env: Env, projectId: string) => {
     if (!segmentKind) return undefined;
     forgetDefinitions(projectId); // profiles in this isolate see the edit at once
-    forgetKeys();
+    forgetDefinitionsVersion(projectId);
     const version = await currentVersion(db(env), projectId);
     return env.PROJECT_JOBS.getByName(projectId).startBackfill(projectId, version);
   };
