@@ -1,0 +1,64 @@
+import { ProtoWriter } from "./protobuf";
+
+/**
+ * The pieces of an ONNX graph, written with onnx.proto's field numbers (ModelProto,
+ * GraphProto, NodeProto, TensorProto, ValueInfoProto, AttributeProto).
+ */
+export const FLOAT = 1;
+export const INT64 = 7;
+export const IR_VERSION = 8;
+export const OPSET = 13;
+
+function tensorType(w: ProtoWriter, elem: number, dims: (number | string)[]): void {
+  w.message(1, (tensor) => {
+    tensor.int(1, elem);
+    tensor.message(2, (shape) => {
+      for (const d of dims) shape.message(1, (dim) => (typeof d === "number" ? dim.int(1, d) : dim.string(2, d)));
+    });
+  });
+}
+
+/** A graph input (field 11) or output (field 12). */
+export function valueInfo(w: ProtoWriter, field: 11 | 12, name: string, dims: (number | string)[], elem = FLOAT): void {
+  w.message(field, (vi) => {
+    vi.string(1, name);
+    vi.message(2, (t) => tensorType(t, elem, dims));
+  });
+}
+
+/** A float32 constant of the graph. */
+export function initializer(w: ProtoWriter, name: string, dims: number[], values: ArrayLike<number>): void {
+  w.message(5, (t) => {
+    t.ints(1, dims);
+    t.int(2, FLOAT);
+    t.floats(4, values);
+    t.string(8, name);
+  });
+}
+
+/** A node with integer attributes (e.g. Gemm's transB, TopK's axis). */
+export function node(w: ProtoWriter, op: string, inputs: string[], outputs: string | string[], attributes: Record<string, number> = {}): void {
+  const outs = typeof outputs === "string" ? [outputs] : outputs;
+  w.message(1, (n) => {
+    for (const i of inputs) n.string(1, i);
+    for (const o of outs) n.string(2, o);
+    n.string(3, `${op.toLowerCase()}_${outs[0]}`);
+    n.string(4, op);
+    for (const [name, value] of Object.entries(attributes)) n.message(5, (a) => a.string(1, name).int(3, value).int(20, 2 /* INT */));
+  });
+}
+
+/** A whole model: the graph built by `build`, one opset, string metadata. */
+export function onnxModel(graphName: string, build: (g: ProtoWriter) => void, metadata: Record<string, string>): Uint8Array {
+  const w = new ProtoWriter();
+  w.int(1, IR_VERSION);
+  w.string(2, "tailor");
+  w.string(3, "1");
+  w.message(7, (g) => {
+    build(g);
+    g.string(2, graphName);
+  });
+  w.message(8, (op) => op.string(1, "").int(2, OPSET));
+  for (const [key, value] of Object.entries(metadata)) w.message(14, (kv) => kv.string(1, key).string(2, value));
+  return w.finish();
+}

@@ -1,0 +1,153 @@
+import * as ort from "onnxruntime-web";
+import { describe, expect, it } from "vitest";
+import type { TailorEvent } from "../../src/core/event";
+import { recommendationSchema } from "../../src/core/recommendations/schema";
+import { catalogOf, inControl, popularPick, profileExclusions, randomPick, rankedPick, staticExclusions } from "../../src/core/recommendations/select";
+import { recommenderOnnx } from "../../src/train/onnx/recommender";
+import { evaluateTopN, topN } from "../../src/train/recs/evaluate";
+import { InteractionLog } from "../../src/train/recs/interactions";
+import { itemEmbeddings, scoreItems, sparseRows, symmetricEigen } from "../../src/train/recs/pure-svd";
+import { holdoutCases, trainRecommendation } from "../../src/train/recs/train-recommendation";
+
+const DAY = 86_400_000;
+
+function purchase(user: string, item: string, time: number, extra: Record<string, string | number> = {}): TailorEvent {
+  return { event_type: "Product Purchased", user_id: user, time, event_properties: { product_id: item, ...extra }, user_properties: {}, uuid: `${user}-${item}-${time}`, received_at: time };
+}
+
+/**
+ * A shop with two tastes: "tea" people buy from t0..t9, "garden" people from g0..g9, and
+ * everyone sometimes buys the very popular p0. A good model recommends within the taste.
+ */
+function twoTasteShop(users = 120, seed = 7): { events: TailorEvent[]; end: number } {
+  let s = seed;
+  const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const events: TailorEvent[] = [];
+  const start = Date.UTC(2026, 0, 1);
+  for (let u = 0; u < users; u++) {
+    const taste = u % 2 === 0 ? "t" : "g";
+    for (let k = 0; k < 8; k++) {
+      const time = start + Math.floor(rand() * 120) * DAY + u;
+      events.push(purchase(`u${u}`, rand() < 0.25 ? "p0" : `${taste}${Math.floor(rand() * 10)}`, time, { price: taste === "t" ? 3 : 12 }));
+    }
+  }
+  events.sort((a, b) => a.time - b.time);
+  return { events, end: start + 121 * DAY };
+}
+
+const rec = recommendationSchema.parse({ item: { event: { type: "Product Purchased" }, property: "product_id" } });
+
+describe("PureSVD", () => {
+  it("finds eigenpairs of a symmetric matrix", () => {
+    const m = Float64Array.from([4, 1, 0, 1, 3, 1, 0, 1, 2]);
+    const { values, vectors } = symmetricEigen(m, 3);
+    for (let c = 0; c < 3; c++) {
+      for (let r = 0; r < 3; r++) {
+        const mv = [0, 1, 2].reduce((s, j) => s + m[r * 3 + j]! * vectors[j * 3 + c]!, 0);
+        expect(mv).toBeCloseTo(values[c]! * vectors[r * 3 + c]!, 9);
+      }
+    }
+  });
+
+  it("recovers a rank-2 block structure: items of one block score together", () => {
+    const entries: [number, number, number][] = [];
+    for (let u = 0; u < 40; u++) for (let i = 0; i < 5; i++) entries.push([u, (u % 2) * 5 + i, 1]);
+    const v = itemEmbeddings(sparseRows(40, 10, entries), 2);
+    const scores = scoreItems(v, 2, [0]);
+    for (let i = 1; i < 5; i++) expect(scores[i]!).toBeGreaterThan(scores[5 + (i % 5)]! + 0.1);
+  });
+});
+
+describe("top-N metrics", () => {
+  it("hit rate, NDCG and coverage by hand", () => {
+    const cases = [
+      { user: 0, seen: [0], relevant: new Set([2]) },
+      { user: 1, seen: [1], relevant: new Set([5]) },
+    ];
+    const m = evaluateTopN(cases, 10, 2, (c) => (c.user === 0 ? [3, 2] : [3, 4]));
+    expect(m.hit_rate).toBe(0.5);
+    expect(m.ndcg).toBeCloseTo((1 / Math.log2(3)) / 2, 12);
+    expect(m.coverage).toBeCloseTo(3 / 10, 12);
+  });
+
+  it("topN skips exclusions and keeps order", () => {
+    expect(topN([0.1, 0.9, 0.5, 0.7, 0.3], 3, new Set([1]))).toEqual([3, 2, 4]);
+  });
+});
+
+describe("training on a time split", () => {
+  it("beats most-popular when tastes exist, and only counts items new to the user", () => {
+    const { events, end } = twoTasteShop();
+    const log = new InteractionLog(rec);
+    log.add(events);
+    const result = trainRecommendation(log, end, 30);
+    expect(result.holdout.model.users).toBeGreaterThan(20);
+    expect(result.holdout.model.hit_rate).toBeGreaterThan(result.holdout.popular_recent.hit_rate);
+    for (const c of holdoutCases(log, end - 30 * DAY, end)) for (const item of c.relevant) expect(c.seen).not.toContain(item);
+    expect(result.catalog.find((i) => i.id === "t1")?.props).toMatchObject({ price: 3 });
+  });
+});
+
+describe("ONNX export", () => {
+  it("ranks exactly like the trainer's arithmetic, masks what it must, in onnxruntime-web", async () => {
+    ort.env.wasm.numThreads = 1;
+    const n = 50;
+    const rank = 4;
+    const embeddings = Float64Array.from({ length: n * rank }, (_, i) => Math.sin(i * 1.7) * 0.5);
+    const bias = Float64Array.from({ length: n }, (_, i) => (i % 7) * 0.01);
+    const session = await ort.InferenceSession.create(recommenderOnnx({ embeddings, rank, bias }));
+    const history = [3, 17, 42];
+    const mask = new Float32Array(n);
+    mask[5] = -Infinity;
+    const out = await session.run({
+      items: new ort.Tensor("int64", BigInt64Array.from(history.map(BigInt)), [3]),
+      weights: new ort.Tensor("float32", new Float32Array(3).fill(1), [1, 3]),
+      mask: new ort.Tensor("float32", mask, [1, n]),
+      k: new ort.Tensor("int64", BigInt64Array.from([10n]), [1]),
+    });
+    const expected = scoreItems(embeddings, rank, history, bias);
+    const want = topN(expected, 10, new Set([5]));
+    const got = Array.from(out.indices!.data as BigInt64Array, Number);
+    expect(got).toEqual(want);
+    Array.from(out.scores!.data as Float32Array).forEach((s, i) => expect(s).toBeCloseTo(expected[want[i]!]!, 5));
+  });
+});
+
+describe("serving selection", () => {
+  const catalog = catalogOf(
+    [
+      { id: "a", props: { price: 5 } },
+      { id: "b", props: { price: 50 } },
+      { id: "c", props: { price: 1 } },
+      { id: "d", props: {} },
+    ],
+    [1, 0, 2, 3],
+  );
+
+  it("excludes listed items and items failing property filters", () => {
+    const r = recommendationSchema.parse({ ...rec, exclude: { items: ["c"], where: [{ property: "price", op: "lt", value: 20 }] } });
+    expect(Array.from(staticExclusions(catalog, r))).toEqual([0, 1, 1, 1]);
+    expect(popularPick(catalog, profileExclusions(new Uint8Array(4), [1]), 2)).toEqual([0, 2]);
+  });
+
+  it("puts a stable share of profiles in control", () => {
+    const keys = Array.from({ length: 20_000 }, (_, i) => `u:${i}`);
+    const share = keys.filter((k) => inControl("rec_1", k, 20)).length / keys.length;
+    expect(share).toBeGreaterThan(0.19);
+    expect(share).toBeLessThan(0.21);
+    expect(keys.map((k) => inControl("rec_1", k, 20))).toEqual(keys.map((k) => inControl("rec_1", k, 20)));
+    expect(inControl("rec_1", "u:1", 0)).toBe(false);
+  });
+
+  it("random picks are distinct, unmasked and stable per seed", () => {
+    const mask = Uint8Array.from([0, 1, 0, 0]);
+    const pick = randomPick(4, mask, 3, 99);
+    expect(new Set(pick).size).toBe(3);
+    expect(pick).not.toContain(1);
+    expect(randomPick(4, mask, 3, 99)).toEqual(pick);
+  });
+
+  it("model picks drop masked and -Infinity entries", () => {
+    expect(rankedPick([2, 1, 0], [3, 2, -Infinity], Uint8Array.from([0, 1, 0]), 3)).toEqual([2]);
+  });
+});
