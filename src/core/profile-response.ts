@@ -1,3 +1,4 @@
+import type { RecResult } from "./recommendations/result";
 import type { Json, JsonObject } from "./json";
 
 /**
@@ -11,7 +12,7 @@ export interface ProfileQuery {
   /** Single computations asked for by comp_id (comma-separated in the query). */
   compIds: string[];
   propensity: { predictionIds: string[]; type: "score" | "pct" } | null;
-  recs: { recIds: string[]; type: string | null } | null;
+  recs: { recIds: string[]; type: "model" | "random" | "popular" | null } | null;
 }
 
 export interface ProfileFacts {
@@ -22,6 +23,8 @@ export interface ProfileFacts {
   computations: Record<string, Json>;
   /** Propensity per prediction id: score 0–1 and percentile 0–100. */
   scores: Record<string, { score: number; pct: number }>;
+  /** Recommendations as asked for, in Amplitude's shape. */
+  recommendations: RecResult[];
 }
 
 /** Amplitude returns computed values as strings under `computed-prop-<id>` in amp_props. */
@@ -38,7 +41,7 @@ export function userProfileBody(q: ProfileQuery, f: ProfileFacts) {
     for (const id of wanted) ampProps[`computed-prop-${id}`] = id in f.computations ? computedValue(f.computations[id]!) : null;
   }
   const userData: Record<string, Json> = {
-    recommendations: q.recs === null ? null : q.recs.recIds.map((id) => ({ rec_id: id, child_rec_id: id, items: [], is_control: false, recommendation_source: "none", last_updated: null })),
+    recommendations: q.recs === null ? null : f.recommendations,
     user_id: f.user_id,
     device_id: f.device_id,
     amp_props: ampProps,

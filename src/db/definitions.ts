@@ -2,10 +2,11 @@ import { and, eq, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { FeatureSpec } from "../core/features";
 import { predictionSchema } from "../core/predictions";
+import { recommendationSchema } from "../core/recommendations/schema";
 import type { DefinitionSet } from "../core/segments/compile";
 import { cohortDefinitionSchema, computationSchema } from "../core/segments/schema";
 import * as schema from "./schema";
-import { cohorts, computations, models, predictions, projects } from "./schema";
+import { cohorts, computations, models, predictions, projects, recommendations } from "./schema";
 
 type Db = DrizzleD1Database<typeof schema>;
 
@@ -35,6 +36,11 @@ export async function loadDefinitionSet(db: Db, projectId: string): Promise<Defi
         FROM ${predictions} p LEFT JOIN ${models} m ON m.owner_id = p.id AND m.active = 1
         WHERE p.project_id = ${projectId} AND p.status = 'active' ORDER BY p.created_at, p.id`,
   );
+  const recs = await db.all<{ id: string; definition: string; modelId: string | null; r2Key: string | null }>(
+    sql`SELECT r.id, r.definition, m.id AS modelId, m.r2_key AS r2Key
+        FROM ${recommendations} r LEFT JOIN ${models} m ON m.owner_id = r.id AND m.active = 1
+        WHERE r.project_id = ${projectId} AND r.status = 'active' ORDER BY r.created_at, r.id`,
+  );
   return {
     version: String(version[0]?.v ?? 0),
     computations: comps.map((c) => ({ id: c.id, definition: computationSchema.parse(c.definition) })),
@@ -47,6 +53,11 @@ export async function loadDefinitionSet(db: Db, projectId: string): Promise<Defi
           : null;
       return { id: p.id, definition: predictionSchema.parse(JSON.parse(p.definition)), model };
     }),
+    recommendations: recs.map((r) => ({
+      id: r.id,
+      definition: recommendationSchema.parse(JSON.parse(r.definition)),
+      model: r.modelId !== null && r.r2Key !== null ? { id: r.modelId, r2Key: r.r2Key } : null,
+    })),
   };
 }
 

@@ -1,6 +1,8 @@
 import type { ProfileRef, TailorEvent } from "../core/event";
 import type { Json, JsonObject } from "../core/json";
 import type { ThrottleLimits } from "../core/throttle";
+import type { RecResult } from "../core/recommendations/result";
+import type { RecOverride } from "./recs/serve";
 
 /** What the edge sends a profile: events already validated and normalised, in order. */
 export interface IngestRequest {
@@ -41,6 +43,14 @@ export interface ProfileRead {
   segments: SegmentView | null;
   /** Propensity per prediction id (score 0–1, percentile 0–100, when it was computed). */
   scores: Record<string, { score: number; pct: number; at: number }>;
+  /** The recommendations asked for, in the order asked. */
+  recommendations: RecResult[];
+}
+
+/** Which recommendations a read wants, and Amplitude's `rec_type` override. */
+export interface RecsQuery {
+  ids: string[];
+  override: RecOverride;
 }
 
 /** What a device hands over the first time it is linked to a user. */
@@ -62,5 +72,5 @@ export interface UserProfileRpc {
   refresh(): Promise<{ version: string } | null>;
   setStaticMembership(projectId: string, profile: ProfileRef, cohortId: string, member: boolean): Promise<void>;
   getSegments(): Promise<SegmentView | null>;
-  read(withSegments: boolean): Promise<ProfileRead | null>;
+  read(withSegments: boolean, recs?: RecsQuery): Promise<ProfileRead | null>;
 }

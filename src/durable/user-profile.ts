@@ -12,7 +12,8 @@ import { DueWork, type WorkKind } from "./due-work";
 import { EventStore } from "./event-store";
 import { emptySummary, ProfileSegments } from "./profile-segments";
 import { loadState, saveState, type ProfileState } from "./profile-state";
-import type { DeviceHistory, IngestRequest, IngestResult, ProfileRead, ProfileView, SegmentView, UserProfileRpc } from "./rpc";
+import { profileRecommendations } from "./recs/profile-recs";
+import type { DeviceHistory, IngestRequest, IngestResult, ProfileRead, ProfileView, RecsQuery, SegmentView, UserProfileRpc } from "./rpc";
 import { ensureSchema } from "./schema";
 import { computeScores, scoresMoved, withScores } from "./scoring/profile-scores";
 import { profileStub } from "./stub";
@@ -38,6 +39,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   #state: ProfileState | undefined;
   /** Token buckets per endpoint rate, in memory: an evicted profile starts full again. */
   readonly #buckets = new Map<string, TokenBucket>();
+  readonly #recs = profileRecommendations();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -117,11 +119,11 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     await this.#scheduleSegments(now);
   }
 
-  /** The profile and, when asked, its segmentation: a read path's single RPC. */
-  async read(withSegments: boolean): Promise<ProfileRead | null> {
+  /** The profile and, when asked, its segmentation and recommendations: a read path's single RPC. */
+  async read(withSegments: boolean, recs?: RecsQuery): Promise<ProfileRead | null> {
     const state = this.#state;
     if (state === undefined) return null;
-    if (state.linkedUser !== undefined) return profileStub(this.env, state.projectId, { kind: "user", id: state.linkedUser }).read(withSegments);
+    if (state.linkedUser !== undefined) return profileStub(this.env, state.projectId, { kind: "user", id: state.linkedUser }).read(withSegments, recs);
     // A model newer than this profile's scores (published since its last event): score now, once.
     const compiled = await currentDefinitions(this.env, state.projectId);
     if (compiled.predictions.some((p) => state.scores?.[p.id]?.model !== p.model.id && (p.population === undefined || this.#segments.loaded(compiled)?.member(p.population)))) {
@@ -130,7 +132,8 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     }
     const profile = await this.getProfile();
     const segments = withSegments ? this.#segmentView(state, compiled) : null;
-    return profile === null ? null : { profile, segments, scores: state.scores ?? {} };
+    const recommendations = recs === undefined || recs.ids.length === 0 ? [] : await this.#recs.read(this.env, state, compiled, this.#loadedEngine(state, compiled), recs);
+    return profile === null ? null : { profile, segments, scores: state.scores ?? {}, recommendations };
   }
 
   /** Cohort memberships and computed values, as of now. */
@@ -141,10 +144,14 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     return this.#segmentView(state, await currentDefinitions(this.env, state.projectId));
   }
 
+  /** Reads reuse the loaded engine; only a definitions change makes this write (a rebuild). */
+  #loadedEngine(state: ProfileState, compiled: CompiledSegments): SegmentEngine {
+    return this.#segments.loaded(compiled) ?? this.ctx.storage.transactionSync(() => this.#engine(state, compiled, Date.now()));
+  }
+
   #segmentView(state: ProfileState, compiled: CompiledSegments): SegmentView {
     const now = Date.now();
-    // Reads reuse the loaded engine; only a definitions change makes this write (a rebuild).
-    const engine = this.#segments.loaded(compiled) ?? this.ctx.storage.transactionSync(() => this.#engine(state, compiled, now));
+    const engine = this.#loadedEngine(state, compiled);
     const computations: Record<string, Json> = {};
     compiled.computations.forEach((c, i) => {
       if (!c.id.startsWith(HIDDEN_PREFIX)) computations[c.id] = tidy(engine.value(i, now));

@@ -2,25 +2,27 @@ import { and, count, desc, eq, inArray, sql } from "drizzle-orm";
 import { compileDefinitions, DefinitionError, type DefinitionSet } from "../core/segments/compile";
 import { randomKey } from "../core/hash";
 import { predictionSchema, type Prediction } from "../core/predictions";
+import { recommendationSchema } from "../core/recommendations/schema";
 import { cohortDefinitionSchema, computationSchema } from "../core/segments/schema";
 import { destinationSchema, redact, syncSchema, type Sync } from "../core/syncs/schema";
 import { bumpDefinitionsVersion, definitionsVersion, loadDefinitionSet } from "../db/definitions";
-import { backfillJobs, cohortMembers, cohorts, computations, destinations, predictions, syncRuns, syncs } from "../db/schema";
+import { backfillJobs, cohortMembers, cohorts, computations, destinations, predictions, recommendations, syncRuns, syncs } from "../db/schema";
 import type { Db } from "./db";
 import { AppError } from "./errors";
 
-export type DefinitionKind = "cohorts" | "computations" | "predictions" | "destinations" | "syncs";
-const TABLES = { cohorts, computations, predictions, destinations, syncs } as const;
-const PREFIXES = { cohorts: "coh", computations: "cmp", predictions: "prd", destinations: "dst", syncs: "syn" } as const;
+export type DefinitionKind = "cohorts" | "computations" | "predictions" | "recommendations" | "destinations" | "syncs";
+const TABLES = { cohorts, computations, predictions, recommendations, destinations, syncs } as const;
+const PREFIXES = { cohorts: "coh", computations: "cmp", predictions: "prd", recommendations: "rec", destinations: "dst", syncs: "syn" } as const;
 export const SCHEMAS = {
   cohorts: cohortDefinitionSchema,
   computations: computationSchema,
   predictions: predictionSchema,
+  recommendations: recommendationSchema,
   destinations: destinationSchema,
   syncs: syncSchema,
 } as const;
 /** Kinds that segmentation compiles: a write bumps the definitions version profiles watch. */
-const SEGMENT_KINDS = new Set<DefinitionKind>(["cohorts", "computations", "predictions"]);
+export const SEGMENT_KINDS: ReadonlySet<DefinitionKind> = new Set<DefinitionKind>(["cohorts", "computations", "predictions", "recommendations"]);
 const versionBump = (db: Db, kind: DefinitionKind, projectId: string) => (SEGMENT_KINDS.has(kind) ? [bumpDefinitionsVersion(db, projectId)] : []);
 
 export interface DefinitionInput {
@@ -54,7 +56,7 @@ export function present(row: Row, size?: number) {
 export async function listDefinitions(db: Db, kind: DefinitionKind, projectId: string) {
   const table = TABLES[kind];
   const rows = await db.select().from(table).where(eq(table.projectId, projectId)).orderBy(table.createdAt, table.id);
-  if (kind === "computations") return rows.map((r) => present(r));
+  if (kind !== "cohorts") return rows.map((r) => present(r));
   const sizes = await cohortSizes(db, projectId, rows.map((r) => r.id));
   return rows.map((r) => present(r, sizes.get(r.id) ?? 0));
 }
@@ -83,7 +85,7 @@ export async function getDefinition(db: Db, kind: DefinitionKind, projectId: str
 async function checkDefinition(db: Db, projectId: string, kind: DefinitionKind, id: string, definition: unknown): Promise<void> {
   if (definition === null && (kind === "destinations" || kind === "cohorts")) await checkNotUsedBySyncs(db, projectId, id);
   if (kind === "syncs") return definition === null ? undefined : checkSyncReferences(db, projectId, definition as Sync);
-  if (kind === "destinations") return;
+  if (kind === "destinations" || kind === "recommendations") return;
   const set = await loadDefinitionSet(db, projectId);
   if (kind === "predictions" && definition !== null) return checkPredictionReferences(set, id, definition as Prediction);
   checkCompiles(set, kind, id, definition);

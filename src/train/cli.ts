@@ -1,20 +1,12 @@
-// `npm run train -- <prediction id|all> [--url URL] [--admin-token T] [--project P] [--no-publish]`
-// Reads the event archive through the Worker, builds labelled snapshots with the same
-// feature code the profile runs, trains and evaluates on a time-based holdout against a
-// recency/frequency baseline, exports ONNX (checked with onnxruntime-web) and publishes it.
-import * as ort from "onnxruntime-web";
-import { defaultFeatures, FEATURE_SPEC_VERSION, type FeatureSpec } from "../core/features";
-import { predictionSchema, type Prediction } from "../core/predictions";
-import type { DefinitionSet } from "../core/segments/compile";
-import { cohortDefinitionSchema, computationSchema } from "../core/segments/schema";
+// `npm run train -- <prediction or recommendation id|all> [--url URL] [--admin-token T] [--project P] [--no-publish]`
+// Reads the event archive through the Worker, trains, evaluates on a time-based holdout
+// against a baseline, exports ONNX (checked with onnxruntime-web) and publishes it.
 import { option, readLocal } from "../../scripts/lib/local.mjs";
-import { listArchive, readArchive, readObject, type ArchiveSource } from "./archive-reader";
-import { logisticOnnx } from "./onnx/logistic";
-import { predict } from "./model/logistic-regression";
-import { SnapshotBuilder } from "./snapshots";
-import { trainPrediction, type TrainResult } from "./train-prediction";
+import { adminClient, type DefinitionRow } from "./admin-client";
+import { listArchive, readObject, type ArchiveSource } from "./archive-reader";
+import { runPrediction, type ArchiveSpan } from "./run-prediction";
+import { runRecommendation } from "./run-recommendation";
 
-const DAY = 86_400_000;
 const argv = process.argv.slice(2);
 const target = argv.find((a, i) => !a.startsWith("--") && !argv[i - 1]?.match(/^--(url|admin-token|project)$/));
 const local = readLocal();
@@ -23,135 +15,42 @@ const src: ArchiveSource = {
   adminToken: option(argv, "admin-token", local?.admin_token)!,
   project: option(argv, "project", local?.project ?? "default")!,
 };
-const publish = !argv.includes("--no-publish");
 if (!target || !src.adminToken) {
-  console.error("usage: npm run train -- <prediction id|all> [--url URL] [--admin-token TOKEN] [--project P] [--no-publish]");
+  console.error("usage: npm run train -- <prediction or recommendation id|all> [--url URL] [--admin-token TOKEN] [--project P] [--no-publish]");
   process.exit(2);
 }
-
-async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${src.url}/admin/api${path}`, {
-    method,
-    headers: { authorization: `Bearer ${src.adminToken}`, ...(body ? { "content-type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
-type Row = { id: string; name: string; definition: unknown };
+const api = adminClient(src);
 const q = `project=${encodeURIComponent(src.project)}`;
-const predictions: Row[] =
-  target === "all" ? (await api<{ predictions: Row[] }>("GET", `/predictions?${q}`)).predictions : [await api<Row>("GET", `/predictions/${target}?${q}`)];
+
+const list = async (kind: "predictions" | "recommendations") => (await api<Record<string, DefinitionRow[]>>("GET", `/${kind}?${q}`))[kind]!;
+const predictions = target === "all" ? await list("predictions") : target.startsWith("prd_") ? [await api<DefinitionRow>("GET", `/predictions/${target}?${q}`)] : [];
+const recommendations =
+  target === "all" ? await list("recommendations") : target.startsWith("rec_") ? [await api<DefinitionRow>("GET", `/recommendations/${target}?${q}`)] : [];
+if (predictions.length + recommendations.length === 0) {
+  console.error(target === "all" ? "nothing to train: define a prediction or a recommendation first" : `unknown id ${target} (expected prd_… or rec_…)`);
+  process.exit(2);
+}
 
 const started = Date.now();
 const hours = await listArchive(src);
 if (hours.size === 0) throw new Error("the archive is empty: load some events first (npm run load)");
 const hourKeys = [...hours.keys()];
-const first = Date.parse(`${hourKeys[0]}:00:00Z`);
-const last = Date.parse(`${hourKeys.at(-1)}:00:00Z`) + 3_600_000;
+const span: ArchiveSpan = {
+  src,
+  hours,
+  first: Date.parse(`${hourKeys[0]}:00:00Z`),
+  last: Date.parse(`${hourKeys.at(-1)}:00:00Z`) + 3_600_000,
+  q,
+  publish: !argv.includes("--no-publish"),
+};
 
-// The most common event types of the last week become activity features.
-const recent = hourKeys.slice(-168).flatMap((h) => hours.get(h)!).slice(-300);
-const typeCounts = new Map<string, number>();
-for (const events of await Promise.all(recent.map((k) => readObject(src, k)))) for (const e of events) typeCounts.set(e.event_type, (typeCounts.get(e.event_type) ?? 0) + 1);
-const commonTypes = [...typeCounts].sort((a, b) => b[1] - a[1]).map(([t]) => t);
-
-for (const row of predictions) {
-  const p: Prediction = predictionSchema.parse(row.definition);
-  const horizon = p.horizon_days * DAY;
-  const spec: FeatureSpec = defaultFeatures(p.goal.event, p.value_property, commonTypes.filter((t) => t !== p.goal.event.type));
-  for (const id of p.computations) {
-    const comp = await api<Row>("GET", `/computations/${id}?${q}`);
-    spec.features.push({ name: `computation:${comp.name}`, computation: computationSchema.parse(comp.definition), transform: "log1p", missing: 0 });
-  }
-  // Holdout: the last full horizon. Training: four monthly cutoffs before it, whose label
-  // windows all end by the holdout cutoff (no leakage across the split).
-  const hour = (t: number) => Math.floor(t / 3_600_000) * 3_600_000;
-  const holdoutCutoff = hour(last - horizon);
-  const trainCutoffs = [0, 1, 2, 3].map((k) => hour(holdoutCutoff - horizon - k * 30 * DAY)).filter((t) => t > first + 30 * DAY);
-  console.log(`\nTraining ${row.name} (${row.id}): goal ${p.goal.event.type} within ${p.horizon_days} days; ${spec.features.length} features`);
-  console.log(`  archive ${new Date(first).toISOString()} … ${new Date(last).toISOString()}, ${hours.size} hours`);
-  const population = p.population === undefined ? undefined : { cohortId: p.population.cohort, definitions: await projectDefinitions() };
-  if (population) console.log(`  population: members of cohort ${population.cohortId} at each cutoff`);
-  const builder = new SnapshotBuilder(spec, p.goal.event, horizon, [...trainCutoffs, holdoutCutoff], population);
-  let events = 0;
-  const progress = (done: number, total: number) => {
-    if (done % 50 === 0 || done === total) process.stderr.write(`\r  reading hour ${done}/${total}, ${events.toLocaleString()} events   `);
-  };
-  for await (const part of readArchive(src, hours, progress)) {
-    builder.add(part.events);
-    events += part.events.length;
-  }
-  process.stderr.write("\n");
-  const result = trainPrediction(spec, builder.finish(), holdoutCutoff);
-  report(result);
-
-  // Export, then check the exported model scores exactly as the trainer does.
-  const metadata = {
-    prediction_id: row.id,
-    feature_spec: spec,
-    feature_spec_version: FEATURE_SPEC_VERSION,
-    metrics: { holdout: result.holdout, importance: result.importance, rows: result.rows },
-    quantiles: result.quantiles,
-    trained_at: new Date().toISOString(),
-    train_cutoffs: result.trainCutoffs,
-    holdout_cutoff: result.holdoutCutoff,
-  };
-  const bytes = logisticOnnx({ weights: result.model.weights, bias: result.model.bias, featureNames: result.features, metadata: { prediction_id: row.id, feature_spec_version: String(FEATURE_SPEC_VERSION) } });
-  await checkOnnx(bytes, result);
-  if (publish) {
-    const published = await api<{ id: string; version: number }>("POST", `/models?${q}`, {
-      owner_kind: "prediction",
-      owner_id: row.id,
-      model: Buffer.from(bytes).toString("base64"),
-      metadata,
-      activate: true,
-    });
-    console.log(`  published model ${published.id} (version ${published.version}, ${bytes.length} bytes) and activated it`);
-  }
+if (predictions.length > 0) {
+  // The most common event types of the last week become activity features.
+  const recent = hourKeys.slice(-168).flatMap((h) => hours.get(h)!).slice(-300);
+  const typeCounts = new Map<string, number>();
+  for (const events of await Promise.all(recent.map((k) => readObject(src, k)))) for (const e of events) typeCounts.set(e.event_type, (typeCounts.get(e.event_type) ?? 0) + 1);
+  const commonTypes = [...typeCounts].sort((a, b) => b[1] - a[1]).map(([t]) => t);
+  for (const row of predictions) await runPrediction(api, span, row, commonTypes);
 }
+for (const row of recommendations) await runRecommendation(api, span, row);
 console.log(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
-
-/** The project's computations and cohorts, parsed as the profile parses them. */
-async function projectDefinitions(): Promise<DefinitionSet> {
-  const [comps, cohs, preds] = await Promise.all([
-    api<{ computations: Row[] }>("GET", `/computations?${q}`),
-    api<{ cohorts: Row[] }>("GET", `/cohorts?${q}`),
-    api<{ predictions: Row[] }>("GET", `/predictions?${q}`),
-  ]);
-  return {
-    version: "train",
-    computations: comps.computations.map((c) => ({ id: c.id, definition: computationSchema.parse(c.definition) })),
-    cohorts: cohs.cohorts.map((c) => ({ id: c.id, definition: cohortDefinitionSchema.parse(c.definition) })),
-    // Scores are not known while training: predictive clauses evaluate as unscored.
-    predictions: preds.predictions.map((p) => ({ id: p.id, definition: predictionSchema.parse(p.definition), model: null })),
-  };
-}
-
-async function checkOnnx(bytes: Uint8Array, result: TrainResult) {
-  ort.env.wasm.numThreads = 1;
-  const session = await ort.InferenceSession.create(bytes);
-  const probe = result.quantiles.map((_, i) => result.features.map((__, j) => ((i * 7 + j * 3) % 11) / 3));
-  const out = await session.run({ features: new ort.Tensor("float32", Float32Array.from(probe.flat()), [probe.length, result.features.length]) });
-  const got = out.probability!.data as Float32Array;
-  const worst = probe.reduce((m, x, i) => Math.max(m, Math.abs(got[i]! - predict(result.model, x))), 0);
-  if (worst > 1e-5) throw new Error(`ONNX export differs from the trainer by ${worst}`);
-  console.log(`  ONNX export checked with onnxruntime-web: max |difference| ${worst.toExponential(1)}`);
-}
-
-function report(r: TrainResult) {
-  const f = (n: number, d = 3) => (Number.isFinite(n) ? n.toFixed(d) : "–");
-  console.log(`  rows: ${r.rows.train.toLocaleString()} training (${(r.rows.train_positive_rate * 100).toFixed(1)}% positive), ${r.rows.holdout.toLocaleString()} holdout`);
-  console.log(`  cutoffs: train ${r.trainCutoffs.map((t) => new Date(t).toISOString().slice(0, 10)).join(", ")}; holdout ${new Date(r.holdoutCutoff).toISOString().slice(0, 10)}`);
-  console.log("  holdout        AUC    log loss  precision@10%  recall@10%");
-  for (const [name, m] of [["model", r.holdout.model], ["baseline (R/F)", r.holdout.baseline]] as const) {
-    console.log(`  ${name.padEnd(14)} ${f(m.auc)}  ${f(m.log_loss)}     ${f(m.precision_at_10pct)}          ${f(m.recall_at_10pct)}`);
-  }
-  console.log("  calibration (decile: predicted → actual; model | baseline):");
-  r.holdout.model.calibration.forEach((b, i) => {
-    const c = r.holdout.baseline.calibration[i];
-    console.log(`    ${String(b.decile).padStart(2)}: ${f(b.predicted)} → ${f(b.actual)}  | ${c ? `${f(c.predicted)} → ${f(c.actual)}` : "–"}  (${b.count})`);
-  });
-  console.log(`  top features: ${r.importance.slice(0, 6).map((i) => `${i.feature} ${i.weight > 0 ? "+" : ""}${f(i.weight, 2)}`).join(", ")}`);
-}

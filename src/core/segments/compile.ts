@@ -1,6 +1,7 @@
 import type { Json } from "../json";
 import type { FeatureSpec } from "../features";
 import type { Prediction } from "../predictions";
+import { goalEvent, type Recommendation } from "../recommendations/schema";
 import type { Aggregate, CohortDefinition, Comparator, Computation, EventSpec, Expr, FilterOp, Window } from "./schema";
 import type { StreamSpec } from "./stream";
 
@@ -11,12 +12,32 @@ export interface PredictionEntry {
   model: { id: string; r2Key: string; spec: FeatureSpec; quantiles: number[] } | null;
 }
 
+/** A recommendation with its active model (null until one is trained and published). */
+export interface RecommendationEntry {
+  id: string;
+  definition: Recommendation;
+  model: { id: string; r2Key: string } | null;
+}
+
 /** The definitions of one project at one version, as stored (already validated). */
 export interface DefinitionSet {
   version: string;
   computations: { id: string; definition: Computation }[];
   cohorts: { id: string; definition: CohortDefinition }[];
   predictions?: PredictionEntry[];
+  recommendations?: RecommendationEntry[];
+}
+
+/**
+ * A recommendation served at the edge. The profile's item history lives in hidden
+ * computations (value → count streams), kept from the moment the definition exists,
+ * so a model published later ranks from the whole history.
+ */
+export interface CompiledRecommendation extends RecommendationEntry {
+  /** Computation index of the items the profile had item events with. */
+  interacted: number;
+  /** Computation index of the items it reached the goal with (when those are excluded). */
+  converted: number | null;
 }
 
 /** A prediction served at the edge: its model and the computations that are its features. */
@@ -68,6 +89,7 @@ export interface CompiledCohort {
 export interface CompiledSegments {
   version: string;
   predictions: CompiledPrediction[];
+  recommendations: CompiledRecommendation[];
   streams: StreamSpec[];
   /** Streams fed by each event type (`*` streams are in every list). */
   streamsByType: Map<string, number[]>;
@@ -148,6 +170,13 @@ export function compileDefinitions(set: DefinitionSet): CompiledSegments {
     }
     predictions.push({ id: p.id, model: p.model, features, ...(population === undefined ? {} : { population }) });
   }
+
+  const recommendations = (set.recommendations ?? []).map((r): CompiledRecommendation => {
+    const items = (event: EventSpec, what: string) =>
+      addComputation(`${HIDDEN_PREFIX}r:${r.id}:${what}`, { event, aggregate: "distinct_count", property: r.definition.item.property, window: { kind: "all" }, cap: 1 });
+    const interacted = items(r.definition.item.event, "items");
+    return { ...r, interacted, converted: r.definition.exclude.converted ? items(goalEvent(r.definition), "goal") : null };
+  });
 
   const cohortIds = new Map(set.cohorts.map((c, i) => [c.id, i]));
   const compiledById = new Map<string, CompiledCohort>();
@@ -251,6 +280,7 @@ export function compileDefinitions(set: DefinitionSet): CompiledSegments {
   return {
     version: set.version,
     predictions,
+    recommendations,
     streams,
     streamsByType: byType,
     anyTypeStreams,

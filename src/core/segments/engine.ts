@@ -128,6 +128,12 @@ export class SegmentEngine {
     return readAggregate(this.#states[c.stream]!, c.aggregate, c.cap, now);
   }
 
+  /** The values a value → count computation has seen, with their counts (item histories). */
+  frequencies(index: number): [Json, number][] {
+    const c = this.compiled.computations[index]!;
+    return Object.values(this.#states[c.stream]!.freq ?? {});
+  }
+
   /** The earliest instant at which time alone can change a value or a flag, or null. */
   nextChangeAt(now: number): number | null {
     let next = Infinity;

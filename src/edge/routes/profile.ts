@@ -3,6 +3,7 @@ import { etag } from "hono/etag";
 import { z } from "zod";
 import type { ProfileRef } from "../../core/event";
 import { userProfileBody, type ProfileQuery } from "../../core/profile-response";
+import { coldRecommendations } from "../../durable/recs/cold";
 import { profileStub } from "../../durable/stub";
 import { createApp, type AppEnv } from "../app";
 import { db } from "../db";
@@ -33,7 +34,7 @@ const querySchema = z.object({
   propensity_type: z.enum(["score", "pct"]).default("score"),
   get_recs: bool.default(false),
   rec_id: list.optional(),
-  rec_type: z.string().optional(),
+  rec_type: z.enum(["model", "random", "popular"]).optional(),
 });
 
 /** Amplitude answers bad requests with `{"error": "..."}`. */
@@ -77,7 +78,8 @@ profileRoutes.get("/v1/userprofile", async (c) => {
     recs: p.get_recs || p.rec_id !== undefined ? { recIds: p.rec_id ?? [], type: p.rec_type ?? null } : null,
   };
   const needsSegments = query.cohortIds || query.computations || query.compIds.length > 0;
-  const read = await profileStub(c.env, projectId, refOf(p)).read(needsSegments);
+  const recs = query.recs === null ? undefined : { ids: query.recs.recIds, override: query.recs.type };
+  const read = await profileStub(c.env, projectId, refOf(p)).read(needsSegments, recs);
   if (read === null) return c.json(UNKNOWN_USER, 400);
   return c.json(
     userProfileBody(query, {
@@ -87,6 +89,7 @@ profileRoutes.get("/v1/userprofile", async (c) => {
       cohort_ids: read.segments?.cohort_ids ?? [],
       computations: read.segments?.computations ?? {},
       scores: read.scores,
+      recommendations: read.recommendations,
     }),
   );
 });
@@ -137,13 +140,16 @@ profileRoutes.get("/v1/personalize", etag({ weak: false }), async (c) => {
   }
   if (await rateLimited(c.env, projectId)) return c.json(RATE_LIMITED, 429);
   const pub = settings.personalize;
-  const read = await profileStub(c.env, projectId, refOf(q)).read(pub.cohorts.length + pub.computations.length > 0);
+  const recs = { ids: pub.recommendations, override: null };
+  const read = await profileStub(c.env, projectId, refOf(q)).read(pub.cohorts.length + pub.computations.length > 0, recs);
+  // A visitor never seen gets the cold-user answer (the fallback), computed here.
+  const recommendations = read?.recommendations ?? (await coldRecommendations(c.env, projectId, recs.ids));
   const cohortIds = new Set(read?.segments?.cohort_ids ?? []);
   const computations = read?.segments?.computations ?? {};
   // Unknown visitors get the same shape (all flags false): the endpoint reveals nothing about who exists.
   return c.json({
     cohorts: Object.fromEntries(pub.cohorts.map((id) => [id, cohortIds.has(id)])),
     computations: Object.fromEntries(pub.computations.map((id) => [id, computations[id] ?? null])),
-    recommendations: pub.recommendations.map((id) => ({ rec_id: id, items: [] })),
+    recommendations: recommendations.map((r) => ({ rec_id: r.rec_id, items: r.items, is_control: r.is_control, recommendation_source: r.recommendation_source })),
   });
 });

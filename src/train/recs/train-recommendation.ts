@@ -7,6 +7,9 @@ const DAY = 86_400_000;
 const TOP_N = 10;
 /** Candidate embedding sizes; the validation month picks one. */
 const RANKS = [16, 32, 64, 128];
+/** Then, at that size: how fast old contacts fade (days; Infinity = never) and the popularity blend. */
+const HALF_LIVES = [90, 45, 21, 10];
+const POPULARITY_WEIGHTS = [1, 2, 4, 8, 16];
 /** Popularity is counted over this recent span (a stronger baseline than all time). */
 const RECENT_MS = 30 * DAY;
 /** Goal-awareness: how long after an item a goal still counts, and the prior's weight. */
@@ -28,7 +31,9 @@ export interface RecTrainResult {
   catalog: CatalogItem[];
   holdoutCutoff: number;
   holdout: { model: TopNMetrics; popular_recent: TopNMetrics; popular_all_time: TopNMetrics };
-  validation: { rank: number; ndcg: number; hit_rate: number }[];
+  /** The parameters the validation month chose. */
+  params: FitParams;
+  validation: (FitParams & { ndcg: number; hit_rate: number })[];
   rows: { users: number; items: number; interactions: number };
 }
 
@@ -42,6 +47,18 @@ function seenBefore(log: InteractionLog, before: number): Map<number, Set<number
     s.add(x.item);
   }
   return seen;
+}
+
+/** Each user's latest contact with each item before `before`: the matrix's entries, for time decay. */
+function lastContact(log: InteractionLog, before: number): Map<number, Map<number, number>> {
+  const last = new Map<number, Map<number, number>>();
+  for (const x of log.interactions) {
+    if (x.time >= before) continue;
+    let m = last.get(x.user);
+    if (m === undefined) last.set(x.user, (m = new Map()));
+    m.set(x.item, Math.max(m.get(x.item) ?? -Infinity, x.time));
+  }
+  return last;
 }
 
 /** What counts as reaching an item: goal events naming it, or item events when the goal is the item event. */
@@ -64,29 +81,61 @@ export function holdoutCases(log: InteractionLog, from: number, to: number): Hol
 
 /** Items by distinct users reaching them in [from, to), most first (ties: lower index). */
 export function popularity(log: InteractionLog, from: number, to: number, items: number): number[] {
-  const users = Array.from({ length: items }, () => new Set<number>());
-  for (const x of log.interactions) if (x.time >= from && x.time < to && isTarget(log, x.goal)) users[x.item]!.add(x.user);
-  return [...users.keys()].sort((a, b) => users[b]!.size - users[a]!.size || a - b);
-}
-
-/** Fits embeddings on item events before `before`, plus the goal lift per item. */
-export function fit(log: InteractionLog, before: number, rank: number): RecModel {
-  const items = log.items.size;
-  const seen = seenBefore(log, before);
-  const entries: [number, number, number][] = [];
-  for (const [user, set] of seen) for (const item of set) entries.push([user, item, 1]);
-  const embeddings = itemEmbeddings(sparseRows(log.users.size, items, entries), rank);
-  const actual = embeddings.length / items;
-  const model: RecModel = { rank: actual, embeddings, bias: new Float64Array(items), popular: popularity(log, before - RECENT_MS, before, items) };
-  if (!log.goalIsItem) model.bias = goalLift(log, before, model, [...seen]);
-  return model;
+  const reach = recentReach(log, from, to, items);
+  return [...reach.keys()].sort((a, b) => reach[b]! - reach[a]! || a - b);
 }
 
 /**
- * Items after which users went on to the goal more often than average rank higher: the
- * smoothed log lift of each item's goal rate, in units of a typical spread of scores.
+ * How a model is fitted. `halfLifeDays` fades old contacts in the matrix (tastes drift);
+ * `popularity` adds each item's recent popularity to its score, in units of a typical
+ * spread of scores (a blend with the most-popular baseline, tuned, not assumed).
  */
-function goalLift(log: InteractionLog, before: number, model: RecModel, seen: [number, Set<number>][]): Float64Array {
+export interface FitParams {
+  rank: number;
+  halfLifeDays: number;
+  popularity: number;
+}
+
+/** Fits embeddings on contacts before `before`, plus each item's bias (goal lift, popularity). */
+export function fit(log: InteractionLog, before: number, params: FitParams): RecModel {
+  const items = log.items.size;
+  const entries: [number, number, number][] = [];
+  const halfLife = params.halfLifeDays * DAY;
+  for (const [user, contacts] of lastContact(log, before)) {
+    for (const [item, t] of contacts) entries.push([user, item, Number.isFinite(halfLife) ? 0.5 ** ((before - t) / halfLife) : 1]);
+  }
+  const embeddings = itemEmbeddings(sparseRows(log.users.size, items, entries), params.rank);
+  const rank = embeddings.length / items;
+  const model: RecModel = { rank, embeddings, bias: new Float64Array(items), popular: popularity(log, before - RECENT_MS, before, items) };
+  const spread = scoreSpread(model, [...seenBefore(log, before).values()].slice(0, 200));
+  const lift = log.goalIsItem ? null : goalLift(log, before);
+  const recentUsers = recentReach(log, before - RECENT_MS, before, items);
+  const top = Math.log1p(Math.max(1, ...recentUsers));
+  model.bias = Float64Array.from(recentUsers, (n, i) => spread * ((lift?.[i] ?? 0) + (params.popularity * Math.log1p(n)) / top));
+  return model;
+}
+
+/** The typical standard deviation of a user's scores, so biases weigh the same at any scale. */
+function scoreSpread(model: RecModel, histories: Set<number>[]): number {
+  if (histories.length === 0) return 1;
+  let spread = 0;
+  for (const set of histories) {
+    const s = scoreItems(model.embeddings, model.rank, [...set]);
+    const avg = s.reduce((a, b) => a + b, 0) / s.length;
+    spread += Math.sqrt(s.reduce((a, b) => a + (b - avg) ** 2, 0) / s.length);
+  }
+  return spread / histories.length;
+}
+
+/** Distinct users reaching each item in [from, to). */
+function recentReach(log: InteractionLog, from: number, to: number, items: number): number[] {
+  const users = Array.from({ length: items }, () => new Set<number>());
+  for (const x of log.interactions) if (x.time >= from && x.time < to && isTarget(log, x.goal)) users[x.item]!.add(x.user);
+  return users.map((u) => u.size);
+}
+
+/** Items after which users went on to the goal more often than average: the smoothed log lift of each item's goal rate. */
+function goalLift(log: InteractionLog, before: number): Float64Array {
   const items = log.items.size;
   const firstTouch = new Map<string, number>();
   for (const x of log.interactions) {
@@ -104,16 +153,7 @@ function goalLift(log: InteractionLog, before: number, model: RecModel, seen: [n
   const total = tried.reduce((a, b) => a + b, 0);
   const mean = total > 0 ? converted.reduce((a, b) => a + b, 0) / total : 0;
   if (mean <= 0) return new Float64Array(items);
-  // The spread of scores, so the lift weighs the same whatever the embeddings' scale.
-  let spread = 0;
-  const sample = seen.slice(0, 200);
-  for (const [, set] of sample) {
-    const s = scoreItems(model.embeddings, model.rank, [...set]);
-    const avg = s.reduce((a, b) => a + b, 0) / s.length;
-    spread += Math.sqrt(s.reduce((a, b) => a + (b - avg) ** 2, 0) / s.length);
-  }
-  spread = sample.length > 0 ? spread / sample.length : 1;
-  return Float64Array.from(tried, (n, i) => spread * Math.log((converted[i]! + PRIOR_USERS * mean) / (n + PRIOR_USERS) / mean));
+  return Float64Array.from(tried, (n, i) => Math.log((converted[i]! + PRIOR_USERS * mean) / (n + PRIOR_USERS) / mean));
 }
 
 function modelRanker(model: RecModel) {
@@ -134,29 +174,36 @@ function popularRanker(order: readonly number[]) {
 
 /**
  * Trains and evaluates on a time split: the month before the holdout picks the
- * embedding size, the last `holdoutDays` judge it against most-popular, and the
- * published model is then fitted on everything.
+ * embedding size, then the decay, then the popularity blend; the last `holdoutDays`
+ * judge the choice against most-popular; the published model is fitted on everything.
  */
 export function trainRecommendation(log: InteractionLog, end: number, holdoutDays = 30): RecTrainResult {
   const items = log.items.size;
   const cutoff = end - holdoutDays * DAY;
   const validationCutoff = cutoff - holdoutDays * DAY;
   const validationCases = holdoutCases(log, validationCutoff, cutoff);
-  const validation = RANKS.map((rank) => {
-    const m = evaluateTopN(validationCases, items, TOP_N, modelRanker(fit(log, validationCutoff, rank)));
-    return { rank, ndcg: m.ndcg, hit_rate: m.hit_rate };
-  });
-  const best = validation.reduce((a, b) => (b.ndcg > a.ndcg ? b : a));
+  const validation: RecTrainResult["validation"] = [];
+  const tryParams = (params: FitParams) => {
+    const m = evaluateTopN(validationCases, items, TOP_N, modelRanker(fit(log, validationCutoff, params)));
+    validation.push({ ...params, ndcg: m.ndcg, hit_rate: m.hit_rate });
+    return { params, ndcg: m.ndcg };
+  };
+  const better = <T extends { ndcg: number }>(a: T, b: T): T => (b.ndcg > a.ndcg ? b : a);
+  const byRank = RANKS.map((rank) => tryParams({ rank, halfLifeDays: Infinity, popularity: 0 })).reduce(better);
+  // One parameter at a time (coordinate search): size, then decay, then the blend.
+  const byDecay = HALF_LIVES.map((halfLifeDays) => tryParams({ ...byRank.params, halfLifeDays })).reduce(better, byRank);
+  const best = POPULARITY_WEIGHTS.map((popularity) => tryParams({ ...byDecay.params, popularity })).reduce(better, byDecay).params;
 
   const cases = holdoutCases(log, cutoff, end);
-  const holdoutModel = fit(log, cutoff, best.rank);
+  const holdoutModel = fit(log, cutoff, best);
   const holdout = {
     model: evaluateTopN(cases, items, TOP_N, modelRanker(holdoutModel)),
     popular_recent: evaluateTopN(cases, items, TOP_N, popularRanker(holdoutModel.popular)),
     popular_all_time: evaluateTopN(cases, items, TOP_N, popularRanker(popularity(log, -Infinity, cutoff, items))),
   };
   return {
-    model: fit(log, end, best.rank),
+    model: fit(log, end, best),
+    params: best,
     catalog: log.catalog(),
     holdoutCutoff: cutoff,
     holdout,

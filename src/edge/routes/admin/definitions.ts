@@ -13,6 +13,7 @@ import {
   present,
   SCHEMAS,
   updateDefinition,
+  SEGMENT_KINDS,
   type DefinitionKind,
 } from "../../definition-store";
 import { forgetDefinitions } from "../../../durable/definitions-cache";
@@ -44,7 +45,7 @@ export function definitionRoutes(kind: DefinitionKind) {
   const parseDefinition = (raw: Record<string, unknown>) => parseWith(definitionSchema, raw, "definition");
   const app = createApp();
 
-  const segmentKind = kind === "cohorts" || kind === "computations" || kind === "predictions";
+  const segmentKind = SEGMENT_KINDS.has(kind);
   const backfill = async (env: Env, projectId: string) => {
     if (!segmentKind) return undefined;
     forgetDefinitions(projectId); // profiles in this isolate see the edit at once

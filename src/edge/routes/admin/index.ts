@@ -14,6 +14,7 @@ adminApi.route("/projects", adminProjects);
 adminApi.route("/cohorts", definitionRoutes("cohorts"));
 adminApi.route("/computations", definitionRoutes("computations"));
 adminApi.route("/predictions", definitionRoutes("predictions"));
+adminApi.route("/recommendations", definitionRoutes("recommendations"));
 adminApi.route("/destinations", definitionRoutes("destinations"));
 adminApi.route("/syncs", definitionRoutes("syncs"));
 adminApi.route("/backfills", adminBackfills);

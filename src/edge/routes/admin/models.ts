@@ -27,9 +27,13 @@ const publishSchema = z.object({
   activate: z.boolean().default(true),
 });
 
-/** A new active model: every profile re-scores (the backfill job refreshes them all). */
-async function rescoreEveryone(env: Env, projectId: string): Promise<void> {
+/**
+ * A new active model. A prediction's: every profile re-scores (the backfill job refreshes
+ * them all). A recommendation's: profiles pick it up at their next read (the version moved).
+ */
+async function modelChanged(env: Env, projectId: string, kind: "prediction" | "recommendation"): Promise<void> {
   forgetDefinitions(projectId);
+  if (kind === "recommendation") return;
   const version = (await definitionsVersion(db(env), projectId)) ?? 0;
   await env.PROJECT_JOBS.getByName(projectId).startBackfill(projectId, version);
 }
@@ -86,7 +90,7 @@ adminModels.post("/", async (c) => {
     bumpDefinitionsVersion(d, project),
   ];
   await d.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
-  if (input.activate) await rescoreEveryone(c.env, project);
+  if (input.activate) await modelChanged(c.env, project, input.owner_kind);
   const row = await d.select().from(models).where(eq(models.id, id)).get();
   return c.json(present(row!), 201);
 });
@@ -102,6 +106,6 @@ adminModels.post("/:id/activate", async (c) => {
     d.update(models).set({ active: true }).where(eq(models.id, row.id)),
     bumpDefinitionsVersion(d, project),
   ]);
-  await rescoreEveryone(c.env, project);
+  await modelChanged(c.env, project, row.ownerKind);
   return c.json(present({ ...row, active: true }));
 });

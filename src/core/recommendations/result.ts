@@ -1,0 +1,17 @@
+import type { RecSource } from "./select";
+
+/** One recommendation in Amplitude's User Profile API shape (a type, so it is plain JSON). */
+export type RecResult = {
+  rec_id: string;
+  child_rec_id: string;
+  items: string[];
+  is_control: boolean;
+  recommendation_source: RecSource;
+  /** When the list was computed, epoch seconds (null when there is nothing to serve). */
+  last_updated: number | null;
+};
+
+/** The answer for a recommendation that is unknown or has no trained model yet. */
+export function unknownRec(recId: string): RecResult {
+  return { rec_id: recId, child_rec_id: recId, items: [], is_control: false, recommendation_source: "none", last_updated: null };
+}

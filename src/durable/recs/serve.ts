@@ -1,0 +1,73 @@
+import * as ort from "onnxruntime-web/wasm";
+import type { Json } from "../../core/json";
+import type { CompiledRecommendation } from "../../core/segments/compile";
+import {
+  hash32,
+  inControl,
+  indicesOf,
+  popularPick,
+  profileExclusions,
+  randomPick,
+  rankedPick,
+  type RecSource,
+} from "../../core/recommendations/select";
+import { unknownRec, type RecResult } from "../../core/recommendations/result";
+import { recBundle, staticMask } from "./rec-models";
+
+/** A profile's item history for one recommendation; null for a visitor never seen. */
+export interface ItemHistory {
+  interacted: Json[];
+  converted: Json[];
+}
+
+/** `rec_type` in the query: force the model or a baseline, as Amplitude's override does. */
+export type RecOverride = "model" | "random" | "popular" | null;
+
+
+/**
+ * One profile's recommendation, from its live history: the control split, the
+ * definition's exclusions, the cold-user fallback and, for everyone else, the model.
+ */
+export async function recommend(
+  env: Pick<Env, "ARCHIVE">,
+  rec: CompiledRecommendation,
+  profileKey: string,
+  history: ItemHistory | null,
+  override: RecOverride,
+): Promise<RecResult> {
+  if (rec.model === null) return unknownRec(rec.id);
+  const bundle = await recBundle(env, rec.model);
+  const { catalog } = bundle;
+  const def = rec.definition;
+  const interacted = indicesOf(catalog, history?.interacted ?? []);
+  const converted = indicesOf(catalog, history?.converted ?? []);
+  const mask = profileExclusions(staticMask(bundle, rec), [...(def.exclude.interacted ? interacted : []), ...converted]);
+  const done = (indices: number[], source: RecSource, control: boolean): RecResult => ({
+    rec_id: rec.id,
+    child_rec_id: rec.id,
+    items: indices.map((i) => catalog.items[i]!.id),
+    is_control: control,
+    recommendation_source: source,
+    last_updated: Math.floor(Date.now() / 1000),
+  });
+
+  const control = override === null ? inControl(rec.id, profileKey, def.control.percent) : override !== "model";
+  if (control) {
+    const strategy = override === "random" || override === "popular" ? override : def.control.strategy;
+    const picked = strategy === "popular" ? popularPick(catalog, mask, def.count) : randomPick(catalog.items.length, mask, def.count, hash32(`${rec.id}\u0000${profileKey}`));
+    return done(picked, strategy, true);
+  }
+  if (interacted.length === 0) {
+    return def.fallback === "popular" ? done(popularPick(catalog, mask, def.count), "popular_fallback", false) : done([], "none", false);
+  }
+  const n = catalog.items.length;
+  const maskInput = new Float32Array(n);
+  for (let i = 0; i < n; i++) if (mask[i] === 1) maskInput[i] = -Infinity;
+  const out = await (await bundle.session()).run({
+    items: new ort.Tensor("int64", BigInt64Array.from(interacted, BigInt), [interacted.length]),
+    weights: new ort.Tensor("float32", new Float32Array(interacted.length).fill(1), [1, interacted.length]),
+    mask: new ort.Tensor("float32", maskInput, [1, n]),
+    k: new ort.Tensor("int64", BigInt64Array.of(BigInt(Math.min(def.count, n))), [1]),
+  });
+  return done(rankedPick(out.indices!.data as BigInt64Array, out.scores!.data as Float32Array, mask, def.count), "model", false);
+}

@@ -1,0 +1,124 @@
+// Trains one prediction: labelled snapshots built with the same feature code the profile
+// runs, IRLS logistic regression evaluated on a time-based holdout against a
+// recency/frequency baseline, ONNX export (checked with onnxruntime-web), publishing.
+import * as ort from "onnxruntime-web";
+import { defaultFeatures, FEATURE_SPEC_VERSION, type FeatureSpec } from "../core/features";
+import { predictionSchema, type Prediction } from "../core/predictions";
+import type { DefinitionSet } from "../core/segments/compile";
+import { cohortDefinitionSchema, computationSchema } from "../core/segments/schema";
+import type { AdminCall, DefinitionRow } from "./admin-client";
+import { readArchive, type ArchiveSource } from "./archive-reader";
+import { logisticOnnx } from "./onnx/logistic";
+import { predict } from "./model/logistic-regression";
+import { SnapshotBuilder } from "./snapshots";
+import { trainPrediction, type TrainResult } from "./train-prediction";
+
+const DAY = 86_400_000;
+
+export interface ArchiveSpan {
+  src: ArchiveSource;
+  hours: Map<string, string[]>;
+  first: number;
+  last: number;
+  q: string;
+  publish: boolean;
+}
+
+export async function runPrediction(api: AdminCall, span: ArchiveSpan, row: DefinitionRow, commonTypes: string[]): Promise<void> {
+  const { src, hours, first, last, q, publish } = span;
+  const p: Prediction = predictionSchema.parse(row.definition);
+  const horizon = p.horizon_days * DAY;
+  const spec: FeatureSpec = defaultFeatures(p.goal.event, p.value_property, commonTypes.filter((t) => t !== p.goal.event.type));
+  for (const id of p.computations) {
+    const comp = await api<DefinitionRow>("GET", `/computations/${id}?${q}`);
+    spec.features.push({ name: `computation:${comp.name}`, computation: computationSchema.parse(comp.definition), transform: "log1p", missing: 0 });
+  }
+  // Holdout: the last full horizon. Training: four monthly cutoffs before it, whose label
+  // windows all end by the holdout cutoff (no leakage across the split).
+  const hour = (t: number) => Math.floor(t / 3_600_000) * 3_600_000;
+  const holdoutCutoff = hour(last - horizon);
+  const trainCutoffs = [0, 1, 2, 3].map((k) => hour(holdoutCutoff - horizon - k * 30 * DAY)).filter((t) => t > first + 30 * DAY);
+  console.log(`\nTraining ${row.name} (${row.id}): goal ${p.goal.event.type} within ${p.horizon_days} days; ${spec.features.length} features`);
+  console.log(`  archive ${new Date(first).toISOString()} … ${new Date(last).toISOString()}, ${hours.size} hours`);
+  const population = p.population === undefined ? undefined : { cohortId: p.population.cohort, definitions: await projectDefinitions(api, q) };
+  if (population) console.log(`  population: members of cohort ${population.cohortId} at each cutoff`);
+  const builder = new SnapshotBuilder(spec, p.goal.event, horizon, [...trainCutoffs, holdoutCutoff], population);
+  let events = 0;
+  const progress = (done: number, total: number) => {
+    if (done % 50 === 0 || done === total) process.stderr.write(`\r  reading hour ${done}/${total}, ${events.toLocaleString()} events   `);
+  };
+  for await (const part of readArchive(src, hours, progress)) {
+    builder.add(part.events);
+    events += part.events.length;
+  }
+  process.stderr.write("\n");
+  const result = trainPrediction(spec, builder.finish(), holdoutCutoff);
+  report(result);
+
+  // Export, then check the exported model scores exactly as the trainer does.
+  const metadata = {
+    prediction_id: row.id,
+    feature_spec: spec,
+    feature_spec_version: FEATURE_SPEC_VERSION,
+    metrics: { holdout: result.holdout, importance: result.importance, rows: result.rows },
+    quantiles: result.quantiles,
+    trained_at: new Date().toISOString(),
+    train_cutoffs: result.trainCutoffs,
+    holdout_cutoff: result.holdoutCutoff,
+  };
+  const bytes = logisticOnnx({ weights: result.model.weights, bias: result.model.bias, featureNames: result.features, metadata: { prediction_id: row.id, feature_spec_version: String(FEATURE_SPEC_VERSION) } });
+  await checkOnnx(bytes, result);
+  if (publish) {
+    const published = await api<{ id: string; version: number }>("POST", `/models?${q}`, {
+      owner_kind: "prediction",
+      owner_id: row.id,
+      model: Buffer.from(bytes).toString("base64"),
+      metadata,
+      activate: true,
+    });
+    console.log(`  published model ${published.id} (version ${published.version}, ${bytes.length} bytes) and activated it`);
+  }
+}
+
+/** The project's computations and cohorts, parsed as the profile parses them. */
+async function projectDefinitions(api: AdminCall, q: string): Promise<DefinitionSet> {
+  const [comps, cohs, preds] = await Promise.all([
+    api<{ computations: DefinitionRow[] }>("GET", `/computations?${q}`),
+    api<{ cohorts: DefinitionRow[] }>("GET", `/cohorts?${q}`),
+    api<{ predictions: DefinitionRow[] }>("GET", `/predictions?${q}`),
+  ]);
+  return {
+    version: "train",
+    computations: comps.computations.map((c) => ({ id: c.id, definition: computationSchema.parse(c.definition) })),
+    cohorts: cohs.cohorts.map((c) => ({ id: c.id, definition: cohortDefinitionSchema.parse(c.definition) })),
+    // Scores are not known while training: predictive clauses evaluate as unscored.
+    predictions: preds.predictions.map((p) => ({ id: p.id, definition: predictionSchema.parse(p.definition), model: null })),
+  };
+}
+
+async function checkOnnx(bytes: Uint8Array, result: TrainResult) {
+  ort.env.wasm.numThreads = 1;
+  const session = await ort.InferenceSession.create(bytes);
+  const probe = result.quantiles.map((_, i) => result.features.map((__, j) => ((i * 7 + j * 3) % 11) / 3));
+  const out = await session.run({ features: new ort.Tensor("float32", Float32Array.from(probe.flat()), [probe.length, result.features.length]) });
+  const got = out.probability!.data as Float32Array;
+  const worst = probe.reduce((m, x, i) => Math.max(m, Math.abs(got[i]! - predict(result.model, x))), 0);
+  if (worst > 1e-5) throw new Error(`ONNX export differs from the trainer by ${worst}`);
+  console.log(`  ONNX export checked with onnxruntime-web: max |difference| ${worst.toExponential(1)}`);
+}
+
+function report(r: TrainResult) {
+  const f = (n: number, d = 3) => (Number.isFinite(n) ? n.toFixed(d) : "–");
+  console.log(`  rows: ${r.rows.train.toLocaleString()} training (${(r.rows.train_positive_rate * 100).toFixed(1)}% positive), ${r.rows.holdout.toLocaleString()} holdout`);
+  console.log(`  cutoffs: train ${r.trainCutoffs.map((t) => new Date(t).toISOString().slice(0, 10)).join(", ")}; holdout ${new Date(r.holdoutCutoff).toISOString().slice(0, 10)}`);
+  console.log("  holdout        AUC    log loss  precision@10%  recall@10%");
+  for (const [name, m] of [["model", r.holdout.model], ["baseline (R/F)", r.holdout.baseline]] as const) {
+    console.log(`  ${name.padEnd(14)} ${f(m.auc)}  ${f(m.log_loss)}     ${f(m.precision_at_10pct)}          ${f(m.recall_at_10pct)}`);
+  }
+  console.log("  calibration (decile: predicted → actual; model | baseline):");
+  r.holdout.model.calibration.forEach((b, i) => {
+    const c = r.holdout.baseline.calibration[i];
+    console.log(`    ${String(b.decile).padStart(2)}: ${f(b.predicted)} → ${f(b.actual)}  | ${c ? `${f(c.predicted)} → ${f(c.actual)}` : "–"}  (${b.count})`);
+  });
+  console.log(`  top features: ${r.importance.slice(0, 6).map((i) => `${i.feature} ${i.weight > 0 ? "+" : ""}${f(i.weight, 2)}`).join(", ")}`);
+}
