@@ -1,4 +1,4 @@
-import type { CatalogItem } from "../../core/recommendations/select";
+import { catalogOf, staticExclusions, type CatalogItem } from "../../core/recommendations/select";
 import { evaluateTopN, topN, type HoldoutCase, type TopNMetrics } from "./evaluate";
 import type { InteractionLog } from "./interactions";
 import { itemEmbeddings, scoreItems, sparseRows } from "./pure-svd";
@@ -156,20 +156,30 @@ function goalLift(log: InteractionLog, before: number): Float64Array {
   return Float64Array.from(tried, (n, i) => Math.log((converted[i]! + PRIOR_USERS * mean) / (n + PRIOR_USERS) / mean));
 }
 
-function modelRanker(model: RecModel) {
-  return (c: HoldoutCase) => topN(scoreItems(model.embeddings, model.rank, c.seen, model.bias), TOP_N, new Set(c.seen));
+/** Items the definition never shows (its list and property filters): no ranker may show them. */
+type Hidden = ReadonlySet<number>;
+
+function modelRanker(model: RecModel, hidden: Hidden) {
+  return (c: HoldoutCase) => topN(scoreItems(model.embeddings, model.rank, c.seen, model.bias), TOP_N, new Set([...c.seen, ...hidden]));
 }
 
-function popularRanker(order: readonly number[]) {
+function popularRanker(order: readonly number[], hidden: Hidden) {
   return (c: HoldoutCase) => {
     const seen = new Set(c.seen);
     const out: number[] = [];
     for (const i of order) {
       if (out.length === TOP_N) break;
-      if (!seen.has(i)) out.push(i);
+      if (!seen.has(i) && !hidden.has(i)) out.push(i);
     }
     return out;
   };
+}
+
+/** Holdout cases as serving sees them: hidden items are neither shown nor counted as missed. */
+function visibleCases(cases: HoldoutCase[], hidden: Hidden): HoldoutCase[] {
+  return cases
+    .map((c) => ({ ...c, relevant: new Set([...c.relevant].filter((i) => !hidden.has(i))) }))
+    .filter((c) => c.relevant.size > 0);
 }
 
 /**
@@ -179,12 +189,15 @@ function popularRanker(order: readonly number[]) {
  */
 export function trainRecommendation(log: InteractionLog, end: number, holdoutDays = 30): RecTrainResult {
   const items = log.items.size;
+  const catalog = log.catalog();
+  const mask = staticExclusions(catalogOf(catalog, []), log.rec);
+  const hidden: Hidden = new Set([...mask.keys()].filter((i) => mask[i] === 1));
   const cutoff = end - holdoutDays * DAY;
   const validationCutoff = cutoff - holdoutDays * DAY;
-  const validationCases = holdoutCases(log, validationCutoff, cutoff);
+  const validationCases = visibleCases(holdoutCases(log, validationCutoff, cutoff), hidden);
   const validation: RecTrainResult["validation"] = [];
   const tryParams = (params: FitParams) => {
-    const m = evaluateTopN(validationCases, items, TOP_N, modelRanker(fit(log, validationCutoff, params)));
+    const m = evaluateTopN(validationCases, items, TOP_N, modelRanker(fit(log, validationCutoff, params), hidden));
     validation.push({ ...params, ndcg: m.ndcg, hit_rate: m.hit_rate });
     return { params, ndcg: m.ndcg };
   };
@@ -194,17 +207,17 @@ export function trainRecommendation(log: InteractionLog, end: number, holdoutDay
   const byDecay = HALF_LIVES.map((halfLifeDays) => tryParams({ ...byRank.params, halfLifeDays })).reduce(better, byRank);
   const best = POPULARITY_WEIGHTS.map((popularity) => tryParams({ ...byDecay.params, popularity })).reduce(better, byDecay).params;
 
-  const cases = holdoutCases(log, cutoff, end);
+  const cases = visibleCases(holdoutCases(log, cutoff, end), hidden);
   const holdoutModel = fit(log, cutoff, best);
   const holdout = {
-    model: evaluateTopN(cases, items, TOP_N, modelRanker(holdoutModel)),
-    popular_recent: evaluateTopN(cases, items, TOP_N, popularRanker(holdoutModel.popular)),
-    popular_all_time: evaluateTopN(cases, items, TOP_N, popularRanker(popularity(log, -Infinity, cutoff, items))),
+    model: evaluateTopN(cases, items, TOP_N, modelRanker(holdoutModel, hidden)),
+    popular_recent: evaluateTopN(cases, items, TOP_N, popularRanker(holdoutModel.popular, hidden)),
+    popular_all_time: evaluateTopN(cases, items, TOP_N, popularRanker(popularity(log, -Infinity, cutoff, items), hidden)),
   };
   return {
     model: fit(log, end, best),
     params: best,
-    catalog: log.catalog(),
+    catalog,
     holdoutCutoff: cutoff,
     holdout,
     validation,
