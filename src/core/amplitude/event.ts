@@ -1,5 +1,6 @@
 import type { TailorEvent } from "../event";
 import { isJsonObject, type Json, type JsonObject } from "../json";
+import { withinLimits } from "../json-limits";
 import { isOperation } from "../user-properties";
 
 /** IDs Amplitude refuses as placeholders for "no id" (compared case-insensitively). */
@@ -21,8 +22,6 @@ const BLOCKED_IDS = new Set([
 ]);
 
 const MAX_STRING = 1024;
-const MAX_PROPERTY_STRING = 32 * 1024;
-const MAX_DEPTH = 40;
 
 const STRING_FIELDS = [
   "insert_id", "app_version", "version_name", "platform", "os_name", "os_version", "device_brand",
@@ -91,15 +90,6 @@ export function validateEvent(raw: unknown, minIdLength: number): Problem[] | Va
   if (isJsonObject(raw.user_properties) && !validOperations(raw.user_properties)) invalid("user_properties");
 
   return problems.length > 0 ? problems : { raw, ...ids };
-}
-
-/** Nesting depth and string sizes stay within what the profile store accepts. */
-function withinLimits(value: Json, depth: number): boolean {
-  if (depth > MAX_DEPTH) return false;
-  if (typeof value === "string") return value.length <= MAX_PROPERTY_STRING;
-  if (Array.isArray(value)) return value.every((v) => withinLimits(v, depth + 1));
-  if (isJsonObject(value)) return Object.values(value).every((v) => withinLimits(v, depth + 1));
-  return true;
 }
 
 /** `$`-keys must be known operations, each (but `$clearAll`) taking an object. */

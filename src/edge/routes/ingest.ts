@@ -2,13 +2,10 @@ import { cors } from "hono/cors";
 import { toTailorEvent } from "../../core/amplitude/event";
 import { ERRORS, errorBody, successBody, throttledBody } from "../../core/amplitude/responses";
 import { parseEnvelope, validateEvents } from "../../core/amplitude/upload";
-import { readConfig } from "../../core/config";
 import { createApp } from "../app";
 import { readBody } from "../body";
-import { db } from "../db";
-import { deliver } from "../deliver";
 import { AmplitudeError } from "../errors";
-import { definitionsVersionOf, projectForIngestKey } from "../keys";
+import { ingestProject, storeEvents } from "../ingest-pipeline";
 
 /** The two Amplitude upload endpoints differ only in limits (HTTP V2 vs Batch API). */
 const ENDPOINTS = {
@@ -37,7 +34,7 @@ for (const [path, spec] of Object.entries(ENDPOINTS)) {
     if (!envelope.ok) throw new AmplitudeError(envelope.body);
     const { apiKey, events: wire, minIdLength } = envelope.value;
 
-    const projectId = await projectForIngestKey(db(c.env), apiKey);
+    const projectId = await ingestProject(c.env, apiKey);
     if (projectId === null) throw new AmplitudeError(errorBody(400, `${ERRORS.invalidApiKey}: ${apiKey}`));
 
     const valid = validateEvents(wire, minIdLength);
@@ -45,12 +42,8 @@ for (const [path, spec] of Object.entries(ENDPOINTS)) {
 
     const now = Date.now();
     const events = valid.value.map((e) => toTailorEvent(e, crypto.randomUUID(), now));
-    const version = await definitionsVersionOf(db(c.env), projectId);
-    const outcome = await deliver(c.env, projectId, events, readConfig(c.env)[spec.throttle], version);
-    if (outcome.status === "failed") {
-      console.error("ingest delivery failed", outcome.error);
-      throw new AmplitudeError(errorBody(503, ERRORS.unavailable));
-    }
+    const outcome = await storeEvents(c.env, projectId, events, spec.throttle);
+    if (outcome.status === "failed") throw new AmplitudeError(errorBody(503, ERRORS.unavailable));
     if (outcome.status === "throttled") {
       throw new AmplitudeError(throttledBody(outcome.report), { "Retry-After": String(Math.ceil(outcome.retryAfterMs / 1000)) });
     }
