@@ -20,6 +20,9 @@ export const MAX_REPORTED = 100;
 
 export const MAX_ID = 1024;
 
+/** Messages per request, whatever the format (Amplitude's is 2,000). */
+export const MAX_MESSAGES = 5_000;
+
 /** A user or device id: a non-empty string, or a number (sent as a string). */
 export const idSchema = z.union([z.string().min(1).max(MAX_ID), z.number().finite()]).transform(String);
 
@@ -43,10 +46,10 @@ export const timeSchema = z
 export const eventNameSchema = z.string().min(1).max(1024);
 
 /** Problems from a zod error, at `index`, each naming its field path. */
-export function problemsOf(index: number, error: z.ZodError): Problem[] {
+export function problemsOf(index: number, error: z.ZodError, under?: string): Problem[] {
   return error.issues.map((issue) => ({
     index,
-    field: issue.path.length > 0 ? issue.path.map(String).join(".") : "message",
+    field: [...(under === undefined ? [] : [under]), ...issue.path.map(String)].join(".") || "message",
     message: issue.message,
   }));
 }

@@ -6,6 +6,7 @@ import {
   eventNameSchema,
   happenedAt,
   idSchema,
+  MAX_MESSAGES,
   MAX_REPORTED,
   objectSchema,
   parseAll,
@@ -31,8 +32,6 @@ import {
  */
 export const SEGMENT_TYPES = ["track", "identify", "page", "screen", "alias", "group"] as const;
 export type SegmentType = (typeof SEGMENT_TYPES)[number];
-
-export const MAX_SEGMENT_MESSAGES = 5_000;
 
 export interface SegmentErrorBody {
   success: false;
@@ -90,7 +89,7 @@ export function parseSegmentBody(text: string, endpoint: SegmentType | "batch"):
   if (batch === undefined || batch === null) return invalid("Request missing required field: batch", [{ index: 0, field: "batch", message: "required" }]);
   if (!Array.isArray(batch)) return invalid("batch must be an array", [{ index: 0, field: "batch", message: "expected an array" }]);
   if (batch.length === 0) return invalid("batch is empty", [{ index: 0, field: "batch", message: "expected at least one message" }]);
-  if (batch.length > MAX_SEGMENT_MESSAGES) return invalid(`batch has more than ${MAX_SEGMENT_MESSAGES} messages`, [{ index: 0, field: "batch", message: "too many messages" }]);
+  if (batch.length > MAX_MESSAGES) return invalid(`batch has more than ${MAX_MESSAGES} messages`, [{ index: 0, field: "batch", message: "too many messages" }]);
   if (body.context !== undefined && body.context !== null) {
     if (!objectSchema.safeParse(body.context).success) return invalid("Invalid context", [{ index: 0, field: "context", message: "expected an object" }]);
     envelope.context = body.context as JsonObject;
