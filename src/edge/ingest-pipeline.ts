@@ -1,3 +1,4 @@
+import { cors } from "hono/cors";
 import { readConfig } from "../core/config";
 import type { TailorEvent } from "../core/event";
 import { db } from "./db";
@@ -25,4 +26,17 @@ export async function storeEvents(env: Env, projectId: string, events: readonly 
   const outcome = await deliver(env, projectId, events, readConfig(env)[throttle], version);
   if (outcome.status === "failed") console.error("ingest delivery failed", outcome.error);
   return outcome;
+}
+
+/** Browser SDKs post cross-origin; ingest keys are public, so any origin may send. */
+export const ingestCors = cors({
+  origin: "*",
+  allowMethods: ["POST", "OPTIONS"],
+  allowHeaders: ["Content-Type", "Content-Encoding", "Accept", "Authorization"],
+  maxAge: 86_400,
+});
+
+/** The request's media type, lower-cased, without parameters ("" when absent). */
+export function mediaTypeOf(request: Request): string {
+  return (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
 }

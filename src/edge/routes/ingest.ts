@@ -1,11 +1,10 @@
-import { cors } from "hono/cors";
 import { toTailorEvent } from "../../core/amplitude/event";
 import { ERRORS, errorBody, successBody, throttledBody } from "../../core/amplitude/responses";
 import { parseEnvelope, validateEvents } from "../../core/amplitude/upload";
 import { createApp } from "../app";
 import { readBody } from "../body";
 import { AmplitudeError } from "../errors";
-import { ingestProject, storeEvents } from "../ingest-pipeline";
+import { ingestCors, ingestProject, mediaTypeOf, storeEvents } from "../ingest-pipeline";
 
 /** The two Amplitude upload endpoints differ only in limits (HTTP V2 vs Batch API). */
 const ENDPOINTS = {
@@ -20,11 +19,9 @@ for (const [path, spec] of Object.entries(ENDPOINTS)) {
     c.set("errorStyle", "amplitude");
     await next();
   });
-  // Browser SDKs post cross-origin; the ingest key is public, so any origin may send.
-  ingest.use(path, cors({ origin: "*", allowMethods: ["POST", "OPTIONS"], allowHeaders: ["Content-Type", "Content-Encoding", "Accept"], maxAge: 86_400 }));
+  ingest.use(path, ingestCors);
   ingest.post(path, async (c) => {
-    const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-    if (type !== "application/json") throw new AmplitudeError(errorBody(400, ERRORS.contentType));
+    if (mediaTypeOf(c.req.raw) !== "application/json") throw new AmplitudeError(errorBody(400, ERRORS.contentType));
 
     const body = await readBody(c.req.raw, spec.maxBytes);
     if (!body.ok) {
