@@ -7,11 +7,13 @@ export type BodyResult =
   | { ok: true; text: string; bytes: number }
   | { ok: false; reason: "too_large" | "bad_encoding" | "bad_gzip" | "bad_utf8"; message: string };
 
-export async function readBody(request: Request, maxBytes: number): Promise<BodyResult> {
-  const encoding = (request.headers.get("content-encoding") ?? "identity").trim().toLowerCase();
-  if (encoding !== "identity" && encoding !== "gzip" && encoding !== "") {
-    return { ok: false, reason: "bad_encoding", message: `Unsupported Content-Encoding: ${encoding} (use gzip or none)` };
+export async function readBody(request: Request, maxBytes: number, options: { gzip?: boolean } = {}): Promise<BodyResult> {
+  const header = (request.headers.get("content-encoding") ?? "identity").trim().toLowerCase();
+  if (header !== "identity" && header !== "gzip" && header !== "") {
+    return { ok: false, reason: "bad_encoding", message: `Unsupported Content-Encoding: ${header} (use gzip or none)` };
   }
+  // `gzip` says the body is gzip whatever the header (PostHog's `?compression=gzip-js`).
+  const encoding = options.gzip === true ? "gzip" : header;
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (encoding !== "gzip" && declared > maxBytes) return tooLarge(maxBytes);
   if (request.body === null) return { ok: true, text: "", bytes: 0 };

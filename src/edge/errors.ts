@@ -32,13 +32,18 @@ export class AppError extends HTTPException {
   }
 }
 
-/** An error on an Amplitude-compatible route: its body is Amplitude's own shape. */
-export class AmplitudeError extends AppError {
+/**
+ * An error on a route that mimics another vendor's wire format: its body is that
+ * vendor's own shape, sent as given (Segment's, PostHog's, Amplitude's).
+ */
+export class WireError extends AppError {
   constructor(
-    readonly body: AmplitudeErrorBody,
+    status: ContentfulStatusCode,
+    readonly body: unknown,
+    message: string,
     headers: Record<string, string> = {},
   ) {
-    super(body.code as ContentfulStatusCode, codeFor(body.code), body.error, undefined, headers);
+    super(status, codeFor(status), message, undefined, headers);
   }
 
   override toBody(): unknown {
@@ -46,7 +51,16 @@ export class AmplitudeError extends AppError {
   }
 }
 
-function codeFor(status: number): ErrorCode {
+/** An error on an Amplitude-compatible route: its body is Amplitude's own shape. */
+export class AmplitudeError extends WireError {
+  declare readonly body: AmplitudeErrorBody;
+
+  constructor(body: AmplitudeErrorBody, headers: Record<string, string> = {}) {
+    super(body.code as ContentfulStatusCode, body, body.error, headers);
+  }
+}
+
+export function codeFor(status: number): ErrorCode {
   switch (status) {
     case 401:
       return "unauthorized";

@@ -4,7 +4,9 @@ import { adminApi } from "./routes/admin";
 import { cohortApi } from "./routes/cohort-api";
 import { health } from "./routes/health";
 import { ingest } from "./routes/ingest";
+import { posthogRoutes } from "./routes/posthog";
 import { profileRoutes } from "./routes/profile";
+import { segmentRoutes } from "./routes/segment";
 
 export { ProjectJobs } from "../durable/project-jobs";
 export { UserProfile } from "../durable/user-profile";
@@ -12,6 +14,8 @@ export { UserProfile } from "../durable/user-profile";
 const app = createApp();
 app.route("/", health);
 app.route("/", ingest);
+app.route("/", segmentRoutes);
+app.route("/", posthogRoutes);
 app.route("/", cohortApi);
 app.route("/", profileRoutes);
 app.route("/admin/api", adminApi);

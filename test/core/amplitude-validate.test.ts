@@ -83,3 +83,15 @@ describe("parseEnvelope / validateEvents", () => {
     });
   });
 });
+
+describe("unknown top-level fields stay within the store's limits", () => {
+  it("a huge or too-deep unknown field, or an event too big for one stored row, is an invalid field", () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 45; i++) deep = [deep];
+    expect(validateEvent({ user_id: "user-1", event_type: "A", extra: "x".repeat(40_000) }, 5)).toEqual([{ kind: "invalid", field: "extra" }]);
+    expect(validateEvent({ user_id: "user-1", event_type: "A", extra: deep }, 5)).toEqual([{ kind: "invalid", field: "extra" }]);
+    const pieces = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`p${i}`, "x".repeat(30_000)]));
+    expect(validateEvent({ user_id: "user-1", event_type: "A", event_properties: pieces }, 5)).toEqual([{ kind: "invalid", field: "event" }]);
+    expect(Array.isArray(validateEvent({ user_id: "user-1", event_type: "A", extra: { ok: [1, 2] } }, 5))).toBe(false);
+  });
+});

@@ -1,5 +1,6 @@
 import type { TailorEvent } from "../event";
 import { isJsonObject, type Json, type JsonObject } from "../json";
+import { fitsInStore, withinLimits } from "../json-limits";
 import { isOperation } from "../user-properties";
 
 /** IDs Amplitude refuses as placeholders for "no id" (compared case-insensitively). */
@@ -21,8 +22,6 @@ const BLOCKED_IDS = new Set([
 ]);
 
 const MAX_STRING = 1024;
-const MAX_PROPERTY_STRING = 32 * 1024;
-const MAX_DEPTH = 40;
 
 const STRING_FIELDS = [
   "insert_id", "app_version", "version_name", "platform", "os_name", "os_version", "device_brand",
@@ -35,6 +34,8 @@ const INTEGER_FIELDS = ["session_id", "event_id", "quantity"] as const;
 const OBJECT_FIELDS = ["event_properties", "user_properties", "groups", "group_properties", "plan", "ingestion_metadata"] as const;
 /** Fields mapped to TailorEvent's own members; everything else is kept in `attrs`. */
 const CORE_FIELDS = new Set(["event_type", "user_id", "device_id", "time", "insert_id", "session_id", ...OBJECT_FIELDS.slice(0, 4)]);
+/** Fields with a rule above; any other field is kept as sent, within the store's limits. */
+const CHECKED_FIELDS = new Set<string>(["event_type", "user_id", "device_id", "time", ...STRING_FIELDS, ...NUMBER_FIELDS, ...INTEGER_FIELDS, ...OBJECT_FIELDS]);
 
 export type Problem = { kind: "missing" | "invalid" | "id_length"; field: string };
 
@@ -89,17 +90,15 @@ export function validateEvent(raw: unknown, minIdLength: number): Problem[] | Va
     if (v !== undefined && v !== null && (!isJsonObject(v) || !withinLimits(v, 1))) invalid(field);
   }
   if (isJsonObject(raw.user_properties) && !validOperations(raw.user_properties)) invalid("user_properties");
+  for (const [key, value] of Object.entries(raw)) {
+    if (CHECKED_FIELDS.has(key)) continue;
+    if (key.length > MAX_STRING) invalid("event");
+    else if (!withinLimits(value)) invalid(key);
+  }
+  // Each piece can be within limits and the whole still too big for one stored row.
+  if (problems.length === 0 && !fitsInStore(raw)) invalid("event");
 
   return problems.length > 0 ? problems : { raw, ...ids };
-}
-
-/** Nesting depth and string sizes stay within what the profile store accepts. */
-function withinLimits(value: Json, depth: number): boolean {
-  if (depth > MAX_DEPTH) return false;
-  if (typeof value === "string") return value.length <= MAX_PROPERTY_STRING;
-  if (Array.isArray(value)) return value.every((v) => withinLimits(v, depth + 1));
-  if (isJsonObject(value)) return Object.values(value).every((v) => withinLimits(v, depth + 1));
-  return true;
 }
 
 /** `$`-keys must be known operations, each (but `$clearAll`) taking an object. */

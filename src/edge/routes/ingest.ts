@@ -1,14 +1,10 @@
-import { cors } from "hono/cors";
 import { toTailorEvent } from "../../core/amplitude/event";
 import { ERRORS, errorBody, successBody, throttledBody } from "../../core/amplitude/responses";
 import { parseEnvelope, validateEvents } from "../../core/amplitude/upload";
-import { readConfig } from "../../core/config";
 import { createApp } from "../app";
 import { readBody } from "../body";
-import { db } from "../db";
-import { deliver } from "../deliver";
 import { AmplitudeError } from "../errors";
-import { definitionsVersionOf, projectForIngestKey } from "../keys";
+import { ingestCors, ingestProject, mediaTypeOf, storeEvents } from "../ingest-pipeline";
 
 /** The two Amplitude upload endpoints differ only in limits (HTTP V2 vs Batch API). */
 const ENDPOINTS = {
@@ -23,11 +19,9 @@ for (const [path, spec] of Object.entries(ENDPOINTS)) {
     c.set("errorStyle", "amplitude");
     await next();
   });
-  // Browser SDKs post cross-origin; the ingest key is public, so any origin may send.
-  ingest.use(path, cors({ origin: "*", allowMethods: ["POST", "OPTIONS"], allowHeaders: ["Content-Type", "Content-Encoding", "Accept"], maxAge: 86_400 }));
+  ingest.use(path, ingestCors);
   ingest.post(path, async (c) => {
-    const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-    if (type !== "application/json") throw new AmplitudeError(errorBody(400, ERRORS.contentType));
+    if (mediaTypeOf(c.req.raw) !== "application/json") throw new AmplitudeError(errorBody(400, ERRORS.contentType));
 
     const body = await readBody(c.req.raw, spec.maxBytes);
     if (!body.ok) {
@@ -37,7 +31,7 @@ for (const [path, spec] of Object.entries(ENDPOINTS)) {
     if (!envelope.ok) throw new AmplitudeError(envelope.body);
     const { apiKey, events: wire, minIdLength } = envelope.value;
 
-    const projectId = await projectForIngestKey(db(c.env), apiKey);
+    const projectId = await ingestProject(c.env, apiKey);
     if (projectId === null) throw new AmplitudeError(errorBody(400, `${ERRORS.invalidApiKey}: ${apiKey}`));
 
     const valid = validateEvents(wire, minIdLength);
@@ -45,12 +39,8 @@ for (const [path, spec] of Object.entries(ENDPOINTS)) {
 
     const now = Date.now();
     const events = valid.value.map((e) => toTailorEvent(e, crypto.randomUUID(), now));
-    const version = await definitionsVersionOf(db(c.env), projectId);
-    const outcome = await deliver(c.env, projectId, events, readConfig(c.env)[spec.throttle], version);
-    if (outcome.status === "failed") {
-      console.error("ingest delivery failed", outcome.error);
-      throw new AmplitudeError(errorBody(503, ERRORS.unavailable));
-    }
+    const outcome = await storeEvents(c.env, projectId, events, spec.throttle);
+    if (outcome.status === "failed") throw new AmplitudeError(errorBody(503, ERRORS.unavailable));
     if (outcome.status === "throttled") {
       throw new AmplitudeError(throttledBody(outcome.report), { "Retry-After": String(Math.ceil(outcome.retryAfterMs / 1000)) });
     }

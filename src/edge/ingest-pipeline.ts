@@ -1,0 +1,42 @@
+import { cors } from "hono/cors";
+import { readConfig } from "../core/config";
+import type { TailorEvent } from "../core/event";
+import { db } from "./db";
+import { deliver, type DeliveryOutcome } from "./deliver";
+import { definitionsVersionOf, projectForIngestKey } from "./keys";
+
+/**
+ * The tail every ingestion format shares (Amplitude, Segment/RudderStack, PostHog):
+ * each route reads and validates its own wire format, maps it to `TailorEvent`s, and
+ * hands them here. Only the answer's shape differs per format.
+ */
+export type Throttle = "throttle" | "batchThrottle";
+
+/** The project of a public ingest key, or null (cached per isolate). */
+export function ingestProject(env: Env, apiKey: string): Promise<string | null> {
+  return projectForIngestKey(db(env), apiKey);
+}
+
+/**
+ * Delivers validated events to their profiles; resolves once every accepted event is
+ * durable. A delivery failure is logged here, so routes only pick their status code.
+ */
+export async function storeEvents(env: Env, projectId: string, events: readonly TailorEvent[], throttle: Throttle): Promise<DeliveryOutcome> {
+  const version = await definitionsVersionOf(db(env), projectId);
+  const outcome = await deliver(env, projectId, events, readConfig(env)[throttle], version);
+  if (outcome.status === "failed") console.error("ingest delivery failed", outcome.error);
+  return outcome;
+}
+
+/** Browser SDKs post cross-origin; ingest keys are public, so any origin may send. */
+export const ingestCors = cors({
+  origin: "*",
+  allowMethods: ["POST", "OPTIONS"],
+  allowHeaders: ["Content-Type", "Content-Encoding", "Accept", "Authorization"],
+  maxAge: 86_400,
+});
+
+/** The request's media type, lower-cased, without parameters ("" when absent). */
+export function mediaTypeOf(request: Request): string {
+  return (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+}
