@@ -7,6 +7,7 @@ import { exportFile, syncExportKey } from "../core/syncs/export-file";
 import { destinationSchema, syncSchema } from "../core/syncs/schema";
 import { requestsFor, type OutboundRequest } from "../core/syncs/destinations/requests";
 import { cohorts, destinations, membershipChanges, syncCursors, syncRuns, syncs } from "../db/schema";
+import { runPropertySync } from "./property-sync";
 import { idsFor } from "./sync-ids";
 
 const ATTEMPTS = 4;
@@ -23,10 +24,11 @@ export interface RunSummary {
 }
 
 /**
- * One run of a cohort sync: the change-log window after the cursor is fixed when the
+ * One run of a sync. A cohort sync: the change-log window after the cursor is fixed when the
  * run starts (or resumed, if a run failed halfway), collapsed to net changes, cut into
  * messages with stable ids, turned into the destination's requests and delivered in order; the cursor only passes the window
  * once every message of it is delivered, so a failure never loses or repeats a change.
+ * A property sync: see `runPropertySync`.
  */
 export async function runSync(env: Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE" | "SYNC_BACKOFF_MS">, syncId: string, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<RunSummary> {
   const db = drizzle(env.DB);
@@ -47,7 +49,12 @@ export async function runSync(env: Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE" |
     ]);
     if (destRow === undefined || cohort === undefined) return finish("failed", 0, 0, "destination or cohort no longer exists");
     const destination = destinationSchema.parse(destRow.definition);
-
+    const backoffMs = Number(env.SYNC_BACKOFF_MS ?? 500);
+    const send = (request: OutboundRequest) => deliver(request, backoffMs, sleep);
+    if (def.what.kind === "properties") {
+      const outcome = await runPropertySync(env, { id: syncId, projectId: row.projectId, what: def.what, batchSize: def.batch_size }, destination, send, startedAt);
+      return finish(outcome.error === null ? "succeeded" : "failed", outcome.sent, outcome.failed, outcome.error);
+    }
     const stream = def.what.cohort_id;
     let cursor = await db.select().from(syncCursors).where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream))).get();
     if (cursor === undefined) {
@@ -80,7 +87,7 @@ export async function runSync(env: Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE" |
     let sent = 0;
     for (; delivered < requests.length; delivered++) {
       const request = requests[delivered]!;
-      const error = await deliver(request, Number(env.SYNC_BACKOFF_MS ?? 500), sleep);
+      const error = await send(request);
       if (error !== null) {
         await db.update(syncCursors).set({ delivered, updatedAt: Date.now() }).where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream)));
         return finish("failed", sent, request.users, error);
@@ -96,7 +103,7 @@ export async function runSync(env: Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE" |
 }
 
 /** Sends one request; retries 5xx, 429 and network errors with backoff (honouring Retry-After). */
-async function deliver(request: OutboundRequest, backoffMs: number, sleep: (ms: number) => Promise<unknown>): Promise<string | null> {
+export async function deliver(request: OutboundRequest, backoffMs: number, sleep: (ms: number) => Promise<unknown>): Promise<string | null> {
   let lastError = "";
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     if (attempt > 0) await sleep(Math.min(MAX_WAIT_MS, backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random())));

@@ -4,7 +4,7 @@ import { randomKey } from "../core/hash";
 import { predictionSchema, type Prediction } from "../core/predictions";
 import { recommendationSchema } from "../core/recommendations/schema";
 import { cohortDefinitionSchema, computationSchema } from "../core/segments/schema";
-import { destinationSchema, redact, syncSchema, type Sync } from "../core/syncs/schema";
+import { destinationSchema, redact, syncSchema, VALUE_DESTINATIONS, type Sync } from "../core/syncs/schema";
 import { bumpDefinitionsVersion, definitionsVersion, loadDefinitionSet } from "../db/definitions";
 import { backfillJobs, cohortMembers, cohorts, computations, destinations, predictions, recommendations, syncRuns, syncs } from "../db/schema";
 import type { Db } from "./db";
@@ -107,12 +107,30 @@ async function checkNotUsedBySyncs(db: Db, projectId: string, id: string): Promi
 }
 
 async function checkSyncReferences(db: Db, projectId: string, sync: Sync): Promise<void> {
-  const [dest, cohort] = await Promise.all([
-    db.select({ id: destinations.id }).from(destinations).where(and(eq(destinations.id, sync.destination_id), eq(destinations.projectId, projectId))).get(),
-    db.select({ id: cohorts.id }).from(cohorts).where(and(eq(cohorts.id, sync.what.cohort_id), eq(cohorts.projectId, projectId))).get(),
+  const what = sync.what;
+  const [dest, cohort, comps, preds] = await Promise.all([
+    db.select({ id: destinations.id, definition: destinations.definition }).from(destinations).where(and(eq(destinations.id, sync.destination_id), eq(destinations.projectId, projectId))).get(),
+    db.select({ id: cohorts.id }).from(cohorts).where(and(eq(cohorts.id, what.cohort_id), eq(cohorts.projectId, projectId))).get(),
+    what.kind === "properties" && what.computations.length > 0
+      ? db.select({ id: computations.id }).from(computations).where(and(eq(computations.projectId, projectId), inArray(computations.id, what.computations.map((c) => c.id))))
+      : [],
+    what.kind === "properties" && what.predictions.length > 0
+      ? db.select({ id: predictions.id }).from(predictions).where(and(eq(predictions.projectId, projectId), inArray(predictions.id, what.predictions.map((p) => p.id))))
+      : [],
   ]);
-  const missing = [...(dest ? [] : [`destination ${sync.destination_id}`]), ...(cohort ? [] : [`cohort ${sync.what.cohort_id}`])];
+  const found = new Set([...comps, ...preds].map((r) => r.id));
+  const missing = [
+    ...(dest ? [] : [`destination ${sync.destination_id}`]),
+    ...(cohort ? [] : [`cohort ${what.cohort_id}`]),
+    ...(what.kind === "properties" ? [...what.computations.map((c) => `computation ${c.id}`), ...what.predictions.map((p) => `prediction ${p.id}`)].filter((name) => !found.has(name.split(" ")[1]!)) : []),
+  ];
   if (missing.length > 0) throw unknownReferences("sync", missing);
+  const type = (dest!.definition as { type: string }).type;
+  if (what.kind === "properties" && !(VALUE_DESTINATIONS as readonly string[]).includes(type)) {
+    throw new AppError(400, "invalid_request", `a ${type} destination takes cohort syncs only (property syncs go to ${VALUE_DESTINATIONS.join(", ")})`, [
+      { field: "definition.what.kind", message: `not supported by ${type}` },
+    ]);
+  }
 }
 
 function checkPredictionReferences(set: DefinitionSet, id: string, p: Prediction): void {

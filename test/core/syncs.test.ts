@@ -2,7 +2,8 @@ import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { cohortWebhookMessages } from "../../src/core/syncs/cohort-webhook";
 import { netChanges } from "../../src/core/syncs/diff";
-import { isDue, redact } from "../../src/core/syncs/schema";
+import { digest, propertyChanges, propertyMessages, propertyNames, propertyValues } from "../../src/core/syncs/property-diff";
+import { isDue, redact, syncSchema, type Sync } from "../../src/core/syncs/schema";
 import { requestsFor } from "../../src/core/syncs/destinations/requests";
 import { newWebhookSecret, signWebhook } from "../../src/core/syncs/standard-webhooks";
 
@@ -135,5 +136,55 @@ describe("list destinations: exact requests", () => {
       ["POST", "https://graph.example/v21.0/A9/users?access_token=fb", { payload: { schema: "EMAIL_SHA256", data: ["id-a"] } }],
       ["DELETE", "https://graph.example/v21.0/A9/users?access_token=fb", { payload: { schema: "EMAIL_SHA256", data: ["id-c"] } }],
     ]);
+  });
+});
+
+describe("property sync diff", () => {
+  const what = syncSchema.parse({
+    destination_id: "d",
+    what: { kind: "properties", cohort_id: "c", computations: [{ id: "cmp_1", as: "spend" }], predictions: [{ id: "prd_1" }] },
+  }).what as Extract<Sync["what"], { kind: "properties" }>;
+  const values = (spend: number | null, pct: number | null) => ({ spend, prd_1_pct: pct });
+
+  it("names values by `as` or by id, missing ones null", () => {
+    expect(propertyValues(what, { computations: { cmp_1: 12 }, scores: {} })).toEqual(values(12, null));
+    expect(propertyValues(what, { computations: {}, scores: { prd_1: { score: 0.4, pct: 71 } } })).toEqual(values(null, 71));
+    expect(propertyNames(what)).toEqual(["spend", "prd_1_pct"]);
+  });
+
+  it("sends new and changed members, clears former ones, and nothing that was already delivered", () => {
+    const current = new Map([
+      ["u:a", values(1, 50)],
+      ["u:b", values(2, 60)],
+      ["u:c", values(3, 70)],
+    ]);
+    const delivered = new Map([
+      ["u:a", digest(values(1, 50))],
+      ["u:b", digest(values(2, 59))],
+      ["u:gone", digest(values(9, 9))],
+    ]);
+    const changes = propertyChanges(current, delivered, propertyNames(what));
+    expect(changes.map((c) => [c.profileKey, c.inCohort, c.properties])).toEqual([
+      ["u:b", true, values(2, 60)],
+      ["u:c", true, values(3, 70)],
+      ["u:gone", false, values(null, null)],
+    ]);
+    expect(changes.at(-1)!.digest).toBeNull();
+    // Key order never matters to the comparison.
+    expect(digest({ b: 1, a: 2 })).toBe(digest({ a: 2, b: 1 }));
+  });
+
+  it("batches into messages whose ids depend only on their content", () => {
+    const changes = propertyChanges(new Map([["u:a", values(1, 1)], ["d:x", values(2, 2)], ["u:b", values(3, 3)]]), new Map(), ["spend", "prd_1_pct"]);
+    const one = propertyMessages("syn_1", "c", changes, 2, 0);
+    const two = propertyMessages("syn_1", "c", changes, 2, 99_999);
+    expect(one.map((m) => m.message.users.length)).toEqual([2, 1]);
+    expect(one.map((m) => m.message.message_id)).toEqual(two.map((m) => m.message.message_id));
+    expect(new Set(one.map((m) => m.message.message_id)).size).toBe(2);
+    expect(one[0]!.message.users[0]).toEqual({ user_id: null, device_id: "x", in_cohort: true, properties: values(2, 2) });
+  });
+
+  it("requires at least one value", () => {
+    expect(syncSchema.safeParse({ destination_id: "d", what: { kind: "properties", cohort_id: "c" } }).success).toBe(false);
   });
 });

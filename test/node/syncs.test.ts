@@ -212,3 +212,57 @@ describe("HubSpot and Klaviyo destinations", () => {
     expect(JSON.parse(kl!.body)).toEqual({ data: [{ type: "profile", id: "01KLAV" }] });
   });
 });
+
+describe("property syncs to a webhook and to Braze", () => {
+  it("send signed value changes in batches; a run failing halfway resumes with only what is still undelivered", async () => {
+    const post = async (kind: string, body: unknown) => {
+      const res = await admin<{ id: string; signing_secret?: string }>("POST", `/${kind}?project=syncs`, body);
+      expect(res.status).toBe(201);
+      return res.json;
+    };
+    const spend = (await post("computations", { name: "Spend", definition: { event: { type: "Order Completed" }, aggregate: "sum", property: "revenue" } })).id;
+    const cohortId = (await post("cohorts", { name: "Spenders", definition: { type: "behavioral", match: { performed: { event: { type: "Order Completed" } } } } })).id;
+    await ingest(["val-1", "val-2", "val-3"].map((u, i) => ({ user_id: u, event_type: "Order Completed", event_properties: { revenue: 10 * (i + 1) } })));
+    await waitForSize(cohortId, 3);
+    const hook = await post("destinations", { name: "Values hook", definition: { type: "webhook", url: destinationUrl } });
+    const what = { kind: "properties", cohort_id: cohortId, computations: [{ id: spend, as: "spend" }] };
+    const sync = (await post("syncs", { name: "Spend to hook", definition: { destination_id: hook.id, what, schedule: "manual", batch_size: 2 } })).id;
+
+    // The first batch (val-1, val-2) lands; the second fails every attempt.
+    const before = received.length;
+    script = [{ status: 200 }, { status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }];
+    const failed = await admin<{ status: string; sent: number; failed: number }>("POST", `/syncs/${sync}/run?project=syncs`);
+    expect(failed.json).toMatchObject({ status: "failed", sent: 2, failed: 1 });
+    const resumed = await admin<{ status: string; sent: number }>("POST", `/syncs/${sync}/run?project=syncs`);
+    expect(resumed.json).toMatchObject({ status: "succeeded", sent: 1 });
+    type ValueMessage = { sync_id: string; message_id: string; users: { user_id: string; in_cohort: boolean; properties: { spend: number | null } }[] };
+    const calls = received.slice(before);
+    const bodies = calls.map((c) => new Webhook(hook.signing_secret!).verify(c.body, c.headers as Record<string, string>) as ValueMessage);
+    expect(bodies.flatMap((b) => b.users.map((u) => [u.user_id, u.in_cohort, u.properties.spend]))).toEqual([
+      ["val-1", true, 10],
+      ["val-2", true, 20],
+      ["val-3", true, 30],
+    ]);
+    expect(bodies.every((b) => b.sync_id === sync)).toBe(true);
+
+    // Only the one whose value moved goes out next time.
+    await ingest([{ user_id: "val-2", event_type: "Order Completed", event_properties: { revenue: 5 } }]);
+    const next = received.length;
+    expect((await admin<{ sent: number }>("POST", `/syncs/${sync}/run?project=syncs`)).json.sent).toBe(1);
+    expect((JSON.parse(received[next]!.body) as ValueMessage).users).toEqual([{ user_id: "val-2", device_id: null, in_cohort: true, properties: { spend: 25 } }]);
+
+    // Braze gets the same values as custom attributes.
+    const braze = await post("destinations", { name: "Braze values", definition: { type: "braze", base_url: destinationUrl.replace("/hook", "/braze"), credentials: { api_key: "braze-key-2" } } });
+    const toBraze = (await post("syncs", { name: "Spend to Braze", definition: { destination_id: braze.id, what, schedule: "manual" } })).id;
+    const b0 = received.length;
+    expect((await admin<{ status: string; sent: number }>("POST", `/syncs/${toBraze}/run?project=syncs`)).json).toMatchObject({ status: "succeeded", sent: 3 });
+    expect(received.slice(b0).map((c) => [c.url, c.headers.authorization])).toEqual([["/braze/users/track", "Bearer braze-key-2"]]);
+    expect(JSON.parse(received[b0]!.body)).toEqual({
+      attributes: [
+        { external_id: "val-1", spend: 10 },
+        { external_id: "val-2", spend: 25 },
+        { external_id: "val-3", spend: 30 },
+      ],
+    });
+  });
+});

@@ -1,4 +1,5 @@
 import type { Json, JsonObject } from "../json";
+import { hash32 } from "../hash";
 import { testCondition } from "../segments/conditions";
 import type { Recommendation } from "./schema";
 
@@ -27,24 +28,6 @@ export function catalogOf(items: readonly CatalogItem[], popular: readonly numbe
 }
 
 export type RecSource = "model" | "popular" | "random" | "popular_fallback" | "none";
-
-/**
- * FNV-1a with murmur3's finaliser, 32 bits: stable (the control split must never move)
- * and well spread even over sequential ids, which plain FNV-1a is not.
- */
-export function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /** Whether this profile is in the recommendation's control group: the same answer every time. */
 export function inControl(recId: string, profileKey: string, percent: number): boolean {

@@ -52,10 +52,29 @@ export type Destination = z.infer<typeof destinationSchema>;
 
 export const SCHEDULES = ["manual", "minute", "hourly", "daily"] as const;
 
+/** Destinations that take values (attributes, payloads, files); list destinations only take memberships. */
+export const VALUE_DESTINATIONS = ["webhook", "braze", "r2_export"] as const;
+
 export const syncSchema = z.object({
   destination_id: z.string().min(1),
-  /** Today: a cohort's enter/exit changes. */
-  what: z.object({ kind: z.literal("cohort"), cohort_id: z.string().min(1) }),
+  /**
+   * A cohort's enter/exit changes, or the values of computed properties and prediction
+   * scores for the cohort's members (sent when they change; cleared when a member leaves).
+   */
+  what: z.discriminatedUnion("kind", [
+    z.object({ kind: z.literal("cohort"), cohort_id: z.string().min(1) }),
+    z
+      .object({
+        kind: z.literal("properties"),
+        cohort_id: z.string().min(1),
+        computations: z.array(z.object({ id: z.string().min(1), as: z.string().min(1).max(255).optional() })).max(50).default([]),
+        predictions: z
+          .array(z.object({ id: z.string().min(1), on: z.enum(["score", "pct"]).default("pct"), as: z.string().min(1).max(255).optional() }))
+          .max(20)
+          .default([]),
+      })
+      .refine((w) => w.computations.length + w.predictions.length > 0, { message: "name at least one computation or prediction", path: ["computations"] }),
+  ]),
   schedule: z.enum(SCHEDULES).default("hourly"),
   batch_size: z.number().int().min(1).max(10_000).default(1000),
 });

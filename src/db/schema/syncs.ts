@@ -32,3 +32,18 @@ export const syncRuns = sqliteTable(
   },
   (t) => [index("sync_runs_sync").on(t.syncId, t.startedAt)],
 );
+
+/**
+ * What each property sync last delivered to each profile (a digest of the values): the
+ * sync's cursor. A run sends members whose values differ from it, and former members.
+ */
+export const syncValues = sqliteTable(
+  "sync_values",
+  {
+    syncId: text("sync_id").notNull(),
+    profileKey: text("profile_key").notNull(),
+    digest: text("digest").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.syncId, t.profileKey] })],
+);

@@ -1,8 +1,8 @@
 import * as ort from "onnxruntime-web/wasm";
 import type { Json } from "../../core/json";
 import type { CompiledRecommendation } from "../../core/segments/compile";
+import { hash32 } from "../../core/hash";
 import {
-  hash32,
   inControl,
   indicesOf,
   popularPick,

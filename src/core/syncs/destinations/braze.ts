@@ -1,3 +1,4 @@
+import type { Json } from "../../json";
 import type { CohortWebhookMessage } from "../cohort-webhook";
 import type { Destination } from "../schema";
 import type { OutboundRequest } from "./requests";
@@ -11,21 +12,26 @@ export const BRAZE_MAX_ATTRIBUTES = 75;
  * are not sent.
  */
 export function brazeRequests(destination: Extract<Destination, { type: "braze" }>, messages: readonly CohortWebhookMessage[]): OutboundRequest[] {
-  const out: OutboundRequest[] = [];
-  for (const m of messages) {
-    const ids = m.users.map((u) => u.user_id).filter((id): id is string => id !== null);
+  return messages.flatMap((m) => {
     const attribute = destination.attribute ?? `cohort_${m.cohort_id}`;
-    for (let i = 0; i < ids.length; i += BRAZE_MAX_ATTRIBUTES) {
-      const part = ids.slice(i, i + BRAZE_MAX_ATTRIBUTES);
-      out.push({
-        id: `${m.message_id}#${i / BRAZE_MAX_ATTRIBUTES}`,
-        method: "POST",
-        url: `${destination.base_url.replace(/\/$/, "")}/users/track`,
-        body: JSON.stringify({ attributes: part.map((external_id) => ({ external_id, [attribute]: m.in_cohort })) }),
-        users: part.length,
-        headers: async () => ({ "content-type": "application/json", authorization: `Bearer ${destination.credentials.api_key}` }),
-      });
-    }
+    const ids = m.users.map((u) => u.user_id).filter((id): id is string => id !== null);
+    return brazeAttributeRequests(destination, m.message_id, ids.map((external_id) => ({ external_id, [attribute]: m.in_cohort })));
+  });
+}
+
+/** Attribute objects (`external_id` plus attributes) in `/users/track` requests of at most 75. */
+export function brazeAttributeRequests(destination: Extract<Destination, { type: "braze" }>, messageId: string, attributes: readonly ({ external_id: string } & Record<string, Json>)[]): OutboundRequest[] {
+  const out: OutboundRequest[] = [];
+  for (let i = 0; i < attributes.length; i += BRAZE_MAX_ATTRIBUTES) {
+    const part = attributes.slice(i, i + BRAZE_MAX_ATTRIBUTES);
+    out.push({
+      id: `${messageId}#${i / BRAZE_MAX_ATTRIBUTES}`,
+      method: "POST",
+      url: `${destination.base_url.replace(/\/$/, "")}/users/track`,
+      body: JSON.stringify({ attributes: part }),
+      users: part.length,
+      headers: async () => ({ "content-type": "application/json", authorization: `Bearer ${destination.credentials.api_key}` }),
+    });
   }
   return out;
 }
