@@ -7,7 +7,7 @@ import { recommenderOnnx } from "../../src/train/onnx/recommender";
 import { evaluateTopN, topN } from "../../src/train/recs/evaluate";
 import { InteractionLog } from "../../src/train/recs/interactions";
 import { itemEmbeddings, scoreItems, sparseRows, symmetricEigen } from "../../src/train/recs/pure-svd";
-import { holdoutCases, trainRecommendation } from "../../src/train/recs/train-recommendation";
+import { fit, holdoutCases, trainRecommendation } from "../../src/train/recs/train-recommendation";
 
 const DAY = 86_400_000;
 
@@ -85,6 +85,28 @@ describe("training on a time split", () => {
     expect(result.holdout.model.hit_rate).toBeGreaterThan(result.holdout.popular_recent.hit_rate);
     for (const c of holdoutCases(log, end - 30 * DAY, end)) for (const item of c.relevant) expect(c.seen).not.toContain(item);
     expect(result.catalog.find((i) => i.id === "t1")?.props).toMatchObject({ price: 3 });
+  });
+});
+
+describe("goal-aware ranking", () => {
+  it("items after which users go on to the goal get a higher bias than items after which they do not", () => {
+    const goalRec = recommendationSchema.parse({ item: { event: { type: "Product Viewed" }, property: "product_id" }, goal: { event: { type: "Order Completed" } } });
+    const events: TailorEvent[] = [];
+    const start = Date.UTC(2026, 0, 1);
+    for (let u = 0; u < 60; u++) {
+      const t = start + u * 3_600_000;
+      const viewed = u % 2 === 0 ? "converts" : "browses";
+      events.push({ ...purchase(`u${u}`, viewed, t), event_type: "Product Viewed" });
+      events.push({ ...purchase(`u${u}`, "other", t + 1), event_type: "Product Viewed" });
+      if (viewed === "converts") events.push({ event_type: "Order Completed", user_id: `u${u}`, time: t + DAY, event_properties: {}, user_properties: {}, uuid: `o${u}`, received_at: t });
+    }
+    const log = new InteractionLog(goalRec);
+    log.add(events);
+    expect(log.goalIsItem).toBe(false);
+    const model = fit(log, start + 100 * DAY, { rank: 2, halfLifeDays: Infinity, popularity: 0 });
+    const bias = (id: string) => model.bias[log.items.get(id)!]!;
+    expect(bias("converts")).toBeGreaterThan(0);
+    expect(bias("browses")).toBeLessThan(0);
   });
 });
 
