@@ -1,6 +1,11 @@
 // Shared load-generation helpers for the benchmarks: a keep-alive HTTP client, a
 // fixed-duration closed-loop driver, and percentile/table formatting.
+import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { wrangler } from "../scripts/lib/local.mjs";
+import { freePort } from "../scripts/lib/worker.mjs";
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -75,3 +80,41 @@ export function table(headers, rows) {
 }
 
 export const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "–");
+
+/**
+ * Starts `wrangler dev` on a benchmark's own Worker config (local state in a throwaway
+ * directory) and waits until it answers. `time(path)` is one GET's wall time in ms:
+ * workerd's clocks only advance on I/O, so in-Worker work is timed from outside.
+ */
+export async function startBenchWorker(config) {
+  const port = await freePort();
+  const state = mkdtempSync(join(tmpdir(), "tailor-bench-"));
+  const dev = wrangler(
+    ["dev", "-c", config, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--show-interactive-dev-session=false", "--log-level", "warn", "--inspector-port", String(await freePort())],
+    { stdio: "ignore" },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    dev.child.kill("SIGTERM");
+    await sleep(500);
+    rmSync(state, { recursive: true, force: true });
+  };
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(url)).ok) break;
+    } catch {}
+    if (i > 300) {
+      await stop();
+      throw new Error(`bench worker ${config} did not start`);
+    }
+    await sleep(200);
+  }
+  const time = async (path) => {
+    const t0 = performance.now();
+    const res = await fetch(`${url}${path}`);
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    await res.text();
+    return performance.now() - t0;
+  };
+  return { url, time, stop };
+}

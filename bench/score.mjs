@@ -4,29 +4,12 @@
 // Timed from outside (workerd's clocks only advance on I/O): (t(n) − t(1)) / (n − 1).
 //   node bench/score.mjs [--n 20000]
 import { cpus } from "node:os";
-import { option, wrangler } from "../scripts/lib/local.mjs";
-import { freePort } from "../scripts/lib/worker.mjs";
-import { fmt, sleep, table } from "./lib.mjs";
+import { option } from "../scripts/lib/local.mjs";
+import { fmt, startBenchWorker, table } from "./lib.mjs";
 
 const n = Number(option(process.argv.slice(2), "n", "20000"));
-const port = await freePort();
-const dev = wrangler(["dev", "-c", "bench/score/wrangler.toml", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", "--log-level", "warn", "--inspector-port", String(await freePort())], { stdio: "ignore" });
-const url = `http://127.0.0.1:${port}`;
-const time = async (path) => {
-  const t0 = performance.now();
-  const res = await fetch(`${url}${path}`);
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  await res.text();
-  return performance.now() - t0;
-};
+const { time, stop } = await startBenchWorker("bench/score/wrangler.toml");
 try {
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(url)).ok) break;
-    } catch {}
-    if (i > 300) throw new Error("bench worker did not start");
-    await sleep(200);
-  }
   const trivial = Math.min(...(await Promise.all([0, 1, 2].map(() => time("/")))));
   const firstSession = (await time("/init")) - trivial; // a fresh isolate: wasm init + session
   const laterSession = ((await time("/session?n=21")) - (await time("/session?n=1"))) / 20;
@@ -52,5 +35,5 @@ try {
     ),
   );
 } finally {
-  dev.child.kill("SIGTERM");
+  await stop();
 }
