@@ -26,3 +26,15 @@ export function hash32(text: string): number {
   h ^= h >>> 16;
   return h >>> 0;
 }
+
+/** mulberry32: a small seeded PRNG of 32-bit integers (reproducible draws, not cryptographic). */
+export function mulberry32(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}

@@ -1,5 +1,5 @@
 import type { Json, JsonObject } from "../json";
-import { hash32 } from "../hash";
+import { hash32, mulberry32 } from "../hash";
 import { testCondition } from "../segments/conditions";
 import type { Recommendation } from "./schema";
 
@@ -83,15 +83,8 @@ export function popularPick(catalog: Catalog, mask: Uint8Array, count: number): 
 export function randomPick(n: number, mask: Uint8Array, count: number, seed: number): number[] {
   const allowed: number[] = [];
   for (let i = 0; i < n; i++) if (mask[i] === 0) allowed.push(i);
-  let s = seed >>> 0;
-  const next = () => {
-    // mulberry32
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
+  const draw = mulberry32(seed);
+  const next = () => draw() / 2 ** 32;
   // A partial Fisher–Yates shuffle: only the first `count` positions.
   const take = Math.min(count, allowed.length);
   for (let k = 0; k < take; k++) {

@@ -1,3 +1,5 @@
+import { mulberry32 } from "../../core/hash";
+
 /**
  * PureSVD (Cremonesi, Koren & Turrin 2010): a user's scores are r · V · Vᵀ, where V holds
  * the top right singular vectors of the user × item matrix R. V's rows are item
@@ -118,14 +120,8 @@ export function symmetricEigen(m: Float64Array, k: number): { values: Float64Arr
 
 /** A seeded PRNG's standard normals (Box–Muller), so training is reproducible. */
 function gaussian(seed: number): () => number {
-  let s = seed >>> 0;
-  const uniform = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 1) / (2 ** 32 + 2);
-  };
+  const draw = mulberry32(seed);
+  const uniform = () => (draw() + 1) / (2 ** 32 + 2);
   return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 
