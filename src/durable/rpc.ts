@@ -1,6 +1,7 @@
 import type { ProfileRef, TailorEvent } from "../core/event";
 import type { Json, JsonObject } from "../core/json";
 import type { ThrottleLimits } from "../core/throttle";
+import type { EraseRequest, EraseResult } from "./profile-erasure";
 
 /** What the edge sends a profile: events already validated and normalised, in order. */
 export interface IngestRequest {
@@ -63,4 +64,5 @@ export interface UserProfileRpc {
   setStaticMembership(projectId: string, profile: ProfileRef, cohortId: string, member: boolean): Promise<void>;
   getSegments(): Promise<SegmentView | null>;
   read(withSegments: boolean): Promise<ProfileRead | null>;
+  erase(req?: EraseRequest): Promise<EraseResult>;
 }

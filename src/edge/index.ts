@@ -4,6 +4,7 @@ import { adminApi } from "./routes/admin";
 import { cohortApi } from "./routes/cohort-api";
 import { health } from "./routes/health";
 import { ingest } from "./routes/ingest";
+import { privacyApi } from "./routes/privacy-api";
 import { profileRoutes } from "./routes/profile";
 
 export { ProjectJobs } from "../durable/project-jobs";
@@ -14,6 +15,7 @@ app.route("/", health);
 app.route("/", ingest);
 app.route("/", cohortApi);
 app.route("/", profileRoutes);
+app.route("/", privacyApi);
 app.route("/admin/api", adminApi);
 
 export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;
