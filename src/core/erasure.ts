@@ -1,3 +1,6 @@
+import { hourOf } from "./archive";
+import { parseProfileKey } from "./event";
+
 /**
  * Which archived events a privacy deletion removes: runtime-free, so the archive
  * rewrite and its tests share one rule. An archive line belongs to an erased profile
@@ -33,4 +36,34 @@ export function withoutErased(text: string, ids: ErasedIds): { text: string; rem
   }
   if (removed === 0) return null;
   return { text: kept.length === 0 ? "" : kept.join("\n") + "\n", removed, kept: kept.length };
+}
+
+/** What a deletion job knows of one erased profile (see DeletionTarget in the D1 schema). */
+export interface ErasureTarget {
+  key: string;
+  erasedAt?: number;
+  devices?: string[];
+  firstSeen?: number | null;
+  lastSeen?: number | null;
+}
+
+/** The erased ids with their erasure instants, and the hours of the archive to scan (null: all). */
+export function erasurePlan(targets: readonly ErasureTarget[]): { ids: ErasedIds; hours: { from: string; to: string } | null } {
+  const users = new Map<string, number>();
+  const devices = new Map<string, number>();
+  let from: number | null = Number.POSITIVE_INFINITY;
+  let to: number | null = Number.NEGATIVE_INFINITY;
+  for (const t of targets) {
+    const cut = t.erasedAt ?? Number.POSITIVE_INFINITY;
+    const ref = parseProfileKey(t.key);
+    (ref.kind === "user" ? users : devices).set(ref.id, Math.max(cut, (ref.kind === "user" ? users : devices).get(ref.id) ?? 0));
+    for (const d of t.devices ?? []) devices.set(d, Math.max(cut, devices.get(d) ?? 0));
+    if (t.firstSeen === null || t.lastSeen === null || t.firstSeen === undefined || t.lastSeen === undefined) from = to = null;
+    else if (from !== null && to !== null) {
+      from = Math.min(from, t.firstSeen);
+      to = Math.max(to, t.lastSeen);
+    }
+  }
+  const hours = from === null || to === null || from > to ? null : { from: hourOf(from), to: hourOf(to) };
+  return { ids: { users, devices }, hours };
 }

@@ -1,12 +1,12 @@
 import { and, eq, inArray, lte } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { archivePrefix, hourOf } from "../core/archive";
-import { withoutErased, type ErasedIds } from "../core/erasure";
+import { archivePrefix } from "../core/archive";
+import { erasurePlan, withoutErased } from "../core/erasure";
 import { parseProfileKey, profileKey } from "../core/event";
 import { cohortMembers, deletionJobs, membershipChanges, users, type DeletionTarget } from "../db/schema";
 import { profileStub } from "./stub";
 
-/** Archive objects read (and rewritten when they hold erased lines) per step. */
+/** Archive objects read (and rewritten when they hold erased lines) per step (DELETION_PAGE overrides, e.g. in tests). */
 const ARCHIVE_PAGE = 100;
 const CONCURRENCY = 16;
 const MAX_RETRY_MS = 60_000;
@@ -32,7 +32,9 @@ export async function queueDeletion(storage: DurableObjectStorage, jobId: string
 }
 
 /** Runs one step of the oldest queued deletion; answers ms until the next step, or null when none is queued. */
-export async function deletionStep(env: Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE">, storage: DurableObjectStorage): Promise<number | null> {
+type JobEnv = Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE" | "DELETION_PAGE">;
+
+export async function deletionStep(env: JobEnv, storage: DurableObjectStorage): Promise<number | null> {
   const queue = (await storage.get<string[]>(QUEUE_KEY)) ?? [];
   const jobId = queue[0];
   if (jobId === undefined) return null;
@@ -127,36 +129,15 @@ async function clearIndexes(env: Pick<Env, "DB">, projectId: string, targets: re
   }
 }
 
-/** The erased ids with their erasure instants, and the hours of the archive to scan (null: all). */
-export function erasurePlan(targets: readonly DeletionTarget[]): { ids: ErasedIds; hours: { from: string; to: string } | null } {
-  const users = new Map<string, number>();
-  const devices = new Map<string, number>();
-  let from: number | null = Number.POSITIVE_INFINITY;
-  let to: number | null = Number.NEGATIVE_INFINITY;
-  for (const t of targets) {
-    const cut = t.erasedAt ?? Number.POSITIVE_INFINITY;
-    const ref = parseProfileKey(t.key);
-    (ref.kind === "user" ? users : devices).set(ref.id, Math.max(cut, (ref.kind === "user" ? users : devices).get(ref.id) ?? 0));
-    for (const d of t.devices ?? []) devices.set(d, Math.max(cut, devices.get(d) ?? 0));
-    if (t.firstSeen === null || t.lastSeen === null || t.firstSeen === undefined || t.lastSeen === undefined) from = to = null;
-    else if (from !== null && to !== null) {
-      from = Math.min(from, t.firstSeen);
-      to = Math.max(to, t.lastSeen);
-    }
-  }
-  const hours = from === null || to === null || from > to ? null : { from: hourOf(from), to: hourOf(to) };
-  return { ids: { users, devices }, hours };
-}
-
 /** Rewrites the next page of archive objects; `finished` when the scanned range is done. */
-async function rewriteArchivePage(env: Pick<Env, "ARCHIVE">, job: Job) {
+async function rewriteArchivePage(env: Pick<Env, "ARCHIVE" | "DELETION_PAGE">, job: Job) {
   const { ids, hours } = erasurePlan(job.targets);
   const progress = { cursor: job.cursor, objectsScanned: job.objectsScanned, objectsRewritten: job.objectsRewritten, linesRemoved: job.linesRemoved };
   if (ids.users.size + ids.devices.size === 0) return { finished: true, progress };
   const root = archivePrefix(job.projectId);
   const start = hours === null ? "" : archivePrefix(job.projectId, hours.from).slice(0, -1);
   const startAfter = job.cursor > start ? job.cursor : start;
-  const listed = await env.ARCHIVE.list({ prefix: root, ...(startAfter === "" ? {} : { startAfter }), limit: ARCHIVE_PAGE });
+  const listed = await env.ARCHIVE.list({ prefix: root, ...(startAfter === "" ? {} : { startAfter }), limit: Number(env.DELETION_PAGE ?? ARCHIVE_PAGE) });
   const inRange = (key: string) => hours === null || key.slice(root.length + "hour=".length, root.length + "hour=".length + 13) <= hours.to;
   const objects = listed.objects.filter((o) => inRange(o.key));
   let rewritten = 0;

@@ -38,14 +38,15 @@ async function archived(): Promise<TailorEvent[]> {
   return out;
 }
 
-type Job = { id: string; status: string; phase: string; skipped_ids: string[]; profiles: { profile_key: string; erased_at: number | null }[]; archive: { objects_scanned: number; objects_rewritten: number; lines_removed: number } };
+type Job = { id: string; status: string; phase: string; last_error: string | null; skipped_ids: string[]; profiles: { profile_key: string; erased_at: number | null }[]; archive: { objects_scanned: number; objects_rewritten: number; lines_removed: number } };
 
-/** Drives the project's jobs object until the deletion is done. */
-async function runJob(id: string): Promise<Job> {
+/** Drives the project's jobs object until the deletion is done; `steps` sees the job after each step. */
+async function runJob(id: string, steps: Job[] = []): Promise<Job> {
   const jobs = env.PROJECT_JOBS.getByName(project.id);
   for (let i = 0; i < 50; i++) {
     await runDurableObjectAlarm(jobs);
     const job = await (await admin(`/projects/${project.id}/deletions/${id}`)).json<Job>();
+    steps.push(job);
     if (job.status === "done") return job;
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -95,9 +96,19 @@ describe("privacy deletion (admin API)", () => {
   it("accepts a deletion by user id and reports it staged", async () => {
     const created = await post<Job>(`/projects/${project.id}/deletions`, { user_ids: ["alice"], requester: "dpo@example.com" }, 202);
     expect(created).toMatchObject({ status: "staging", phase: "profiles", profiles: [{ profile_key: "u:alice", erased_at: null }], skipped_ids: [] });
-    job = await runJob(created.id);
+    const steps: Job[] = [];
+    job = await runJob(created.id, steps);
     expect(job.status).toBe("done");
+    expect(job.last_error).toBeNull();
     expect(job.archive.lines_removed).toBe(3);
+    // Profiles first (submitted), then the archive in pages of DELETION_PAGE=2 objects,
+    // each step resuming from the cursor the last one saved in D1.
+    // (The runtime may also fire the alarm itself between two of ours: steps can merge.)
+    const progress = steps.map((s) => `${s.status}:${s.phase}:${s.archive.objects_scanned}`);
+    expect(progress.slice(0, -1).every((p) => p === "staging:profiles:0" || p.startsWith("submitted:archive:"))).toBe(true);
+    expect(progress.at(-1)).toBe(`done:done:${job.archive.objects_scanned}`);
+    expect(job.archive.objects_scanned).toBeGreaterThanOrEqual(5);
+    expect(new Set(steps.map((s) => s.archive.objects_scanned)).size).toBeGreaterThanOrEqual(2);
     erasedAt = job.profiles[0]!.erased_at!;
     expect(erasedAt).toBeGreaterThan(t0);
     const list = await (await admin(`/projects/${project.id}/deletions`)).json<{ deletions: Job[] }>();
