@@ -9,15 +9,17 @@ import { freePort } from "../scripts/lib/worker.mjs";
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-/** One HTTP request; resolves with the status and the body text. */
-export function request(url, { method = "GET", headers = {}, body } = {}) {
+/** One HTTP request; resolves with the status and the body text. `timeoutMs` bounds socket inactivity. */
+export function request(url, { method = "GET", headers = {}, body, timeoutMs } = {}) {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, headers, agent }, (res) => {
       const chunks = [];
       res.on("data", (c) => chunks.push(c));
       res.on("end", () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", reject);
     });
     req.on("error", reject);
+    if (timeoutMs !== undefined) req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     if (body !== undefined) req.write(body);
     req.end();
   });

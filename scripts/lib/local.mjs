@@ -38,11 +38,13 @@ export function writeLocal(value) {
 }
 
 /** Runs the project's wrangler with `args`; resolves with its exit code. */
-export function wrangler(args, { stdio = "inherit", env = {} } = {}) {
+export function wrangler(args, { stdio = "inherit", env = {}, detached = false } = {}) {
   const child = spawn(process.execPath, [WRANGLER, ...args], {
     cwd: ROOT,
     stdio,
     env: { ...process.env, ...OFFLINE_ENV, ...env },
+    // detached: its own process group, so workerd can be killed with it (crash tests).
+    detached,
   });
   const exited = new Promise((resolveExit) => child.on("exit", (code, signal) => resolveExit(code ?? (signal ? 1 : 0))));
   return { child, exited };

@@ -5,5 +5,7 @@ export interface LocalWorker {
   persistTo: string;
   createProject(id: string): Promise<{ api_key: string; secret_key: string }>;
   stop(): Promise<void>;
+  /** SIGKILL of wrangler and workerd (the process group; needs `crashable`): a crash, state left as it was. */
+  kill(): Promise<void>;
 }
-export function startLocalWorker(options?: { vars?: Record<string, string>; quiet?: boolean }): Promise<LocalWorker>;
+export function startLocalWorker(options?: { vars?: Record<string, string>; quiet?: boolean; persistTo?: string; keepState?: boolean; adminToken?: string; crashable?: boolean }): Promise<LocalWorker>;

@@ -19,26 +19,37 @@ export function freePort() {
 }
 
 /**
- * @param {{ vars?: Record<string, string>, quiet?: boolean }} options
- * @returns {Promise<{ url: string, adminToken: string, persistTo: string, createProject: (id: string) => Promise<{api_key: string, secret_key: string}>, stop: () => Promise<void> }>}
+ * `persistTo` reuses an existing state directory (a restart after a crash); `keepState`
+ * leaves the directory in place on stop(). With `crashable`, wrangler runs in its own
+ * process group and `kill()` SIGKILLs it with workerd, without any shutdown — a crash.
+ * (Only then: a detached wrangler would outlive a Ctrl-C of the script that started it.)
+ * @param {{ vars?: Record<string, string>, quiet?: boolean, persistTo?: string, keepState?: boolean, adminToken?: string, crashable?: boolean }} options
+ * @returns {Promise<{ url: string, adminToken: string, persistTo: string, createProject: (id: string) => Promise<{api_key: string, secret_key: string}>, stop: () => Promise<void>, kill: () => Promise<void> }>}
  */
-export async function startLocalWorker({ vars = {}, quiet = true } = {}) {
-  const persistTo = mkdtempSync(join(tmpdir(), "tailor-"));
+export async function startLocalWorker({ vars = {}, quiet = true, persistTo: existing, keepState = false, adminToken = randomBytes(16).toString("hex"), crashable = false } = {}) {
+  const persistTo = existing ?? mkdtempSync(join(tmpdir(), "tailor-"));
   const port = await freePort();
-  const adminToken = randomBytes(16).toString("hex");
   const stdio = quiet ? "ignore" : "inherit";
   const migrate = wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { stdio, env: { CI: "true" } });
   if ((await migrate.exited) !== 0) throw new Error("D1 migrations failed");
   const varArgs = Object.entries({ ADMIN_TOKEN: adminToken, ...vars }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const dev = wrangler(
     ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", quiet ? "warn" : "info", "--inspector-port", String(await freePort()), ...varArgs],
-    { stdio },
+    { stdio, detached: crashable },
   );
+  const killGroup = (signal) => {
+    try {
+      if (crashable) process.kill(-dev.child.pid, signal);
+      else dev.child.kill(signal);
+    } catch {
+      // already gone
+    }
+  };
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitForHealth(url);
   } catch (err) {
-    dev.child.kill("SIGTERM");
+    killGroup("SIGKILL");
     throw err;
   }
   return {
@@ -52,8 +63,13 @@ export async function startLocalWorker({ vars = {}, quiet = true } = {}) {
     async stop() {
       dev.child.kill("SIGTERM");
       await Promise.race([dev.exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (dev.child.exitCode === null) dev.child.kill("SIGKILL");
-      rmSync(persistTo, { recursive: true, force: true });
+      if (dev.child.exitCode === null || crashable) killGroup("SIGKILL"); // with crashable: workerd too, if wrangler left it behind
+      if (!keepState) rmSync(persistTo, { recursive: true, force: true });
+    },
+    async kill() {
+      if (!crashable) throw new Error("kill() needs startLocalWorker({ crashable: true })");
+      killGroup("SIGKILL");
+      await Promise.race([dev.exited, new Promise((r) => setTimeout(r, 5000))]);
     },
   };
 }

@@ -5,6 +5,7 @@ import { cohortCsv, cohortJson, propertyColumns, type CohortMemberRow } from "..
 import { parseProfileKey } from "../core/event";
 import { randomKey } from "../core/hash";
 import { backfillJobs, cohortExports, cohortMembers, users } from "../db/schema";
+import { deletionStep, queueDeletion } from "./deletion-job";
 import { profileStub } from "./stub";
 import { runSync, type RunSummary } from "./sync-run";
 
@@ -63,9 +64,17 @@ export class ProjectJobs extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(Date.now());
   }
 
+  /** Queues a privacy deletion whose row already exists in D1 (deletion-job.ts). */
+  async startDeletion(jobId: string): Promise<void> {
+    await queueDeletion(this.ctx.storage, jobId);
+    await this.ctx.storage.setAlarm(Date.now());
+  }
+
   override async alarm(): Promise<void> {
     const more = [await this.#backfillStep(), await this.#exportStep()];
-    if (more.some(Boolean)) await this.ctx.storage.setAlarm(Date.now());
+    const deletionIn = await deletionStep(this.env, this.ctx.storage);
+    if (more.some(Boolean) || deletionIn === 0) await this.ctx.storage.setAlarm(Date.now());
+    else if (deletionIn !== null) await this.ctx.storage.setAlarm(Date.now() + deletionIn);
   }
 
   async #backfillStep(): Promise<boolean> {

@@ -2,6 +2,7 @@ import type { ProfileRef, TailorEvent } from "../core/event";
 import type { Json, JsonObject } from "../core/json";
 import type { ThrottleLimits } from "../core/throttle";
 import type { RecResult } from "../core/recommendations/result";
+import type { EraseRequest, EraseResult } from "./profile-erasure";
 import type { RecOverride } from "./recs/serve";
 
 /** What the edge sends a profile: events already validated and normalised, in order. */
@@ -73,4 +74,5 @@ export interface UserProfileRpc {
   setStaticMembership(projectId: string, profile: ProfileRef, cohortId: string, member: boolean): Promise<void>;
   getSegments(): Promise<SegmentView | null>;
   read(withSegments: boolean, recs?: RecsQuery): Promise<ProfileRead | null>;
+  erase(req?: EraseRequest): Promise<EraseResult>;
 }

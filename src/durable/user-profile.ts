@@ -11,6 +11,7 @@ import { writeArchive, writeMemberships, writeRegistry } from "./deliveries";
 import { DueWork, type WorkKind } from "./due-work";
 import { EventStore } from "./event-store";
 import { emptySummary, ProfileSegments } from "./profile-segments";
+import { ProfileErasure, type EraseRequest, type EraseResult } from "./profile-erasure";
 import { loadState, saveState, type ProfileState } from "./profile-state";
 import { profileRecommendations } from "./recs/profile-recs";
 import type { DeviceHistory, IngestRequest, IngestResult, ProfileRead, ProfileView, RecsQuery, SegmentView, UserProfileRpc } from "./rpc";
@@ -32,9 +33,10 @@ const RETRY_MAX_MS = 3_600_000;
 export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   readonly #sql: SqlStorage;
   readonly #config: TailorConfig;
-  readonly #work: DueWork;
+  #work: DueWork;
   readonly #events: EventStore;
   readonly #segments: ProfileSegments;
+  readonly #erasure: ProfileErasure;
   #ready = false;
   #state: ProfileState | undefined;
   /** Token buckets per endpoint rate, in memory: an evicted profile starts full again. */
@@ -48,12 +50,17 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     this.#work = new DueWork(this.#sql, ctx.storage);
     this.#events = new EventStore(this.#sql);
     this.#segments = new ProfileSegments(this.#sql);
+    this.#erasure = new ProfileErasure(ctx.storage);
     // A lookup of an unknown profile must not create storage: only load what exists.
     const exists = this.#sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'schema_version'").toArray().length > 0;
     if (exists) this.#open();
   }
 
   async ingest(req: IngestRequest): Promise<IngestResult> {
+    // An erased id drops events from before its erasure (profile-erasure.ts).
+    const admitted = this.#erasure.admit(req.events);
+    if (admitted.length === 0) return { status: "ok", accepted: 0, duplicates: req.events.length };
+    req = admitted === req.events ? req : { ...req, events: admitted };
     const state = this.#identify(req.projectId, req.profile);
     if (state.linkedUser !== undefined) return this.#forwardToUser(state, state.linkedUser, req);
 
@@ -176,6 +183,18 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     await this.#work.arm();
     if (!firstLink) return { properties: {}, events: [] };
     return { properties: state.properties, events: this.#events.list(Number.MAX_SAFE_INTEGER) };
+  }
+
+  /** Privacy deletion of this profile (profile-erasure.ts); the object then holds only its tombstone. */
+  async erase(req: EraseRequest = {}): Promise<EraseResult> {
+    const result = await this.#erasure.erase(this.#state, req);
+    this.#state = undefined;
+    this.#ready = false;
+    this.#buckets.clear();
+    this.#segments.forget();
+    this.#recs.forget();
+    this.#work = new DueWork(this.#sql, this.ctx.storage);
+    return result;
   }
 
   async getProfile(): Promise<ProfileView | null> {

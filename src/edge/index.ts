@@ -5,6 +5,7 @@ import { cohortApi } from "./routes/cohort-api";
 import { health } from "./routes/health";
 import { ingest } from "./routes/ingest";
 import { posthogRoutes } from "./routes/posthog";
+import { privacyApi } from "./routes/privacy-api";
 import { profileRoutes } from "./routes/profile";
 import { segmentRoutes } from "./routes/segment";
 
@@ -18,6 +19,7 @@ app.route("/", segmentRoutes);
 app.route("/", posthogRoutes);
 app.route("/", cohortApi);
 app.route("/", profileRoutes);
+app.route("/", privacyApi);
 app.route("/admin/api", adminApi);
 
 export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;

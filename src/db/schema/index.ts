@@ -4,3 +4,4 @@ export * from "./definitions";
 export * from "./membership";
 export * from "./syncs";
 export * from "./jobs";
+export * from "./privacy";

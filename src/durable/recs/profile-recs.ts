@@ -17,6 +17,10 @@ const KEPT = 32;
 export function profileRecommendations() {
   const cache = new Map<string, RecResult>();
   return {
+    /** An erased profile starts again from sequence 0: nothing of the old lists may answer. */
+    forget(): void {
+      cache.clear();
+    },
     async read(env: Pick<Env, "ARCHIVE">, state: ProfileState, compiled: CompiledSegments, engine: SegmentEngine, q: RecsQuery): Promise<RecResult[]> {
       return Promise.all(
         q.ids.map(async (id) => {

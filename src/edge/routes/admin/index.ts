@@ -2,6 +2,7 @@ import { requireAdmin } from "../../admin-auth";
 import { createApp } from "../../app";
 import { adminArchive } from "./archive";
 import { adminBackfills } from "./backfills";
+import { adminDeletions } from "./deletions";
 import { adminModels } from "./models";
 import { definitionRoutes } from "./definitions";
 import { adminProjects } from "./projects";
@@ -10,6 +11,7 @@ import { adminProjects } from "./projects";
 export const adminApi = createApp();
 
 adminApi.use("*", requireAdmin);
+adminApi.route("/projects/:project/deletions", adminDeletions);
 adminApi.route("/projects", adminProjects);
 adminApi.route("/cohorts", definitionRoutes("cohorts"));
 adminApi.route("/computations", definitionRoutes("computations"));
