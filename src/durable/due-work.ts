@@ -1,3 +1,7 @@
+/** Failed work is retried after 5 s, doubling up to an hour. */
+const RETRY_BASE_MS = 5_000;
+const RETRY_MAX_MS = 3_600_000;
+
 /**
  * The table of work a profile owes in the future; the DO's single alarm is always set
  * to the earliest row. Later capabilities add kinds (window expiries, re-scoring).
@@ -68,5 +72,24 @@ export class DueWork {
   /** The alarm has fired and is no longer set. */
   fired(): void {
     this.#armedAt = null;
+  }
+
+  /**
+   * Runs every kind of work that is due: each returns when it is next due (or null when
+   * done); a failure is retried with exponential backoff. Then re-arms the alarm.
+   */
+  async runDue(run: (kind: WorkKind, now: number) => Promise<number | null>): Promise<void> {
+    const now = Date.now();
+    for (const { kind, attempts } of this.due(now)) {
+      try {
+        const next = await run(kind, now);
+        if (next === null) this.done(kind);
+        else this.reschedule(kind, next, false);
+      } catch (err) {
+        console.error(`profile work ${kind} failed (attempt ${attempts + 1})`, err);
+        this.reschedule(kind, Date.now() + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** attempts), true);
+      }
+    }
+    await this.arm();
   }
 }

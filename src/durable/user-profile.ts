@@ -5,11 +5,11 @@ import { tidy, type Json, type JsonObject } from "../core/json";
 import { HIDDEN_PREFIX, type CompiledSegments } from "../core/segments/compile";
 import type { SegmentEngine } from "../core/segments/engine";
 import { fullBucket, takeTokens, type TokenBucket } from "../core/throttle";
-import { applyUserProperties } from "../core/user-properties";
 import { currentDefinitions } from "./definitions-cache";
 import { writeArchive, writeMemberships, writeRegistry } from "./deliveries";
 import { DueWork, type WorkKind } from "./due-work";
 import { EventStore } from "./event-store";
+import { ProfileHistory } from "./profile-history";
 import { emptySummary, ProfileSegments } from "./profile-segments";
 import { ProfileErasure, type EraseRequest, type EraseResult } from "./profile-erasure";
 import { loadState, saveState, type ProfileState } from "./profile-state";
@@ -22,8 +22,6 @@ import { profileStub } from "./stub";
 const OUTBOX_BATCH = 2_000;
 const MEMBERSHIP_BATCH = 200;
 const SCORE_REFRESH_MS = 86_400_000;
-const RETRY_BASE_MS = 5_000;
-const RETRY_MAX_MS = 3_600_000;
 
 /**
  * One profile — a user, or an anonymous device — of one project: the system of record
@@ -35,6 +33,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   readonly #config: TailorConfig;
   #work: DueWork;
   readonly #events: EventStore;
+  readonly #history: ProfileHistory;
   readonly #segments: ProfileSegments;
   readonly #erasure: ProfileErasure;
   #ready = false;
@@ -49,6 +48,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     this.#config = readConfig(env);
     this.#work = new DueWork(this.#sql, ctx.storage);
     this.#events = new EventStore(this.#sql);
+    this.#history = new ProfileHistory(this.#events, this.#config.dedupeMs);
     this.#segments = new ProfileSegments(this.#sql);
     this.#erasure = new ProfileErasure(ctx.storage);
     // A lookup of an unknown profile must not create storage: only load what exists.
@@ -73,7 +73,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     const compiled = await currentDefinitions(this.env, state.projectId, { version: req.definitionsVersion });
     const counts = this.ctx.storage.transactionSync(() => {
       const engine = this.#engine(state, compiled, now);
-      const appended = this.#append(state, req.events, now);
+      const appended = this.#history.append(state, req.events, now);
       this.#segmentsSaw(state, engine, appended.fresh, now, appended.propsChanged);
       return { accepted: appended.fresh.length, duplicates: appended.duplicates };
     });
@@ -231,19 +231,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   override async alarm(): Promise<void> {
     this.#work.fired();
     if (!this.#ready) return;
-    const now = Date.now();
-    for (const { kind, attempts } of this.#work.due(now)) {
-      try {
-        const next = await this.#run(kind, now);
-        if (next === null) this.#work.done(kind);
-        else this.#work.reschedule(kind, next, false);
-      } catch (err) {
-        console.error(`profile work ${kind} failed (attempt ${attempts + 1})`, err);
-        const backoff = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** attempts);
-        this.#work.reschedule(kind, Date.now() + backoff, true);
-      }
-    }
-    await this.#work.arm();
+    await this.#work.runDue((kind, now) => this.#run(kind, now));
   }
 
   #open(): void {
@@ -263,26 +251,6 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
       throw new Error(`profile object ${profileKey(this.#state.profile)} addressed as ${profileKey(profile)}`);
     }
     return this.#state;
-  }
-
-  #append(state: ProfileState, events: TailorEvent[], now: number): { fresh: TailorEvent[]; duplicates: number; propsChanged: boolean } {
-    const fresh: TailorEvent[] = [];
-    let duplicates = 0;
-    let propsChanged = false;
-    for (const event of events) {
-      if (event.insert_id !== undefined && !this.#events.claimInsertId(event.insert_id, now, this.#config.dedupeMs)) {
-        duplicates++;
-        continue;
-      }
-      this.#events.append(++state.lastSeq, event, false);
-      this.#recordSeen(state, event);
-      if (Object.keys(event.user_properties).length > 0) {
-        state.properties = applyUserProperties(state.properties, event.user_properties);
-        propsChanged = true;
-      }
-      fresh.push(event);
-    }
-    return { fresh, duplicates, propsChanged };
   }
 
   #engineProps(state: ProfileState): JsonObject {
@@ -341,13 +309,6 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     if (members.length > 0) this.#work.schedule("memberships", now);
   }
 
-  #recordSeen(state: ProfileState, event: TailorEvent): void {
-    state.eventCount++;
-    state.firstSeen = Math.min(state.firstSeen ?? event.time, event.time);
-    state.lastSeen = Math.max(state.lastSeen ?? event.time, event.time);
-    if (event.device_id !== undefined) state.lastDeviceId = event.device_id;
-  }
-
   /** Links each device seen with this user for the first time, importing its history. */
   async #linkNewDevices(state: ProfileState, events: TailorEvent[], compiled: CompiledSegments): Promise<void> {
     const known = (id: string) => this.#sql.exec("SELECT 1 FROM devices WHERE device_id = ?", id).toArray().length > 0;
@@ -366,30 +327,11 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
       const engine = this.#engine(state, compiled, now);
       const imported: TailorEvent[] = [];
       fresh.forEach((deviceId, i) => {
-        imported.push(...this.#importDevice(state, histories[i]!, userId, now));
+        imported.push(...this.#history.importDevice(state, histories[i]!, userId, now));
         this.#sql.exec("INSERT OR IGNORE INTO devices (device_id, linked_at) VALUES (?, ?)", deviceId, now);
       });
       this.#segmentsSaw(state, engine, imported, now, true);
     });
-  }
-
-  /**
-   * The device's events join the user's (already archived by the device, so not again);
-   * its properties fill in what the user does not have — the user's own values win.
-   */
-  #importDevice(state: ProfileState, history: DeviceHistory, userId: string, now: number): TailorEvent[] {
-    const imported: TailorEvent[] = [];
-    for (const event of history.events) {
-      if (event.insert_id !== undefined && !this.#events.claimInsertId(event.insert_id, now, this.#config.dedupeMs)) continue;
-      const owned = { ...event, user_id: userId };
-      this.#events.append(++state.lastSeq, owned, true);
-      this.#recordSeen(state, owned);
-      imported.push(owned);
-    }
-    for (const [key, value] of Object.entries(history.properties)) {
-      if (!(key in state.properties)) state.properties[key] = value;
-    }
-    return imported;
   }
 
   /** A linked device's new events belong to its user: they are stamped and passed on. */
