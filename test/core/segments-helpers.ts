@@ -1,3 +1,4 @@
+import { mulberry32 } from "../../src/core/hash";
 import type { TailorEvent } from "../../src/core/event";
 import type { JsonObject } from "../../src/core/json";
 import { compileDefinitions, type DefinitionSet } from "../../src/core/segments/compile";
@@ -24,12 +25,6 @@ export function engineFor(set: DefinitionSet): SegmentEngine {
 
 /** A small seeded PRNG (mulberry32), so failures reproduce. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const draw = mulberry32(seed);
+  return () => draw() / 4294967296;
 }
