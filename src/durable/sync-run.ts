@@ -20,6 +20,7 @@ export interface RunSummary {
   status: "succeeded" | "failed";
   sent: number;
   failed: number;
+  skipped: number;
   last_error: string | null;
 }
 
@@ -38,9 +39,11 @@ export async function runSync(env: Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE" |
   const startedAt = Date.now();
   const runId = `run_${randomKey(6)}`;
   await db.insert(syncRuns).values({ id: runId, syncId, startedAt, status: "running" });
+  /** Users the destination cannot name (no id property, device-only for Braze): counted, not sent. */
+  let skipped = 0;
   const finish = async (status: RunSummary["status"], sent: number, failed: number, lastError: string | null): Promise<RunSummary> => {
-    await db.update(syncRuns).set({ status, sent, failed, lastError, finishedAt: Date.now() }).where(eq(syncRuns.id, runId));
-    return { id: runId, status, sent, failed, last_error: lastError };
+    await db.update(syncRuns).set({ status, sent, failed, skipped, lastError, finishedAt: Date.now() }).where(eq(syncRuns.id, runId));
+    return { id: runId, status, sent, failed, skipped, last_error: lastError };
   };
   try {
     const [destRow, cohort] = await Promise.all([
@@ -82,6 +85,8 @@ export async function runSync(env: Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE" |
     }
     const messages = cohortWebhookMessages({ id: cohort.id, name: cohort.name }, syncId, changes, def.batch_size, startedAt);
     const requests = requestsFor(destination, messages, await idsFor(env, row.projectId, destination, messages));
+    // Counted once per window, by the run that starts it.
+    if (cursor.pendingEnd === null) skipped = messages.reduce((n, m) => n + m.users.length, 0) - requests.reduce((n, r) => n + r.users, 0);
 
     let delivered = cursor.pendingEnd === null ? 0 : cursor.delivered;
     let sent = 0;

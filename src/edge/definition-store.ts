@@ -234,5 +234,5 @@ export async function listBackfills(db: Db, projectId: string) {
 
 export async function listRuns(db: Db, syncId: string) {
   const rows = await db.select().from(syncRuns).where(eq(syncRuns.syncId, syncId)).orderBy(desc(syncRuns.startedAt)).limit(50);
-  return rows.map((r) => ({ id: r.id, status: r.status, sent: r.sent, failed: r.failed, last_error: r.lastError, started_at: r.startedAt, finished_at: r.finishedAt }));
+  return rows.map((r) => ({ id: r.id, status: r.status, sent: r.sent, failed: r.failed, skipped: r.skipped, last_error: r.lastError, started_at: r.startedAt, finished_at: r.finishedAt }));
 }

@@ -193,13 +193,19 @@ describe("Facebook destination", () => {
 describe("HubSpot and Klaviyo destinations", () => {
   it("send their exact list-membership requests, with ids read from user properties", async () => {
     const cohortId = (await admin<{ id: string }>("POST", "/cohorts?project=syncs", { name: "Crm", definition: { type: "behavioral", match: { user_property: { property: "crm", op: "set" } } } })).json.id;
-    await ingest([{ user_id: "crm-user-1", event_type: "$identify", user_properties: { $set: { crm: true, hubspot_id: 501, klaviyo_id: "01KLAV" } } }]);
-    await waitForSize(cohortId, 1);
+    await ingest([
+      { user_id: "crm-user-1", event_type: "$identify", user_properties: { $set: { crm: true, hubspot_id: 501, klaviyo_id: "01KLAV" } } },
+      // In the cohort, but unknown to both CRMs: counted as skipped, never sent.
+      { user_id: "crm-user-2", event_type: "$identify", user_properties: { $set: { crm: true } } },
+    ]);
+    await waitForSize(cohortId, 2);
     const run = async (name: string, definition: unknown) => {
       const dest = (await admin<{ id: string }>("POST", "/destinations?project=syncs", { name, definition })).json.id;
       const sync = (await admin<{ id: string }>("POST", "/syncs?project=syncs", { name: `Crm to ${name}`, definition: { destination_id: dest, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" } })).json.id;
       const before = received.length;
-      expect((await admin<{ status: string; sent: number }>("POST", `/syncs/${sync}/run?project=syncs`)).json).toMatchObject({ status: "succeeded", sent: 1 });
+      expect((await admin<{ status: string; sent: number }>("POST", `/syncs/${sync}/run?project=syncs`)).json).toMatchObject({ status: "succeeded", sent: 1, skipped: 1 });
+      const log = await admin<{ runs: { sent: number; skipped: number }[] }>("GET", `/syncs/${sync}/runs?project=syncs`);
+      expect(log.json.runs[0]).toMatchObject({ sent: 1, skipped: 1 });
       return received.slice(before);
     };
     const [hs] = await run("HubSpot", { type: "hubspot", base_url: destinationUrl.replace("/hook", "/hs"), list_id: "77", credentials: { access_token: "hs-token" } });

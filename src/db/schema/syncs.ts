@@ -28,6 +28,8 @@ export const syncRuns = sqliteTable(
     status: text("status", { enum: ["running", "succeeded", "failed"] }).notNull(),
     sent: integer("sent").notNull().default(0),
     failed: integer("failed").notNull().default(0),
+    /** Users the destination could not be sent (it has no id for them). */
+    skipped: integer("skipped").notNull().default(0),
     lastError: text("last_error"),
   },
   (t) => [index("sync_runs_sync").on(t.syncId, t.startedAt)],
