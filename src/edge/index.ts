@@ -5,6 +5,7 @@ import { cohortApi } from "./routes/cohort-api";
 import { health } from "./routes/health";
 import { ingest } from "./routes/ingest";
 import { profileRoutes } from "./routes/profile";
+import { adminUi } from "./ui";
 
 export { ProjectJobs } from "../durable/project-jobs";
 export { UserProfile } from "../durable/user-profile";
@@ -15,5 +16,6 @@ app.route("/", ingest);
 app.route("/", cohortApi);
 app.route("/", profileRoutes);
 app.route("/admin/api", adminApi);
+app.route("/admin", adminUi);
 
 export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;
