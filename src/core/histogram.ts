@@ -49,7 +49,7 @@ export function dailyChanges(rows: readonly { day: number; in_cohort: boolean | 
   const today = Math.floor(now / DAY);
   const series = Array.from({ length: days }, (_, i) => ({ day: (today - days + 1 + i) * DAY, entered: 0, exited: 0 }));
   for (const r of rows) {
-    const slot = series[r.day - (today - days + 1)];
+    const slot = series[Math.floor(r.day) - (today - days + 1)];
     if (slot === undefined) continue;
     if (r.in_cohort === true || r.in_cohort === 1) slot.entered += r.n;
     else slot.exited += r.n;

@@ -58,7 +58,7 @@ function windowOf(f: ClauseFields): Record<string, unknown> {
 /** One clause from its fields, with the field each of its definition paths belongs to. */
 function buildClause(f: ClauseFields, i: number, at: string): { clause: Clause; paths: [string, string][] } {
   const name = (field: string) => `c${i}.${field}`;
-  const op = (value: string | undefined) => (value === "set" || value === "not_set" ? {} : { value: parseValue(value) });
+  const valueOf = (op: string | undefined, text: string | undefined) => (op === "set" || op === "not_set" ? {} : { value: parseValue(text, op) });
   switch (f.kind as ClauseKind) {
     case "performed":
     case "not_performed": {
@@ -88,7 +88,7 @@ function buildClause(f: ClauseFields, i: number, at: string): { clause: Clause; 
     }
     case "user_property":
       return {
-        clause: { user_property: { property: (f.property ?? "").trim(), op: f.prop_op || "eq", ...op(f.prop_op) } },
+        clause: { user_property: { property: (f.property ?? "").trim(), op: f.prop_op || "eq", ...valueOf(f.prop_op, f.prop_value) } },
         paths: [
           [at, name("kind")],
           [`${at}.user_property.property`, name("property")],
@@ -98,7 +98,7 @@ function buildClause(f: ClauseFields, i: number, at: string): { clause: Clause; 
       };
     case "computation":
       return {
-        clause: { computation: { id: f.computation ?? "", op: f.prop_op || "eq", ...op(f.prop_op) } },
+        clause: { computation: { id: f.computation ?? "", op: f.prop_op || "eq", ...valueOf(f.prop_op, f.prop_value) } },
         paths: [
           [at, name("kind")],
           [`${at}.computation.id`, name("computation")],

@@ -36,6 +36,13 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   return ticks;
 }
 
+/** The smallest round number (1, 2, 2.5 or 5 × 10^k) at or above `v`, so a chart's top has a tick. */
+export function niceMax(v: number): number {
+  if (!(v > 0)) return 1;
+  const power = 10 ** Math.floor(Math.log10(v));
+  return ([1, 2, 2.5, 5, 10].map((m) => m * power).find((m) => m >= v - 1e-12) ?? 10 * power);
+}
+
 const r = (v: number) => Math.round(v * 10) / 10;
 
 /** An SVG path through the points, in order. */
@@ -56,7 +63,7 @@ export function barLayout(values: readonly number[], frame: Frame, gap = 0.15): 
   const { width, height, margin } = frame;
   const lo = Math.min(0, ...values);
   const hi = Math.max(0, ...values);
-  const domain: [number, number] = [lo, hi === lo ? lo + 1 : hi];
+  const domain: [number, number] = [lo < 0 ? -niceMax(-lo) : 0, hi === 0 && lo === 0 ? 1 : hi > 0 ? niceMax(hi) : 0];
   const y = linear(domain, [height - margin.bottom, margin.top]);
   const slot = (width - margin.left - margin.right) / Math.max(1, values.length);
   const bars = values.map((v, i) => {
