@@ -215,6 +215,18 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     await shot("cohorts");
   });
 
+  it("uploads a static cohort's members from a CSV file", async () => {
+    await page.goto(`${base()}/cohorts/new`);
+    await page.getByLabel("Name").fill("Newsletter");
+    await page.getByLabel("Cohort type").selectOption("static");
+    await button("Save").click();
+    await page.waitForURL(/\/cohorts\/coh_[^/?]+\?saved=1$/);
+    await page.getByLabel("CSV file").setInputFiles({ name: "members.csv", mimeType: "text/csv", buffer: Buffer.from('"email","user_id"\n"a@x","ui-user-1"\n"b@x","never-seen-user"\n') });
+    await button("Upload").click();
+    await page.getByText("Added 1 ids (1 never seen, skipped).").waitFor();
+    await waitForText(page.locator("#cohort-size"), "1");
+  });
+
   it("creates a webhook destination and a sync, runs it, and shows the run log", async () => {
     await page.goto(`${base()}/destinations/new`);
     await page.getByLabel("Name").fill("Local hook");

@@ -33,8 +33,15 @@ export const CLIENT_SCRIPT = `
   // Structured clauses: show only the fields of the chosen kind.
   for (const row of document.querySelectorAll("[data-clause]")) {
     const kind = row.querySelector('select[name$=".kind"]');
-    const sync = () => { for (const el of row.querySelectorAll("[data-show-for]")) el.hidden = !el.dataset.showFor.split(" ").includes(kind.value); };
+    const win = row.querySelector('select[name$=".window"]');
+    const sync = () => {
+      for (const el of row.querySelectorAll("[data-show-for]")) {
+        const byWindow = el.dataset.showWindow ? el.dataset.showWindow.split(" ").includes(win?.value) : true;
+        el.hidden = !(el.dataset.showFor.split(" ").includes(kind.value) && byWindow);
+      }
+    };
     kind.addEventListener("change", sync);
+    win?.addEventListener("change", sync);
     sync();
   }
   for (const f of document.querySelectorAll("form[data-confirm]")) f.addEventListener("submit", (e) => { if (!confirm(f.dataset.confirm)) e.preventDefault(); });

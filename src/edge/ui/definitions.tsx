@@ -228,7 +228,7 @@ export function definitionPages(ui: KindUi): Hono<UiEnv> {
         {notice}
         {c.req.query("saved") !== undefined && status === 200 ? <Alert kind="good">Saved.</Alert> : null}
         {extras}
-        <h2>{item === undefined ? "Definition" : "Edit"}</h2>
+        {item === undefined ? null : <h2>Edit</h2>}
         <Editor ui={ui} state={state} action={item === undefined ? `${base}/new` : `${base}/${item.id}`} csrf={ctx.csrf} refs={refs} />
         {item === undefined ? null : (
           <PostForm action={`${base}/${item.id}/delete`} csrf={ctx.csrf} confirm={`Delete ${item.name}?`}>

@@ -39,13 +39,13 @@ function Clause(props: { i: number; fields: Fields; errors: FieldErrors; refs: R
         <div data-show-for={EVENT_KINDS}>
           <SelectField name={n("window")} label="When" value={f.window ?? "all"} options={WINDOW_OPTIONS} {...common} />
         </div>
-        <div data-show-for={EVENT_KINDS}>
+        <div data-show-for={EVENT_KINDS} data-show-window="rolling">
           <TextField name={n("within")} label="Last (amount)" type="number" value={f.within} {...common} />
         </div>
-        <div data-show-for={EVENT_KINDS}>
+        <div data-show-for={EVENT_KINDS} data-show-window="rolling">
           <SelectField name={n("unit")} label="Unit" value={f.unit ?? "days"} options={UNITS.map((u): Option => [u, u])} {...common} />
         </div>
-        <div data-show-for={EVENT_KINDS}>
+        <div data-show-for={EVENT_KINDS} data-show-window="since_last">
           <TextField name={n("since_event")} label="Since last event" value={f.since_event} {...common} />
         </div>
         <div data-show-for={EVENT_KINDS}>
