@@ -10,8 +10,10 @@ describe("chart geometry", () => {
     expect(linear([3, 3], [0, 10])(3)).toBe(5);
     expect(niceTicks(0, 1, 4)).toEqual([0, 0.5, 1]);
     expect(niceTicks(0, 76, 4)).toEqual([0, 20, 40, 60]);
-    expect(niceMax(76)).toBe(100);
-    expect(niceMax(0.3)).toBeCloseTo(0.5);
+    expect(niceMax(76)).toBe(80);
+    expect(niceMax(320)).toBe(400);
+    expect(niceMax(0.3)).toBeCloseTo(0.3);
+    expect(niceMax(0)).toBe(1);
     const { x, y } = plotScales(FRAME, [0, 1], [0, 1]);
     expect(linePath([[0, 0], [1, 1]], x, y)).toBe(`M${FRAME.margin.left},${FRAME.height - FRAME.margin.bottom}L${FRAME.width - FRAME.margin.right},${FRAME.margin.top}`);
   });

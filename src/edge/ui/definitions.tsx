@@ -220,7 +220,7 @@ export function definitionPages(ui: KindUi): Hono<UiEnv> {
           {item === undefined ? null : (
             <span class="row">
               <code>{item.id}</code>
-              <span class="badge">v{item.version}</span>
+              <span class="badge" title="Definition revision">rev {item.version}</span>
               <span class={item.status === "active" ? "badge good" : "badge"}>{item.status}</span>
             </span>
           )}

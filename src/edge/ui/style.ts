@@ -65,7 +65,7 @@ legend { font-weight: 600; font-size: 13px; padding: 0 6px; }
 .clause .field { margin-bottom: 6px; }
 .clause .field input, .clause .field select { width: 100%; }
 details > summary { cursor: pointer; font-weight: 600; margin-bottom: 10px; }
-.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr)); gap: 16px; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr)); gap: 16px; align-items: start; margin-bottom: 16px; }
 figure.chart { margin: 0; }
 .chart { background: var(--panel); border: 1px solid var(--line); border-radius: var(--radius); padding: 12px 14px; }
 .chart h3 { margin: 0 0 8px; }

@@ -28,19 +28,24 @@ export function plotScales(frame: Frame, x: readonly [number, number], y: readon
 export function niceTicks(min: number, max: number, count = 5): number[] {
   if (!Number.isFinite(min) || !Number.isFinite(max)) return [];
   if (max === min) return [min];
-  const raw = (max - min) / Math.max(1, count);
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
+  const step = niceStep(max - min, count);
   const ticks: number[] = [];
   for (let t = Math.ceil(min / step - 1e-9) * step; t <= max + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
   return ticks;
 }
 
-/** The smallest round number (1, 2, 2.5 or 5 × 10^k) at or above `v`, so a chart's top has a tick. */
-export function niceMax(v: number): number {
+/** The round tick step (1, 2 or 5 × 10^k) that splits [0, span] into about `count` parts. */
+export function niceStep(span: number, count = 4): number {
+  const raw = span / Math.max(1, count);
+  const power = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
+}
+
+/** `v` rounded up to a whole tick step, so a chart's top has a tick. */
+export function niceMax(v: number, count = 4): number {
   if (!(v > 0)) return 1;
-  const power = 10 ** Math.floor(Math.log10(v));
-  return ([1, 2, 2.5, 5, 10].map((m) => m * power).find((m) => m >= v - 1e-12) ?? 10 * power);
+  const step = niceStep(v, count);
+  return Number((Math.ceil(v / step - 1e-9) * step).toPrecision(12));
 }
 
 const r = (v: number) => Math.round(v * 10) / 10;

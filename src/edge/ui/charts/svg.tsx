@@ -103,7 +103,7 @@ export function BarChart(props: { values: number[]; labels: string[]; desc: stri
 /** Horizontal bars with a label per row (feature importance). */
 export function HBarChart(props: { rows: { label: string; value: number }[]; desc: string }) {
   const width = 320;
-  const labelWidth = 130;
+  const labelWidth = 150;
   const rowHeight = 20;
   const { bars, zero } = hbarLayout(props.rows.map((r) => r.value), width, labelWidth, rowHeight);
   const height = props.rows.length * rowHeight + 4;
@@ -113,7 +113,7 @@ export function HBarChart(props: { rows: { label: string; value: number }[]; des
       {props.rows.map((row, i) => (
         <g>
           <text x={labelWidth - 6} y={i * rowHeight + 14} text-anchor="end">
-            {row.label.length > 22 ? `${row.label.slice(0, 21)}…` : row.label}
+            {row.label.length > 22 ? `${row.label.slice(0, 20)}…` : row.label}
           </text>
           <rect class={bars[i]!.negative ? "bar neg" : "bar"} x={bars[i]!.x} y={bars[i]!.y} width={Math.max(bars[i]!.width, 0.5)} height={bars[i]!.height}>
             <title>
