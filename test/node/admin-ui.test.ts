@@ -207,6 +207,7 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     ]);
     await waitForText(size, "2"); // the page refreshes the size from the API by itself
     await page.reload();
+    expect(await page.locator(".stats").first().textContent()).toContain("+2"); // entered today, from the change log
     expect(await page.locator("details summary").first().textContent()).toContain("JSON definition");
     await shot("cohort-detail");
 
