@@ -228,6 +228,23 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     await waitForText(page.locator("#cohort-size"), "1");
   });
 
+  it("edits the full language as JSON, with parse and validation errors under the editor", async () => {
+    await page.goto(`${base()}/cohorts/new`);
+    await page.getByLabel("Name").fill("Added then bought within an hour");
+    await page.locator("details summary").click();
+    const json = page.getByLabel("Definition (JSON)");
+    await json.fill("{not json");
+    await button("Save JSON").click();
+    expect(await page.locator("#f-definition_json-error").textContent()).toMatch(/^Not a JSON object/);
+    await json.fill(JSON.stringify({ type: "behavioral", match: { all: [{ cohort: { id: "coh_nope" } }] } }));
+    await button("Save JSON").click();
+    expect(await page.locator("#f-definition_json-error").textContent()).toContain("coh_nope");
+    await json.fill(JSON.stringify({ type: "behavioral", match: { sequence: { steps: [{ type: "Product Added" }, { type: "Order Completed" }], within: { hours: 1 } } } }));
+    await button("Save JSON").click();
+    await page.waitForURL(/\/cohorts\/coh_[^/?]+\?saved=1$/);
+    expect(await page.getByText("uses parts of the language the form does not show").count()).toBe(1);
+  });
+
   it("creates a webhook destination and a sync, runs it, and shows the run log", async () => {
     await page.goto(`${base()}/destinations/new`);
     await page.getByLabel("Name").fill("Local hook");
