@@ -179,7 +179,7 @@ function ListPage(props: { ui: KindUi; ctx: PageContext; items: Item[]; q: strin
                 <td>
                   <span class={item.status === "active" ? "badge good" : "badge"}>{item.status}</span>
                 </td>
-                <td class="muted">{when(item.updated_at)}</td>
+                <td class="muted nowrap">{when(item.updated_at)}</td>
               </tr>
             ))}
           </tbody>

@@ -27,6 +27,7 @@ h1 { font-size: 22px; margin: 0 0 16px; }
 h2 { font-size: 17px; margin: 28px 0 10px; }
 h3 { font-size: 15px; margin: 16px 0 8px; }
 .muted { color: var(--muted); }
+.nowrap { white-space: nowrap; }
 .row { display: flex; gap: 12px; align-items: center; flex-wrap: wrap; }
 .between { display: flex; justify-content: space-between; align-items: center; gap: 12px; }
 .panel { background: var(--panel); border: 1px solid var(--line); border-radius: var(--radius); padding: 16px 20px; margin-bottom: 16px; }

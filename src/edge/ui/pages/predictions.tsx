@@ -189,7 +189,7 @@ async function predictionExtras({ c, api, project, q, item, ctx }: DetailArgs) {
                 <td>
                   <a href={`${base}?model=${m.id}`}>v{m.version}</a> {m.id === chosen?.id ? <span class="badge">shown</span> : null}
                 </td>
-                <td class="muted">{when(m.created_at)}</td>
+                <td class="muted nowrap">{when(m.created_at)}</td>
                 <td class="num">{fmt(m.metrics.holdout?.model?.auc ?? m.metrics.auc)}</td>
                 <td class="num">{m.metrics.rows === undefined ? "–" : `${fmt(m.metrics.rows.train)} / ${fmt(m.metrics.rows.holdout)}`}</td>
                 <td>{m.active ? <span class="badge good">active</span> : <span class="badge">inactive</span>}</td>

@@ -130,7 +130,7 @@ async function syncExtras({ c, api, project, q, item, ctx }: DetailArgs) {
           <tbody>
             {runs.map((r) => (
               <tr>
-                <td class="muted">{when(r.started_at)}</td>
+                <td class="muted nowrap">{when(r.started_at)}</td>
                 <td>
                   <span class={r.status === "succeeded" ? "badge good" : r.status === "failed" ? "badge bad" : "badge"}>{r.status}</span>
                 </td>

@@ -140,7 +140,7 @@ usersPage.get("/", async (c) => {
             <tbody>
               {result.events.map((e) => (
                 <tr>
-                  <td class="muted">{when(e.time)}</td>
+                  <td class="muted nowrap">{when(e.time)}</td>
                   <td>{e.event_type}</td>
                   <td>
                     <code>{JSON.stringify(e.event_properties ?? {})}</code>
