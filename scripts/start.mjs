@@ -35,6 +35,7 @@ try {
     api_key      ${keys.api_key}      (public: ingestion)
     secret_key   ${keys.secret_key}      (server-side reads)
     admin_token  ${adminToken}  (admin API, from .dev.vars)
+    admin UI     ${url}/admin  (sign in with the admin_token)
   Saved to .tailor/local.json. Try:
     curl -s ${url}/2/httpapi -H 'content-type: application/json' \\
       -d '{"api_key":"${keys.api_key}","events":[{"user_id":"user-1","event_type":"Hello"}]}'

@@ -8,6 +8,7 @@ import { posthogRoutes } from "./routes/posthog";
 import { privacyApi } from "./routes/privacy-api";
 import { profileRoutes } from "./routes/profile";
 import { segmentRoutes } from "./routes/segment";
+import { adminUi } from "./ui";
 
 export { ProjectJobs } from "../durable/project-jobs";
 export { UserProfile } from "../durable/user-profile";
@@ -21,5 +22,6 @@ app.route("/", cohortApi);
 app.route("/", profileRoutes);
 app.route("/", privacyApi);
 app.route("/admin/api", adminApi);
+app.route("/admin", adminUi);
 
 export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;

@@ -64,3 +64,47 @@ export function quantiles(scores: readonly number[]): number[] {
   const sorted = [...scores].sort((a, b) => a - b);
   return Array.from({ length: 101 }, (_, q) => sorted[Math.min(sorted.length - 1, Math.floor((q / 100) * (sorted.length - 1)))] ?? 0);
 }
+
+/**
+ * The ROC curve as [false positive rate, true positive rate] points from (0,0) to (1,1),
+ * one per distinct score threshold, thinned to at most `points` + 1 (for the admin charts).
+ */
+export function rocCurve(scores: readonly number[], labels: readonly number[], points = 50): [number, number][] {
+  const order = scores.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
+  const positives = labels.reduce((s, l) => s + l, 0);
+  const negatives = labels.length - positives;
+  if (positives === 0 || negatives === 0) return [];
+  const curve: [number, number][] = [[0, 0]];
+  let tp = 0;
+  let fp = 0;
+  for (let i = 0; i < order.length; ) {
+    const s = scores[order[i]!]!;
+    while (i < order.length && scores[order[i]!] === s) {
+      if (labels[order[i]!] === 1) tp++;
+      else fp++;
+      i++;
+    }
+    curve.push([fp / negatives, tp / positives]);
+  }
+  if (curve.length <= points + 1) return curve;
+  const step = (curve.length - 1) / points;
+  return Array.from({ length: points + 1 }, (_, k) => curve[Math.round(k * step)]!);
+}
+
+export interface ScoreBin {
+  from: number;
+  to: number;
+  count: number;
+  positives: number;
+}
+
+/** How many holdout scores fall in each of `bins` equal bins over [0, 1], and how many of them were positive. */
+export function scoreHistogram(scores: readonly number[], labels: readonly number[], bins = 20): ScoreBin[] {
+  const out = Array.from({ length: bins }, (_, i) => ({ from: i / bins, to: (i + 1) / bins, count: 0, positives: 0 }));
+  scores.forEach((s, i) => {
+    const bin = out[Math.min(bins - 1, Math.max(0, Math.floor(s * bins)))]!;
+    bin.count++;
+    bin.positives += labels[i] === 1 ? 1 : 0;
+  });
+  return out;
+}

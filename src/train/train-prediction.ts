@@ -1,5 +1,5 @@
 import type { FeatureSpec } from "../core/features";
-import { atTop, auc, calibration, logLoss, quantiles, type CalibrationBin } from "./metrics";
+import { atTop, auc, calibration, logLoss, quantiles, rocCurve, scoreHistogram, type CalibrationBin, type ScoreBin } from "./metrics";
 import { fitLogistic, predict, type FittedLogistic } from "./model/logistic-regression";
 import type { Snapshot } from "./snapshots";
 
@@ -10,6 +10,9 @@ export interface Quality {
   precision_at_10pct: number;
   recall_at_10pct: number;
   calibration: CalibrationBin[];
+  /** [false positive rate, true positive rate], for the admin UI's ROC chart. */
+  roc: [number, number][];
+  score_histogram: ScoreBin[];
 }
 
 export interface TrainResult {
@@ -35,6 +38,8 @@ function quality(p: number[], y: number[]): Quality {
     precision_at_10pct: top.precision,
     recall_at_10pct: top.recall,
     calibration: calibration(p, y),
+    roc: rocCurve(p, y),
+    score_histogram: scoreHistogram(p, y),
   };
 }
 

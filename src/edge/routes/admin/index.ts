@@ -5,6 +5,7 @@ import { adminBackfills } from "./backfills";
 import { adminDeletions } from "./deletions";
 import { adminModels } from "./models";
 import { definitionRoutes } from "./definitions";
+import { cohortTrend, computationDistribution } from "./insights";
 import { adminProjects } from "./projects";
 
 /** The admin JSON API: one sub-app per resource, all behind the admin token. */
@@ -13,7 +14,9 @@ export const adminApi = createApp();
 adminApi.use("*", requireAdmin);
 adminApi.route("/projects/:project/deletions", adminDeletions);
 adminApi.route("/projects", adminProjects);
+adminApi.route("/cohorts", cohortTrend);
 adminApi.route("/cohorts", definitionRoutes("cohorts"));
+adminApi.route("/computations", computationDistribution);
 adminApi.route("/computations", definitionRoutes("computations"));
 adminApi.route("/predictions", definitionRoutes("predictions"));
 adminApi.route("/recommendations", definitionRoutes("recommendations"));

@@ -58,11 +58,13 @@ adminProjects.get("/:project/users", async (c) => {
   const query = parseWith(lookupSchema, c.req.query(), "query");
   const ref: ProfileRef = query.user_id !== undefined ? { kind: "user", id: query.user_id } : { kind: "device", id: query.device_id! };
   const stub = profileStub(c.env, project.id, ref);
-  const profile = await stub.getProfile();
-  if (profile === null) throw new AppError(404, "not_found", `No profile for ${ref.kind}_id ${ref.id}`);
+  // One read: the profile, its cohorts and computed values, and its prediction scores.
+  const read = await stub.read(true);
+  if (read === null) throw new AppError(404, "not_found", `No profile for ${ref.kind}_id ${ref.id}`);
+  const { profile, segments, scores } = read;
   const owner = profile.user_id !== null ? profileStub(c.env, project.id, { kind: "user", id: profile.user_id }) : stub;
-  const [events, segments] = await Promise.all([query.events > 0 ? owner.getRecentEvents(query.events) : [], owner.getSegments()]);
-  return c.json({ profile, segments, events });
+  const events = query.events > 0 ? await owner.getRecentEvents(query.events) : [];
+  return c.json({ profile, segments, scores, events });
 });
 
 async function findProject(env: Env, id: string) {

@@ -1,0 +1,56 @@
+import { and, desc, eq, gte, isNull, sql } from "drizzle-orm";
+import { z } from "zod";
+import { dailyChanges, distribution } from "../../../core/histogram";
+import { projectIdSchema } from "../../../core/project";
+import { membershipChanges, users } from "../../../db/schema";
+import { profileStub } from "../../../durable/stub";
+import { createApp } from "../../app";
+import { db } from "../../db";
+import { getDefinition } from "../../definition-store";
+import { parseWith } from "../../validate";
+
+const DAY = 86_400_000;
+
+/** How a cohort's membership moves: daily enters and exits from the change log. */
+export const cohortTrend = createApp();
+
+cohortTrend.get("/:id/trend", async (c) => {
+  const q = parseWith(z.object({ project: projectIdSchema.default("default"), days: z.coerce.number().int().min(1).max(90).default(14) }), c.req.query(), "query");
+  const row = await getDefinition(db(c.env), "cohorts", q.project, c.req.param("id"));
+  const now = Date.now();
+  const since = (Math.floor(now / DAY) - q.days + 1) * DAY;
+  // One index range (cohort_id) of the change log, grouped by UTC day.
+  const rows = await db(c.env)
+    .select({ day: sql<number>`CAST(${membershipChanges.changedAt} / ${sql.raw(String(DAY))} AS INTEGER)`, in_cohort: membershipChanges.inCohort, n: sql<number>`count(*)` })
+    .from(membershipChanges)
+    .where(and(eq(membershipChanges.cohortId, row.id), gte(membershipChanges.changedAt, since)))
+    .groupBy(sql`1`, membershipChanges.inCohort);
+  return c.json({ cohort_id: row.id, days: dailyChanges(rows, now, q.days) });
+});
+
+/**
+ * A computed property's values across a sample of profiles (the most recently seen):
+ * values live in each profile's Durable Object, so this reads `sample` of them, never all.
+ */
+export const computationDistribution = createApp();
+
+computationDistribution.get("/:id/distribution", async (c) => {
+  const q = parseWith(z.object({ project: projectIdSchema.default("default"), sample: z.coerce.number().int().min(1).max(500).default(200) }), c.req.query(), "query");
+  const row = await getDefinition(db(c.env), "computations", q.project, c.req.param("id"));
+  const profiles = await db(c.env)
+    .select({ userId: users.userId, deviceId: users.deviceId })
+    .from(users)
+    .where(and(eq(users.projectId, q.project), isNull(users.mergedInto)))
+    .orderBy(desc(users.lastSeen))
+    .limit(q.sample);
+  const values: unknown[] = [];
+  for (let i = 0; i < profiles.length; i += 25) {
+    const batch = profiles.slice(i, i + 25).map(async (p) => {
+      const ref = p.userId !== null ? ({ kind: "user", id: p.userId } as const) : ({ kind: "device", id: p.deviceId ?? "" } as const);
+      const view = await profileStub(c.env, q.project, ref).getSegments();
+      return view?.computations[row.id] ?? null;
+    });
+    values.push(...(await Promise.all(batch)));
+  }
+  return c.json({ computation_id: row.id, sampled: profiles.length, distribution: distribution(values) });
+});

@@ -1,0 +1,49 @@
+/**
+ * The admin UI's only client script (inline, no build step): live numbers, the project
+ * picker, confirmations, and `tailorApi` — fetch to /admin/api with the session's CSRF
+ * token — for anything a page wants to call from the browser.
+ */
+export const CLIENT_SCRIPT = `
+(() => {
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+  window.tailorApi = (path, init = {}) => {
+    const headers = new Headers(init.headers);
+    if (init.method && init.method !== "GET") headers.set("x-csrf-token", csrf);
+    if (init.body && !headers.has("content-type")) headers.set("content-type", "application/json");
+    return fetch("/admin/api" + path, { ...init, headers, credentials: "same-origin" });
+  };
+  const fmt = (v) => typeof v === "number" ? v.toLocaleString("en-US") : String(v ?? "–");
+  async function refresh() {
+    for (const el of document.querySelectorAll("[data-live-url]")) {
+      try {
+        const res = await fetch(el.dataset.liveUrl, { credentials: "same-origin" });
+        if (!res.ok) continue;
+        const json = await res.json();
+        const rows = el.dataset.liveList ? json[el.dataset.liveList] : null;
+        const targets = el.matches("[data-live-field]") ? [el] : el.querySelectorAll("[data-live-field]");
+        for (const t of targets) {
+          const row = rows ? rows.find((r) => r.id === t.dataset.liveId) : json;
+          if (row && t.dataset.liveField in row) t.textContent = fmt(row[t.dataset.liveField]);
+        }
+      } catch {}
+    }
+  }
+  if (document.querySelector("[data-live-url]")) setInterval(refresh, 3000);
+  for (const s of document.querySelectorAll("select[data-autosubmit]")) s.addEventListener("change", () => s.form.submit());
+  // Structured clauses: show only the fields of the chosen kind.
+  for (const row of document.querySelectorAll("[data-clause]")) {
+    const kind = row.querySelector('select[name$=".kind"]');
+    const win = row.querySelector('select[name$=".window"]');
+    const sync = () => {
+      for (const el of row.querySelectorAll("[data-show-for]")) {
+        const byWindow = el.dataset.showWindow ? el.dataset.showWindow.split(" ").includes(win?.value) : true;
+        el.hidden = !(el.dataset.showFor.split(" ").includes(kind.value) && byWindow);
+      }
+    };
+    kind.addEventListener("change", sync);
+    win?.addEventListener("change", sync);
+    sync();
+  }
+  for (const f of document.querySelectorAll("form[data-confirm]")) f.addEventListener("submit", (e) => { if (!confirm(f.dataset.confirm)) e.preventDefault(); });
+})();
+`;

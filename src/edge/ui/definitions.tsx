@@ -1,0 +1,304 @@
+import { Hono } from "hono";
+import type { Child } from "hono/jsx";
+import type { ApiClient } from "./api";
+import { must } from "./api";
+import type { UiEnv } from "./auth";
+import { FormError, SelectField, TextArea, TextField, type FieldErrors } from "./fields";
+import { errorDetails, fieldErrors, withoutRedacted, type Built, type Fields } from "./forms";
+import { Alert, Layout, PostForm, projectPath, when, type PageContext } from "./layout";
+import { formFields, projectPage, type Item, type UiContext } from "./page";
+
+/** Other definitions a form may offer in its selects. */
+export type RefKind = "cohorts" | "computations" | "destinations" | "predictions";
+export type Refs = Partial<Record<RefKind, Item[]>>;
+
+export interface StructuredForm {
+  /** Fields for a stored definition; null when only the JSON editor can show it. */
+  toFields(definition: unknown): Fields | null;
+  fromFields(fields: Fields): Built;
+  render(props: { fields: Fields; errors: FieldErrors; refs: Refs }): Child;
+  /** Fields of a new definition (default: those of the template). */
+  blank?(): Fields;
+  /** Another (empty) repeated row, for forms that have them. */
+  addRow?(fields: Fields): Fields;
+}
+
+export interface DetailArgs {
+  c: UiContext;
+  api: ApiClient;
+  project: string;
+  q: string;
+  item: Item;
+  ctx: PageContext;
+}
+
+/**
+ * One kind of definition in the UI: a list and an editor (a structured form for the
+ * common shapes when there is one, and always the JSON definition), driven by the admin
+ * API resource of the same name. A new kind is a config object.
+ */
+export interface KindUi {
+  /** The admin API resource (`/admin/api/<kind>`) and the URL segment. */
+  kind: string;
+  title: string;
+  singular: string;
+  blurb?: Child;
+  /** Where the JSON editor starts for a new one. */
+  template: Record<string, unknown>;
+  columns?: { label: string; num?: boolean; cell: (item: Item, q: string) => Child }[];
+  form?: StructuredForm;
+  needs?: RefKind[];
+  /** Extra panels on the detail page (above the editor). */
+  extras?: (args: DetailArgs) => Promise<Child>;
+  /** Extra routes under `/p/:project/<kind>`. */
+  routes?: (app: Hono<UiEnv>) => void;
+  /** The list page refreshes these fields (`data-live-field`) from the API. */
+  live?: boolean;
+}
+
+async function loadRefs(api: ApiClient, q: string, needs: RefKind[] = []): Promise<Refs> {
+  const refs: Refs = {};
+  await Promise.all(
+    needs.map(async (kind) => {
+      const r = await api.get<Record<string, Item[]>>(`/${kind}?${q}`);
+      refs[kind] = r.ok ? (r.json[kind] ?? []) : [];
+    }),
+  );
+  return refs;
+}
+
+interface EditorState {
+  item?: Item;
+  name: string;
+  description: string;
+  status: string;
+  /** Structured fields, or null when the definition needs the JSON editor. */
+  fields: Fields | null;
+  json: string;
+  errors: FieldErrors;
+  mode: "form" | "json";
+}
+
+function stateFor(ui: KindUi, item?: Item): EditorState {
+  const definition = item?.definition ?? ui.template;
+  return {
+    item,
+    name: item?.name ?? "",
+    description: item?.description ?? "",
+    status: item?.status ?? "active",
+    fields: ui.form === undefined ? null : item === undefined && ui.form.blank ? ui.form.blank() : ui.form.toFields(definition),
+    json: JSON.stringify(definition, null, 2),
+    errors: {},
+    mode: "form",
+  };
+}
+
+function Editor(props: { ui: KindUi; state: EditorState; action: string; csrf: string; refs: Refs }) {
+  const { ui, state } = props;
+  const { errors } = state;
+  return (
+    <PostForm action={props.action} csrf={props.csrf} class="panel">
+      <FormError errors={errors} name="_envelope" />
+      <TextField name="name" label="Name" value={state.name} errors={errors} wide required />
+      <TextField name="description" label="Description" value={state.description} errors={errors} wide />
+      {state.item === undefined ? null : (
+        <SelectField name="status" label="Status" value={state.status} errors={errors} options={[["active", "active"], ["inactive", "inactive"]]} />
+      )}
+      {ui.form === undefined ? null : state.fields === null ? (
+        <Alert kind="warn">This definition uses parts of the language the form does not show: edit it as JSON below.</Alert>
+      ) : (
+        <fieldset>
+          <legend>Definition</legend>
+          <FormError errors={errors} />
+          {ui.form.render({ fields: state.fields, errors, refs: props.refs })}
+          <div class="row">
+            <button type="submit" name="mode" value="form">
+              Save
+            </button>
+            {ui.form.addRow === undefined ? null : (
+              <button type="submit" name="mode" value="add_row" class="secondary">
+                Add condition
+              </button>
+            )}
+          </div>
+        </fieldset>
+      )}
+      <details open={ui.form === undefined || state.fields === null || state.mode === "json" ? true : undefined}>
+        <summary>JSON definition (the full language)</summary>
+        <TextArea name="definition_json" label="Definition (JSON)" value={state.json} errors={errors} code />
+        <button type="submit" name="mode" value="json">
+          Save JSON
+        </button>
+      </details>
+    </PostForm>
+  );
+}
+
+function ListPage(props: { ui: KindUi; ctx: PageContext; items: Item[]; q: string; project: string; unavailable?: string }) {
+  const { ui, ctx, items, project, q } = props;
+  const base = projectPath(project, `/${ui.kind}`);
+  return (
+    <Layout ctx={ctx} title={ui.title}>
+      <div class="between">
+        <h1>{ui.title}</h1>
+        {props.unavailable === undefined ? (
+          <a class="button" href={`${base}/new`}>
+            New {ui.singular}
+          </a>
+        ) : null}
+      </div>
+      {ui.blurb === undefined ? null : <p class="muted">{ui.blurb}</p>}
+      {props.unavailable !== undefined ? (
+        <Alert kind="warn">{props.unavailable}</Alert>
+      ) : items.length === 0 ? (
+        <div class="panel muted">No {ui.title.toLowerCase()} yet.</div>
+      ) : (
+        <table data-live-url={ui.live ? `/admin/api/${ui.kind}?${q}` : undefined} data-live-list={ui.live ? ui.kind : undefined}>
+          <thead>
+            <tr>
+              <th>Name</th>
+              {(ui.columns ?? []).map((col) => (
+                <th class={col.num ? "num" : undefined}>{col.label}</th>
+              ))}
+              <th>Status</th>
+              <th>Updated</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((item) => (
+              <tr>
+                <td>
+                  <a href={`${base}/${item.id}`}>{item.name}</a>
+                  <div class="muted">
+                    <code>{item.id}</code>
+                  </div>
+                </td>
+                {(ui.columns ?? []).map((col) => (
+                  <td class={col.num ? "num" : undefined}>{col.cell(item, q)}</td>
+                ))}
+                <td>
+                  <span class={item.status === "active" ? "badge good" : "badge"}>{item.status}</span>
+                </td>
+                <td class="muted nowrap">{when(item.updated_at)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Layout>
+  );
+}
+
+/** List, create, edit and delete pages for one kind of definition. */
+export function definitionPages(ui: KindUi): Hono<UiEnv> {
+  const app = new Hono<UiEnv>();
+  ui.routes?.(app);
+
+  app.get("/", async (c) => {
+    const { api, ctx, project, q } = await projectPage(c, ui.kind);
+    const r = await api.get<Record<string, Item[]>>(`/${ui.kind}?${q}`);
+    if (r.status === 404) {
+      return c.html(<ListPage ui={ui} ctx={ctx} items={[]} q={q} project={project} unavailable={`This Tailor has no ${ui.kind} API yet: ${ui.title.toLowerCase()} are not available.`} />);
+    }
+    const items = await must(Promise.resolve(r));
+    return c.html(<ListPage ui={ui} ctx={ctx} items={items[ui.kind] ?? []} q={q} project={project} />);
+  });
+
+  const render = async (c: UiContext, state: EditorState, status: 200 | 400 | 404 | 409 = 200, notice?: Child) => {
+    const { api, ctx, project, q } = await projectPage(c, ui.kind);
+    const refs = await loadRefs(api, q, ui.needs);
+    const base = projectPath(project, `/${ui.kind}`);
+    const item = state.item;
+    const extras = item !== undefined && ui.extras ? await ui.extras({ c, api, project, q, item, ctx }) : null;
+    return c.html(
+      <Layout ctx={ctx} title={item?.name ?? `New ${ui.singular}`}>
+        <p class="muted">
+          <a href={base}>{ui.title}</a> /
+        </p>
+        <div class="between">
+          <h1>{item?.name ?? `New ${ui.singular}`}</h1>
+          {item === undefined ? null : (
+            <span class="row">
+              <code>{item.id}</code>
+              <span class="badge" title="Definition revision">rev {item.version}</span>
+              <span class={item.status === "active" ? "badge good" : "badge"}>{item.status}</span>
+            </span>
+          )}
+        </div>
+        {notice}
+        {c.req.query("saved") !== undefined && status === 200 ? <Alert kind="good">Saved.</Alert> : null}
+        {extras}
+        {item === undefined ? null : <h2>Edit</h2>}
+        <Editor ui={ui} state={state} action={item === undefined ? `${base}/new` : `${base}/${item.id}`} csrf={ctx.csrf} refs={refs} />
+        {item === undefined ? null : (
+          <PostForm action={`${base}/${item.id}/delete`} csrf={ctx.csrf} confirm={`Delete ${item.name}?`}>
+            <button type="submit" class="danger">
+              Delete {ui.singular}
+            </button>
+          </PostForm>
+        )}
+      </Layout>,
+      status,
+    );
+  };
+
+  const load = async (c: UiContext) => {
+    const { api, q } = await projectPage(c, ui.kind);
+    return must(api.get<Item>(`/${ui.kind}/${encodeURIComponent(c.req.param("id") ?? "")}?${q}`));
+  };
+
+  app.get("/new", async (c) => render(c, stateFor(ui)));
+  app.get("/:id", async (c) => render(c, stateFor(ui, await load(c))));
+
+  const save = async (c: UiContext, item?: Item) => {
+    const f = await formFields(c);
+    const state: EditorState = { ...stateFor(ui, item), name: f.name ?? "", description: f.description ?? "", status: f.status ?? "active", json: f.definition_json ?? "", mode: f.mode === "json" ? "json" : "form" };
+    if (ui.form && f.mode !== "json") state.fields = Object.fromEntries(Object.entries(f).filter(([k]) => !["_csrf", "name", "description", "status", "definition_json", "mode"].includes(k)));
+    if (f.mode === "add_row" && ui.form?.addRow && state.fields) {
+      state.fields = ui.form.addRow(state.fields);
+      return render(c, state);
+    }
+    let built: Built;
+    if (state.mode === "json" || !ui.form || state.fields === null) {
+      state.mode = "json";
+      try {
+        const parsed = JSON.parse(state.json) as unknown;
+        if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not an object");
+        built = { definition: withoutRedacted(parsed as Record<string, unknown>), paths: [] };
+      } catch (err) {
+        return render(c, { ...state, errors: { definition_json: `Not a JSON object: ${(err as Error).message}` } }, 400);
+      }
+    } else {
+      built = ui.form.fromFields(state.fields);
+      state.json = JSON.stringify(built.definition, null, 2);
+    }
+    const { api, project, q } = await projectPage(c, ui.kind);
+    const body = { name: state.name, description: state.description, definition: built.definition, ...(item === undefined ? {} : { status: state.status }) };
+    const r = item === undefined ? await api.send<Item & { signing_secret?: string }>("POST", `/${ui.kind}?${q}`, body) : await api.send<Item>("PUT", `/${ui.kind}/${item.id}?${q}`, body);
+    if (!r.ok) {
+      const errors = fieldErrors(r.json, state.mode === "form" ? built.paths : [], state.mode === "form" ? "_form" : "definition_json");
+      return render(c, { ...state, errors }, r.status === 409 ? 409 : r.status === 404 ? 404 : 400);
+    }
+    const saved = r.json as Item & { signing_secret?: string };
+    if (saved.signing_secret !== undefined) {
+      // Shown once: the API never returns it again.
+      return render(c, stateFor(ui, saved), 200, <Alert kind="good">Created. Signing secret (shown only now): <span class="key">{saved.signing_secret}</span></Alert>);
+    }
+    return c.redirect(`${projectPath(project, `/${ui.kind}`)}/${saved.id}?saved=1`, 303);
+  };
+
+  app.post("/new", (c) => save(c));
+  app.post("/:id", async (c) => save(c, await load(c)));
+
+  app.post("/:id/delete", async (c) => {
+    const { api, project, q } = await projectPage(c, ui.kind);
+    const r = await api.send("DELETE", `/${ui.kind}/${encodeURIComponent(c.req.param("id"))}?${q}`);
+    if (!r.ok) {
+      const item = await load(c);
+      return render(c, { ...stateFor(ui, item), errors: { _envelope: `Not deleted: ${errorDetails(r.json).message}` } }, 400);
+    }
+    return c.redirect(projectPath(project, `/${ui.kind}`), 303);
+  });
+
+  return app;
+}

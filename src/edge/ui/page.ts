@@ -1,0 +1,47 @@
+import type { Context } from "hono";
+import { apiClient, ApiFailure, must, type ApiClient } from "./api";
+import type { UiEnv } from "./auth";
+import type { PageContext, ProjectRef } from "./layout";
+
+export type UiContext = Context<UiEnv>;
+
+/** A definition as the admin API presents it. */
+export interface Item {
+  id: string;
+  name: string;
+  description: string;
+  definition: Record<string, unknown>;
+  status: "active" | "inactive";
+  version: number;
+  created_at: number;
+  updated_at: number;
+  size?: number;
+}
+
+/** Everything a project page needs: its API client and the layout's context. */
+export async function projectPage(c: UiContext, section: string): Promise<{ api: ApiClient; ctx: PageContext; project: string; q: string }> {
+  const api = apiClient(c, c.get("csrf"));
+  const { projects } = await must(api.get<{ projects: ProjectRef[] }>("/projects"));
+  const project = c.req.param("project") ?? "";
+  if (!projects.some((p) => p.id === project)) throw new ApiFailure({ status: 404, ok: false, json: { error: { code: "not_found", message: `Project ${project} not found` } } });
+  return { api, project, q: `project=${encodeURIComponent(project)}`, ctx: { csrf: c.get("csrf"), project, projects, section } };
+}
+
+/** Posted form fields (strings only; the last value of a repeated name wins). */
+export async function formFields(c: UiContext): Promise<Record<string, string>> {
+  const body = await c.req.parseBody({ all: true });
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(body)) {
+    const last = Array.isArray(v) ? v[v.length - 1] : v;
+    if (typeof last === "string") out[k] = last;
+  }
+  return out;
+}
+
+/** A posted file's text, when the form had one. */
+export async function formFile(c: UiContext, name: string): Promise<string | undefined> {
+  const body = await c.req.parseBody({ all: true });
+  const value = body[name];
+  const file = Array.isArray(value) ? value[0] : value;
+  return typeof file === "object" && file !== null && "text" in file && file.size > 0 ? file.text() : undefined;
+}

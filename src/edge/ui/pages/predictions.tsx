@@ -1,0 +1,220 @@
+import { ChartCard, BarChart, HBarChart, XYChart } from "../charts/svg";
+import { SelectField, TextField } from "../fields";
+import { definitionFromPaths, errorDetails, fieldsFromPaths } from "../forms";
+import { Alert, fmt, PostForm, projectPath, when } from "../layout";
+import { projectPage } from "../page";
+import type { DetailArgs, KindUi } from "../definitions";
+
+const FIELDS = ["d.goal.event.type", "d.horizon_days:number", "d.value_property"] as const;
+
+interface Quality {
+  auc?: number;
+  log_loss?: number;
+  positive_rate?: number;
+  precision_at_10pct?: number;
+  recall_at_10pct?: number;
+  calibration?: { decile: number; predicted: number; actual: number; count: number }[];
+  roc?: [number, number][];
+  score_histogram?: { from: number; to: number; count: number; positives: number }[];
+}
+
+interface Metrics {
+  holdout?: { model?: Quality; baseline?: Quality };
+  importance?: { feature: string; weight: number }[];
+  rows?: { train: number; holdout: number; train_positive_rate: number };
+  auc?: number;
+}
+
+export interface Model {
+  id: string;
+  version: number;
+  active: boolean;
+  metrics: Metrics;
+  created_at: number;
+}
+
+export const predictionsUi: KindUi = {
+  kind: "predictions",
+  title: "Predictions",
+  singular: "prediction",
+  blurb: "The likelihood that a user performs a goal event within a horizon: trained in Node (npm run train), scored at the edge.",
+  template: { goal: { event: { type: "Order Completed" } }, horizon_days: 30 },
+  columns: [
+    { label: "Goal", cell: (item) => String((item.definition.goal as { event?: { type?: string } } | undefined)?.event?.type ?? "") },
+    { label: "Horizon", cell: (item) => `${String(item.definition.horizon_days)} days` },
+  ],
+  form: {
+    toFields: (definition) => {
+      const d = definition as { goal?: { event?: { filters?: unknown[] } }; population?: unknown; computations?: unknown[] };
+      if ((d.goal?.event?.filters ?? []).length > 0 || d.population !== undefined || (d.computations ?? []).length > 0) return null;
+      return fieldsFromPaths(definition, FIELDS);
+    },
+    fromFields: definitionFromPaths,
+    render: ({ fields, errors }) => (
+      <div class="row">
+        <TextField name="d.goal.event.type" label="Goal event" value={fields["d.goal.event.type"]} errors={errors} placeholder="Order Completed" />
+        <SelectField name="d.horizon_days:number" label="Within" value={fields["d.horizon_days:number"] || "30"} errors={errors} options={["7", "14", "30", "60", "90"].map((d) => [d, `${d} days`] as const)} />
+        <TextField name="d.value_property" label="Value property" value={fields["d.value_property"]} errors={errors} placeholder="revenue" />
+      </div>
+    ),
+  },
+  extras: predictionExtras,
+  routes: (app) => {
+    /** Make a model version the active one (a rollback when it is older). */
+    app.post("/:id/models/:model/activate", async (c) => {
+      const { api, project, q } = await projectPage(c, "predictions");
+      const r = await api.send("POST", `/models/${encodeURIComponent(c.req.param("model"))}/activate?${q}`);
+      const base = `${projectPath(project, "/predictions")}/${encodeURIComponent(c.req.param("id"))}`;
+      return c.redirect(r.ok ? `${base}?model=${encodeURIComponent(c.req.param("model"))}&activated=1` : `${base}?error=${encodeURIComponent(errorDetails(r.json).message)}`, 303);
+    });
+  },
+};
+
+const DIAGONAL: [number, number][] = [
+  [0, 0],
+  [1, 1],
+];
+
+/** ROC, calibration, score distribution and feature importance of one model version. */
+export function QualityCharts(props: { metrics: Metrics }) {
+  const m = props.metrics.holdout?.model;
+  const b = props.metrics.holdout?.baseline;
+  const importance = (props.metrics.importance ?? []).slice(0, 12);
+  if (m === undefined) return <Alert kind="warn">This model's metrics have no holdout details, so there is nothing to chart.</Alert>;
+  return (
+    <div class="charts" id="quality-charts">
+      <ChartCard title={`ROC curve (AUC ${fmt(m.auc)})`} legend={`Solid: model. Dashed: recency/frequency baseline (AUC ${fmt(b?.auc)}) and chance.`}>
+        {(m.roc ?? []).length === 0 ? (
+          <p class="muted">No ROC points stored (trained before they were recorded).</p>
+        ) : (
+          <XYChart
+            x={[0, 1]}
+            y={[0, 1]}
+            xLabel="false positive rate"
+            yLabel="true positive rate"
+            desc="ROC curve"
+            series={[{ points: DIAGONAL, className: "reference" }, ...(b?.roc?.length ? [{ points: b.roc, className: "reference" }] : []), { points: m.roc! }]}
+          />
+        )}
+      </ChartCard>
+      <ChartCard title="Calibration" legend="Mean predicted vs actual rate per decile of score; the dashed line is perfect calibration.">
+        {(m.calibration ?? []).length === 0 ? (
+          <p class="muted">No calibration table stored.</p>
+        ) : (
+          <XYChart
+            x={[0, 1]}
+            y={[0, 1]}
+            xLabel="predicted"
+            yLabel="actual"
+            desc="Calibration: predicted vs actual"
+            series={[{ points: DIAGONAL, className: "reference" }, { points: m.calibration!.map((c) => [c.predicted, c.actual]), dots: true }]}
+          />
+        )}
+      </ChartCard>
+      <ChartCard title="Score distribution" legend="Holdout users per score bin.">
+        {(m.score_histogram ?? []).length === 0 ? (
+          <p class="muted">No score histogram stored.</p>
+        ) : (
+          <BarChart values={m.score_histogram!.map((s) => s.count)} labels={m.score_histogram!.map((s) => s.from.toFixed(1))} desc="Score histogram" yLabel="users" />
+        )}
+      </ChartCard>
+      <ChartCard title="Feature importance" legend="Weights on standardised features (red: lowers the score).">
+        {importance.length === 0 ? <p class="muted">No feature weights stored.</p> : <HBarChart rows={importance.map((i) => ({ label: i.feature, value: i.weight }))} desc="Feature importance" />}
+      </ChartCard>
+    </div>
+  );
+}
+
+function MetricsTable(props: { metrics: Metrics }) {
+  const m = props.metrics.holdout?.model;
+  const b = props.metrics.holdout?.baseline;
+  const rows: [string, (q: Quality | undefined) => unknown][] = [
+    ["AUC", (q) => q?.auc],
+    ["log loss", (q) => q?.log_loss],
+    ["precision @10 %", (q) => q?.precision_at_10pct],
+    ["recall @10 %", (q) => q?.recall_at_10pct],
+  ];
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>Holdout</th>
+          <th class="num">Model</th>
+          <th class="num">Baseline</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(([label, get]) => (
+          <tr>
+            <td>{label}</td>
+            <td class="num">{fmt(get(m) ?? (label === "AUC" ? props.metrics.auc : undefined))}</td>
+            <td class="num">{fmt(get(b))}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+async function predictionExtras({ c, api, project, q, item, ctx }: DetailArgs) {
+  const r = await api.get<{ models: Model[] }>(`/models?${q}&owner_id=${encodeURIComponent(item.id)}`);
+  const models = r.ok ? r.json.models : [];
+  const chosen = models.find((m) => m.id === c.req.query("model")) ?? models.find((m) => m.active) ?? models[0];
+  const base = `${projectPath(project, "/predictions")}/${item.id}`;
+  const error = c.req.query("error");
+  return (
+    <div>
+      {c.req.query("activated") === undefined ? null : <Alert kind="good">Version activated: profiles re-score now.</Alert>}
+      {error === undefined ? null : <Alert>{error}</Alert>}
+      <h2>Models</h2>
+      {models.length === 0 ? (
+        <div class="panel">
+          Not trained yet. Train and publish with <code>npm run train -- {item.id}</code> (reads the event archive through this Worker).
+        </div>
+      ) : (
+        <table id="models">
+          <thead>
+            <tr>
+              <th>Version</th>
+              <th>Trained</th>
+              <th class="num">AUC</th>
+              <th class="num">Rows (train / holdout)</th>
+              <th>State</th>
+              <th></th>
+            </tr>
+          </thead>
+          <tbody>
+            {models.map((m) => (
+              <tr>
+                <td>
+                  <a href={`${base}?model=${m.id}`}>v{m.version}</a> {m.id === chosen?.id ? <span class="badge">shown</span> : null}
+                </td>
+                <td class="muted nowrap">{when(m.created_at)}</td>
+                <td class="num">{fmt(m.metrics.holdout?.model?.auc ?? m.metrics.auc)}</td>
+                <td class="num">{m.metrics.rows === undefined ? "–" : `${fmt(m.metrics.rows.train)} / ${fmt(m.metrics.rows.holdout)}`}</td>
+                <td>{m.active ? <span class="badge good">active</span> : <span class="badge">inactive</span>}</td>
+                <td>
+                  {m.active ? null : (
+                    <PostForm action={`${base}/models/${m.id}/activate`} csrf={ctx.csrf}>
+                      <button type="submit" class="secondary">
+                        {chosen !== undefined && models.find((x) => x.active) !== undefined && m.version < models.find((x) => x.active)!.version ? "Roll back to this" : "Activate"}
+                      </button>
+                    </PostForm>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {chosen === undefined ? null : (
+        <>
+          <h2>Quality of v{chosen.version}</h2>
+          <MetricsTable metrics={chosen.metrics} />
+          <p></p>
+          <QualityCharts metrics={chosen.metrics} />
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,147 @@
+import { SCHEDULES } from "../../../core/syncs/schema";
+import { errorDetails, definitionFromPaths, fieldsFromPaths } from "../forms";
+import { SelectField, TextField, type Option } from "../fields";
+import { Alert, fmt, PostForm, projectPath, when } from "../layout";
+import { projectPage, type Item } from "../page";
+import type { DetailArgs, KindUi, Refs } from "../definitions";
+
+const options = (items: Item[] | undefined): Option[] => [["", "(choose)"], ...(items ?? []).map((x): Option => [x.id, `${x.name} (${x.id})`])];
+
+const DESTINATION_FIELDS = ["d.type", "d.url", "d.format"] as const;
+
+export const destinationsUi: KindUi = {
+  kind: "destinations",
+  title: "Destinations",
+  singular: "destination",
+  blurb: "Where audiences go. Webhooks are signed (Standard Webhooks); Braze, HubSpot, Klaviyo and Facebook take their JSON definition (credentials are write-only).",
+  template: { type: "webhook", url: "https://example.com/hook" },
+  columns: [
+    { label: "Type", cell: (item) => <span class="badge">{String(item.definition.type)}</span> },
+    { label: "Target", cell: (item) => <code>{String(item.definition.url ?? item.definition.base_url ?? item.definition.format ?? "")}</code> },
+  ],
+  form: {
+    toFields: (definition) => {
+      const type = (definition as { type?: string }).type;
+      return type === "webhook" || type === "r2_export" ? fieldsFromPaths(definition, DESTINATION_FIELDS) : null;
+    },
+    fromFields: (fields) => {
+      const built = definitionFromPaths(fields);
+      // Each type takes only its own fields.
+      if (built.definition.type === "webhook") delete built.definition.format;
+      else delete built.definition.url;
+      return built;
+    },
+    render: ({ fields, errors }) => (
+      <div class="row">
+        <SelectField name="d.type" label="Type" value={fields["d.type"]} errors={errors} options={[["webhook", "webhook"], ["r2_export", "files in R2"]]} />
+        <TextField name="d.url" label="Webhook URL" type="url" value={fields["d.url"]} errors={errors} placeholder="https://example.com/hook" />
+        <SelectField name="d.format" label="File format (R2)" value={fields["d.format"] || "ndjson"} errors={errors} options={[["ndjson", "ndjson"], ["csv", "csv"]]} />
+      </div>
+    ),
+  },
+};
+
+const SYNC_FIELDS = ["d.destination_id", "d.what.kind", "d.what.cohort_id", "d.schedule", "d.batch_size:number"] as const;
+
+interface Run {
+  id: string;
+  status: string;
+  sent: number;
+  failed: number;
+  last_error: string | null;
+  started_at: number;
+  finished_at: number | null;
+}
+
+export const syncsUi: KindUi = {
+  kind: "syncs",
+  title: "Syncs",
+  singular: "sync",
+  blurb: "A cohort's enter/exit changes to a destination, on a schedule or on demand.",
+  template: { destination_id: "", what: { kind: "cohort", cohort_id: "" }, schedule: "hourly" },
+  needs: ["cohorts", "destinations"],
+  columns: [
+    { label: "Cohort", cell: (item) => <code>{String((item.definition.what as { cohort_id?: string } | undefined)?.cohort_id ?? "")}</code> },
+    { label: "Destination", cell: (item) => <code>{String(item.definition.destination_id ?? "")}</code> },
+    { label: "Schedule", cell: (item) => String(item.definition.schedule ?? "hourly") },
+  ],
+  form: {
+    toFields: (definition) => fieldsFromPaths(definition, SYNC_FIELDS),
+    blank: () => ({ "d.destination_id": "", "d.what.kind": "cohort", "d.what.cohort_id": "", "d.schedule": "hourly", "d.batch_size:number": "" }),
+    fromFields: (fields) => definitionFromPaths({ ...fields, "d.what.kind": "cohort" }),
+    render: ({ fields, errors, refs }: { fields: Record<string, string>; errors: Record<string, string>; refs: Refs }) => (
+      <div class="row">
+        <SelectField name="d.what.cohort_id" label="Cohort" value={fields["d.what.cohort_id"]} errors={errors} options={options(refs.cohorts)} />
+        <SelectField name="d.destination_id" label="Destination" value={fields["d.destination_id"]} errors={errors} options={options(refs.destinations)} />
+        <SelectField name="d.schedule" label="Schedule" value={fields["d.schedule"] || "hourly"} errors={errors} options={SCHEDULES.map((s): Option => [s, s])} />
+        <TextField name="d.batch_size:number" label="Batch size" type="number" value={fields["d.batch_size:number"]} errors={errors} placeholder="1000" />
+      </div>
+    ),
+  },
+  extras: syncExtras,
+  routes: (app) => {
+    app.post("/:id/run", async (c) => {
+      const { api, project, q } = await projectPage(c, "syncs");
+      const id = encodeURIComponent(c.req.param("id"));
+      const r = await api.send<Run>("POST", `/syncs/${id}/run?${q}`);
+      const result = r.ok ? `ran=${r.json.status}&sent=${r.json.sent}` : `run_error=${encodeURIComponent(errorDetails(r.json).message)}`;
+      return c.redirect(`${projectPath(project, "/syncs")}/${id}?${result}`, 303);
+    });
+  },
+};
+
+async function syncExtras({ c, api, project, q, item, ctx }: DetailArgs) {
+  const log = await api.get<{ failing: boolean; runs: Run[] }>(`/syncs/${item.id}/runs?${q}`);
+  const runs = log.ok ? log.json.runs : [];
+  const ran = c.req.query("ran");
+  const runError = c.req.query("run_error");
+  return (
+    <div>
+      {ran === undefined ? null : (
+        <Alert kind={ran === "succeeded" ? "good" : "warn"}>
+          Run {ran}: {c.req.query("sent") ?? 0} users sent.
+        </Alert>
+      )}
+      {runError === undefined ? null : <Alert>{runError}</Alert>}
+      <div class="panel between">
+        <div class="row">
+          <strong>Status</strong>
+          {log.ok && log.json.failing ? <span class="badge bad">failing</span> : <span class="badge good">healthy</span>}
+          <span class="muted">{runs[0] === undefined ? "never run" : `last run ${when(runs[0].started_at)}`}</span>
+        </div>
+        <PostForm action={`${projectPath(project, "/syncs")}/${item.id}/run`} csrf={ctx.csrf}>
+          <button type="submit">Run now</button>
+        </PostForm>
+      </div>
+      <h2>Run log</h2>
+      {runs.length === 0 ? (
+        <p class="muted">No runs yet.</p>
+      ) : (
+        <table id="run-log">
+          <thead>
+            <tr>
+              <th>Started</th>
+              <th>Status</th>
+              <th class="num">Sent</th>
+              <th class="num">Failed</th>
+              <th>Error</th>
+            </tr>
+          </thead>
+          <tbody>
+            {runs.map((r) => (
+              <tr>
+                <td class="muted nowrap">{when(r.started_at)}</td>
+                <td>
+                  <span class={r.status === "succeeded" ? "badge good" : r.status === "failed" ? "badge bad" : "badge"}>{r.status}</span>
+                </td>
+                <td class="num">{fmt(r.sent)}</td>
+                <td class="num">{fmt(r.failed)}</td>
+                <td class="muted">{r.last_error ?? ""}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}

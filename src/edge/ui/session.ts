@@ -1,0 +1,99 @@
+/**
+ * Admin sessions without server state: the cookie is `<sid>.<expires>.<mac>`, an HMAC
+ * (WebCrypto, SHA-256) under a key derived from ADMIN_TOKEN. Rotating the token ends
+ * every session. The CSRF token is a second HMAC bound to the session id, so a page can
+ * echo it in a header (signed double submit) and no other site can compute it.
+ */
+
+export const SESSION_COOKIE = "tailor_admin";
+export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+
+export interface Session {
+  sid: string;
+  expires: number;
+}
+
+const encoder = new TextEncoder();
+const keys = new Map<string, Promise<CryptoKey>>();
+
+/** The HMAC key for sessions: HMAC(ADMIN_TOKEN, label), so the raw token never signs anything. */
+function sessionKey(adminToken: string): Promise<CryptoKey> {
+  let key = keys.get(adminToken);
+  if (key === undefined) {
+    key = (async () => {
+      const root = await crypto.subtle.importKey("raw", encoder.encode(adminToken), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+      const derived = await crypto.subtle.sign("HMAC", root, encoder.encode("tailor admin session v1"));
+      return crypto.subtle.importKey("raw", derived, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    })();
+    if (keys.size > 8) keys.clear();
+    keys.set(adminToken, key);
+  }
+  return key;
+}
+
+export function base64url(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+async function mac(adminToken: string, message: string): Promise<string> {
+  const sig = await crypto.subtle.sign("HMAC", await sessionKey(adminToken), encoder.encode(message));
+  return base64url(new Uint8Array(sig));
+}
+
+/** Constant-time comparison of two strings. */
+export function sameString(a: string, b: string): boolean {
+  const x = encoder.encode(a);
+  const y = encoder.encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}
+
+/** A new signed session value for the cookie. */
+export async function issueSession(adminToken: string, now: number, ttlMs = SESSION_TTL_MS): Promise<string> {
+  const sid = base64url(crypto.getRandomValues(new Uint8Array(16)));
+  const expires = now + ttlMs;
+  return `${sid}.${expires}.${await mac(adminToken, `session:${sid}.${expires}`)}`;
+}
+
+/** The session a cookie value carries, or null when it is malformed, forged or expired. */
+export async function readSession(adminToken: string, value: string | undefined, now: number): Promise<Session | null> {
+  if (value === undefined) return null;
+  const match = /^([A-Za-z0-9_-]{16,64})\.(\d{1,15})\.([A-Za-z0-9_-]{43})$/.exec(value);
+  if (match === null) return null;
+  const [, sid, exp, sig] = match as unknown as [string, string, string, string];
+  if (!sameString(sig, await mac(adminToken, `session:${sid}.${exp}`))) return null;
+  const expires = Number(exp);
+  return expires > now ? { sid, expires } : null;
+}
+
+/** The CSRF token of a session: pages echo it in `x-csrf-token` (or a `_csrf` form field). */
+export function csrfToken(adminToken: string, session: Session): Promise<string> {
+  return mac(adminToken, `csrf:${session.sid}`);
+}
+
+export async function checkCsrf(adminToken: string, session: Session, provided: string | undefined): Promise<boolean> {
+  if (provided === undefined || provided === "") return false;
+  return sameString(provided, await csrfToken(adminToken, session));
+}
+
+/** The Set-Cookie value for a session (Secure over https; the whole admin path). */
+export function sessionCookie(value: string, secure: boolean, maxAgeSeconds = SESSION_TTL_MS / 1000): string {
+  return [`${SESSION_COOKIE}=${value}`, "Path=/admin", "HttpOnly", "SameSite=Strict", `Max-Age=${maxAgeSeconds}`, ...(secure ? ["Secure"] : [])].join("; ");
+}
+
+export function clearedSessionCookie(secure: boolean): string {
+  return sessionCookie("", secure, 0);
+}
+
+/** A cookie's value from a Cookie header. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (header === undefined) return undefined;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
