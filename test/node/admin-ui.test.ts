@@ -8,6 +8,7 @@ import { startLocalWorker, type LocalWorker } from "../../scripts/lib/worker.mjs
 import { defaultFeatures } from "../../src/core/features";
 import { atTop, auc, calibration, logLoss, rocCurve, scoreHistogram } from "../../src/train/metrics";
 import { logisticOnnx } from "../../src/train/onnx/logistic";
+import { recommenderOnnx } from "../../src/train/onnx/recommender";
 
 // The admin UI end to end: a real `wrangler dev`, driven by Debian's Chromium through
 // playwright-core. Screenshots of each page go to test-artifacts/ui/.
@@ -353,10 +354,37 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     await shot("keys");
   });
 
-  it("shows recommendations as not available until the API exists", async () => {
-    await page.goto(`${base()}/recommendations`);
-    const text = (await page.locator("main").textContent()) ?? "";
-    expect(text).toMatch(/not available|No recommendations/);
+  it("defines a recommendation, shows its quality against most-popular and previews a user's items", async () => {
+    await page.goto(`${base()}/recommendations/new`);
+    await page.getByLabel("Name").fill("Next products");
+    await button("Save JSON").click();
+    await page.waitForURL(/\/recommendations\/rec_[^/?]+\?saved=1$/);
+    const recId = /\/recommendations\/(rec_[^/?]+)/.exec(page.url())![1]!;
+    expect(await page.getByText("Not trained yet").count()).toBe(1);
+
+    // A tiny two-direction model published as the trainer does.
+    const items = ["p-a", "p-b", "p-c", "p-d"].map((id) => ({ id, props: {} }));
+    const bytes = recommenderOnnx({ embeddings: [1, 0, 0.9, 0, 0, 1, 0, 0.9], rank: 2, bias: [0, 0, 0, 0] });
+    const holdout = { model: { hit_rate: 0.54, ndcg: 0.13, coverage: 0.07, users: 100 }, popular_recent: { hit_rate: 0.43, ndcg: 0.08, coverage: 0.01, users: 100 }, popular_all_time: { hit_rate: 0.23, ndcg: 0.03, coverage: 0.02, users: 100 } };
+    const res = await fetch(`${worker.url}/admin/api/models?project=shop`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${worker.adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ owner_kind: "recommendation", owner_id: recId, model: Buffer.from(bytes).toString("base64"), metadata: { items, popular: [3, 2, 1, 0], metrics: { holdout } } }),
+    });
+    expect(res.status).toBe(201);
+    await ingest([{ user_id: "rec-user-1", event_type: "Product Purchased", event_properties: { product_id: "p-a" } }]);
+
+    await page.reload();
+    const quality = (await page.locator("#rec-quality").textContent()) ?? "";
+    expect(quality).toContain("0.540");
+    expect(quality).toContain("0.430");
+    await page.getByLabel("User id").fill("rec-user-1");
+    await button("Show recommendations").click();
+    const preview = page.locator("#rec-preview");
+    await preview.waitFor();
+    // p-a was bought; p-b shares its direction, so it leads.
+    expect((await preview.locator("li").allTextContents())[0]).toBe("p-b");
+    await shot("recommendation");
   });
 
   it("signing out drops the cookie: pages go back to sign-in", async () => {

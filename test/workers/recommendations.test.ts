@@ -101,6 +101,16 @@ describe("recommendations served at the edge", () => {
     expect(await bad.text()).toContain("rec_type");
   });
 
+  it("previews a user's list in the admin API and shows it in the user lookup", async () => {
+    const preview = await admin(`/recommendations/${recId}/preview?project=${project.id}&user_id=tea-lover`);
+    expect(await preview.json()).toMatchObject({ rec_id: recId, items: ["a1", "a4", "b0", "b1"], recommendation_source: "model" });
+    const popular = await admin(`/recommendations/${recId}/preview?project=${project.id}&user_id=tea-lover&rec_type=popular`);
+    expect(await popular.json()).toMatchObject({ items: ["b5", "b4", "b3", "b2"], is_control: true });
+    expect((await admin(`/recommendations/${recId}/preview?project=${project.id}&user_id=nobody-at-all`)).status).toBe(404);
+    const lookup = await (await admin(`/projects/${project.id}/users?user_id=tea-lover`)).json<{ recommendations: Rec[] }>();
+    expect(lookup.recommendations.map((r) => [r.rec_id, r.items])).toEqual([[recId, ["a1", "a4", "b0", "b1"]]]);
+  });
+
   it("answers an unknown rec_id with an empty list", async () => {
     expect(await recsOf(project, "tea-lover", "rec_nope")).toMatchObject({ rec_id: "rec_nope", items: [], recommendation_source: "none" });
   });

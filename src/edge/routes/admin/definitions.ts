@@ -16,7 +16,9 @@ import {
   SEGMENT_KINDS,
   type DefinitionKind,
 } from "../../definition-store";
+import type { ProfileRef } from "../../../core/event";
 import { forgetDefinitions } from "../../../durable/definitions-cache";
+import { profileStub } from "../../../durable/stub";
 import type { Destination } from "../../../core/syncs/schema";
 import { newWebhookSecret } from "../../../core/syncs/standard-webhooks";
 import { isFailing } from "../../../durable/sync-run";
@@ -111,6 +113,21 @@ export function definitionRoutes(kind: DefinitionKind) {
       const input = await jsonBody(c, membersSchema);
       const result = await setStaticMembers(c.env, db(c.env), project, row.id, input.ids, input.id_type === "user_id" ? "user" : "device", input.operation === "add");
       return c.json({ cohort_id: row.id, operation: input.operation, applied: result.applied.length, skipped_ids: result.skipped });
+    });
+  }
+
+  if (kind === "recommendations") {
+    const previewSchema = z
+      .object({ project: projectIdSchema.default("default"), user_id: z.string().min(1).optional(), device_id: z.string().min(1).optional(), rec_type: z.enum(["model", "random", "popular"]).optional() })
+      .refine((q) => (q.user_id === undefined) !== (q.device_id === undefined), { message: "give exactly one of user_id or device_id", path: ["user_id"] });
+    /** One user's recommendation as the profile API would answer it now (a preview for the UI). */
+    app.get("/:id/preview", async (c) => {
+      const q = parseWith(previewSchema, c.req.query(), "query");
+      const row = await getDefinition(db(c.env), kind, q.project, c.req.param("id"));
+      const ref: ProfileRef = q.user_id !== undefined ? { kind: "user", id: q.user_id } : { kind: "device", id: q.device_id! };
+      const read = await profileStub(c.env, q.project, ref).read(false, { ids: [row.id], override: q.rec_type ?? null });
+      if (read === null) throw new AppError(404, "not_found", `No profile for ${ref.kind}_id ${ref.id}`);
+      return c.json(read.recommendations[0]);
     });
   }
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { createProjectSchema, projectIdSchema, projectSettingsSchema, rotateKeySchema } from "../../../core/project";
 import type { ProfileRef } from "../../../core/event";
+import { currentDefinitions } from "../../../durable/definitions-cache";
 import { profileStub } from "../../../durable/stub";
 import { createApp } from "../../app";
 import { db } from "../../db";
@@ -58,13 +59,14 @@ adminProjects.get("/:project/users", async (c) => {
   const query = parseWith(lookupSchema, c.req.query(), "query");
   const ref: ProfileRef = query.user_id !== undefined ? { kind: "user", id: query.user_id } : { kind: "device", id: query.device_id! };
   const stub = profileStub(c.env, project.id, ref);
-  // One read: the profile, its cohorts and computed values, and its prediction scores.
-  const read = await stub.read(true);
+  // One read: the profile, its cohorts and computed values, its scores and recommendations.
+  const recIds = (await currentDefinitions(c.env, project.id)).recommendations.map((r) => r.id);
+  const read = await stub.read(true, { ids: recIds, override: null });
   if (read === null) throw new AppError(404, "not_found", `No profile for ${ref.kind}_id ${ref.id}`);
-  const { profile, segments, scores } = read;
+  const { profile, segments, scores, recommendations } = read;
   const owner = profile.user_id !== null ? profileStub(c.env, project.id, { kind: "user", id: profile.user_id }) : stub;
   const events = query.events > 0 ? await owner.getRecentEvents(query.events) : [];
-  return c.json({ profile, segments, scores, events });
+  return c.json({ profile, segments, scores, recommendations, events });
 });
 
 async function findProject(env: Env, id: string) {

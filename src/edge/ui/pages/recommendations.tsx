@@ -1,13 +1,166 @@
-import type { KindUi } from "../definitions";
+import { ChartCard, HBarChart } from "../charts/svg";
+import type { DetailArgs, KindUi } from "../definitions";
+import { TextField } from "../fields";
+import { Alert, fmt, PostForm, projectPath, when } from "../layout";
+import { projectPage } from "../page";
+import { errorDetails } from "../forms";
+
+interface TopN {
+  hit_rate: number;
+  ndcg: number;
+  coverage: number;
+  users: number;
+}
+
+interface RecModel {
+  id: string;
+  version: number;
+  active: boolean;
+  created_at: number;
+  metrics: { holdout?: { model?: TopN; popular_recent?: TopN; popular_all_time?: TopN }; params?: { rank: number; halfLifeDays: number | null; popularity: number } };
+}
+
+interface RecResult {
+  items: string[];
+  is_control: boolean;
+  recommendation_source: string;
+}
+
+const BASELINES = [
+  ["model", "Model"],
+  ["popular_recent", "Popular, 30 days"],
+  ["popular_all_time", "Popular, all time"],
+] as const;
 
 /**
- * Recommendations: the generic list and JSON editor over `/admin/api/recommendations`.
- * Until that API exists the list says so (its 404 reads as "not available").
+ * Recommendations: the generic list and editor, plus the trained versions with their
+ * quality against most-popular, and a preview of what a chosen user gets right now.
  */
 export const recommendationsUi: KindUi = {
   kind: "recommendations",
   title: "Recommendations",
   singular: "recommendation",
-  blurb: "Item recommendations per user, trained like predictions and served with the profile.",
-  template: {},
+  blurb: "The items each user most likely takes up next: trained in Node (npm run train), ranked at the edge from the user's live history.",
+  template: { item: { event: { type: "Product Purchased" }, property: "product_id" }, count: 10, control: { percent: 10 } },
+  columns: [
+    { label: "Items", cell: (item) => { const i = item.definition.item as { event?: { type?: string }; property?: string } | undefined; return `${i?.event?.type ?? ""} · ${i?.property ?? ""}`; } },
+    { label: "Count", num: true, cell: (item) => String(item.definition.count ?? 10) },
+  ],
+  extras: recommendationExtras,
+  routes: (app) => {
+    app.post("/:id/models/:model/activate", async (c) => {
+      const { api, project, q } = await projectPage(c, "recommendations");
+      const r = await api.send("POST", `/models/${encodeURIComponent(c.req.param("model"))}/activate?${q}`);
+      const base = `${projectPath(project, "/recommendations")}/${encodeURIComponent(c.req.param("id"))}`;
+      return c.redirect(r.ok ? `${base}?activated=1` : `${base}?error=${encodeURIComponent(errorDetails(r.json).message)}`, 303);
+    });
+  },
 };
+
+function QualityTable(props: { holdout: NonNullable<RecModel["metrics"]["holdout"]> }) {
+  return (
+    <table id="rec-quality">
+      <thead>
+        <tr>
+          <th>Holdout (last 30 days)</th>
+          <th class="num">HR@10</th>
+          <th class="num">NDCG@10</th>
+          <th class="num">Coverage</th>
+        </tr>
+      </thead>
+      <tbody>
+        {BASELINES.map(([key, label]) => (
+          <tr>
+            <td>{label}</td>
+            <td class="num">{fmt(props.holdout[key]?.hit_rate)}</td>
+            <td class="num">{fmt(props.holdout[key]?.ndcg)}</td>
+            <td class="num">{fmt(props.holdout[key]?.coverage)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+async function recommendationExtras({ c, api, project, q, item, ctx }: DetailArgs) {
+  const r = await api.get<{ models: RecModel[] }>(`/models?${q}&owner_id=${encodeURIComponent(item.id)}`);
+  const models = r.ok ? r.json.models : [];
+  const active = models.find((m) => m.active);
+  const base = `${projectPath(project, "/recommendations")}/${item.id}`;
+  const userId = c.req.query("user_id");
+  const preview = userId ? await api.get<RecResult>(`/recommendations/${encodeURIComponent(item.id)}/preview?${q}&user_id=${encodeURIComponent(userId)}`) : null;
+  const error = c.req.query("error");
+  return (
+    <div>
+      {c.req.query("activated") === undefined ? null : <Alert kind="good">Version activated: profiles rank with it from their next read.</Alert>}
+      {error === undefined ? null : <Alert>{error}</Alert>}
+      <h2>Preview</h2>
+      <form method="get" action={base} class="row">
+        <TextField name="user_id" label="User id" value={userId} placeholder="12347" />
+        <button type="submit">Show recommendations</button>
+      </form>
+      {preview === null ? null : preview.ok ? (
+        <div class="panel" id="rec-preview">
+          <p class="muted">
+            {preview.json.recommendation_source}
+            {preview.json.is_control ? " (control group)" : ""}
+          </p>
+          {preview.json.items.length === 0 ? <p>No items.</p> : <ol>{preview.json.items.map((i) => <li><code>{i}</code></li>)}</ol>}
+        </div>
+      ) : (
+        <Alert>{errorDetails(preview.json).message}</Alert>
+      )}
+      <h2>Models</h2>
+      {models.length === 0 ? (
+        <div class="panel">
+          Not trained yet. Train and publish with <code>npm run train -- {item.id}</code>; until then users get the fallback.
+        </div>
+      ) : (
+        <table id="models">
+          <thead>
+            <tr>
+              <th>Version</th>
+              <th>Trained</th>
+              <th class="num">HR@10 (model / popular)</th>
+              <th>State</th>
+              <th></th>
+            </tr>
+          </thead>
+          <tbody>
+            {models.map((m) => (
+              <tr>
+                <td>v{m.version}</td>
+                <td class="muted nowrap">{when(m.created_at)}</td>
+                <td class="num">
+                  {fmt(m.metrics.holdout?.model?.hit_rate)} / {fmt(m.metrics.holdout?.popular_recent?.hit_rate)}
+                </td>
+                <td>{m.active ? <span class="badge good">active</span> : <span class="badge">inactive</span>}</td>
+                <td>
+                  {m.active ? null : (
+                    <PostForm action={`${base}/models/${m.id}/activate`} csrf={ctx.csrf}>
+                      <button type="submit" class="secondary">{active !== undefined && m.version < active.version ? "Roll back to this" : "Activate"}</button>
+                    </PostForm>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {active?.metrics.holdout === undefined ? null : (
+        <>
+          <h2>Quality of v{active.version} against most-popular</h2>
+          <QualityTable holdout={active.metrics.holdout} />
+          <div class="charts">
+            <ChartCard title="Hit rate @10" legend="Share of holdout users who bought an item new to them that was in their top 10.">
+              <HBarChart rows={BASELINES.map(([key, label]) => ({ label, value: active.metrics.holdout![key]?.hit_rate ?? 0 }))} desc="Hit rate at 10, model vs baselines" />
+            </ChartCard>
+            <ChartCard title="Catalogue coverage" legend="Share of the catalogue that appears in anyone's top 10.">
+              <HBarChart rows={BASELINES.map(([key, label]) => ({ label, value: active.metrics.holdout![key]?.coverage ?? 0 }))} desc="Coverage, model vs baselines" />
+            </ChartCard>
+          </div>
+        </>
+      )}
+    </div>
+  );
+}

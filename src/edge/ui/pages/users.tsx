@@ -8,6 +8,7 @@ interface Lookup {
   profile: { user_id: string | null; device_id: string | null; device_ids: string[]; user_properties: Record<string, unknown>; event_count: number; first_seen: number | null; last_seen: number | null };
   segments: { cohort_ids: string[]; computations: Record<string, unknown> } | null;
   scores?: Record<string, { score: number; pct: number; at: number }>;
+  recommendations?: { rec_id: string; items: string[]; is_control: boolean; recommendation_source: string }[];
   events: { event_type: string; time: number; event_properties?: Record<string, unknown>; insert_id?: string }[];
 }
 
@@ -24,13 +25,15 @@ usersPage.get("/", async (c) => {
   let error: string | undefined;
   const names = new Map<string, string>();
   if (id !== "") {
-    const [r, cohorts, computations, predictions] = await Promise.all([
+    const [r, cohorts, computations, predictions, recommendations] = await Promise.all([
       api.get<Lookup & { error?: { message: string } }>(`/projects/${encodeURIComponent(project)}/users?${idType}=${encodeURIComponent(id)}&events=25`),
       api.get<{ cohorts: Item[] }>(`/cohorts?${q}`),
       api.get<{ computations: Item[] }>(`/computations?${q}`),
       api.get<{ predictions: Item[] }>(`/predictions?${q}`),
+      api.get<{ recommendations: Item[] }>(`/recommendations?${q}`),
     ]);
-    for (const item of [...(cohorts.json.cohorts ?? []), ...(computations.json.computations ?? []), ...(predictions.json.predictions ?? [])]) names.set(item.id, item.name);
+    const named = [cohorts.json.cohorts, computations.json.computations, predictions.json.predictions, recommendations.json.recommendations];
+    for (const item of named.flatMap((list) => list ?? [])) names.set(item.id, item.name);
     if (r.ok) result = r.json;
     else error = r.status === 404 ? `No profile with ${idType} ${id}` : (r.json.error?.message ?? "Lookup failed");
   }
@@ -93,6 +96,22 @@ usersPage.get("/", async (c) => {
                         <td>{label(pid)}</td>
                         <td class="num">{s.score.toFixed(3)}</td>
                         <td class="num">{s.pct} pct</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+              <h2>Recommendations</h2>
+              {(result.recommendations ?? []).length === 0 ? (
+                <p class="muted">No recommendations defined.</p>
+              ) : (
+                <table id="user-recs">
+                  <tbody>
+                    {(result.recommendations ?? []).map((r) => (
+                      <tr>
+                        <td>{label(r.rec_id)}</td>
+                        <td>{r.items.length === 0 ? <span class="muted">none</span> : r.items.map((i) => <code>{i} </code>)}</td>
+                        <td class="muted">{r.recommendation_source}{r.is_control ? " (control)" : ""}</td>
                       </tr>
                     ))}
                   </tbody>
