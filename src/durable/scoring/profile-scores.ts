@@ -30,7 +30,7 @@ export function scoresMoved(before: Scores, next: Scores): boolean {
 }
 
 /** What cohort clauses see as user properties: the profile's own, plus its scores. */
-export function withScores(properties: JsonObject, scores: Scores | undefined): JsonObject {
+export function withScores(properties: JsonObject, scores: Readonly<Record<string, { score: number; pct: number }>> | undefined): JsonObject {
   if (scores === undefined) return properties;
   const props: JsonObject = { ...properties };
   for (const [id, s] of Object.entries(scores)) {

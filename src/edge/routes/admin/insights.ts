@@ -7,7 +7,13 @@ import { profileStub } from "../../../durable/stub";
 import { createApp } from "../../app";
 import { db } from "../../db";
 import { getDefinition } from "../../definition-store";
-import { parseWith } from "../../validate";
+import { jsonBody, parseWith } from "../../validate";
+import { compileDefinitions, DefinitionError } from "../../../core/segments/compile";
+import { estimateCohortSize, type SampledProfile } from "../../../core/segments/preview";
+import { cohortDefinitionSchema } from "../../../core/segments/schema";
+import { loadDefinitionSet } from "../../../db/definitions";
+import { withScores } from "../../../durable/scoring/profile-scores";
+import { AppError } from "../../errors";
 
 const DAY = 86_400_000;
 
@@ -26,6 +32,42 @@ cohortTrend.get("/:id/trend", async (c) => {
     .where(and(eq(membershipChanges.cohortId, row.id), gte(membershipChanges.changedAt, since)))
     .groupBy(sql`1`, membershipChanges.inCohort);
   return c.json({ cohort_id: row.id, days: dailyChanges(rows, now, q.days) });
+});
+
+const previewSchema = z.object({ definition: z.record(z.string(), z.unknown()) });
+const PREVIEW_ID = "__preview";
+
+/**
+ * The size a cohort definition would have, before it is saved: estimated on a random
+ * sample of profiles (their stored events replayed through the profile's own engine).
+ */
+cohortTrend.post("/preview", async (c) => {
+  const q = parseWith(z.object({ project: projectIdSchema.default("default"), sample: z.coerce.number().int().min(1).max(500).default(200) }), c.req.query(), "query");
+  const { definition } = await jsonBody(c, previewSchema);
+  const parsed = parseWith(cohortDefinitionSchema, definition, "definition");
+  const set = await loadDefinitionSet(db(c.env), q.project);
+  let compiled;
+  try {
+    compiled = compileDefinitions({ ...set, cohorts: [...set.cohorts, { id: PREVIEW_ID, definition: parsed }] });
+  } catch (err) {
+    if (err instanceof DefinitionError) throw new AppError(400, "invalid_request", err.message, [{ field: "definition", message: err.message }]);
+    throw err;
+  }
+  const live = and(eq(users.projectId, q.project), isNull(users.mergedInto));
+  const [[total], picked] = await Promise.all([
+    db(c.env).select({ n: sql<number>`count(*)` }).from(users).where(live),
+    db(c.env).select({ userId: users.userId, deviceId: users.deviceId }).from(users).where(live).orderBy(sql`random()`).limit(q.sample),
+  ]);
+  const sample: SampledProfile[] = [];
+  for (let i = 0; i < picked.length; i += 25) {
+    const batch = picked.slice(i, i + 25).map(async (p) => {
+      const stub = profileStub(c.env, q.project, p.userId !== null ? { kind: "user", id: p.userId } : { kind: "device", id: p.deviceId ?? "" });
+      const [read, events] = await Promise.all([stub.read(false), stub.getEvents(Number.MAX_SAFE_INTEGER)]);
+      return read === null ? null : { events, properties: withScores(read.profile.user_properties, read.scores) };
+    });
+    for (const p of await Promise.all(batch)) if (p !== null) sample.push(p);
+  }
+  return c.json(estimateCohortSize(compiled, PREVIEW_ID, sample, total?.n ?? 0, Date.now()));
 });
 
 /**
