@@ -212,6 +212,13 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     expect(await page.locator("details summary").first().textContent()).toContain("JSON definition");
     await shot("cohort-detail");
 
+    // The size of an edit, before saving it: a sample of profiles replayed through the engine.
+    await field("c1.kind").selectOption("performed");
+    await button("Preview size").first().click();
+    await page.locator("#size-preview").waitFor();
+    expect(await page.locator("#size-preview").textContent()).toMatch(/About 1 of 3 profiles/);
+    await shot("cohort-preview");
+
     await page.goto(`${base()}/cohorts`);
     expect(await page.locator("table").textContent()).toContain("Abandoned cart");
     await shot("cohorts");

@@ -54,6 +54,8 @@ export interface KindUi {
   routes?: (app: Hono<UiEnv>) => void;
   /** The list page refreshes these fields (`data-live-field`) from the API. */
   live?: boolean;
+  /** The editor offers a preview (`POST /admin/api/<kind>/preview` with the unsaved definition), shown by this. */
+  preview?: { label: string; show: (result: unknown) => Child };
 }
 
 async function loadRefs(api: ApiClient, q: string, needs: RefKind[] = []): Promise<Refs> {
@@ -115,6 +117,11 @@ function Editor(props: { ui: KindUi; state: EditorState; action: string; csrf: s
             <button type="submit" name="mode" value="form">
               Save
             </button>
+            {ui.preview === undefined ? null : (
+              <button type="submit" name="mode" value="preview_form" class="secondary">
+                {ui.preview.label}
+              </button>
+            )}
             {ui.form.addRow === undefined ? null : (
               <button type="submit" name="mode" value="add_row" class="secondary">
                 Add condition
@@ -126,9 +133,16 @@ function Editor(props: { ui: KindUi; state: EditorState; action: string; csrf: s
       <details open={ui.form === undefined || state.fields === null || state.mode === "json" ? true : undefined}>
         <summary>JSON definition (the full language)</summary>
         <TextArea name="definition_json" label="Definition (JSON)" value={state.json} errors={errors} code />
-        <button type="submit" name="mode" value="json">
-          Save JSON
-        </button>
+        <div class="row">
+          <button type="submit" name="mode" value="json">
+            Save JSON
+          </button>
+          {ui.preview === undefined ? null : (
+            <button type="submit" name="mode" value="preview_json" class="secondary">
+              {ui.preview.label}
+            </button>
+          )}
+        </div>
       </details>
     </PostForm>
   );
@@ -252,8 +266,10 @@ export function definitionPages(ui: KindUi): Hono<UiEnv> {
 
   const save = async (c: UiContext, item?: Item) => {
     const f = await formFields(c);
-    const state: EditorState = { ...stateFor(ui, item), name: f.name ?? "", description: f.description ?? "", status: f.status ?? "active", json: f.definition_json ?? "", mode: f.mode === "json" ? "json" : "form" };
-    if (ui.form && f.mode !== "json") state.fields = Object.fromEntries(Object.entries(f).filter(([k]) => !["_csrf", "name", "description", "status", "definition_json", "mode"].includes(k)));
+    const previewing = ui.preview !== undefined && (f.mode === "preview_form" || f.mode === "preview_json");
+    const jsonMode = f.mode === "json" || f.mode === "preview_json";
+    const state: EditorState = { ...stateFor(ui, item), name: f.name ?? "", description: f.description ?? "", status: f.status ?? "active", json: f.definition_json ?? "", mode: jsonMode ? "json" : "form" };
+    if (ui.form && !jsonMode) state.fields = Object.fromEntries(Object.entries(f).filter(([k]) => !["_csrf", "name", "description", "status", "definition_json", "mode"].includes(k)));
     if (f.mode === "add_row" && ui.form?.addRow && state.fields) {
       state.fields = ui.form.addRow(state.fields);
       return render(c, state);
@@ -273,6 +289,12 @@ export function definitionPages(ui: KindUi): Hono<UiEnv> {
       state.json = JSON.stringify(built.definition, null, 2);
     }
     const { api, project, q } = await projectPage(c, ui.kind);
+    if (previewing) {
+      // Nothing is saved: the unsaved definition goes to the API's preview, the editor stays as it is.
+      const p = await api.send("POST", `/${ui.kind}/preview?${q}`, { definition: built.definition });
+      if (!p.ok) return render(c, { ...state, errors: fieldErrors(p.json, state.mode === "form" ? built.paths : [], state.mode === "form" ? "_form" : "definition_json") }, 400);
+      return render(c, state, 200, ui.preview!.show(p.json));
+    }
     const body = { name: state.name, description: state.description, definition: built.definition, ...(item === undefined ? {} : { status: state.status }) };
     const r = item === undefined ? await api.send<Item & { signing_secret?: string }>("POST", `/${ui.kind}?${q}`, body) : await api.send<Item>("PUT", `/${ui.kind}/${item.id}?${q}`, body);
     if (!r.ok) {

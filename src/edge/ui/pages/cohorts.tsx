@@ -91,6 +91,19 @@ export const cohortsUi: KindUi = {
   template: { type: "behavioral", match: { all: [{ performed: { event: { type: "Product Added" }, window: { kind: "rolling", duration: { hours: 24 } } } }] } },
   needs: ["cohorts", "computations"],
   live: true,
+  preview: {
+    label: "Preview size",
+    show: (result) => {
+      const r = result as { sampled: number; matched: number; estimate: number; profiles: number };
+      return (
+        <Alert kind="good">
+          <span id="size-preview">
+            About <strong>{fmt(r.estimate)}</strong> of {fmt(r.profiles)} profiles would be in this cohort ({fmt(r.matched)} of {fmt(r.sampled)} sampled, from their stored events). Not saved yet.
+          </span>
+        </Alert>
+      );
+    },
+  },
   columns: [
     { label: "Type", cell: (item) => <span class="badge">{String(item.definition.type)}</span> },
     { label: "Size", num: true, cell: (item) => <span data-live-id={item.id} data-live-field="size">{fmt(item.size ?? 0)}</span> },
