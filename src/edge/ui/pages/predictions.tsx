@@ -1,7 +1,8 @@
 import { ChartCard, BarChart, HBarChart, XYChart } from "../charts/svg";
 import { SelectField, TextField } from "../fields";
 import { definitionFromPaths, errorDetails, fieldsFromPaths } from "../forms";
-import { Alert, fmt, PostForm, projectPath, when } from "../layout";
+import { Alert, fmt, projectPath } from "../layout";
+import { modelActivationRoute, ModelVersions, type ModelRow } from "../models";
 import { projectPage } from "../page";
 import type { DetailArgs, KindUi } from "../definitions";
 
@@ -25,13 +26,7 @@ interface Metrics {
   auc?: number;
 }
 
-export interface Model {
-  id: string;
-  version: number;
-  active: boolean;
-  metrics: Metrics;
-  created_at: number;
-}
+type Model = ModelRow<Metrics>;
 
 export const predictionsUi: KindUi = {
   kind: "predictions",
@@ -59,15 +54,7 @@ export const predictionsUi: KindUi = {
     ),
   },
   extras: predictionExtras,
-  routes: (app) => {
-    /** Make a model version the active one (a rollback when it is older). */
-    app.post("/:id/models/:model/activate", async (c) => {
-      const { api, project, q } = await projectPage(c, "predictions");
-      const r = await api.send("POST", `/models/${encodeURIComponent(c.req.param("model"))}/activate?${q}`);
-      const base = `${projectPath(project, "/predictions")}/${encodeURIComponent(c.req.param("id"))}`;
-      return c.redirect(r.ok ? `${base}?model=${encodeURIComponent(c.req.param("model"))}&activated=1` : `${base}?error=${encodeURIComponent(errorDetails(r.json).message)}`, 303);
-    });
-  },
+  routes: modelActivationRoute("predictions"),
 };
 
 const DIAGONAL: [number, number][] = [
@@ -172,40 +159,20 @@ async function predictionExtras({ c, api, project, q, item, ctx }: DetailArgs) {
           Not trained yet. Train and publish with <code>npm run train -- {item.id}</code> (reads the event archive through this Worker).
         </div>
       ) : (
-        <table id="models">
-          <thead>
-            <tr>
-              <th>Version</th>
-              <th>Trained</th>
-              <th class="num">AUC</th>
-              <th class="num">Rows (train / holdout)</th>
-              <th>State</th>
-              <th></th>
-            </tr>
-          </thead>
-          <tbody>
-            {models.map((m) => (
-              <tr>
-                <td>
-                  <a href={`${base}?model=${m.id}`}>v{m.version}</a> {m.id === chosen?.id ? <span class="badge">shown</span> : null}
-                </td>
-                <td class="muted nowrap">{when(m.created_at)}</td>
-                <td class="num">{fmt(m.metrics.holdout?.model?.auc ?? m.metrics.auc)}</td>
-                <td class="num">{m.metrics.rows === undefined ? "–" : `${fmt(m.metrics.rows.train)} / ${fmt(m.metrics.rows.holdout)}`}</td>
-                <td>{m.active ? <span class="badge good">active</span> : <span class="badge">inactive</span>}</td>
-                <td>
-                  {m.active ? null : (
-                    <PostForm action={`${base}/models/${m.id}/activate`} csrf={ctx.csrf}>
-                      <button type="submit" class="secondary">
-                        {chosen !== undefined && models.find((x) => x.active) !== undefined && m.version < models.find((x) => x.active)!.version ? "Roll back to this" : "Activate"}
-                      </button>
-                    </PostForm>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ModelVersions
+          models={models}
+          base={base}
+          csrf={ctx.csrf}
+          version={(m) => (
+            <>
+              <a href={`${base}?model=${m.id}`}>v{m.version}</a> {m.id === chosen?.id ? <span class="badge">shown</span> : null}
+            </>
+          )}
+          columns={[
+            { label: "AUC", cell: (m) => fmt(m.metrics.holdout?.model?.auc ?? m.metrics.auc) },
+            { label: "Rows (train / holdout)", cell: (m) => (m.metrics.rows === undefined ? "–" : `${fmt(m.metrics.rows.train)} / ${fmt(m.metrics.rows.holdout)}`) },
+          ]}
+        />
       )}
       {chosen === undefined ? null : (
         <>

@@ -1,9 +1,9 @@
 import { ChartCard, HBarChart } from "../charts/svg";
 import type { DetailArgs, KindUi } from "../definitions";
 import { TextField } from "../fields";
-import { Alert, fmt, PostForm, projectPath, when } from "../layout";
-import { projectPage } from "../page";
 import { errorDetails } from "../forms";
+import { Alert, fmt, projectPath } from "../layout";
+import { modelActivationRoute, ModelVersions, type ModelRow } from "../models";
 
 interface TopN {
   hit_rate: number;
@@ -12,13 +12,7 @@ interface TopN {
   users: number;
 }
 
-interface RecModel {
-  id: string;
-  version: number;
-  active: boolean;
-  created_at: number;
-  metrics: { holdout?: { model?: TopN; popular_recent?: TopN; popular_all_time?: TopN }; params?: { rank: number; halfLifeDays: number | null; popularity: number } };
-}
+type RecModel = ModelRow<{ holdout?: { model?: TopN; popular_recent?: TopN; popular_all_time?: TopN }; params?: { rank: number; halfLifeDays: number | null; popularity: number } }>;
 
 interface RecResult {
   items: string[];
@@ -47,14 +41,7 @@ export const recommendationsUi: KindUi = {
     { label: "Count", num: true, cell: (item) => String(item.definition.count ?? 10) },
   ],
   extras: recommendationExtras,
-  routes: (app) => {
-    app.post("/:id/models/:model/activate", async (c) => {
-      const { api, project, q } = await projectPage(c, "recommendations");
-      const r = await api.send("POST", `/models/${encodeURIComponent(c.req.param("model"))}/activate?${q}`);
-      const base = `${projectPath(project, "/recommendations")}/${encodeURIComponent(c.req.param("id"))}`;
-      return c.redirect(r.ok ? `${base}?activated=1` : `${base}?error=${encodeURIComponent(errorDetails(r.json).message)}`, 303);
-    });
-  },
+  routes: modelActivationRoute("recommendations"),
 };
 
 function QualityTable(props: { holdout: NonNullable<RecModel["metrics"]["holdout"]> }) {
@@ -116,36 +103,12 @@ async function recommendationExtras({ c, api, project, q, item, ctx }: DetailArg
           Not trained yet. Train and publish with <code>npm run train -- {item.id}</code>; until then users get the fallback.
         </div>
       ) : (
-        <table id="models">
-          <thead>
-            <tr>
-              <th>Version</th>
-              <th>Trained</th>
-              <th class="num">HR@10 (model / popular)</th>
-              <th>State</th>
-              <th></th>
-            </tr>
-          </thead>
-          <tbody>
-            {models.map((m) => (
-              <tr>
-                <td>v{m.version}</td>
-                <td class="muted nowrap">{when(m.created_at)}</td>
-                <td class="num">
-                  {fmt(m.metrics.holdout?.model?.hit_rate)} / {fmt(m.metrics.holdout?.popular_recent?.hit_rate)}
-                </td>
-                <td>{m.active ? <span class="badge good">active</span> : <span class="badge">inactive</span>}</td>
-                <td>
-                  {m.active ? null : (
-                    <PostForm action={`${base}/models/${m.id}/activate`} csrf={ctx.csrf}>
-                      <button type="submit" class="secondary">{active !== undefined && m.version < active.version ? "Roll back to this" : "Activate"}</button>
-                    </PostForm>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ModelVersions
+          models={models}
+          base={base}
+          csrf={ctx.csrf}
+          columns={[{ label: "HR@10 (model / popular)", cell: (m) => `${fmt(m.metrics.holdout?.model?.hit_rate)} / ${fmt(m.metrics.holdout?.popular_recent?.hit_rate)}` }]}
+        />
       )}
       {active?.metrics.holdout === undefined ? null : (
         <>

@@ -1,0 +1,72 @@
+import type { Child } from "hono/jsx";
+import type { Hono } from "hono";
+import type { UiEnv } from "./auth";
+import { errorDetails } from "./forms";
+import { PostForm, projectPath, when } from "./layout";
+import { projectPage } from "./page";
+
+/** A published model version as `/admin/api/models` lists it. */
+export interface ModelRow<M = unknown> {
+  id: string;
+  version: number;
+  active: boolean;
+  created_at: number;
+  metrics: M;
+}
+
+/**
+ * The versions of a prediction's or recommendation's model: when each was trained, the
+ * kind's own columns, which is active, and a button to activate (or roll back to) another.
+ */
+export function ModelVersions<M>(props: { models: ModelRow<M>[]; base: string; csrf: string; columns: { label: string; cell: (m: ModelRow<M>) => Child }[]; version?: (m: ModelRow<M>) => Child }) {
+  const active = props.models.find((m) => m.active);
+  return (
+    <table id="models">
+      <thead>
+        <tr>
+          <th>Version</th>
+          <th>Trained</th>
+          {props.columns.map((c) => (
+            <th class="num">{c.label}</th>
+          ))}
+          <th>State</th>
+          <th></th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.models.map((m) => (
+          <tr>
+            <td>{props.version ? props.version(m) : `v${m.version}`}</td>
+            <td class="muted nowrap">{when(m.created_at)}</td>
+            {props.columns.map((c) => (
+              <td class="num">{c.cell(m)}</td>
+            ))}
+            <td>{m.active ? <span class="badge good">active</span> : <span class="badge">inactive</span>}</td>
+            <td>
+              {m.active ? null : (
+                <PostForm action={`${props.base}/models/${m.id}/activate`} csrf={props.csrf}>
+                  <button type="submit" class="secondary">
+                    {active !== undefined && m.version < active.version ? "Roll back to this" : "Activate"}
+                  </button>
+                </PostForm>
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** `POST /:id/models/:model/activate`: makes a version the active one, back to the detail page. */
+export function modelActivationRoute(kind: "predictions" | "recommendations") {
+  return (app: Hono<UiEnv>) => {
+    app.post("/:id/models/:model/activate", async (c) => {
+      const { api, project, q } = await projectPage(c, kind);
+      const model = c.req.param("model");
+      const r = await api.send("POST", `/models/${encodeURIComponent(model)}/activate?${q}`);
+      const base = `${projectPath(project, `/${kind}`)}/${encodeURIComponent(c.req.param("id"))}`;
+      return c.redirect(r.ok ? `${base}?model=${encodeURIComponent(model)}&activated=1` : `${base}?error=${encodeURIComponent(errorDetails(r.json).message)}`, 303);
+    });
+  };
+}
