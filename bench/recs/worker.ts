@@ -25,7 +25,7 @@ async function catalogue(env: { ARCHIVE: R2Bucket }, n: number) {
     await env.ARCHIVE.put(`${r2Key}.onnx`, recommenderOnnx({ embeddings: e, rank: RANK, bias: new Float32Array(n) }));
     const items = Array.from({ length: n }, (_, i) => ({ id: `item-${i}`, props: {} }));
     await env.ARCHIVE.put(`${r2Key}.json`, JSON.stringify({ items, popular: items.map((_, i) => i) }));
-    entry = { rec: { id: `rec_${n}`, definition, model: { id: `mdl_${n}`, r2Key }, interacted: 0, converted: null }, e };
+    entry = { rec: { id: `rec_${n}`, definition, model: { id: `mdl_${n}`, r2Key }, interacted: 0, converted: 0 }, e };
     recs.set(n, entry);
   }
   return entry;

@@ -36,8 +36,8 @@ export interface DefinitionSet {
 export interface CompiledRecommendation extends RecommendationEntry {
   /** Computation index of the items the profile had item events with. */
   interacted: number;
-  /** Computation index of the items it reached the goal with (when those are excluded). */
-  converted: number | null;
+  /** Computation index of the items it reached the goal with (the same stream when the goal is the item event). */
+  converted: number;
 }
 
 /** A prediction served at the edge: its model and the computations that are its features. */
@@ -175,7 +175,7 @@ export function compileDefinitions(set: DefinitionSet): CompiledSegments {
     const items = (event: EventSpec, what: string) =>
       addComputation(`${HIDDEN_PREFIX}r:${r.id}:${what}`, { event, aggregate: "distinct_count", property: r.definition.item.property, window: { kind: "all" }, cap: 1 });
     const interacted = items(r.definition.item.event, "items");
-    return { ...r, interacted, converted: r.definition.exclude.converted ? items(goalEvent(r.definition), "goal") : null };
+    return { ...r, interacted, converted: items(goalEvent(r.definition), "goal") };
   });
 
   const cohortIds = new Map(set.cohorts.map((c, i) => [c.id, i]));

@@ -29,7 +29,7 @@ export function profileRecommendations() {
           const key = `${id}|${rec.model?.id}|${compiled.version}|${state.lastSeq}|${q.override}`;
           const hit = cache.get(key);
           if (hit !== undefined) return hit;
-          const values = (index: number | null) => (index === null ? [] : engine.frequencies(index).map(([v]) => v));
+          const values = (index: number) => engine.frequencies(index).map(([v]) => v);
           const result = await recommend(env, rec, profileKey(state.profile), { interacted: values(rec.interacted), converted: values(rec.converted) }, q.override);
           if (cache.size >= KEPT) cache.clear();
           cache.set(key, result);

@@ -41,7 +41,9 @@ export async function recommend(
   const def = rec.definition;
   const interacted = indicesOf(catalog, history?.interacted ?? []);
   const converted = indicesOf(catalog, history?.converted ?? []);
-  const mask = profileExclusions(staticMask(bundle, rec), [...(def.exclude.interacted ? interacted : []), ...converted]);
+  const mask = profileExclusions(staticMask(bundle, rec), [...(def.exclude.interacted ? interacted : []), ...(def.exclude.converted ? converted : [])]);
+  // The user's vector sums everything they touched, as the trainer's matrix rows do.
+  const touched = [...new Set([...interacted, ...converted])];
   const done = (indices: number[], source: RecSource, control: boolean): RecResult => ({
     rec_id: rec.id,
     child_rec_id: rec.id,
@@ -57,15 +59,15 @@ export async function recommend(
     const picked = strategy === "popular" ? popularPick(catalog, mask, def.count) : randomPick(catalog.items.length, mask, def.count, hash32(`${rec.id}\u0000${profileKey}`));
     return done(picked, strategy, true);
   }
-  if (interacted.length === 0) {
+  if (touched.length === 0) {
     return def.fallback === "popular" ? done(popularPick(catalog, mask, def.count), "popular_fallback", false) : done([], "none", false);
   }
   const n = catalog.items.length;
   const maskInput = new Float32Array(n);
   for (let i = 0; i < n; i++) if (mask[i] === 1) maskInput[i] = -Infinity;
   const out = await (await bundle.session()).run({
-    items: new ort.Tensor("int64", BigInt64Array.from(interacted, BigInt), [interacted.length]),
-    weights: new ort.Tensor("float32", new Float32Array(interacted.length).fill(1), [1, interacted.length]),
+    items: new ort.Tensor("int64", BigInt64Array.from(touched, BigInt), [touched.length]),
+    weights: new ort.Tensor("float32", new Float32Array(touched.length).fill(1), [1, touched.length]),
     mask: new ort.Tensor("float32", maskInput, [1, n]),
     k: new ort.Tensor("int64", BigInt64Array.of(BigInt(Math.min(def.count, n))), [1]),
   });
