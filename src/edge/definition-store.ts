@@ -1,4 +1,4 @@
-import { and, count, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, count, desc, eq, gte, inArray, sql } from "drizzle-orm";
 import { compileDefinitions, DefinitionError, type DefinitionSet } from "../core/segments/compile";
 import { randomKey } from "../core/hash";
 import { predictionSchema, type Prediction } from "../core/predictions";
@@ -6,7 +6,7 @@ import { recommendationSchema } from "../core/recommendations/schema";
 import { cohortDefinitionSchema, computationSchema } from "../core/segments/schema";
 import { destinationSchema, redact, syncSchema, VALUE_DESTINATIONS, type Sync } from "../core/syncs/schema";
 import { bumpDefinitionsVersion, definitionsVersion, loadDefinitionSet } from "../db/definitions";
-import { backfillJobs, cohortMembers, cohorts, computations, destinations, predictions, recommendations, syncRuns, syncs } from "../db/schema";
+import { backfillJobs, cohortMembers, cohorts, membershipChanges, computations, destinations, predictions, recommendations, syncRuns, syncs } from "../db/schema";
 import type { Db } from "./db";
 import { AppError } from "./errors";
 
@@ -57,8 +57,29 @@ export async function listDefinitions(db: Db, kind: DefinitionKind, projectId: s
   const table = TABLES[kind];
   const rows = await db.select().from(table).where(eq(table.projectId, projectId)).orderBy(table.createdAt, table.id);
   if (kind !== "cohorts") return rows.map((r) => present(r));
-  const sizes = await cohortSizes(db, projectId, rows.map((r) => r.id));
-  return rows.map((r) => present(r, sizes.get(r.id) ?? 0));
+  const ids = rows.map((r) => r.id);
+  const [sizes, trends] = await Promise.all([cohortSizes(db, projectId, ids), cohortTrends(db, ids, Date.now() - TREND_MS)]);
+  return rows.map((r) => ({ ...present(r, sizes.get(r.id) ?? 0), trend_7d: trends.get(r.id) ?? { entered: 0, exited: 0 } }));
+}
+
+const TREND_MS = 7 * 86_400_000;
+
+/** Entries and exits of each cohort since `since`, from the change log: one batch, one index range per cohort. */
+async function cohortTrends(db: Db, ids: string[], since: number): Promise<Map<string, { entered: number; exited: number }>> {
+  const out = new Map<string, { entered: number; exited: number }>();
+  if (ids.length === 0) return out;
+  const queries = ids.map((id) =>
+    db
+      .select({ inCohort: membershipChanges.inCohort, n: count() })
+      .from(membershipChanges)
+      .where(and(eq(membershipChanges.cohortId, id), gte(membershipChanges.changedAt, since)))
+      .groupBy(membershipChanges.inCohort),
+  );
+  const results = await db.batch(queries as [(typeof queries)[number], ...(typeof queries)[number][]]);
+  results.forEach((rows, i) => {
+    out.set(ids[i]!, { entered: rows.find((r) => r.inCohort)?.n ?? 0, exited: rows.find((r) => !r.inCohort)?.n ?? 0 });
+  });
+  return out;
 }
 
 export async function cohortSizes(db: Db, projectId: string, ids: string[]): Promise<Map<string, number>> {

@@ -220,7 +220,9 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     await shot("cohort-preview");
 
     await page.goto(`${base()}/cohorts`);
-    expect(await page.locator("table").textContent()).toContain("Abandoned cart");
+    const list = (await page.locator("table").textContent()) ?? "";
+    expect(list).toContain("Abandoned cart");
+    expect(list).toContain("+2 / −0"); // entered / exited in the last 7 days
     await shot("cohorts");
   });
 

@@ -107,6 +107,14 @@ export const cohortsUi: KindUi = {
   columns: [
     { label: "Type", cell: (item) => <span class="badge">{String(item.definition.type)}</span> },
     { label: "Size", num: true, cell: (item) => <span data-live-id={item.id} data-live-field="size">{fmt(item.size ?? 0)}</span> },
+    {
+      label: "7 days",
+      num: true,
+      cell: (item) => {
+        const t = (item as { trend_7d?: { entered: number; exited: number } }).trend_7d;
+        return t === undefined ? "–" : <span title="entered / exited in the last 7 days">+{fmt(t.entered)} / −{fmt(t.exited)}</span>;
+      },
+    },
   ],
   form: {
     toFields: (definition) => {
