@@ -23,7 +23,6 @@ export interface ItemHistory {
 /** `rec_type` in the query: force the model or a baseline, as Amplitude's override does. */
 export type RecOverride = "model" | "random" | "popular" | null;
 
-
 /**
  * One profile's recommendation, from its live history: the control split, the
  * definition's exclusions, the cold-user fallback and, for everyone else, the model.
