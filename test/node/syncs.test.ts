@@ -165,7 +165,9 @@ describe("Braze destination", () => {
     const calls = received.slice(before);
     expect(calls.map((c) => c.url)).toEqual(["/braze/users/track"]);
     expect(calls[0]!.headers.authorization).toBe("Bearer braze-key-1");
-    expect(JSON.parse(calls[0]!.body)).toEqual({ attributes: [{ external_id: "braze-1", is_gold: true }, { external_id: "braze-2", is_gold: true }] });
+    // Users go out in change-log order; two profiles written concurrently may land either way round.
+    const { attributes } = JSON.parse(calls[0]!.body) as { attributes: { external_id: string }[] };
+    expect(attributes.sort((a, b) => a.external_id.localeCompare(b.external_id))).toEqual([{ external_id: "braze-1", is_gold: true }, { external_id: "braze-2", is_gold: true }]);
   });
 });
 
