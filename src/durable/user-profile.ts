@@ -133,13 +133,14 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     if (state.linkedUser !== undefined) return profileStub(this.env, state.projectId, { kind: "user", id: state.linkedUser }).read(withSegments, recs);
     // A model newer than this profile's scores (published since its last event): score now, once.
     const compiled = await currentDefinitions(this.env, state.projectId);
-    if (compiled.predictions.some((p) => state.scores?.[p.id]?.model !== p.model.id && (p.population === undefined || this.#segments.loaded(compiled)?.member(p.population)))) {
-      this.ctx.storage.transactionSync(() => this.#engine(state, compiled, Date.now()));
+    // The engine loads first: a population's membership is only known once it has.
+    const engine = this.#loadedEngine(state, compiled);
+    if (compiled.predictions.some((p) => state.scores?.[p.id]?.model !== p.model.id && (p.population === undefined || engine.member(p.population)))) {
       await this.#rescore(state, compiled, Date.now());
     }
     const profile = await this.getProfile();
     const segments = withSegments ? this.#segmentView(state, compiled) : null;
-    const recommendations = recs === undefined || recs.ids.length === 0 ? [] : await this.#recs.read(this.env, state, compiled, this.#loadedEngine(state, compiled), recs);
+    const recommendations = recs === undefined || recs.ids.length === 0 ? [] : await this.#recs.read(this.env, state, compiled, engine, recs);
     return profile === null ? null : { profile, segments, scores: state.scores ?? {}, recommendations };
   }
 
