@@ -53,13 +53,13 @@ export function present(row: Row, size?: number) {
   };
 }
 
-export async function listDefinitions(db: Db, kind: DefinitionKind, projectId: string) {
+/** A kind's definitions; cohorts with their sizes, and (when asked) their last 7 days of entries and exits. */
+export async function listDefinitions(db: Db, kind: DefinitionKind, projectId: string, { trends = false } = {}) {
   const table = TABLES[kind];
   const rows = await db.select().from(table).where(eq(table.projectId, projectId)).orderBy(table.createdAt, table.id);
   if (kind !== "cohorts") return rows.map((r) => present(r));
-  const ids = rows.map((r) => r.id);
-  const [sizes, trends] = await Promise.all([cohortSizes(db, projectId, ids), cohortTrends(db, ids, Date.now() - TREND_MS)]);
-  return rows.map((r) => ({ ...present(r, sizes.get(r.id) ?? 0), trend_7d: trends.get(r.id) ?? { entered: 0, exited: 0 } }));
+  const [sizes, moves] = await Promise.all([cohortSizes(db, projectId), trends ? cohortTrends(db, rows.map((r) => r.id), Date.now() - TREND_MS) : null]);
+  return rows.map((r) => ({ ...present(r, sizes.get(r.id) ?? 0), ...(moves === null ? {} : { trend_7d: moves.get(r.id) ?? { entered: 0, exited: 0 } }) }));
 }
 
 const TREND_MS = 7 * 86_400_000;
@@ -82,12 +82,13 @@ async function cohortTrends(db: Db, ids: string[], since: number): Promise<Map<s
   return out;
 }
 
-export async function cohortSizes(db: Db, projectId: string, ids: string[]): Promise<Map<string, number>> {
-  if (ids.length === 0) return new Map();
+/** Member counts: of the listed cohorts, or of every cohort of the project (one grouped scan, no bound-parameter limit). */
+export async function cohortSizes(db: Db, projectId: string, ids?: string[]): Promise<Map<string, number>> {
+  if (ids?.length === 0) return new Map();
   const rows = await db
     .select({ id: cohortMembers.cohortId, n: count() })
     .from(cohortMembers)
-    .where(and(eq(cohortMembers.projectId, projectId), inArray(cohortMembers.cohortId, ids)))
+    .where(ids === undefined ? eq(cohortMembers.projectId, projectId) : and(eq(cohortMembers.projectId, projectId), inArray(cohortMembers.cohortId, ids)))
     .groupBy(cohortMembers.cohortId);
   return new Map(rows.map((r) => [r.id, r.n]));
 }

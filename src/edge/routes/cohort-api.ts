@@ -6,7 +6,7 @@ import { cohortExports, cohortMembers } from "../../db/schema";
 import { cohortExportKey } from "../../durable/project-jobs";
 import { createApp } from "../app";
 import { db } from "../db";
-import { cohortSizes, createDefinition, getDefinition, listDefinitions } from "../definition-store";
+import { cohortSizes, createDefinition, getDefinition, listDefinitions, present } from "../definition-store";
 import { AppError } from "../errors";
 import { requireSecretKey } from "../secret-auth";
 import { applyStaticMembership, knownProfiles } from "../static-members";
@@ -28,7 +28,7 @@ for (const path of ["/api/3/cohorts", "/api/3/cohorts/*", "/api/5/cohorts/*"]) {
 }
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
-type CohortRow = Awaited<ReturnType<typeof listDefinitions>>[number];
+type CohortRow = ReturnType<typeof present>;
 
 /** A cohort in Amplitude's list shape; `definition` is Tailor's own definition language. */
 function amplitudeCohort(row: CohortRow) {
@@ -148,24 +148,22 @@ cohortApi.post("/api/3/cohorts/upload", async (c) => {
   if (!input.skip_invalid_ids && skipped.length > 0) {
     throw new AppError(400, "invalid_request", `${skipped.length} ids are unknown or invalid`, { invalid_ids_sample: skipped.slice(0, 10) });
   }
-  let cohortId: string;
+  let cohort: Awaited<ReturnType<typeof getDefinition>>;
   if (input.existing_cohort_id !== undefined) {
-    const row = await getDefinition(db(c.env), "cohorts", projectId, input.existing_cohort_id);
-    if ((row.definition as { type?: string }).type !== "static") throw new AppError(400, "invalid_request", `Cohort ${row.id} is not an uploaded cohort`);
-    cohortId = row.id;
-    const current = await db(c.env).select({ key: cohortMembers.profileKey }).from(cohortMembers).where(eq(cohortMembers.cohortId, cohortId));
+    cohort = await getDefinition(db(c.env), "cohorts", projectId, input.existing_cohort_id);
+    if ((cohort.definition as { type?: string }).type !== "static") throw new AppError(400, "invalid_request", `Cohort ${cohort.id} is not an uploaded cohort`);
+    const current = await db(c.env).select({ key: cohortMembers.profileKey }).from(cohortMembers).where(eq(cohortMembers.cohortId, cohort.id));
     const keep = new Set(matched.map(profileKey));
-    await applyStaticMembership(c.env, projectId, cohortId, current.filter((m) => !keep.has(m.key)).map((m) => parseProfileKey(m.key)), false);
+    await applyStaticMembership(c.env, projectId, cohort.id, current.filter((m) => !keep.has(m.key)).map((m) => parseProfileKey(m.key)), false);
   } else {
-    const row = await createDefinition(db(c.env), "cohorts", projectId, { name: input.name, definition: { type: "static" }, parsed: { type: "static" } });
-    cohortId = row.id;
+    cohort = await createDefinition(db(c.env), "cohorts", projectId, { name: input.name, definition: { type: "static" }, parsed: { type: "static" } });
   }
+  const cohortId = cohort.id;
   await applyStaticMembership(c.env, projectId, cohortId, matched, true);
-  const cohort = (await listDefinitions(db(c.env), "cohorts", projectId)).find((r) => r.id === cohortId)!;
-  const sized = { ...cohort, size: (await cohortSizes(db(c.env), projectId, [cohortId])).get(cohortId) ?? 0 };
+  const size = (await cohortSizes(db(c.env), projectId, [cohortId])).get(cohortId) ?? 0;
   return c.json({
     cohortId,
-    cohortsById: { [cohortId]: amplitudeCohort(sized) },
+    cohortsById: { [cohortId]: amplitudeCohort(present(cohort, size)) },
     metadata: { matched: matched.length, totals: input.ids.length, invalid_ids_sample: skipped.slice(0, 10) },
   });
 });

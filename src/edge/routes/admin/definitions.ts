@@ -58,7 +58,7 @@ export function definitionRoutes(kind: DefinitionKind) {
 
   app.get("/", async (c) => {
     const { project } = parseWith(projectQuery, c.req.query(), "query");
-    return c.json({ [kind]: await listDefinitions(db(c.env), kind, project) });
+    return c.json({ [kind]: await listDefinitions(db(c.env), kind, project, { trends: kind === "cohorts" }) });
   });
 
   app.post("/", async (c) => {
