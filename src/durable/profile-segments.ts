@@ -27,7 +27,7 @@ export class ProfileSegments {
    * their state, new streams replay the stored events, and everything is re-evaluated
    * against the previous values and flags (so only real flips are reported).
    */
-  engine(compiled: CompiledSegments, summary: SegmentSummary, now: number, props: JsonObject, events: () => TailorEvent[]): {
+  engine(compiled: CompiledSegments, summary: SegmentSummary, now: number, props: () => JsonObject, events: () => TailorEvent[]): {
     engine: SegmentEngine;
     changes: SegmentChanges | null;
   } {
@@ -51,7 +51,7 @@ export class ProfileSegments {
     this.#engine = engine;
     if (summary.version === compiled.version && fresh.size === 0) return { engine, changes: null };
     if (fresh.size > 0) engine.replay(events(), now, fresh);
-    const changes = engine.evaluateAll(now, props);
+    const changes = engine.evaluateAll(now, props());
     // Cohorts that no longer exist leave silently (their rows go with the definition).
     return { engine, changes };
   }

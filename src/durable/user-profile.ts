@@ -3,7 +3,7 @@ import { readConfig, type TailorConfig } from "../core/config";
 import { profileKey, type ProfileRef, type TailorEvent } from "../core/event";
 import { tidy, type Json, type JsonObject } from "../core/json";
 import { HIDDEN_PREFIX, type CompiledSegments } from "../core/segments/compile";
-import type { SegmentEngine } from "../core/segments/engine";
+import type { SegmentChanges, SegmentEngine } from "../core/segments/engine";
 import { fullBucket, takeTokens, type TokenBucket } from "../core/throttle";
 import { currentDefinitions } from "./definitions-cache";
 import { writeArchive, writeMemberships, writeRegistry } from "./deliveries";
@@ -118,10 +118,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
       const engine = this.#engine(state, compiled, now);
-      const changes = engine.setStatic(cohortId, member, now, this.#engineProps(state));
-      this.#segments.persist(engine, changes);
-      state.segments = this.#segments.summary(engine);
-      saveState(this.#sql, state);
+      this.#commit(state, engine, engine.setStatic(cohortId, member, now, this.#engineProps(state)));
     });
     await this.#scheduleSegments(now);
   }
@@ -164,7 +161,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     compiled.computations.forEach((c, i) => {
       if (!c.id.startsWith(HIDDEN_PREFIX)) computations[c.id] = tidy(engine.value(i, now));
     });
-    return { cohort_ids: compiled.cohorts.filter((c) => engine.member(c.id)).map((c) => c.id), computations };
+    return { cohort_ids: compiled.cohorts.filter((_, i) => engine.memberAt(i)).map((c) => c.id), computations };
   }
 
   /**
@@ -270,10 +267,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     if (!scoresMoved(state.scores ?? {}, next)) return;
     this.ctx.storage.transactionSync(() => {
       state.scores = next;
-      const changes = engine.ingest([], now, this.#engineProps(state), true);
-      this.#segments.persist(engine, changes);
-      state.segments = this.#segments.summary(engine);
-      saveState(this.#sql, state);
+      this.#commit(state, engine, engine.ingest([], now, this.#engineProps(state), true));
     });
     // Recency features age: score again tomorrow even without an event.
     this.#work.schedule("score", now + SCORE_REFRESH_MS);
@@ -283,7 +277,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
 
   /** The segment engine for these definitions, rebuilt (and its changes recorded) when they moved. */
   #engine(state: ProfileState, compiled: CompiledSegments, now: number): SegmentEngine {
-    const { engine, changes } = this.#segments.engine(compiled, state.segments ?? emptySummary(), now, this.#engineProps(state), () =>
+    const { engine, changes } = this.#segments.engine(compiled, state.segments ?? emptySummary(), now, () => this.#engineProps(state), () =>
       this.#events.list(Number.MAX_SAFE_INTEGER),
     );
     if (changes !== null) this.#segments.persist(engine, changes);
@@ -293,7 +287,11 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   /** Feeds new events (possibly none: time passing) to segmentation and saves the state. */
   #segmentsSaw(state: ProfileState, engine: SegmentEngine, events: TailorEvent[], now: number, propsChanged: boolean): void {
     const props = this.#engineProps(state);
-    const changes = events.length > 0 || propsChanged ? engine.ingest(events, now, props, propsChanged) : engine.tick(now, props);
+    this.#commit(state, engine, events.length > 0 || propsChanged ? engine.ingest(events, now, props, propsChanged) : engine.tick(now, props));
+  }
+
+  /** Records what segmentation changed and saves the profile's state with the new summary. */
+  #commit(state: ProfileState, engine: SegmentEngine, changes: SegmentChanges): void {
     this.#segments.persist(engine, changes);
     state.segments = this.#segments.summary(engine);
     saveState(this.#sql, state);

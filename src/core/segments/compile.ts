@@ -100,6 +100,8 @@ export interface CompiledSegments {
   computations: CompiledComputation[];
   /** In dependency order: a cohort comes after every cohort it refers to. */
   cohorts: CompiledCohort[];
+  /** Position in `cohorts` by id. */
+  cohortIndex: ReadonlyMap<string, number>;
   computationsByStream: number[][];
   cohortsByStream: number[][];
   cohortsByComputation: number[][];
@@ -288,6 +290,7 @@ export function compileDefinitions(set: DefinitionSet): CompiledSegments {
     anyTypeResets,
     computations,
     cohorts,
+    cohortIndex: sortedIndex,
     computationsByStream,
     cohortsByStream,
     cohortsByComputation,

@@ -107,9 +107,9 @@ export class SegmentEngine {
 
   /** Sets a static cohort's membership (from an upload) and re-evaluates its dependents. */
   setStatic(cohortId: string, member: boolean, now: number, props: JsonObject): SegmentChanges {
-    const index = this.compiled.cohorts.findIndex((c) => c.id === cohortId && c.static);
+    const index = this.compiled.cohortIndex.get(cohortId);
     const unchanged: SegmentChanges = { streams: [], computations: [], memberships: [] };
-    if (index < 0 || this.#isMember(index) === member) return unchanged;
+    if (index === undefined || !this.compiled.cohorts[index]!.static || this.#isMember(index) === member) return unchanged;
     if (member) this.snapshot.staticMembers[cohortId] = true;
     else delete this.snapshot.staticMembers[cohortId];
     const changes = this.#settle(new Set(), now, props, this.compiled.cohortsByCohort[index]!);
@@ -118,8 +118,13 @@ export class SegmentEngine {
   }
 
   member(cohortId: string): boolean {
-    const c = this.compiled.cohorts.find((x) => x.id === cohortId);
-    return c === undefined ? false : this.#isMember(this.compiled.cohorts.indexOf(c));
+    const index = this.compiled.cohortIndex.get(cohortId);
+    return index === undefined ? false : this.#isMember(index);
+  }
+
+  /** Membership of the cohort at this position of `compiled.cohorts`. */
+  memberAt(index: number): boolean {
+    return this.#isMember(index);
   }
 
   /** A computed property's current value (time_since_last is measured at `now`). */
