@@ -53,6 +53,12 @@ export function parseProfileKey(key: string): ProfileRef {
   return { kind, id: key.slice(2) };
 }
 
+/** A profile key as the two id fields destinations and files carry (one of them null). */
+export function profileIds(key: string): { user_id: string | null; device_id: string | null } {
+  const ref = parseProfileKey(key);
+  return ref.kind === "user" ? { user_id: ref.id, device_id: null } : { user_id: null, device_id: ref.id };
+}
+
 /** The Durable Object name of a profile: project and profile key, unambiguous. */
 export function profileObjectName(projectId: string, ref: ProfileRef): string {
   return `${projectId}/${profileKey(ref)}`;

@@ -2,7 +2,7 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { parseProfileKey } from "../core/event";
 import type { Json } from "../core/json";
-import { csvCell } from "../core/csv-cell";
+import { propertyExportFile } from "../core/syncs/export-file";
 import { propertyChanges, propertyMessages, propertyNames, propertyValues, type PropertyChange } from "../core/syncs/property-diff";
 import type { Destination, Sync } from "../core/syncs/schema";
 import { propertyRequests, type OutboundRequest } from "../core/syncs/destinations/requests";
@@ -49,7 +49,7 @@ export async function runPropertySync(
   if (changes.length === 0) return { sent: 0, failed: 0, error: null };
 
   if (destination.type === "r2_export") {
-    await env.ARCHIVE.put(`exports/${sync.projectId}/syncs/${sync.id}/${new Date(now).toISOString().replace(/[:.]/g, "-")}.${destination.format}`, exportRows(changes, names, destination.format));
+    await env.ARCHIVE.put(`exports/${sync.projectId}/syncs/${sync.id}/${new Date(now).toISOString().replace(/[:.]/g, "-")}.${destination.format}`, propertyExportFile(changes, names, destination.format));
     await remember(env, sync.id, changes, now);
     return { sent: changes.length, failed: 0, error: null };
   }
@@ -79,15 +79,4 @@ async function remember(env: Pick<Env, "DB">, syncId: string, changes: readonly 
     statements.push(db.delete(syncValues).where(and(eq(syncValues.syncId, syncId), inArray(syncValues.profileKey, gone.slice(i, i + D1_ROWS)))));
   }
   if (statements.length > 0) await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
-}
-
-/** A run's value changes as a file: one row per user, one column per value. */
-function exportRows(changes: readonly PropertyChange[], names: readonly string[], format: "csv" | "ndjson"): string {
-  const rows = changes.map((c) => {
-    const user = c.profileKey.startsWith("u:");
-    return { user_id: user ? c.profileKey.slice(2) : null, device_id: user ? null : c.profileKey.slice(2), in_cohort: c.inCohort, properties: c.properties };
-  });
-  if (format === "ndjson") return rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
-  const header = ["user_id", "device_id", "in_cohort", ...names].map(csvCell).join(",");
-  return [header, ...rows.map((r) => [r.user_id, r.device_id, r.in_cohort, ...names.map((n) => r.properties[n] ?? null)].map(csvCell).join(","))].join("\n") + "\n";
 }

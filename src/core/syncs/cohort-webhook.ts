@@ -1,3 +1,4 @@
+import { profileIds } from "../event";
 import type { NetChange } from "./diff";
 
 /**
@@ -34,10 +35,7 @@ export function cohortWebhookMessages(
       in_cohort: inCohort,
       computed_time: new Date(now).toISOString(),
       message_id: `${syncId}:${cohort.id}:${inCohort ? "in" : "out"}:${batch[0]!.seq}-${batch[batch.length - 1]!.seq}`,
-      users: batch.map((c) => {
-        const user = c.profileKey.startsWith("u:");
-        return { user_id: user ? c.profileKey.slice(2) : null, device_id: user ? null : c.profileKey.slice(2) };
-      }),
+      users: batch.map((c) => profileIds(c.profileKey)),
     });
     batch = [];
   };

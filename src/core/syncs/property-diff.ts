@@ -1,3 +1,4 @@
+import { profileIds } from "../event";
 import type { Json } from "../json";
 import { hash32 } from "../hash";
 import type { Sync } from "./schema";
@@ -69,10 +70,7 @@ export function propertyMessages(syncId: string, cohortId: string, changes: read
   const out: { message: PropertyWebhookMessage; changes: PropertyChange[] }[] = [];
   for (let i = 0; i < changes.length; i += batchSize) {
     const part = changes.slice(i, i + batchSize);
-    const users = part.map((c) => {
-      const user = c.profileKey.startsWith("u:");
-      return { user_id: user ? c.profileKey.slice(2) : null, device_id: user ? null : c.profileKey.slice(2), in_cohort: c.inCohort, properties: c.properties };
-    });
+    const users = part.map((c) => ({ ...profileIds(c.profileKey), in_cohort: c.inCohort, properties: c.properties }));
     const content = JSON.stringify(users);
     const id = `${syncId}:props:${hash32(content).toString(16)}${hash32(`${content}\u0000`).toString(16)}`;
     out.push({ message: { sync_id: syncId, cohort_id: cohortId, computed_time: new Date(now).toISOString(), message_id: id, users }, changes: part });
