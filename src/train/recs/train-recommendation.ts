@@ -81,7 +81,11 @@ export function holdoutCases(log: InteractionLog, from: number, to: number): Hol
 
 /** Items by distinct users reaching them in [from, to), most first (ties: lower index). */
 export function popularity(log: InteractionLog, from: number, to: number, items: number): number[] {
-  const reach = recentReach(log, from, to, items);
+  return byReach(recentReach(log, from, to, items));
+}
+
+/** Item indices by reach, most first (ties: lower index). */
+function byReach(reach: readonly number[]): number[] {
   return [...reach.keys()].sort((a, b) => reach[b]! - reach[a]! || a - b);
 }
 
@@ -96,20 +100,28 @@ export interface FitParams {
   popularity: number;
 }
 
-/** Fits embeddings on contacts before `before`, plus each item's bias (goal lift, popularity). */
-export function fit(log: InteractionLog, before: number, params: FitParams): RecModel {
-  const items = log.items.size;
+/** Item embeddings from contacts before `before`, old ones faded (the costly part: an SVD). */
+function embed(log: InteractionLog, before: number, rank: number, halfLifeDays: number): Float64Array {
   const entries: [number, number, number][] = [];
-  const halfLife = params.halfLifeDays * DAY;
+  const halfLife = halfLifeDays * DAY;
   for (const [user, contacts] of lastContact(log, before)) {
     for (const [item, t] of contacts) entries.push([user, item, Number.isFinite(halfLife) ? 0.5 ** ((before - t) / halfLife) : 1]);
   }
-  const embeddings = itemEmbeddings(sparseRows(log.users.size, items, entries), params.rank);
+  return itemEmbeddings(sparseRows(log.users.size, log.items.size, entries), rank);
+}
+
+/**
+ * Fits embeddings on contacts before `before`, plus each item's bias (goal lift,
+ * popularity). `embeddings` may be given when they were already computed for the same
+ * cutoff, rank and half-life (the popularity weight does not change them).
+ */
+export function fit(log: InteractionLog, before: number, params: FitParams, embeddings = embed(log, before, params.rank, params.halfLifeDays)): RecModel {
+  const items = log.items.size;
   const rank = embeddings.length / items;
-  const model: RecModel = { rank, embeddings, bias: new Float64Array(items), popular: popularity(log, before - RECENT_MS, before, items) };
+  const recentUsers = recentReach(log, before - RECENT_MS, before, items);
+  const model: RecModel = { rank, embeddings, bias: new Float64Array(items), popular: byReach(recentUsers) };
   const spread = scoreSpread(model, [...seenBefore(log, before).values()].slice(0, 200));
   const lift = log.goalIsItem ? null : goalLift(log, before);
-  const recentUsers = recentReach(log, before - RECENT_MS, before, items);
   const top = Math.log1p(Math.max(1, ...recentUsers));
   model.bias = Float64Array.from(recentUsers, (n, i) => spread * ((lift?.[i] ?? 0) + (params.popularity * Math.log1p(n)) / top));
   return model;
@@ -196,8 +208,12 @@ export function trainRecommendation(log: InteractionLog, end: number, holdoutDay
   const validationCutoff = cutoff - holdoutDays * DAY;
   const validationCases = visibleCases(holdoutCases(log, validationCutoff, cutoff), hidden);
   const validation: RecTrainResult["validation"] = [];
+  const embeddings = new Map<string, Float64Array>();
   const tryParams = (params: FitParams) => {
-    const m = evaluateTopN(validationCases, items, TOP_N, modelRanker(fit(log, validationCutoff, params), hidden));
+    const key = `${params.rank}/${params.halfLifeDays}`;
+    let e = embeddings.get(key);
+    if (e === undefined) embeddings.set(key, (e = embed(log, validationCutoff, params.rank, params.halfLifeDays)));
+    const m = evaluateTopN(validationCases, items, TOP_N, modelRanker(fit(log, validationCutoff, params, e), hidden));
     validation.push({ ...params, ndcg: m.ndcg, hit_rate: m.hit_rate });
     return { params, ndcg: m.ndcg };
   };
