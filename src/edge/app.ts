@@ -1,4 +1,4 @@
-import { Hono, type Context } from "hono";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { errorBody } from "../core/amplitude/responses";
@@ -25,22 +25,25 @@ export function createApp(): Hono<AppEnv> {
   return app;
 }
 
+/** Middleware for Amplitude-compatible routes: their errors keep Amplitude's shapes. */
+export function errorStyle(style: NonNullable<AppEnv["Variables"]["errorStyle"]>): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.set("errorStyle", style);
+    await next();
+  };
+}
+
 function renderError(err: Error, c: Context<AppEnv>): Response {
-  const amplitude = c.get("errorStyle") === "amplitude";
   let error: AppError;
   if (err instanceof AppError) error = err;
   else if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;
-    error = amplitude
-      ? new AmplitudeError(errorBody(status, err.message))
-      : new AppError(status, status >= 500 ? "internal" : "invalid_request", err.message);
+    error = new AppError(status, status >= 500 ? "internal" : "invalid_request", err.message);
   } else {
     console.error("unhandled error", c.req.method, c.req.path, err);
-    error = amplitude
-      ? new AmplitudeError(errorBody(500, "Internal server error"))
-      : new AppError(500, "internal", "Internal server error");
+    error = new AppError(500, "internal", "Internal server error");
   }
-  if (amplitude && !(error instanceof AmplitudeError)) error = new AmplitudeError(errorBody(error.status, error.message));
+  if (c.get("errorStyle") === "amplitude" && !(error instanceof AmplitudeError)) error = new AmplitudeError(errorBody(error.status, error.message));
   if (c.get("errorStyle") === "dashboard") {
     const body = { http_code: error.status, code: error.status, type: error.code, message: error.message, ...(error.details === undefined ? {} : { metadata: error.details }) };
     return c.json({ error: body }, error.status, error.headers);

@@ -40,3 +40,8 @@ export const ingestCors = cors({
 export function mediaTypeOf(request: Request): string {
   return (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
 }
+
+/** `Retry-After` (whole seconds) for a throttled delivery. */
+export function retryAfter(retryAfterMs: number): Record<string, string> {
+  return { "Retry-After": String(Math.ceil(retryAfterMs / 1000)) };
+}

@@ -1,4 +1,4 @@
-import type { ArchiveSource } from "./archive-reader";
+import type { ArchiveSource, ArchiveSpan } from "./archive-reader";
 
 /** The Worker's admin API as the trainer uses it (local state or a deployed Worker alike). */
 export type AdminCall = <T>(method: string, path: string, body?: unknown) => Promise<T>;
@@ -17,3 +17,15 @@ export function adminClient(src: ArchiveSource): AdminCall {
 
 /** A stored definition as the admin API lists it. */
 export type DefinitionRow = { id: string; name: string; definition: unknown };
+
+/** Publishes a model version (bytes and metadata) and makes it the active one. */
+export async function publishModel(api: AdminCall, span: ArchiveSpan, kind: "prediction" | "recommendation", ownerId: string, bytes: Uint8Array, metadata: Record<string, unknown>): Promise<void> {
+  const published = await api<{ id: string; version: number }>("POST", `/models?${span.q}`, {
+    owner_kind: kind,
+    owner_id: ownerId,
+    model: Buffer.from(bytes).toString("base64"),
+    metadata,
+    activate: true,
+  });
+  console.log(`  published model ${published.id} (version ${published.version}, ${(bytes.length / 1e6).toFixed(2)} MB) and activated it`);
+}

@@ -18,6 +18,35 @@ async function getJson<T>(src: ArchiveSource, path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
+/** The archive a training run reads: its hour partitions and the span they cover. */
+export interface ArchiveSpan {
+  src: ArchiveSource;
+  hours: Map<string, string[]>;
+  first: number;
+  last: number;
+  /** `project=<id>`, for admin API calls. */
+  q: string;
+  publish: boolean;
+}
+
+/** One definition being trained: it sees every event of the archive pass, then finishes. */
+export interface TrainingJob {
+  add(events: readonly TailorEvent[]): void;
+  finish(): Promise<void>;
+}
+
+/** One pass over the archive, every hour's events handed to every job in order. */
+export async function readInto(span: ArchiveSpan, jobs: readonly TrainingJob[]): Promise<void> {
+  let events = 0;
+  for await (const part of readArchive(span.src, span.hours, (done, total) => {
+    if (done % 50 === 0 || done === total) process.stderr.write(`\r  reading hour ${done}/${total}, ${events.toLocaleString()} events   `);
+  })) {
+    for (const job of jobs) job.add(part.events);
+    events += part.events.length;
+  }
+  process.stderr.write("\n");
+}
+
 export async function listArchive(src: ArchiveSource): Promise<Map<string, string[]>> {
   const byHour = new Map<string, string[]>();
   let cursor: string | null = null;

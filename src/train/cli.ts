@@ -3,9 +3,9 @@
 // against a baseline, exports ONNX (checked with onnxruntime-web) and publishes it.
 import { option, readLocal } from "../../scripts/lib/local.mjs";
 import { adminClient, type DefinitionRow } from "./admin-client";
-import { listArchive, readObject, type ArchiveSource } from "./archive-reader";
-import { runPrediction, type ArchiveSpan } from "./run-prediction";
-import { runRecommendation } from "./run-recommendation";
+import { listArchive, readInto, readObject, type ArchiveSource, type ArchiveSpan, type TrainingJob } from "./archive-reader";
+import { preparePrediction } from "./run-prediction";
+import { prepareRecommendation } from "./run-recommendation";
 
 const argv = process.argv.slice(2);
 const target = argv.find((a, i) => !a.startsWith("--") && !argv[i - 1]?.match(/^--(url|admin-token|project)$/));
@@ -44,13 +44,17 @@ const span: ArchiveSpan = {
   publish: !argv.includes("--no-publish"),
 };
 
+const jobs: TrainingJob[] = [];
 if (predictions.length > 0) {
   // The most common event types of the last week become activity features.
   const recent = hourKeys.slice(-168).flatMap((h) => hours.get(h)!).slice(-300);
   const typeCounts = new Map<string, number>();
   for (const events of await Promise.all(recent.map((k) => readObject(src, k)))) for (const e of events) typeCounts.set(e.event_type, (typeCounts.get(e.event_type) ?? 0) + 1);
   const commonTypes = [...typeCounts].sort((a, b) => b[1] - a[1]).map(([t]) => t);
-  for (const row of predictions) await runPrediction(api, span, row, commonTypes);
+  for (const row of predictions) jobs.push(await preparePrediction(api, span, row, commonTypes));
 }
-for (const row of recommendations) await runRecommendation(api, span, row);
+for (const row of recommendations) jobs.push(prepareRecommendation(api, span, row));
+// One read of the archive feeds every definition being trained.
+await readInto(span, jobs);
+for (const job of jobs) await job.finish();
 console.log(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s.`);

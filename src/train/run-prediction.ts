@@ -6,8 +6,8 @@ import { defaultFeatures, FEATURE_SPEC_VERSION, type FeatureSpec } from "../core
 import { predictionSchema, type Prediction } from "../core/predictions";
 import type { DefinitionSet } from "../core/segments/compile";
 import { cohortDefinitionSchema, computationSchema } from "../core/segments/schema";
-import type { AdminCall, DefinitionRow } from "./admin-client";
-import { readArchive, type ArchiveSource } from "./archive-reader";
+import { publishModel, type AdminCall, type DefinitionRow } from "./admin-client";
+import type { ArchiveSpan, TrainingJob } from "./archive-reader";
 import { logisticOnnx } from "./onnx/logistic";
 import { predict } from "./model/logistic-regression";
 import { SnapshotBuilder } from "./snapshots";
@@ -15,17 +15,9 @@ import { trainPrediction, type TrainResult } from "./train-prediction";
 
 const DAY = 86_400_000;
 
-export interface ArchiveSpan {
-  src: ArchiveSource;
-  hours: Map<string, string[]>;
-  first: number;
-  last: number;
-  q: string;
-  publish: boolean;
-}
-
-export async function runPrediction(api: AdminCall, span: ArchiveSpan, row: DefinitionRow, commonTypes: string[]): Promise<void> {
-  const { src, hours, first, last, q, publish } = span;
+/** Sets up one prediction's training: its snapshot builder reads the archive pass, `finish` trains, exports and publishes. */
+export async function preparePrediction(api: AdminCall, span: ArchiveSpan, row: DefinitionRow, commonTypes: string[]): Promise<TrainingJob> {
+  const { hours, first, last, q } = span;
   const p: Prediction = predictionSchema.parse(row.definition);
   const horizon = p.horizon_days * DAY;
   const spec: FeatureSpec = defaultFeatures(p.goal.event, p.value_property, commonTypes.filter((t) => t !== p.goal.event.type));
@@ -43,15 +35,11 @@ export async function runPrediction(api: AdminCall, span: ArchiveSpan, row: Defi
   const population = p.population === undefined ? undefined : { cohortId: p.population.cohort, definitions: await projectDefinitions(api, q) };
   if (population) console.log(`  population: members of cohort ${population.cohortId} at each cutoff`);
   const builder = new SnapshotBuilder(spec, p.goal.event, horizon, [...trainCutoffs, holdoutCutoff], population);
-  let events = 0;
-  const progress = (done: number, total: number) => {
-    if (done % 50 === 0 || done === total) process.stderr.write(`\r  reading hour ${done}/${total}, ${events.toLocaleString()} events   `);
-  };
-  for await (const part of readArchive(src, hours, progress)) {
-    builder.add(part.events);
-    events += part.events.length;
-  }
-  process.stderr.write("\n");
+  return { add: (events) => builder.add(events), finish: () => finishPrediction(api, span, row, spec, builder, holdoutCutoff) };
+}
+
+async function finishPrediction(api: AdminCall, span: ArchiveSpan, row: DefinitionRow, spec: FeatureSpec, builder: SnapshotBuilder, holdoutCutoff: number): Promise<void> {
+  console.log(`\n${row.name} (${row.id}):`);
   const result = trainPrediction(spec, builder.finish(), holdoutCutoff);
   report(result);
 
@@ -68,16 +56,7 @@ export async function runPrediction(api: AdminCall, span: ArchiveSpan, row: Defi
   };
   const bytes = logisticOnnx({ weights: result.model.weights, bias: result.model.bias, featureNames: result.features, metadata: { prediction_id: row.id, feature_spec_version: String(FEATURE_SPEC_VERSION) } });
   await checkOnnx(bytes, result);
-  if (publish) {
-    const published = await api<{ id: string; version: number }>("POST", `/models?${q}`, {
-      owner_kind: "prediction",
-      owner_id: row.id,
-      model: Buffer.from(bytes).toString("base64"),
-      metadata,
-      activate: true,
-    });
-    console.log(`  published model ${published.id} (version ${published.version}, ${bytes.length} bytes) and activated it`);
-  }
+  if (span.publish) await publishModel(api, span, "prediction", row.id, bytes, metadata);
 }
 
 /** The project's computations and cohorts, parsed as the profile parses them. */

@@ -3,30 +3,27 @@
 // onnxruntime-web against the trainer's own ranking, publishing with the item index.
 import * as ort from "onnxruntime-web";
 import { recommendationSchema } from "../core/recommendations/schema";
-import type { AdminCall, DefinitionRow } from "./admin-client";
-import { readArchive } from "./archive-reader";
+import { publishModel, type AdminCall, type DefinitionRow } from "./admin-client";
+import type { ArchiveSpan, TrainingJob } from "./archive-reader";
 import { recommenderOnnx } from "./onnx/recommender";
 import { topN } from "./recs/evaluate";
 import { InteractionLog } from "./recs/interactions";
 import { scoreItems } from "./recs/pure-svd";
 import { trainRecommendation, type RecTrainResult } from "./recs/train-recommendation";
-import type { ArchiveSpan } from "./run-prediction";
 
 /** The serving metadata keeps this many popular items (fallback, control group). */
 const POPULAR_KEPT = 500;
 
-export async function runRecommendation(api: AdminCall, span: ArchiveSpan, row: DefinitionRow): Promise<void> {
+/** Sets up one recommendation's training: its interaction log reads the archive pass, `finish` trains, exports and publishes. */
+export function prepareRecommendation(api: AdminCall, span: ArchiveSpan, row: DefinitionRow): TrainingJob {
   const rec = recommendationSchema.parse(row.definition);
   console.log(`\nTraining ${row.name} (${row.id}): items ${rec.item.event.type}.${rec.item.property}${rec.goal ? `, goal ${rec.goal.event.type}` : ""}`);
   const log = new InteractionLog(rec);
-  let events = 0;
-  for await (const part of readArchive(span.src, span.hours, (done, total) => {
-    if (done % 50 === 0 || done === total) process.stderr.write(`\r  reading hour ${done}/${total}, ${events.toLocaleString()} events   `);
-  })) {
-    log.add(part.events);
-    events += part.events.length;
-  }
-  process.stderr.write("\n");
+  return { add: (events) => log.add(events), finish: () => finishRecommendation(api, span, row, log) };
+}
+
+async function finishRecommendation(api: AdminCall, span: ArchiveSpan, row: DefinitionRow, log: InteractionLog): Promise<void> {
+  console.log(`\n${row.name} (${row.id}):`);
   const started = Date.now();
   const result = trainRecommendation(log, span.last);
   report(result, Date.now() - started);
@@ -43,16 +40,7 @@ export async function runRecommendation(api: AdminCall, span: ArchiveSpan, row: 
   };
   const bytes = recommenderOnnx({ embeddings: result.model.embeddings, rank: result.model.rank, bias: result.model.bias, metadata: { recommendation_id: row.id } });
   await checkOnnx(bytes, result, log);
-  if (span.publish) {
-    const published = await api<{ id: string; version: number }>("POST", `/models?${span.q}`, {
-      owner_kind: "recommendation",
-      owner_id: row.id,
-      model: Buffer.from(bytes).toString("base64"),
-      metadata,
-      activate: true,
-    });
-    console.log(`  published model ${published.id} (version ${published.version}, ${(bytes.length / 1e6).toFixed(1)} MB) and activated it`);
-  }
+  if (span.publish) await publishModel(api, span, "recommendation", row.id, bytes, metadata);
 }
 
 /** The exported graph must rank a sample of real histories as the trainer does. */

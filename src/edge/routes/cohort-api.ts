@@ -4,7 +4,7 @@ import { parseProfileKey, profileKey, type ProfileRef } from "../../core/event";
 import { randomKey } from "../../core/hash";
 import { cohortExports, cohortMembers } from "../../db/schema";
 import { cohortExportKey } from "../../durable/project-jobs";
-import { createApp } from "../app";
+import { createApp, errorStyle } from "../app";
 import { db } from "../db";
 import { cohortSizes, createDefinition, getDefinition, listDefinitions, present } from "../definition-store";
 import { AppError } from "../errors";
@@ -20,10 +20,7 @@ import { jsonBody } from "../validate";
 export const cohortApi = createApp();
 
 for (const path of ["/api/3/cohorts", "/api/3/cohorts/*", "/api/5/cohorts/*"]) {
-  cohortApi.use(path, async (c, next) => {
-    c.set("errorStyle", "dashboard");
-    await next();
-  });
+  cohortApi.use(path, errorStyle("dashboard"));
   cohortApi.use(path, requireSecretKey);
 }
 

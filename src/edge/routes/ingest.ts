@@ -1,10 +1,10 @@
 import { toTailorEvent } from "../../core/amplitude/event";
 import { ERRORS, errorBody, successBody, throttledBody } from "../../core/amplitude/responses";
 import { parseEnvelope, validateEvents } from "../../core/amplitude/upload";
-import { createApp } from "../app";
+import { createApp, errorStyle } from "../app";
 import { readBody } from "../body";
 import { AmplitudeError } from "../errors";
-import { ingestCors, ingestProject, mediaTypeOf, storeEvents } from "../ingest-pipeline";
+import { ingestCors, ingestProject, mediaTypeOf, retryAfter, storeEvents } from "../ingest-pipeline";
 
 /** The two Amplitude upload endpoints differ only in limits (HTTP V2 vs Batch API). */
 const ENDPOINTS = {
@@ -15,10 +15,7 @@ const ENDPOINTS = {
 export const ingest = createApp();
 
 for (const [path, spec] of Object.entries(ENDPOINTS)) {
-  ingest.use(path, async (c, next) => {
-    c.set("errorStyle", "amplitude");
-    await next();
-  });
+  ingest.use(path, errorStyle("amplitude"));
   ingest.use(path, ingestCors);
   ingest.post(path, async (c) => {
     if (mediaTypeOf(c.req.raw) !== "application/json") throw new AmplitudeError(errorBody(400, ERRORS.contentType));
@@ -42,7 +39,7 @@ for (const [path, spec] of Object.entries(ENDPOINTS)) {
     const outcome = await storeEvents(c.env, projectId, events, spec.throttle);
     if (outcome.status === "failed") throw new AmplitudeError(errorBody(503, ERRORS.unavailable));
     if (outcome.status === "throttled") {
-      throw new AmplitudeError(throttledBody(outcome.report), { "Retry-After": String(Math.ceil(outcome.retryAfterMs / 1000)) });
+      throw new AmplitudeError(throttledBody(outcome.report), retryAfter(outcome.retryAfterMs));
     }
     return c.json(successBody(events.length, body.bytes, now), 200);
   });

@@ -3,7 +3,7 @@ import { formData, parsePostHogBody, POSTHOG_SUCCESS, posthogError, posthogEvent
 import { createApp } from "../app";
 import { readBody } from "../body";
 import { WireError } from "../errors";
-import { ingestCors, ingestProject, mediaTypeOf, storeEvents } from "../ingest-pipeline";
+import { ingestCors, ingestProject, mediaTypeOf, retryAfter, storeEvents } from "../ingest-pipeline";
 
 /**
  * PostHog's capture endpoints. `/batch/` keeps its trailing slash (what the SDKs send):
@@ -49,7 +49,7 @@ for (const path of PATHS) {
     if (outcome.status === "failed") throw fail(503, posthogError("server_error", "unavailable", "Service temporarily unavailable: retry"));
     if (outcome.status === "throttled") {
       const body = posthogError("rate_limited", "rate_limited", "Too many events for some users or devices: retry later");
-      throw fail(429, body, { "Retry-After": String(Math.ceil(outcome.retryAfterMs / 1000)) });
+      throw fail(429, body, retryAfter(outcome.retryAfterMs));
     }
     return c.json(POSTHOG_SUCCESS, 200);
   });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { deletionJobs } from "../../db/schema";
-import { createApp } from "../app";
+import { createApp, errorStyle } from "../app";
 import { db } from "../db";
 import { createDeletion, listDeletions, MAX_DELETION_IDS, refOfKey } from "../deletion-store";
 import { AppError } from "../errors";
@@ -17,10 +17,7 @@ import { parseWith } from "../validate";
 export const privacyApi = createApp();
 
 const PATH = "/api/2/deletions/users";
-privacyApi.use(PATH, async (c, next) => {
-  c.set("errorStyle", "dashboard");
-  await next();
-});
+privacyApi.use(PATH, errorStyle("dashboard"));
 privacyApi.use(PATH, requireSecretKey);
 
 const id = z.union([z.string().min(1).max(1024), z.number()]).transform(String);

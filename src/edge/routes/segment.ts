@@ -3,7 +3,7 @@ import { parseSegmentBody, SEGMENT_SUCCESS, segmentError, segmentEvents, type Se
 import { createApp } from "../app";
 import { readBody } from "../body";
 import { WireError } from "../errors";
-import { ingestCors, ingestProject, mediaTypeOf, storeEvents } from "../ingest-pipeline";
+import { ingestCors, ingestProject, mediaTypeOf, retryAfter, storeEvents } from "../ingest-pipeline";
 
 /**
  * Segment's HTTP Tracking API, which RudderStack's SDKs speak too. Thin: the format
@@ -68,7 +68,7 @@ for (const [path, endpoint] of Object.entries(ENDPOINTS)) {
     if (outcome.status === "failed") throw fail(503, segmentError("unavailable", "Service temporarily unavailable: retry"));
     if (outcome.status === "throttled") {
       const body = segmentError("rate_limited", "Too many events for some users or devices: retry later", { throttled_indices: outcome.report.eventIndices });
-      throw fail(429, body, { "Retry-After": String(Math.ceil(outcome.retryAfterMs / 1000)) });
+      throw fail(429, body, retryAfter(outcome.retryAfterMs));
     }
     return c.json(SEGMENT_SUCCESS, 200);
   });
