@@ -1,10 +1,11 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { profileKey, type ProfileRef } from "../core/event";
 import { users } from "../db/schema";
 import { profileStub } from "../durable/stub";
 import type { Db } from "./db";
 
-const LOOKUP_CHUNK = 90; // D1 caps bound parameters per statement
+/** Keys per lookup, passed as one JSON parameter (D1 caps bound parameters, not their size). */
+const LOOKUP_CHUNK = 5_000;
 const CONCURRENCY = 32;
 
 /** Which of these profiles exist in the project's registry (profile keys). */
@@ -15,7 +16,7 @@ export async function knownProfiles(db: Db, projectId: string, refs: readonly Pr
     const rows = await db
       .select({ key: users.profileKey })
       .from(users)
-      .where(and(eq(users.projectId, projectId), inArray(users.profileKey, keys.slice(i, i + LOOKUP_CHUNK))));
+      .where(and(eq(users.projectId, projectId), sql`${users.profileKey} IN (SELECT value FROM json_each(${JSON.stringify(keys.slice(i, i + LOOKUP_CHUNK))}))`));
     for (const r of rows) known.add(r.key);
   }
   return known;
