@@ -1,5 +1,6 @@
 import type { CompiledRecommendation } from "../../core/segments/compile";
 import { catalogOf, staticExclusions, type Catalog, type CatalogItem } from "../../core/recommendations/select";
+import { oncePerIsolate } from "../scoring/isolate-cache";
 import { createSession, type Session } from "../scoring/ort";
 
 /** A published recommendation model as served: its ONNX session and its item index. */
@@ -15,20 +16,14 @@ export interface RecBundle {
 const bundles = new Map<string, Promise<RecBundle>>();
 
 export function recBundle(env: Pick<Env, "ARCHIVE">, model: NonNullable<CompiledRecommendation["model"]>): Promise<RecBundle> {
-  let bundle = bundles.get(model.id);
-  if (bundle === undefined) {
-    bundle = (async () => {
-      const [onnx, meta] = await Promise.all([env.ARCHIVE.get(`${model.r2Key}.onnx`), env.ARCHIVE.get(`${model.r2Key}.json`)]);
-      if (onnx === null || meta === null) throw new Error(`model ${model.id} is missing from R2 (${model.r2Key})`);
-      const { items, popular } = (await meta.json()) as { items: CatalogItem[]; popular: number[] };
-      const bytes = new Uint8Array(await onnx.arrayBuffer());
-      let session: Promise<Session> | undefined;
-      return { session: () => (session ??= createSession(bytes)), catalog: catalogOf(items, popular), masks: new Map() };
-    })();
-    bundles.set(model.id, bundle);
-    bundle.catch(() => bundles.delete(model.id)); // a missing object may appear later
-  }
-  return bundle;
+  return oncePerIsolate(bundles, model.id, async () => {
+    const [onnx, meta] = await Promise.all([env.ARCHIVE.get(`${model.r2Key}.onnx`), env.ARCHIVE.get(`${model.r2Key}.json`)]);
+    if (onnx === null || meta === null) throw new Error(`model ${model.id} is missing from R2 (${model.r2Key})`);
+    const { items, popular } = (await meta.json()) as { items: CatalogItem[]; popular: number[] };
+    const bytes = new Uint8Array(await onnx.arrayBuffer());
+    let session: Promise<Session> | undefined;
+    return { session: () => (session ??= createSession(bytes)), catalog: catalogOf(items, popular), masks: new Map() };
+  });
 }
 
 /** The definition's static mask over this model's items, computed once per definition. */

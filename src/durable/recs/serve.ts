@@ -1,4 +1,3 @@
-import * as ort from "onnxruntime-web/wasm";
 import type { Json } from "../../core/json";
 import type { CompiledRecommendation } from "../../core/segments/compile";
 import { hash32 } from "../../core/hash";
@@ -12,6 +11,7 @@ import {
   type RecSource,
 } from "../../core/recommendations/select";
 import { unknownRec, type RecResult } from "../../core/recommendations/result";
+import { rankItems } from "../scoring/ort";
 import { recBundle, staticMask } from "./rec-models";
 
 /** A profile's item history for one recommendation; null for a visitor never seen. */
@@ -61,14 +61,6 @@ export async function recommend(
   if (touched.length === 0) {
     return def.fallback === "popular" ? done(popularPick(catalog, mask, def.count), "popular_fallback", false) : done([], "none", false);
   }
-  const n = catalog.items.length;
-  const maskInput = new Float32Array(n);
-  for (let i = 0; i < n; i++) if (mask[i] === 1) maskInput[i] = -Infinity;
-  const out = await (await bundle.session()).run({
-    items: new ort.Tensor("int64", BigInt64Array.from(touched, BigInt), [touched.length]),
-    weights: new ort.Tensor("float32", new Float32Array(touched.length).fill(1), [1, touched.length]),
-    mask: new ort.Tensor("float32", maskInput, [1, n]),
-    k: new ort.Tensor("int64", BigInt64Array.of(BigInt(Math.min(def.count, n))), [1]),
-  });
-  return done(rankedPick(out.indices!.data as BigInt64Array, out.scores!.data as Float32Array, mask, def.count), "model", false);
+  const ranked = await rankItems(await bundle.session(), touched, mask, def.count);
+  return done(rankedPick(ranked.indices, ranked.scores, mask, def.count), "model", false);
 }

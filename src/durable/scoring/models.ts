@@ -1,4 +1,5 @@
 import type { CompiledPrediction } from "../../core/segments/compile";
+import { oncePerIsolate } from "./isolate-cache";
 import { createSession, type Session } from "./ort";
 
 /**
@@ -9,17 +10,11 @@ const sessions = new Map<string, Promise<Session>>();
 
 export function modelSession(env: Pick<Env, "ARCHIVE">, prediction: CompiledPrediction): Promise<Session> {
   const { id, r2Key } = prediction.model;
-  let session = sessions.get(id);
-  if (session === undefined) {
-    session = (async () => {
-      const object = await env.ARCHIVE.get(`${r2Key}.onnx`);
-      if (object === null) throw new Error(`model ${id} is missing from R2 (${r2Key}.onnx)`);
-      return createSession(new Uint8Array(await object.arrayBuffer()));
-    })();
-    sessions.set(id, session);
-    session.catch(() => sessions.delete(id)); // a missing object may appear later
-  }
-  return session;
+  return oncePerIsolate(sessions, id, async () => {
+    const object = await env.ARCHIVE.get(`${r2Key}.onnx`);
+    if (object === null) throw new Error(`model ${id} is missing from R2 (${r2Key}.onnx)`);
+    return createSession(new Uint8Array(await object.arrayBuffer()));
+  });
 }
 
 /** A score's percentile (0–100) among the training holdout's scores. */

@@ -44,3 +44,19 @@ export async function scoreRows(session: Session, rows: readonly (readonly numbe
   const out = await session.run({ features: input });
   return Array.from(out.probability!.data as Float32Array);
 }
+
+/**
+ * Ranks items with an embedding recommender (see src/train/onnx/recommender.ts): the
+ * profile's item indices (weight 1 each), a mask of items never to show, the top `k`.
+ */
+export async function rankItems(session: Session, items: readonly number[], hidden: Uint8Array, k: number): Promise<{ indices: BigInt64Array; scores: Float32Array }> {
+  const mask = new Float32Array(hidden.length);
+  for (let i = 0; i < hidden.length; i++) if (hidden[i] === 1) mask[i] = -Infinity;
+  const out = await session.run({
+    items: new ort.Tensor("int64", BigInt64Array.from(items, BigInt), [items.length]),
+    weights: new ort.Tensor("float32", new Float32Array(items.length).fill(1), [1, items.length]),
+    mask: new ort.Tensor("float32", mask, [1, hidden.length]),
+    k: new ort.Tensor("int64", BigInt64Array.of(BigInt(Math.min(k, hidden.length))), [1]),
+  });
+  return { indices: out.indices!.data as BigInt64Array, scores: out.scores!.data as Float32Array };
+}
