@@ -5,7 +5,7 @@ import { predictionSchema, type Prediction } from "../core/predictions";
 import { recommendationSchema } from "../core/recommendations/schema";
 import { cohortDefinitionSchema, computationSchema } from "../core/segments/schema";
 import { destinationSchema, redact, syncSchema, VALUE_DESTINATIONS, type Sync } from "../core/syncs/schema";
-import { bumpDefinitionsVersion, definitionsVersion, loadDefinitionSet } from "../db/definitions";
+import { bumpDefinitionsVersion, loadDefinitionSet } from "../db/definitions";
 import { backfillJobs, cohortMembers, cohorts, membershipChanges, computations, destinations, predictions, recommendations, syncRuns, syncs } from "../db/schema";
 import type { Db } from "./db";
 import { AppError } from "./errors";
@@ -244,10 +244,6 @@ export async function deleteDefinition(db: Db, kind: DefinitionKind, projectId: 
     ...versionBump(db, kind, projectId),
     db.delete(cohortMembers).where(eq(cohortMembers.cohortId, id)),
   ]);
-}
-
-export async function currentVersion(db: Db, projectId: string): Promise<number> {
-  return (await definitionsVersion(db, projectId)) ?? 0;
 }
 
 export async function listBackfills(db: Db, projectId: string) {

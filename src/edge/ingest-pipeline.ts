@@ -3,7 +3,8 @@ import { readConfig } from "../core/config";
 import type { TailorEvent } from "../core/event";
 import { db } from "./db";
 import { deliver, type DeliveryOutcome } from "./deliver";
-import { definitionsVersionOf, projectForIngestKey } from "./keys";
+import { definitionsVersionOf } from "./definitions-version";
+import { projectForIngestKey } from "./keys";
 
 /**
  * The tail every ingestion format shares (Amplitude, Segment/RudderStack, PostHog):

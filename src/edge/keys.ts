@@ -1,6 +1,5 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { sha256Hex } from "../core/hash";
-import { definitionsVersion } from "../db/definitions";
 import { apiKeys } from "../db/schema";
 import type { Db } from "./db";
 
@@ -48,25 +47,7 @@ export async function projectForSecretKey(db: Db, secret: string): Promise<strin
   });
 }
 
-const versions = new Map<string, { version: number; expires: number }>();
-const VERSION_TTL_MS = 2_000;
-
-/** The project's definitions version, re-read at most every two seconds per isolate. */
-export async function definitionsVersionOf(db: Db, projectId: string): Promise<number> {
-  const now = Date.now();
-  const hit = versions.get(projectId);
-  if (hit !== undefined && hit.expires > now) return hit.version;
-  const version = (await definitionsVersion(db, projectId)) ?? 0;
-  versions.set(projectId, { version, expires: now + VERSION_TTL_MS });
-  return version;
-}
-
 /** Drops cached lookups (after a rotation in this isolate). */
 export function forgetKeys(): void {
   cache.clear();
-}
-
-/** Drops this isolate's cached definitions version of a project (after an edit here). */
-export function forgetDefinitionsVersion(projectId: string): void {
-  versions.delete(projectId);
 }

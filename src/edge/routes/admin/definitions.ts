@@ -5,7 +5,6 @@ import { db } from "../../db";
 import {
   cohortSizes,
   createDefinition,
-  currentVersion,
   deleteDefinition,
   getDefinition,
   listDefinitions,
@@ -17,13 +16,12 @@ import {
   type DefinitionKind,
 } from "../../definition-store";
 import type { ProfileRef } from "../../../core/event";
-import { forgetDefinitions } from "../../../durable/definitions-cache";
 import { profileStub } from "../../../durable/stub";
 import type { Destination } from "../../../core/syncs/schema";
 import { newWebhookSecret } from "../../../core/syncs/standard-webhooks";
 import { isFailing } from "../../../durable/sync-run";
 import { AppError } from "../../errors";
-import { forgetDefinitionsVersion } from "../../keys";
+import { definitionsChanged } from "../../definitions-version";
 import { setStaticMembers } from "../../static-members";
 import { jsonBody, parseWith } from "../../validate";
 
@@ -48,13 +46,7 @@ export function definitionRoutes(kind: DefinitionKind) {
   const app = createApp();
 
   const segmentKind = SEGMENT_KINDS.has(kind);
-  const backfill = async (env: Env, projectId: string) => {
-    if (!segmentKind) return undefined;
-    forgetDefinitions(projectId); // profiles in this isolate see the edit at once
-    forgetDefinitionsVersion(projectId);
-    const version = await currentVersion(db(env), projectId);
-    return env.PROJECT_JOBS.getByName(projectId).startBackfill(projectId, version);
-  };
+  const backfill = (env: Env, projectId: string) => (segmentKind ? definitionsChanged(env, projectId, { backfill: true }) : Promise.resolve(undefined));
 
   app.get("/", async (c) => {
     const { project } = parseWith(projectQuery, c.req.query(), "query");

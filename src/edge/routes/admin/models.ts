@@ -2,8 +2,8 @@ import { and, desc, eq, max } from "drizzle-orm";
 import { z } from "zod";
 import { randomKey } from "../../../core/hash";
 import { projectIdSchema } from "../../../core/project";
-import { bumpDefinitionsVersion, definitionsVersion } from "../../../db/definitions";
-import { forgetDefinitions } from "../../../durable/definitions-cache";
+import { bumpDefinitionsVersion } from "../../../db/definitions";
+import { definitionsChanged } from "../../definitions-version";
 import { models } from "../../../db/schema";
 import { createApp } from "../../app";
 import { db } from "../../db";
@@ -32,10 +32,7 @@ const publishSchema = z.object({
  * them all). A recommendation's: profiles pick it up at their next read (the version moved).
  */
 async function modelChanged(env: Env, projectId: string, kind: "prediction" | "recommendation"): Promise<void> {
-  forgetDefinitions(projectId);
-  if (kind === "recommendation") return;
-  const version = (await definitionsVersion(db(env), projectId)) ?? 0;
-  await env.PROJECT_JOBS.getByName(projectId).startBackfill(projectId, version);
+  await definitionsChanged(env, projectId, { backfill: kind === "prediction" });
 }
 
 export function modelKey(projectId: string, ownerId: string, version: number): string {
