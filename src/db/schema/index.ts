@@ -5,3 +5,4 @@ export * from "./membership";
 export * from "./syncs";
 export * from "./jobs";
 export * from "./privacy";
+export * from "./training";
