@@ -133,3 +133,29 @@ describe("control group", () => {
     expect(again.map((r) => r.is_control)).toEqual(first.map((r) => r.is_control));
   });
 });
+
+describe("a goal other than the item event", () => {
+  it("hides items the user converted on (not those only viewed, with interacted off), in the profile API and personalize", async () => {
+    const { project, recId } = await setup("recs-goal", {
+      item: { event: { type: "Product Viewed" }, property: "product_id" },
+      goal: { event: { type: "Product Purchased" } },
+      exclude: { interacted: false, converted: true, items: ["a2"], where: [{ property: "price", op: "lt", value: 100 }] },
+    });
+    const events = [
+      { device_id: "tab-1", event_type: "Product Viewed", time: t++, event_properties: { product_id: "a0" } },
+      { device_id: "tab-1", event_type: "Product Viewed", time: t++, event_properties: { product_id: "a1" } },
+      { device_id: "tab-1", event_type: "Product Purchased", time: t++, event_properties: { product_id: "a1" } },
+    ];
+    expect((await upload({ api_key: project.apiKey, events })).status).toBe(200);
+    // a1 was bought (the goal): hidden; a0 was only viewed: shown, strongest first.
+    const expected = { rec_id: recId, items: ["a0", "a4", "a5", "b0"], is_control: false, recommendation_source: "model" };
+    const res = await call(`/v1/userprofile?device_id=tab-1&rec_id=${recId}`, { headers: { authorization: `Api-Key ${project.secretKey}` } });
+    expect((await res.json<{ userData: { recommendations: Rec[] } }>()).userData.recommendations[0]).toMatchObject(expected);
+
+    const settings = await admin(`/projects/${project.id}/settings`, { method: "PUT", body: JSON.stringify({ personalize: { recommendations: [recId] } }) });
+    expect(settings.status).toBe(200);
+    const page = await call(`/v1/personalize?api_key=${project.apiKey}&device_id=tab-1`);
+    expect(page.status).toBe(200);
+    expect((await page.json<{ recommendations: Rec[] }>()).recommendations).toEqual([expected]);
+  });
+});

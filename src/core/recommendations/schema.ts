@@ -30,7 +30,7 @@ export const recommendationSchema = z.object({
       strategy: z.enum(["popular", "random"]).default("popular"),
     })
     .prefault({}),
-  /** Users without item history (or before a model exists). */
+  /** What users without item history get (before a model exists, every user gets an empty list, source `none`). */
   fallback: z.enum(["popular", "none"]).default("popular"),
 });
 export type Recommendation = z.infer<typeof recommendationSchema>;
