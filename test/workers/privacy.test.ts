@@ -8,6 +8,7 @@ import { admin, call, createProject, device, upload, user, type TestProject } fr
 let project: TestProject;
 let cohortId: string;
 let syncId: string;
+let propertySyncId: string;
 
 const send = async (events: unknown[]) => {
   const res = await upload({ api_key: project.apiKey, events });
@@ -53,10 +54,14 @@ async function runJob(id: string, steps: Job[] = []): Promise<Job> {
   throw new Error(`deletion ${id} never finished`);
 }
 
-async function runSync(): Promise<string> {
-  const run = await post<{ status: string }>(`/syncs/${syncId}/run?project=${project.id}`, undefined, 200);
+/** Runs a sync writing R2 files; answers its newest file, or "" when the run had nothing to write. */
+async function runSync(id = syncId): Promise<string> {
+  const listFiles = async () => (await (await admin(`/syncs/${id}/exports?project=${project.id}`)).json<{ files: { key: string; url: string }[] }>()).files;
+  const before = (await listFiles()).length;
+  const run = await post<{ status: string }>(`/syncs/${id}/run?project=${project.id}`, undefined, 200);
   expect(run.status).toBe("succeeded");
-  const { files } = await (await admin(`/syncs/${syncId}/exports?project=${project.id}`)).json<{ files: { key: string; url: string }[] }>();
+  const files = await listFiles();
+  if (files.length === before) return "";
   const last = files.sort((a, b) => a.key.localeCompare(b.key)).at(-1)!;
   return (await admin(last.url.replace("/admin/api", ""))).text();
 }
@@ -67,9 +72,16 @@ const t0 = Date.now() - 5 * hour;
 beforeAll(async () => {
   project = await createProject("privacy");
   cohortId = (await post<{ id: string }>(`/cohorts?project=${project.id}`, { name: "Viewers", definition: { type: "behavioral", match: { performed: { event: { type: "Viewed" } } } } })).id;
+  const views = (await post<{ id: string }>(`/computations?project=${project.id}`, { name: "Views", definition: { event: { type: "Viewed" }, aggregate: "count" } })).id;
   forgetDefinitions(project.id);
   const destination = (await post<{ id: string }>(`/destinations?project=${project.id}`, { name: "Files", definition: { type: "r2_export", format: "ndjson" } })).id;
   syncId = (await post<{ id: string }>(`/syncs?project=${project.id}`, { name: "Viewers to files", definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" } })).id;
+  propertySyncId = (
+    await post<{ id: string }>(`/syncs?project=${project.id}`, {
+      name: "Viewers' views to files",
+      definition: { destination_id: destination, what: { kind: "properties", cohort_id: cohortId, computations: [{ id: views, as: "views" }] }, schedule: "manual" },
+    })
+  ).id;
 
   // Alice browses anonymously, signs in on that device, and carries on as a user; Bob alongside her.
   await send([{ device_id: "alice-phone", event_type: "Viewed", insert_id: "a-1", time: t0 }]);
@@ -85,6 +97,7 @@ beforeAll(async () => {
   const rows = await env.DB.prepare("SELECT profile_key FROM cohort_members WHERE cohort_id = ? ORDER BY profile_key").bind(cohortId).all<{ profile_key: string }>();
   expect(rows.results.map((r) => r.profile_key)).toEqual(["u:alice", "u:bobby"]);
   expect(await runSync()).toContain('"user_id":"alice"');
+  expect(await runSync(propertySyncId)).toContain('{"user_id":"alice","device_id":null,"in_cohort":true,"properties":{"views":');
   const before = await archived();
   expect(before.filter((e) => e.user_id === "alice" || e.device_id === "alice-phone").map((e) => e.insert_id).sort()).toEqual(["a-1", "a-2", "a-3"]);
 });
@@ -144,6 +157,14 @@ describe("privacy deletion (admin API)", () => {
     const lines = file.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toEqual([{ user_id: "alice", device_id: null, in_cohort: false, changed_at: new Date(erasedAt).toISOString() }]);
     expect(file).not.toContain("example.com");
+  });
+
+  it("a property sync clears what the destination held of her (no values), forgets it, and never sends her again", async () => {
+    const file = await runSync(propertySyncId);
+    expect(file.trim().split("\n").map((l) => JSON.parse(l) as unknown)).toEqual([{ user_id: "alice", device_id: null, in_cohort: false, properties: { views: null } }]);
+    const held = await env.DB.prepare("SELECT profile_key FROM sync_values WHERE sync_id = ? ORDER BY profile_key").bind(propertySyncId).all<{ profile_key: string }>();
+    expect(held.results.map((r) => r.profile_key)).toEqual(["u:bobby"]);
+    expect(await runSync(propertySyncId)).toBe("");
   });
 
   it("the archive no longer holds the user's or her device's lines; other users' lines remain", async () => {
