@@ -1,28 +1,42 @@
-// reliability:load — a fixed-duration, fixed-rate (open-loop) ingestion run against a
-// throwaway `wrangler dev`, at a sustainable rate from bench/ingest's worst case (100
-// events from 100 different profiles per request), with a bound on requests in flight.
-// Afterwards it counts server-side — each profile's event count and the R2 archive —
-// and reports errors and loss, which must both be zero.
-// A 503 or a broken connection is resent (as every Amplitude SDK does; insert_id makes it
-// safe) up to 5 times and counted; only a request that still fails is an error.
-//   node bench/reliability-load.mjs [--seconds 30] [--rate 500] [--batch 100] [--users 1000] [--max-in-flight 64] [--flush-seconds 30]
-import { mkdirSync, writeFileSync } from "node:fs";
+// reliability:load — a fixed-duration ingestion run against a throwaway `wrangler dev` at
+// the sustained rate of bench/ingest: the same request shape (events and distinct profiles
+// per request) and the same 16 keep-alive clients sending back to back (closed loop), for
+// longer than the benchmark's 10 s so the archive flushes (every ARCHIVE_FLUSH_SECONDS)
+// fall inside it. `--rate N` instead sends N events/s open loop, whatever the answers do,
+// with a bound on requests in flight (a request over it is shed and counted).
+// Afterwards it counts server-side — each profile's event count and the R2 archive — and
+// fails unless errors and loss are both zero. Every non-200 answer or broken connection
+// is an error: nothing is resent.
+//   node bench/reliability-load.mjs [--seconds 60] [--batch 100] [--profiles 10] [--users 1000]
+//        [--concurrency 16] [--rate N --max-in-flight 64] [--flush-seconds 30]
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { option } from "../scripts/lib/local.mjs";
 import { startLocalWorker } from "../scripts/lib/worker.mjs";
 import { fmt, percentile, request, sleep, table } from "./lib.mjs";
 
 const argv = process.argv.slice(2);
-const seconds = Number(option(argv, "seconds", "30"));
-// events/s: a quarter of bench/ingest's worst case (~1.9k events/s, 100 profiles per request),
-// leaving room for other work on the machine.
-const rate = Number(option(argv, "rate", "500"));
+const seconds = Number(option(argv, "seconds", "60"));
+// The default shape is bench/ingest's SDK-shaped row: 100 events spanning 10 profiles.
 const batch = Number(option(argv, "batch", "100"));
+const profilesPerRequest = Math.min(batch, Number(option(argv, "profiles", "10")));
 const userCount = Number(option(argv, "users", "1000"));
+const concurrency = Number(option(argv, "concurrency", "16"));
+const rateOption = option(argv, "rate", "");
+const openLoop = rateOption !== "";
+const rate = Number(rateOption);
 const maxInFlight = Number(option(argv, "max-in-flight", "64"));
 // The archive flush delay as deployed (wrangler.toml): a shorter one multiplies R2 writes.
 const FLUSH_SECONDS = Number(option(argv, "flush-seconds", "30"));
 const log = (msg) => process.stderr.write(`[reliability:load] ${msg}\n`);
+
+/** bench/ingest's events/s for this shape, from its last run on this machine (if any). */
+function benchmarkRate() {
+  const file = "bench/results/ingest.json";
+  if (!existsSync(file)) return undefined;
+  const { results } = JSON.parse(readFileSync(file, "utf8"));
+  return results.find((r) => r.label === "ingest" && r.size === batch && r.profiles === profilesPerRequest)?.eps;
+}
 
 const worker = await startLocalWorker({ quiet: process.env.BENCH_VERBOSE !== "1", vars: { ARCHIVE_FLUSH_SECONDS: String(FLUSH_SECONDS) } });
 let exitCode = 0;
@@ -54,84 +68,84 @@ try {
     if (res.status !== 200) throw new Error(`warm-up failed: ${res.status} ${res.body}`);
   }
 
-  // Open loop: a request every batch/rate seconds, whatever the answers do; a request
-  // that would exceed the in-flight bound is not sent and counted as shed.
-  log(`driving ${rate} events/s for ${seconds}s`);
-  const interval = (batch / rate) * 1000;
   const latencies = [];
   let seq = 0;
   let cursor = 0;
-  let inFlight = 0;
   let sentEvents = 0;
   let ackedEvents = 0;
+  let requestsSent = 0;
   let errors = 0;
   let shed = 0;
-  let retries = 0;
-  /** Sends, resending on 503 or a broken connection; answers the last outcome. */
-  const send = async (events) => {
-    for (let attempt = 1; ; attempt++) {
-      let outcome;
+  let firstError;
+  /** The next request's events: `batch` events spread over `profilesPerRequest` profiles of the pool. */
+  const nextBatch = () => {
+    const first = cursor;
+    cursor = (cursor + profilesPerRequest) % userCount;
+    return Array.from({ length: batch }, () => {
+      const n = seq++;
+      return { user_id: `load-user-${(first + (n % profilesPerRequest)) % userCount}`, event_type: "Load", insert_id: `load-${n}`, time: Date.now(), event_properties: { n } };
+    });
+  };
+  /** Sends one request once; a non-200 (or an Amplitude body without code 200) is an error. */
+  const sendOnce = async () => {
+    const events = nextBatch();
+    sentEvents += events.length;
+    requestsSent++;
+    const started = performance.now();
+    let error;
+    try {
+      const res = await post(events);
+      let code;
       try {
-        const res = await post(events);
-        let code;
-        try {
-          code = JSON.parse(res.body).code;
-        } catch {
-          code = undefined;
-        }
-        outcome = { ok: res.status === 200 && code === 200, retryable: res.status === 503, error: `${res.status} ${res.body.slice(0, 200)}` };
-      } catch (err) {
-        outcome = { ok: false, retryable: true, error: String(err) };
+        code = JSON.parse(res.body).code;
+      } catch {
+        code = undefined;
       }
-      if (outcome.ok || !outcome.retryable || attempt === 5) return outcome;
-      retries++;
-      firstRetried ??= outcome.error;
-      await sleep(100 * attempt);
+      if (res.status !== 200 || code !== 200) error = `${res.status} ${res.body.slice(0, 200)}`;
+    } catch (err) {
+      error = String(err);
+    }
+    if (error === undefined) {
+      ackedEvents += events.length;
+      latencies.push(performance.now() - started);
+    } else {
+      errors++;
+      firstError ??= error;
     }
   };
-  let firstRetried;
-  let firstError;
-  const pending = new Set();
+
   const t0 = performance.now();
-  const total = Math.round((seconds * 1000) / interval);
-  for (let i = 0; i < total; i++) {
-    const due = t0 + i * interval;
-    const wait = due - performance.now();
-    if (wait > 0) await sleep(wait);
-    if (inFlight >= maxInFlight) {
-      shed++;
-      continue;
+  if (openLoop) {
+    // Open loop: a request every batch/rate seconds, whatever the answers do.
+    log(`driving ${rate} events/s open loop for ${seconds}s`);
+    const interval = (batch / rate) * 1000;
+    const pending = new Set();
+    const total = Math.round((seconds * 1000) / interval);
+    for (let i = 0; i < total; i++) {
+      const wait = t0 + i * interval - performance.now();
+      if (wait > 0) await sleep(wait);
+      if (pending.size >= maxInFlight) {
+        shed++;
+        continue;
+      }
+      const p = sendOnce().finally(() => pending.delete(p));
+      pending.add(p);
     }
-    const events = [];
-    for (let k = 0; k < batch; k++) {
-      const n = seq++;
-      events.push({ user_id: `load-user-${(cursor + k) % userCount}`, event_type: "Load", insert_id: `load-${n}`, time: Date.now(), event_properties: { n } });
-    }
-    cursor = (cursor + batch) % userCount;
-    sentEvents += events.length;
-    inFlight++;
-    const started = performance.now();
-    const p = send(events)
-      .then((outcome) => {
-        if (outcome.ok) {
-          ackedEvents += events.length;
-          latencies.push(performance.now() - started);
-        } else {
-          errors++;
-          firstError ??= outcome.error;
-        }
-      })
-      .finally(() => {
-        inFlight--;
-        pending.delete(p);
-      });
-    pending.add(p);
+    await Promise.all(pending);
+  } else {
+    // Closed loop, as bench/ingest: each client sends its next request when the last is answered.
+    log(`driving ${concurrency} clients back to back for ${seconds}s`);
+    const deadline = t0 + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (performance.now() < deadline) await sendOnce();
+      }),
+    );
   }
-  await Promise.all(pending);
   const elapsed = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
 
-  log(`done: ${ackedEvents} acknowledged, ${errors} errors, ${retries} resent, ${shed} shed; counting server-side`);
+  log(`done: ${ackedEvents} acknowledged, ${errors} errors, ${shed} shed; counting server-side`);
   // Server-side counts: every profile's stored events, then the archive once flushed.
   let stored = 0;
   for (let u = 0; u < userCount; u += 16) {
@@ -172,32 +186,33 @@ try {
   const archivedTwice = [...archivedIds.values()].filter((n) => n > 1).length;
   const lost = ackedEvents - Math.min(stored, archived);
 
+  const achieved = ackedEvents / elapsed;
+  const bench = benchmarkRate();
   const rows = [
     ["duration s", fmt(elapsed, 1)],
-    ["target events/s", fmt(rate)],
-    ["events/request · profiles/request", `${batch} · ${Math.min(batch, userCount)}`],
+    ["load", openLoop ? `open loop, ${fmt(rate)} events/s, ≤${maxInFlight} in flight` : `closed loop, ${concurrency} clients (as bench/ingest)`],
+    ["events/request · profiles/request", `${batch} · ${profilesPerRequest}`],
     ["profiles", fmt(userCount)],
-    ["requests sent", fmt(sentEvents / batch)],
-    ["requests shed (in-flight bound)", fmt(shed)],
+    ["requests sent", fmt(requestsSent)],
+    ...(openLoop ? [["requests shed (in-flight bound)", fmt(shed)]] : []),
     ["events sent", fmt(sentEvents)],
     ["events acknowledged (200)", fmt(ackedEvents)],
-    ["achieved events/s", fmt(ackedEvents / elapsed)],
-    ["requests resent after a 503 or broken connection", fmt(retries)],
-    ["errors (still failing after 5 attempts)", fmt(errors)],
+    ["achieved events/s", fmt(achieved)],
+    ["bench/ingest events/s, same shape (10 s, bench/results/ingest.json)", bench === undefined ? "– (run npm run bench:ingest)" : `${fmt(bench)} (achieved ÷ bench ${fmt(achieved / bench, 2)})`],
+    ["errors (non-200 or broken connection; nothing resent)", fmt(errors)],
     ["p50 / p99 ms", `${fmt(percentile(latencies, 0.5), 1)} / ${fmt(percentile(latencies, 0.99), 1)}`],
     ["stored in profiles (server count)", fmt(stored)],
     ["in the R2 archive", `${fmt(archived)} (${fmt(objects)} objects)`],
     ["archived twice", fmt(archivedTwice)],
     ["lost (acknowledged, not stored or not archived)", fmt(lost)],
   ];
-  console.log(`\nreliability:load — ${cpus().length} cores, wrangler dev (workerd) with local state, /batch, open loop, ≤${maxInFlight} requests in flight\n`);
+  console.log(`\nreliability:load — ${cpus().length} cores, wrangler dev (workerd) with local state, /batch\n`);
   console.log(table(["measure", "value"], rows));
-  if (firstRetried) console.log(`first resent: ${firstRetried}`);
   if (firstError) console.log(`first error: ${firstError}`);
   mkdirSync("bench/results", { recursive: true });
   writeFileSync(
     "bench/results/reliability-load.json",
-    JSON.stringify({ date: new Date().toISOString(), seconds, rate, batch, userCount, maxInFlight, elapsed, sentEvents, ackedEvents, errors, retries, shed, stored, archived, archivedTwice, lost, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) }, null, 2),
+    JSON.stringify({ date: new Date().toISOString(), seconds, openLoop, rate: openLoop ? rate : null, concurrency, batch, profilesPerRequest, userCount, elapsed, sentEvents, ackedEvents, achieved, bench: bench ?? null, errors, shed, stored, archived, archivedTwice, lost, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) }, null, 2),
   );
   const ok = errors === 0 && shed === 0 && lost === 0 && stored === ackedEvents && archived === ackedEvents && archivedTwice === 0;
   console.log(ok ? "\nOK: zero errors, zero loss" : "\nFAILED: errors or loss (see above)");
