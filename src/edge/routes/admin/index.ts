@@ -7,6 +7,7 @@ import { adminModels } from "./models";
 import { definitionRoutes } from "./definitions";
 import { cohortTrend, computationDistribution } from "./insights";
 import { adminProjects } from "./projects";
+import { adminTrainingJobs, trainRoute } from "./training";
 
 /** The admin JSON API: one sub-app per resource, all behind the admin token. */
 export const adminApi = createApp();
@@ -18,10 +19,13 @@ adminApi.route("/cohorts", cohortTrend);
 adminApi.route("/cohorts", definitionRoutes("cohorts"));
 adminApi.route("/computations", computationDistribution);
 adminApi.route("/computations", definitionRoutes("computations"));
+adminApi.route("/predictions", trainRoute("prediction"));
 adminApi.route("/predictions", definitionRoutes("predictions"));
+adminApi.route("/recommendations", trainRoute("recommendation"));
 adminApi.route("/recommendations", definitionRoutes("recommendations"));
 adminApi.route("/destinations", definitionRoutes("destinations"));
 adminApi.route("/syncs", definitionRoutes("syncs"));
 adminApi.route("/backfills", adminBackfills);
 adminApi.route("/archive", adminArchive);
 adminApi.route("/models", adminModels);
+adminApi.route("/training-jobs", adminTrainingJobs);
