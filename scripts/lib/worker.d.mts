@@ -2,10 +2,12 @@ export function freePort(): Promise<number>;
 export interface LocalWorker {
   url: string;
   adminToken: string;
+  /** CREDENTIALS_KEY: the key destination credentials are sealed under. */
+  credentialsKey: string;
   persistTo: string;
   createProject(id: string): Promise<{ api_key: string; secret_key: string }>;
   stop(): Promise<void>;
   /** SIGKILL of wrangler and workerd (the process group; needs `crashable`): a crash, state left as it was. */
   kill(): Promise<void>;
 }
-export function startLocalWorker(options?: { vars?: Record<string, string>; quiet?: boolean; persistTo?: string; keepState?: boolean; adminToken?: string; crashable?: boolean }): Promise<LocalWorker>;
+export function startLocalWorker(options?: { vars?: Record<string, string>; quiet?: boolean; persistTo?: string; keepState?: boolean; adminToken?: string; credentialsKey?: string; crashable?: boolean }): Promise<LocalWorker>;

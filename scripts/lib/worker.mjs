@@ -23,16 +23,18 @@ export function freePort() {
  * leaves the directory in place on stop(). With `crashable`, wrangler runs in its own
  * process group and `kill()` SIGKILLs it with workerd, without any shutdown — a crash.
  * (Only then: a detached wrangler would outlive a Ctrl-C of the script that started it.)
- * @param {{ vars?: Record<string, string>, quiet?: boolean, persistTo?: string, keepState?: boolean, adminToken?: string, crashable?: boolean }} options
- * @returns {Promise<{ url: string, adminToken: string, persistTo: string, createProject: (id: string) => Promise<{api_key: string, secret_key: string}>, stop: () => Promise<void>, kill: () => Promise<void> }>}
+ * `credentialsKey` (CREDENTIALS_KEY, destination credentials) is fresh unless given: a
+ * restart on the same state passes the first one back, as it does `adminToken`.
+ * @param {{ vars?: Record<string, string>, quiet?: boolean, persistTo?: string, keepState?: boolean, adminToken?: string, credentialsKey?: string, crashable?: boolean }} options
+ * @returns {Promise<{ url: string, adminToken: string, credentialsKey: string, persistTo: string, createProject: (id: string) => Promise<{api_key: string, secret_key: string}>, stop: () => Promise<void>, kill: () => Promise<void> }>}
  */
-export async function startLocalWorker({ vars = {}, quiet = true, persistTo: existing, keepState = false, adminToken = randomBytes(16).toString("hex"), crashable = false } = {}) {
+export async function startLocalWorker({ vars = {}, quiet = true, persistTo: existing, keepState = false, adminToken = randomBytes(16).toString("hex"), credentialsKey = randomBytes(32).toString("base64"), crashable = false } = {}) {
   const persistTo = existing ?? mkdtempSync(join(tmpdir(), "tailor-"));
   const port = await freePort();
   const stdio = quiet ? "ignore" : "inherit";
   const migrate = wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { stdio, env: { CI: "true" } });
   if ((await migrate.exited) !== 0) throw new Error("D1 migrations failed");
-  const varArgs = Object.entries({ ADMIN_TOKEN: adminToken, ...vars }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  const varArgs = Object.entries({ ADMIN_TOKEN: adminToken, CREDENTIALS_KEY: credentialsKey, ...vars }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const dev = wrangler(
     ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", quiet ? "warn" : "info", "--inspector-port", String(await freePort()), ...varArgs],
     { stdio, detached: crashable },
@@ -55,6 +57,7 @@ export async function startLocalWorker({ vars = {}, quiet = true, persistTo: exi
   return {
     url,
     adminToken,
+    credentialsKey,
     persistTo,
     async createProject(id) {
       const { json } = await adminCall(url, adminToken, "POST", "/projects", { id });

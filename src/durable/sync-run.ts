@@ -4,6 +4,8 @@ import { randomKey } from "../core/hash";
 import { cohortWebhookMessages } from "../core/syncs/cohort-webhook";
 import { netChanges } from "../core/syncs/diff";
 import { exportFile, syncExportKey } from "../core/syncs/export-file";
+import { openCredentials } from "../core/syncs/credentials";
+import { retryDelay } from "../core/syncs/retry";
 import { destinationSchema, syncSchema } from "../core/syncs/schema";
 import { requestsFor, type OutboundRequest } from "../core/syncs/destinations/requests";
 import { cohorts, destinations, membershipChanges, syncCursors, syncRuns, syncs } from "../db/schema";
@@ -31,7 +33,7 @@ export interface RunSummary {
  * once every message of it is delivered, so a failure never loses or repeats a change.
  * A property sync: see `runPropertySync`.
  */
-export async function runSync(env: Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE" | "SYNC_BACKOFF_MS">, syncId: string, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<RunSummary> {
+export async function runSync(env: Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE" | "SYNC_BACKOFF_MS" | "CREDENTIALS_KEY">, syncId: string, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<RunSummary> {
   const db = drizzle(env.DB);
   const row = await db.select().from(syncs).where(eq(syncs.id, syncId)).get();
   if (row === undefined) throw new Error(`no sync ${syncId}`);
@@ -51,7 +53,8 @@ export async function runSync(env: Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE" |
       db.select().from(cohorts).where(eq(cohorts.id, def.what.cohort_id)).get(),
     ]);
     if (destRow === undefined || cohort === undefined) return finish("failed", 0, 0, "destination or cohort no longer exists");
-    const destination = destinationSchema.parse(destRow.definition);
+    // Credentials are opened here only, to build the requests; they are sealed everywhere else.
+    const destination = destinationSchema.parse(await openCredentials(destRow.definition, env.CREDENTIALS_KEY, destRow.id));
     const backoffMs = Number(env.SYNC_BACKOFF_MS ?? 500);
     const send = (request: OutboundRequest) => deliver(request, backoffMs, sleep);
     if (def.what.kind === "properties") {
@@ -107,28 +110,46 @@ export async function runSync(env: Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE" |
   }
 }
 
-/** Sends one request; retries 5xx, 429 and network errors with backoff (honouring Retry-After). */
+/**
+ * Sends one request; retries 5xx, 429 and network errors, waiting what `Retry-After` asks
+ * (seconds or an HTTP-date) or else backing off exponentially with jitter. A destination
+ * asking for more than MAX_WAIT_MS ends the attempt: the run fails and a later one resumes.
+ */
 export async function deliver(request: OutboundRequest, backoffMs: number, sleep: (ms: number) => Promise<unknown>): Promise<string | null> {
   let lastError = "";
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    if (attempt > 0) await sleep(Math.min(MAX_WAIT_MS, backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random())));
+  for (let attempt = 1; ; attempt++) {
+    let retryAfter: string | null = null;
     try {
       const res = await fetch(request.url, { method: request.method, headers: await request.headers(Date.now()), body: request.body });
       if (res.ok) return null;
       lastError = `HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`;
       if (res.status !== 429 && res.status < 500) return lastError; // the destination refused it: retrying will not help
-      const retryAfter = Number(res.headers.get("retry-after"));
-      if (Number.isFinite(retryAfter) && retryAfter > 0) await sleep(Math.min(MAX_WAIT_MS, retryAfter * 1000));
+      retryAfter = res.headers.get("retry-after");
     } catch (err) {
       lastError = String(err);
     }
+    if (attempt === ATTEMPTS) return lastError;
+    const wait = retryDelay(attempt, backoffMs, retryAfter, Date.now(), MAX_WAIT_MS);
+    if (wait === null) return `${lastError} (Retry-After ${retryAfter} is longer than ${MAX_WAIT_MS / 1000} s: left to a later run)`;
+    await sleep(wait);
   }
-  return lastError;
 }
 
-/** Whether the sync's last FAILING_AFTER runs all failed. */
+/** Whether the sync's last FAILING_AFTER runs all failed (`failingSyncs` for a whole project). */
 export async function isFailing(env: Pick<Env, "DB">, syncId: string): Promise<boolean> {
   const db = drizzle(env.DB);
   const recent = await db.select({ status: syncRuns.status }).from(syncRuns).where(eq(syncRuns.syncId, syncId)).orderBy(desc(syncRuns.startedAt), desc(sql`rowid`)).limit(FAILING_AFTER);
   return recent.length === FAILING_AFTER && recent.every((r) => r.status === "failed");
+}
+
+/** The project's syncs whose last FAILING_AFTER runs all failed: one query, FAILING_AFTER index rows per sync. */
+export async function failingSyncs(env: Pick<Env, "DB">, projectId: string): Promise<Set<string>> {
+  const { results } = await env.DB.prepare(
+    `SELECT s.id FROM syncs s WHERE s.project_id = ?1 AND ?2 = (
+       SELECT count(*) FROM sync_runs r WHERE r.status = 'failed' AND r.rowid IN (
+         SELECT rowid FROM sync_runs WHERE sync_id = s.id ORDER BY started_at DESC, rowid DESC LIMIT ?2))`,
+  )
+    .bind(projectId, FAILING_AFTER)
+    .all<{ id: string }>();
+  return new Set(results.map((r) => r.id));
 }

@@ -4,6 +4,7 @@ import { randomKey } from "../core/hash";
 import { predictionSchema, type Prediction } from "../core/predictions";
 import { recommendationSchema } from "../core/recommendations/schema";
 import { cohortDefinitionSchema, computationSchema } from "../core/segments/schema";
+import { CredentialsKeyError, sealCredentials } from "../core/syncs/credentials";
 import { destinationSchema, redact, syncSchema, VALUE_DESTINATIONS, type Sync } from "../core/syncs/schema";
 import { bumpDefinitionsVersion, loadDefinitionSet } from "../db/definitions";
 import { backfillJobs, cohortMembers, cohorts, membershipChanges, computations, destinations, predictions, recommendations, syncRuns, syncs } from "../db/schema";
@@ -33,6 +34,19 @@ export interface DefinitionInput {
   /** ... and as its schema normalised it (for the compile check). */
   parsed: unknown;
   status?: "active" | "inactive" | undefined;
+  /** The Worker secret destination credentials are sealed under (`CREDENTIALS_KEY`). */
+  credentialsKey?: string | undefined;
+}
+
+/** A destination's definition as stored: credentials sealed, or a clear error if they cannot be. */
+async function stored(kind: DefinitionKind, definition: Record<string, unknown>, credentialsKey: string | undefined, id: string): Promise<Record<string, unknown>> {
+  if (kind !== "destinations") return definition;
+  try {
+    return await sealCredentials(definition, credentialsKey, id);
+  } catch (err) {
+    if (err instanceof CredentialsKeyError) throw new AppError(500, "internal", `Destination credentials cannot be stored: ${err.message}`);
+    throw err;
+  }
 }
 
 type Row = typeof cohorts.$inferSelect;
@@ -190,13 +204,14 @@ export async function createDefinition(db: Db, kind: DefinitionKind, projectId: 
   const now = Date.now();
   const taken = await db.select({ id: table.id }).from(table).where(and(eq(table.projectId, projectId), eq(table.name, input.name))).get();
   if (taken) throw new AppError(409, "conflict", `A ${kind.slice(0, -1)} named ${JSON.stringify(input.name)} already exists`, [{ field: "name", message: "already in use" }]);
+  const definition = await stored(kind, input.definition, input.credentialsKey, id);
   await db.batch([
     db.insert(table).values({
       id,
       projectId,
       name: input.name,
       description: input.description ?? "",
-      definition: input.definition,
+      definition,
       status: input.status ?? "active",
       createdAt: now,
       updatedAt: now,
@@ -217,6 +232,8 @@ export async function updateDefinition(db: Db, kind: DefinitionKind, projectId: 
   }
   const parsed = patch.parsed ?? SCHEMAS[kind].parse(row.definition);
   await checkDefinition(db, projectId, kind, id, status === "active" ? parsed : null);
+  // Credentials kept from before encryption are sealed now too.
+  definition = await stored(kind, definition, patch.credentialsKey, id);
   await db.batch([
     db
       .update(table)

@@ -1,6 +1,8 @@
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { cohortWebhookMessages } from "../../src/core/syncs/cohort-webhook";
+import { CredentialsKeyError, importCredentialsKey, newCredentialsKey, openCredentials, openValue, SEALED_PREFIX, sealCredentials, sealValue } from "../../src/core/syncs/credentials";
+import { parseRetryAfter, retryDelay } from "../../src/core/syncs/retry";
 import { netChanges } from "../../src/core/syncs/diff";
 import { digest, propertyChanges, propertyMessages, propertyNames, propertyValues } from "../../src/core/syncs/property-diff";
 import { isDue, redact, syncSchema, type Sync } from "../../src/core/syncs/schema";
@@ -186,5 +188,83 @@ describe("property sync diff", () => {
 
   it("requires at least one value", () => {
     expect(syncSchema.safeParse({ destination_id: "d", what: { kind: "properties", cohort_id: "c" } }).success).toBe(false);
+  });
+});
+
+describe("credentials at rest", () => {
+  const key = newCredentialsKey();
+  const braze = { type: "braze", base_url: "https://rest.example", credentials: { api_key: "braze-secret-1" } };
+
+  it("seal every value with AES-GCM under the key and open back to the same definition", async () => {
+    const sealed = await sealCredentials(braze, key, "dst_1");
+    const stored = (sealed.credentials as { api_key: string }).api_key;
+    expect(stored.startsWith(SEALED_PREFIX)).toBe(true);
+    expect(JSON.stringify(sealed)).not.toContain("braze-secret-1");
+    expect({ ...sealed, credentials: undefined }).toEqual({ ...braze, credentials: undefined });
+    expect(await openCredentials(sealed, key, "dst_1")).toEqual(braze);
+    // A fresh IV each time: the same secret never looks the same twice.
+    expect(((await sealCredentials(braze, key, "dst_1")).credentials as { api_key: string }).api_key).not.toBe(stored);
+    // Sealing what is sealed changes nothing (and needs no key).
+    expect(await sealCredentials(sealed, undefined, "dst_1")).toEqual(sealed);
+  });
+
+  it("open only under the same key, destination and field", async () => {
+    const k = await importCredentialsKey(key);
+    const sealed = await sealValue(k, "tok", "destination dst_1 credentials.api_key");
+    expect(await openValue(k, sealed, "destination dst_1 credentials.api_key")).toBe("tok");
+    await expect(openValue(k, sealed, "destination dst_2 credentials.api_key")).rejects.toThrow(CredentialsKeyError);
+    await expect(openValue(await importCredentialsKey(newCredentialsKey()), sealed, "destination dst_1 credentials.api_key")).rejects.toThrow(/does not open/);
+    await expect(openValue(k, `${sealed.slice(0, -4)}AAAA`, "destination dst_1 credentials.api_key")).rejects.toThrow(CredentialsKeyError);
+    await expect(openValue(k, `${SEALED_PREFIX}not base64!`, "destination dst_1 credentials.api_key")).rejects.toThrow(CredentialsKeyError);
+  });
+
+  it("values stored before encryption (no prefix) open as themselves, without a key", async () => {
+    expect(await openCredentials(braze, undefined, "dst_1")).toEqual(braze);
+    expect(await openCredentials({ type: "r2_export", format: "csv" }, undefined, "dst_1")).toEqual({ type: "r2_export", format: "csv" });
+  });
+
+  it("a missing or malformed key is a clear error, never plain storage", async () => {
+    await expect(sealCredentials(braze, undefined, "dst_1")).rejects.toThrow(/CREDENTIALS_KEY is not set/);
+    await expect(sealCredentials(braze, "  ", "dst_1")).rejects.toThrow(/CREDENTIALS_KEY is not set/);
+    await expect(sealCredentials(braze, btoa("too short"), "dst_1")).rejects.toThrow(/32 random bytes/);
+    await expect(sealCredentials(braze, "%%% not base64", "dst_1")).rejects.toThrow(/32 random bytes/);
+    // Nothing to seal: no key needed.
+    expect(await sealCredentials({ type: "r2_export" }, undefined, "dst_1")).toEqual({ type: "r2_export" });
+    const sealed = await sealCredentials(braze, key, "dst_1");
+    await expect(openCredentials(sealed, undefined, "dst_1")).rejects.toThrow(/CREDENTIALS_KEY is not set/);
+  });
+});
+
+describe("retry delays", () => {
+  const now = Date.UTC(2026, 0, 1, 12, 0, 0);
+
+  it("Retry-After in seconds or as an HTTP-date; anything else is ignored", () => {
+    expect(parseRetryAfter("7", now)).toBe(7000);
+    expect(parseRetryAfter(" 0 ", now)).toBe(0);
+    expect(parseRetryAfter("Thu, 01 Jan 2026 12:00:09 GMT", now)).toBe(9000);
+    expect(parseRetryAfter("Thu, 01 Jan 2026 11:59:00 GMT", now)).toBe(0); // already past
+    expect(parseRetryAfter(null, now)).toBeNull();
+    expect(parseRetryAfter("", now)).toBeNull();
+    expect(parseRetryAfter("-3", now)).toBeNull();
+    expect(parseRetryAfter("1.5", now)).toBeNull();
+    expect(parseRetryAfter("soon", now)).toBeNull();
+    expect(parseRetryAfter("2026-01-01", now)).toBeNull();
+  });
+
+  it("wait what Retry-After asks instead of the backoff, not on top of it", () => {
+    expect(retryDelay(1, 500, "2", now, 30_000, 0.99)).toBe(2000);
+    expect(retryDelay(3, 500, "0", now, 30_000, 0.99)).toBe(0);
+    expect(retryDelay(2, 500, "Thu, 01 Jan 2026 12:00:05 GMT", now, 30_000, 0.5)).toBe(5000);
+    // Longer than a run waits: give up (a later run resumes).
+    expect(retryDelay(1, 500, "120", now, 30_000)).toBeNull();
+    expect(retryDelay(1, 500, "Thu, 01 Jan 2026 13:00:00 GMT", now, 30_000)).toBeNull();
+  });
+
+  it("without Retry-After: exponential backoff with jitter (×0.5–1.5), capped", () => {
+    expect(retryDelay(1, 500, null, now, 30_000, 0)).toBe(250);
+    expect(retryDelay(1, 500, null, now, 30_000, 1)).toBe(750);
+    expect(retryDelay(2, 500, null, now, 30_000, 0.5)).toBe(1000);
+    expect(retryDelay(3, 500, "soon", now, 30_000, 0.5)).toBe(2000);
+    expect(retryDelay(12, 500, null, now, 30_000, 0.5)).toBe(30_000);
   });
 });

@@ -1,7 +1,7 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import worker from "../../src/edge/index";
-import { admin, createProject, upload } from "./helpers";
+import { admin, ADMIN_TOKEN, createProject, upload } from "./helpers";
 
 describe("cron-driven syncs", () => {
   it("each minute the scheduled handler starts the syncs whose cadence is due", async () => {
@@ -127,5 +127,166 @@ describe("property syncs", () => {
       { user_id: "bob-1", device_id: null, in_cohort: false, properties: { orders: null } },
     ]);
     expect(await run()).toBe(0);
+  });
+});
+
+/**
+ * Destinations answered inside the isolate: every outbound fetch (the tests' destinations
+ * are http://dest.test/…) is recorded — method, path, headers, body — and answered with
+ * the status `answer` gives its path; nothing reaches the network.
+ */
+function fakeDestinations(answer: (path: string) => number = () => 200) {
+  const calls: { method: string; path: string; headers: Record<string, string>; body: string; status: number }[] = [];
+  const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+    const req = new Request(input, init);
+    const url = new URL(req.url);
+    const status = answer(url.pathname);
+    calls.push({ method: req.method, path: url.pathname + url.search, headers: Object.fromEntries(req.headers), body: await req.text(), status });
+    return new Response(status === 200 ? "ok" : "nope", { status });
+  });
+  return { calls, restore: () => spy.mockRestore() };
+}
+
+async function setUp(projectId: string) {
+  const project = await createProject(projectId);
+  const post = async (kind: string, body: unknown) => {
+    const res = await admin(`/${kind}?project=${project.id}`, { method: "POST", body: JSON.stringify(body) });
+    expect(res.status, await res.clone().text()).toBe(201);
+    return (await res.json<{ id: string }>()).id;
+  };
+  const cohort = await post("cohorts", { name: "All", definition: { type: "behavioral", match: { performed: { event: { type: "*" } } } } });
+  const enter = (...users: string[]) =>
+    env.DB.batch(users.map((u) => env.DB.prepare("INSERT INTO membership_changes (project_id, cohort_id, profile_key, in_cohort, changed_at) VALUES (?, ?, ?, 1, ?)").bind(project.id, cohort, `u:${u}`, Date.now())));
+  return { project, post, cohort, enter };
+}
+
+async function tick(scheduledTime: number) {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ scheduledTime, cron: "* * * * *" }), env, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+describe("credentials at rest", () => {
+  it("are stored encrypted (no plaintext in the D1 row) and still authenticate the sync's requests", async () => {
+    const { project, post, cohort, enter } = await setUp("creds");
+    const destination = await post("destinations", { name: "Braze", definition: { type: "braze", base_url: "http://dest.test/braze", credentials: { api_key: "braze-key-at-rest-42" } } });
+    const raw = await env.DB.prepare("SELECT definition FROM destinations WHERE id = ?").bind(destination).first<{ definition: string }>();
+    expect(raw!.definition).not.toContain("braze-key-at-rest-42");
+    expect(JSON.parse(raw!.definition).credentials.api_key).toMatch(/^enc:v1:[A-Za-z0-9+/]+=*$/);
+    // Renaming keeps the sealed credentials as they are.
+    expect((await admin(`/destinations/${destination}?project=${project.id}`, { method: "PUT", body: JSON.stringify({ name: "Braze (prod)" }) })).status).toBe(200);
+    const renamed = await env.DB.prepare("SELECT definition FROM destinations WHERE id = ?").bind(destination).first<{ definition: string }>();
+    expect(renamed!.definition).toBe(raw!.definition);
+
+    const sync = await post("syncs", { name: "All to Braze", definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohort }, schedule: "manual" } });
+    await enter("ann");
+    const fake = fakeDestinations();
+    try {
+      const run = await (await admin(`/syncs/${sync}/run?project=${project.id}`, { method: "POST" })).json<{ status: string; sent: number }>();
+      expect(run).toMatchObject({ status: "succeeded", sent: 1 });
+      expect(fake.calls.map((c) => [c.method, c.path, c.headers.authorization])).toEqual([["POST", "/braze/users/track", "Bearer braze-key-at-rest-42"]]);
+    } finally {
+      fake.restore();
+    }
+  });
+
+  it("rows written before encryption (plain) still work, and are sealed on their next write", async () => {
+    const { project, post, cohort, enter } = await setUp("creds-legacy");
+    const now = Date.now();
+    await env.DB.prepare("INSERT INTO destinations (id, project_id, name, description, definition, version, status, created_at, updated_at) VALUES ('dst_legacy', ?, 'Old list', '', ?, 1, 'active', ?, ?)")
+      .bind(project.id, JSON.stringify({ type: "hubspot", base_url: "http://dest.test/hs", list_id: "7", id_property: "user_id", credentials: { access_token: "plain-old-token" } }), now, now)
+      .run();
+    const sync = await post("syncs", { name: "All to HubSpot", definition: { destination_id: "dst_legacy", what: { kind: "cohort", cohort_id: cohort }, schedule: "manual" } });
+    await enter("bob");
+    const fake = fakeDestinations();
+    try {
+      expect(await (await admin(`/syncs/${sync}/run?project=${project.id}`, { method: "POST" })).json()).toMatchObject({ status: "succeeded", sent: 1 });
+      expect(fake.calls.map((c) => [c.method, c.path, c.headers.authorization, c.body])).toEqual([["PUT", "/hs/crm/v3/lists/7/memberships/add", "Bearer plain-old-token", '["bob"]']]);
+    } finally {
+      fake.restore();
+    }
+    expect((await admin(`/destinations/dst_legacy?project=${project.id}`, { method: "PUT", body: JSON.stringify({ name: "Old list (sealed)" }) })).status).toBe(200);
+    const raw = await env.DB.prepare("SELECT definition FROM destinations WHERE id = 'dst_legacy'").first<{ definition: string }>();
+    expect(raw!.definition).not.toContain("plain-old-token");
+    expect(raw!.definition).toContain("enc:v1:");
+  });
+
+  it("without CREDENTIALS_KEY a destination with credentials is refused at write time, never stored in plain", async () => {
+    const project = await createProject("creds-nokey");
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(
+      new Request(`http://tailor.test/admin/api/destinations?project=${project.id}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({ name: "Hook", definition: { type: "webhook", url: "http://dest.test/hook" } }),
+      }),
+      { ...env, CREDENTIALS_KEY: "" },
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ error: { code: "internal", message: expect.stringMatching(/^Destination credentials cannot be stored: CREDENTIALS_KEY is not set/) } });
+    const rows = await env.DB.prepare("SELECT count(*) AS n FROM destinations WHERE project_id = ?").bind(project.id).first<{ n: number }>();
+    expect(rows!.n).toBe(0);
+  });
+});
+
+describe("syncs on the cron tick", () => {
+  it("a failing destination never blocks another: the healthy sync delivers and succeeds, the failing one is marked failing after 3 runs", async () => {
+    const { project, post, cohort, enter } = await setUp("cron-isolation");
+    const bad = await post("destinations", { name: "Broken", definition: { type: "webhook", url: "http://dest.test/broken" } });
+    const good = await post("destinations", { name: "Healthy", definition: { type: "webhook", url: "http://dest.test/healthy" } });
+    const syncOf = (name: string, destination: string) => post("syncs", { name, definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohort }, schedule: "minute" } });
+    const broken = await syncOf("to broken", bad);
+    const healthy = await syncOf("to healthy", good);
+    await enter("ann", "bob");
+    const fake = fakeDestinations((path) => (path === "/broken" ? 500 : 200));
+    try {
+      for (let i = 0; i < 3; i++) await tick(Date.now() + i * 61_000);
+    } finally {
+      fake.restore();
+    }
+    const runs = async (sync: string) => (await env.DB.prepare("SELECT status, sent, last_error FROM sync_runs WHERE sync_id = ? ORDER BY started_at, rowid").bind(sync).all<{ status: string; sent: number; last_error: string | null }>()).results;
+    expect(await runs(healthy)).toEqual([
+      { status: "succeeded", sent: 2, last_error: null },
+      { status: "succeeded", sent: 0, last_error: null },
+      { status: "succeeded", sent: 0, last_error: null },
+    ]);
+    const failed = await runs(broken);
+    expect(failed.map((r) => r.status)).toEqual(["failed", "failed", "failed"]);
+    expect(failed.every((r) => r.last_error?.startsWith("HTTP 500"))).toBe(true);
+    const healthyCalls = fake.calls.filter((c) => c.path === "/healthy");
+    expect(healthyCalls).toHaveLength(1);
+    expect(JSON.parse(healthyCalls[0]!.body).users.map((u: { user_id: string }) => u.user_id).sort()).toEqual(["ann", "bob"]);
+    // Each failed run tried the broken destination 4 times (retries), every time with the same message.
+    const brokenCalls = fake.calls.filter((c) => c.path === "/broken");
+    expect(brokenCalls).toHaveLength(12);
+    expect(new Set(brokenCalls.map((c) => c.headers["webhook-id"])).size).toBe(1);
+
+    // The sync list shows which is failing, as the run log does.
+    const list = await (await admin(`/syncs?project=${project.id}`)).json<{ syncs: { id: string; failing: boolean }[] }>();
+    expect(Object.fromEntries(list.syncs.map((s) => [s.id, s.failing]))).toEqual({ [broken]: true, [healthy]: false });
+    expect(await (await admin(`/syncs/${broken}/runs?project=${project.id}`)).json()).toMatchObject({ failing: true });
+  });
+
+  it("a due hourly sync runs and delivers", async () => {
+    const { post, cohort, enter } = await setUp("cron-hourly");
+    const destination = await post("destinations", { name: "Hook", definition: { type: "webhook", url: "http://dest.test/hourly" } });
+    const hourly = await post("syncs", { name: "hourly", definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohort }, schedule: "hourly" } });
+    const now = Date.now();
+    await env.DB.prepare("INSERT INTO sync_runs (id, sync_id, started_at, finished_at, status) VALUES ('r-hourly', ?, ?, ?, 'succeeded')").bind(hourly, now - 61 * 60_000, now - 61 * 60_000).run();
+    await enter("cat");
+    const fake = fakeDestinations();
+    try {
+      await tick(now);
+      await tick(now + 60_000); // not due again for an hour
+    } finally {
+      fake.restore();
+    }
+    const runs = (await env.DB.prepare("SELECT status, sent FROM sync_runs WHERE sync_id = ? AND id != 'r-hourly'").bind(hourly).all()).results;
+    expect(runs).toEqual([{ status: "succeeded", sent: 1 }]);
+    // (The tick also runs other tests' syncs that are due: only this destination's calls count.)
+    const calls = fake.calls.filter((c) => c.path === "/hourly");
+    expect(calls.map((c) => [c.method, c.path, JSON.parse(c.body).users])).toEqual([["POST", "/hourly", [{ user_id: "cat", device_id: null }]]]);
   });
 });

@@ -19,7 +19,7 @@ import type { ProfileRef } from "../../../core/event";
 import { profileStub } from "../../../durable/stub";
 import type { Destination } from "../../../core/syncs/schema";
 import { newWebhookSecret } from "../../../core/syncs/standard-webhooks";
-import { isFailing } from "../../../durable/sync-run";
+import { failingSyncs, isFailing } from "../../../durable/sync-run";
 import { AppError } from "../../errors";
 import { definitionsChanged } from "../../definitions-version";
 import { setStaticMembers } from "../../static-members";
@@ -50,7 +50,9 @@ export function definitionRoutes(kind: DefinitionKind) {
 
   app.get("/", async (c) => {
     const { project } = parseWith(projectQuery, c.req.query(), "query");
-    return c.json({ [kind]: await listDefinitions(db(c.env), kind, project, { trends: kind === "cohorts" }) });
+    const [list, failing] = await Promise.all([listDefinitions(db(c.env), kind, project, { trends: kind === "cohorts" }), kind === "syncs" ? failingSyncs(c.env, project) : null]);
+    // A sync shows whether it is failing (its last runs all failed), as its run log does.
+    return c.json({ [kind]: failing === null ? list : list.map((s) => ({ ...s, failing: failing.has(s.id) })) });
   });
 
   app.post("/", async (c) => {
@@ -63,7 +65,7 @@ export function definitionRoutes(kind: DefinitionKind) {
       issuedSecret = newWebhookSecret();
       input.definition = { ...input.definition, credentials: { signing_secret: issuedSecret } };
     }
-    const row = await createDefinition(db(c.env), kind, project, { ...input, parsed });
+    const row = await createDefinition(db(c.env), kind, project, { ...input, parsed, credentialsKey: c.env.CREDENTIALS_KEY });
     return c.json(
       {
         ...present(row, kind === "cohorts" ? 0 : undefined),
@@ -85,7 +87,7 @@ export function definitionRoutes(kind: DefinitionKind) {
     const { project } = parseWith(projectQuery, c.req.query(), "query");
     const patch = await jsonBody(c, updateSchema);
     const parsed = patch.definition === undefined ? undefined : parseDefinition(patch.definition);
-    const row = await updateDefinition(db(c.env), kind, project, c.req.param("id"), { ...patch, parsed });
+    const row = await updateDefinition(db(c.env), kind, project, c.req.param("id"), { ...patch, parsed, credentialsKey: c.env.CREDENTIALS_KEY });
     return c.json({ ...present(row), ...(segmentKind ? { backfill: await backfill(c.env, project) } : {}) });
   });
 

@@ -64,6 +64,8 @@ export const syncsUi: KindUi = {
     { label: "Cohort", cell: (item) => <code>{String((item.definition.what as { cohort_id?: string } | undefined)?.cohort_id ?? "")}</code> },
     { label: "Destination", cell: (item) => <code>{String(item.definition.destination_id ?? "")}</code> },
     { label: "Schedule", cell: (item) => String(item.definition.schedule ?? "hourly") },
+    // The list API marks a sync whose last runs all failed.
+    { label: "Health", cell: (item) => ((item as Item & { failing?: boolean }).failing ? <span class="badge bad">failing</span> : <span class="badge good">healthy</span>) },
   ],
   form: {
     toFields: (definition) => fieldsFromPaths(definition, SYNC_FIELDS),
