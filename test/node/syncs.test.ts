@@ -9,10 +9,13 @@ let worker: LocalWorker;
 let keys: { api_key: string; secret_key: string };
 let server: Server;
 let destinationUrl: string;
-type Delivery = { url: string; headers: IncomingMessage["headers"]; body: string };
+type Delivery = { method: string; url: string; headers: IncomingMessage["headers"]; body: string; status: number };
+/** Every request the fake destination answered 200 ... */
 const received: Delivery[] = [];
-/** What the fake destination answers next (then 200s). */
-let script: { status: number; headers?: Record<string, string> }[] = [];
+/** ... and every request, whatever it was answered. */
+const attempts: Delivery[] = [];
+/** What the fake destination answers next (then 200s); `retryAfterDate` sends Retry-After as an HTTP-date that many seconds ahead. */
+let script: { status: number; headers?: Record<string, string>; retryAfterDate?: number }[] = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -20,8 +23,11 @@ beforeAll(async () => {
     req.on("data", (c) => (body += c));
     req.on("end", () => {
       const next = script.shift() ?? { status: 200 };
-      if (next.status === 200) received.push({ url: req.url ?? "", headers: req.headers, body });
-      res.writeHead(next.status, next.headers ?? {});
+      const delivery = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body, status: next.status };
+      attempts.push(delivery);
+      if (next.status === 200) received.push(delivery);
+      const retryAfter = next.retryAfterDate === undefined ? {} : { "retry-after": new Date(Date.now() + next.retryAfterDate * 1000).toUTCString() };
+      res.writeHead(next.status, { ...next.headers, ...retryAfter });
       res.end(next.status === 200 ? "ok" : "nope");
     });
   });
@@ -65,15 +71,61 @@ type Message = { cohort_id: string; in_cohort: boolean; message_id: string; user
 const messages = () => webhookDeliveries().map((d) => JSON.parse(d.body) as Message);
 const delivered = (from: number) => messages().slice(from).flatMap((m) => m.users.map((u) => `${m.in_cohort ? "+" : "-"}${u.user_id}`)).sort();
 
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/** A cohort message's id: `<sync>:<cohort>:in|out:<first seq>-<last seq>`. */
+const messageIdOf = (syncId: string, cohortId: string, direction: "in" | "out") => expect.stringMatching(new RegExp(`^${syncId}:${cohortId}:${direction}:\\d+-\\d+$`));
+/** A request as the destination saw it: method, path, the named headers, and the JSON body. */
+const wire = (d: Delivery, headers: string[]) => ({ method: d.method, path: d.url, headers: Object.fromEntries(headers.map((h) => [h, d.headers[h]])), body: JSON.parse(d.body) as unknown });
+
+/** Sets a user property, and waits until the cohort has `size` members. */
+async function setProperty(userId: string, property: string, value: unknown, cohortId: string, size: number) {
+  await ingest([{ user_id: userId, event_type: "$identify", user_properties: { $set: { [property]: value } } }]);
+  await waitForSize(cohortId, size);
+}
+
+async function createSync(name: string, destination: unknown, cohortId: string, extra: Record<string, unknown> = {}) {
+  const dest = await admin<{ id: string; signing_secret?: string }>("POST", "/destinations?project=syncs", { name, definition: destination });
+  expect(dest.status).toBe(201);
+  const sync = await admin<{ id: string }>("POST", "/syncs?project=syncs", { name: `to ${name}`, definition: { destination_id: dest.json.id, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual", ...extra } });
+  expect(sync.status).toBe(201);
+  return { id: sync.json.id, destinationId: dest.json.id, secret: dest.json.signing_secret };
+}
+
+type RunResult = { status: string; sent: number; failed: number; skipped: number; last_error: string | null };
+const runSync = async (syncId: string) => (await admin<RunResult>("POST", `/syncs/${syncId}/run?project=syncs`)).json;
+
 describe("cohort webhook syncs", () => {
   let cohortId: string;
   let syncId: string;
   let secret: string;
+  const webhookHeaders = ["content-type", "webhook-id"];
+
+  /** The exact message a webhook receives for these users, and its signature checked. */
+  function expectMessage(d: Delivery, inCohort: boolean, users: string[]) {
+    const body = JSON.parse(d.body) as Message;
+    expect(wire(d, webhookHeaders)).toEqual({
+      method: "POST",
+      path: "/hook",
+      headers: { "content-type": "application/json", "webhook-id": body.message_id },
+      body: {
+        cohort_name: "Pro",
+        cohort_id: cohortId,
+        in_cohort: inCohort,
+        computed_time: expect.stringMatching(ISO_TIME),
+        message_id: messageIdOf(syncId, cohortId, inCohort ? "in" : "out"),
+        users: users.map((user_id) => ({ user_id, device_id: null })),
+      },
+    });
+    expect(d.headers["webhook-timestamp"]).toMatch(/^\d{10}$/);
+    expect(d.headers["webhook-signature"]).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
+    expect(new Webhook(secret).verify(d.body, d.headers as Record<string, string>)).toEqual(body);
+  }
 
   it("first run sends the full membership, signed per Standard Webhooks", async () => {
     cohortId = (await admin<{ id: string }>("POST", "/cohorts?project=syncs", { name: "Pro", definition: { type: "behavioral", match: { user_property: { property: "plan", op: "eq", value: "pro" } } } })).json.id;
-    await ingest(["sync-a", "sync-b"].map((u) => ({ user_id: u, event_type: "$identify", user_properties: { $set: { plan: "pro" } } })));
-    await waitForSize(cohortId, 2);
+    // One after the other, so the change log (and the message) has them in this order.
+    await setProperty("sync-a", "plan", "pro", cohortId, 1);
+    await setProperty("sync-b", "plan", "pro", cohortId, 2);
 
     const dest = await admin<{ id: string; signing_secret: string; definition: { credentials: unknown } }>("POST", "/destinations?project=syncs", { name: "Hook", definition: { type: "webhook", url: destinationUrl } });
     expect(dest.status).toBe(201);
@@ -83,47 +135,50 @@ describe("cohort webhook syncs", () => {
     expect(shown.json.definition.credentials).toEqual({ signing_secret: "(set)" });
 
     syncId = (await admin<{ id: string }>("POST", "/syncs?project=syncs", { name: "Pro to hook", definition: { destination_id: dest.json.id, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" } })).json.id;
-    const run = await admin<{ status: string; sent: number }>("POST", `/syncs/${syncId}/run?project=syncs`);
-    expect(run.json).toMatchObject({ status: "succeeded", sent: 2 });
-    expect(delivered(0)).toEqual(["+sync-a", "+sync-b"]);
-    const [first] = received;
-    expect(new Webhook(secret).verify(first!.body, first!.headers as Record<string, string>)).toMatchObject({ cohort_id: cohortId, in_cohort: true, cohort_name: "Pro" });
-    expect(first!.headers["webhook-id"]).toBe(messages()[0]!.message_id);
+    const run = await runSync(syncId);
+    expect(run).toMatchObject({ status: "succeeded", sent: 2 });
+    expect(received).toHaveLength(1);
+    expectMessage(received[0]!, true, ["sync-a", "sync-b"]);
   });
 
-  it("later runs send only the net changes since the last successful run", async () => {
+  it("later runs send only the net changes since the last successful run, exits as in_cohort false", async () => {
     const before = received.length;
-    await ingest([
-      { user_id: "sync-b", event_type: "$identify", user_properties: { $set: { plan: "free" } } }, // b leaves
-      { user_id: "sync-c", event_type: "$identify", user_properties: { $set: { plan: "pro" } } }, // c enters
-      { user_id: "sync-d", event_type: "$identify", user_properties: { $set: { plan: "pro" } } }, // d enters…
-    ]);
-    await waitForSize(cohortId, 3);
-    await ingest([{ user_id: "sync-d", event_type: "$identify", user_properties: { $set: { plan: "free" } } }]); // …and leaves
-    await waitForSize(cohortId, 2);
-    const run = await admin<{ status: string; sent: number }>("POST", `/syncs/${syncId}/run?project=syncs`);
-    expect(run.json).toMatchObject({ status: "succeeded", sent: 2 });
-    expect(delivered(before)).toEqual(["+sync-c", "-sync-b"]);
-    const again = await admin<{ sent: number }>("POST", `/syncs/${syncId}/run?project=syncs`);
-    expect(again.json.sent).toBe(0);
+    await setProperty("sync-b", "plan", "free", cohortId, 1); // b leaves
+    await setProperty("sync-c", "plan", "pro", cohortId, 2); // c enters
+    await setProperty("sync-d", "plan", "pro", cohortId, 3); // d enters…
+    await setProperty("sync-d", "plan", "free", cohortId, 2); // …and leaves: not sent
+    const run = await runSync(syncId);
+    expect(run).toMatchObject({ status: "succeeded", sent: 2 });
+    const calls = received.slice(before);
+    expect(calls).toHaveLength(2);
+    expectMessage(calls[0]!, false, ["sync-b"]);
+    expectMessage(calls[1]!, true, ["sync-c"]);
+    const again = await runSync(syncId);
+    expect(again.sent).toBe(0);
+    expect(received.length).toBe(before + 2);
   });
 
-  it("a failing destination keeps the cursor; the next run resends the same message once, honouring Retry-After", async () => {
+  it("a failing destination keeps the cursor; the next run resends the same message once, honouring Retry-After (seconds and HTTP-date)", async () => {
     const before = received.length;
-    await ingest([{ user_id: "sync-e", event_type: "$identify", user_properties: { $set: { plan: "pro" } } }]);
-    await waitForSize(cohortId, 3);
+    const attemptsBefore = attempts.length;
+    await setProperty("sync-e", "plan", "pro", cohortId, 3);
     script = [{ status: 500 }, { status: 500 }, { status: 503 }, { status: 500 }];
-    const failed = await admin<{ status: string; last_error: string }>("POST", `/syncs/${syncId}/run?project=syncs`);
-    expect(failed.json.status).toBe("failed");
-    expect(failed.json.last_error).toMatch(/HTTP 500/);
+    const failed = await runSync(syncId);
+    expect(failed.status).toBe("failed");
+    expect(failed.last_error).toMatch(/HTTP 500/);
     expect(received.length).toBe(before);
 
-    script = [{ status: 429, headers: { "retry-after": "1" } }];
+    // 1 s as seconds, then 2–3 s as an HTTP-date (whole seconds, so up to 1 s less than asked).
+    script = [{ status: 429, headers: { "retry-after": "1" } }, { status: 503, retryAfterDate: 3 }];
     const t0 = Date.now();
-    const recovered = await admin<{ status: string; sent: number }>("POST", `/syncs/${syncId}/run?project=syncs`);
-    expect(recovered.json).toMatchObject({ status: "succeeded", sent: 1 });
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+    const recovered = await runSync(syncId);
+    expect(recovered).toMatchObject({ status: "succeeded", sent: 1 });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2500);
     expect(delivered(before)).toEqual(["+sync-e"]);
+    // All seven attempts, over both runs, carried the one message id.
+    const tried = attempts.slice(attemptsBefore);
+    expect(tried.map((a) => a.status)).toEqual([500, 500, 503, 500, 429, 503, 200]);
+    expect(new Set(tried.map((a) => a.headers["webhook-id"])).size).toBe(1);
     const ids = messages().map((m) => m.message_id);
     expect(new Set(ids).size).toBe(ids.length);
 
@@ -132,25 +187,81 @@ describe("cohort webhook syncs", () => {
     expect(log.json.runs.map((r) => r.status).slice(0, 2)).toEqual(["succeeded", "failed"]);
   });
 
-  it("repeated failures mark the sync failing; what syncs use cannot be deleted", async () => {
-    await ingest([{ user_id: "sync-f", event_type: "$identify", user_properties: { $set: { plan: "pro" } } }]);
-    await waitForSize(cohortId, 4);
+  it("repeated failures mark the sync failing, in its run log and in the sync list; what syncs use cannot be deleted", async () => {
+    await setProperty("sync-f", "plan", "pro", cohortId, 4);
     for (let i = 0; i < 3; i++) {
       script = [{ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }];
-      await admin("POST", `/syncs/${syncId}/run?project=syncs`);
+      await runSync(syncId);
     }
     const log = await admin<{ failing: boolean }>("GET", `/syncs/${syncId}/runs?project=syncs`);
     expect(log.json.failing).toBe(true);
+    const list = await admin<{ syncs: { id: string; failing: boolean }[] }>("GET", "/syncs?project=syncs");
+    expect(list.json.syncs.find((s) => s.id === syncId)?.failing).toBe(true);
     expect((await admin("DELETE", `/cohorts/${cohortId}?project=syncs`)).status).toBe(400);
     script = [];
+    // Recovered: delivered once, and no longer failing.
+    expect(await runSync(syncId)).toMatchObject({ status: "succeeded", sent: 1 });
+    expect((await admin<{ syncs: { id: string; failing: boolean }[] }>("GET", "/syncs?project=syncs")).json.syncs.find((s) => s.id === syncId)?.failing).toBe(false);
+  });
+});
+
+describe("cohort sync delivery guarantees", () => {
+  it("a run failing halfway resumes at the undelivered message with the same ids: every user exactly once", async () => {
+    const cohortId = (await admin<{ id: string }>("POST", "/cohorts?project=syncs", { name: "Resume", definition: { type: "behavioral", match: { user_property: { property: "resume", op: "eq", value: true } } } })).json.id;
+    const users = ["res-1", "res-2", "res-3", "res-4"];
+    for (const [i, u] of users.entries()) await setProperty(u, "resume", true, cohortId, i + 1);
+    const sync = await createSync("Resume hook", { type: "webhook", url: destinationUrl.replace("/hook", "/resume") }, cohortId, { batch_size: 1 });
+    const hits = () => attempts.filter((a) => a.url === "/resume").map((a) => ({ status: a.status, ...(JSON.parse(a.body) as Message) }));
+
+    // Message 1 lands; message 2 fails every attempt.
+    script = [{ status: 200 }, { status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }];
+    expect(await runSync(sync.id)).toMatchObject({ status: "failed", sent: 1, failed: 1 });
+    const first = hits();
+    expect(first.map((h) => [h.status, h.users[0]!.user_id])).toEqual([[200, "res-1"], [500, "res-2"], [500, "res-2"], [500, "res-2"], [500, "res-2"]]);
+    expect(new Set(first.slice(1).map((h) => h.message_id)).size).toBe(1);
+
+    // The destination recovers: the next run starts at message 2, with the id it had.
+    expect(await runSync(sync.id)).toMatchObject({ status: "succeeded", sent: 3, failed: 0 });
+    const second = hits().slice(first.length);
+    expect(second.map((h) => [h.status, h.users[0]!.user_id])).toEqual([[200, "res-2"], [200, "res-3"], [200, "res-4"]]);
+    expect(second[0]!.message_id).toBe(first[1]!.message_id);
+
+    const ok = hits().filter((h) => h.status === 200);
+    expect(ok.flatMap((h) => h.users.map((u) => u.user_id))).toEqual(users); // no loss, no duplicate, in order
+    expect(new Set(ok.map((h) => h.message_id)).size).toBe(users.length);
+    expect(await runSync(sync.id)).toMatchObject({ status: "succeeded", sent: 0 });
+    expect(hits()).toHaveLength(first.length + second.length);
+  });
+
+  it("enter → run → exit → run → re-enter → run: each change delivered exactly once, in order", async () => {
+    const cohortId = (await admin<{ id: string }>("POST", "/cohorts?project=syncs", { name: "Cycle", definition: { type: "behavioral", match: { user_property: { property: "cycle", op: "eq", value: true } } } })).json.id;
+    const sync = await createSync("Cycle hook", { type: "webhook", url: destinationUrl.replace("/hook", "/cycle") }, cohortId);
+    const changes = () => received.filter((d) => d.url === "/cycle").map((d) => JSON.parse(d.body) as Message);
+
+    await setProperty("cyc-1", "cycle", true, cohortId, 1);
+    expect(await runSync(sync.id)).toMatchObject({ status: "succeeded", sent: 1 });
+    await setProperty("cyc-1", "cycle", false, cohortId, 0);
+    expect(await runSync(sync.id)).toMatchObject({ status: "succeeded", sent: 1 });
+    await setProperty("cyc-1", "cycle", true, cohortId, 1);
+    expect(await runSync(sync.id)).toMatchObject({ status: "succeeded", sent: 1 });
+    expect(await runSync(sync.id)).toMatchObject({ status: "succeeded", sent: 0 });
+
+    const sent = changes();
+    expect(sent.map((m) => [m.in_cohort, m.users])).toEqual([
+      [true, [{ user_id: "cyc-1", device_id: null }]],
+      [false, [{ user_id: "cyc-1", device_id: null }]],
+      [true, [{ user_id: "cyc-1", device_id: null }]],
+    ]);
+    expect(sent.map((m) => m.message_id)).toEqual([messageIdOf(sync.id, cohortId, "in"), messageIdOf(sync.id, cohortId, "out"), messageIdOf(sync.id, cohortId, "in")]);
+    expect(new Set(sent.map((m) => m.message_id)).size).toBe(3);
   });
 });
 
 describe("Braze destination", () => {
-  it("sends the exact /users/track requests with the API key", async () => {
+  it("sends the exact /users/track requests with the API key: the attribute true on entry, false on exit", async () => {
     const cohortId = (await admin<{ id: string }>("POST", "/cohorts?project=syncs", { name: "Gold", definition: { type: "behavioral", match: { user_property: { property: "tier", op: "eq", value: "gold" } } } })).json.id;
-    await ingest(["braze-1", "braze-2"].map((u) => ({ user_id: u, event_type: "$identify", user_properties: { $set: { tier: "gold" } } })));
-    await waitForSize(cohortId, 2);
+    await setProperty("braze-1", "tier", "gold", cohortId, 1);
+    await setProperty("braze-2", "tier", "gold", cohortId, 2);
     const base = destinationUrl.replace("/hook", "/braze");
     const dest = await admin<{ id: string; definition: unknown }>("POST", "/destinations?project=syncs", {
       name: "Braze",
@@ -159,41 +270,49 @@ describe("Braze destination", () => {
     expect(dest.status).toBe(201);
     expect(dest.json.definition).toEqual({ type: "braze", base_url: base, attribute: "is_gold", credentials: { api_key: "(set)" } });
     const sync = (await admin<{ id: string }>("POST", "/syncs?project=syncs", { name: "Gold to Braze", definition: { destination_id: dest.json.id, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" } })).json.id;
-    const before = received.length;
-    const run = await admin<{ status: string; sent: number }>("POST", `/syncs/${sync}/run?project=syncs`);
-    expect(run.json).toMatchObject({ status: "succeeded", sent: 2 });
-    const calls = received.slice(before);
-    expect(calls.map((c) => c.url)).toEqual(["/braze/users/track"]);
-    expect(calls[0]!.headers.authorization).toBe("Bearer braze-key-1");
-    // Users go out in change-log order; two profiles written concurrently may land either way round.
-    const { attributes } = JSON.parse(calls[0]!.body) as { attributes: { external_id: string }[] };
-    expect(attributes.sort((a, b) => a.external_id.localeCompare(b.external_id))).toEqual([{ external_id: "braze-1", is_gold: true }, { external_id: "braze-2", is_gold: true }]);
+    const headers = ["content-type", "authorization"];
+    const braze = { "content-type": "application/json", authorization: "Bearer braze-key-1" };
+
+    let before = received.length;
+    expect(await runSync(sync)).toMatchObject({ status: "succeeded", sent: 2 });
+    expect(received.slice(before).map((c) => wire(c, headers))).toEqual([
+      { method: "POST", path: "/braze/users/track", headers: braze, body: { attributes: [{ external_id: "braze-1", is_gold: true }, { external_id: "braze-2", is_gold: true }] } },
+    ]);
+
+    await setProperty("braze-2", "tier", "silver", cohortId, 1);
+    before = received.length;
+    expect(await runSync(sync)).toMatchObject({ status: "succeeded", sent: 1 });
+    expect(received.slice(before).map((c) => wire(c, headers))).toEqual([
+      { method: "POST", path: "/braze/users/track", headers: braze, body: { attributes: [{ external_id: "braze-2", is_gold: false }] } },
+    ]);
   });
 });
 
 describe("Facebook destination", () => {
-  it("reads each user's email from the profile, normalises and hashes it, and adds it to the audience", async () => {
+  it("reads each user's email from the profile, normalises and hashes it: POST to add, DELETE to remove", async () => {
     const cohortId = (await admin<{ id: string }>("POST", "/cohorts?project=syncs", { name: "Newsletter", definition: { type: "behavioral", match: { user_property: { property: "newsletter", op: "eq", value: true } } } })).json.id;
     await ingest([
       { user_id: "fb-user-1", event_type: "$identify", user_properties: { $set: { newsletter: true, email: "  Ann@Example.COM " } } },
       { user_id: "fb-user-2", event_type: "$identify", user_properties: { $set: { newsletter: true } } }, // no email: not sendable
     ]);
     await waitForSize(cohortId, 2);
-    const base = destinationUrl.replace("/hook", "/graph");
-    const dest = (await admin<{ id: string }>("POST", "/destinations?project=syncs", { name: "FB", definition: { type: "facebook", base_url: base, audience_id: "A1", credentials: { access_token: "fb-token" } } })).json.id;
-    const sync = (await admin<{ id: string }>("POST", "/syncs?project=syncs", { name: "News to FB", definition: { destination_id: dest, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" } })).json.id;
-    const before = received.length;
-    const run = await admin<{ status: string; sent: number }>("POST", `/syncs/${sync}/run?project=syncs`);
-    expect(run.json).toMatchObject({ status: "succeeded", sent: 1 });
-    const [call] = received.slice(before);
-    expect(call!.url).toBe("/graph/v21.0/A1/users?access_token=fb-token");
-    const expected = createHash("sha256").update("ann@example.com").digest("hex");
-    expect(JSON.parse(call!.body)).toEqual({ payload: { schema: "EMAIL_SHA256", data: [expected] } });
+    const sync = await createSync("FB", { type: "facebook", base_url: destinationUrl.replace("/hook", "/graph"), audience_id: "A1", credentials: { access_token: "fb-token" } }, cohortId);
+    const hashed = createHash("sha256").update("ann@example.com").digest("hex");
+    const request = (method: string) => ({ method, path: "/graph/v21.0/A1/users?access_token=fb-token", headers: { "content-type": "application/json" }, body: { payload: { schema: "EMAIL_SHA256", data: [hashed] } } });
+
+    let before = received.length;
+    expect(await runSync(sync.id)).toMatchObject({ status: "succeeded", sent: 1, skipped: 1 });
+    expect(received.slice(before).map((c) => wire(c, ["content-type"]))).toEqual([request("POST")]);
+
+    await setProperty("fb-user-1", "newsletter", false, cohortId, 1);
+    before = received.length;
+    expect(await runSync(sync.id)).toMatchObject({ status: "succeeded", sent: 1, skipped: 0 });
+    expect(received.slice(before).map((c) => wire(c, ["content-type"]))).toEqual([request("DELETE")]);
   });
 });
 
 describe("HubSpot and Klaviyo destinations", () => {
-  it("send their exact list-membership requests, with ids read from user properties", async () => {
+  it("send their exact list-membership requests (add, then remove), with ids read from user properties", async () => {
     const cohortId = (await admin<{ id: string }>("POST", "/cohorts?project=syncs", { name: "Crm", definition: { type: "behavioral", match: { user_property: { property: "crm", op: "set" } } } })).json.id;
     await ingest([
       { user_id: "crm-user-1", event_type: "$identify", user_properties: { $set: { crm: true, hubspot_id: 501, klaviyo_id: "01KLAV" } } },
@@ -201,23 +320,32 @@ describe("HubSpot and Klaviyo destinations", () => {
       { user_id: "crm-user-2", event_type: "$identify", user_properties: { $set: { crm: true } } },
     ]);
     await waitForSize(cohortId, 2);
-    const run = async (name: string, definition: unknown) => {
-      const dest = (await admin<{ id: string }>("POST", "/destinations?project=syncs", { name, definition })).json.id;
-      const sync = (await admin<{ id: string }>("POST", "/syncs?project=syncs", { name: `Crm to ${name}`, definition: { destination_id: dest, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" } })).json.id;
+    const hubspot = await createSync("HubSpot", { type: "hubspot", base_url: destinationUrl.replace("/hook", "/hs"), list_id: "77", credentials: { access_token: "hs-token" } }, cohortId);
+    const klaviyo = await createSync("Klaviyo", { type: "klaviyo", base_url: destinationUrl.replace("/hook", "/kl"), list_id: "L7", credentials: { api_key: "pk_1" } }, cohortId);
+    const run = async (syncId: string, counts: { sent: number; skipped: number }) => {
       const before = received.length;
-      expect((await admin<{ status: string; sent: number }>("POST", `/syncs/${sync}/run?project=syncs`)).json).toMatchObject({ status: "succeeded", sent: 1, skipped: 1 });
-      const log = await admin<{ runs: { sent: number; skipped: number }[] }>("GET", `/syncs/${sync}/runs?project=syncs`);
-      expect(log.json.runs[0]).toMatchObject({ sent: 1, skipped: 1 });
+      expect(await runSync(syncId)).toMatchObject({ status: "succeeded", ...counts });
+      const log = await admin<{ runs: { sent: number; skipped: number }[] }>("GET", `/syncs/${syncId}/runs?project=syncs`);
+      expect(log.json.runs[0]).toMatchObject(counts);
       return received.slice(before);
     };
-    const [hs] = await run("HubSpot", { type: "hubspot", base_url: destinationUrl.replace("/hook", "/hs"), list_id: "77", credentials: { access_token: "hs-token" } });
-    expect(hs!.url).toBe("/hs/crm/v3/lists/77/memberships/add");
-    expect(hs!.headers.authorization).toBe("Bearer hs-token");
-    expect(JSON.parse(hs!.body)).toEqual(["501"]);
-    const [kl] = await run("Klaviyo", { type: "klaviyo", base_url: destinationUrl.replace("/hook", "/kl"), list_id: "L7", credentials: { api_key: "pk_1" } });
-    expect(kl!.url).toBe("/kl/api/lists/L7/relationships/profiles");
-    expect(kl!.headers).toMatchObject({ authorization: "Klaviyo-API-Key pk_1", revision: "2024-10-15", "content-type": "application/vnd.api+json" });
-    expect(JSON.parse(kl!.body)).toEqual({ data: [{ type: "profile", id: "01KLAV" }] });
+    const hsHeaders = { "content-type": "application/json", authorization: "Bearer hs-token" };
+    const klHeaders = { "content-type": "application/vnd.api+json", accept: "application/vnd.api+json", revision: "2024-10-15", authorization: "Klaviyo-API-Key pk_1" };
+    const hs = (calls: Delivery[]) => calls.map((c) => wire(c, Object.keys(hsHeaders)));
+    const kl = (calls: Delivery[]) => calls.map((c) => wire(c, Object.keys(klHeaders)));
+
+    expect(hs(await run(hubspot.id, { sent: 1, skipped: 1 }))).toEqual([{ method: "PUT", path: "/hs/crm/v3/lists/77/memberships/add", headers: hsHeaders, body: ["501"] }]);
+    expect(kl(await run(klaviyo.id, { sent: 1, skipped: 1 }))).toEqual([
+      { method: "POST", path: "/kl/api/lists/L7/relationships/profiles", headers: klHeaders, body: { data: [{ type: "profile", id: "01KLAV" }] } },
+    ]);
+
+    // crm-user-1 leaves (its ids stay on the profile, so the lists can be told).
+    await ingest([{ user_id: "crm-user-1", event_type: "$identify", user_properties: { $unset: { crm: "-" } } }]);
+    await waitForSize(cohortId, 1);
+    expect(hs(await run(hubspot.id, { sent: 1, skipped: 0 }))).toEqual([{ method: "PUT", path: "/hs/crm/v3/lists/77/memberships/remove", headers: hsHeaders, body: ["501"] }]);
+    expect(kl(await run(klaviyo.id, { sent: 1, skipped: 0 }))).toEqual([
+      { method: "DELETE", path: "/kl/api/lists/L7/relationships/profiles", headers: klHeaders, body: { data: [{ type: "profile", id: "01KLAV" }] } },
+    ]);
   });
 });
 
