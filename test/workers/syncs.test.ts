@@ -1,7 +1,7 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../../src/edge/index";
-import { admin, ADMIN_TOKEN, createProject, upload } from "./helpers";
+import { admin, ADMIN_TOKEN, call, createProject, upload } from "./helpers";
 
 describe("cron-driven syncs", () => {
   it("each minute the scheduled handler starts the syncs whose cadence is due", async () => {
@@ -267,6 +267,14 @@ describe("syncs on the cron tick", () => {
     const list = await (await admin(`/syncs?project=${project.id}`)).json<{ syncs: { id: string; failing: boolean }[] }>();
     expect(Object.fromEntries(list.syncs.map((s) => [s.id, s.failing]))).toEqual({ [broken]: true, [healthy]: false });
     expect(await (await admin(`/syncs/${broken}/runs?project=${project.id}`)).json()).toMatchObject({ failing: true });
+    // And so does the admin UI's syncs list, one badge per row.
+    const signIn = await call("/admin/sign-in", { method: "POST", body: new URLSearchParams({ token: ADMIN_TOKEN }), redirect: "manual" });
+    const cookie = /tailor_admin=[^;]+/.exec(signIn.headers.get("set-cookie") ?? "")![0];
+    const page = await (await call(`/admin/p/${project.id}/syncs`, { headers: { cookie } })).text();
+    const row = (id: string) => page.split("<tr>").find((r) => r.includes(`<code>${id}</code>`)) ?? "";
+    expect(row(broken)).toContain('<span class="badge bad">failing</span>');
+    expect(row(healthy)).toContain('<span class="badge good">healthy</span>');
+    expect(row(healthy)).not.toContain("failing");
   });
 
   it("a due hourly sync runs and delivers", async () => {
