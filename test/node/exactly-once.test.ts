@@ -1,95 +1,28 @@
 import { createInstance } from "@amplitude/analytics-node";
-import { createServer, request, type IncomingMessage, type Server } from "node:http";
+import RudderAnalytics from "@rudderstack/rudder-sdk-node";
+import { Analytics as SegmentAnalytics } from "@segment/analytics-node";
+import { PostHog } from "posthog-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalWorker, type LocalWorker } from "../../scripts/lib/worker.mjs";
+import { FAULT_KINDS, startFaultProxy, type FaultProxy, type FaultProxyOptions } from "./fault-proxy";
 
-// The official Amplitude Node SDK talks to a real wrangler dev through a faulty proxy
-// that, per request: answers 503 without forwarding; forwards and then drops the
-// response mid-way (the client cannot know whether it was stored); holds the response
-// until the client times out; or delivers the request twice. The SDK retries; every
-// event must count exactly once.
+// Each official SDK — Amplitude, Segment, RudderStack (gzip), PostHog — talks to one real
+// wrangler dev through its own faulty proxy (fault-proxy.ts) that answers 503 without
+// forwarding, loses or withholds the answer after forwarding (the SDK cannot know the
+// events were stored, and resends them), and delivers requests twice at once. The SDKs
+// retry with their own logic, and their own event ids (Amplitude's `insert_id` is set
+// here; the others generate theirs); every event must count exactly once.
 const EVENTS = 300;
 const USERS = 10;
-const FAULTS = { unavailable: 0.15, dropResponse: 0.15, hang: 0.05, duplicate: 0.15 };
-/** Seeded, so a failure can be replayed; the first four requests get one fault of each kind. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = rng(9);
-const FIRST_ROLLS = [0.01, 0.16, 0.31, 0.36];
 
 let worker: LocalWorker;
-let proxy: Server;
-let proxyUrl: string;
-const seen = { requests: 0, unavailable: 0, dropResponse: 0, hang: 0, duplicate: 0, clean: 0 };
-
-function forward(target: URL, req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const out = request(new URL(req.url ?? "/", target), { method: req.method, headers: { "content-type": req.headers["content-type"] ?? "application/json", "content-length": body.length } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: { "content-type": String(res.headers["content-type"] ?? "application/json") }, body: Buffer.concat(chunks) }));
-    });
-    out.on("error", reject);
-    out.end(body);
-  });
-}
+const proxies: FaultProxy[] = [];
 
 beforeAll(async () => {
   worker = await startLocalWorker();
-  const target = new URL(worker.url);
-  proxy = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", async () => {
-      const body = Buffer.concat(chunks);
-      seen.requests++;
-      const roll = FIRST_ROLLS[seen.requests - 1] ?? random();
-      let edge = 0;
-      const pick = (p: number) => roll < (edge += p);
-      try {
-        if (pick(FAULTS.unavailable)) {
-          seen.unavailable++;
-          res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ code: 503, error: "Service unavailable (injected)" }));
-        } else if (pick(FAULTS.dropResponse)) {
-          seen.dropResponse++;
-          const upstream = await forward(target, req, body); // stored upstream…
-          res.writeHead(upstream.status, { ...upstream.headers, "content-length": String(upstream.body.length) });
-          res.flushHeaders();
-          // …but the answer never arrives whole. (The SDK drops a batch whose connection
-          // fails before any response byte — "never reached the server" — so the status
-          // line and a few bytes go out first, as when a connection dies mid-response.)
-          res.write(upstream.body.subarray(0, 5), () => setTimeout(() => res.destroy(), 20));
-        } else if (pick(FAULTS.hang)) {
-          seen.hang++;
-          await forward(target, req, body); // stored, then silence until the client gives up
-        } else if (pick(FAULTS.duplicate)) {
-          seen.duplicate++;
-          const [first] = await Promise.all([forward(target, req, body), forward(target, req, body)]);
-          res.writeHead(first.status, first.headers).end(first.body);
-        } else {
-          seen.clean++;
-          const upstream = await forward(target, req, body);
-          res.writeHead(upstream.status, upstream.headers).end(upstream.body);
-        }
-      } catch (err) {
-        res.destroy(err as Error);
-      }
-    });
-  });
-  await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", () => r()));
-  const address = proxy.address();
-  proxyUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
 });
-
 afterAll(async () => {
-  proxy?.closeAllConnections();
-  proxy?.close();
+  for (const proxy of proxies) proxy.close();
   await worker?.stop();
 });
 
@@ -103,32 +36,131 @@ async function admin<T>(method: string, path: string, body?: unknown): Promise<T
   return (await res.json()) as T;
 }
 
-describe("exactly once under retries", () => {
-  it("every event sent through timeouts, 5xx and duplicate deliveries counts exactly once", async () => {
-    const { api_key } = await worker.createProject("once");
-    const count = await admin<{ id: string }>("POST", "/computations?project=once", { name: "Purchases", definition: { event: { type: "Purchase" }, aggregate: "count" } });
+/** A project with a `count` of Purchase events, and a faulty proxy of its own. */
+async function setup(name: string, options: FaultProxyOptions = {}) {
+  const { api_key } = await worker.createProject(name);
+  const count = await admin<{ id: string }>("POST", `/computations?project=${name}`, { name: "Purchases", definition: { event: { type: "Purchase" }, aggregate: "count" } });
+  const proxy = await startFaultProxy(worker.url, options);
+  proxies.push(proxy);
+  return { apiKey: api_key, countId: count.id, proxy };
+}
 
-    const amp = createInstance();
-    await amp.init(api_key, { serverUrl: `${proxyUrl}/2/httpapi`, flushIntervalMillis: 20, flushQueueSize: 10, flushMaxRetries: 100, requestTimeoutMillis: 1_000, logLevel: 0 }).promise;
-    const results = await Promise.all(
-      Array.from({ length: EVENTS }, (_, n) => amp.track("Purchase", { n }, { user_id: `once-user-${n % USERS}`, insert_id: `once-${n}` }).promise),
+const userOf = (n: number) => `user-${n % USERS}`;
+
+/**
+ * Every fault happened; every event whose answer was lost was sent again; and each of
+ * the EVENTS Purchases (`n` = 0…EVENTS-1) is in its user's profile exactly once — event
+ * count, the `count` computed property, distinct ids and the `n`s all agree.
+ */
+async function expectExactlyOnce(project: string, setupResult: { countId: string; proxy: FaultProxy }) {
+  const { countId, proxy } = setupResult;
+  console.log(`${project} proxy: ${JSON.stringify(proxy.seen)}; events stored but unacknowledged: ${proxy.unacknowledged.size}`);
+  for (const kind of FAULT_KINDS) expect(proxy.seen[kind], kind).toBeGreaterThan(0);
+  expect(proxy.unacknowledged.size).toBeGreaterThan(0);
+  const notResent = [...proxy.unacknowledged].filter((id) => (proxy.forwarded.get(id) ?? 0) < 2);
+  expect(notResent, "events stored but unacknowledged that the SDK never sent again").toEqual([]);
+  expect(proxy.forwarded.size).toBe(EVENTS);
+
+  const perUser = EVENTS / USERS;
+  let total = 0;
+  for (let u = 0; u < USERS; u++) {
+    const body = await admin<{ profile: { event_count: number }; segments: { computations: Record<string, unknown> }; events: { insert_id: string; event_properties: { n?: number } }[] }>(
+      "GET",
+      `/projects/${project}/users?user_id=user-${u}&events=1000`,
     );
-    console.log(`proxy: ${JSON.stringify(seen)}`);
-    expect(results.filter((r) => r.code !== 200)).toEqual([]);
-    expect(Math.min(seen.unavailable, seen.dropResponse, seen.hang, seen.duplicate)).toBeGreaterThan(0);
+    expect(body.profile.event_count).toBe(perUser);
+    expect(body.segments.computations[countId]).toBe(perUser);
+    expect(new Set(body.events.map((e) => e.insert_id)).size).toBe(perUser);
+    const ns = body.events.map((e) => e.event_properties.n).sort((a, b) => (a ?? 0) - (b ?? 0));
+    expect(ns).toEqual(Array.from({ length: perUser }, (_, i) => i * USERS + u));
+    total += body.profile.event_count;
+  }
+  expect(total).toBe(EVENTS);
+}
 
-    let total = 0;
-    for (let u = 0; u < USERS; u++) {
-      const body = await admin<{ profile: { event_count: number }; segments: { computations: Record<string, unknown> }; events: { insert_id: string }[] }>(
-        "GET",
-        `/projects/once/users?user_id=once-user-${u}&events=1000`,
-      );
-      const expected = EVENTS / USERS;
-      expect(body.profile.event_count).toBe(expected);
-      expect(body.segments.computations[count.id]).toBe(expected);
-      expect(new Set(body.events.map((e) => e.insert_id)).size).toBe(expected);
-      total += body.profile.event_count;
-    }
-    expect(total).toBe(EVENTS);
-  }, 180_000);
+describe("exactly once under retries", () => {
+  it("@amplitude/analytics-node: timeouts, 5xx, lost answers and duplicate deliveries count once", async () => {
+    // The SDK reads the body: a connection cut mid-answer is retried (one cut before any
+    // byte is "never reached the server" and dropped, so the proxy cuts mid-body).
+    const s = await setup("once-amplitude", { drop: "midBody" });
+    const amp = createInstance();
+    await amp.init(s.apiKey, { serverUrl: `${s.proxy.url}/2/httpapi`, flushIntervalMillis: 20, flushQueueSize: 10, flushMaxRetries: 100, requestTimeoutMillis: 1_000, logLevel: 0 }).promise;
+    const results = await Promise.all(Array.from({ length: EVENTS }, (_, n) => amp.track("Purchase", { n }, { user_id: userOf(n), insert_id: `once-${n}` }).promise));
+    expect(results.filter((r) => r.code !== 200)).toEqual([]);
+    await expectExactlyOnce("once-amplitude", s);
+  }, 120_000);
+
+  it("@segment/analytics-node (host): the same, with its own messageIds", async () => {
+    // Retries 5xx, 408/410/429/460 and network errors (a timeout aborts the fetch) with
+    // backoff 1–2 s, 2–4 s, 4–8 s…; it reads only the status, so a 200 whose body is cut
+    // counts as delivered — the proxy cuts before any byte. Two faults at most per event
+    // keep the run within ~15 s. The body (and `sentAt`) is rebuilt per attempt; the
+    // messageIds are fixed when the event is created.
+    const s = await setup("once-segment", { drop: "beforeResponse", maxFaultsPerEvent: 2 });
+    const analytics = new SegmentAnalytics({ writeKey: s.apiKey, host: s.proxy.url, flushAt: 10, flushInterval: 20, maxRetries: 10, httpRequestTimeout: 3_000 });
+    const failures: unknown[] = [];
+    const delivered = Array.from(
+      { length: EVENTS },
+      (_, n) => new Promise<void>((resolve) => analytics.track({ userId: userOf(n), event: "Purchase", properties: { n } }, (err) => resolve(void (err && failures.push(err))))),
+    );
+    await Promise.all(delivered);
+    await analytics.closeAndFlush({ timeout: 60_000 });
+    expect(failures).toEqual([]);
+    await expectExactlyOnce("once-segment", s);
+  }, 120_000);
+
+  it("@rudderstack/rudder-sdk-node (dataPlaneUrl, gzip): the same, with its own messageIds", async () => {
+    // axios-retry resends the same gzip Buffer (same messageIds) after 5xx, 429 and
+    // network errors, waiting 200, 400, 800 ms… A timeout is retried only when axios
+    // reports it as ETIMEDOUT (`clarifyTimeoutError`; the default ECONNABORTED is never
+    // retried — see below) and each attempt gets the full timeout (`shouldResetTimeout`).
+    const s = await setup("once-rudder", { drop: "beforeResponse", maxFaultsPerEvent: 3 });
+    const failures: unknown[] = [];
+    const rudder = new RudderAnalytics(s.apiKey, {
+      dataPlaneUrl: s.proxy.url,
+      flushAt: 10,
+      flushInterval: 20,
+      retryCount: 10,
+      axiosConfig: { timeout: 3_000, transitional: { clarifyTimeoutError: true } },
+      axiosRetryConfig: { shouldResetTimeout: true },
+      errorHandler: (err: unknown) => void failures.push(err),
+      logLevel: "none",
+    });
+    const delivered = Array.from(
+      { length: EVENTS },
+      (_, n) => new Promise<void>((resolve) => rudder.track({ userId: userOf(n), event: "Purchase", properties: { n } }, (...args: unknown[]) => resolve(void (args[0] && failures.push(args[0]))))),
+    );
+    await Promise.all(delivered);
+    expect(failures).toEqual([]);
+    await expectExactlyOnce("once-rudder", s);
+  }, 120_000);
+
+  it("posthog-node (host): the same, with its own uuids", async () => {
+    // Retries 408, 429, 5xx and network errors (its own deadline aborts a hung request)
+    // `fetchRetryCount` times, `fetchRetryDelay` apart, resending the same gzip body; a
+    // batch still failing on the network stays queued for the next flush. It reads only
+    // the status, so the proxy cuts before any byte.
+    const s = await setup("once-posthog", { drop: "beforeResponse", maxFaultsPerEvent: 3 });
+    const ph = new PostHog(s.apiKey, { host: s.proxy.url, flushAt: 10, maxBatchSize: 10, flushInterval: 20, fetchRetryCount: 10, fetchRetryDelay: 100, requestTimeout: 3_000 });
+    const failures: unknown[] = [];
+    ph.on("error", (err) => failures.push(err));
+    for (let n = 0; n < EVENTS; n++) ph.capture({ distinctId: userOf(n), event: "Purchase", properties: { n } });
+    await ph.shutdown(60_000);
+    expect(failures).toEqual([]);
+    await expectExactlyOnce("once-posthog", s);
+  }, 120_000);
+});
+
+describe("@rudderstack/rudder-sdk-node with only `timeout` set", () => {
+  it("does not retry a timed-out request (axios ECONNABORTED): the event, already stored, is reported failed", async () => {
+    const s = await setup("once-rudder-timeout", { first: ["hang"], faults: { unavailable: 0, dropResponse: 0, hang: 0, duplicate: 0 } });
+    const errors: { code?: string }[] = [];
+    const options = { dataPlaneUrl: s.proxy.url, flushAt: 1, retryCount: 10, timeout: 1_000, logLevel: "none", errorHandler: (err?: { code?: string }) => void errors.push(err ?? {}) };
+    const rudder = new RudderAnalytics(s.apiKey, options);
+    await new Promise<void>((resolve) => rudder.track({ userId: "user-0", event: "Purchase", properties: { n: 0 } }, () => resolve()));
+    expect(errors.map((e) => e.code)).toEqual(["ECONNABORTED"]);
+    expect(s.proxy.seen).toMatchObject({ requests: 1, hang: 1 });
+    const body = await admin<{ profile: { event_count: number } }>("GET", "/projects/once-rudder-timeout/users?user_id=user-0");
+    expect(body.profile.event_count).toBe(1);
+  }, 30_000);
 });

@@ -6,7 +6,9 @@ import { startLocalWorker, type LocalWorker } from "../../scripts/lib/worker.mjs
 
 // The official Segment, RudderStack and PostHog Node SDKs, configured only with their
 // host setting (Segment `host`, RudderStack `dataPlaneUrl`, PostHog `host`), against a
-// real `wrangler dev`. Each reads the profile back through the admin API.
+// real `wrangler dev`. Each reads the profile back through the admin API. Retries are
+// off here so a failure shows at once; exactly-once.test.ts runs the same SDKs with
+// their retries on through a faulty proxy.
 let worker: LocalWorker;
 let keys: { api_key: string; secret_key: string };
 
@@ -93,7 +95,7 @@ describe("@rudderstack/rudder-sdk-node against Tailor (gzip bodies)", () => {
 
   it("an unknown write key is a 401 the SDK reports", async () => {
     const errors: { response?: { status: number } }[] = [];
-    const options = { dataPlaneUrl: worker.url, flushAt: 100, flushInterval: 60_000, retryCount: 0, logLevel: "off", errorHandler: (err?: { response?: { status: number } }) => void errors.push(err ?? {}) };
+    const options = { dataPlaneUrl: worker.url, flushAt: 100, flushInterval: 60_000, retryCount: 0, logLevel: "none", errorHandler: (err?: { response?: { status: number } }) => void errors.push(err ?? {}) };
     const rudder = new RudderAnalytics("not-a-key", options);
     rudder.track({ userId: "rs-sdk-user-2", event: "A" });
     await rudder.flush();
