@@ -30,20 +30,14 @@ export const CLIENT_SCRIPT = `
   }
   if (document.querySelector("[data-live-url]")) setInterval(refresh, 3000);
   for (const s of document.querySelectorAll("select[data-autosubmit]")) s.addEventListener("change", () => s.form.submit());
-  // Structured clauses: show only the fields of the chosen kind.
-  for (const row of document.querySelectorAll("[data-clause]")) {
-    const kind = row.querySelector('select[name$=".kind"]');
-    const win = row.querySelector('select[name$=".window"]');
-    const sync = () => {
-      for (const el of row.querySelectorAll("[data-show-for]")) {
-        const byWindow = el.dataset.showWindow ? el.dataset.showWindow.split(" ").includes(win?.value) : true;
-        el.hidden = !(el.dataset.showFor.split(" ").includes(kind.value) && byWindow);
-      }
-    };
-    kind.addEventListener("change", sync);
-    win?.addEventListener("change", sync);
-    sync();
-  }
+  // Structured editors: a select that changes which fields there are re-renders the form
+  // at once (without script, its "Update form" button does), then focuses that select again.
+  for (const b of document.querySelectorAll("[data-refresh-button]")) b.style.display = "none";
+  for (const s of document.querySelectorAll("select[data-refresh]")) s.addEventListener("change", () => {
+    const b = s.form.querySelector("[data-refresh-button]");
+    b.value = "edit:refresh " + s.name;
+    s.form.requestSubmit(b);
+  });
   for (const f of document.querySelectorAll("form[data-confirm]")) f.addEventListener("submit", (e) => { if (!confirm(f.dataset.confirm)) e.preventDefault(); });
 })();
 `;

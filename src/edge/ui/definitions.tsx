@@ -16,11 +16,15 @@ export interface StructuredForm {
   /** Fields for a stored definition; null when only the JSON editor can show it. */
   toFields(definition: unknown): Fields | null;
   fromFields(fields: Fields): Built;
-  render(props: { fields: Fields; errors: FieldErrors; refs: Refs }): Child;
+  render(props: { fields: Fields; errors: FieldErrors; refs: Refs; focus?: string | undefined }): Child;
   /** Fields of a new definition (default: those of the template). */
   blank?(): Fields;
-  /** Another (empty) repeated row, for forms that have them. */
-  addRow?(fields: Fields): Fields;
+  /**
+   * Structural edits without script: buttons post `mode=edit:<action>` and the form is
+   * re-rendered with the edited fields (`focus`: the field to focus). `edit:refresh`
+   * re-renders as is (after a select that changes which fields there are).
+   */
+  edit?(fields: Fields, action: string): { fields: Fields; focus?: string };
 }
 
 export interface DetailArgs {
@@ -79,6 +83,7 @@ interface EditorState {
   json: string;
   errors: FieldErrors;
   mode: "form" | "json";
+  focus?: string;
 }
 
 function stateFor(ui: KindUi, item?: Item): EditorState {
@@ -100,6 +105,12 @@ function Editor(props: { ui: KindUi; state: EditorState; action: string; csrf: s
   const { errors } = state;
   return (
     <PostForm action={props.action} csrf={props.csrf} class="panel">
+      {ui.form?.edit === undefined ? null : (
+        // Enter in a text box presses the form's first submit button: saving, not an edit button.
+        <div hidden>
+          <button type="submit" name="mode" value="form" tabindex={-1} />
+        </div>
+      )}
       <FormError errors={errors} name="_envelope" />
       <TextField name="name" label="Name" value={state.name} errors={errors} wide required />
       <TextField name="description" label="Description" value={state.description} errors={errors} wide />
@@ -112,7 +123,7 @@ function Editor(props: { ui: KindUi; state: EditorState; action: string; csrf: s
         <fieldset>
           <legend>Definition</legend>
           <FormError errors={errors} />
-          {ui.form.render({ fields: state.fields, errors, refs: props.refs })}
+          {ui.form.render({ fields: state.fields, errors, refs: props.refs, focus: state.focus })}
           <div class="row">
             <button type="submit" name="mode" value="form">
               Save
@@ -122,9 +133,9 @@ function Editor(props: { ui: KindUi; state: EditorState; action: string; csrf: s
                 {ui.preview.label}
               </button>
             )}
-            {ui.form.addRow === undefined ? null : (
-              <button type="submit" name="mode" value="add_row" class="secondary">
-                Add condition
+            {ui.form.edit === undefined ? null : (
+              <button type="submit" name="mode" value="edit:refresh" class="secondary" formnovalidate data-refresh-button>
+                Update form
               </button>
             )}
           </div>
@@ -137,6 +148,11 @@ function Editor(props: { ui: KindUi; state: EditorState; action: string; csrf: s
           <button type="submit" name="mode" value="json">
             Save JSON
           </button>
+          {ui.form === undefined ? null : (
+            <button type="submit" name="mode" value="json_to_form" class="secondary" formnovalidate>
+              Edit in the form
+            </button>
+          )}
           {ui.preview === undefined ? null : (
             <button type="submit" name="mode" value="preview_json" class="secondary">
               {ui.preview.label}
@@ -267,12 +283,13 @@ export function definitionPages(ui: KindUi): Hono<UiEnv> {
   const save = async (c: UiContext, item?: Item) => {
     const f = await formFields(c);
     const previewing = ui.preview !== undefined && (f.mode === "preview_form" || f.mode === "preview_json");
-    const jsonMode = f.mode === "json" || f.mode === "preview_json";
+    const jsonMode = f.mode === "json" || f.mode === "preview_json" || f.mode === "json_to_form";
     const state: EditorState = { ...stateFor(ui, item), name: f.name ?? "", description: f.description ?? "", status: f.status ?? "active", json: f.definition_json ?? "", mode: jsonMode ? "json" : "form" };
     if (ui.form && !jsonMode) state.fields = Object.fromEntries(Object.entries(f).filter(([k]) => !["_csrf", "name", "description", "status", "definition_json", "mode"].includes(k)));
-    if (f.mode === "add_row" && ui.form?.addRow && state.fields) {
-      state.fields = ui.form.addRow(state.fields);
-      return render(c, state);
+    if (f.mode?.startsWith("edit:") && ui.form?.edit && state.fields) {
+      const edited = ui.form.edit(state.fields, f.mode.slice("edit:".length));
+      // The JSON view follows the form.
+      return render(c, { ...state, ...edited, json: JSON.stringify(ui.form.fromFields(edited.fields).definition, null, 2) });
     }
     let built: Built;
     if (state.mode === "json" || !ui.form || state.fields === null) {
@@ -284,9 +301,15 @@ export function definitionPages(ui: KindUi): Hono<UiEnv> {
       } catch (err) {
         return render(c, { ...state, errors: { definition_json: `Not a JSON object: ${(err as Error).message}` } }, 400);
       }
+      if (f.mode === "json_to_form" && ui.form) {
+        const fields = ui.form.toFields(built.definition);
+        if (fields === null) return render(c, { ...state, errors: { definition_json: "The form cannot show this definition: save it to see the API's messages" } }, 400);
+        return render(c, { ...state, fields, mode: "form" });
+      }
     } else {
       built = ui.form.fromFields(state.fields);
       state.json = JSON.stringify(built.definition, null, 2);
+      if (built.problems !== undefined && Object.keys(built.problems).length > 0) return render(c, { ...state, errors: built.problems }, 400);
     }
     const { api, project, q } = await projectPage(c, ui.kind);
     if (previewing) {

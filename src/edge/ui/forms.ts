@@ -10,6 +10,8 @@ export interface Built {
   definition: Record<string, unknown>;
   /** [definition path prefix, field name]; the longest matching prefix names an error's field. */
   paths: [string, string][];
+  /** Errors by field found while building (shown without asking the API). */
+  problems?: Record<string, string>;
 }
 
 /** A typed value from a text box: numbers, booleans and JSON arrays as such, else the string. */

@@ -1,87 +1,16 @@
-import { FILTER_OPS, COMPARATORS } from "../../../core/segments/schema";
 import { BarChart, ChartCard } from "../charts/svg";
-import { CLAUSE_KINDS, clauseCount, clauseFields, cohortFromFields, cohortToFields, UNITS } from "../cohort-form";
+import { applyEdit } from "../cohort-edit";
+import { CohortTree } from "../cohort-editor";
+import { cohortFromFields, cohortToFields } from "../cohort-form";
 import { idsFromCsv } from "../csv";
-import { SelectField, TextArea, TextField, type FieldErrors, type Option } from "../fields";
+import { SelectField, TextArea } from "../fields";
 import type { Fields } from "../forms";
 import { Alert, fmt, PostForm, projectPath, when } from "../layout";
 import { formFields, formFile, projectPage } from "../page";
-import type { DetailArgs, KindUi, Refs } from "../definitions";
+import type { DetailArgs, KindUi } from "../definitions";
 
-const FILTER_OPTIONS: Option[] = FILTER_OPS.map((op) => [op, op]);
-const COMPARATOR_OPTIONS: Option[] = COMPARATORS.map((op) => [op, op]);
-const WINDOW_OPTIONS: Option[] = [
-  ["all", "all time"],
-  ["rolling", "in the last …"],
-  ["since_last", "since the last …"],
-];
-const EVENT_KINDS = "performed not_performed";
-
-function Clause(props: { i: number; fields: Fields; errors: FieldErrors; refs: Refs }) {
-  const f = clauseFields(props.fields, props.i);
-  const n = (field: string) => `c${props.i}.${field}`;
-  const common = { errors: props.errors };
-  const ids = (items: Refs["cohorts"]): Option[] => [["", "(choose)"], ...(items ?? []).map((x): Option => [x.id, x.name])];
-  return (
-    <fieldset class="clause-row" data-clause>
-      <legend>Condition {props.i + 1}</legend>
-      <div class="clause">
-        <SelectField name={n("kind")} label="Kind" value={f.kind} options={CLAUSE_KINDS} {...common} />
-        <div data-show-for={EVENT_KINDS}>
-          <TextField name={n("event")} label="Event type" value={f.event} placeholder="Product Added" {...common} />
-        </div>
-        <div data-show-for="performed">
-          <SelectField name={n("op")} label="Count is" value={f.op ?? ">="} options={COMPARATOR_OPTIONS} {...common} />
-        </div>
-        <div data-show-for="performed">
-          <TextField name={n("count")} label="Times" type="number" value={f.count ?? "1"} {...common} />
-        </div>
-        <div data-show-for={EVENT_KINDS}>
-          <SelectField name={n("window")} label="When" value={f.window ?? "all"} options={WINDOW_OPTIONS} {...common} />
-        </div>
-        <div data-show-for={EVENT_KINDS} data-show-window="rolling">
-          <TextField name={n("within")} label="Last (amount)" type="number" value={f.within} {...common} />
-        </div>
-        <div data-show-for={EVENT_KINDS} data-show-window="rolling">
-          <SelectField name={n("unit")} label="Unit" value={f.unit ?? "days"} options={UNITS.map((u): Option => [u, u])} {...common} />
-        </div>
-        <div data-show-for={EVENT_KINDS} data-show-window="since_last">
-          <TextField name={n("since_event")} label="Since last event" value={f.since_event} {...common} />
-        </div>
-        <div data-show-for={EVENT_KINDS}>
-          <TextField name={n("filter_property")} label="Where property" value={f.filter_property} placeholder="(optional)" {...common} />
-        </div>
-        <div data-show-for={EVENT_KINDS}>
-          <SelectField name={n("filter_op")} label="Property op" value={f.filter_op ?? "eq"} options={FILTER_OPTIONS} {...common} />
-        </div>
-        <div data-show-for={EVENT_KINDS}>
-          <TextField name={n("filter_value")} label="Property value" value={f.filter_value} {...common} />
-        </div>
-        <div data-show-for="user_property">
-          <TextField name={n("property")} label="User property" value={f.property} {...common} />
-        </div>
-        <div data-show-for="computation">
-          <SelectField name={n("computation")} label="Computed property" value={f.computation} options={ids(props.refs.computations)} {...common} />
-        </div>
-        <div data-show-for="user_property computation">
-          <SelectField name={n("prop_op")} label="Op" value={f.prop_op ?? "eq"} options={FILTER_OPTIONS} {...common} />
-        </div>
-        <div data-show-for="user_property computation">
-          <TextField name={n("prop_value")} label="Value" value={f.prop_value} hint="numbers, true/false, a,b,c for in" {...common} />
-        </div>
-        <div data-show-for="in_cohort not_in_cohort">
-          <SelectField name={n("cohort")} label="Cohort" value={f.cohort} options={ids(props.refs.cohorts)} {...common} />
-        </div>
-      </div>
-    </fieldset>
-  );
-}
-
-const blankRows = (fields: Fields, rows: number): Fields => {
-  const out = { ...fields };
-  for (let i = clauseCount(fields); i < rows; i++) out[`c${i}.kind`] = "";
-  return out;
-};
+/** A behavioral cohort's fields always have a root node (a static cohort's may not). */
+const withRoot = (fields: Fields): Fields => (fields["n.kind"] === undefined ? { ...fields, "n.kind": "group", "n.join": "all", "n.0.kind": "performed" } : fields);
 
 export const cohortsUi: KindUi = {
   kind: "cohorts",
@@ -89,7 +18,7 @@ export const cohortsUi: KindUi = {
   singular: "cohort",
   blurb: "Audiences kept current on every event and as time passes. Sizes update live.",
   template: { type: "behavioral", match: { all: [{ performed: { event: { type: "Product Added" }, window: { kind: "rolling", duration: { hours: 24 } } } }] } },
-  needs: ["cohorts", "computations"],
+  needs: ["cohorts", "computations", "predictions"],
   live: true,
   preview: {
     label: "Preview size",
@@ -119,20 +48,15 @@ export const cohortsUi: KindUi = {
   form: {
     toFields: (definition) => {
       const fields = cohortToFields(definition);
-      return fields === null ? null : blankRows(fields, Math.max(1, clauseCount(fields)));
+      return fields === null ? null : withRoot(fields);
     },
-    blank: () => blankRows({ type: "behavioral", match: "all" }, 2),
+    blank: () => withRoot({ type: "behavioral" }),
     fromFields: cohortFromFields,
-    addRow: (fields) => blankRows(fields, clauseCount(fields) + 1),
-    render: ({ fields, errors, refs }) => (
+    edit: applyEdit,
+    render: ({ fields, errors, refs, focus }) => (
       <div>
-        <div class="row">
-          <SelectField name="type" label="Cohort type" value={fields.type ?? "behavioral"} options={[["behavioral", "behavioral (rules)"], ["static", "static (uploaded ids)"]]} errors={errors} />
-          <SelectField name="match" label="Users who match" value={fields.match ?? "all"} options={[["all", "all conditions"], ["any", "any condition"]]} errors={errors} />
-        </div>
-        {Array.from({ length: clauseCount(fields) }, (_, i) => (
-          <Clause i={i} fields={fields} errors={errors} refs={refs} />
-        ))}
+        <SelectField name="type" label="Cohort type" value={fields.type ?? "behavioral"} options={[["behavioral", "behavioral (rules)"], ["static", "static (uploaded ids)"]]} errors={errors} hint="A static cohort's members are uploaded; it ignores the rules below." />
+        <CohortTree ctx={{ fields: withRoot(fields), errors, focus }} refs={refs} />
       </div>
     ),
   },

@@ -1,0 +1,98 @@
+import type { Child } from "hono/jsx";
+import { fieldId, type FieldErrors, type Option } from "./fields";
+import type { Fields } from "./forms";
+
+/**
+ * Inputs of the cohort editor: labelled, with the API's error beside them
+ * (aria-describedby), focused after the edit that created them, and — for selects that
+ * change which fields a node has — `data-refresh` (the page's script re-renders the form
+ * on change; without it, "Update form" does).
+ */
+export interface Ctx {
+  fields: Fields;
+  errors: FieldErrors;
+  focus?: string | undefined;
+}
+
+const errorId = (name: string) => `${fieldId(name)}-error`;
+
+export function ErrorText(props: { ctx: Ctx; name: string }) {
+  const message = props.ctx.errors[props.name];
+  return message === undefined ? null : (
+    <div class="error" id={errorId(props.name)}>
+      {message}
+    </div>
+  );
+}
+
+/** Attributes tying an input to its own error, or to a group's (`describedBy`). */
+function a11y(ctx: Ctx, name: string, describedBy?: string) {
+  const ids = [name, describedBy].filter((n): n is string => n !== undefined && ctx.errors[n] !== undefined).map(errorId);
+  return {
+    ...(ctx.errors[name] === undefined ? {} : { "aria-invalid": "true" }),
+    ...(ids.length === 0 ? {} : { "aria-describedby": ids.join(" ") }),
+    autofocus: ctx.focus === name ? true : undefined,
+  };
+}
+
+interface Common {
+  ctx: Ctx;
+  name: string;
+  label: string;
+  hint?: Child;
+  describedBy?: string;
+}
+
+export function Box(props: Common & { type?: "text" | "number"; placeholder?: string; fallback?: string }) {
+  const value = props.ctx.fields[props.name] ?? props.fallback ?? "";
+  return (
+    <div class="field">
+      <label for={fieldId(props.name)}>{props.label}</label>
+      <input id={fieldId(props.name)} name={props.name} type={props.type ?? "text"} value={value} placeholder={props.placeholder} step={props.type === "number" ? "any" : undefined} {...a11y(props.ctx, props.name, props.describedBy)} />
+      {props.hint === undefined ? null : <div class="hint">{props.hint}</div>}
+      <ErrorText ctx={props.ctx} name={props.name} />
+    </div>
+  );
+}
+
+/** A select; a stored value missing from the options is kept as an extra option. */
+export function Pick(props: Common & { options: readonly Option[]; fallback?: string; refresh?: boolean }) {
+  const value = props.ctx.fields[props.name] ?? props.fallback ?? props.options[0]?.[0] ?? "";
+  const options = props.options.some(([v]) => v === value) ? props.options : [...props.options, [value, `${value} (not found)`] as const];
+  return (
+    <div class="field">
+      <label for={fieldId(props.name)}>{props.label}</label>
+      <select id={fieldId(props.name)} name={props.name} data-refresh={props.refresh ? "" : undefined} {...a11y(props.ctx, props.name, props.describedBy)}>
+        {options.map(([v, l]) => (
+          <option value={v} selected={v === value}>
+            {l}
+          </option>
+        ))}
+      </select>
+      {props.hint === undefined ? null : <div class="hint">{props.hint}</div>}
+      <ErrorText ctx={props.ctx} name={props.name} />
+    </div>
+  );
+}
+
+/** The "not" checkbox; its value is how many times the node is negated (2 for `not: {not: …}`). */
+export function Negate(props: { ctx: Ctx; name: string }) {
+  const times = Number(props.ctx.fields[props.name] ?? 0) || 0;
+  return (
+    <div class="field">
+      <label for={fieldId(props.name)}>{times > 1 ? `Not (×${times})` : "Not"}</label>
+      <input id={fieldId(props.name)} name={props.name} type="checkbox" value={String(Math.max(1, times))} checked={times > 0} {...a11y(props.ctx, props.name)} />
+      <ErrorText ctx={props.ctx} name={props.name} />
+    </div>
+  );
+}
+
+/** A submit button that edits the form's structure (no validation: it saves nothing). */
+export function EditButton(props: { ctx: Ctx; action: string; label: string; children: Child; danger?: boolean }) {
+  const value = `edit:${props.action}`;
+  return (
+    <button type="submit" name="mode" value={value} formnovalidate class={props.danger ? "danger" : "secondary"} aria-label={props.label} autofocus={props.ctx.focus === value ? true : undefined}>
+      {props.children}
+    </button>
+  );
+}
