@@ -5,7 +5,7 @@ import { predictionSchema, type Prediction } from "../core/predictions";
 import { recommendationSchema } from "../core/recommendations/schema";
 import { cohortDefinitionSchema, computationSchema } from "../core/segments/schema";
 import { CredentialsKeyError, sealCredentials } from "../core/syncs/credentials";
-import { destinationSchema, redact, syncSchema, VALUE_DESTINATIONS, type Sync } from "../core/syncs/schema";
+import { destinationSchema, keepStoredCredentials, redact, syncSchema, VALUE_DESTINATIONS, type Sync } from "../core/syncs/schema";
 import { bumpDefinitionsVersion, loadDefinitionSet } from "../db/definitions";
 import { backfillJobs, cohortMembers, cohorts, membershipChanges, computations, destinations, predictions, recommendations, syncRuns, syncs } from "../db/schema";
 import type { Db } from "./db";
@@ -226,10 +226,8 @@ export async function updateDefinition(db: Db, kind: DefinitionKind, projectId: 
   const row = await getDefinition(db, kind, projectId, id);
   const status = patch.status ?? row.status;
   let definition = patch.definition ?? row.definition;
-  // A destination edited without credentials keeps the ones it has (they are never shown).
-  if (kind === "destinations" && patch.definition !== undefined && !("credentials" in patch.definition)) {
-    definition = { ...patch.definition, credentials: row.definition.credentials };
-  }
+  // Credentials are never shown, so an edit that leaves them out (or sends the marker) keeps them.
+  if (kind === "destinations" && patch.definition !== undefined) definition = keepStoredCredentials(patch.definition, row.definition);
   const parsed = patch.parsed ?? SCHEMAS[kind].parse(row.definition);
   await checkDefinition(db, projectId, kind, id, status === "active" ? parsed : null);
   // Credentials kept from before encryption are sealed now too.

@@ -5,7 +5,7 @@ import { CredentialsKeyError, importCredentialsKey, newCredentialsKey, openCrede
 import { parseRetryAfter, retryDelay } from "../../src/core/syncs/retry";
 import { netChanges } from "../../src/core/syncs/diff";
 import { digest, propertyChanges, propertyMessages, propertyNames, propertyValues } from "../../src/core/syncs/property-diff";
-import { isDue, redact, syncSchema, type Sync } from "../../src/core/syncs/schema";
+import { isDue, keepStoredCredentials, redact, syncSchema, type Sync } from "../../src/core/syncs/schema";
 import { requestsFor } from "../../src/core/syncs/destinations/requests";
 import { newWebhookSecret, signWebhook } from "../../src/core/syncs/standard-webhooks";
 
@@ -60,6 +60,15 @@ describe("schedules", () => {
       url: "https://x",
       credentials: { signing_secret: "(set)" },
     });
+  });
+
+  it("an edit keeps stored credentials it leaves out or sends back redacted, and takes new ones", () => {
+    const stored = { type: "braze", credentials: { api_key: "enc:v1:old", app_id: "enc:v1:app" } };
+    expect(keepStoredCredentials({ type: "braze", attribute: "vip" }, stored)).toEqual({ type: "braze", attribute: "vip", credentials: stored.credentials });
+    expect(keepStoredCredentials(redact({ ...stored, attribute: "vip" }), stored)).toEqual({ ...stored, attribute: "vip" });
+    expect(keepStoredCredentials({ type: "braze", credentials: { api_key: "new-key", app_id: "(set)" } }, stored)).toEqual({ type: "braze", credentials: { api_key: "new-key", app_id: "enc:v1:app" } });
+    // Nothing stored under that name: the marker is taken as given (and fails the destination's own checks).
+    expect(keepStoredCredentials({ type: "webhook", credentials: { signing_secret: "(set)" } }, { type: "webhook" })).toEqual({ type: "webhook", credentials: { signing_secret: "(set)" } });
   });
 });
 

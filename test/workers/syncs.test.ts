@@ -177,6 +177,13 @@ describe("credentials at rest", () => {
     expect((await admin(`/destinations/${destination}?project=${project.id}`, { method: "PUT", body: JSON.stringify({ name: "Braze (prod)" }) })).status).toBe(200);
     const renamed = await env.DB.prepare("SELECT definition FROM destinations WHERE id = ?").bind(destination).first<{ definition: string }>();
     expect(renamed!.definition).toBe(raw!.definition);
+    // Saving back what the API shows (credentials as "(set)") keeps them too.
+    const shown = await (await admin(`/destinations/${destination}?project=${project.id}`)).json<{ definition: Record<string, unknown> }>();
+    expect(shown.definition.credentials).toEqual({ api_key: "(set)" });
+    const resaved = await admin(`/destinations/${destination}?project=${project.id}`, { method: "PUT", body: JSON.stringify({ definition: { ...shown.definition, attribute: "vip" } }) });
+    expect(resaved.status, await resaved.clone().text()).toBe(200);
+    const after = await env.DB.prepare("SELECT definition FROM destinations WHERE id = ?").bind(destination).first<{ definition: string }>();
+    expect(JSON.parse(after!.definition)).toMatchObject({ attribute: "vip", credentials: JSON.parse(raw!.definition).credentials });
 
     const sync = await post("syncs", { name: "All to Braze", definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohort }, schedule: "manual" } });
     await enter("ann");
