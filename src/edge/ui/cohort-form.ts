@@ -102,7 +102,8 @@ export function exprToFields(expr: unknown, node: string, out: Fields): boolean 
 /** One node's expression from its fields; a node without a kind is an empty `all` group. */
 export function exprFromFields(r: Reader, node: string, path: string): Obj {
   const f = (field: string) => `${node}.${field}`;
-  const kind = (r.fields[f("kind")] ?? "group") as NodeKind;
+  const posted = r.fields[f("kind")];
+  const kind: NodeKind = NODE_KINDS.some(([k]) => k === posted) ? (posted as NodeKind) : "group";
   const nots = Math.max(0, Math.min(10, Math.trunc(Number(r.fields[f("not")] ?? 0)) || 0));
   r.map(path, f("kind"));
   const at = path + ".not".repeat(nots);
