@@ -4,7 +4,7 @@ import type { ApiClient } from "./api";
 import { must } from "./api";
 import type { UiEnv } from "./auth";
 import { FormError, SelectField, TextArea, TextField, type FieldErrors } from "./fields";
-import { errorDetails, fieldErrors, withoutRedacted, type Built, type Fields } from "./forms";
+import { errorDetails, fieldErrors, type Built, type Fields } from "./forms";
 import { Alert, Layout, PostForm, projectPath, when, type PageContext } from "./layout";
 import { formFields, projectPage, type Item, type UiContext } from "./page";
 
@@ -297,7 +297,7 @@ export function definitionPages(ui: KindUi): Hono<UiEnv> {
       try {
         const parsed = JSON.parse(state.json) as unknown;
         if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not an object");
-        built = { definition: withoutRedacted(parsed as Record<string, unknown>), paths: [] };
+        built = { definition: parsed as Record<string, unknown>, paths: [] }; // redacted credentials are kept by the API
       } catch (err) {
         return render(c, { ...state, errors: { definition_json: `Not a JSON object: ${(err as Error).message}` } }, 400);
       }

@@ -132,12 +132,3 @@ export function fieldsFromPaths(definition: unknown, names: readonly string[]): 
   for (const name of names) fields[name] = showValue(getPath(definition, name.slice(2).split(":")[0]!));
   return fields;
 }
-
-/** Leaves out `credentials` the API showed redacted ("(set)"), so saving keeps the stored ones. */
-export function withoutRedacted(definition: Record<string, unknown>): Record<string, unknown> {
-  const credentials = definition.credentials;
-  if (credentials === null || typeof credentials !== "object") return definition;
-  if (!Object.values(credentials).every((v) => v === "(set)")) return definition;
-  const { credentials: _, ...rest } = definition;
-  return rest;
-}
