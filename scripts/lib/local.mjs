@@ -50,6 +50,20 @@ export function wrangler(args, { stdio = "inherit", env = {}, detached = false }
   return { child, exited };
 }
 
+/**
+ * Runs the Node trainer (`npm run train -- …`, src/train/cli.ts) with `args`; resolves
+ * with its exit code. `npm start` runs it with `--watch` for the admin UI's Train buttons.
+ */
+export function trainer(args, { stdio = "inherit", env = {} } = {}) {
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src/train/cli.ts"), ...args], {
+    cwd: ROOT,
+    stdio,
+    env: { ...process.env, ...env },
+  });
+  const exited = new Promise((resolveExit) => child.on("exit", (code, signal) => resolveExit(code ?? (signal ? 1 : 0))));
+  return { child, exited };
+}
+
 export async function waitForHealth(url, timeoutMs = 90_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -53,7 +53,9 @@ export const isActive = (job: { status: TrainingStatus }) => job.status === "que
 const workerId = z.string().trim().min(1).max(200);
 const line = z.string().max(2000);
 
-export const claimSchema = z.object({ worker: workerId });
+/** The longest a claim may wait for a job to arrive (a long poll: one request, not one every few seconds). */
+export const MAX_CLAIM_WAIT_SECONDS = 25;
+export const claimSchema = z.object({ worker: workerId, wait_seconds: z.number().int().min(0).max(MAX_CLAIM_WAIT_SECONDS).default(0) });
 export const progressSchema = z.object({ worker: workerId, message: line.optional() });
 export const finishSchema = z.discriminatedUnion("status", [
   z.object({ worker: workerId, status: z.literal("succeeded"), model_id: z.string().min(1).max(100), message: line.optional() }),

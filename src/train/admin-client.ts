@@ -18,9 +18,12 @@ export function adminClient(src: ArchiveSource): AdminCall {
 /** A stored definition as the admin API lists it. */
 export type DefinitionRow = { id: string; name: string; definition: unknown };
 
+/** A model version as `POST /admin/api/models` answers it. */
+export type PublishedModel = { id: string; version: number; owner_kind: "prediction" | "recommendation"; owner_id: string };
+
 /** Publishes a model version (bytes and metadata) and makes it the active one. */
-export async function publishModel(api: AdminCall, span: ArchiveSpan, kind: "prediction" | "recommendation", ownerId: string, bytes: Uint8Array, metadata: Record<string, unknown>): Promise<void> {
-  const published = await api<{ id: string; version: number }>("POST", `/models?${span.q}`, {
+export async function publishModel(api: AdminCall, span: ArchiveSpan, kind: "prediction" | "recommendation", ownerId: string, bytes: Uint8Array, metadata: Record<string, unknown>): Promise<PublishedModel> {
+  const published = await api<PublishedModel>("POST", `/models?${span.q}`, {
     owner_kind: kind,
     owner_id: ownerId,
     model: Buffer.from(bytes).toString("base64"),
@@ -28,4 +31,5 @@ export async function publishModel(api: AdminCall, span: ArchiveSpan, kind: "pre
     activate: true,
   });
   console.log(`  published model ${published.id} (version ${published.version}, ${(bytes.length / 1e6).toFixed(2)} MB) and activated it`);
+  return published;
 }

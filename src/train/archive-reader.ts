@@ -1,5 +1,6 @@
 import { dedupeArchived, parseNdjson } from "../core/archive";
 import type { TailorEvent } from "../core/event";
+import type { PublishedModel } from "./admin-client";
 
 /**
  * Reads a project's event archive through the Worker's admin API — the same against
@@ -29,17 +30,18 @@ export interface ArchiveSpan {
   publish: boolean;
 }
 
-/** One definition being trained: it sees every event of the archive pass, then finishes. */
+/** One definition being trained: it sees every event of the archive pass, then finishes (with the model it published, if it did). */
 export interface TrainingJob {
   add(events: readonly TailorEvent[]): void;
-  finish(): Promise<void>;
+  finish(): Promise<PublishedModel | null>;
 }
 
 /** One pass over the archive, every hour's events handed to every job in order. */
-export async function readInto(span: ArchiveSpan, jobs: readonly TrainingJob[]): Promise<void> {
+export async function readInto(span: ArchiveSpan, jobs: readonly TrainingJob[], onProgress?: (done: number, total: number, events: number) => void): Promise<void> {
   let events = 0;
   for await (const part of readArchive(span.src, span.hours, (done, total) => {
     if (done % 50 === 0 || done === total) process.stderr.write(`\r  reading hour ${done}/${total}, ${events.toLocaleString()} events   `);
+    onProgress?.(done, total, events);
   })) {
     for (const job of jobs) job.add(part.events);
     events += part.events.length;

@@ -6,7 +6,7 @@ import { defaultFeatures, FEATURE_SPEC_VERSION, type FeatureSpec } from "../core
 import { predictionSchema, type Prediction } from "../core/predictions";
 import type { DefinitionSet } from "../core/segments/compile";
 import { cohortDefinitionSchema, computationSchema } from "../core/segments/schema";
-import { publishModel, type AdminCall, type DefinitionRow } from "./admin-client";
+import { publishModel, type AdminCall, type DefinitionRow, type PublishedModel } from "./admin-client";
 import type { ArchiveSpan, TrainingJob } from "./archive-reader";
 import { logisticOnnx } from "./onnx/logistic";
 import { predict } from "./model/logistic-regression";
@@ -38,7 +38,7 @@ export async function preparePrediction(api: AdminCall, span: ArchiveSpan, row: 
   return { add: (events) => builder.add(events), finish: () => finishPrediction(api, span, row, spec, builder, holdoutCutoff) };
 }
 
-async function finishPrediction(api: AdminCall, span: ArchiveSpan, row: DefinitionRow, spec: FeatureSpec, builder: SnapshotBuilder, holdoutCutoff: number): Promise<void> {
+async function finishPrediction(api: AdminCall, span: ArchiveSpan, row: DefinitionRow, spec: FeatureSpec, builder: SnapshotBuilder, holdoutCutoff: number): Promise<PublishedModel | null> {
   console.log(`\n${row.name} (${row.id}):`);
   const result = trainPrediction(spec, builder.finish(), holdoutCutoff);
   report(result);
@@ -56,7 +56,7 @@ async function finishPrediction(api: AdminCall, span: ArchiveSpan, row: Definiti
   };
   const bytes = logisticOnnx({ weights: result.model.weights, bias: result.model.bias, featureNames: result.features, metadata: { prediction_id: row.id, feature_spec_version: String(FEATURE_SPEC_VERSION) } });
   await checkOnnx(bytes, result);
-  if (span.publish) await publishModel(api, span, "prediction", row.id, bytes, metadata);
+  return span.publish ? publishModel(api, span, "prediction", row.id, bytes, metadata) : null;
 }
 
 /** The project's computations and cohorts, parsed as the profile parses them. */

@@ -3,7 +3,7 @@
 // onnxruntime-web against the trainer's own ranking, publishing with the item index.
 import * as ort from "onnxruntime-web";
 import { recommendationSchema } from "../core/recommendations/schema";
-import { publishModel, type AdminCall, type DefinitionRow } from "./admin-client";
+import { publishModel, type AdminCall, type DefinitionRow, type PublishedModel } from "./admin-client";
 import type { ArchiveSpan, TrainingJob } from "./archive-reader";
 import { recommenderOnnx } from "./onnx/recommender";
 import { topN } from "./recs/evaluate";
@@ -19,10 +19,16 @@ export function prepareRecommendation(api: AdminCall, span: ArchiveSpan, row: De
   const rec = recommendationSchema.parse(row.definition);
   console.log(`\nTraining ${row.name} (${row.id}): items ${rec.item.event.type}.${rec.item.property}${rec.goal ? `, goal ${rec.goal.event.type}` : ""}`);
   const log = new InteractionLog(rec);
-  return { add: (events) => log.add(events), finish: () => finishRecommendation(api, span, row, log) };
+  return {
+    add: (events) => log.add(events),
+    finish: async () => {
+      if (log.interactions.length === 0) throw new Error(`no ${rec.item.event.type} events with ${rec.item.property} in the archive: nothing to learn from yet`);
+      return finishRecommendation(api, span, row, log);
+    },
+  };
 }
 
-async function finishRecommendation(api: AdminCall, span: ArchiveSpan, row: DefinitionRow, log: InteractionLog): Promise<void> {
+async function finishRecommendation(api: AdminCall, span: ArchiveSpan, row: DefinitionRow, log: InteractionLog): Promise<PublishedModel | null> {
   console.log(`\n${row.name} (${row.id}):`);
   const started = Date.now();
   const result = trainRecommendation(log, span.last);
@@ -40,7 +46,7 @@ async function finishRecommendation(api: AdminCall, span: ArchiveSpan, row: Defi
   };
   const bytes = recommenderOnnx({ embeddings: result.model.embeddings, rank: result.model.rank, bias: result.model.bias, metadata: { recommendation_id: row.id } });
   await checkOnnx(bytes, result, log);
-  if (span.publish) await publishModel(api, span, "recommendation", row.id, bytes, metadata);
+  return span.publish ? publishModel(api, span, "recommendation", row.id, bytes, metadata) : null;
 }
 
 /** The exported graph must rank a sample of real histories as the trainer does. */

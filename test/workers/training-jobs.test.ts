@@ -92,6 +92,7 @@ describe("queueing a training", () => {
     const cases: [Promise<Response>, string][] = [
       [post("/training-jobs/claim", {}), "worker"],
       [post("/training-jobs/claim", { worker: "" }), "worker"],
+      [post("/training-jobs/claim", { worker: "w", wait_seconds: 600 }), "wait_seconds"],
       [post("/training-jobs/trn_x/progress", { worker: "w", message: 5 }), "message"],
       [post("/training-jobs/trn_x/finish", { worker: "w", status: "done" }), "status"],
       [post("/training-jobs/trn_x/finish", { worker: "w", status: "succeeded" }), "model_id"],
@@ -154,6 +155,22 @@ describe("trainers claiming jobs", () => {
     expect(got.map((j) => j.id).sort()).toEqual(queued.map((j) => j.id).sort());
     expect(new Set(got.map((j) => j.claimed_by)).size).toBe(3);
     await drainRunning(queued.map((j) => j.id));
+  });
+
+  it("a claim with wait_seconds waits for a job to arrive (a long poll)", async () => {
+    await drain();
+    const started = Date.now();
+    const waiting = post("/training-jobs/claim", { worker: "patient", wait_seconds: 5 });
+    await new Promise((r) => setTimeout(r, 300));
+    const job = await (await train(a.id, "predictions", predA)).json<TrainingJobView>();
+    const res = await waiting;
+    expect(res.status).toBe(200);
+    expect((await res.json<{ job: TrainingJobView }>()).job).toMatchObject({ id: job.id, claimed_by: "patient" });
+    expect(Date.now() - started).toBeLessThan(4_000);
+    await drainRunning([job.id]);
+    // Nothing arrives: null after the wait.
+    const empty = await post("/training-jobs/claim", { worker: "patient", wait_seconds: 1 });
+    expect(await empty.json()).toEqual({ job: null });
   });
 
   it("a running job whose heartbeat went stale is claimed again; its old trainer is then refused", async () => {

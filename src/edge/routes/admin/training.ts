@@ -78,14 +78,8 @@ adminTrainingJobs.get("/", async (c) => {
   return c.json({ jobs: rows.map(present) });
 });
 
-/**
- * Claims the oldest claimable job of any project for the calling trainer: one UPDATE,
- * so two trainers asking at once never get the same job. `{"job": null}` when there is none.
- */
-adminTrainingJobs.post("/claim", async (c) => {
-  const { worker } = await jsonBody(c, claimSchema);
-  const now = Date.now();
-  const d = db(c.env);
+/** Claims the oldest claimable job of any project: one UPDATE, so two trainers asking at once never get the same job. */
+async function claimOldest(d: Db, worker: string, now: number): Promise<Row | undefined> {
   // The SQL form of isClaimable (src/core/training-jobs.ts).
   const claimable = or(eq(trainingJobs.status, "queued"), and(eq(trainingJobs.status, "running"), lt(trainingJobs.heartbeatAt, staleBefore(now))));
   const oldest = d.select({ id: trainingJobs.id }).from(trainingJobs).where(claimable).orderBy(asc(trainingJobs.requestedAt), asc(trainingJobs.id)).limit(1);
@@ -94,7 +88,25 @@ adminTrainingJobs.post("/claim", async (c) => {
     .set({ status: "running", claimedBy: worker, startedAt: now, heartbeatAt: now, attempts: sql`${trainingJobs.attempts} + 1`, message: "claimed by a trainer", error: null })
     .where(and(inArray(trainingJobs.id, oldest), claimable))
     .returning();
-  return c.json({ job: row === undefined ? null : present(row) });
+  return row;
+}
+
+/** While a claim waits (`wait_seconds`), the queue is looked at this often. */
+const CLAIM_WAIT_STEP_MS = 1_000;
+
+/**
+ * A trainer asks for work: the oldest claimable job, `{"job": null}` when there is none.
+ * With `wait_seconds` the request waits that long for one to arrive (a long poll).
+ */
+adminTrainingJobs.post("/claim", async (c) => {
+  const { worker, wait_seconds } = await jsonBody(c, claimSchema);
+  const d = db(c.env);
+  const deadline = Date.now() + wait_seconds * 1000;
+  for (;;) {
+    const row = await claimOldest(d, worker, Date.now());
+    if (row !== undefined || Date.now() >= deadline) return c.json({ job: row === undefined ? null : present(row) });
+    await new Promise((r) => setTimeout(r, Math.min(CLAIM_WAIT_STEP_MS, deadline - Date.now())));
+  }
 });
 
 async function find(d: Db, id: string): Promise<Row> {
