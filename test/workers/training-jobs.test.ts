@@ -247,3 +247,54 @@ async function drainRunning(ids: string[], worker?: string) {
     expect((await post(`/training-jobs/${id}/finish`, { worker: worker ?? job.claimed_by, status: "failed", error: "test over" })).status).toBe(200);
   }
 }
+
+describe("the admin UI's Train now", () => {
+  it("queues through the API with the form's CSRF token, then shows the job live on the page", async () => {
+    const c = await createProject("train-ui");
+    const pred = await define(c.id, "predictions", "UI trained");
+    const value = await issueSession(ADMIN_TOKEN, Date.now());
+    const cookie = `tailor_admin=${value}`;
+    const csrf = await csrfToken(ADMIN_TOKEN, (await readSession(ADMIN_TOKEN, value, Date.now()))!);
+    const page = `/admin/p/${c.id}/predictions/${pred}`;
+
+    const before = await (await call(page, { headers: { cookie } })).text();
+    expect(before).toContain("Train now");
+    expect(before).toContain("Not trained yet");
+    expect(before).not.toContain('id="training-jobs"');
+
+    expect((await call(`${page}/train`, { method: "POST", headers: { cookie }, body: new URLSearchParams({ _csrf: "forged" }) })).status).toBe(403);
+    const pressed = await call(`${page}/train`, { method: "POST", headers: { cookie }, body: new URLSearchParams({ _csrf: csrf }), redirect: "manual" });
+    expect(pressed.status).toBe(303);
+    expect(pressed.headers.get("location")).toBe(`${page}?training=queued#training`);
+
+    const after = await (await call(`${page}?training=queued`, { headers: { cookie } })).text();
+    expect(after).toContain("Training queued");
+    expect(after).toContain(`data-live-url="/admin/api/training-jobs?project=${c.id}&amp;owner=${pred}&amp;limit=5"`);
+    const [job] = (await (await admin(`/training-jobs?project=${c.id}`)).json<{ jobs: TrainingJobView[] }>()).jobs;
+    expect(after).toMatch(new RegExp(`data-live-id="${job!.id}" data-live-field="status">queued<`));
+
+    // Pressing again while it waits: the same job, told so.
+    const again = await call(`${page}/train`, { method: "POST", headers: { cookie }, body: new URLSearchParams({ _csrf: csrf }), redirect: "manual" });
+    expect(again.headers.get("location")).toBe(`${page}?training=queued#training`);
+    expect((await (await admin(`/training-jobs?project=${c.id}`)).json<{ jobs: unknown[] }>()).jobs).toHaveLength(1);
+
+    // Finished: the table stops refreshing and shows the outcome.
+    await drain();
+    const done = await (await call(page, { headers: { cookie } })).text();
+    expect(done).not.toContain("data-live-url=\"/admin/api/training-jobs");
+    expect(done).toMatch(/data-live-field="error">drained by the test</);
+  });
+
+  it("a recommendation's page has the same panel", async () => {
+    const value = await issueSession(ADMIN_TOKEN, Date.now());
+    const cookie = `tailor_admin=${value}`;
+    const csrf = await csrfToken(ADMIN_TOKEN, (await readSession(ADMIN_TOKEN, value, Date.now()))!);
+    const page = `/admin/p/${a.id}/recommendations/${recA}`;
+    const pressed = await call(`${page}/train`, { method: "POST", headers: { cookie }, body: new URLSearchParams({ _csrf: csrf }), redirect: "manual" });
+    expect(pressed.status).toBe(303);
+    const html = await (await call(page, { headers: { cookie } })).text();
+    expect(html).toContain("Train now");
+    expect(html).toContain('id="training-jobs"');
+    await drain();
+  });
+});

@@ -2,7 +2,7 @@ import { ChartCard, BarChart, HBarChart, XYChart } from "../charts/svg";
 import { SelectField, TextField } from "../fields";
 import { definitionFromPaths, errorDetails, fieldsFromPaths } from "../forms";
 import { Alert, fmt, projectPath } from "../layout";
-import { modelActivationRoute, ModelVersions, type ModelRow } from "../models";
+import { modelRoutes, ModelVersions, trainingJobs, TrainingPanel, type ModelRow } from "../models";
 import { projectPage } from "../page";
 import type { DetailArgs, KindUi } from "../definitions";
 
@@ -32,7 +32,7 @@ export const predictionsUi: KindUi = {
   kind: "predictions",
   title: "Predictions",
   singular: "prediction",
-  blurb: "The likelihood that a user performs a goal event within a horizon: trained in Node (npm run train), scored at the edge.",
+  blurb: "The likelihood that a user performs a goal event within a horizon: trained in Node (Train now on a prediction's page, or npm run train), scored at the edge.",
   template: { goal: { event: { type: "Order Completed" } }, horizon_days: 30 },
   columns: [
     { label: "Goal", cell: (item) => String((item.definition.goal as { event?: { type?: string } } | undefined)?.event?.type ?? "") },
@@ -54,7 +54,7 @@ export const predictionsUi: KindUi = {
     ),
   },
   extras: predictionExtras,
-  routes: modelActivationRoute("predictions"),
+  routes: modelRoutes("predictions"),
 };
 
 const DIAGONAL: [number, number][] = [
@@ -144,7 +144,7 @@ function MetricsTable(props: { metrics: Metrics }) {
 }
 
 async function predictionExtras({ c, api, project, q, item, ctx }: DetailArgs) {
-  const r = await api.get<{ models: Model[] }>(`/models?${q}&owner_id=${encodeURIComponent(item.id)}`);
+  const [r, jobs] = await Promise.all([api.get<{ models: Model[] }>(`/models?${q}&owner_id=${encodeURIComponent(item.id)}`), trainingJobs(api, q, item.id)]);
   const models = r.ok ? r.json.models : [];
   const chosen = models.find((m) => m.id === c.req.query("model")) ?? models.find((m) => m.active) ?? models[0];
   const base = `${projectPath(project, "/predictions")}/${item.id}`;
@@ -153,10 +153,11 @@ async function predictionExtras({ c, api, project, q, item, ctx }: DetailArgs) {
     <div>
       {c.req.query("activated") === undefined ? null : <Alert kind="good">Version activated: profiles re-score now.</Alert>}
       {error === undefined ? null : <Alert>{error}</Alert>}
+      <TrainingPanel jobs={jobs} base={base} csrf={ctx.csrf} q={q} ownerId={item.id} notice={c.req.query("training")} />
       <h2>Models</h2>
       {models.length === 0 ? (
         <div class="panel">
-          Not trained yet. Train and publish with <code>npm run train -- {item.id}</code> (reads the event archive through this Worker).
+          Not trained yet. Press <strong>Train now</strong>, or run <code>npm run train -- {item.id}</code> (either reads the event archive through this Worker).
         </div>
       ) : (
         <ModelVersions

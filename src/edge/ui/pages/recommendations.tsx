@@ -3,7 +3,7 @@ import type { DetailArgs, KindUi } from "../definitions";
 import { TextField } from "../fields";
 import { errorDetails } from "../forms";
 import { Alert, fmt, projectPath } from "../layout";
-import { modelActivationRoute, ModelVersions, type ModelRow } from "../models";
+import { modelRoutes, ModelVersions, trainingJobs, TrainingPanel, type ModelRow } from "../models";
 
 interface TopN {
   hit_rate: number;
@@ -34,14 +34,14 @@ export const recommendationsUi: KindUi = {
   kind: "recommendations",
   title: "Recommendations",
   singular: "recommendation",
-  blurb: "The items each user most likely takes up next: trained in Node (npm run train), ranked at the edge from the user's live history.",
+  blurb: "The items each user most likely takes up next: trained in Node (Train now on a recommendation's page, or npm run train), ranked at the edge from the user's live history.",
   template: { item: { event: { type: "Product Purchased" }, property: "product_id" }, count: 10, control: { percent: 10 } },
   columns: [
     { label: "Items", cell: (item) => { const i = item.definition.item as { event?: { type?: string }; property?: string } | undefined; return `${i?.event?.type ?? ""} · ${i?.property ?? ""}`; } },
     { label: "Count", num: true, cell: (item) => String(item.definition.count ?? 10) },
   ],
   extras: recommendationExtras,
-  routes: modelActivationRoute("recommendations"),
+  routes: modelRoutes("recommendations"),
 };
 
 function QualityTable(props: { holdout: NonNullable<RecModel["metrics"]["holdout"]> }) {
@@ -70,7 +70,7 @@ function QualityTable(props: { holdout: NonNullable<RecModel["metrics"]["holdout
 }
 
 async function recommendationExtras({ c, api, project, q, item, ctx }: DetailArgs) {
-  const r = await api.get<{ models: RecModel[] }>(`/models?${q}&owner_id=${encodeURIComponent(item.id)}`);
+  const [r, jobs] = await Promise.all([api.get<{ models: RecModel[] }>(`/models?${q}&owner_id=${encodeURIComponent(item.id)}`), trainingJobs(api, q, item.id)]);
   const models = r.ok ? r.json.models : [];
   const active = models.find((m) => m.active);
   const base = `${projectPath(project, "/recommendations")}/${item.id}`;
@@ -97,10 +97,11 @@ async function recommendationExtras({ c, api, project, q, item, ctx }: DetailArg
       ) : (
         <Alert>{errorDetails(preview.json).message}</Alert>
       )}
+      <TrainingPanel jobs={jobs} base={base} csrf={ctx.csrf} q={q} ownerId={item.id} notice={c.req.query("training")} />
       <h2>Models</h2>
       {models.length === 0 ? (
         <div class="panel">
-          Not trained yet. Train and publish with <code>npm run train -- {item.id}</code>; until then users get the fallback.
+          Not trained yet: press <strong>Train now</strong>, or run <code>npm run train -- {item.id}</code>. Until then users get the fallback.
         </div>
       ) : (
         <ModelVersions
