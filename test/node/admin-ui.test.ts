@@ -376,6 +376,11 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     await page.waitForURL(/\/predictions\/prd_[^/?]+\?saved=1$/);
     const predictionId = /\/predictions\/(prd_[^/?]+)/.exec(page.url())![1]!;
     expect(await page.getByText("Not trained yet").count()).toBe(1);
+    // Train now queues a job for a trainer (none runs here, so it stays queued).
+    await button("Train now").click();
+    await page.getByText("Training queued").waitFor();
+    expect(await page.locator("#training-jobs tbody tr").first().textContent()).toContain("queued");
+    await shot("prediction-training");
 
     // Publish two versions as the trainer does (bytes + metadata through the admin API).
     const spec = defaultFeatures({ type: "Order Completed", filters: [] }, "revenue", ["Product Added"]);

@@ -123,6 +123,21 @@ describe("npm run train -- --watch", () => {
     expect(job.model_version).toBeNull();
   });
 
+  it("npm run train -- <id> still trains one definition directly, without the queue", async () => {
+    const { json } = await admin<{ predictions: { id: string }[] }>("GET", "/predictions?project=train-watch");
+    const run = trainer([json.predictions[0]!.id, "--url", worker.url, "--project", "train-watch", "--no-publish"], {
+      env: { TAILOR_ADMIN_TOKEN: worker.adminToken, TAILOR_LOCAL_JSON: join(tmpdir(), "tailor-no-local.json") },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let said = "";
+    run.child.stdout!.on("data", (d: Buffer) => (said += d.toString()));
+    run.child.stderr!.on("data", (d: Buffer) => (said += d.toString()));
+    expect(await run.exited, said).toBe(0);
+    expect(said).toContain("ONNX export checked");
+    expect(said).toContain("Done in");
+    expect(said).not.toContain("published model");
+  });
+
   it("stops on SIGTERM with exit code 0", async () => {
     watcher.kill("SIGTERM");
     const code = await new Promise((r) => (watcher.exitCode !== null ? r(watcher.exitCode) : watcher.once("exit", r)));

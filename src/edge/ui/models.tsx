@@ -122,8 +122,8 @@ export function TrainingPanel(props: { jobs: TrainingJobView[]; base: string; cs
       {props.notice === "queued" ? <Alert kind="good">Training queued: a trainer picks it up within seconds and this table follows it.</Alert> : null}
       {props.notice === "running" ? <Alert kind="good">Already training: the running job below publishes the new version.</Alert> : null}
       <p class="muted">
-        Trains on the whole event archive, checks the model on a holdout, publishes it as a new version and makes it active. A trainer runs the job: <code>npm start</code> runs
-        one; for a deployed Worker run <code>npm run train -- --watch --url https://…</code> where Node can.
+        Trains on the whole event archive, checks the model on a holdout, publishes it as a new version and makes it active. A trainer process runs the job:{" "}
+        <code>npm start</code> starts one; for a deployed Worker, run <code>npm run train -- --watch --url https://…</code> on any machine with Node.
       </p>
       {jobs.length === 0 ? null : (
         <table id="training-jobs" data-live-url={waiting ? `/admin/api/training-jobs?${props.q}&owner=${encodeURIComponent(props.ownerId)}&limit=5` : undefined} data-live-list={waiting ? "jobs" : undefined}>
