@@ -1,9 +1,13 @@
+import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { archivePrefix } from "../../src/core/archive";
+import { profileObjectName } from "../../src/core/event";
 import { call, createProject, profile, user, type TestProject } from "./helpers";
 
 // A generator of malformed payloads for every ingestion endpoint (Amplitude, Segment /
 // RudderStack, PostHog). Every one must be a 4xx with a JSON body that says what is
-// wrong — never a 5xx — and nothing of a refused request may be stored.
+// wrong — never a 5xx — and nothing of a refused request may be stored anywhere: not in
+// the profile, not in the R2 archive, not in the users registry in D1.
 let project: TestProject;
 beforeAll(async () => {
   project = await createProject("bad-input");
@@ -25,6 +29,8 @@ interface Endpoint {
   propsField: string;
   /** Amplitude keeps unknown top-level fields (Segment and PostHog drop them). */
   keepsUnknownFields?: boolean;
+  /** RudderStack's Node SDK posts here: a gzip Buffer labelled form-encoded. */
+  rudderstack?: boolean;
 }
 
 const amplitude = (path: string, maxBytes: number): Endpoint => ({
@@ -62,6 +68,7 @@ const segment = (path: string, single: boolean): Endpoint => ({
     messageId: [{}, ""],
   },
   propsField: "properties",
+  rudderstack: true,
 });
 const posthog = (path: string): Endpoint => ({
   path,
@@ -100,6 +107,7 @@ interface Case {
 const gzip = async (data: string | Uint8Array) =>
   new Uint8Array(await new Response(new Blob([data]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
 const DEEP = 10_000;
+const TEN_MB = 10 * 1024 * 1024;
 const deepObject = `${'{"a":'.repeat(DEEP)}1${"}".repeat(DEEP)}`;
 const deepArray = `${"[".repeat(DEEP)}1${"]".repeat(DEEP)}`;
 
@@ -162,6 +170,35 @@ async function* badRequests(ep: Endpoint, victim: string): AsyncGenerator<Case> 
   if (ep.maxMessages > 1) {
     yield { name: "too many messages", body: json(Array.from({ length: ep.maxMessages + 1 }, () => ({ ...ep.good(victim), insert_id: undefined, messageId: undefined, uuid: undefined }))) };
   }
+  // Literal 10 MB bodies, plain and gzip: one 10 MB event; 10 MB of small events (more
+  // than one request may carry); 10 MB that is not JSON.
+  const tenMb: [string, string][] = [
+    ["one 10 MB event", json(withBad({ ...ep.good(victim), [ep.propsField]: { big: "b".repeat(TEN_MB) } }))],
+    ["10 MB that is not JSON", `{"${"n".repeat(TEN_MB)}`],
+  ];
+  if (ep.maxMessages > 1) {
+    const pad = "e".repeat(Math.ceil(TEN_MB / (ep.maxMessages + 1)));
+    tenMb.push(["10 MB of events", json(Array.from({ length: ep.maxMessages + 1 }, (_, i) => ({ ...ep.good(victim), [ep.propsField]: { i, pad } })))]);
+  }
+  for (const [name, body] of tenMb) {
+    expect(body.length, name).toBeGreaterThanOrEqual(TEN_MB);
+    yield { name, body };
+    yield { name: `${name}, gzip`, body: await gzip(body), headers: { "content-encoding": "gzip" } };
+  }
+  // RudderStack's Node SDK: gzip bodies labelled application/x-www-form-urlencoded.
+  if (ep.rudderstack) {
+    const rudder = { "content-type": "application/x-www-form-urlencoded", "content-encoding": "gzip" };
+    const withBadId = json(withBad({ ...ep.good(victim), userId: {} }));
+    yield { name: "rudderstack: truncated gzip", body: (await gzip(valid)).slice(0, 40), headers: rudder };
+    yield { name: "rudderstack: gzip cut after its header", body: (await gzip(valid)).slice(0, 10), headers: rudder };
+    yield { name: "rudderstack: not JSON after gunzip", body: await gzip("this is not json"), headers: rudder };
+    yield { name: "rudderstack: form fields after gunzip", body: await gzip(`data=${encodeURIComponent(json([ep.good(victim)]))}`), headers: rudder };
+    yield { name: "rudderstack: invalid UTF-8 after gunzip", body: await gzip(broken), headers: rudder };
+    yield { name: "rudderstack: empty after gunzip", body: await gzip(""), headers: rudder };
+    yield { name: "rudderstack: a bad message after gunzip", body: await gzip(withBadId), headers: rudder, names: "userId" };
+    yield { name: "rudderstack: gzip bytes without Content-Encoding", body: await gzip(valid), headers: { "content-type": "application/x-www-form-urlencoded" } };
+    yield { name: "rudderstack: 10 MB after gunzip", body: await gzip(tenMb[0]![1]), headers: rudder };
+  }
 }
 
 describe.each(ENDPOINTS.map((ep) => [ep.path, ep] as const))("bad input to %s", (_, ep) => {
@@ -179,9 +216,23 @@ describe.each(ENDPOINTS.map((ep) => [ep.path, ep] as const))("bad input to %s", 
       const described = JSON.stringify(body);
       expect(described.length, label).toBeGreaterThan(20);
       if (c.names !== undefined) expect(described, label).toContain(c.names);
+      // A reason, not just a field: zod's bare "Invalid input" (from a union) says nothing.
+      expect(described, label).not.toMatch(/Invalid input(?!:)/);
       seen.push(c.name);
     }
     expect(seen.length).toBeGreaterThanOrEqual(35);
-    expect(await profile(project.id, user(victim)).getEvents()).toEqual([]);
+    expect(seen.filter((name) => name.includes("10 MB")).length).toBeGreaterThanOrEqual(4);
+    if (ep.rudderstack) expect(seen.filter((name) => name.startsWith("rudderstack:")).length).toBe(9);
+
+    // Nothing partially applied: no events, no profile, and no pending work that could
+    // still archive or register it (so the checks below cannot pass just by being early);
+    // nothing of this project in the R2 archive, no row for the victim in the registry.
+    const victimProfile = profile(project.id, user(victim));
+    expect(await victimProfile.getEvents()).toEqual([]);
+    expect(await victimProfile.getProfile()).toBeNull();
+    expect(await runDurableObjectAlarm(env.USER_PROFILE.getByName(profileObjectName(project.id, user(victim))))).toBe(false);
+    expect((await env.ARCHIVE.list({ prefix: archivePrefix(project.id) })).objects).toEqual([]);
+    const rows = await env.DB.prepare("SELECT profile_key FROM users WHERE project_id = ?").bind(project.id).all();
+    expect(rows.results).toEqual([]);
   });
 });

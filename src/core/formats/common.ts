@@ -24,7 +24,9 @@ export const MAX_ID = 1024;
 export const MAX_MESSAGES = 5_000;
 
 /** A user or device id: a non-empty string, or a number (sent as a string). */
-export const idSchema = z.union([z.string().min(1).max(MAX_ID), z.number().finite()]).transform(String);
+export const idSchema = z
+  .union([z.string().min(1).max(MAX_ID), z.number().finite()], { error: `expected a non-empty string (up to ${MAX_ID} characters) or a number` })
+  .transform(String);
 
 /** A JSON object within the store's depth and size limits (never recursed into by zod). */
 export const objectSchema = z.custom<JsonObject>((v) => isJsonObject(v) && withinLimits(v), {
@@ -33,7 +35,7 @@ export const objectSchema = z.custom<JsonObject>((v) => isJsonObject(v) && withi
 
 /** An ISO-8601 date string or epoch milliseconds, as epoch milliseconds. */
 export const timeSchema = z
-  .union([z.string().max(64), z.number()])
+  .union([z.string().max(64), z.number()], { error: "expected an ISO-8601 date or epoch milliseconds" })
   .transform((v, ctx) => {
     const ms = typeof v === "number" ? v : Date.parse(v);
     if (!Number.isSafeInteger(Math.trunc(ms)) || ms < 0) {

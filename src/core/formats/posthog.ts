@@ -115,7 +115,7 @@ export function parsePostHogBody(text: string): PostHogParsed<PostHogEnvelope> {
   return { ok: true, value: compact({ apiKey, messages, sentAt: sent.data }) };
 }
 
-const unsetSchema = z.union([z.array(z.string().max(1024)), objectSchema]);
+const unsetSchema = z.union([z.array(z.string().max(1024)), objectSchema], { error: "expected an array of property names or an object" });
 const propertiesSchema = z
   .object({
     $set: objectSchema.nullish(),
