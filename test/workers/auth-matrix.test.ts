@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { admin, ADMIN_TOKEN, call, createProject, upload, type TestProject } from "./helpers";
 
 // Who may do what: the public ingest key only writes; the secret key reads its own
-// project (profile and cohort APIs) and never administers; the admin token administers.
+// project (profile and cohort APIs, the privacy API) and never administers; the admin
+// token administers.
 // Nothing of project A is visible with project B's keys.
 let a: TestProject;
 let b: TestProject;
@@ -24,6 +25,9 @@ const basic = (user: string, password: string) => `Basic ${btoa(`${user}:${passw
 const profileRead = (key: string, userId: string) => call(`/v1/userprofile?user_id=${userId}&get_amp_props=true`, { headers: { authorization: `Api-Key ${key}` } });
 const cohortList = (authorization: string) => call("/api/3/cohorts", { headers: { authorization } });
 const adminAs = (authorization: string, path = "/admin/api/projects") => call(path, { headers: { authorization } });
+/** Amplitude's User Privacy API: POST requests a deletion, GET lists them. */
+const privacy = (authorization: string, body?: unknown) =>
+  call("/api/2/deletions/users", body === undefined ? { headers: { authorization } } : { method: "POST", headers: { authorization, "content-type": "application/json" }, body: JSON.stringify(body) });
 
 describe("the ingest key cannot read", () => {
   it("profiles", async () => {
@@ -40,6 +44,19 @@ describe("the ingest key cannot read", () => {
   it("cohort downloads", async () => {
     const res = await call(`/api/5/cohorts/request/${cohortOfB}`, { headers: { authorization: basic(b.apiKey, b.apiKey) } });
     expect(res.status).toBe(401);
+  });
+
+  it("the privacy API: it can neither request a deletion nor list them", async () => {
+    for (const authorization of [basic(a.apiKey, a.apiKey), basic(a.apiKey, ""), basic(a.apiKey, b.apiKey), `Bearer ${a.apiKey}`, `Api-Key ${a.apiKey}`]) {
+      const post = await privacy(authorization, { user_ids: ["only-in-a"] });
+      expect(post.status, authorization).toBe(401);
+      expect(await post.json(), authorization).toMatchObject({ error: { http_code: 401, type: "unauthorized" } });
+      expect((await privacy(authorization)).status, authorization).toBe(401);
+    }
+    const jobs = await admin(`/projects/${a.id}/deletions`);
+    expect(await jobs.json()).toEqual({ deletions: [] });
+    // The same route with the key pair answers, so the 401s above are the ingest key's.
+    expect((await privacy(basic(a.apiKey, a.secretKey))).status).toBe(200);
   });
 
   it("the admin API", async () => {
