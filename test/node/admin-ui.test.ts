@@ -436,10 +436,54 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     await shot("keys");
   });
 
+  it("defines a recommendation in the form: goal, exclusions, filters, control and fallback; count 500 is refused next to its field", async () => {
+    await page.goto(`${base()}/recommendations/new`);
+    await page.getByLabel("Name").fill("Products to buy next");
+    await page.getByLabel("Item event", { exact: true }).fill("Product Viewed");
+    await page.getByLabel("Item property").fill("product_id");
+    await page.getByLabel("Goal event", { exact: true }).fill("Product Purchased");
+    await page.getByLabel("Count").fill("500");
+    await page.getByLabel("Items the user already had an item event with").uncheck();
+    await page.getByLabel("Excluded items").fill("GIFT-CARD, SAMPLE\nPOSTAGE");
+    await edit("add-filter exclude.where");
+    await field("exclude.where.f.0.property").fill("in_stock");
+    await field("exclude.where.f.0.value").fill("true");
+    await edit("add-filter item.event");
+    await field("item.event.f.0.property").fill("price");
+    await field("item.event.f.0.op").selectOption("gt");
+    await field("item.event.f.0.value").fill("0");
+    await page.getByLabel("Share of users (%)").fill("10");
+    await page.getByLabel("Baseline").selectOption("random");
+    await page.getByLabel("Users without item history get").selectOption("none");
+    await button("Save").click();
+    expect(await field("count").getAttribute("aria-invalid")).toBe("true");
+    expect(await page.locator("#f-count-error").textContent()).toMatch(/<=100/);
+    await shot("recommendation-validation");
+
+    await page.getByLabel("Count").fill("20");
+    await button("Save").click();
+    await page.waitForURL(/\/recommendations\/rec_[^/?]+\?saved=1$/);
+    const id = /\/recommendations\/(rec_[^/?]+)/.exec(page.url())![1]!;
+    const res = await fetch(`${worker.url}/admin/api/recommendations/${id}?project=shop`, { headers: { authorization: `Bearer ${worker.adminToken}` } });
+    expect(((await res.json()) as { definition: unknown }).definition).toEqual({
+      item: { event: { type: "Product Viewed", filters: [{ property: "price", op: "gt", value: 0 }] }, property: "product_id" },
+      goal: { event: { type: "Product Purchased" } },
+      count: 20,
+      exclude: { interacted: false, converted: true, items: ["GIFT-CARD", "SAMPLE", "POSTAGE"], where: [{ property: "in_stock", op: "eq", value: true }] },
+      control: { percent: 10, strategy: "random" },
+      fallback: "none",
+    });
+    // The saved recommendation opens in the same form.
+    expect(await page.getByLabel("Excluded items").inputValue()).toBe("GIFT-CARD\nSAMPLE\nPOSTAGE");
+    expect(await page.getByLabel("Items the user already had an item event with").isChecked()).toBe(false);
+    expect(await field("exclude.where.f.0.property").inputValue()).toBe("in_stock");
+    await shot("recommendation-form");
+  });
+
   it("defines a recommendation, shows its quality against most-popular and previews a user's items", async () => {
     await page.goto(`${base()}/recommendations/new`);
     await page.getByLabel("Name").fill("Next products");
-    await button("Save JSON").click();
+    await button("Save").click(); // the form, as the template fills it
     await page.waitForURL(/\/recommendations\/rec_[^/?]+\?saved=1$/);
     const recId = /\/recommendations\/(rec_[^/?]+)/.exec(page.url())![1]!;
     expect(await page.getByText("Not trained yet").count()).toBe(1);
@@ -467,6 +511,61 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     // p-a was bought; p-b shares its direction, so it leads.
     expect((await preview.locator("li").allTextContents())[0]).toBe("p-b");
     await shot("recommendation");
+  });
+
+  it("shows a failing sync: the badge in the list, the errors in its run log", async () => {
+    // A destination nothing listens on: every delivery attempt fails.
+    const dead = await fetch(`${worker.url}/admin/api/destinations?project=shop`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${worker.adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "Dead hook", definition: { type: "webhook", url: "http://127.0.0.1:9/hook" } }),
+    });
+    expect(dead.status).toBe(201);
+    await page.goto(`${base()}/syncs/new`);
+    await page.getByLabel("Name").fill("Carts to a dead hook");
+    const cohort = await page.locator('select[name="d.what.cohort_id"] option', { hasText: "Abandoned cart" }).getAttribute("value");
+    await page.getByLabel("Cohort", { exact: true }).selectOption(cohort!);
+    const destination = await page.locator('select[name="d.destination_id"] option', { hasText: "Dead hook" }).getAttribute("value");
+    await page.getByLabel("Destination").selectOption(destination!);
+    await page.getByLabel("Schedule").selectOption("manual");
+    await button("Save").click();
+    await page.waitForURL(/\/syncs\/syn_[^/?]+\?saved=1$/);
+    for (let run = 1; run <= 3; run++) {
+      const load = page.waitForEvent("load");
+      await button("Run now").click();
+      await load;
+      await page.getByText(/^Run failed/).waitFor();
+      expect(await page.locator("#run-log tbody tr").count()).toBe(run);
+    }
+    expect(await page.locator("#run-log").textContent()).toMatch(/fetch failed|connect|refused|network/i);
+    expect(await page.locator(".badge.bad", { hasText: "failing" }).count()).toBe(1);
+    await shot("sync-failing");
+    await page.goto(`${base()}/syncs`);
+    const row = page.locator("tr", { hasText: "Carts to a dead hook" });
+    expect(await row.locator(".badge.bad").textContent()).toBe("failing");
+    expect(await page.locator("tr", { hasText: "Abandoned carts to hook" }).locator(".badge.good", { hasText: "healthy" }).count()).toBe(1);
+  });
+
+  it("every page renders for the project (a screenshot of each)", async () => {
+    await page.goto(`${worker.url}/admin`);
+    expect(await page.locator("h1").first().textContent()).toMatch(/Projects/);
+    await shot("page-projects");
+    for (const section of ["cohorts", "computations", "predictions", "recommendations", "destinations", "syncs", "users", "keys"]) {
+      const res = await page.goto(`${base()}/${section}`);
+      expect(res?.status(), section).toBe(200);
+      expect(await page.locator('nav.side a[aria-current="page"]').getAttribute("href")).toBe(`/admin/p/shop/${section}`);
+      await shot(`page-${section}`);
+      if (["users", "keys"].includes(section)) continue;
+      const form = await page.goto(`${base()}/${section}/new`);
+      expect(form?.status(), `${section}/new`).toBe(200);
+      expect(await page.getByLabel("Name").count(), `${section}/new has a Name field`).toBe(1);
+      await shot(`page-${section}-new`);
+    }
+    const firstDestination = page.locator("main table tbody tr a").first();
+    await page.goto(`${base()}/destinations`);
+    await firstDestination.click();
+    await page.waitForURL(/\/destinations\/dst_/);
+    await shot("page-destination-detail");
   });
 
   it("signing out drops the cookie: pages go back to sign-in", async () => {
