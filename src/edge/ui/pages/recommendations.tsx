@@ -4,6 +4,8 @@ import { TextField } from "../fields";
 import { errorDetails } from "../forms";
 import { Alert, fmt, projectPath } from "../layout";
 import { modelRoutes, ModelVersions, trainingJobs, TrainingPanel, type ModelRow } from "../models";
+import { RecommendationForm } from "../recommendation-editor";
+import { editRecommendation, recommendationFromFields, recommendationToFields } from "../recommendation-form";
 
 interface TopN {
   hit_rate: number;
@@ -27,8 +29,9 @@ const BASELINES = [
 ] as const;
 
 /**
- * Recommendations: the generic list and editor, plus the trained versions with their
- * quality against most-popular, and a preview of what a chosen user gets right now.
+ * Recommendations: the generic list and editor (a form for the whole definition, and the
+ * JSON view), plus the trained versions with their quality against most-popular, and a
+ * preview of what a chosen user gets right now.
  */
 export const recommendationsUi: KindUi = {
   kind: "recommendations",
@@ -40,6 +43,12 @@ export const recommendationsUi: KindUi = {
     { label: "Items", cell: (item) => { const i = item.definition.item as { event?: { type?: string }; property?: string } | undefined; return `${i?.event?.type ?? ""} · ${i?.property ?? ""}`; } },
     { label: "Count", num: true, cell: (item) => String(item.definition.count ?? 10) },
   ],
+  form: {
+    toFields: recommendationToFields,
+    fromFields: recommendationFromFields,
+    edit: editRecommendation,
+    render: ({ fields, errors, focus }) => <RecommendationForm ctx={{ fields, errors, focus }} />,
+  },
   extras: recommendationExtras,
   routes: modelRoutes("recommendations"),
 };
