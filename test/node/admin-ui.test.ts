@@ -440,7 +440,7 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     await page.goto(`${base()}/recommendations/new`);
     await page.getByLabel("Name").fill("Products to buy next");
     await page.getByLabel("Item event", { exact: true }).fill("Product Viewed");
-    await page.getByLabel("Item property").fill("product_id");
+    await page.getByLabel("Item property", { exact: true }).fill("product_id");
     await page.getByLabel("Goal event", { exact: true }).fill("Product Purchased");
     await page.getByLabel("Count").fill("500");
     await page.getByLabel("Items the user already had an item event with").uncheck();
