@@ -6,7 +6,7 @@ export function ensureDevVars(): string;
 export function readLocal(): LocalJson | undefined;
 export function writeLocal(value: unknown): void;
 export function option(argv: string[], name: string, fallback?: string): string | undefined;
-export function adminCall<T = Record<string, unknown>>(url: string, token: string, method: string, path: string, body?: unknown, expected?: number[]): Promise<{ status: number; json: T }>;
+export function adminCall<T = Record<string, unknown>>(url: string, token: string, method: string, path: string, body?: unknown, expected?: number[] | null): Promise<{ status: number; json: T }>;
 export function trainer(args: string[], options?: { stdio?: import("node:child_process").StdioOptions; env?: Record<string, string> }): { child: import("node:child_process").ChildProcess; exited: Promise<number> };
 export function waitForHealth(url: string, timeoutMs?: number): Promise<void>;
 export function ensureProject(url: string, token: string, project: string): Promise<{ api_key: string; secret_key: string }>;

@@ -86,7 +86,7 @@ export async function adminCall(url, token, method, path, body, expected = [200,
     body: body ? JSON.stringify(body) : undefined,
   });
   const json = await res.json().catch(() => ({}));
-  if (!expected.includes(res.status)) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  if (expected !== null && !expected.includes(res.status)) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
   return { status: res.status, json };
 }
 

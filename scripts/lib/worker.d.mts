@@ -6,6 +6,8 @@ export interface LocalWorker {
   credentialsKey: string;
   persistTo: string;
   createProject(id: string): Promise<{ api_key: string; secret_key: string }>;
+  /** One admin API call with the worker's token; any status is returned, not thrown. */
+  admin<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }>;
   stop(): Promise<void>;
   /** SIGKILL of wrangler and workerd (the process group; needs `crashable`): a crash, state left as it was. */
   kill(): Promise<void>;

@@ -59,6 +59,9 @@ export async function startLocalWorker({ vars = {}, quiet = true, persistTo: exi
     adminToken,
     credentialsKey,
     persistTo,
+    admin(method, path, body) {
+      return adminCall(url, adminToken, method, path, body, null);
+    },
     async createProject(id) {
       const { json } = await adminCall(url, adminToken, "POST", "/projects", { id });
       return { api_key: json.api_key, secret_key: json.secret_key };

@@ -27,13 +27,9 @@ afterAll(async () => {
 });
 
 async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${worker.url}/admin/api${path}`, {
-    method,
-    headers: { authorization: `Bearer ${worker.adminToken}`, ...(body ? { "content-type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
+  const { status, json } = await worker.admin<T>(method, path, body);
+  if (status >= 300) throw new Error(`${method} ${path}: ${status} ${JSON.stringify(json)}`);
+  return json;
 }
 
 /** A project with a `count` of Purchase events, and a faulty proxy of its own. */

@@ -42,14 +42,7 @@ afterAll(async () => {
   server?.close();
 });
 
-async function admin<T>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const res = await fetch(`${worker.url}/admin/api${path}`, {
-    method,
-    headers: { authorization: `Bearer ${worker.adminToken}`, ...(body ? { "content-type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, json: (await res.json()) as T };
-}
+const admin = <T>(method: string, path: string, body?: unknown) => worker.admin<T>(method, path, body);
 
 async function ingest(events: unknown[]) {
   const res = await fetch(`${worker.url}/2/httpapi`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ api_key: keys.api_key, events }) });

@@ -19,14 +19,7 @@ let keys: { api_key: string; secret_key: string };
 let watcher: ChildProcess;
 let output = "";
 
-async function admin<T>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const res = await fetch(`${worker.url}/admin/api${path}`, {
-    method,
-    headers: { authorization: `Bearer ${worker.adminToken}`, ...(body ? { "content-type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, json: (await res.json()) as T };
-}
+const admin = <T>(method: string, path: string, body?: unknown) => worker.admin<T>(method, path, body);
 
 /** Who orders when: user i orders on a day when (i + d) % 3 == 0 or on the first day; some users stop early (the label varies). */
 function orders(): { user: string; time: number }[] {

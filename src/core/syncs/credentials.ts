@@ -1,3 +1,5 @@
+import { fromBase64, toBase64 } from "../base64";
+
 /**
  * Destination credentials at rest. Each value is sealed with AES-256-GCM (WebCrypto)
  * under the Worker secret `CREDENTIALS_KEY` (32 random bytes, base64) and stored as
@@ -11,16 +13,6 @@ const IV_BYTES = 12;
 /** The key is missing or malformed: nothing is stored (or opened) without it. */
 export class CredentialsKeyError extends Error {
   override name = "CredentialsKeyError";
-}
-
-function fromBase64(text: string): Uint8Array<ArrayBuffer> {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
 }
 
 /** A fresh key, as `CREDENTIALS_KEY` takes it. */

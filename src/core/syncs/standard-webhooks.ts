@@ -1,18 +1,10 @@
+import { fromBase64, toBase64 } from "../base64";
+
 /**
  * Signs webhook deliveries per the Standard Webhooks spec: the signed content is
  * `${id}.${timestamp}.${body}`, HMAC-SHA256 with the secret (base64, `whsec_` prefix),
  * sent as `webhook-signature: v1,<base64>` with `webhook-id` and `webhook-timestamp`.
  */
-function fromBase64(text: string): Uint8Array {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-}
-
 export function newWebhookSecret(): string {
   return `whsec_${toBase64(crypto.getRandomValues(new Uint8Array(24)))}`;
 }
