@@ -1,5 +1,5 @@
 import type { Child } from "hono/jsx";
-import { fieldId, type FieldErrors, type Option } from "./fields";
+import { errorId, ErrorText as FieldError, fieldId, type FieldErrors, type Option } from "./fields";
 import type { Fields } from "./forms";
 
 /**
@@ -14,15 +14,8 @@ export interface Ctx {
   focus?: string | undefined;
 }
 
-const errorId = (name: string) => `${fieldId(name)}-error`;
-
 export function ErrorText(props: { ctx: Ctx; name: string }) {
-  const message = props.ctx.errors[props.name];
-  return message === undefined ? null : (
-    <div class="error" id={errorId(props.name)}>
-      {message}
-    </div>
-  );
+  return <FieldError name={props.name} errors={props.ctx.errors} />;
 }
 
 /** Attributes tying an input to its own error, or to a group's (`describedBy`). */

@@ -5,18 +5,20 @@ export type FieldErrors = Record<string, string>;
 export type Option = readonly [value: string, label: string];
 
 export const fieldId = (name: string) => `f-${name.replace(/[^A-Za-z0-9_-]/g, "-")}`;
+export const errorId = (name: string) => `${fieldId(name)}-error`;
 
-function ErrorText(props: { name: string; errors?: FieldErrors | undefined }) {
+/** A field's error, the id its input's aria-describedby names. */
+export function ErrorText(props: { name: string; errors?: FieldErrors | undefined }) {
   const message = props.errors?.[props.name];
   return message === undefined ? null : (
-    <div class="error" id={`${fieldId(props.name)}-error`}>
+    <div class="error" id={errorId(props.name)}>
       {message}
     </div>
   );
 }
 
 const a11y = (name: string, errors?: FieldErrors) =>
-  errors?.[name] === undefined ? {} : { "aria-invalid": "true", "aria-describedby": `${fieldId(name)}-error` };
+  errors?.[name] === undefined ? {} : { "aria-invalid": "true", "aria-describedby": errorId(name) };
 
 interface Common {
   name: string;
