@@ -4,6 +4,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { cohortCsv, cohortJson, propertyColumns, type CohortMemberRow } from "../core/cohort-file";
 import { parseProfileKey } from "../core/event";
 import { randomKey } from "../core/hash";
+import { settleWithRetries } from "../core/settle-with-retries";
 import { backfillJobs, cohortExports, cohortMembers, users } from "../db/schema";
 import { deletionStep, queueDeletion } from "./deletion-job";
 import { profileStub } from "./stub";
@@ -98,8 +99,9 @@ export class ProjectJobs extends DurableObject<Env> {
       await this.ctx.storage.delete("job");
       return false;
     }
-    const results = await Promise.allSettled(page.map((u) => profileStub(this.env, job.projectId, parseProfileKey(u.key)).refresh()));
-    const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    // Many profiles recompute at once: a failure is usually transient (see settleWithRetries).
+    const failed = await settleWithRetries(page, (u) => profileStub(this.env, job.projectId, parseProfileKey(u.key)).refresh());
+    if (failed.length > 0) console.warn(`backfill ${job.id}: ${failed.length} profiles failed after retries, first ${failed[0]!.item.key}: ${String(failed[0]!.reason)}`);
     await db
       .update(backfillJobs)
       .set({
