@@ -1,17 +1,16 @@
 import type { ArchiveSource, ArchiveSpan } from "./archive-reader";
+import { read, write } from "./http";
 
 /** The Worker's admin API as the trainer uses it (local state or a deployed Worker alike). */
 export type AdminCall = <T>(method: string, path: string, body?: unknown) => Promise<T>;
 
 export function adminClient(src: ArchiveSource): AdminCall {
   return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${src.url}/admin/api${path}`, {
-      method,
-      headers: { authorization: `Bearer ${src.adminToken}`, ...(body ? { "content-type": "application/json" } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
+    const url = `${src.url}/admin/api${path}`;
+    const headers: Record<string, string> = { authorization: `Bearer ${src.adminToken}`, ...(body ? { "content-type": "application/json" } : {}) };
+    const res = method === "GET" ? await read(url, headers) : await write(url, method, headers, body ? JSON.stringify(body) : undefined);
+    if (res.status < 200 || res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
+    return JSON.parse(res.text) as T;
   };
 }
 

@@ -1,6 +1,7 @@
 import { dedupeArchived, parseNdjson } from "../core/archive";
 import type { TailorEvent } from "../core/event";
 import type { PublishedModel } from "./admin-client";
+import { read } from "./http";
 
 /**
  * Reads a project's event archive through the Worker's admin API — the same against
@@ -13,10 +14,14 @@ export interface ArchiveSource {
   project: string;
 }
 
+async function getText(src: ArchiveSource, path: string): Promise<string> {
+  const res = await read(`${src.url}/admin/api${path}`, { authorization: `Bearer ${src.adminToken}` });
+  if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${res.text}`);
+  return res.text;
+}
+
 async function getJson<T>(src: ArchiveSource, path: string): Promise<T> {
-  const res = await fetch(`${src.url}/admin/api${path}`, { headers: { authorization: `Bearer ${src.adminToken}` } });
-  if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
+  return JSON.parse(await getText(src, path)) as T;
 }
 
 /** The archive a training run reads: its hour partitions and the span they cover. */
@@ -70,11 +75,7 @@ export async function listArchive(src: ArchiveSource): Promise<Map<string, strin
 }
 
 export async function readObject(src: ArchiveSource, key: string): Promise<TailorEvent[]> {
-  const res = await fetch(`${src.url}/admin/api/archive/object?project=${encodeURIComponent(src.project)}&key=${encodeURIComponent(key)}`, {
-    headers: { authorization: `Bearer ${src.adminToken}` },
-  });
-  if (!res.ok) throw new Error(`archive object ${key}: ${res.status} ${await res.text()}`);
-  return parseNdjson(await res.text());
+  return parseNdjson(await getText(src, `/archive/object?project=${encodeURIComponent(src.project)}&key=${encodeURIComponent(key)}`));
 }
 
 /** Hour partitions in order, each fetched with bounded concurrency, events sorted by time. */

@@ -70,7 +70,9 @@ function aborted(signal?: AbortSignal): Promise<"stopped"> {
   });
 }
 
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+/** An error's message with its cause (Node's "fetch failed" says why only there). */
+const messageOf = (err: unknown): string =>
+  err instanceof Error ? (err.cause instanceof Error ? `${err.message} (${err.cause.message})` : err.message) : String(err);
 
 /** Claims and runs jobs until `signal` aborts. */
 export async function watch(options: WatchOptions): Promise<void> {
