@@ -4,6 +4,7 @@ import { archivePrefix } from "../core/archive";
 import { erasurePlan, withoutErased } from "../core/erasure";
 import { parseProfileKey, profileKey } from "../core/event";
 import { cohortMembers, deletionJobs, membershipChanges, users, type DeletionTarget } from "../db/schema";
+import { keepDepartingIds } from "./sync-ids";
 import { profileStub } from "./stub";
 
 /** Archive objects read (and rewritten when they hold erased lines) per step (DELETION_PAGE overrides, e.g. in tests). */
@@ -81,7 +82,7 @@ async function eraseProfiles(env: Pick<Env, "DB" | "USER_PROFILE">, job: Job): P
   return targets;
 }
 
-async function eraseTarget(env: Pick<Env, "USER_PROFILE">, projectId: string, target: DeletionTarget): Promise<void> {
+async function eraseTarget(env: Pick<Env, "USER_PROFILE" | "DB">, projectId: string, target: DeletionTarget): Promise<void> {
   const ref = parseProfileKey(target.key);
   const stub = profileStub(env, projectId, ref);
   // What the archive rewrite needs, read before the profile forgets it: devices and event-time range.
@@ -94,6 +95,8 @@ async function eraseTarget(env: Pick<Env, "USER_PROFILE">, projectId: string, ta
   } else if (profile !== null) {
     target.firstSeen = null; // a device that is now someone's: its own range is not visible, scan everything
   }
+  // List destinations name members by a property the erasure takes away: keep their ids for the exit.
+  if (own) await keepDepartingIds(env, projectId, target.key, profile.user_properties);
   const result = await stub.erase();
   if (ref.kind === "user") {
     await Promise.all((target.devices ?? []).map((id) => profileStub(env, projectId, { kind: "device", id }).erase({ ifLinkedTo: ref.id })));

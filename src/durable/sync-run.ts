@@ -1,5 +1,5 @@
-import { and, desc, eq, gt, lte, max, sql } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
+import { and, desc, eq, gt, inArray, lte, max, sql } from "drizzle-orm";
+import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import { randomKey } from "../core/hash";
 import { cohortWebhookMessages } from "../core/syncs/cohort-webhook";
 import { netChanges } from "../core/syncs/diff";
@@ -8,7 +8,7 @@ import { openCredentials } from "../core/syncs/credentials";
 import { retryDelay } from "../core/syncs/retry";
 import { destinationSchema, syncSchema } from "../core/syncs/schema";
 import { requestsFor, type OutboundRequest } from "../core/syncs/destinations/requests";
-import { cohorts, destinations, membershipChanges, syncCursors, syncRuns, syncs } from "../db/schema";
+import { cohorts, departedIds, destinations, membershipChanges, syncCursors, syncRuns, syncs } from "../db/schema";
 import { runPropertySync } from "./property-sync";
 import { idsFor } from "./sync-ids";
 
@@ -87,7 +87,7 @@ export async function runSync(env: Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE" |
       return finish("succeeded", changes.length, 0, null);
     }
     const messages = cohortWebhookMessages({ id: cohort.id, name: cohort.name }, syncId, changes, def.batch_size, startedAt);
-    const requests = requestsFor(destination, messages, await idsFor(env, row.projectId, destination, messages));
+    const requests = requestsFor(destination, messages, await idsFor(env, row.projectId, syncId, destination, messages));
     // Counted once per window, by the run that starts it.
     if (cursor.pendingEnd === null) skipped = messages.reduce((n, m) => n + m.users.length, 0) - requests.reduce((n, r) => n + r.users, 0);
 
@@ -103,11 +103,22 @@ export async function runSync(env: Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE" |
       sent += request.users;
       await db.update(syncCursors).set({ delivered: delivered + 1, updatedAt: Date.now() }).where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream)));
     }
-    await db.update(syncCursors).set({ lastSeq: end, pendingEnd: null, delivered: 0, updatedAt: Date.now() }).where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream)));
+    await db.batch([
+      db.update(syncCursors).set({ lastSeq: end, pendingEnd: null, delivered: 0, updatedAt: Date.now() }).where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream))),
+      ...forgetDeparted(db, syncId, rows),
+    ]);
     return finish("succeeded", sent, 0, null);
   } catch (err) {
     return finish("failed", 0, 0, String(err).slice(0, 500));
   }
+}
+
+/** The ids kept for erased members whose exit this window delivered (they are needed no more). */
+function forgetDeparted(db: DrizzleD1Database, syncId: string, rows: readonly { profileKey: string; inCohort: boolean }[]) {
+  const exited = [...new Set(rows.filter((r) => !r.inCohort).map((r) => r.profileKey))];
+  const statements = [];
+  for (let i = 0; i < exited.length; i += 50) statements.push(db.delete(departedIds).where(and(eq(departedIds.syncId, syncId), inArray(departedIds.profileKey, exited.slice(i, i + 50)))));
+  return statements;
 }
 
 /**

@@ -7,7 +7,7 @@ import { cohortDefinitionSchema, computationSchema } from "../core/segments/sche
 import { CredentialsKeyError, sealCredentials } from "../core/syncs/credentials";
 import { destinationSchema, keepStoredCredentials, redact, syncSchema, VALUE_DESTINATIONS, type Sync } from "../core/syncs/schema";
 import { bumpDefinitionsVersion, loadDefinitionSet } from "../db/definitions";
-import { backfillJobs, cohortMembers, cohorts, membershipChanges, computations, destinations, predictions, recommendations, syncRuns, syncs } from "../db/schema";
+import { backfillJobs, cohortMembers, cohorts, departedIds, membershipChanges, computations, destinations, predictions, recommendations, syncCursors, syncRuns, syncs, syncValues } from "../db/schema";
 import type { Db } from "./db";
 import { AppError } from "./errors";
 
@@ -253,11 +253,15 @@ export async function deleteDefinition(db: Db, kind: DefinitionKind, projectId: 
   const table = TABLES[kind];
   await getDefinition(db, kind, projectId, id);
   await checkDefinition(db, projectId, kind, id, null);
-  // A deleted cohort's members go with it (its change log stays for syncs to read).
+  // A deleted cohort's members go with it (its change log stays for syncs to read); a
+  // deleted sync's cursors and what it kept per user (values, ids of erased members) too.
   await db.batch([
     db.delete(table).where(eq(table.id, id)),
     ...versionBump(db, kind, projectId),
     db.delete(cohortMembers).where(eq(cohortMembers.cohortId, id)),
+    ...(kind === "syncs"
+      ? [db.delete(syncCursors).where(eq(syncCursors.syncId, id)), db.delete(syncValues).where(eq(syncValues.syncId, id)), db.delete(departedIds).where(eq(departedIds.syncId, id))]
+      : []),
   ]);
 }
 

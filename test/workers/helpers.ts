@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
+import { vi } from "vitest";
 import type { ProfileRef } from "../../src/core/event";
 import { profileStub } from "../../src/durable/stub";
 
@@ -45,3 +46,20 @@ export function profile(projectId: string, ref: ProfileRef) {
 
 export const user = (id: string): ProfileRef => ({ kind: "user", id });
 export const device = (id: string): ProfileRef => ({ kind: "device", id });
+
+/**
+ * Destinations answered inside the isolate: every outbound fetch (the tests' destinations
+ * are http://dest.test/…) is recorded — method, path, headers, body — and answered with
+ * the status `answer` gives its path; nothing reaches the network.
+ */
+export function fakeDestinations(answer: (path: string) => number = () => 200) {
+  const calls: { method: string; path: string; headers: Record<string, string>; body: string; status: number }[] = [];
+  const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+    const req = new Request(input, init);
+    const url = new URL(req.url);
+    const status = answer(url.pathname);
+    calls.push({ method: req.method, path: url.pathname + url.search, headers: Object.fromEntries(req.headers), body: await req.text(), status });
+    return new Response(status === 200 ? "ok" : "nope", { status });
+  });
+  return { calls, restore: () => spy.mockRestore() };
+}

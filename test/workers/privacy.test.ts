@@ -3,12 +3,14 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { archivePrefix, parseNdjson } from "../../src/core/archive";
 import { profileObjectName, type ProfileRef, type TailorEvent } from "../../src/core/event";
 import { forgetDefinitions } from "../../src/durable/definitions-cache";
-import { admin, call, createProject, device, upload, user, type TestProject } from "./helpers";
+import { sha256Hex } from "../../src/core/hash";
+import { admin, call, createProject, device, fakeDestinations, upload, user, type TestProject } from "./helpers";
 
 let project: TestProject;
 let cohortId: string;
 let syncId: string;
 let propertySyncId: string;
+let facebookSyncId: string;
 
 const send = async (events: unknown[]) => {
   const res = await upload({ api_key: project.apiKey, events });
@@ -54,6 +56,21 @@ async function runJob(id: string, steps: Job[] = []): Promise<Job> {
   throw new Error(`deletion ${id} never finished`);
 }
 
+/** Runs the Facebook audience sync against a fake Graph API: what each request did, and to which hashed emails. */
+async function runFacebookSync(): Promise<{ method: string; emails: string[] }[]> {
+  const fake = fakeDestinations();
+  try {
+    const run = await post<{ status: string }>(`/syncs/${facebookSyncId}/run?project=${project.id}`, undefined, 200);
+    expect(run.status).toBe("succeeded");
+    return fake.calls.map((c) => {
+      expect(c.path).toBe("/v21.0/A1/users?access_token=fb-token");
+      return { method: c.method, emails: (JSON.parse(c.body) as { payload: { data: string[] } }).payload.data };
+    });
+  } finally {
+    fake.restore();
+  }
+}
+
 /** Runs a sync writing R2 files; answers its newest file, or "" when the run had nothing to write. */
 async function runSync(id = syncId): Promise<string> {
   const listFiles = async () => (await (await admin(`/syncs/${id}/exports?project=${project.id}`)).json<{ files: { key: string; url: string }[] }>()).files;
@@ -76,6 +93,13 @@ beforeAll(async () => {
   forgetDefinitions(project.id);
   const destination = (await post<{ id: string }>(`/destinations?project=${project.id}`, { name: "Files", definition: { type: "r2_export", format: "ndjson" } })).id;
   syncId = (await post<{ id: string }>(`/syncs?project=${project.id}`, { name: "Viewers to files", definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" } })).id;
+  const facebook = (
+    await post<{ id: string }>(`/destinations?project=${project.id}`, {
+      name: "Facebook audience",
+      definition: { type: "facebook", base_url: "http://dest.test", audience_id: "A1", email_property: "email", credentials: { access_token: "fb-token" } },
+    })
+  ).id;
+  facebookSyncId = (await post<{ id: string }>(`/syncs?project=${project.id}`, { name: "Viewers to Facebook", definition: { destination_id: facebook, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" } })).id;
   propertySyncId = (
     await post<{ id: string }>(`/syncs?project=${project.id}`, {
       name: "Viewers' views to files",
@@ -97,6 +121,9 @@ beforeAll(async () => {
   const rows = await env.DB.prepare("SELECT profile_key FROM cohort_members WHERE cohort_id = ? ORDER BY profile_key").bind(cohortId).all<{ profile_key: string }>();
   expect(rows.results.map((r) => r.profile_key)).toEqual(["u:alice", "u:bobby"]);
   expect(await runSync()).toContain('"user_id":"alice"');
+  const audience = await runFacebookSync();
+  // Alice is named by her hashed email; Bobby has none (skipped).
+  expect(audience).toEqual([{ method: "POST", emails: [await sha256Hex("alice@example.com")] }]);
   expect(await runSync(propertySyncId)).toContain('{"user_id":"alice","device_id":null,"in_cohort":true,"properties":{"views":');
   const before = await archived();
   expect(before.filter((e) => e.user_id === "alice" || e.device_id === "alice-phone").map((e) => e.insert_id).sort()).toEqual(["a-1", "a-2", "a-3"]);
@@ -157,6 +184,15 @@ describe("privacy deletion (admin API)", () => {
     const lines = file.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toEqual([{ user_id: "alice", device_id: null, in_cohort: false, changed_at: new Date(erasedAt).toISOString() }]);
     expect(file).not.toContain("example.com");
+  });
+
+  it("a list destination (named by a property the erasure removed) still gets the exit, then the kept id is forgotten", async () => {
+    const kept = await env.DB.prepare("SELECT profile_key, destination_user_id FROM departed_ids WHERE sync_id = ?").bind(facebookSyncId).all();
+    expect(kept.results).toEqual([{ profile_key: "u:alice", destination_user_id: await sha256Hex("alice@example.com") }]);
+    expect(await runFacebookSync()).toEqual([{ method: "DELETE", emails: [await sha256Hex("alice@example.com")] }]);
+    const after = await env.DB.prepare("SELECT count(*) AS n FROM departed_ids WHERE sync_id = ?").bind(facebookSyncId).first<{ n: number }>();
+    expect(after!.n).toBe(0);
+    expect(await runFacebookSync()).toEqual([]);
   });
 
   it("a property sync clears what the destination held of her (no values), forgets it, and never sends her again", async () => {

@@ -1,7 +1,7 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import worker from "../../src/edge/index";
-import { admin, ADMIN_TOKEN, call, createProject, upload } from "./helpers";
+import { admin, ADMIN_TOKEN, call, createProject, fakeDestinations, upload } from "./helpers";
 
 describe("cron-driven syncs", () => {
   it("each minute the scheduled handler starts the syncs whose cadence is due", async () => {
@@ -129,23 +129,6 @@ describe("property syncs", () => {
     expect(await run()).toBe(0);
   });
 });
-
-/**
- * Destinations answered inside the isolate: every outbound fetch (the tests' destinations
- * are http://dest.test/…) is recorded — method, path, headers, body — and answered with
- * the status `answer` gives its path; nothing reaches the network.
- */
-function fakeDestinations(answer: (path: string) => number = () => 200) {
-  const calls: { method: string; path: string; headers: Record<string, string>; body: string; status: number }[] = [];
-  const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-    const req = new Request(input, init);
-    const url = new URL(req.url);
-    const status = answer(url.pathname);
-    calls.push({ method: req.method, path: url.pathname + url.search, headers: Object.fromEntries(req.headers), body: await req.text(), status });
-    return new Response(status === 200 ? "ok" : "nope", { status });
-  });
-  return { calls, restore: () => spy.mockRestore() };
-}
 
 async function setUp(projectId: string) {
   const project = await createProject(projectId);

@@ -49,3 +49,20 @@ export const syncValues = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.syncId, t.profileKey] })],
 );
+
+/**
+ * How a list destination (HubSpot, Klaviyo, Facebook) named a member who has since been
+ * erased: its id there (a record id, or the hashed email), taken from the profile just
+ * before the erasure. The exit the deletion logs can then still reach that destination;
+ * the row goes once the sync has delivered it.
+ */
+export const departedIds = sqliteTable(
+  "departed_ids",
+  {
+    syncId: text("sync_id").notNull(),
+    profileKey: text("profile_key").notNull(),
+    destinationUserId: text("destination_user_id").notNull(),
+    erasedAt: integer("erased_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.syncId, t.profileKey] })],
+);
