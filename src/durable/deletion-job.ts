@@ -4,7 +4,7 @@ import { archivePrefix } from "../core/archive";
 import { erasurePlan, withoutErased } from "../core/erasure";
 import { parseProfileKey, profileKey } from "../core/event";
 import { cohortMembers, deletionJobs, membershipChanges, users, type DeletionTarget } from "../db/schema";
-import { keepDepartingIds } from "./sync-ids";
+import { keepDepartingIds, listSyncsOf, type ListSyncs } from "./sync-ids";
 import { profileStub } from "./stub";
 
 /** Archive objects read (and rewritten when they hold erased lines) per step (DELETION_PAGE overrides, e.g. in tests). */
@@ -74,15 +74,16 @@ async function eraseProfiles(env: Pick<Env, "DB" | "USER_PROFILE">, job: Job): P
   const db = drizzle(env.DB);
   const targets = job.targets.map((t) => ({ ...t }));
   const pending = targets.filter((t) => t.erasedAt === undefined);
+  const listSyncs = pending.length === 0 ? new Map() : await listSyncsOf(env, job.projectId);
   for (let i = 0; i < pending.length; i += CONCURRENCY) {
-    await Promise.all(pending.slice(i, i + CONCURRENCY).map((t) => eraseTarget(env, job.projectId, t)));
+    await Promise.all(pending.slice(i, i + CONCURRENCY).map((t) => eraseTarget(env, job.projectId, t, listSyncs)));
     // Saved after each slice: a restart re-erases only what is not recorded (erasing is idempotent anyway).
     await db.update(deletionJobs).set({ targets, updatedAt: Date.now() }).where(eq(deletionJobs.id, job.id));
   }
   return targets;
 }
 
-async function eraseTarget(env: Pick<Env, "USER_PROFILE" | "DB">, projectId: string, target: DeletionTarget): Promise<void> {
+async function eraseTarget(env: Pick<Env, "USER_PROFILE" | "DB">, projectId: string, target: DeletionTarget, listSyncs: ListSyncs): Promise<void> {
   const ref = parseProfileKey(target.key);
   const stub = profileStub(env, projectId, ref);
   // What the archive rewrite needs, read before the profile forgets it: devices and event-time range.
@@ -96,7 +97,7 @@ async function eraseTarget(env: Pick<Env, "USER_PROFILE" | "DB">, projectId: str
     target.firstSeen = null; // a device that is now someone's: its own range is not visible, scan everything
   }
   // List destinations name members by a property the erasure takes away: keep their ids for the exit.
-  if (own) await keepDepartingIds(env, projectId, target.key, profile.user_properties);
+  if (own) await keepDepartingIds(env, projectId, target.key, profile.user_properties, listSyncs);
   const result = await stub.erase();
   if (ref.kind === "user") {
     await Promise.all((target.devices ?? []).map((id) => profileStub(env, projectId, { kind: "device", id }).erase({ ifLinkedTo: ref.id })));

@@ -7,6 +7,7 @@ import { exportFile, syncExportKey } from "../core/syncs/export-file";
 import { openCredentials } from "../core/syncs/credentials";
 import { retryDelay } from "../core/syncs/retry";
 import { destinationSchema, syncSchema } from "../core/syncs/schema";
+import { idProperty } from "../core/syncs/destinations/lists";
 import { requestsFor, type OutboundRequest } from "../core/syncs/destinations/requests";
 import { cohorts, departedIds, destinations, membershipChanges, syncCursors, syncRuns, syncs } from "../db/schema";
 import { runPropertySync } from "./property-sync";
@@ -105,7 +106,7 @@ export async function runSync(env: Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE" |
     }
     await db.batch([
       db.update(syncCursors).set({ lastSeq: end, pendingEnd: null, delivered: 0, updatedAt: Date.now() }).where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream))),
-      ...forgetDeparted(db, syncId, rows),
+      ...(idProperty(destination) === null ? [] : [forgetDeparted(db, syncId, stream, cursor.lastSeq, end)]),
     ]);
     return finish("succeeded", sent, 0, null);
   } catch (err) {
@@ -113,12 +114,13 @@ export async function runSync(env: Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE" |
   }
 }
 
-/** The ids kept for erased members whose exit this window delivered (they are needed no more). */
-function forgetDeparted(db: DrizzleD1Database, syncId: string, rows: readonly { profileKey: string; inCohort: boolean }[]) {
-  const exited = [...new Set(rows.filter((r) => !r.inCohort).map((r) => r.profileKey))];
-  const statements = [];
-  for (let i = 0; i < exited.length; i += 50) statements.push(db.delete(departedIds).where(and(eq(departedIds.syncId, syncId), inArray(departedIds.profileKey, exited.slice(i, i + 50)))));
-  return statements;
+/** The ids kept for erased members whose exit this window (after, end] delivered: needed no more. */
+function forgetDeparted(db: DrizzleD1Database, syncId: string, cohortId: string, after: number, end: number) {
+  const exited = db
+    .select({ key: membershipChanges.profileKey })
+    .from(membershipChanges)
+    .where(and(eq(membershipChanges.cohortId, cohortId), gt(membershipChanges.seq, after), lte(membershipChanges.seq, end), eq(membershipChanges.inCohort, false)));
+  return db.delete(departedIds).where(and(eq(departedIds.syncId, syncId), inArray(departedIds.profileKey, exited)));
 }
 
 /**

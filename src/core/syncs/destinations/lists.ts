@@ -1,3 +1,5 @@
+import { sha256Hex } from "../../hash";
+import type { Json } from "../../json";
 import type { CohortWebhookMessage } from "../cohort-webhook";
 import type { Destination } from "../schema";
 import type { OutboundRequest } from "./requests";
@@ -66,4 +68,18 @@ function shape(d: ListDestination, add: boolean, ids: string[]): Omit<OutboundRe
 /** Facebook's email normalisation before hashing: trimmed, lower case. */
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
+}
+
+/** The user property a destination names users by, or null when it names them by user id (`"user_id"` in a definition). */
+export function idProperty(destination: Destination): string | null {
+  const property = destination.type === "facebook" ? destination.email_property : destination.type === "hubspot" || destination.type === "klaviyo" ? destination.id_property : "user_id";
+  return property === "user_id" ? null : property;
+}
+
+/** A profile's id at a destination that names users by a property (the email hashed, for Facebook), or null. */
+export async function destinationIdOf(destination: Destination, userProperties: Readonly<Record<string, Json>>): Promise<string | null> {
+  const property = idProperty(destination);
+  const value = property === null ? undefined : userProperties[property];
+  if (typeof value !== "string" && typeof value !== "number") return null;
+  return destination.type === "facebook" ? sha256Hex(normaliseEmail(String(value))) : String(value);
 }
