@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { forgetDefinitions } from "../../src/durable/definitions-cache";
-import { csrfToken, issueSession, readSession } from "../../src/edge/ui/session";
-import { ADMIN_TOKEN, admin, call, createProject, upload, type TestProject } from "./helpers";
+import { issueSession } from "../../src/edge/ui/session";
+import { ADMIN_TOKEN, admin, call, create, createProject, uiSession, upload, type TestProject } from "./helpers";
 
 // What the admin UI adds to the admin API: session-cookie auth with CSRF on writes, and
 // the cheap read-outs its pages chart (cohort trend, computation distribution).
@@ -14,18 +14,15 @@ beforeAll(async () => {
 });
 
 async function define(kind: "cohorts" | "computations", name: string, definition: unknown): Promise<string> {
-  const res = await admin(`/${kind}?project=${project.id}`, { method: "POST", body: JSON.stringify({ name, definition }) });
-  expect(res.status, await res.clone().text()).toBe(201);
+  const id = await create(project.id, kind, { name, definition });
   forgetDefinitions(project.id);
-  return (await res.json<{ id: string }>()).id;
+  return id;
 }
 
 describe("the admin API with the UI's session cookie", () => {
   it("signing in sets a signed cookie that reads the API; writes also need the CSRF header", async () => {
-    const signIn = await call("/admin/sign-in", { method: "POST", body: new URLSearchParams({ token: ADMIN_TOKEN }), redirect: "manual" });
+    const { signIn, cookie, csrf } = await uiSession();
     expect(signIn.status).toBe(303);
-    const cookie = /tailor_admin=[^;]+/.exec(signIn.headers.get("set-cookie") ?? "")![0];
-    const session = (await readSession(ADMIN_TOKEN, cookie.slice("tailor_admin=".length), Date.now()))!;
     const body = JSON.stringify({ name: "Static via cookie", definition: { type: "static" } });
     const post = (headers: Record<string, string>) => call(`/admin/api/cohorts?project=${project.id}`, { method: "POST", headers: { "content-type": "application/json", cookie, ...headers }, body });
 
@@ -33,7 +30,7 @@ describe("the admin API with the UI's session cookie", () => {
     const refused = await post({});
     expect(refused.status).toBe(403);
     expect(await refused.json()).toMatchObject({ error: { code: "forbidden", message: expect.stringContaining("x-csrf-token") } });
-    expect((await post({ "x-csrf-token": await csrfToken(ADMIN_TOKEN, session) })).status).toBe(201);
+    expect((await post({ "x-csrf-token": csrf })).status).toBe(201);
   });
 
   it("expired, forged or missing sessions are 401s on the API and redirects in the UI", async () => {

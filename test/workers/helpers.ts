@@ -1,8 +1,9 @@
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
-import { vi } from "vitest";
+import { expect, vi } from "vitest";
 import type { ProfileRef } from "../../src/core/event";
 import { profileStub } from "../../src/durable/stub";
+import { csrfToken, readSession } from "../../src/edge/ui/session";
 
 export const ADMIN_TOKEN = "test-admin-token";
 const ORIGIN = "http://tailor.test";
@@ -30,6 +31,27 @@ export async function createProject(id = "acme"): Promise<TestProject> {
   if (res.status !== 201) throw new Error(`project create failed: ${res.status} ${await res.text()}`);
   const body = await res.json<{ api_key: string; secret_key: string }>();
   return { id, apiKey: body.api_key, secretKey: body.secret_key };
+}
+
+/** Creates a resource of the admin API (`kind`: cohorts, destinations, syncs, …) in a project: expects a 201, answers its id. */
+export async function create(projectId: string, kind: string, body: unknown): Promise<string> {
+  const res = await admin(`/${kind}?project=${projectId}`, { method: "POST", body: JSON.stringify(body) });
+  expect(res.status, await res.clone().text()).toBe(201);
+  return (await res.json<{ id: string }>()).id;
+}
+
+/**
+ * Signs in to the admin UI as a browser does (POST /admin/sign-in with the admin token):
+ * the session cookie (`tailor_admin=…`, for a `cookie` header), its CSRF token, and the
+ * sign-in response itself.
+ */
+export async function uiSession(): Promise<{ cookie: string; csrf: string; signIn: Response }> {
+  const signIn = await call("/admin/sign-in", { method: "POST", body: new URLSearchParams({ token: ADMIN_TOKEN }), redirect: "manual" });
+  const cookie = /tailor_admin=[^;]+/.exec(signIn.headers.get("set-cookie") ?? "")?.[0];
+  if (cookie === undefined) throw new Error(`sign-in set no session cookie: ${signIn.status} ${await signIn.clone().text()}`);
+  const session = await readSession(ADMIN_TOKEN, cookie.slice("tailor_admin=".length), Date.now());
+  if (session === null) throw new Error("sign-in set a session cookie that does not read back");
+  return { cookie, csrf: await csrfToken(ADMIN_TOKEN, session), signIn };
 }
 
 export function upload(body: unknown, path = "/2/httpapi", headers: Record<string, string> = {}): Promise<Response> {

@@ -4,7 +4,7 @@ import { archivePrefix, parseNdjson } from "../../src/core/archive";
 import { profileObjectName, type ProfileRef, type TailorEvent } from "../../src/core/event";
 import { forgetDefinitions } from "../../src/durable/definitions-cache";
 import { sha256Hex } from "../../src/core/hash";
-import { admin, call, createProject, device, fakeDestinations, upload, user, type TestProject } from "./helpers";
+import { admin, call, create, createProject, device, fakeDestinations, upload, user, type TestProject } from "./helpers";
 
 let project: TestProject;
 let cohortId: string;
@@ -88,24 +88,20 @@ const t0 = Date.now() - 5 * hour;
 
 beforeAll(async () => {
   project = await createProject("privacy");
-  cohortId = (await post<{ id: string }>(`/cohorts?project=${project.id}`, { name: "Viewers", definition: { type: "behavioral", match: { performed: { event: { type: "Viewed" } } } } })).id;
-  const views = (await post<{ id: string }>(`/computations?project=${project.id}`, { name: "Views", definition: { event: { type: "Viewed" }, aggregate: "count" } })).id;
+  cohortId = await create(project.id, "cohorts", { name: "Viewers", definition: { type: "behavioral", match: { performed: { event: { type: "Viewed" } } } } });
+  const views = await create(project.id, "computations", { name: "Views", definition: { event: { type: "Viewed" }, aggregate: "count" } });
   forgetDefinitions(project.id);
-  const destination = (await post<{ id: string }>(`/destinations?project=${project.id}`, { name: "Files", definition: { type: "r2_export", format: "ndjson" } })).id;
-  syncId = (await post<{ id: string }>(`/syncs?project=${project.id}`, { name: "Viewers to files", definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" } })).id;
-  const facebook = (
-    await post<{ id: string }>(`/destinations?project=${project.id}`, {
-      name: "Facebook audience",
-      definition: { type: "facebook", base_url: "http://dest.test", audience_id: "A1", email_property: "email", credentials: { access_token: "fb-token" } },
-    })
-  ).id;
-  facebookSyncId = (await post<{ id: string }>(`/syncs?project=${project.id}`, { name: "Viewers to Facebook", definition: { destination_id: facebook, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" } })).id;
-  propertySyncId = (
-    await post<{ id: string }>(`/syncs?project=${project.id}`, {
-      name: "Viewers' views to files",
-      definition: { destination_id: destination, what: { kind: "properties", cohort_id: cohortId, computations: [{ id: views, as: "views" }] }, schedule: "manual" },
-    })
-  ).id;
+  const destination = await create(project.id, "destinations", { name: "Files", definition: { type: "r2_export", format: "ndjson" } });
+  syncId = await create(project.id, "syncs", { name: "Viewers to files", definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" } });
+  const facebook = await create(project.id, "destinations", {
+    name: "Facebook audience",
+    definition: { type: "facebook", base_url: "http://dest.test", audience_id: "A1", email_property: "email", credentials: { access_token: "fb-token" } },
+  });
+  facebookSyncId = await create(project.id, "syncs", { name: "Viewers to Facebook", definition: { destination_id: facebook, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" } });
+  propertySyncId = await create(project.id, "syncs", {
+    name: "Viewers' views to files",
+    definition: { destination_id: destination, what: { kind: "properties", cohort_id: cohortId, computations: [{ id: views, as: "views" }] }, schedule: "manual" },
+  });
 
   // Alice browses anonymously, signs in on that device, and carries on as a user; Bob alongside her.
   await send([{ device_id: "alice-phone", event_type: "Viewed", insert_id: "a-1", time: t0 }]);

@@ -1,21 +1,16 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/edge/index";
-import { admin, ADMIN_TOKEN, call, createProject, fakeDestinations, upload } from "./helpers";
+import { admin, ADMIN_TOKEN, call, create, createProject, fakeDestinations, uiSession, upload } from "./helpers";
 
 describe("cron-driven syncs", () => {
   it("each minute the scheduled handler starts the syncs whose cadence is due", async () => {
     const project = await createProject("cron");
-    const post = async (kind: string, body: unknown) => {
-      const res = await admin(`/${kind}?project=${project.id}`, { method: "POST", body: JSON.stringify(body) });
-      expect(res.status, await res.clone().text()).toBe(201);
-      return (await res.json<{ id: string }>()).id;
-    };
-    const cohort = await post("cohorts", { name: "All", definition: { type: "behavioral", match: { performed: { event: { type: "*" } } } } });
+    const cohort = await create(project.id, "cohorts", { name: "All", definition: { type: "behavioral", match: { performed: { event: { type: "*" } } } } });
     // Nothing listens here: the runs fail fast, which is enough to see that they ran.
-    const destination = await post("destinations", { name: "Nowhere", definition: { type: "webhook", url: "http://127.0.0.1:9/hook" } });
+    const destination = await create(project.id, "destinations", { name: "Nowhere", definition: { type: "webhook", url: "http://127.0.0.1:9/hook" } });
     const sync = (name: string, schedule: string) =>
-      post("syncs", { name, definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohort }, schedule } });
+      create(project.id, "syncs", { name, definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohort }, schedule } });
     const minute = await sync("every minute", "minute");
     const hourly = await sync("hourly", "hourly");
     const daily = await sync("daily", "daily");
@@ -42,10 +37,9 @@ describe("cron-driven syncs", () => {
 describe("R2 export destination", () => {
   it("each run writes its net changes as a file, listed with a download link", async () => {
     const project = await createProject("exports");
-    const post = async (kind: string, body: unknown) => (await (await admin(`/${kind}?project=${project.id}`, { method: "POST", body: JSON.stringify(body) })).json<{ id: string }>()).id;
-    const cohort = await post("cohorts", { name: "Any", definition: { type: "behavioral", match: { performed: { event: { type: "*" } } } } });
-    const destination = await post("destinations", { name: "Files", definition: { type: "r2_export", format: "csv" } });
-    const sync = await post("syncs", { name: "Any to files", definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohort }, schedule: "manual" } });
+    const cohort = await create(project.id, "cohorts", { name: "Any", definition: { type: "behavioral", match: { performed: { event: { type: "*" } } } } });
+    const destination = await create(project.id, "destinations", { name: "Files", definition: { type: "r2_export", format: "csv" } });
+    const sync = await create(project.id, "syncs", { name: "Any to files", definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohort }, schedule: "manual" } });
     await env.DB.prepare(
       "INSERT INTO membership_changes (project_id, cohort_id, profile_key, in_cohort, changed_at) VALUES (?1, ?2, 'u:ann', 1, 0), (?1, ?2, 'd:dev-9', 1, 1000), (?1, ?2, 'u:bob', 1, 2000), (?1, ?2, 'u:bob', 0, 3000)",
     )
@@ -65,21 +59,16 @@ describe("R2 export destination", () => {
 describe("property syncs", () => {
   it("send members' values when they change, nothing when they do not, and clear them when a member leaves", async () => {
     const project = await createProject("prop-sync");
-    const post = async (kind: string, body: unknown) => {
-      const res = await admin(`/${kind}?project=${project.id}`, { method: "POST", body: JSON.stringify(body) });
-      expect(res.status, await res.clone().text()).toBe(201);
-      return (await res.json<{ id: string }>()).id;
-    };
-    const orders = await post("computations", { name: "Orders", definition: { event: { type: "Order Completed" }, aggregate: "count" } });
-    const pro = await post("cohorts", { name: "Pro", definition: { type: "behavioral", match: { user_property: { property: "plan", op: "eq", value: "pro" } } } });
-    const files = await post("destinations", { name: "Files", definition: { type: "r2_export", format: "ndjson" } });
-    const lists = await post("destinations", { name: "A list", definition: { type: "hubspot", list_id: "1", credentials: { access_token: "t" } } });
+    const orders = await create(project.id, "computations", { name: "Orders", definition: { event: { type: "Order Completed" }, aggregate: "count" } });
+    const pro = await create(project.id, "cohorts", { name: "Pro", definition: { type: "behavioral", match: { user_property: { property: "plan", op: "eq", value: "pro" } } } });
+    const files = await create(project.id, "destinations", { name: "Files", definition: { type: "r2_export", format: "ndjson" } });
+    const lists = await create(project.id, "destinations", { name: "A list", definition: { type: "hubspot", list_id: "1", credentials: { access_token: "t" } } });
     const what = { kind: "properties", cohort_id: pro, computations: [{ id: orders, as: "orders" }] };
     // List destinations hold memberships, not values.
     const refused = await admin(`/syncs?project=${project.id}`, { method: "POST", body: JSON.stringify({ name: "no", definition: { destination_id: lists, what } }) });
     expect(refused.status).toBe(400);
     expect(await refused.text()).toContain("what.kind");
-    const sync = await post("syncs", { name: "Pro values", definition: { destination_id: files, what, schedule: "manual" } });
+    const sync = await create(project.id, "syncs", { name: "Pro values", definition: { destination_id: files, what, schedule: "manual" } });
 
     let t = Date.now() - 10_000;
     const send = async (events: object[]) => {
@@ -132,11 +121,7 @@ describe("property syncs", () => {
 
 async function setUp(projectId: string) {
   const project = await createProject(projectId);
-  const post = async (kind: string, body: unknown) => {
-    const res = await admin(`/${kind}?project=${project.id}`, { method: "POST", body: JSON.stringify(body) });
-    expect(res.status, await res.clone().text()).toBe(201);
-    return (await res.json<{ id: string }>()).id;
-  };
+  const post = (kind: string, body: unknown) => create(project.id, kind, body);
   const cohort = await post("cohorts", { name: "All", definition: { type: "behavioral", match: { performed: { event: { type: "*" } } } } });
   const enter = (...users: string[]) =>
     env.DB.batch(users.map((u) => env.DB.prepare("INSERT INTO membership_changes (project_id, cohort_id, profile_key, in_cohort, changed_at) VALUES (?, ?, ?, 1, ?)").bind(project.id, cohort, `u:${u}`, Date.now())));
@@ -258,8 +243,7 @@ describe("syncs on the cron tick", () => {
     expect(Object.fromEntries(list.syncs.map((s) => [s.id, s.failing]))).toEqual({ [broken]: true, [healthy]: false });
     expect(await (await admin(`/syncs/${broken}/runs?project=${project.id}`)).json()).toMatchObject({ failing: true });
     // And so does the admin UI's syncs list, one badge per row.
-    const signIn = await call("/admin/sign-in", { method: "POST", body: new URLSearchParams({ token: ADMIN_TOKEN }), redirect: "manual" });
-    const cookie = /tailor_admin=[^;]+/.exec(signIn.headers.get("set-cookie") ?? "")![0];
+    const { cookie } = await uiSession();
     const page = await (await call(`/admin/p/${project.id}/syncs`, { headers: { cookie } })).text();
     const row = (id: string) => page.split("<tr>").find((r) => r.includes(`<code>${id}</code>`)) ?? "";
     expect(row(broken)).toContain('<span class="badge bad">failing</span>');

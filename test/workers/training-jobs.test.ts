@@ -1,8 +1,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { STALE_AFTER_MS, type TrainingJobView } from "../../src/core/training-jobs";
-import { csrfToken, issueSession, readSession } from "../../src/edge/ui/session";
-import { admin, ADMIN_TOKEN, call, createProject, type TestProject } from "./helpers";
+import { admin, call, create, createProject, uiSession, type TestProject } from "./helpers";
 
 // The training queue: the admin API (and the UI through it) queues jobs, a Node trainer
 // claims them, heartbeats and finishes them.
@@ -14,9 +13,7 @@ let predB: string;
 
 async function define(project: string, kind: "predictions" | "recommendations", name: string): Promise<string> {
   const definition = kind === "predictions" ? { goal: { event: { type: "Order Completed" } }, horizon_days: 30 } : { item: { event: { type: "Product Purchased" }, property: "product_id" } };
-  const res = await admin(`/${kind}?project=${project}`, { method: "POST", body: JSON.stringify({ name, definition }) });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return (await res.json<{ id: string }>()).id;
+  return create(project, kind, { name, definition });
 }
 
 const post = (path: string, body?: unknown) => admin(path, { method: "POST", ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
@@ -72,6 +69,9 @@ describe("queueing a training", () => {
   });
 
   it("lists a project's jobs newest first, and only that project's", async () => {
+    // The two jobs queued above, requested a second apart (recA's the newer), so the order is not a tie.
+    await sql("UPDATE training_jobs SET requested_at = ? WHERE project_id = ? AND owner_id = ?", 1_000, a.id, predA);
+    await sql("UPDATE training_jobs SET requested_at = ? WHERE project_id = ? AND owner_id = ?", 2_000, a.id, recA);
     const list = await (await admin(`/training-jobs?project=${a.id}`)).json<{ jobs: TrainingJobView[] }>();
     expect(list.jobs.map((j) => j.owner_id).sort()).toEqual([predA, recA].sort());
     expect(list.jobs[0]!.requested_at).toBeGreaterThanOrEqual(list.jobs[1]!.requested_at);
@@ -117,11 +117,9 @@ describe("queueing a training", () => {
     expect((await call("/admin/api/training-jobs/claim", { method: "POST", headers: { authorization: `Bearer ${a.secretKey}` }, body: "{}" })).status).toBe(401);
     expect((await call(`/admin/api/training-jobs?project=${a.id}`)).status).toBe(401);
 
-    const value = await issueSession(ADMIN_TOKEN, Date.now());
-    const cookie = `tailor_admin=${value}`;
+    const { cookie, csrf } = await uiSession();
     const path = `/admin/api/predictions/${predB}/train?project=${b.id}`;
     expect((await call(path, { method: "POST", headers: { cookie } })).status).toBe(403);
-    const csrf = await csrfToken(ADMIN_TOKEN, (await readSession(ADMIN_TOKEN, value, Date.now()))!);
     const ok = await call(path, { method: "POST", headers: { cookie, "x-csrf-token": csrf } });
     expect(ok.status).toBe(202);
   });
@@ -252,9 +250,7 @@ describe("the admin UI's Train now", () => {
   it("queues through the API with the form's CSRF token, then shows the job live on the page", async () => {
     const c = await createProject("train-ui");
     const pred = await define(c.id, "predictions", "UI trained");
-    const value = await issueSession(ADMIN_TOKEN, Date.now());
-    const cookie = `tailor_admin=${value}`;
-    const csrf = await csrfToken(ADMIN_TOKEN, (await readSession(ADMIN_TOKEN, value, Date.now()))!);
+    const { cookie, csrf } = await uiSession();
     const page = `/admin/p/${c.id}/predictions/${pred}`;
 
     const before = await (await call(page, { headers: { cookie } })).text();
@@ -286,9 +282,7 @@ describe("the admin UI's Train now", () => {
   });
 
   it("a recommendation's page has the same panel", async () => {
-    const value = await issueSession(ADMIN_TOKEN, Date.now());
-    const cookie = `tailor_admin=${value}`;
-    const csrf = await csrfToken(ADMIN_TOKEN, (await readSession(ADMIN_TOKEN, value, Date.now()))!);
+    const { cookie, csrf } = await uiSession();
     const page = `/admin/p/${a.id}/recommendations/${recA}`;
     const pressed = await call(`${page}/train`, { method: "POST", headers: { cookie }, body: new URLSearchParams({ _csrf: csrf }), redirect: "manual" });
     expect(pressed.status).toBe(303);
