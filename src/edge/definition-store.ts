@@ -4,8 +4,8 @@ import { randomKey } from "../core/hash";
 import { predictionSchema, type Prediction } from "../core/predictions";
 import { recommendationSchema } from "../core/recommendations/schema";
 import { cohortDefinitionSchema, computationSchema } from "../core/segments/schema";
-import { CredentialsKeyError, sealCredentials } from "../core/syncs/credentials";
-import { destinationSchema, keepStoredCredentials, redact, syncSchema, VALUE_DESTINATIONS, type Sync } from "../core/syncs/schema";
+import { CredentialsKeyError, keepStoredCredentials, redact, sealCredentials } from "../core/syncs/credentials";
+import { destinationSchema, syncSchema, VALUE_DESTINATIONS, type Sync } from "../core/syncs/schema";
 import { bumpDefinitionsVersion, loadDefinitionSet } from "../db/definitions";
 import { backfillJobs, cohortMembers, cohorts, departedIds, membershipChanges, computations, destinations, predictions, recommendations, syncCursors, syncRuns, syncs, syncValues } from "../db/schema";
 import type { Db } from "./db";
@@ -39,7 +39,7 @@ export interface DefinitionInput {
 }
 
 /** A destination's definition as stored: credentials sealed, or a clear error if they cannot be. */
-async function stored(kind: DefinitionKind, definition: Record<string, unknown>, credentialsKey: string | undefined, id: string): Promise<Record<string, unknown>> {
+async function sealForStorage(kind: DefinitionKind, definition: Record<string, unknown>, credentialsKey: string | undefined, id: string): Promise<Record<string, unknown>> {
   if (kind !== "destinations") return definition;
   try {
     return await sealCredentials(definition, credentialsKey, id);
@@ -204,7 +204,7 @@ export async function createDefinition(db: Db, kind: DefinitionKind, projectId: 
   const now = Date.now();
   const taken = await db.select({ id: table.id }).from(table).where(and(eq(table.projectId, projectId), eq(table.name, input.name))).get();
   if (taken) throw new AppError(409, "conflict", `A ${kind.slice(0, -1)} named ${JSON.stringify(input.name)} already exists`, [{ field: "name", message: "already in use" }]);
-  const definition = await stored(kind, input.definition, input.credentialsKey, id);
+  const definition = await sealForStorage(kind, input.definition, input.credentialsKey, id);
   await db.batch([
     db.insert(table).values({
       id,
@@ -231,7 +231,7 @@ export async function updateDefinition(db: Db, kind: DefinitionKind, projectId: 
   const parsed = patch.parsed ?? SCHEMAS[kind].parse(row.definition);
   await checkDefinition(db, projectId, kind, id, status === "active" ? parsed : null);
   // Credentials kept from before encryption are sealed now too.
-  definition = await stored(kind, definition, patch.credentialsKey, id);
+  definition = await sealForStorage(kind, definition, patch.credentialsKey, id);
   await db.batch([
     db
       .update(table)

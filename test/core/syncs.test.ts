@@ -1,11 +1,11 @@
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { cohortWebhookMessages } from "../../src/core/syncs/cohort-webhook";
-import { CredentialsKeyError, importCredentialsKey, newCredentialsKey, openCredentials, openValue, SEALED_PREFIX, sealCredentials, sealValue } from "../../src/core/syncs/credentials";
+import { CredentialsKeyError, importCredentialsKey, keepStoredCredentials, newCredentialsKey, openCredentials, openValue, redact, SEALED_PREFIX, sealCredentials, sealValue } from "../../src/core/syncs/credentials";
 import { parseRetryAfter, retryDelay } from "../../src/core/syncs/retry";
 import { netChanges } from "../../src/core/syncs/diff";
 import { digest, propertyChanges, propertyMessages, propertyNames, propertyValues } from "../../src/core/syncs/property-diff";
-import { isDue, keepStoredCredentials, redact, syncSchema, type Sync } from "../../src/core/syncs/schema";
+import { isDue, syncSchema, type Sync } from "../../src/core/syncs/schema";
 import { requestsFor } from "../../src/core/syncs/destinations/requests";
 import { newWebhookSecret, signWebhook } from "../../src/core/syncs/standard-webhooks";
 

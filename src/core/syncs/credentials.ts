@@ -71,10 +71,10 @@ const contextOf = (destinationId: string, field: string) => `destination ${desti
 export async function sealCredentials(definition: Definition, keyBase64: string | undefined, destinationId: string): Promise<Definition> {
   const credentials = credentialsOf(definition);
   if (credentials === null) return definition;
-  const plain = Object.entries(credentials).filter(([, v]) => typeof v === "string" && !isSealed(v));
-  if (plain.length === 0) return definition;
+  const needsSeal = (v: unknown): v is string => typeof v === "string" && !isSealed(v);
+  if (!Object.values(credentials).some(needsSeal)) return definition;
   const key = await importCredentialsKey(keyBase64);
-  const sealed = await Promise.all(Object.entries(credentials).map(async ([k, v]) => [k, typeof v === "string" && !isSealed(v) ? await sealValue(key, v, contextOf(destinationId, k)) : v] as const));
+  const sealed = await Promise.all(Object.entries(credentials).map(async ([k, v]) => [k, needsSeal(v) ? await sealValue(key, v, contextOf(destinationId, k)) : v] as const));
   return { ...definition, credentials: Object.fromEntries(sealed) };
 }
 
@@ -85,4 +85,26 @@ export async function openCredentials(definition: Definition, keyBase64: string 
   const key = await importCredentialsKey(keyBase64);
   const opened = await Promise.all(Object.entries(credentials).map(async ([k, v]) => [k, isSealed(v) ? await openValue(key, v, contextOf(destinationId, k)) : v] as const));
   return { ...definition, credentials: Object.fromEntries(opened) };
+}
+
+/** What the API shows in place of each stored credential. */
+export const REDACTED = "(set)";
+
+/** Credentials replaced by a marker: what the API shows of a destination. */
+export function redact(definition: Record<string, unknown>): Record<string, unknown> {
+  const credentials = credentialsOf(definition);
+  return credentials === null ? definition : { ...definition, credentials: Object.fromEntries(Object.keys(credentials).map((k) => [k, REDACTED])) };
+}
+
+/**
+ * A destination edit as it will be stored: without `credentials` it keeps the stored ones,
+ * and a credential sent back as the marker the API showed keeps its stored value, so a
+ * definition read from the API and saved again never overwrites a secret with the marker.
+ */
+export function keepStoredCredentials(incoming: Record<string, unknown>, stored: Record<string, unknown>): Record<string, unknown> {
+  const before = credentialsOf(stored) ?? {};
+  if (!("credentials" in incoming)) return "credentials" in stored ? { ...incoming, credentials: before } : incoming;
+  const credentials = credentialsOf(incoming);
+  if (credentials === null) return incoming;
+  return { ...incoming, credentials: Object.fromEntries(Object.entries(credentials).map(([k, v]) => [k, v === REDACTED && k in before ? before[k] : v])) };
 }

@@ -88,26 +88,3 @@ export function isDue(schedule: Sync["schedule"], lastRunAt: number | null, now:
   // A little slack so a cron tick a few seconds early still counts.
   return now - lastRunAt >= every - 5_000;
 }
-
-/** What the API shows in place of each stored credential. */
-export const REDACTED = "(set)";
-
-/** Credentials replaced by a marker: what the API shows of a destination. */
-export function redact(definition: Record<string, unknown>): Record<string, unknown> {
-  const credentials = definition.credentials;
-  if (credentials === null || typeof credentials !== "object") return definition;
-  return { ...definition, credentials: Object.fromEntries(Object.keys(credentials).map((k) => [k, REDACTED])) };
-}
-
-/**
- * A destination edit as it will be stored: without `credentials` it keeps the stored ones,
- * and a credential sent back as the marker the API showed keeps its stored value, so a
- * definition read from the API and saved again never overwrites a secret with the marker.
- */
-export function keepStoredCredentials(incoming: Record<string, unknown>, stored: Record<string, unknown>): Record<string, unknown> {
-  const before = (stored.credentials ?? {}) as Record<string, unknown>;
-  if (!("credentials" in incoming)) return "credentials" in stored ? { ...incoming, credentials: before } : incoming;
-  const credentials = incoming.credentials;
-  if (credentials === null || typeof credentials !== "object") return incoming;
-  return { ...incoming, credentials: Object.fromEntries(Object.entries(credentials).map(([k, v]) => [k, v === REDACTED && k in before ? before[k] : v])) };
-}
