@@ -10,12 +10,15 @@ export interface Edited {
   focus?: string;
 }
 
-/** How many children a group node has (`<node>.<i>.kind`). */
-export function childCount(fields: Fields, node: string): number {
+/** How many indexed rows `<prefix>.<i>` there are, by a field every row posts (`kind` for nodes, `op` for filter rows). */
+export function countRows(fields: Fields, prefix: string, field: string): number {
   let n = 0;
-  while (fields[`${node}.${n}.kind`] !== undefined) n++;
+  while (fields[`${prefix}.${n}.${field}`] !== undefined) n++;
   return n;
 }
+
+/** How many children a group node has (`<node>.<i>.kind`). */
+export const childCount = (fields: Fields, node: string): number => countRows(fields, node, "kind");
 
 /** Moves every field of `node` one level down, under `<node>.0`, and makes `node` an `all` group of it. */
 export function wrapInGroup(fields: Fields, node: string): Fields {
@@ -48,18 +51,24 @@ export function removeIndexed(fields: Fields, target: string): Fields {
 
 /** Adds an empty filter row to the event spec at `spec` (`<node>.event`, `<node>.step0`, …). */
 export function addFilter(fields: Fields, spec: string): Edited {
-  let i = 0;
-  while (fields[`${spec}.f.${i}.op`] !== undefined) i++;
-  const row = `${spec}.f.${i}`;
+  const row = `${spec}.f.${countRows(fields, `${spec}.f`, "op")}`;
   return { fields: { ...fields, [`${row}.property`]: "", [`${row}.op`]: "eq", [`${row}.value`]: "" }, focus: `${row}.property` };
 }
 
 const TARGET = /^n(\.[A-Za-z0-9_]+)*$/;
 
-/** Applies a posted edit action; unknown actions leave the fields as they are. */
-export function applyEdit(fields: Fields, action: string): Edited {
+/** Whether a form's edit may act on `target` (the cohort editor: any path under the root `n`; a blank target is always allowed). */
+export type EditAllowed = (verb: string, target: string) => boolean;
+const cohortTarget: EditAllowed = (_verb, target) => target === "" || TARGET.test(target);
+
+/**
+ * Applies a posted edit action; unknown actions, and targets `allowed` refuses, leave the
+ * fields as they are. `refresh` re-renders as is, focusing its target, whatever the form.
+ */
+export function applyEdit(fields: Fields, action: string, allowed: EditAllowed = cohortTarget): Edited {
   const [verb = "", target = ""] = action.split(" ");
-  if (target !== "" && !TARGET.test(target)) return { fields };
+  if (verb === "refresh") return { fields, ...(target === "" ? {} : { focus: target }) };
+  if (!allowed(verb, target)) return { fields };
   const parentOf = (t: string) => t.slice(0, t.lastIndexOf("."));
   switch (verb) {
     case "add-condition":
@@ -71,8 +80,6 @@ export function applyEdit(fields: Fields, action: string): Edited {
     case "remove":
       if (!/\.\d+$/.test(target)) return { fields };
       return { fields: removeIndexed(fields, target), focus: /\.f\.\d+$/.test(target) ? `edit:add-filter ${parentOf(parentOf(target))}` : `edit:add-condition ${parentOf(target)}` };
-    case "refresh":
-      return { fields, ...(target === "" ? {} : { focus: target }) };
     default:
       return { fields };
   }

@@ -1,7 +1,7 @@
-import { COMPARATORS, FILTER_OPS } from "../../core/segments/schema";
+import { COMPARATORS } from "../../core/segments/schema";
 import { childCount } from "./cohort-edit";
 import { NODE_KINDS, ROOT } from "./cohort-form";
-import { Box, EditButton, ErrorText, Negate, Pick, type Ctx } from "./cohort-inputs";
+import { Box, EditButton, ErrorText, FILTER_OPTIONS, FilterRows, Negate, Pick, VALUE_HINT, type Ctx } from "./cohort-inputs";
 import type { Refs } from "./definitions";
 import { fieldId, type Option } from "./fields";
 
@@ -10,7 +10,6 @@ import { fieldId, type Option } from "./fields";
  * (groups with all/any, clauses with their kind's fields), every part of the language
  * shown. Structure changes are submit buttons; nothing here needs script.
  */
-const FILTER_OPTIONS: Option[] = FILTER_OPS.map((op) => [op, op]);
 const COMPARATOR_OPTIONS: Option[] = COMPARATORS.map((op) => [op, op]);
 const WINDOW_OPTIONS: Option[] = [
   ["all", "all time"],
@@ -24,7 +23,6 @@ const MEASURES: Option[] = [
   ["sum", "sum of a property"],
   ["distinct", "distinct values of a property"],
 ];
-const VALUE_HINT = "numbers, true/false, a,b,c for in; JSON for anything else";
 const DATE_HINT = "2024-01-31, an ISO time, or epoch ms";
 
 /** "1.2" for node n.0.1. */
@@ -36,36 +34,14 @@ const nodeNumber = (node: string) =>
     .join(".");
 
 function EventSpec(props: { ctx: Ctx; prefix: string; legend: string }) {
-  const { ctx, prefix } = props;
-  let rows = 0;
-  while (ctx.fields[`${prefix}.f.${rows}.op`] !== undefined) rows++;
+  const { ctx, prefix, legend } = props;
   return (
     <fieldset>
-      <legend>{props.legend}</legend>
+      <legend>{legend}</legend>
       <div class="clause">
         <Box ctx={ctx} name={`${prefix}.type`} label="Event type" placeholder="Product Added" hint="* for any event" />
       </div>
-      {Array.from({ length: rows }, (_, i) => {
-        const row = `${prefix}.f.${i}`;
-        return (
-          <fieldset class="clause" id={fieldId(row)}>
-            <legend>Where (filter {i + 1})</legend>
-            <Box ctx={ctx} name={`${row}.property`} label="Property" />
-            <Pick ctx={ctx} name={`${row}.op`} label="Op" options={FILTER_OPTIONS} />
-            <Box ctx={ctx} name={`${row}.value`} label="Value" hint={VALUE_HINT} />
-            <div class="field">
-              <EditButton ctx={ctx} action={`remove ${row}`} label={`Remove filter ${i + 1} of ${props.legend}`} danger>
-                Remove filter
-              </EditButton>
-            </div>
-          </fieldset>
-        );
-      })}
-      <div class="field">
-        <EditButton ctx={ctx} action={`add-filter ${prefix}`} label={`Add a property filter to ${props.legend}`}>
-          Add a property filter
-        </EditButton>
-      </div>
+      <FilterRows ctx={ctx} prefix={prefix} legend={(i) => `Where (filter ${i})`} removeLabel={(i) => `Remove filter ${i} of ${legend}`} addLabel={`Add a property filter to ${legend}`} addText="Add a property filter" />
     </fieldset>
   );
 }

@@ -1,4 +1,6 @@
 import type { Child } from "hono/jsx";
+import { FILTER_OPS } from "../../core/segments/schema";
+import { countRows } from "./cohort-edit";
 import { errorId, ErrorText as FieldError, fieldId, type FieldErrors, type Option } from "./fields";
 import type { Fields } from "./forms";
 
@@ -80,6 +82,19 @@ export function Negate(props: { ctx: Ctx; name: string }) {
   );
 }
 
+/** A checkbox posting "true" when checked, its label beside it. */
+export function Check(props: { ctx: Ctx; name: string; label: string }) {
+  const { ctx, name } = props;
+  return (
+    <div class="field">
+      <label for={fieldId(name)}>
+        <input id={fieldId(name)} name={name} type="checkbox" value="true" checked={ctx.fields[name] === "true"} {...a11y(ctx, name)} /> {props.label}
+      </label>
+      <ErrorText ctx={ctx} name={name} />
+    </div>
+  );
+}
+
 /** A submit button that edits the form's structure (no validation: it saves nothing). */
 export function EditButton(props: { ctx: Ctx; action: string; label: string; children: Child; danger?: boolean }) {
   const value = `edit:${props.action}`;
@@ -87,5 +102,43 @@ export function EditButton(props: { ctx: Ctx; action: string; label: string; chi
     <button type="submit" name="mode" value={value} formnovalidate class={props.danger ? "danger" : "secondary"} aria-label={props.label} autofocus={props.ctx.focus === value ? true : undefined}>
       {props.children}
     </button>
+  );
+}
+
+export const FILTER_OPTIONS: Option[] = FILTER_OPS.map((op) => [op, op]);
+export const VALUE_HINT = "numbers, true/false, a,b,c for in; JSON for anything else";
+
+/**
+ * An event spec's property filter rows `<prefix>.f.<i>`, each with its remove button, then
+ * the add button (`showError`: with the error the API gives the rows as a whole, at `prefix`).
+ * The legends and button labels are the caller's, by row (`i` counts from 1).
+ */
+export function FilterRows(props: { ctx: Ctx; prefix: string; legend: (i: number) => string; removeLabel: (i: number) => string; addLabel: string; addText: string; showError?: boolean }) {
+  const { ctx, prefix } = props;
+  return (
+    <>
+      {Array.from({ length: countRows(ctx.fields, `${prefix}.f`, "op") }, (_, i) => {
+        const row = `${prefix}.f.${i}`;
+        return (
+          <fieldset class="clause" id={fieldId(row)}>
+            <legend>{props.legend(i + 1)}</legend>
+            <Box ctx={ctx} name={`${row}.property`} label="Property" />
+            <Pick ctx={ctx} name={`${row}.op`} label="Op" options={FILTER_OPTIONS} />
+            <Box ctx={ctx} name={`${row}.value`} label="Value" hint={VALUE_HINT} />
+            <div class="field">
+              <EditButton ctx={ctx} action={`remove ${row}`} label={props.removeLabel(i + 1)} danger>
+                Remove filter
+              </EditButton>
+            </div>
+          </fieldset>
+        );
+      })}
+      <div class="field">
+        <EditButton ctx={ctx} action={`add-filter ${prefix}`} label={props.addLabel}>
+          {props.addText}
+        </EditButton>
+        {props.showError ? <ErrorText ctx={ctx} name={prefix} /> : null}
+      </div>
+    </>
   );
 }

@@ -1,3 +1,4 @@
+import { countRows } from "./cohort-edit";
 import type { Fields } from "./forms";
 import { decodeInstant, decodeNumber, decodeValue, DURATION_UNITS, durationFromFields, durationToFields, encodeInstant, encodeValue, instantText } from "./cohort-values";
 
@@ -46,18 +47,16 @@ export class Reader {
 
   /** How many indexed rows `<prefix>.<i>` there are, by a field every row posts. */
   count(prefix: string, field: string): number {
-    let n = 0;
-    while (this.fields[`${prefix}.${n}.${field}`] !== undefined) n++;
-    return n;
+    return countRows(this.fields, prefix, field);
   }
 }
 
-type Spec = { type?: unknown; filters?: { property?: unknown; op?: unknown; value?: unknown }[] };
+type Filter = { property?: unknown; op?: unknown; value?: unknown };
+type Spec = { type?: unknown; filters?: Filter[] };
 
-export function eventToFields(spec: unknown, prefix: string, out: Fields): void {
-  const s = (spec ?? {}) as Spec;
-  out[`${prefix}.type`] = String(s.type ?? "");
-  (s.filters ?? []).forEach((f, i) => {
+/** Filter rows `<prefix>.f.<i>.{property,op,value}` for a list of property filters. */
+export function filtersToFields(filters: unknown, prefix: string, out: Fields): void {
+  ((filters ?? []) as Filter[]).forEach((f, i) => {
     const op = String(f.op ?? "eq");
     out[`${prefix}.f.${i}.property`] = String(f.property ?? "");
     out[`${prefix}.f.${i}.op`] = op;
@@ -65,12 +64,11 @@ export function eventToFields(spec: unknown, prefix: string, out: Fields): void 
   });
 }
 
-export function eventFromFields(r: Reader, prefix: string, path: string): Record<string, unknown> {
-  r.map(path, `${prefix}.type`);
-  const type = r.text(`${prefix}.type`, `${path}.type`);
-  const filters = Array.from({ length: r.count(`${prefix}.f`, "op") }, (_, i) => {
+/** The property filters in the rows `<prefix>.f.<i>`, each mapped to `<arrayPath>.<i>`. */
+export function filtersFromFields(r: Reader, prefix: string, arrayPath: string): Record<string, unknown>[] {
+  return Array.from({ length: r.count(`${prefix}.f`, "op") }, (_, i) => {
     const f = `${prefix}.f.${i}`;
-    const p = `${path}.filters.${i}`;
+    const p = `${arrayPath}.${i}`;
     r.map(p, `${f}.property`);
     const property = r.text(`${f}.property`, `${p}.property`);
     const op = r.text(`${f}.op`, `${p}.op`);
@@ -78,10 +76,20 @@ export function eventFromFields(r: Reader, prefix: string, path: string): Record
     const value = decodeValue(r.fields[`${f}.value`], op);
     return { property, op, ...(value === undefined ? {} : { value }) };
   });
-  return { type, ...(filters.length > 0 ? { filters } : {}) };
 }
 
-export const WINDOW_KINDS = ["all", "rolling", "since", "between", "since_last"] as const;
+export function eventToFields(spec: unknown, prefix: string, out: Fields): void {
+  const s = (spec ?? {}) as Spec;
+  out[`${prefix}.type`] = String(s.type ?? "");
+  filtersToFields(s.filters, prefix, out);
+}
+
+export function eventFromFields(r: Reader, prefix: string, path: string): Record<string, unknown> {
+  r.map(path, `${prefix}.type`);
+  const type = r.text(`${prefix}.type`, `${path}.type`);
+  const filters = filtersFromFields(r, prefix, `${path}.filters`);
+  return { type, ...(filters.length > 0 ? { filters } : {}) };
+}
 
 export function windowToFields(window: unknown, prefix: string, out: Fields): void {
   const w = (window ?? { kind: "all" }) as { kind?: string; duration?: unknown; from?: unknown; to?: unknown; event?: unknown };

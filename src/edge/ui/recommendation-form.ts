@@ -1,5 +1,5 @@
-import { addFilter, removeIndexed, type Edited } from "./cohort-edit";
-import { eventFromFields, eventToFields, Reader } from "./cohort-parts";
+import { applyEdit, countRows, type EditAllowed, type Edited } from "./cohort-edit";
+import { eventFromFields, eventToFields, filtersFromFields, filtersToFields, Reader } from "./cohort-parts";
 import { encodeNumber } from "./cohort-values";
 import type { Built, Fields } from "./forms";
 
@@ -55,17 +55,14 @@ export function recommendationToFields(definition: unknown): Fields | null {
   for (const flag of FLAGS) if ((exclude[flag.slice("exclude.".length)] ?? true) === true) out[flag] = "true";
   out["exclude.items"] = ((exclude.items ?? []) as string[]).join("\n");
   // `where` rows are an event spec's filter rows without the event.
-  const where: Fields = {};
-  eventToFields({ filters: exclude.where }, WHERE, where);
-  delete where[`${WHERE}.type`];
-  Object.assign(out, where);
+  filtersToFields(exclude.where, WHERE, out);
   out["control.percent"] = encodeNumber(d.control?.percent ?? 0);
   out["control.strategy"] = String(d.control?.strategy ?? "popular");
   out.fallback = d.fallback ?? "popular";
   return out;
 }
 
-const hasRows = (fields: Fields, prefix: string) => fields[`${prefix}.f.0.op`] !== undefined;
+const hasRows = (fields: Fields, prefix: string) => countRows(fields, `${prefix}.f`, "op") > 0;
 
 /** The definition from the form's fields, with the field for each definition path (the API's errors go next to them). */
 export function recommendationFromFields(fields: Fields): Built {
@@ -82,10 +79,8 @@ export function recommendationFromFields(fields: Fields): Built {
   for (const flag of FLAGS) r.map(flag, flag);
   r.map("exclude.items", "exclude.items");
   r.map(WHERE, WHERE);
-  // The where rows through the event codec, its paths moved from `filters` to `exclude.where`.
-  const rows = new Reader(fields);
-  const where = eventFromFields(rows, WHERE, "_").filters ?? [];
-  for (const [path, field] of rows.paths) if (path.startsWith("_.filters.")) r.map(`${WHERE}.${path.slice("_.filters.".length)}`, field);
+  // The where rows through the event spec's filter codec, row i at `exclude.where.<i>`.
+  const where = filtersFromFields(r, WHERE, WHERE);
   const exclude = { interacted: fields[FLAGS[0]] === "true", converted: fields[FLAGS[1]] === "true", items: parseItems(fields["exclude.items"]), where };
 
   r.map("control", "control.percent");
@@ -96,12 +91,13 @@ export function recommendationFromFields(fields: Fields): Built {
   return { definition, paths: r.paths, problems: r.problems };
 }
 
+/** Edits act on the form's filter rows only: adding to a filtered spec, removing one of its rows. */
+const filterTarget: EditAllowed = (verb, target) => {
+  if (verb === "add-filter") return FILTER_PREFIXES.includes(target);
+  return verb === "remove" && FILTER_PREFIXES.includes(/^(.+)\.f\.\d+$/.exec(target)?.[1] ?? "");
+};
+
 /** Filter rows added and removed without script (`edit:add-filter item.event`, `edit:remove exclude.where.f.1`). */
 export function editRecommendation(fields: Fields, action: string): Edited {
-  const [verb = "", target = ""] = action.split(" ");
-  if (verb === "add-filter" && FILTER_PREFIXES.includes(target)) return addFilter(fields, target);
-  const row = /^(.+)\.f\.\d+$/.exec(target);
-  if (verb === "remove" && row !== null && FILTER_PREFIXES.includes(row[1]!)) return { fields: removeIndexed(fields, target), focus: `edit:add-filter ${row[1]}` };
-  if (verb === "refresh") return { fields, ...(target === "" ? {} : { focus: target }) };
-  return { fields };
+  return applyEdit(fields, action, filterTarget);
 }
