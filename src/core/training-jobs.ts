@@ -13,7 +13,10 @@ export const HEARTBEAT_MS = 30_000;
 
 export const TRAINING_KINDS = ["prediction", "recommendation"] as const;
 export type TrainingKind = (typeof TRAINING_KINDS)[number];
-export type TrainingStatus = "queued" | "running" | "succeeded" | "failed";
+export const TRAINING_STATUSES = ["queued", "running", "succeeded", "failed"] as const;
+export type TrainingStatus = (typeof TRAINING_STATUSES)[number];
+/** A job waiting for or held by a trainer: at most one per definition (the schema's partial unique index). */
+export const ACTIVE_STATUSES = ["queued", "running"] as const satisfies readonly TrainingStatus[];
 
 /** A training job as `/admin/api/training-jobs` presents it. */
 export interface TrainingJobView {
@@ -47,7 +50,7 @@ export function isClaimable(job: { status: TrainingStatus; heartbeat_at: number 
   return job.status === "queued" || (job.status === "running" && (job.heartbeat_at ?? 0) < staleBefore(now));
 }
 
-export const isActive = (job: { status: TrainingStatus }) => job.status === "queued" || job.status === "running";
+export const isActive = (job: { status: TrainingStatus }) => (ACTIVE_STATUSES as readonly TrainingStatus[]).includes(job.status);
 
 /** A trainer names itself when it claims, and on every report about the job it holds. */
 const workerId = z.string().trim().min(1).max(200);
@@ -55,6 +58,8 @@ const line = z.string().max(2000);
 
 /** The longest a claim may wait for a job to arrive (a long poll: one request, not one every few seconds). */
 export const MAX_CLAIM_WAIT_SECONDS = 25;
+/** How long a trainer's claim waits unless told otherwise: inside MAX_CLAIM_WAIT_SECONDS. */
+export const CLAIM_WAIT_SECONDS = 20;
 export const claimSchema = z.object({ worker: workerId, wait_seconds: z.number().int().min(0).max(MAX_CLAIM_WAIT_SECONDS).default(0) });
 export const progressSchema = z.object({ worker: workerId, message: line.optional() });
 export const finishSchema = z.discriminatedUnion("status", [

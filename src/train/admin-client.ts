@@ -1,27 +1,36 @@
+import type { TrainingKind } from "../core/training-jobs";
+// Types only: archive-reader imports adminText from here.
 import type { ArchiveSource, ArchiveSpan } from "./archive-reader";
 import { read, write } from "./http";
 
 /** The Worker's admin API as the trainer uses it (local state or a deployed Worker alike). */
 export type AdminCall = <T>(method: string, path: string, body?: unknown) => Promise<T>;
 
-export function adminClient(src: ArchiveSource): AdminCall {
-  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const url = `${src.url}/admin/api${path}`;
-    const headers: Record<string, string> = { authorization: `Bearer ${src.adminToken}`, ...(body ? { "content-type": "application/json" } : {}) };
-    const res = method === "GET" ? await read(url, headers) : await write(url, method, headers, body ? JSON.stringify(body) : undefined);
-    if (res.status < 200 || res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
-    return JSON.parse(res.text) as T;
-  };
+/** Where the admin API is and how to get in: no project (calls name theirs in the path, and the job queue is across projects). */
+export type AdminTarget = Pick<ArchiveSource, "url" | "adminToken">;
+
+/** One admin API call, the answer's text: GETs are reads (sent again after meeting a closed connection), anything else a write (sent once). */
+export async function adminText(src: AdminTarget, method: string, path: string, body?: unknown): Promise<string> {
+  const url = `${src.url}/admin/api${path}`;
+  const headers: Record<string, string> = { authorization: `Bearer ${src.adminToken}`, ...(body ? { "content-type": "application/json" } : {}) };
+  const res = method === "GET" ? await read(url, headers) : await write(url, method, headers, body ? JSON.stringify(body) : undefined);
+  if (res.status < 200 || res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
+  return res.text;
+}
+
+/** `src` may be a whole ArchiveSource: its project goes unused (paths name the project). */
+export function adminClient(src: AdminTarget & Partial<ArchiveSource>): AdminCall {
+  return async <T>(method: string, path: string, body?: unknown): Promise<T> => JSON.parse(await adminText(src, method, path, body)) as T;
 }
 
 /** A stored definition as the admin API lists it. */
 export type DefinitionRow = { id: string; name: string; definition: unknown };
 
 /** A model version as `POST /admin/api/models` answers it. */
-export type PublishedModel = { id: string; version: number; owner_kind: "prediction" | "recommendation"; owner_id: string };
+export type PublishedModel = { id: string; version: number; owner_kind: TrainingKind; owner_id: string };
 
 /** Publishes a model version (bytes and metadata) and makes it the active one. */
-export async function publishModel(api: AdminCall, span: ArchiveSpan, kind: "prediction" | "recommendation", ownerId: string, bytes: Uint8Array, metadata: Record<string, unknown>): Promise<PublishedModel> {
+export async function publishModel(api: AdminCall, span: ArchiveSpan, kind: TrainingKind, ownerId: string, bytes: Uint8Array, metadata: Record<string, unknown>): Promise<PublishedModel> {
   const published = await api<PublishedModel>("POST", `/models?${span.q}`, {
     owner_kind: kind,
     owner_id: ownerId,

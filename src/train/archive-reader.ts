@@ -1,7 +1,6 @@
 import { dedupeArchived, parseNdjson } from "../core/archive";
 import type { TailorEvent } from "../core/event";
-import type { PublishedModel } from "./admin-client";
-import { read } from "./http";
+import { adminText, type PublishedModel } from "./admin-client";
 
 /**
  * Reads a project's event archive through the Worker's admin API — the same against
@@ -14,11 +13,7 @@ export interface ArchiveSource {
   project: string;
 }
 
-async function getText(src: ArchiveSource, path: string): Promise<string> {
-  const res = await read(`${src.url}/admin/api${path}`, { authorization: `Bearer ${src.adminToken}` });
-  if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${res.text}`);
-  return res.text;
-}
+const getText = (src: ArchiveSource, path: string): Promise<string> => adminText(src, "GET", path);
 
 async function getJson<T>(src: ArchiveSource, path: string): Promise<T> {
   return JSON.parse(await getText(src, path)) as T;

@@ -44,7 +44,7 @@ export function write(url: string, method: string, headers: Record<string, strin
 }
 
 /** Node's fetch failing on a connection the other side had closed (undici's UND_ERR_SOCKET, or a reset). */
-export function closedIdleConnection(err: unknown): boolean {
+function closedIdleConnection(err: unknown): boolean {
   const code = err instanceof Error && err.cause instanceof Error ? (err.cause as Error & { code?: string }).code : undefined;
   return code === "UND_ERR_SOCKET" || code === "ECONNRESET";
 }

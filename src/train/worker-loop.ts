@@ -3,14 +3,14 @@
 // its heartbeat) and finishes the job with the published model version or the error.
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { HEARTBEAT_MS, type TrainingJobView } from "../core/training-jobs";
+import { CLAIM_WAIT_SECONDS, HEARTBEAT_MS, type FinishBody, type TrainingJobView } from "../core/training-jobs";
 import { adminClient, type AdminCall, type PublishedModel } from "./admin-client";
 import { resolveTargets, trainTargets } from "./run";
 
 export interface WatchOptions {
   url: string;
   adminToken: string;
-  /** How long each claim may wait for a job at the Worker (a long poll; default 20 s). */
+  /** How long each claim may wait for a job at the Worker (a long poll; default CLAIM_WAIT_SECONDS, 20 s). */
   waitSeconds?: number;
   /** The pause after a claim that found no job, or failed (default 1 s). */
   pollMs?: number;
@@ -74,6 +74,9 @@ function aborted(signal?: AbortSignal): Promise<"stopped"> {
 const messageOf = (err: unknown): string =>
   err instanceof Error ? (err.cause instanceof Error ? `${err.message} (${err.cause.message})` : err.message) : String(err);
 
+/** A finish body without the worker (report() adds it): each variant of FinishBody on its own. */
+type Finish = FinishBody extends infer B ? (B extends unknown ? Omit<B, "worker"> : never) : never;
+
 /** Claims and runs jobs until `signal` aborts. */
 export async function watch(options: WatchOptions): Promise<void> {
   const { url, adminToken } = options;
@@ -81,14 +84,14 @@ export async function watch(options: WatchOptions): Promise<void> {
   const worker = options.worker ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   const stopped = aborted(options.signal);
   // The queue is across projects: job calls name no project.
-  const api = adminClient({ url, adminToken, project: "" });
+  const api = adminClient({ url, adminToken });
   log(`trainer ${worker}: waiting for training jobs at ${url}`);
   let unreachable = false;
   while (!options.signal?.aborted) {
     let job: TrainingJobView | null = null;
     try {
       // A long poll: the Worker answers when a job arrives, or after wait_seconds with none.
-      const claimed = await Promise.race([api<{ job: TrainingJobView | null }>("POST", "/training-jobs/claim", { worker, wait_seconds: options.waitSeconds ?? 20 }), stopped]);
+      const claimed = await Promise.race([api<{ job: TrainingJobView | null }>("POST", "/training-jobs/claim", { worker, wait_seconds: options.waitSeconds ?? CLAIM_WAIT_SECONDS }), stopped]);
       if (claimed === "stopped") break;
       job = claimed.job;
       if (unreachable) log(`trainer: ${url} answers again`);
@@ -108,7 +111,7 @@ async function runJob(api: AdminCall, job: TrainingJobView, worker: string, stop
   const started = Date.now();
   const label = `job ${job.id} (${job.kind} ${job.owner_id}, project ${job.project_id})`;
   log(`\n${label}: claimed${job.attempts > 1 ? ` (attempt ${job.attempts}: its last trainer went quiet)` : ""}`);
-  const report = (what: "progress" | "finish", body: Record<string, unknown>) => api("POST", `/training-jobs/${job.id}/${what}`, { worker, ...body });
+  const report = (what: "progress" | "finish", body: { message?: string } | Finish) => api("POST", `/training-jobs/${job.id}/${what}`, { worker, ...body });
   const reporter = new ProgressReporter(
     async (message) => void (await report("progress", message === undefined ? {} : { message })),
     (err) => log(`${label}: progress not recorded: ${messageOf(err)}`),
@@ -125,7 +128,7 @@ async function runJob(api: AdminCall, job: TrainingJobView, worker: string, stop
     return model;
   })();
 
-  let finish: Record<string, unknown>;
+  let finish: Finish;
   let outcome: PublishedModel | "stopped" | undefined;
   try {
     outcome = await Promise.race([work, stopped]);
@@ -140,8 +143,8 @@ async function runJob(api: AdminCall, job: TrainingJobView, worker: string, stop
     // When stopping, wrangler dev may be going down too: don't wait long.
     const done = report("finish", finish);
     await (outcome === "stopped" ? Promise.race([done, sleep(2_000)]) : done);
-    log(`${label}: ${typeof outcome === "object" ? `succeeded, version ${outcome.version}` : `failed: ${String(finish.error)}`} in ${seconds} s`);
+    log(`${label}: ${typeof outcome === "object" ? `succeeded, version ${outcome.version}` : `failed: ${finish.status === "failed" ? finish.error : ""}`} in ${seconds} s`);
   } catch (err) {
-    log(`${label}: ${String(finish.status)} in ${seconds} s, but the result was not recorded: ${messageOf(err)}`);
+    log(`${label}: ${finish.status} in ${seconds} s, but the result was not recorded: ${messageOf(err)}`);
   }
 }

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { ACTIVE_STATUSES, TRAINING_KINDS, TRAINING_STATUSES } from "../../core/training-jobs";
 import { projects } from "./projects";
 
 /**
@@ -16,10 +17,10 @@ export const trainingJobs = sqliteTable(
     projectId: text("project_id")
       .notNull()
       .references(() => projects.id, { onDelete: "cascade" }),
-    kind: text("kind", { enum: ["prediction", "recommendation"] }).notNull(),
+    kind: text("kind", { enum: TRAINING_KINDS }).notNull(),
     /** The prediction or recommendation to train. */
     ownerId: text("owner_id").notNull(),
-    status: text("status", { enum: ["queued", "running", "succeeded", "failed"] }).notNull(),
+    status: text("status", { enum: TRAINING_STATUSES }).notNull(),
     requestedAt: integer("requested_at").notNull(),
     startedAt: integer("started_at"),
     finishedAt: integer("finished_at"),
@@ -38,6 +39,6 @@ export const trainingJobs = sqliteTable(
     index("training_jobs_project").on(t.projectId, t.requestedAt),
     index("training_jobs_claimable").on(t.status, t.requestedAt),
     // At most one queued or running job per definition: a second request finds the first.
-    uniqueIndex("training_jobs_one_active").on(t.projectId, t.ownerId).where(sql`status IN ('queued', 'running')`),
+    uniqueIndex("training_jobs_one_active").on(t.projectId, t.ownerId).where(sql.raw(`status IN (${ACTIVE_STATUSES.map((s) => `'${s}'`).join(", ")})`)),
   ],
 );

@@ -1,7 +1,9 @@
 import { and, desc, eq, max } from "drizzle-orm";
 import { z } from "zod";
+import { fromBase64 } from "../../../core/base64";
 import { randomKey } from "../../../core/hash";
 import { projectIdSchema } from "../../../core/project";
+import { TRAINING_KINDS } from "../../../core/training-jobs";
 import { bumpDefinitionsVersion } from "../../../db/definitions";
 import { definitionsChanged } from "../../definitions-version";
 import { models } from "../../../db/schema";
@@ -19,21 +21,13 @@ export const adminModels = createApp();
 
 const projectQuery = z.object({ project: projectIdSchema.default("default"), owner_id: z.string().optional() });
 const publishSchema = z.object({
-  owner_kind: z.enum(["prediction", "recommendation"]),
+  owner_kind: z.enum(TRAINING_KINDS),
   owner_id: z.string().min(1),
   /** The ONNX model, base64. */
   model: z.string().min(1),
   metadata: z.record(z.string(), z.unknown()),
   activate: z.boolean().default(true),
 });
-
-/**
- * A new active model. A prediction's: every profile re-scores (the backfill job refreshes
- * them all). A recommendation's: profiles pick it up at their next read (the version moved).
- */
-async function modelChanged(env: Env, projectId: string, kind: "prediction" | "recommendation"): Promise<void> {
-  await definitionsChanged(env, projectId, { backfill: kind === "prediction" });
-}
 
 export function modelKey(projectId: string, ownerId: string, version: number): string {
   return `models/${projectId}/${ownerId}/v${version}`;
@@ -65,7 +59,7 @@ adminModels.post("/", async (c) => {
   const input = await jsonBody(c, publishSchema);
   let bytes: Uint8Array;
   try {
-    bytes = Uint8Array.from(atob(input.model), (ch) => ch.charCodeAt(0));
+    bytes = fromBase64(input.model);
   } catch {
     throw new AppError(400, "invalid_request", "model must be base64", [{ field: "model", message: "not base64" }]);
   }
@@ -87,7 +81,9 @@ adminModels.post("/", async (c) => {
     bumpDefinitionsVersion(d, project),
   ];
   await d.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
-  if (input.activate) await modelChanged(c.env, project, input.owner_kind);
+  // A new active model. A prediction's: every profile re-scores (the backfill job refreshes
+  // them all). A recommendation's: profiles pick it up at their next read (the version moved).
+  if (input.activate) await definitionsChanged(c.env, project, { backfill: input.owner_kind === "prediction" });
   const row = await d.select().from(models).where(eq(models.id, id)).get();
   return c.json(present(row!), 201);
 });
@@ -103,6 +99,6 @@ adminModels.post("/:id/activate", async (c) => {
     d.update(models).set({ active: true }).where(eq(models.id, row.id)),
     bumpDefinitionsVersion(d, project),
   ]);
-  await modelChanged(c.env, project, row.ownerKind);
+  await definitionsChanged(c.env, project, { backfill: row.ownerKind === "prediction" });
   return c.json(present({ ...row, active: true }));
 });

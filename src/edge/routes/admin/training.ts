@@ -2,7 +2,7 @@ import { and, asc, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { randomKey } from "../../../core/hash";
 import { projectIdSchema } from "../../../core/project";
-import { claimSchema, finishSchema, progressSchema, staleBefore, type TrainingJobView, type TrainingKind } from "../../../core/training-jobs";
+import { ACTIVE_STATUSES, claimSchema, finishSchema, progressSchema, staleBefore, type TrainingJobView, type TrainingKind } from "../../../core/training-jobs";
 import { models, trainingJobs } from "../../../db/schema";
 import { createApp } from "../../app";
 import { db, type Db } from "../../db";
@@ -39,7 +39,7 @@ const present = (j: Row): TrainingJobView => ({
 });
 
 const projectQuery = z.object({ project: projectIdSchema.default("default") });
-const active = inArray(trainingJobs.status, ["queued", "running"]);
+const active = inArray(trainingJobs.status, ACTIVE_STATUSES);
 
 /** `POST /:id/train` under /predictions or /recommendations: 202 with the job, the one already waiting if there is one. */
 export function trainRoute(kind: TrainingKind) {
@@ -81,7 +81,7 @@ adminTrainingJobs.get("/", async (c) => {
 /** Claims the oldest claimable job of any project: one UPDATE, so two trainers asking at once never get the same job. */
 async function claimOldest(d: Db, worker: string, now: number): Promise<Row | undefined> {
   // The SQL form of isClaimable (src/core/training-jobs.ts).
-  const claimable = or(eq(trainingJobs.status, "queued"), and(eq(trainingJobs.status, "running"), lt(trainingJobs.heartbeatAt, staleBefore(now))));
+  const claimable = or(eq(trainingJobs.status, "queued"), and(eq(trainingJobs.status, "running"), lt(sql`coalesce(${trainingJobs.heartbeatAt}, 0)`, staleBefore(now))));
   const oldest = d.select({ id: trainingJobs.id }).from(trainingJobs).where(claimable).orderBy(asc(trainingJobs.requestedAt), asc(trainingJobs.id)).limit(1);
   const [row] = await d
     .update(trainingJobs)
@@ -141,11 +141,12 @@ adminTrainingJobs.post("/:id/progress", async (c) => {
 adminTrainingJobs.post("/:id/finish", async (c) => {
   const body = await jsonBody(c, finishSchema);
   const d = db(c.env);
-  const job = await find(d, c.req.param("id"));
+  const id = c.req.param("id");
   const now = Date.now();
   if (body.status === "failed") {
-    return c.json(present(await report(d, job.id, body.worker, { status: "failed", finishedAt: now, heartbeatAt: now, error: body.error })));
+    return c.json(present(await report(d, id, body.worker, { status: "failed", finishedAt: now, heartbeatAt: now, error: body.error })));
   }
+  const job = await find(d, id);
   const model = await d.select().from(models).where(and(eq(models.id, body.model_id), eq(models.ownerId, job.ownerId), eq(models.projectId, job.projectId))).get();
   if (model === undefined) throw new AppError(400, "invalid_request", `Invalid body: model_id: no model ${body.model_id} of ${job.ownerId}`, [{ field: "model_id", message: `no model ${body.model_id} of ${job.ownerId}` }]);
   const row = await report(d, job.id, body.worker, {

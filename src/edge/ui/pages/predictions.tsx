@@ -2,7 +2,8 @@ import { ChartCard, BarChart, HBarChart, XYChart } from "../charts/svg";
 import { SelectField, TextField } from "../fields";
 import { definitionFromPaths, errorDetails, fieldsFromPaths } from "../forms";
 import { Alert, fmt, projectPath } from "../layout";
-import { modelRoutes, ModelVersions, trainingJobs, TrainingPanel, type ModelRow } from "../models";
+import { modelRoutes, ModelVersions, type ModelRow } from "../models";
+import { trainingJobs, TrainingPanel } from "../training";
 import { projectPage } from "../page";
 import type { DetailArgs, KindUi } from "../definitions";
 

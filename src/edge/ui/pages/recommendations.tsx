@@ -3,7 +3,8 @@ import type { DetailArgs, KindUi } from "../definitions";
 import { TextField } from "../fields";
 import { errorDetails } from "../forms";
 import { Alert, fmt, projectPath } from "../layout";
-import { modelRoutes, ModelVersions, trainingJobs, TrainingPanel, type ModelRow } from "../models";
+import { modelRoutes, ModelVersions, type ModelRow } from "../models";
+import { trainingJobs, TrainingPanel } from "../training";
 import { RecommendationForm } from "../recommendation-editor";
 import { editRecommendation, recommendationFromFields, recommendationToFields } from "../recommendation-form";
 
