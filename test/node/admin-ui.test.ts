@@ -134,17 +134,16 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   const field = (name: string) => page.locator(`[name="${name}"]`);
   const button = (name: string) => page.getByRole("button", { name, exact: true });
+  /** Does `act` and waits for the page load it causes (listened for before acting, so a fast load is not missed). */
+  const andLoad = async (act: () => Promise<unknown>) => {
+    const load = page.waitForEvent("load");
+    await act();
+    await load;
+  };
+  const clickAndLoad = (locator: Locator) => andLoad(() => locator.click());
   // The cohort editor re-renders the page after a select that changes its fields, and after an edit button.
-  const pick = async (name: string, value: string) => {
-    const load = page.waitForEvent("load");
-    await field(name).selectOption(value);
-    await load;
-  };
-  const edit = async (action: string) => {
-    const load = page.waitForEvent("load");
-    await page.locator(`button[value="edit:${action}"]`).click();
-    await load;
-  };
+  const pick = (name: string, value: string) => andLoad(() => field(name).selectOption(value));
+  const edit = (action: string) => clickAndLoad(page.locator(`button[value="edit:${action}"]`));
 
   async function waitForText(locator: Locator, expected: string, timeoutMs = 30_000) {
     const deadline = Date.now() + timeoutMs;
@@ -298,9 +297,9 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     await field("n.2.0.event.f.0.value").press("Enter"); // Enter saves (the form's first submit button), not an edit
     await page.waitForURL(/\/cohorts\/coh_[^/?]+\?saved=1$/);
     const id = /\/cohorts\/(coh_[^/?]+)/.exec(page.url())![1]!;
-    const res = await fetch(`${worker.url}/admin/api/cohorts/${id}?project=shop`, { headers: { authorization: `Bearer ${worker.adminToken}` } });
+    const res = await worker.admin<{ definition: unknown }>("GET", `/cohorts/${id}?project=shop`);
     const all = { kind: "all" };
-    expect(((await res.json()) as { definition: unknown }).definition).toEqual({
+    expect(res.json.definition).toEqual({
       type: "behavioral",
       match: {
         all: [
@@ -386,10 +385,11 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     const spec = defaultFeatures({ type: "Order Completed", filters: [] }, "revenue", ["Product Added"]);
     const bytes = logisticOnnx({ weights: spec.features.map((f) => (f.name === "goal_count" ? 1 : 0)), bias: -1, featureNames: spec.features.map((f) => f.name) });
     for (const shift of [0.6, 0.2]) {
-      const res = await fetch(`${worker.url}/admin/api/models?project=shop`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${worker.adminToken}`, "content-type": "application/json" },
-        body: JSON.stringify({ owner_kind: "prediction", owner_id: predictionId, model: Buffer.from(bytes).toString("base64"), metadata: { feature_spec: spec, quantiles: Array.from({ length: 101 }, (_, i) => i / 100), metrics: trainerMetrics(shift) } }),
+      const res = await worker.admin("POST", "/models?project=shop", {
+        owner_kind: "prediction",
+        owner_id: predictionId,
+        model: Buffer.from(bytes).toString("base64"),
+        metadata: { feature_spec: spec, quantiles: Array.from({ length: 101 }, (_, i) => i / 100), metrics: trainerMetrics(shift) },
       });
       expect(res.status).toBe(201);
     }
@@ -464,8 +464,8 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     await button("Save").click();
     await page.waitForURL(/\/recommendations\/rec_[^/?]+\?saved=1$/);
     const id = /\/recommendations\/(rec_[^/?]+)/.exec(page.url())![1]!;
-    const res = await fetch(`${worker.url}/admin/api/recommendations/${id}?project=shop`, { headers: { authorization: `Bearer ${worker.adminToken}` } });
-    expect(((await res.json()) as { definition: unknown }).definition).toEqual({
+    const res = await worker.admin<{ definition: unknown }>("GET", `/recommendations/${id}?project=shop`);
+    expect(res.json.definition).toEqual({
       item: { event: { type: "Product Viewed", filters: [{ property: "price", op: "gt", value: 0 }] }, property: "product_id" },
       goal: { event: { type: "Product Purchased" } },
       count: 20,
@@ -492,11 +492,7 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     const items = ["p-a", "p-b", "p-c", "p-d"].map((id) => ({ id, props: {} }));
     const bytes = recommenderOnnx({ embeddings: [1, 0, 0.9, 0, 0, 1, 0, 0.9], rank: 2, bias: [0, 0, 0, 0] });
     const holdout = { model: { hit_rate: 0.54, ndcg: 0.13, coverage: 0.07, users: 100 }, popular_recent: { hit_rate: 0.43, ndcg: 0.08, coverage: 0.01, users: 100 }, popular_all_time: { hit_rate: 0.23, ndcg: 0.03, coverage: 0.02, users: 100 } };
-    const res = await fetch(`${worker.url}/admin/api/models?project=shop`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${worker.adminToken}`, "content-type": "application/json" },
-      body: JSON.stringify({ owner_kind: "recommendation", owner_id: recId, model: Buffer.from(bytes).toString("base64"), metadata: { items, popular: [3, 2, 1, 0], metrics: { holdout } } }),
-    });
+    const res = await worker.admin("POST", "/models?project=shop", { owner_kind: "recommendation", owner_id: recId, model: Buffer.from(bytes).toString("base64"), metadata: { items, popular: [3, 2, 1, 0], metrics: { holdout } } });
     expect(res.status).toBe(201);
     await ingest([{ user_id: "rec-user-1", event_type: "Product Purchased", event_properties: { product_id: "p-a" } }]);
 
@@ -515,11 +511,7 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
 
   it("shows a failing sync: the badge in the list, the errors in its run log", async () => {
     // A destination nothing listens on: every delivery attempt fails.
-    const dead = await fetch(`${worker.url}/admin/api/destinations?project=shop`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${worker.adminToken}`, "content-type": "application/json" },
-      body: JSON.stringify({ name: "Dead hook", definition: { type: "webhook", url: "http://127.0.0.1:9/hook" } }),
-    });
+    const dead = await worker.admin("POST", "/destinations?project=shop", { name: "Dead hook", definition: { type: "webhook", url: "http://127.0.0.1:9/hook" } });
     expect(dead.status).toBe(201);
     await page.goto(`${base()}/syncs/new`);
     await page.getByLabel("Name").fill("Carts to a dead hook");
@@ -531,9 +523,7 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     await button("Save").click();
     await page.waitForURL(/\/syncs\/syn_[^/?]+\?saved=1$/);
     for (let run = 1; run <= 3; run++) {
-      const load = page.waitForEvent("load");
-      await button("Run now").click();
-      await load;
+      await clickAndLoad(button("Run now"));
       await page.getByText(/^Run failed/).waitFor();
       expect(await page.locator("#run-log tbody tr").count()).toBe(run);
     }
