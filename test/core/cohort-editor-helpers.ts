@@ -2,6 +2,7 @@ import { cohortDefinitionSchema } from "../../src/core/segments/schema";
 import { CohortTree } from "../../src/edge/ui/cohort-editor";
 import type { Refs } from "../../src/edge/ui/definitions";
 import type { Fields } from "../../src/edge/ui/forms";
+import { rng } from "./segments-helpers";
 
 /** Definitions covering every part of the cohort language, as users write them. */
 export const CORPUS: Record<string, unknown> = {
@@ -88,13 +89,7 @@ export const normalised = (definition: unknown) => cohortDefinitionSchema.parse(
 
 /** A small seeded generator (mulberry32) of definitions the schema accepts. */
 export function randomDefinitions(count: number, seed = 1): unknown[] {
-  let t = seed;
-  const rand = () => {
-    t = (t + 0x6d2b79f5) | 0;
-    let x = Math.imul(t ^ (t >>> 15), 1 | t);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = rng(seed);
   const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const values: [string, unknown][] = [["eq", "x"], ["eq", "7"], ["eq", 7], ["neq", null], ["in", ["a", "b,c"]], ["not_in", [1, 2]], ["gt", 1.5], ["contains", " pad "], ["set", undefined], ["eq", false], ["eq", ""], ["lte", 0]];
   const filter = () => {
@@ -136,13 +131,20 @@ export function randomDefinitions(count: number, seed = 1): unknown[] {
 
 const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
 
-/** What a browser posts for the rendered editor: text and number boxes, checked boxes, each select's chosen option. */
-export async function posted(fields: Fields, refs: Refs = {}): Promise<Fields> {
-  const html = String(await CohortTree({ ctx: { fields, errors: {} }, refs }).toString());
+/**
+ * What a browser posts for a rendered form: text and number boxes, checked boxes, textareas
+ * (their text, new lines sent as CRLF), each select's chosen option (else its first).
+ */
+export function postedFrom(html: string): Fields {
+  const attrsOf = (text: string) => Object.fromEntries([...text.matchAll(/([\w-]+)(?:="([^"]*)")?/g)].map(([, k, v]) => [k!, unescape(v ?? "")]));
   const out: Fields = {};
   let select: { name: string; first?: string; chosen?: string } | null = null;
-  for (const [, tag, attrText] of html.matchAll(/<(input|select|option|\/select)\b([^>]*)>/g)) {
-    const attrs = Object.fromEntries([...attrText!.matchAll(/([\w-]+)(?:="([^"]*)")?/g)].map(([, k, v]) => [k!, unescape(v ?? "")]));
+  for (const [, areaAttrs, areaText, tag, attrText] of html.matchAll(/<textarea\b([^>]*)>([^<]*)<\/textarea>|<(input|select|option|\/select)\b([^>]*)>/g)) {
+    if (areaAttrs !== undefined) {
+      out[attrsOf(areaAttrs).name!] = unescape(areaText!).replace(/\n/g, "\r\n");
+      continue;
+    }
+    const attrs = attrsOf(attrText!);
     if (tag === "input" && (attrs.type !== "checkbox" || "checked" in attrs)) out[attrs.name!] = attrs.value ?? "";
     if (tag === "select") select = { name: attrs.name! };
     if (tag === "option" && select !== null) {
@@ -155,4 +157,9 @@ export async function posted(fields: Fields, refs: Refs = {}): Promise<Fields> {
     }
   }
   return out;
+}
+
+/** What a browser posts for the rendered cohort editor. */
+export async function posted(fields: Fields, refs: Refs = {}): Promise<Fields> {
+  return postedFrom(String(await CohortTree({ ctx: { fields, errors: {} }, refs }).toString()));
 }
