@@ -9,6 +9,7 @@ import { destinationSchema, syncSchema, VALUE_DESTINATIONS, type Sync } from "..
 import { bumpDefinitionsVersion, loadDefinitionSet } from "../db/definitions";
 import { backfillJobs, cohortMembers, cohorts, departedIds, membershipChanges, computations, destinations, predictions, recommendations, syncCursors, syncRuns, syncs, syncValues } from "../db/schema";
 import type { Db } from "./db";
+import { forgetProjectDefinitions } from "./definitions-version";
 import { AppError } from "./errors";
 
 export type DefinitionKind = "cohorts" | "computations" | "predictions" | "recommendations" | "destinations" | "syncs";
@@ -218,6 +219,7 @@ export async function createDefinition(db: Db, kind: DefinitionKind, projectId: 
     }),
     ...versionBump(db, kind, projectId),
   ]);
+  forgetProjectDefinitions(projectId); // this isolate sees the change at once
   return getDefinition(db, kind, projectId, id);
 }
 
@@ -246,6 +248,7 @@ export async function updateDefinition(db: Db, kind: DefinitionKind, projectId: 
       .where(eq(table.id, id)),
     ...versionBump(db, kind, projectId),
   ]);
+  forgetProjectDefinitions(projectId); // this isolate sees the change at once
   return getDefinition(db, kind, projectId, id);
 }
 
@@ -263,6 +266,7 @@ export async function deleteDefinition(db: Db, kind: DefinitionKind, projectId: 
       ? [db.delete(syncCursors).where(eq(syncCursors.syncId, id)), db.delete(syncValues).where(eq(syncValues.syncId, id)), db.delete(departedIds).where(eq(departedIds.syncId, id))]
       : []),
   ]);
+  forgetProjectDefinitions(projectId); // this isolate sees the change at once
 }
 
 export async function listBackfills(db: Db, projectId: string) {

@@ -22,9 +22,14 @@ export async function definitionsVersionOf(db: Db, projectId: string): Promise<n
  * every existing profile recomputes (the ProjectJobs backfill).
  */
 export async function definitionsChanged(env: Env, projectId: string, { backfill }: { backfill: boolean }): Promise<{ id: string; total: number } | undefined> {
-  versions.delete(projectId);
-  forgetDefinitions(projectId);
+  forgetProjectDefinitions(projectId);
   if (!backfill) return undefined;
   const version = (await definitionsVersion(db(env), projectId)) ?? 0;
   return env.PROJECT_JOBS.getByName(projectId).startBackfill(projectId, version);
+}
+
+/** This isolate's cached version and compiled definitions of a project: dropped after it wrote a change. */
+export function forgetProjectDefinitions(projectId: string): void {
+  versions.delete(projectId);
+  forgetDefinitions(projectId);
 }

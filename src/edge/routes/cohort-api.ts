@@ -6,7 +6,6 @@ import { cohortExports, cohortMembers } from "../../db/schema";
 import { cohortExportKey } from "../../durable/project-jobs";
 import { createApp, errorStyle } from "../app";
 import { db } from "../db";
-import { definitionsChanged } from "../definitions-version";
 import { cohortSizes, createDefinition, getDefinition, listDefinitions, present } from "../definition-store";
 import { AppError } from "../errors";
 import { requireSecretKey } from "../secret-auth";
@@ -155,8 +154,6 @@ cohortApi.post("/api/3/cohorts/upload", async (c) => {
     await applyStaticMembership(c.env, projectId, cohort.id, current.filter((m) => !keep.has(m.key)).map((m) => parseProfileKey(m.key)), false);
   } else {
     cohort = await createDefinition(db(c.env), "cohorts", projectId, { name: input.name, definition: { type: "static" }, parsed: { type: "static" } });
-    // A new static cohort: nothing to backfill (members are set below), but this isolate sees it now.
-    await definitionsChanged(c.env, projectId, { backfill: false });
   }
   const cohortId = cohort.id;
   await applyStaticMembership(c.env, projectId, cohortId, matched, true);
