@@ -18,8 +18,7 @@ export async function adminText(src: AdminTarget, method: string, path: string, 
   return res.text;
 }
 
-/** `src` may be a whole ArchiveSource: its project goes unused (paths name the project). */
-export function adminClient(src: AdminTarget & Partial<ArchiveSource>): AdminCall {
+export function adminClient(src: AdminTarget): AdminCall {
   return async <T>(method: string, path: string, body?: unknown): Promise<T> => JSON.parse(await adminText(src, method, path, body)) as T;
 }
 

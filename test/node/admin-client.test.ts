@@ -55,7 +55,7 @@ const blockFor = (ms: number) => {
 
 describe("trainer admin client", () => {
   it("after a long block, writes go out once on fresh connections and reads are resent over closed ones", async () => {
-    const api = adminClient({ url, adminToken: "t", project: "p" });
+    const api = adminClient({ url, adminToken: "t" });
     await Promise.all([api("GET", "/a"), api("GET", "/b"), api("GET", "/c")]);
     blockFor(600);
     expect(await api<{ path: string }>("GET", "/archive")).toEqual({ ok: true, path: "/admin/api/archive" });
