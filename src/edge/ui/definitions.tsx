@@ -3,6 +3,7 @@ import type { Child } from "hono/jsx";
 import type { ApiClient } from "./api";
 import { must } from "./api";
 import type { UiEnv } from "./auth";
+import type { Edited } from "./cohort-edit";
 import { FormError, SelectField, TextArea, TextField, type FieldErrors } from "./fields";
 import { errorDetails, fieldErrors, type Built, type Fields } from "./forms";
 import { Alert, Layout, PostForm, projectPath, when, type PageContext } from "./layout";
@@ -24,7 +25,7 @@ export interface StructuredForm {
    * re-rendered with the edited fields (`focus`: the field to focus). `edit:refresh`
    * re-renders as is (after a select that changes which fields there are).
    */
-  edit?(fields: Fields, action: string): { fields: Fields; focus?: string };
+  edit?(fields: Fields, action: string): Edited;
 }
 
 export interface DetailArgs {

@@ -53,6 +53,11 @@ interface Run {
   finished_at: number | null;
 }
 
+/** A sync's health: failing when its last runs all failed. */
+function HealthBadge(props: { failing: boolean | undefined }) {
+  return props.failing ? <span class="badge bad">failing</span> : <span class="badge good">healthy</span>;
+}
+
 export const syncsUi: KindUi = {
   kind: "syncs",
   title: "Syncs",
@@ -65,7 +70,7 @@ export const syncsUi: KindUi = {
     { label: "Destination", cell: (item) => <code>{String(item.definition.destination_id ?? "")}</code> },
     { label: "Schedule", cell: (item) => String(item.definition.schedule ?? "hourly") },
     // The list API marks a sync whose last runs all failed.
-    { label: "Health", cell: (item) => ((item as Item & { failing?: boolean }).failing ? <span class="badge bad">failing</span> : <span class="badge good">healthy</span>) },
+    { label: "Health", cell: (item) => <HealthBadge failing={(item as Item & { failing?: boolean }).failing} /> },
   ],
   form: {
     toFields: (definition) => fieldsFromPaths(definition, SYNC_FIELDS),
@@ -108,7 +113,7 @@ async function syncExtras({ c, api, project, q, item, ctx }: DetailArgs) {
       <div class="panel between">
         <div class="row">
           <strong>Status</strong>
-          {log.ok && log.json.failing ? <span class="badge bad">failing</span> : <span class="badge good">healthy</span>}
+          <HealthBadge failing={log.ok && log.json.failing} />
           <span class="muted">{runs[0] === undefined ? "never run" : `last run ${when(runs[0].started_at)}`}</span>
         </div>
         <PostForm action={`${projectPath(project, "/syncs")}/${item.id}/run`} csrf={ctx.csrf}>
