@@ -1,5 +1,6 @@
 import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server } from "node:http";
 import { gunzipSync } from "node:zlib";
+import { mulberry32 } from "../../src/core/hash";
 
 /**
  * An HTTP proxy in front of a real `wrangler dev` that, per request: answers 503 without
@@ -51,14 +52,10 @@ const DEFAULT_FAULTS: Record<Fault, number> = { unavailable: 0.15, dropResponse:
 /** Headers that belong to one connection, not to the request. */
 const HOP_BY_HOP = new Set(["host", "connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection", "upgrade", "te"]);
 
-/** Seeded (mulberry32), so a failure can be replayed. */
+/** Seeded (mulberry32), so a failure can be replayed: draws in [0, 1). */
 function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const draw = mulberry32(seed);
+  return () => draw() / 4294967296;
 }
 
 /** The event ids of an ingestion body, whichever SDK sent it; [] when it cannot be read. */
