@@ -2,10 +2,7 @@
 // Applies D1 migrations, starts `wrangler dev`, seeds the `default` project and prints
 // its keys (also written to .tailor/local.json for scripts and tools), then runs the
 // trainer (`npm run train -- --watch`) for the admin UI's Train buttons; both stop with it.
-import { randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { ensureDevVars, ensureProject, option, ROOT, trainer, waitForHealth, wrangler, writeLocal } from "./lib/local.mjs";
+import { ensureDevVars, ensureProject, option, trainer, waitForHealth, wrangler, writeLocal } from "./lib/local.mjs";
 
 const argv = process.argv.slice(2);
 const port = Number(option(argv, "port", "8787"));
@@ -18,17 +15,6 @@ if (!Number.isInteger(port) || port <= 0 || port > 65535) {
 const url = `http://127.0.0.1:${port}`;
 
 const adminToken = ensureDevVars();
-ensureCredentialsKey();
-
-/** Gives .dev.vars a CREDENTIALS_KEY (destination credentials are encrypted under it) when it has none. */
-function ensureCredentialsKey() {
-  const path = join(ROOT, ".dev.vars");
-  const text = readFileSync(path, "utf8");
-  if (/^CREDENTIALS_KEY=\S/m.test(text)) return;
-  const line = `CREDENTIALS_KEY=${randomBytes(32).toString("base64")}`;
-  const next = /^CREDENTIALS_KEY=.*$/m.test(text) ? text.replace(/^CREDENTIALS_KEY=.*$/m, line) : `${text.replace(/\n?$/, "\n")}${line}\n`;
-  writeFileSync(path, next, { mode: 0o600 });
-}
 
 const migrate = wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { env: { CI: "true" } });
 if ((await migrate.exited) !== 0) {

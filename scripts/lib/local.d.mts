@@ -3,6 +3,7 @@ export const LOCAL_JSON: string;
 export const OFFLINE_ENV: Record<string, string>;
 export interface LocalJson { project: string; api_key: string; secret_key: string; admin_token: string; url: string }
 export function ensureDevVars(): string;
+export function newCredentialsKey(): string;
 export function readLocal(): LocalJson | undefined;
 export function writeLocal(value: unknown): void;
 export function option(argv: string[], name: string, fallback?: string): string | undefined;

@@ -16,14 +16,26 @@ const WRANGLER = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
 /** wrangler dev asks Cloudflare for request metadata and sends metrics unless told not to. */
 export const OFFLINE_ENV = { CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 
-/** Creates .dev.vars from the example with a random admin token; returns the token in use. */
+/** A fresh CREDENTIALS_KEY: 32 random bytes, base64 (destination credentials are encrypted under it). */
+export const newCredentialsKey = () => randomBytes(32).toString("base64");
+
+/**
+ * Makes sure .dev.vars holds an ADMIN_TOKEN and a CREDENTIALS_KEY (from the example file,
+ * with fresh random values where they are missing or empty); answers the admin token.
+ */
 export function ensureDevVars() {
   if (!existsSync(DEV_VARS)) {
     const token = randomBytes(24).toString("hex");
     const text = readFileSync(DEV_VARS_EXAMPLE, "utf8").replace(/^ADMIN_TOKEN=.*$/m, `ADMIN_TOKEN=${token}`);
     writeFileSync(DEV_VARS, text, { mode: 0o600 });
   }
-  const match = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(DEV_VARS, "utf8"));
+  let text = readFileSync(DEV_VARS, "utf8");
+  if (!/^CREDENTIALS_KEY=\S/m.test(text)) {
+    const line = `CREDENTIALS_KEY=${newCredentialsKey()}`;
+    text = /^CREDENTIALS_KEY=.*$/m.test(text) ? text.replace(/^CREDENTIALS_KEY=.*$/m, line) : `${text.replace(/\n?$/, "\n")}${line}\n`;
+    writeFileSync(DEV_VARS, text, { mode: 0o600 });
+  }
+  const match = /^ADMIN_TOKEN=(.*)$/m.exec(text);
   if (!match || match[1].trim() === "") throw new Error(".dev.vars has no ADMIN_TOKEN");
   return match[1].trim();
 }
@@ -37,17 +49,17 @@ export function writeLocal(value) {
   writeFileSync(LOCAL_JSON, JSON.stringify(value, null, 2) + "\n", { mode: 0o600 });
 }
 
-/** Runs the project's wrangler with `args`; resolves with its exit code. */
-export function wrangler(args, { stdio = "inherit", env = {}, detached = false } = {}) {
-  const child = spawn(process.execPath, [WRANGLER, ...args], {
-    cwd: ROOT,
-    stdio,
-    env: { ...process.env, ...OFFLINE_ENV, ...env },
-    // detached: its own process group, so workerd can be killed with it (crash tests).
-    detached,
-  });
+/** Runs a Node program of the project; resolves `exited` with its exit code. */
+function node(argv, { stdio, env, detached = false }) {
+  // detached: its own process group, so its children can be killed with it (crash tests).
+  const child = spawn(process.execPath, argv, { cwd: ROOT, stdio, env: { ...process.env, ...env }, detached });
   const exited = new Promise((resolveExit) => child.on("exit", (code, signal) => resolveExit(code ?? (signal ? 1 : 0))));
   return { child, exited };
+}
+
+/** Runs the project's wrangler with `args`; resolves with its exit code. */
+export function wrangler(args, { stdio = "inherit", env = {}, detached = false } = {}) {
+  return node([WRANGLER, ...args], { stdio, env: { ...OFFLINE_ENV, ...env }, detached });
 }
 
 /**
@@ -55,13 +67,7 @@ export function wrangler(args, { stdio = "inherit", env = {}, detached = false }
  * with its exit code. `npm start` runs it with `--watch` for the admin UI's Train buttons.
  */
 export function trainer(args, { stdio = "inherit", env = {} } = {}) {
-  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src/train/cli.ts"), ...args], {
-    cwd: ROOT,
-    stdio,
-    env: { ...process.env, ...env },
-  });
-  const exited = new Promise((resolveExit) => child.on("exit", (code, signal) => resolveExit(code ?? (signal ? 1 : 0))));
-  return { child, exited };
+  return node(["--import", "tsx", join(ROOT, "src/train/cli.ts"), ...args], { stdio, env });
 }
 
 export async function waitForHealth(url, timeoutMs = 90_000) {

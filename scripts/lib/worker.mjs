@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { adminCall, waitForHealth, wrangler } from "./local.mjs";
+import { adminCall, newCredentialsKey, waitForHealth, wrangler } from "./local.mjs";
 
 export function freePort() {
   return new Promise((resolvePort, reject) => {
@@ -28,7 +28,7 @@ export function freePort() {
  * @param {{ vars?: Record<string, string>, quiet?: boolean, persistTo?: string, keepState?: boolean, adminToken?: string, credentialsKey?: string, crashable?: boolean }} options
  * @returns {Promise<{ url: string, adminToken: string, credentialsKey: string, persistTo: string, createProject: (id: string) => Promise<{api_key: string, secret_key: string}>, stop: () => Promise<void>, kill: () => Promise<void> }>}
  */
-export async function startLocalWorker({ vars = {}, quiet = true, persistTo: existing, keepState = false, adminToken = randomBytes(16).toString("hex"), credentialsKey = randomBytes(32).toString("base64"), crashable = false } = {}) {
+export async function startLocalWorker({ vars = {}, quiet = true, persistTo: existing, keepState = false, adminToken = randomBytes(16).toString("hex"), credentialsKey = newCredentialsKey(), crashable = false } = {}) {
   const persistTo = existing ?? mkdtempSync(join(tmpdir(), "tailor-"));
   const port = await freePort();
   const stdio = quiet ? "ignore" : "inherit";
