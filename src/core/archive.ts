@@ -46,3 +46,19 @@ export function parseNdjson(text: string): TailorEvent[] {
   for (const line of text.split("\n")) if (line.trim() !== "") out.push(JSON.parse(line) as TailorEvent);
   return out;
 }
+
+/**
+ * A profile's whole history for a replay: the events it keeps and those it read back from
+ * its archive objects (pruned since), each event once (by server uuid, the kept copy
+ * first), in event time order as the trainer replays them (ties keep their order).
+ */
+export function mergeHistory(kept: readonly TailorEvent[], archived: readonly TailorEvent[]): TailorEvent[] {
+  const seen = new Set<string>();
+  const out: TailorEvent[] = [];
+  for (const e of [...kept, ...archived]) {
+    if (seen.has(e.uuid)) continue;
+    seen.add(e.uuid);
+    out.push(e);
+  }
+  return out.sort((a, b) => a.time - b.time);
+}

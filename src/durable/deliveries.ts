@@ -12,8 +12,8 @@ import type { ProfileState } from "./profile-state";
  * changes (upsert/delete plus a log insert that ignores repeats).
  */
 
-/** Writes events to R2, one object per UTC hour of event time. */
-export async function writeArchive(env: Pick<Env, "ARCHIVE">, state: ProfileState, batch: { seq: number; event: TailorEvent }[]): Promise<void> {
+/** Writes events to R2, one object per UTC hour of event time; answers the objects' keys. */
+export async function writeArchive(env: Pick<Env, "ARCHIVE">, state: ProfileState, batch: { seq: number; event: TailorEvent }[]): Promise<string[]> {
   const byHour = new Map<string, { firstSeq: number; events: TailorEvent[] }>();
   for (const { seq, event } of batch) {
     const hour = hourOf(event.time);
@@ -22,13 +22,11 @@ export async function writeArchive(env: Pick<Env, "ARCHIVE">, state: ProfileStat
     byHour.set(hour, group);
   }
   const owner = (await sha256Hex(profileObjectName(state.projectId, state.profile))).slice(0, 16);
+  const keys = [...byHour].map(([hour, g]) => archiveKey(state.projectId, hour, owner, g.firstSeq));
   await Promise.all(
-    [...byHour].map(([hour, g]) =>
-      env.ARCHIVE.put(archiveKey(state.projectId, hour, owner, g.firstSeq), toNdjson(g.events), {
-        httpMetadata: { contentType: "application/x-ndjson" },
-      }),
-    ),
+    [...byHour.values()].map((g, i) => env.ARCHIVE.put(keys[i]!, toNdjson(g.events), { httpMetadata: { contentType: "application/x-ndjson" } })),
   );
+  return keys;
 }
 
 export async function writeRegistry(env: Pick<Env, "DB">, state: ProfileState, now: number): Promise<void> {

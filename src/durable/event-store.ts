@@ -65,15 +65,17 @@ export class EventStore {
 
   /**
    * Drops events past the retention cutoff that are safely archived (at or before the
-   * cursor, or imported) and expired insert_ids. Returns when the next one will expire,
-   * or null when nothing is left to expire.
+   * cursor, or imported) and expired insert_ids. Returns when the next one will expire
+   * (null when nothing is left to expire) and the cutoff it pruned events before (null
+   * when it pruned none).
    */
-  prune(now: number, retentionMs: number, archivedThrough: number): number | null {
-    this.sql.exec("DELETE FROM events WHERE time < ? AND (seq <= ? OR imported = 1)", now - retentionMs, archivedThrough);
+  prune(now: number, retentionMs: number, archivedThrough: number): { next: number | null; prunedBefore: number | null } {
+    const cutoff = now - retentionMs;
+    const pruned = this.sql.exec("DELETE FROM events WHERE time < ? AND (seq <= ? OR imported = 1)", cutoff, archivedThrough).rowsWritten;
     this.sql.exec("DELETE FROM dedupe WHERE expires_at <= ?", now);
     const oldest = this.sql.exec<{ t: number | null }>("SELECT min(time) AS t FROM events").one().t;
     const dedupe = this.sql.exec<{ t: number | null }>("SELECT min(expires_at) AS t FROM dedupe").one().t;
     const next = [oldest === null ? null : oldest + retentionMs, dedupe].filter((t): t is number => t !== null);
-    return next.length === 0 ? null : Math.min(...next);
+    return { next: next.length === 0 ? null : Math.min(...next), prunedBefore: pruned > 0 ? cutoff : null };
   }
 }

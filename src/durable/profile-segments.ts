@@ -2,7 +2,7 @@ import type { TailorEvent } from "../core/event";
 import type { JsonObject } from "../core/json";
 import type { CompiledSegments } from "../core/segments/compile";
 import { type MembershipChange, type SegmentChanges, SegmentEngine, type SegmentSnapshot } from "../core/segments/engine";
-import type { StreamState } from "../core/segments/stream";
+import type { StreamSpec, StreamState } from "../core/segments/stream";
 
 /** What the profile state row keeps of segmentation (stream states have their own rows). */
 export type SegmentSummary = Omit<SegmentSnapshot, "streams"> & { version: string };
@@ -54,6 +54,13 @@ export class ProfileSegments {
     const changes = engine.evaluateAll(now, props());
     // Cohorts that no longer exist leave silently (their rows go with the definition).
     return { engine, changes };
+  }
+
+  /** The streams a load of the engine for `compiled` would have to build from events (none when it is loaded). */
+  freshStreams(compiled: CompiledSegments): StreamSpec[] {
+    if (this.#engine?.compiled === compiled) return [];
+    const stored = new Set(this.sql.exec<{ key: string }>("SELECT key FROM segment_streams").toArray().map((r) => r.key));
+    return compiled.streams.filter((s) => !stored.has(s.key));
   }
 
   /** The engine, if it is already loaded for exactly these definitions. */

@@ -19,6 +19,11 @@ export interface ProfileState {
   lastSeq: number;
   /** Events with seq up to here are in the R2 archive. */
   archivedThrough: number;
+  /**
+   * Events before this instant may have been pruned (they are in the archive objects of
+   * archive_objects); from it on, every event is kept. Unset while nothing was pruned.
+   */
+  prunedBefore?: number;
   /** Computed values, cohort flags and static memberships (stream states have their own rows). */
   segments?: SegmentSummary;
   /** The latest propensity per prediction, by the model version that produced it. */

@@ -58,6 +58,9 @@ export interface RecsQuery {
 export interface DeviceHistory {
   properties: JsonObject;
   events: TailorEvent[];
+  /** The device's archive objects, and the instant before which it pruned events (they are only there). */
+  archive: string[];
+  prunedBefore?: number;
 }
 
 /**

@@ -29,6 +29,10 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE segment_streams (key TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID;
   CREATE TABLE membership_outbox (seq INTEGER PRIMARY KEY, cohort_id TEXT NOT NULL, member INTEGER NOT NULL, at INTEGER NOT NULL);
   `,
+  // The R2 objects holding this profile's history (archived-history.ts), by event hour.
+  `
+  CREATE TABLE archive_objects (key TEXT PRIMARY KEY, hour TEXT NOT NULL) WITHOUT ROWID;
+  `,
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS.length;

@@ -5,6 +5,8 @@ import { tidy, type Json, type JsonObject } from "../core/json";
 import { HIDDEN_PREFIX, type CompiledSegments } from "../core/segments/compile";
 import type { SegmentChanges, SegmentEngine } from "../core/segments/engine";
 import { fullBucket, takeTokens, type TokenBucket } from "../core/throttle";
+import { mergeHistory } from "../core/archive";
+import { ArchiveManifest, reachesPruned, readPruned, readPrunedKeys } from "./archived-history";
 import { currentDefinitions } from "./definitions-cache";
 import { writeArchive, writeMemberships, writeRegistry } from "./deliveries";
 import { DueWork, type WorkKind } from "./due-work";
@@ -36,6 +38,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   readonly #history: ProfileHistory;
   readonly #segments: ProfileSegments;
   readonly #erasure: ProfileErasure;
+  readonly #manifest: ArchiveManifest;
   #ready = false;
   #state: ProfileState | undefined;
   /** Token buckets per endpoint rate, in memory: an evicted profile starts full again. */
@@ -51,6 +54,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     this.#history = new ProfileHistory(this.#events, this.#config.dedupeMs);
     this.#segments = new ProfileSegments(this.#sql);
     this.#erasure = new ProfileErasure(ctx.storage);
+    this.#manifest = new ArchiveManifest(this.#sql);
     // A lookup of an unknown profile must not create storage: only load what exists.
     const exists = this.#sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'schema_version'").toArray().length > 0;
     if (exists) this.#open();
@@ -71,8 +75,9 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     if (!taken.ok) return { status: "throttled", retryAfterMs: taken.retryAfterMs, eps: taken.eps };
 
     const compiled = await currentDefinitions(this.env, state.projectId, { version: req.definitionsVersion });
+    const archived = await this.#prunedHistory(state, compiled, now);
     const counts = this.ctx.storage.transactionSync(() => {
-      const engine = this.#engine(state, compiled, now);
+      const engine = this.#engine(state, compiled, now, archived);
       const appended = this.#history.append(state, req.events, now);
       this.#segmentsSaw(state, engine, appended.fresh, now, appended.propsChanged);
       return { accepted: appended.fresh.length, duplicates: appended.duplicates };
@@ -92,8 +97,9 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     if (state === undefined || state.linkedUser !== undefined) return null;
     const compiled = await currentDefinitions(this.env, state.projectId);
     const now = Date.now();
+    const archived = await this.#prunedHistory(state, compiled, now);
     this.ctx.storage.transactionSync(() => {
-      const engine = this.#engine(state, compiled, now);
+      const engine = this.#engine(state, compiled, now, archived);
       this.#segmentsSaw(state, engine, [], now, false);
     });
     await this.#rescore(state, compiled, now);
@@ -116,8 +122,9 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     // A cohort created a moment ago may be newer than this isolate's cached definitions.
     if (!compiled.cohorts.some((c) => c.id === cohortId)) compiled = await currentDefinitions(this.env, projectId, { maxAgeMs: 0 });
     const now = Date.now();
+    const archived = await this.#prunedHistory(state, compiled, now);
     this.ctx.storage.transactionSync(() => {
-      const engine = this.#engine(state, compiled, now);
+      const engine = this.#engine(state, compiled, now, archived);
       this.#commit(state, engine, engine.setStatic(cohortId, member, now, this.#engineProps(state)));
     });
     await this.#scheduleSegments(now);
@@ -131,12 +138,12 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     // A model newer than this profile's scores (published since its last event): score now, once.
     const compiled = await currentDefinitions(this.env, state.projectId);
     // The engine loads first: a population's membership is only known once it has.
-    const engine = this.#loadedEngine(state, compiled);
+    const engine = await this.#loadedEngine(state, compiled);
     if (compiled.predictions.some((p) => state.scores?.[p.id]?.model !== p.model.id && (p.population === undefined || engine.member(p.population)))) {
       await this.#rescore(state, compiled, Date.now());
     }
     const profile = await this.getProfile();
-    const segments = withSegments ? this.#segmentView(state, compiled) : null;
+    const segments = withSegments ? await this.#segmentView(state, compiled) : null;
     const recommendations = recs === undefined || recs.ids.length === 0 ? [] : await this.#recs.read(this.env, state, compiled, engine, recs);
     return profile === null ? null : { profile, segments, scores: state.scores ?? {}, recommendations };
   }
@@ -150,13 +157,17 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   }
 
   /** Reads reuse the loaded engine; only a definitions change makes this write (a rebuild). */
-  #loadedEngine(state: ProfileState, compiled: CompiledSegments): SegmentEngine {
-    return this.#segments.loaded(compiled) ?? this.ctx.storage.transactionSync(() => this.#engine(state, compiled, Date.now()));
+  async #loadedEngine(state: ProfileState, compiled: CompiledSegments): Promise<SegmentEngine> {
+    const loaded = this.#segments.loaded(compiled);
+    if (loaded !== undefined) return loaded;
+    const now = Date.now();
+    const archived = await this.#prunedHistory(state, compiled, now);
+    return this.ctx.storage.transactionSync(() => this.#engine(state, compiled, now, archived));
   }
 
-  #segmentView(state: ProfileState, compiled: CompiledSegments): SegmentView {
+  async #segmentView(state: ProfileState, compiled: CompiledSegments): Promise<SegmentView> {
     const now = Date.now();
-    const engine = this.#loadedEngine(state, compiled);
+    const engine = await this.#loadedEngine(state, compiled);
     const computations: Record<string, Json> = {};
     compiled.computations.forEach((c, i) => {
       if (!c.id.startsWith(HIDDEN_PREFIX)) computations[c.id] = tidy(engine.value(i, now));
@@ -172,15 +183,16 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   async linkTo(projectId: string, deviceId: string, userId: string): Promise<DeviceHistory> {
     const state = this.#identify(projectId, { kind: "device", id: deviceId });
     const firstLink = state.linkedUser === undefined;
-    if (state.linkedUser === userId) return { properties: {}, events: [] };
+    if (state.linkedUser === userId) return { properties: {}, events: [], archive: [] };
     const now = Date.now();
     state.linkedUser = userId;
     if (firstLink) this.#leaveAllCohorts(state, now);
     saveState(this.#sql, state);
     this.#work.schedule("registry", now);
     await this.#work.arm();
-    if (!firstLink) return { properties: {}, events: [] };
-    return { properties: state.properties, events: this.#events.list(Number.MAX_SAFE_INTEGER) };
+    if (!firstLink) return { properties: {}, events: [], archive: [] };
+    const history: DeviceHistory = { properties: state.properties, events: this.#events.list(Number.MAX_SAFE_INTEGER), archive: this.#manifest.keys() };
+    return state.prunedBefore === undefined ? history : { ...history, prunedBefore: state.prunedBefore };
   }
 
   /** Privacy deletion of this profile (profile-erasure.ts); the object then holds only its tombstone. */
@@ -275,13 +287,28 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     await this.#work.arm();
   }
 
-  /** The segment engine for these definitions, rebuilt (and its changes recorded) when they moved. */
-  #engine(state: ProfileState, compiled: CompiledSegments, now: number): SegmentEngine {
+  /**
+   * The segment engine for these definitions, rebuilt (and its changes recorded) when they
+   * moved: new streams replay the kept events and `archived`, what #prunedHistory read back.
+   */
+  #engine(state: ProfileState, compiled: CompiledSegments, now: number, archived: readonly TailorEvent[] = []): SegmentEngine {
     const { engine, changes } = this.#segments.engine(compiled, state.segments ?? emptySummary(), now, () => this.#engineProps(state), () =>
-      this.#events.list(Number.MAX_SAFE_INTEGER),
+      mergeHistory(this.#events.list(Number.MAX_SAFE_INTEGER), archived),
     );
     if (changes !== null) this.#segments.persist(engine, changes);
     return engine;
+  }
+
+  /**
+   * Before a rebuild whose new streams reach back past what this profile still keeps: the
+   * pruned events, read back from its archive objects (so a model published after its
+   * history aged out serves the features the trainer computed from the whole archive).
+   * Read before the commit, which is synchronous; empty when the rebuild needs none.
+   */
+  async #prunedHistory(state: ProfileState, compiled: CompiledSegments, now: number): Promise<TailorEvent[]> {
+    const { prunedBefore } = state;
+    if (prunedBefore === undefined || !reachesPruned(this.#segments.freshStreams(compiled), prunedBefore, now)) return [];
+    return readPruned(this.env, this.#manifest, prunedBefore);
   }
 
   /** Feeds new events (possibly none: time passing) to segmentation and saves the state. */
@@ -321,15 +348,23 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
         profileStub(this.env, state.projectId, { kind: "device", id: deviceId }).linkTo(state.projectId, deviceId, userId),
       ),
     );
+    // What a device pruned is only in its archive: segmentation sees it too (it is not stored again).
+    const pruned = await Promise.all(histories.map((h) => (h.prunedBefore === undefined ? [] : readPrunedKeys(this.env, h.archive, h.prunedBefore))));
     const now = Date.now();
+    const archived = await this.#prunedHistory(state, compiled, now);
     this.ctx.storage.transactionSync(() => {
-      const engine = this.#engine(state, compiled, now);
+      const engine = this.#engine(state, compiled, now, archived);
       const imported: TailorEvent[] = [];
       fresh.forEach((deviceId, i) => {
-        imported.push(...this.#history.importDevice(state, histories[i]!, userId, now));
+        const history = histories[i]!;
+        const retained = new Set(history.events.map((e) => e.uuid));
+        imported.push(...this.#history.importDevice(state, history, userId, now));
+        for (const e of pruned[i]!) if (!retained.has(e.uuid)) imported.push({ ...e, user_id: userId });
+        this.#manifest.record(history.archive);
+        if (history.prunedBefore !== undefined) state.prunedBefore = Math.max(state.prunedBefore ?? 0, history.prunedBefore);
         this.#sql.exec("INSERT OR IGNORE INTO devices (device_id, linked_at) VALUES (?, ?)", deviceId, now);
       });
-      this.#segmentsSaw(state, engine, imported, now, true);
+      this.#segmentsSaw(state, engine, mergeHistory(imported, []), now, true);
     });
   }
 
@@ -363,8 +398,14 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     switch (kind) {
       case "archive":
         return this.#flushArchive(state, now);
-      case "prune":
-        return this.#events.prune(now, this.#config.retentionMs, state.archivedThrough);
+      case "prune": {
+        const { next, prunedBefore } = this.#events.prune(now, this.#config.retentionMs, state.archivedThrough);
+        if (prunedBefore !== null) {
+          state.prunedBefore = Math.max(state.prunedBefore ?? 0, prunedBefore);
+          saveState(this.#sql, state);
+        }
+        return next;
+      }
       case "registry":
         await writeRegistry(this.env, state, now);
         state.registryWrittenAt = now;
@@ -373,14 +414,15 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
       case "segments": {
         if (state.linkedUser !== undefined) return null;
         const compiled = await currentDefinitions(this.env, state.projectId);
-        this.ctx.storage.transactionSync(() => this.#segmentsSaw(state, this.#engine(state, compiled, now), [], now, false));
+        const archived = await this.#prunedHistory(state, compiled, now);
+        this.ctx.storage.transactionSync(() => this.#segmentsSaw(state, this.#engine(state, compiled, now, archived), [], now, false));
         if (this.#segments.hasOutbox()) this.#work.schedule("memberships", now);
         return this.#segments.nextChangeAt(now);
       }
       case "score": {
         if (state.linkedUser !== undefined) return null;
         const compiled = await currentDefinitions(this.env, state.projectId);
-        this.ctx.storage.transactionSync(() => this.#engine(state, compiled, now));
+        await this.#loadedEngine(state, compiled);
         await this.#rescore(state, compiled, now);
         return compiled.predictions.length > 0 ? now + SCORE_REFRESH_MS : null;
       }
@@ -397,7 +439,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   async #flushArchive(state: ProfileState, now: number): Promise<number | null> {
     const upTo = state.lastSeq;
     const batch = this.#events.outbox(state.archivedThrough, OUTBOX_BATCH);
-    await writeArchive(this.env, state, batch);
+    this.#manifest.record(await writeArchive(this.env, state, batch));
     const full = batch.length === OUTBOX_BATCH;
     state.archivedThrough = full ? batch[batch.length - 1]!.seq : upTo;
     saveState(this.#sql, state);

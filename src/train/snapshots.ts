@@ -6,6 +6,7 @@ import { applyUserProperties } from "../core/user-properties";
 import { matchesSpec } from "../core/segments/conditions";
 import { emptySnapshot, SegmentEngine } from "../core/segments/engine";
 import type { EventSpec } from "../core/segments/schema";
+import { MAX_ENTRIES } from "../core/segments/stream";
 
 /**
  * Labelled snapshots from a time-ordered event stream: at each cutoff T, every user's
@@ -49,6 +50,8 @@ export class SnapshotBuilder {
   readonly #engines = new Map<string, SegmentEngine>();
   readonly #props = new Map<string, JsonObject>();
   readonly #deviceOwner = new Map<string, string>();
+  /** An anonymous device's events, until a user is seen with it and takes its history over. */
+  readonly #anonymous = new Map<string, TailorEvent[]>();
   readonly #pending: { cutoff: number; rows: Map<string, Snapshot> }[] = [];
   readonly #cutoffs: number[];
   readonly snapshots: Snapshot[] = [];
@@ -72,17 +75,20 @@ export class SnapshotBuilder {
   add(events: readonly TailorEvent[]): void {
     for (const e of events) {
       while (this.#cutoffs.length > 0 && e.time > this.#cutoffs[0]!) this.#snapshot(this.#cutoffs.shift()!);
-      // Devices seen with a user belong to that user (the profile's merge rule).
-      if (e.user_id !== undefined && e.device_id !== undefined && !this.#deviceOwner.has(e.device_id)) this.#deviceOwner.set(e.device_id, e.user_id);
+      // Devices seen with a user belong to that user, and so does their history (the profile's merge rule).
+      if (e.user_id !== undefined && e.device_id !== undefined && !this.#deviceOwner.has(e.device_id)) {
+        this.#deviceOwner.set(e.device_id, e.user_id);
+        this.#adopt(e.device_id, e.user_id, e.time);
+      }
       const owner = e.user_id ?? (e.device_id !== undefined ? (this.#deviceOwner.get(e.device_id) ?? `device:${e.device_id}`) : undefined);
       if (owner === undefined) continue;
-      this.#label(owner, e);
-      let engine = this.#engines.get(owner);
-      if (engine === undefined) {
-        engine = new SegmentEngine(this.#compiled, emptySnapshot());
-        engine.evaluateAll(e.time, {});
-        this.#engines.set(owner, engine);
+      if (e.user_id === undefined && e.device_id !== undefined && owner === `device:${e.device_id}`) {
+        const kept = this.#anonymous.get(e.device_id) ?? [];
+        if (kept.length < MAX_ENTRIES) kept.push(e);
+        this.#anonymous.set(e.device_id, kept);
       }
+      this.#label(owner, e);
+      const engine = this.#engineOf(owner, e.time);
       let props = this.#props.get(owner) ?? {};
       const changed = Object.keys(e.user_properties).length > 0;
       if (changed) {
@@ -91,6 +97,34 @@ export class SnapshotBuilder {
       }
       engine.ingest([e], e.time, props, changed);
     }
+  }
+
+  #engineOf(owner: string, time: number): SegmentEngine {
+    let engine = this.#engines.get(owner);
+    if (engine === undefined) {
+      engine = new SegmentEngine(this.#compiled, emptySnapshot());
+      engine.evaluateAll(time, {});
+      this.#engines.set(owner, engine);
+    }
+    return engine;
+  }
+
+  /**
+   * A device just seen with a user for the first time: its events join the user's and its
+   * properties fill in what the user lacks, as the user's profile imports them; the
+   * device is no longer a profile of its own.
+   */
+  #adopt(deviceId: string, userId: string, now: number): void {
+    const events = this.#anonymous.get(deviceId);
+    this.#anonymous.delete(deviceId);
+    const device = `device:${deviceId}`;
+    this.#engines.delete(device);
+    const deviceProps = this.#props.get(device);
+    this.#props.delete(device);
+    if (events === undefined) return;
+    const props = { ...(deviceProps ?? {}), ...(this.#props.get(userId) ?? {}) };
+    this.#props.set(userId, props);
+    this.#engineOf(userId, now).ingest(events, now, props, true);
   }
 
   /** Closes the stream: remaining cutoffs are snapshotted, open labels stay as they are. */
