@@ -60,7 +60,7 @@ export default {
     const { rec, e } = await catalogue(env, n);
     let total = 0;
     if (url.pathname === "/model") {
-      for (let i = 0; i < reps; i++) total += (await recommend(env, rec, `u:${i}`, { interacted: history(i, n), converted: [] }, null)).items.length;
+      for (let i = 0; i < reps; i++) total += (await recommend(env, rec, `u:${i}`, { interacted: history(i, n), counts: [], converted: [] }, null)).items.length;
     } else if (url.pathname === "/popular") {
       for (let i = 0; i < reps; i++) total += (await recommend(env, rec, `u:${i}`, null, null)).items.length;
     } else if (url.pathname === "/js") {

@@ -8,8 +8,7 @@ import type { ArchiveSpan, TrainingJob } from "./archive-reader";
 import { recommenderOnnx } from "./onnx/recommender";
 import { topN } from "./recs/evaluate";
 import { InteractionLog } from "./recs/interactions";
-import { scoreItems } from "./recs/pure-svd";
-import { trainRecommendation, type RecTrainResult } from "./recs/train-recommendation";
+import { scoreUser, trainRecommendation, type RecTrainResult } from "./recs/train-recommendation";
 
 /** The serving metadata keeps this many popular items (fallback, control group). */
 const POPULAR_KEPT = 500;
@@ -44,7 +43,8 @@ async function finishRecommendation(api: AdminCall, span: ArchiveSpan, row: Defi
     holdout_cutoff: result.holdoutCutoff,
     trained_at: new Date().toISOString(),
   };
-  const bytes = recommenderOnnx({ embeddings: result.model.embeddings, rank: result.model.rank, bias: result.model.bias, metadata: { recommendation_id: row.id } });
+  const { embeddings, rank, bias, repeat } = result.model;
+  const bytes = recommenderOnnx({ embeddings, rank, bias, ...(repeat === null ? {} : { repeat }), metadata: { recommendation_id: row.id } });
   await checkOnnx(bytes, result, log);
   return span.publish ? publishModel(api, span, "recommendation", row.id, bytes, metadata) : null;
 }
@@ -54,18 +54,23 @@ async function checkOnnx(bytes: Uint8Array, result: RecTrainResult, log: Interac
   ort.env.wasm.numThreads = 1;
   const session = await ort.InferenceSession.create(bytes);
   const n = result.catalog.length;
-  const histories = new Map<number, Set<number>>();
-  for (const x of log.interactions) if (!x.goal) (histories.get(x.user) ?? histories.set(x.user, new Set()).get(x.user)!).add(x.item);
+  const histories = new Map<number, Map<number, number>>();
+  for (const x of log.interactions) {
+    if (x.goal) continue;
+    const h = histories.get(x.user) ?? histories.set(x.user, new Map()).get(x.user)!;
+    h.set(x.item, (h.get(x.item) ?? 0) + 1);
+  }
   let worst = 0;
-  for (const items of [...histories.values()].slice(0, 50)) {
-    const h = [...items];
+  for (const counts of [...histories.values()].slice(0, 50)) {
+    const h = [...counts.keys()];
     const out = await session.run({
       items: new ort.Tensor("int64", BigInt64Array.from(h.map(BigInt)), [h.length]),
       weights: new ort.Tensor("float32", new Float32Array(h.length).fill(1), [1, h.length]),
+      ...(result.model.repeat === null ? {} : { counts: new ort.Tensor("float32", Float32Array.from(counts.values()), [1, h.length]) }),
       mask: new ort.Tensor("float32", new Float32Array(n), [1, n]),
       k: new ort.Tensor("int64", BigInt64Array.from([10n]), [1]),
     });
-    const expected = scoreItems(result.model.embeddings, result.model.rank, h, result.model.bias);
+    const expected = scoreUser(result.model, h, counts);
     const got = out.scores!.data as Float32Array;
     const want = topN(expected, 10, new Set());
     want.forEach((i, r) => (worst = Math.max(worst, Math.abs(got[r]! - expected[i]!))));
@@ -78,11 +83,14 @@ function report(r: RecTrainResult, ms: number): void {
   const f = (x: number) => x.toFixed(3);
   console.log(`  ${r.rows.users.toLocaleString()} users, ${r.rows.items.toLocaleString()} items, ${r.rows.interactions.toLocaleString()} interactions; fitted in ${(ms / 1000).toFixed(1)} s`);
   console.log("  validation (the month before the holdout), NDCG@10:");
-  for (const v of r.validation) console.log(`    rank ${v.rank}, half-life ${Number.isFinite(v.halfLifeDays) ? `${v.halfLifeDays} d` : "none"}, popularity ${v.popularity}: ${f(v.ndcg)}`);
-  console.log(`  chosen: rank ${r.params.rank}, half-life ${r.params.halfLifeDays} d, popularity blend ${r.params.popularity}`);
-  console.log(`  holdout from ${new Date(r.holdoutCutoff).toISOString().slice(0, 10)} (${r.holdout.model.users} users buying items new to them)`);
+  for (const v of r.validation) console.log(`    rank ${v.rank}, half-life ${Number.isFinite(v.halfLifeDays) ? `${v.halfLifeDays} d` : "none"}, popularity ${v.popularity}${v.repeatBase > 0 ? `, repeat ${v.repeatBase}/${v.repeatPerCount}/${v.repeatItem}` : ""}: ${f(v.ndcg)}`);
+  const p = r.params;
+  const repeat = p.repeatBase + p.repeatPerCount + p.repeatItem > 0 ? `; repeats: base ${p.repeatBase}, per count ${p.repeatPerCount}, item re-take ${p.repeatItem}` : "";
+  console.log(`  chosen: rank ${p.rank}, half-life ${p.halfLifeDays} d, popularity blend ${p.popularity}${repeat}`);
+  console.log(`  holdout from ${new Date(r.holdoutCutoff).toISOString().slice(0, 10)} (${r.holdout.model.users} users buying ${r.holdout.repeat_buy ? "items" : "items new to them"})`);
   console.log("                     HR@10   NDCG@10  coverage");
-  for (const [name, m] of [["model (PureSVD)", r.holdout.model], ["popular, last 30 d", r.holdout.popular_recent], ["popular, all time", r.holdout.popular_all_time]] as const) {
+  const rows = [["model (PureSVD)", r.holdout.model], ["popular, last 30 d", r.holdout.popular_recent], ["popular, all time", r.holdout.popular_all_time]] as const;
+  for (const [name, m] of r.holdout.repeat_buy ? [...rows, ["repeat-buy", r.holdout.repeat_buy] as const] : rows) {
     console.log(`  ${name.padEnd(19)} ${f(m.hit_rate)}   ${f(m.ndcg)}    ${f(m.coverage)}`);
   }
 }

@@ -7,7 +7,7 @@ import { recommenderOnnx } from "../../src/train/onnx/recommender";
 import { evaluateTopN, topN } from "../../src/train/recs/evaluate";
 import { InteractionLog } from "../../src/train/recs/interactions";
 import { itemEmbeddings, scoreItems, sparseRows, symmetricEigen } from "../../src/train/recs/pure-svd";
-import { fit, holdoutCases, trainRecommendation } from "../../src/train/recs/train-recommendation";
+import { fit, holdoutCases, scoreUser, trainRecommendation } from "../../src/train/recs/train-recommendation";
 
 const DAY = 86_400_000;
 
@@ -88,6 +88,41 @@ describe("training on a time split", () => {
   });
 });
 
+describe("training when repeats may be shown", () => {
+  /** Each user re-buys a staple of their own every ~10 days, besides their taste's items. */
+  function stapleShop(users = 120, seed = 11): { events: TailorEvent[]; end: number } {
+    const { events } = twoTasteShop(users, seed);
+    const start = Date.UTC(2026, 0, 1);
+    for (let u = 0; u < users; u++) for (let d = u % 10; d < 120; d += 10) events.push(purchase(`u${u}`, `staple${u % 40}`, start + d * DAY + u));
+    events.sort((a, b) => a.time - b.time);
+    return { events, end: start + 121 * DAY };
+  }
+  const repeats = recommendationSchema.parse({ item: { event: { type: "Product Purchased" }, property: "product_id" }, exclude: { interacted: false, converted: false } });
+
+  it("counts repeats in validation and holdout, learns a repeat component and beats repeat-buy or matches it", () => {
+    const { events, end } = stapleShop();
+    const log = new InteractionLog(repeats);
+    log.add(events);
+    const cases = holdoutCases(log, end - 30 * DAY, end);
+    expect(cases.some((c) => [...c.relevant].some((i) => c.seen.includes(i)))).toBe(true);
+    const result = trainRecommendation(log, end, 30);
+    expect(result.params.repeatBase).toBeGreaterThan(0);
+    expect(result.model.repeat).not.toBeNull();
+    expect(result.holdout.repeat_buy).toBeDefined();
+    expect(result.holdout.model.hit_rate).toBeGreaterThanOrEqual(result.holdout.repeat_buy!.hit_rate);
+    expect(result.holdout.model.hit_rate).toBeGreaterThan(result.holdout.popular_recent.hit_rate + 0.2);
+  });
+
+  it("a definition that excludes what users took learns none", () => {
+    const { events, end } = stapleShop();
+    const log = new InteractionLog(rec);
+    log.add(events);
+    const result = trainRecommendation(log, end, 30);
+    expect(result.model.repeat).toBeNull();
+    expect(result.holdout.repeat_buy).toBeUndefined();
+  });
+});
+
 describe("goal-aware ranking", () => {
   it("items after which users go on to the goal get a higher bias than items after which they do not", () => {
     const goalRec = recommendationSchema.parse({ item: { event: { type: "Product Viewed" }, property: "product_id" }, goal: { event: { type: "Order Completed" } } });
@@ -103,7 +138,7 @@ describe("goal-aware ranking", () => {
     const log = new InteractionLog(goalRec);
     log.add(events);
     expect(log.goalIsItem).toBe(false);
-    const model = fit(log, start + 100 * DAY, { rank: 2, halfLifeDays: Infinity, popularity: 0 });
+    const model = fit(log, start + 100 * DAY, { rank: 2, halfLifeDays: Infinity, popularity: 0, repeatBase: 0, repeatPerCount: 0, repeatItem: 0 });
     const bias = (id: string) => model.bias[log.items.get(id)!]!;
     expect(bias("converts")).toBeGreaterThan(0);
     expect(bias("browses")).toBeLessThan(0);
@@ -132,6 +167,35 @@ describe("ONNX export", () => {
     const got = Array.from(out.indices!.data as BigInt64Array, Number);
     expect(got).toEqual(want);
     Array.from(out.scores!.data as Float32Array).forEach((s, i) => expect(s).toBeCloseTo(expected[want[i]!]!, 5));
+  });
+});
+
+describe("ONNX export with a repeat component", () => {
+  it("raises the profile's own items by base + per-count · log(1 + count) + their re-take propensity, as the trainer scores", async () => {
+    ort.env.wasm.numThreads = 1;
+    const n = 30;
+    const rank = 3;
+    const embeddings = Float64Array.from({ length: n * rank }, (_, i) => Math.cos(i * 0.9) * 0.3);
+    const bias = new Float64Array(n);
+    const repeat = { base: 0.5, perCount: 0.25, item: Float64Array.from({ length: n }, (_, i) => (i % 5) * 0.1 - 0.2) };
+    const model = { rank, embeddings, bias, popular: [], repeat };
+    const session = await ort.InferenceSession.create(recommenderOnnx({ embeddings, rank, bias, repeat }));
+    expect(session.inputNames).toContain("counts");
+    const counts = new Map([[4, 3], [11, 1], [27, 0]]);
+    const history = [...counts.keys()];
+    const out = await session.run({
+      items: new ort.Tensor("int64", BigInt64Array.from(history.map(BigInt)), [3]),
+      weights: new ort.Tensor("float32", new Float32Array(3).fill(1), [1, 3]),
+      counts: new ort.Tensor("float32", Float32Array.from(counts.values()), [1, 3]),
+      mask: new ort.Tensor("float32", new Float32Array(n), [1, n]),
+      k: new ort.Tensor("int64", BigInt64Array.from([BigInt(n)]), [1]),
+    });
+    const expected = scoreUser(model, history, counts);
+    const got = Array.from(out.indices!.data as BigInt64Array, Number);
+    expect(got).toEqual(topN(expected, n, new Set()));
+    Array.from(out.scores!.data as Float32Array).forEach((s, i) => expect(s).toBeCloseTo(expected[got[i]!]!, 5));
+    // The repeat component is what lifts item 4 (taken three times) above what its embedding alone gives it.
+    expect(expected[4]! - scoreItems(embeddings, rank, history, bias)[4]!).toBeCloseTo(0.5 + 0.25 * Math.log1p(3) + repeat.item[4]!, 9);
   });
 });
 

@@ -159,3 +159,25 @@ describe("a goal other than the item event", () => {
     expect((await page.json<{ recommendations: Rec[] }>()).recommendations).toEqual([expected]);
   });
 });
+
+describe("a model with a repeat component (repeats allowed)", () => {
+  it("serves the profile's own items raised by how often it took them, as the graph's counts input", async () => {
+    const project = await createProject("recs-repeat");
+    const created = await admin(`/recommendations?project=${project.id}`, {
+      method: "POST",
+      body: JSON.stringify({ name: "Buy again", definition: { item: { event: { type: "Product Purchased" }, property: "product_id" }, count: 3, exclude: { interacted: false, converted: false } } }),
+    });
+    const recId = (await created.json<{ id: string }>()).id;
+    const repeat = { base: 1, perCount: 1, item: new Array(ids.length).fill(0) };
+    const bytes = recommenderOnnx({ embeddings, rank: 2, bias: new Array(ids.length).fill(0), repeat });
+    const published = await admin(`/models?project=${project.id}`, {
+      method: "POST",
+      body: JSON.stringify({ owner_kind: "recommendation", owner_id: recId, model: btoa(String.fromCharCode(...bytes)), metadata: { items, popular, metrics: {} } }),
+    });
+    expect(published.status).toBe(201);
+    forgetDefinitions(project.id);
+    // b5 three times, a0 once: b5 leads on its count (1 + log 4 over a0's 1 + log 2), then the best unseen item, a1.
+    await buy(project, "regular", "b5", "b5", "b5", "a0");
+    expect((await recsOf(project, "regular", recId)).items).toEqual(["b5", "a0", "a1"]);
+  });
+});

@@ -29,8 +29,9 @@ export function profileRecommendations() {
           const key = `${id}|${rec.model?.id}|${compiled.version}|${state.lastSeq}|${q.override}`;
           const hit = cache.get(key);
           if (hit !== undefined) return hit;
-          const values = (index: number) => engine.frequencies(index).map(([v]) => v);
-          const result = await recommend(env, rec, profileKey(state.profile), { interacted: values(rec.interacted), converted: values(rec.converted) }, q.override);
+          const interacted = engine.frequencies(rec.interacted);
+          const history = { interacted: interacted.map(([v]) => v), counts: interacted.map(([, n]) => n), converted: engine.frequencies(rec.converted).map(([v]) => v) };
+          const result = await recommend(env, rec, profileKey(state.profile), history, q.override);
           if (cache.size >= KEPT) cache.clear();
           cache.set(key, result);
           return result;

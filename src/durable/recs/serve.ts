@@ -4,6 +4,7 @@ import { hash32 } from "../../core/hash";
 import {
   inControl,
   indicesOf,
+  itemKey,
   popularPick,
   profileExclusions,
   randomPick,
@@ -18,6 +19,8 @@ import { recBundle, staticMask } from "./rec-models";
 export interface ItemHistory {
   interacted: Json[];
   converted: Json[];
+  /** How often each `interacted` item was taken (parallel to it). */
+  counts: number[];
 }
 
 /** `rec_type` in the query: force the model or a baseline, as Amplitude's override does. */
@@ -40,6 +43,11 @@ export async function recommend(
   const def = rec.definition;
   const interacted = indicesOf(catalog, history?.interacted ?? []);
   const converted = indicesOf(catalog, history?.converted ?? []);
+  const taken = new Map<number, number>();
+  (history?.interacted ?? []).forEach((v, i) => {
+    const index = catalog.index.get(itemKey(v));
+    if (index !== undefined) taken.set(index, history!.counts[i] ?? 1);
+  });
   const mask = profileExclusions(staticMask(bundle, rec), [...(def.exclude.interacted ? interacted : []), ...(def.exclude.converted ? converted : [])]);
   // The user's vector sums everything they touched, as the trainer's matrix rows do.
   const touched = [...new Set([...interacted, ...converted])];
@@ -61,6 +69,6 @@ export async function recommend(
   if (touched.length === 0) {
     return def.fallback === "popular" ? done(popularPick(catalog, mask, def.count), "popular_fallback", false) : done([], "none", false);
   }
-  const ranked = await rankItems(await bundle.session(), touched, mask, def.count);
+  const ranked = await rankItems(await bundle.session(), touched, touched.map((i) => taken.get(i) ?? 0), mask, def.count);
   return done(rankedPick(ranked.indices, ranked.scores, mask, def.count), "model", false);
 }

@@ -47,16 +47,20 @@ export async function scoreRows(session: Session, rows: readonly (readonly numbe
 
 /**
  * Ranks items with an embedding recommender (see src/train/onnx/recommender.ts): the
- * profile's item indices (weight 1 each), a mask of items never to show, the top `k`.
+ * profile's item indices (weight 1 each) and how often it took each (read by models with
+ * a repeat component), a mask of items never to show, the top `k`.
  */
-export async function rankItems(session: Session, items: readonly number[], hidden: Uint8Array, k: number): Promise<{ indices: BigInt64Array; scores: Float32Array }> {
+export async function rankItems(session: Session, items: readonly number[], counts: readonly number[], hidden: Uint8Array, k: number): Promise<{ indices: BigInt64Array; scores: Float32Array }> {
   const mask = new Float32Array(hidden.length);
   for (let i = 0; i < hidden.length; i++) if (hidden[i] === 1) mask[i] = -Infinity;
-  const out = await session.run({
+  const feeds: Record<string, ort.Tensor> = {
     items: new ort.Tensor("int64", BigInt64Array.from(items, BigInt), [items.length]),
     weights: new ort.Tensor("float32", new Float32Array(items.length).fill(1), [1, items.length]),
     mask: new ort.Tensor("float32", mask, [1, hidden.length]),
     k: new ort.Tensor("int64", BigInt64Array.of(BigInt(Math.min(k, hidden.length))), [1]),
-  });
+  };
+  // Models without a repeat component have no such input (ORT refuses unknown ones).
+  if (session.inputNames.includes("counts")) feeds.counts = new ort.Tensor("float32", Float32Array.from(counts), [1, items.length]);
+  const out = await session.run(feeds);
   return { indices: out.indices!.data as BigInt64Array, scores: out.scores!.data as Float32Array };
 }

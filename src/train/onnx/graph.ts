@@ -36,6 +36,16 @@ export function initializer(w: ProtoWriter, name: string, dims: number[], values
   });
 }
 
+/** An int64 constant of the graph. */
+export function int64Initializer(w: ProtoWriter, name: string, dims: number[], values: readonly number[]): void {
+  w.message(5, (t) => {
+    t.ints(1, dims);
+    t.int(2, INT64);
+    t.ints(7, values);
+    t.string(8, name);
+  });
+}
+
 /** A node with integer attributes (e.g. Gemm's transB, TopK's axis). */
 export function node(w: ProtoWriter, op: string, inputs: string[], outputs: string | string[], attributes: Record<string, number> = {}): void {
   const outs = typeof outputs === "string" ? [outputs] : outputs;

@@ -1,4 +1,4 @@
-import { initializer, INT64, node, onnxModel, valueInfo } from "./graph";
+import { initializer, int64Initializer, INT64, node, onnxModel, valueInfo } from "./graph";
 
 /**
  * An embedding recommender as an ONNX model. Inputs: `items` int64 [H] (the profile's
@@ -6,13 +6,16 @@ import { initializer, INT64, node, onnxModel, valueInfo } from "./graph";
  * (0, or -Infinity for items never to show) and `k` int64 [1]. The graph gathers the
  * items' embeddings, sums them into the user's vector, scores every item against it
  * (plus each item's goal bias), masks and keeps the top k: outputs `scores` [1, k] and
- * `indices` int64 [1, k].
+ * `indices` int64 [1, k]. With a repeat component (src/train/recs/repeat.ts) it also
+ * takes `counts` float32 [1, H], how often the profile took each of its items, and
+ * raises those items by base + perCount · log(1 + count) + the item's re-take propensity.
  */
 export interface EmbeddingRecommender {
   /** Items × rank, row-major. */
   embeddings: ArrayLike<number>;
   rank: number;
   bias: ArrayLike<number>;
+  repeat?: { base: number; perCount: number; item: ArrayLike<number> };
   metadata?: Record<string, string>;
 }
 
@@ -24,13 +27,15 @@ export function recommenderOnnx(model: EmbeddingRecommender): Uint8Array {
     (g) => {
       node(g, "Gather", ["E", "items"], "history");
       node(g, "MatMul", ["weights", "history"], "user");
-      node(g, "Gemm", ["user", "E", "B"], "raw", { transB: 1 });
+      node(g, "Gemm", ["user", "E", "B"], model.repeat === undefined ? "raw" : "shared", { transB: 1 });
+      if (model.repeat !== undefined) repeatNodes(g, n, model.repeat);
       node(g, "Add", ["raw", "mask"], "masked");
       node(g, "TopK", ["masked", "k"], ["scores", "indices"]);
       initializer(g, "E", [n, model.rank], model.embeddings);
       initializer(g, "B", [1, n], model.bias);
       valueInfo(g, 11, "items", ["H"], INT64);
       valueInfo(g, 11, "weights", [1, "H"]);
+      if (model.repeat !== undefined) valueInfo(g, 11, "counts", [1, "H"]);
       valueInfo(g, 11, "mask", [1, n]);
       valueInfo(g, 11, "k", [1], INT64);
       valueInfo(g, 12, "scores", [1, "K"]);
@@ -38,4 +43,24 @@ export function recommenderOnnx(model: EmbeddingRecommender): Uint8Array {
     },
     { items: String(n), rank: String(model.rank), ...model.metadata },
   );
+}
+
+/** raw = shared + the repeat component scattered onto the profile's own items. */
+function repeatNodes(g: Parameters<typeof node>[0], n: number, repeat: NonNullable<EmbeddingRecommender["repeat"]>): void {
+  if (repeat.item.length !== n) throw new Error("the repeat component needs one propensity per item");
+  node(g, "Add", ["counts", "ONE"], "counts_1");
+  node(g, "Log", ["counts_1"], "log_counts");
+  node(g, "Mul", ["log_counts", "PER_COUNT"], "by_count");
+  node(g, "Gather", ["RETAKE", "items"], "retake");
+  node(g, "Add", ["by_count", "retake"], "own_1");
+  node(g, "Add", ["own_1", "BASE"], "own");
+  node(g, "Unsqueeze", ["items", "AXIS0"], "items_row");
+  node(g, "ScatterElements", ["ZEROS", "items_row", "own"], "repeat", { axis: 1 });
+  node(g, "Add", ["shared", "repeat"], "raw");
+  initializer(g, "ONE", [1], [1]);
+  initializer(g, "BASE", [1], [repeat.base]);
+  initializer(g, "PER_COUNT", [1], [repeat.perCount]);
+  initializer(g, "RETAKE", [n], repeat.item);
+  initializer(g, "ZEROS", [1, n], new Float32Array(n));
+  int64Initializer(g, "AXIS0", [1], [0]);
 }

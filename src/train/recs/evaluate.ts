@@ -11,9 +11,11 @@ export interface TopNMetrics {
 
 export interface HoldoutCase {
   user: number;
-  /** Items the user interacted with before the cutoff (excluded from the ranking). */
+  /** Items the user interacted with before the cutoff (excluded from the ranking unless repeats are allowed). */
   seen: readonly number[];
-  /** Items reached after the cutoff that they had not seen before: what a hit is. */
+  /** How often the user took each of those items (the repeat component reads it). */
+  counts?: ReadonlyMap<number, number>;
+  /** Items reached after the cutoff (only those new to them, unless repeats are allowed): what a hit is. */
   relevant: ReadonlySet<number>;
 }
 

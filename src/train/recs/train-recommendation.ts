@@ -2,6 +2,7 @@ import { catalogOf, staticExclusions, type CatalogItem } from "../../core/recomm
 import { evaluateTopN, topN, type HoldoutCase, type TopNMetrics } from "./evaluate";
 import type { InteractionLog } from "./interactions";
 import { itemEmbeddings, scoreItems, sparseRows } from "./pure-svd";
+import { addRepeat, retakePropensity, type RepeatComponent } from "./repeat";
 
 const DAY = 86_400_000;
 const TOP_N = 10;
@@ -10,6 +11,10 @@ const RANKS = [16, 32, 64, 128];
 /** Then, at that size: how fast old contacts fade (days; Infinity = never) and the popularity blend. */
 const HALF_LIVES = [90, 45, 21, 10];
 const POPULARITY_WEIGHTS = [1, 2, 4, 8, 16];
+/** When repeats may be shown: the repeat component's weights, in units of the score spread. */
+const REPEAT_BASES = [1, 2, 4, 8, 16, 32];
+const REPEAT_PER_COUNT = [0.5, 1, 2, 4, 8];
+const REPEAT_ITEM = [0.5, 1, 2];
 /** Popularity is counted over this recent span (a stronger baseline than all time). */
 const RECENT_MS = 30 * DAY;
 /** Goal-awareness: how long after an item a goal still counts, and the prior's weight. */
@@ -24,29 +29,39 @@ export interface RecModel {
   bias: Float64Array;
   /** Item indices, most popular (recent distinct users) first. */
   popular: number[];
+  /** Only when the definition lets a user's own items be shown again. */
+  repeat: RepeatComponent | null;
 }
 
 export interface RecTrainResult {
   model: RecModel;
   catalog: CatalogItem[];
   holdoutCutoff: number;
-  holdout: { model: TopNMetrics; popular_recent: TopNMetrics; popular_all_time: TopNMetrics };
+  holdout: { model: TopNMetrics; popular_recent: TopNMetrics; popular_all_time: TopNMetrics; repeat_buy?: TopNMetrics };
   /** The parameters the validation month chose. */
   params: FitParams;
   validation: (FitParams & { ndcg: number; hit_rate: number })[];
   rows: { users: number; items: number; interactions: number };
 }
 
-/** Each user's distinct items before `before` (item events, and goal events naming an item). */
-function seenBefore(log: InteractionLog, before: number): Map<number, Set<number>> {
-  const seen = new Map<number, Set<number>>();
+/**
+ * Each user's items before `before` (item events, and goal events naming an item) with
+ * how often they took each (item events; the profile's item history counts the same).
+ */
+function historyBefore(log: InteractionLog, before: number): Map<number, Map<number, number>> {
+  const seen = new Map<number, Map<number, number>>();
   for (const x of log.interactions) {
     if (x.time >= before) continue;
     let s = seen.get(x.user);
-    if (s === undefined) seen.set(x.user, (s = new Set()));
-    s.add(x.item);
+    if (s === undefined) seen.set(x.user, (s = new Map()));
+    s.set(x.item, (s.get(x.item) ?? 0) + (x.goal ? 0 : 1));
   }
   return seen;
+}
+
+/** Whether the definition lets users be shown items they already took (then a repeat counts as a hit). */
+export function repeatsAllowed(log: InteractionLog): boolean {
+  return !log.rec.exclude.interacted && !log.rec.exclude.converted;
 }
 
 /** Each user's latest contact with each item before `before`: the matrix's entries, for time decay. */
@@ -64,19 +79,19 @@ function lastContact(log: InteractionLog, before: number): Map<number, Map<numbe
 /** What counts as reaching an item: goal events naming it, or item events when the goal is the item event. */
 const isTarget = (log: InteractionLog, goal: boolean) => (log.goalIsItem ? !goal : goal);
 
-/** Users active before `from` who reached items new to them in [from, to). */
-export function holdoutCases(log: InteractionLog, from: number, to: number): HoldoutCase[] {
-  const seen = seenBefore(log, from);
+/** Users active before `from` who reached items in [from, to): items new to them, or any when repeats are allowed. */
+export function holdoutCases(log: InteractionLog, from: number, to: number, repeats = repeatsAllowed(log)): HoldoutCase[] {
+  const seen = historyBefore(log, from);
   const relevant = new Map<number, Set<number>>();
   for (const x of log.interactions) {
     if (x.time < from || x.time >= to || !isTarget(log, x.goal)) continue;
     const before = seen.get(x.user);
-    if (before === undefined || before.has(x.item)) continue;
+    if (before === undefined || (!repeats && before.has(x.item))) continue;
     let r = relevant.get(x.user);
     if (r === undefined) relevant.set(x.user, (r = new Set()));
     r.add(x.item);
   }
-  return [...relevant].map(([user, items]) => ({ user, seen: [...seen.get(user)!], relevant: items }));
+  return [...relevant].map(([user, items]) => ({ user, seen: [...seen.get(user)!.keys()], counts: seen.get(user)!, relevant: items }));
 }
 
 /** Items by distinct users reaching them in [from, to), most first (ties: lower index). */
@@ -98,6 +113,10 @@ export interface FitParams {
   rank: number;
   halfLifeDays: number;
   popularity: number;
+  /** The repeat component (repeat.ts), in units of the score spread; all 0 without one. */
+  repeatBase: number;
+  repeatPerCount: number;
+  repeatItem: number;
 }
 
 /** Item embeddings from contacts before `before`, old ones faded (the costly part: an SVD). */
@@ -119,11 +138,15 @@ export function fit(log: InteractionLog, before: number, params: FitParams, embe
   const items = log.items.size;
   const rank = embeddings.length / items;
   const recentUsers = recentReach(log, before - RECENT_MS, before, items);
-  const model: RecModel = { rank, embeddings, bias: new Float64Array(items), popular: byReach(recentUsers) };
-  const spread = scoreSpread(model, [...seenBefore(log, before).values()].slice(0, 200));
+  const model: RecModel = { rank, embeddings, bias: new Float64Array(items), popular: byReach(recentUsers), repeat: null };
+  const spread = scoreSpread(model, [...historyBefore(log, before).values()].slice(0, 200).map((h) => new Set(h.keys())));
   const lift = log.goalIsItem ? null : goalLift(log, before);
   const top = Math.log1p(Math.max(1, ...recentUsers));
   model.bias = Float64Array.from(recentUsers, (n, i) => spread * ((lift?.[i] ?? 0) + (params.popularity * Math.log1p(n)) / top));
+  if (params.repeatBase !== 0 || params.repeatPerCount !== 0 || params.repeatItem !== 0) {
+    const retake = retakePropensity(log, before);
+    model.repeat = { base: spread * params.repeatBase, perCount: spread * params.repeatPerCount, item: retake.map((r) => spread * params.repeatItem * r) };
+  }
   return model;
 }
 
@@ -171,13 +194,32 @@ function goalLift(log: InteractionLog, before: number): Float64Array {
 /** Items the definition never shows (its list and property filters): no ranker may show them. */
 type Hidden = ReadonlySet<number>;
 
-function modelRanker(model: RecModel, hidden: Hidden) {
-  return (c: HoldoutCase) => topN(scoreItems(model.embeddings, model.rank, c.seen, model.bias), TOP_N, new Set([...c.seen, ...hidden]));
+/** A model's scores for one user, as the served ONNX graph computes them. */
+export function scoreUser(model: RecModel, seen: readonly number[], counts: ReadonlyMap<number, number>): Float64Array {
+  const scores = scoreItems(model.embeddings, model.rank, seen, model.bias);
+  return model.repeat === null ? scores : addRepeat(scores, model.repeat, counts);
 }
 
-function popularRanker(order: readonly number[], hidden: Hidden) {
+function modelRanker(model: RecModel, hidden: Hidden, repeats: boolean) {
+  return (c: HoldoutCase) => topN(scoreUser(model, c.seen, c.counts ?? new Map()), TOP_N, new Set([...(repeats ? [] : c.seen), ...hidden]));
+}
+
+/** The user's own most-taken items first, then the popular ones: the baseline a repeat-aware model must beat. */
+function repeatBuyRanker(order: readonly number[], hidden: Hidden) {
   return (c: HoldoutCase) => {
-    const seen = new Set(c.seen);
+    const own = [...(c.counts ?? new Map<number, number>())].sort((a, b) => b[1] - a[1]).map(([i]) => i);
+    const out: number[] = [];
+    for (const i of [...own, ...order]) {
+      if (out.length === TOP_N) break;
+      if (!hidden.has(i) && !out.includes(i)) out.push(i);
+    }
+    return out;
+  };
+}
+
+function popularRanker(order: readonly number[], hidden: Hidden, repeats: boolean) {
+  return (c: HoldoutCase) => {
+    const seen = new Set(repeats ? [] : c.seen);
     const out: number[] = [];
     for (const i of order) {
       if (out.length === TOP_N) break;
@@ -206,33 +248,41 @@ export function trainRecommendation(log: InteractionLog, end: number, holdoutDay
   const hidden: Hidden = new Set([...mask.keys()].filter((i) => mask[i] === 1));
   const cutoff = end - holdoutDays * DAY;
   const validationCutoff = cutoff - holdoutDays * DAY;
-  const validationCases = visibleCases(holdoutCases(log, validationCutoff, cutoff), hidden);
+  const repeats = repeatsAllowed(log);
+  const validationCases = visibleCases(holdoutCases(log, validationCutoff, cutoff, repeats), hidden);
   const validation: RecTrainResult["validation"] = [];
   const embeddings = new Map<string, Float64Array>();
   const tryParams = (params: FitParams) => {
     const key = `${params.rank}/${params.halfLifeDays}`;
     let e = embeddings.get(key);
     if (e === undefined) embeddings.set(key, (e = embed(log, validationCutoff, params.rank, params.halfLifeDays)));
-    const m = evaluateTopN(validationCases, items, TOP_N, modelRanker(fit(log, validationCutoff, params, e), hidden));
+    const m = evaluateTopN(validationCases, items, TOP_N, modelRanker(fit(log, validationCutoff, params, e), hidden, repeats));
     validation.push({ ...params, ndcg: m.ndcg, hit_rate: m.hit_rate });
     return { params, ndcg: m.ndcg };
   };
   const better = <T extends { ndcg: number }>(a: T, b: T): T => (b.ndcg > a.ndcg ? b : a);
-  const byRank = RANKS.map((rank) => tryParams({ rank, halfLifeDays: Infinity, popularity: 0 })).reduce(better);
-  // One parameter at a time (coordinate search): size, then decay, then the blend.
+  const none = { repeatBase: 0, repeatPerCount: 0, repeatItem: 0 };
+  const byRank = RANKS.map((rank) => tryParams({ rank, halfLifeDays: Infinity, popularity: 0, ...none })).reduce(better);
+  // One parameter at a time (coordinate search): size, then decay, then the blend, then the repeat component.
   const byDecay = HALF_LIVES.map((halfLifeDays) => tryParams({ ...byRank.params, halfLifeDays })).reduce(better, byRank);
-  const best = POPULARITY_WEIGHTS.map((popularity) => tryParams({ ...byDecay.params, popularity })).reduce(better, byDecay).params;
+  let best = POPULARITY_WEIGHTS.map((popularity) => tryParams({ ...byDecay.params, popularity })).reduce(better, byDecay);
+  if (repeats) {
+    best = REPEAT_BASES.map((repeatBase) => tryParams({ ...best.params, repeatBase })).reduce(better, best);
+    best = REPEAT_PER_COUNT.map((repeatPerCount) => tryParams({ ...best.params, repeatPerCount })).reduce(better, best);
+    best = REPEAT_ITEM.map((repeatItem) => tryParams({ ...best.params, repeatItem })).reduce(better, best);
+  }
 
-  const cases = visibleCases(holdoutCases(log, cutoff, end), hidden);
-  const holdoutModel = fit(log, cutoff, best);
+  const cases = visibleCases(holdoutCases(log, cutoff, end, repeats), hidden);
+  const holdoutModel = fit(log, cutoff, best.params);
   const holdout = {
-    model: evaluateTopN(cases, items, TOP_N, modelRanker(holdoutModel, hidden)),
-    popular_recent: evaluateTopN(cases, items, TOP_N, popularRanker(holdoutModel.popular, hidden)),
-    popular_all_time: evaluateTopN(cases, items, TOP_N, popularRanker(popularity(log, -Infinity, cutoff, items), hidden)),
+    model: evaluateTopN(cases, items, TOP_N, modelRanker(holdoutModel, hidden, repeats)),
+    popular_recent: evaluateTopN(cases, items, TOP_N, popularRanker(holdoutModel.popular, hidden, repeats)),
+    popular_all_time: evaluateTopN(cases, items, TOP_N, popularRanker(popularity(log, -Infinity, cutoff, items), hidden, repeats)),
+    ...(repeats ? { repeat_buy: evaluateTopN(cases, items, TOP_N, repeatBuyRanker(holdoutModel.popular, hidden)) } : {}),
   };
   return {
-    model: fit(log, end, best),
-    params: best,
+    model: fit(log, end, best.params),
+    params: best.params,
     catalog,
     holdoutCutoff: cutoff,
     holdout,
