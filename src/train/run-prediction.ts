@@ -25,11 +25,12 @@ export async function preparePrediction(api: AdminCall, span: ArchiveSpan, row: 
     const comp = await api<DefinitionRow>("GET", `/computations/${id}?${q}`);
     spec.features.push({ name: `computation:${comp.name}`, computation: computationSchema.parse(comp.definition), transform: "log1p", missing: 0 });
   }
-  // Holdout: the last full horizon. Training: four monthly cutoffs before it, whose label
-  // windows all end by the holdout cutoff (no leakage across the split).
+  // Holdout: the last full horizon. Training: eight cutoffs two weeks apart before it, whose
+  // label windows all end by the holdout cutoff (no leakage across the split). The
+  // published model is refitted with the holdout's rows too (train-prediction.ts).
   const hour = (t: number) => Math.floor(t / 3_600_000) * 3_600_000;
   const holdoutCutoff = hour(last - horizon);
-  const trainCutoffs = [0, 1, 2, 3].map((k) => hour(holdoutCutoff - horizon - k * 30 * DAY)).filter((t) => t > first + 30 * DAY);
+  const trainCutoffs = [0, 1, 2, 3, 4, 5, 6, 7].map((k) => hour(holdoutCutoff - horizon - k * 15 * DAY)).filter((t) => t > first + 30 * DAY);
   console.log(`\nTraining ${row.name} (${row.id}): goal ${p.goal.event.type} within ${p.horizon_days} days; ${spec.features.length} features`);
   console.log(`  archive ${new Date(first).toISOString()} … ${new Date(last).toISOString()}, ${hours.size} hours`);
   const population = p.population === undefined ? undefined : { cohortId: p.population.cohort, definitions: await projectDefinitions(api, q) };
@@ -54,7 +55,7 @@ async function finishPrediction(api: AdminCall, span: ArchiveSpan, row: Definiti
     train_cutoffs: result.trainCutoffs,
     holdout_cutoff: result.holdoutCutoff,
   };
-  const bytes = logisticOnnx({ weights: result.model.weights, bias: result.model.bias, featureNames: result.features, metadata: { prediction_id: row.id, feature_spec_version: String(FEATURE_SPEC_VERSION) } });
+  const bytes = logisticOnnx({ weights: result.published.weights, bias: result.published.bias, featureNames: result.features, metadata: { prediction_id: row.id, feature_spec_version: String(FEATURE_SPEC_VERSION) } });
   await checkOnnx(bytes, result);
   return span.publish ? publishModel(api, span, "prediction", row.id, bytes, metadata) : null;
 }
@@ -81,7 +82,7 @@ async function checkOnnx(bytes: Uint8Array, result: TrainResult) {
   const probe = result.quantiles.map((_, i) => result.features.map((__, j) => ((i * 7 + j * 3) % 11) / 3));
   const out = await session.run({ features: new ort.Tensor("float32", Float32Array.from(probe.flat()), [probe.length, result.features.length]) });
   const got = out.probability!.data as Float32Array;
-  const worst = probe.reduce((m, x, i) => Math.max(m, Math.abs(got[i]! - predict(result.model, x))), 0);
+  const worst = probe.reduce((m, x, i) => Math.max(m, Math.abs(got[i]! - predict(result.published, x))), 0);
   if (worst > 1e-5) throw new Error(`ONNX export differs from the trainer by ${worst}`);
   console.log(`  ONNX export checked with onnxruntime-web: max |difference| ${worst.toExponential(1)}`);
 }

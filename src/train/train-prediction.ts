@@ -17,7 +17,13 @@ export interface Quality {
 
 export interface TrainResult {
   features: string[];
+  /** Fitted on the training cutoffs: what the holdout judges. */
   model: FittedLogistic;
+  /**
+   * Refitted with the holdout cutoff's rows too, so the latest labelled window (the
+   * season closest to now) shapes the served probabilities: what is published.
+   */
+  published: FittedLogistic;
   baseline: { features: string[]; model: FittedLogistic };
   holdout: { model: Quality; baseline: Quality };
   /** |weight| on standardised features, largest first. */
@@ -63,14 +69,16 @@ export function trainPrediction(spec: FeatureSpec, snapshots: readonly Snapshot[
 
   const yh: number[] = holdout.map((s) => s.label);
   const p = holdout.map((s) => predict(model, s.x));
+  const published = fitLogistic([...train, ...holdout].map((s) => s.x), [...y, ...yh], { l2 });
   const pb = holdout.map((s) => predict(baseline, pick(s.x)));
   return {
     features: names,
     model,
+    published,
     baseline: { features: BASELINE, model: baseline },
     holdout: { model: quality(p, yh), baseline: quality(pb, yh) },
     importance: names.map((feature, j) => ({ feature, weight: model.standardizedWeights[j]! })).sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight)),
-    quantiles: quantiles(p),
+    quantiles: quantiles(holdout.map((s) => predict(published, s.x))),
     rows: { train: train.length, holdout: holdout.length, train_positive_rate: y.reduce((a, b) => a + b, 0) / y.length },
     trainCutoffs: [...new Set(train.map((s) => s.cutoff))].sort(),
     holdoutCutoff,
