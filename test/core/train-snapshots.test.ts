@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultFeatures, featureVector } from "../../src/core/features";
+import { defaultFeatures, featureNames, featureVector } from "../../src/core/features";
 import { SnapshotBuilder } from "../../src/train/snapshots";
 import { trainPrediction } from "../../src/train/train-prediction";
 import { definitions as definitions_, ev, rng } from "./segments-helpers";
@@ -82,10 +82,27 @@ describe("trainPrediction", () => {
 });
 
 describe("featureVector", () => {
+  const now = T0 + 10 * DAY;
+  const vector = (named: Record<string, number | null>) => {
+    const v = featureVector(spec, spec.features.map((f) => (f.name in named ? named[f.name]! : 0)), now);
+    expect(v).toHaveLength(featureNames(spec).length);
+    return (name: string) => v[featureNames(spec).indexOf(name)]!;
+  };
+
   it("applies each transform and the missing value", () => {
-    const now = T0 + 10 * DAY;
-    const v = featureVector(spec, [2 * DAY, T0, null, 3, 1, 1, -5, 0, 0, 0, 0], now);
-    expect(v.slice(0, 4)).toEqual([2, 10, 3650, Math.log1p(3)]);
-    expect(v[6]).toBeCloseTo(-Math.log1p(5), 12);
+    const at = vector({ days_since_last_event: 2 * DAY, days_since_first_event: T0, days_since_last_goal: null, goal_count: 3, goal_value: -5 });
+    expect([at("days_since_last_event"), at("days_since_first_event"), at("days_since_last_goal"), at("goal_count")]).toEqual([2, 10, 3650, Math.log1p(3)]);
+    expect(at("goal_value")).toBeCloseTo(-Math.log1p(5), 12);
+  });
+
+  it("derives the days between goals, how overdue the next one is and the recent share", () => {
+    // First order 10 days ago, last 2 days ago, 5 orders (3 in the last 90 days): 2 days apart, 1× overdue.
+    const at = vector({ days_since_first_goal: now - 10 * DAY, days_since_last_goal: 2 * DAY, goal_count: 5, goal_count_90d: 3 });
+    expect(at("days_between_goals")).toBeCloseTo(Math.log1p(2), 12);
+    expect(at("goal_overdue")).toBeCloseTo(Math.log1p(1), 12);
+    expect(at("goal_recent_share")).toBeCloseTo(0.6, 12);
+    // One order: no interval, so neither it nor overdue-ness is known.
+    const once = vector({ days_since_first_goal: now - 4 * DAY, days_since_last_goal: 4 * DAY, goal_count: 1, goal_count_90d: 1 });
+    expect([once("days_between_goals"), once("goal_overdue")]).toEqual([Math.log1p(365), Math.log1p(10)]);
   });
 });

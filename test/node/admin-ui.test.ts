@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalWorker, type LocalWorker } from "../../scripts/lib/worker.mjs";
-import { defaultFeatures } from "../../src/core/features";
+import { defaultFeatures, featureNames } from "../../src/core/features";
 import { atTop, auc, calibration, logLoss, rocCurve, scoreHistogram } from "../../src/train/metrics";
 import { logisticOnnx } from "../../src/train/onnx/logistic";
 import { recommenderOnnx } from "../../src/train/onnx/recommender";
@@ -383,7 +383,7 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
 
     // Publish two versions as the trainer does (bytes + metadata through the admin API).
     const spec = defaultFeatures({ type: "Order Completed", filters: [] }, "revenue", ["Product Added"]);
-    const bytes = logisticOnnx({ weights: spec.features.map((f) => (f.name === "goal_count" ? 1 : 0)), bias: -1, featureNames: spec.features.map((f) => f.name) });
+    const bytes = logisticOnnx({ weights: featureNames(spec).map((f) => (f === "goal_count" ? 1 : 0)), bias: -1, featureNames: featureNames(spec) });
     for (const shift of [0.6, 0.2]) {
       const res = await worker.admin("POST", "/models?project=shop", {
         owner_kind: "prediction",

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createSession, scoreRows } from "../../src/durable/scoring/ort";
+import { predictGbdt } from "../../src/train/model/gbdt";
 import { logisticOnnx } from "../../src/train/onnx/logistic";
+import { treesOnnx } from "../../src/train/onnx/trees";
 
 // Real onnxruntime-web (WASM) inside workerd, on a model written by the trainer's exporter.
 describe("onnxruntime-web in workerd", () => {
@@ -18,5 +20,23 @@ describe("onnxruntime-web in workerd", () => {
       const z = r.reduce((s, x, j) => s + x * weights[j]!, bias);
       expect(scores[i]).toBeCloseTo(1 / (1 + Math.exp(-z)), 6);
     });
+  });
+});
+
+describe("boosted trees in workerd", () => {
+  it("runs ai.onnx.ml's TreeEnsembleRegressor as the trainer's trees decide", async () => {
+    // Two stumps: x0 <= 1 → -1 else +1; x1 <= 0.5 → 0.25 else -0.5; base 0.1.
+    const stump = (threshold: number, left: number, right: number) => ({ feature: [0, -1, -1], threshold: [threshold, 0, 0], left: [1, -1, -1], right: [2, -1, -1], value: [0, left, right] });
+    const model = { base: 0.1, gain: [1, 1], trees: [stump(1, -1, 1), { ...stump(0.5, 0.25, -0.5), feature: [1, -1, -1] }] };
+    const session = await createSession(treesOnnx(model, ["a", "b"]));
+    const rows = [
+      [0, 0],
+      [1, 0.5],
+      [2, 0.75],
+      [1.0001, 0.4],
+    ];
+    const scores = await scoreRows(session, rows);
+    rows.forEach((r, i) => expect(scores[i]).toBeCloseTo(predictGbdt(model, r), 6));
+    expect(scores[2]).toBeCloseTo(1 / (1 + Math.exp(-(0.1 + 1 - 0.5))), 6);
   });
 });

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { defaultFeatures, featureVector } from "../../src/core/features";
+import { defaultFeatures, featureNames, featureVector } from "../../src/core/features";
 import { emptySnapshot, SegmentEngine } from "../../src/core/segments/engine";
 import { forgetDefinitions } from "../../src/durable/definitions-cache";
 import { predict } from "../../src/train/model/logistic-regression";
@@ -10,7 +10,7 @@ import { admin, call, createProject, profile, upload, user, type TestProject } f
 const DAY = 86_400_000;
 const goal = { type: "Order Completed", filters: [] };
 const spec = defaultFeatures(goal, "revenue", ["Viewed"]);
-const weights = spec.features.map((f) => (f.name === "goal_count" ? 1.5 : f.name === "days_since_last_goal" ? -0.02 : f.name === "goal_value" ? 0.1 : 0));
+const weights = featureNames(spec).map((f) => (f === "goal_count" ? 1.5 : f === "days_since_last_goal" ? -0.02 : f === "goal_value" ? 0.1 : 0));
 const bias = -2;
 const quantiles = Array.from({ length: 101 }, (_, i) => i / 100);
 
@@ -24,7 +24,7 @@ beforeAll(async () => {
     body: JSON.stringify({ name: "Buys again", definition: { goal: { event: goal }, horizon_days: 30 } }),
   });
   predictionId = (await res.json<{ id: string }>()).id;
-  const bytes = logisticOnnx({ weights, bias, featureNames: spec.features.map((f) => f.name) });
+  const bytes = logisticOnnx({ weights, bias, featureNames: featureNames(spec) });
   const published = await admin(`/models?project=${project.id}`, {
     method: "POST",
     body: JSON.stringify({
@@ -139,7 +139,7 @@ describe("predictions served at the edge", () => {
 
 describe("model versions", () => {
   it("a new version becomes active; activating an older one rolls back", async () => {
-    const bytes = logisticOnnx({ weights: weights.map((w) => w / 2), bias, featureNames: spec.features.map((f) => f.name) });
+    const bytes = logisticOnnx({ weights: weights.map((w) => w / 2), bias, featureNames: featureNames(spec) });
     const v2 = await admin(`/models?project=${project.id}`, {
       method: "POST",
       body: JSON.stringify({ owner_kind: "prediction", owner_id: predictionId, model: btoa(String.fromCharCode(...bytes)), metadata: { feature_spec: spec, quantiles } }),

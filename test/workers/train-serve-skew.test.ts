@@ -2,7 +2,7 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { beforeAll, describe, expect, it } from "vitest";
 import { archivePrefix, dedupeArchived, parseNdjson } from "../../src/core/archive";
 import { profileObjectName, type ProfileRef, type TailorEvent } from "../../src/core/event";
-import { defaultFeatures } from "../../src/core/features";
+import { defaultFeatures, featureNames } from "../../src/core/features";
 import { readConfig } from "../../src/core/config";
 import { predict } from "../../src/train/model/logistic-regression";
 import { logisticOnnx } from "../../src/train/onnx/logistic";
@@ -20,7 +20,7 @@ const RETENTION_DAYS = readConfig(env).retentionMs / DAY;
 const goal = { type: "Order Completed", filters: [] };
 const spec = defaultFeatures(goal, "revenue", ["Product Purchased"]);
 // All-time features weigh most: a profile that lost its old events scores visibly lower.
-const weights = spec.features.map((f) => ({ goal_count: 1.2, goal_value: 0.3, days_since_first_event: 0.01, days_since_last_goal: -0.02 })[f.name] ?? 0.05);
+const weights = featureNames(spec).map((f) => ({ goal_count: 1.2, goal_value: 0.3, days_since_first_event: 0.01, days_since_last_goal: -0.02 })[f] ?? 0.05);
 const bias = -3;
 const catalog = ["a0", "a1", "a2", "a3", "b0", "b1", "b2", "b3"];
 
@@ -100,7 +100,7 @@ describe("no train/serve skew after history ages out of the profiles", () => {
   });
 
   it("a model published afterwards scores every profile exactly as the trainer does from the whole archive", async () => {
-    const bytes = logisticOnnx({ weights, bias, featureNames: spec.features.map((f) => f.name) });
+    const bytes = logisticOnnx({ weights, bias, featureNames: featureNames(spec) });
     const published = await admin(`/models?project=${project.id}`, {
       method: "POST",
       body: JSON.stringify({ owner_kind: "prediction", owner_id: predictionId, model: btoa(String.fromCharCode(...bytes)), metadata: { feature_spec: spec, quantiles: [0, 0.5, 1] } }),

@@ -58,8 +58,35 @@ export function node(w: ProtoWriter, op: string, inputs: string[], outputs: stri
   });
 }
 
-/** A whole model: the graph built by `build`, one opset, string metadata. */
-export function onnxModel(graphName: string, build: (g: ProtoWriter) => void, metadata: Record<string, string>): Uint8Array {
+/** An attribute value beyond a plain integer: lists of ints, floats or strings, or one string. */
+export type Attribute = { ints: readonly number[] } | { floats: ArrayLike<number> } | { strings: readonly string[] } | { string: string } | { int: number };
+
+/** A node of another operator domain (e.g. ai.onnx.ml) with typed attributes. */
+export function domainNode(w: ProtoWriter, domain: string, op: string, inputs: string[], outputs: string[], attributes: Record<string, Attribute>): void {
+  w.message(1, (n) => {
+    for (const i of inputs) n.string(1, i);
+    for (const o of outputs) n.string(2, o);
+    n.string(3, `${op.toLowerCase()}_${outputs[0]}`);
+    n.string(4, op);
+    for (const [name, value] of Object.entries(attributes)) {
+      n.message(5, (a) => {
+        a.string(1, name);
+        if ("int" in value) a.int(3, value.int).int(20, 2 /* INT */);
+        else if ("string" in value) a.string(4, value.string).int(20, 3 /* STRING */);
+        else if ("floats" in value) a.floats(7, value.floats).int(20, 6 /* FLOATS */);
+        else if ("ints" in value) a.ints(8, value.ints).int(20, 7 /* INTS */);
+        else {
+          for (const s of value.strings) a.string(9, s);
+          a.int(20, 8 /* STRINGS */);
+        }
+      });
+    }
+    n.string(7, domain);
+  });
+}
+
+/** A whole model: the graph built by `build`, the default opset (plus others, e.g. ai.onnx.ml), string metadata. */
+export function onnxModel(graphName: string, build: (g: ProtoWriter) => void, metadata: Record<string, string>, opsets: Record<string, number> = {}): Uint8Array {
   const w = new ProtoWriter();
   w.int(1, IR_VERSION);
   w.string(2, "tailor");
@@ -69,6 +96,7 @@ export function onnxModel(graphName: string, build: (g: ProtoWriter) => void, me
     g.string(2, graphName);
   });
   w.message(8, (op) => op.string(1, "").int(2, OPSET));
+  for (const [domain, version] of Object.entries(opsets)) w.message(8, (op) => op.string(1, domain).int(2, version));
   for (const [key, value] of Object.entries(metadata)) w.message(14, (kv) => kv.string(1, key).string(2, value));
   return w.finish();
 }
