@@ -43,8 +43,9 @@ async function finishRecommendation(api: AdminCall, span: ArchiveSpan, row: Defi
     holdout_cutoff: result.holdoutCutoff,
     trained_at: new Date().toISOString(),
   };
-  const { embeddings, rank, bias, repeat } = result.model;
-  const bytes = recommenderOnnx({ embeddings, rank, bias, ...(repeat === null ? {} : { repeat }), metadata: { recommendation_id: row.id } });
+  const { embeddings, rank, bias, repeat, knn } = result.model;
+  const neighbours = knn === null ? {} : { knn: { k: knn.neighbours.k, index: knn.neighbours.index, sim: knn.neighbours.sim, weight: knn.weight } };
+  const bytes = recommenderOnnx({ embeddings, rank, bias, ...(repeat === null ? {} : { repeat }), ...neighbours, metadata: { recommendation_id: row.id } });
   await checkOnnx(bytes, result, log);
   return span.publish ? publishModel(api, span, "recommendation", row.id, bytes, metadata) : null;
 }
@@ -83,10 +84,10 @@ function report(r: RecTrainResult, ms: number): void {
   const f = (x: number) => x.toFixed(3);
   console.log(`  ${r.rows.users.toLocaleString()} users, ${r.rows.items.toLocaleString()} items, ${r.rows.interactions.toLocaleString()} interactions; fitted in ${(ms / 1000).toFixed(1)} s`);
   console.log("  validation (the month before the holdout), NDCG@10:");
-  for (const v of r.validation) console.log(`    rank ${v.rank}, half-life ${Number.isFinite(v.halfLifeDays) ? `${v.halfLifeDays} d` : "none"}, popularity ${v.popularity}${v.repeatBase > 0 ? `, repeat ${v.repeatBase}/${v.repeatPerCount}/${v.repeatItem}` : ""}: ${f(v.ndcg)}`);
+  for (const v of r.validation) console.log(`    rank ${v.rank}, half-life ${Number.isFinite(v.halfLifeDays) ? `${v.halfLifeDays} d` : "none"}, popularity ${v.popularity}${v.knn > 0 ? `, kNN ${v.knn}` : ""}${v.repeatBase > 0 ? `, repeat ${v.repeatBase}/${v.repeatPerCount}/${v.repeatItem}` : ""}: ${f(v.ndcg)}`);
   const p = r.params;
   const repeat = p.repeatBase + p.repeatPerCount + p.repeatItem > 0 ? `; repeats: base ${p.repeatBase}, per count ${p.repeatPerCount}, item re-take ${p.repeatItem}` : "";
-  console.log(`  chosen: rank ${p.rank}, half-life ${p.halfLifeDays} d, popularity blend ${p.popularity}${repeat}`);
+  console.log(`  chosen: rank ${p.rank}, half-life ${p.halfLifeDays} d, kNN blend ${p.knn}, popularity blend ${p.popularity}${repeat}`);
   console.log(`  holdout from ${new Date(r.holdoutCutoff).toISOString().slice(0, 10)} (${r.holdout.model.users} users buying ${r.holdout.repeat_buy ? "items" : "items new to them"})`);
   console.log("                     HR@10   NDCG@10  coverage");
   const rows = [["model (PureSVD)", r.holdout.model], ["popular, last 30 d", r.holdout.popular_recent], ["popular, all time", r.holdout.popular_all_time]] as const;

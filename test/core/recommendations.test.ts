@@ -6,6 +6,7 @@ import { catalogOf, inControl, popularPick, profileExclusions, randomPick, ranke
 import { recommenderOnnx } from "../../src/train/onnx/recommender";
 import { evaluateTopN, topN } from "../../src/train/recs/evaluate";
 import { InteractionLog } from "../../src/train/recs/interactions";
+import { itemNeighbours } from "../../src/train/recs/item-knn";
 import { itemEmbeddings, scoreItems, sparseRows, symmetricEigen } from "../../src/train/recs/pure-svd";
 import { fit, holdoutCases, scoreUser, trainRecommendation } from "../../src/train/recs/train-recommendation";
 
@@ -93,7 +94,7 @@ describe("training when repeats may be shown", () => {
   function stapleShop(users = 120, seed = 11): { events: TailorEvent[]; end: number } {
     const { events } = twoTasteShop(users, seed);
     const start = Date.UTC(2026, 0, 1);
-    for (let u = 0; u < users; u++) for (let d = u % 10; d < 120; d += 10) events.push(purchase(`u${u}`, `staple${u % 40}`, start + d * DAY + u));
+    for (let u = 0; u < users; u++) for (let d = u % 10; d < 120; d += 10) events.push(purchase(`u${u}`, `staple${u}`, start + d * DAY + u));
     events.sort((a, b) => a.time - b.time);
     return { events, end: start + 121 * DAY };
   }
@@ -106,7 +107,7 @@ describe("training when repeats may be shown", () => {
     const cases = holdoutCases(log, end - 30 * DAY, end);
     expect(cases.some((c) => [...c.relevant].some((i) => c.seen.includes(i)))).toBe(true);
     const result = trainRecommendation(log, end, 30);
-    expect(result.params.repeatBase).toBeGreaterThan(0);
+    expect(result.params.repeatBase + result.params.repeatPerCount + result.params.repeatItem).toBeGreaterThan(0);
     expect(result.model.repeat).not.toBeNull();
     expect(result.holdout.repeat_buy).toBeDefined();
     expect(result.holdout.model.hit_rate).toBeGreaterThanOrEqual(result.holdout.repeat_buy!.hit_rate);
@@ -138,7 +139,7 @@ describe("goal-aware ranking", () => {
     const log = new InteractionLog(goalRec);
     log.add(events);
     expect(log.goalIsItem).toBe(false);
-    const model = fit(log, start + 100 * DAY, { rank: 2, halfLifeDays: Infinity, popularity: 0, repeatBase: 0, repeatPerCount: 0, repeatItem: 0 });
+    const model = fit(log, start + 100 * DAY, { rank: 2, halfLifeDays: Infinity, popularity: 0, repeatBase: 0, repeatPerCount: 0, repeatItem: 0, knn: 0 });
     const bias = (id: string) => model.bias[log.items.get(id)!]!;
     expect(bias("converts")).toBeGreaterThan(0);
     expect(bias("browses")).toBeLessThan(0);
@@ -178,7 +179,7 @@ describe("ONNX export with a repeat component", () => {
     const embeddings = Float64Array.from({ length: n * rank }, (_, i) => Math.cos(i * 0.9) * 0.3);
     const bias = new Float64Array(n);
     const repeat = { base: 0.5, perCount: 0.25, item: Float64Array.from({ length: n }, (_, i) => (i % 5) * 0.1 - 0.2) };
-    const model = { rank, embeddings, bias, popular: [], repeat };
+    const model = { rank, embeddings, bias, popular: [], repeat, knn: null };
     const session = await ort.InferenceSession.create(recommenderOnnx({ embeddings, rank, bias, repeat }));
     expect(session.inputNames).toContain("counts");
     const counts = new Map([[4, 3], [11, 1], [27, 0]]);
@@ -196,6 +197,35 @@ describe("ONNX export with a repeat component", () => {
     Array.from(out.scores!.data as Float32Array).forEach((s, i) => expect(s).toBeCloseTo(expected[got[i]!]!, 5));
     // The repeat component is what lifts item 4 (taken three times) above what its embedding alone gives it.
     expect(expected[4]! - scoreItems(embeddings, rank, history, bias)[4]!).toBeCloseTo(0.5 + 0.25 * Math.log1p(3) + repeat.item[4]!, 9);
+  });
+});
+
+describe("ONNX export with item neighbours", () => {
+  it("adds weight × the summed neighbour similarities of the profile's items, as the trainer scores", async () => {
+    ort.env.wasm.numThreads = 1;
+    const { events, end } = twoTasteShop();
+    const log = new InteractionLog(rec);
+    log.add(events);
+    const n = log.items.size;
+    const rank = 2;
+    const embeddings = Float64Array.from({ length: n * rank }, (_, i) => Math.sin(i * 0.7) * 0.2);
+    const neighbours = itemNeighbours(log, end, 5);
+    // Each item's neighbours are the other items most often taken by the same users, most similar first.
+    expect(neighbours.sim[0]!).toBeGreaterThanOrEqual(neighbours.sim[1]!);
+    const model = { rank, embeddings, bias: new Float64Array(n), popular: [], repeat: null, knn: { neighbours, weight: 0.7 } };
+    const session = await ort.InferenceSession.create(recommenderOnnx({ embeddings, rank, bias: model.bias, knn: { k: 5, index: neighbours.index, sim: neighbours.sim, weight: 0.7 } }));
+    const history = [0, 3, 7];
+    const out = await session.run({
+      items: new ort.Tensor("int64", BigInt64Array.from(history.map(BigInt)), [3]),
+      weights: new ort.Tensor("float32", new Float32Array(3).fill(1), [1, 3]),
+      mask: new ort.Tensor("float32", new Float32Array(n), [1, n]),
+      k: new ort.Tensor("int64", BigInt64Array.from([10n]), [1]),
+    });
+    const expected = scoreUser(model, history, new Map());
+    const got = Array.from(out.indices!.data as BigInt64Array, Number);
+    expect(got).toEqual(topN(expected, 10, new Set()));
+    Array.from(out.scores!.data as Float32Array).forEach((s, i) => expect(s).toBeCloseTo(expected[got[i]!]!, 5));
+    expect(Math.max(...expected) - Math.max(...scoreItems(embeddings, rank, history, model.bias))).toBeGreaterThan(0.1);
   });
 });
 

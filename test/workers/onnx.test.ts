@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { createSession, scoreRows } from "../../src/durable/scoring/ort";
+import { createSession, rankItems, scoreRows } from "../../src/durable/scoring/ort";
 import { predictGbdt } from "../../src/train/model/gbdt";
 import { logisticOnnx } from "../../src/train/onnx/logistic";
+import { recommenderOnnx } from "../../src/train/onnx/recommender";
 import { treesOnnx } from "../../src/train/onnx/trees";
 
 // Real onnxruntime-web (WASM) inside workerd, on a model written by the trainer's exporter.
@@ -38,5 +39,16 @@ describe("boosted trees in workerd", () => {
     const scores = await scoreRows(session, rows);
     rows.forEach((r, i) => expect(scores[i]).toBeCloseTo(predictGbdt(model, r), 6));
     expect(scores[2]).toBeCloseTo(1 / (1 + Math.exp(-(0.1 + 1 - 0.5))), 6);
+  });
+});
+
+describe("a recommender with item neighbours in workerd", () => {
+  it("adds the neighbours' similarities with ScatterElements(reduction add) at opset 18", async () => {
+    // Three items, no embedding signal: item 0's neighbours are 2 (0.9) and 1 (0.1).
+    const knn = { k: 2, index: [2, 1, 0, 2, 0, 1], sim: [0.9, 0.1, 0.5, 0.4, 0.3, 0.2], weight: 2 };
+    const session = await createSession(recommenderOnnx({ embeddings: [0, 0, 0], rank: 1, bias: [0, 0, 0], knn }));
+    const ranked = await rankItems(session, [0], [1], new Uint8Array(3), 3);
+    expect(Array.from(ranked.indices, Number)).toEqual([2, 1, 0]);
+    expect(Array.from(ranked.scores)).toEqual([Math.fround(1.8), Math.fround(0.2), 0]);
   });
 });

@@ -86,7 +86,7 @@ export function domainNode(w: ProtoWriter, domain: string, op: string, inputs: s
 }
 
 /** A whole model: the graph built by `build`, the default opset (plus others, e.g. ai.onnx.ml), string metadata. */
-export function onnxModel(graphName: string, build: (g: ProtoWriter) => void, metadata: Record<string, string>, opsets: Record<string, number> = {}): Uint8Array {
+export function onnxModel(graphName: string, build: (g: ProtoWriter) => void, metadata: Record<string, string>, opsets: Record<string, number> = {}, opset = OPSET): Uint8Array {
   const w = new ProtoWriter();
   w.int(1, IR_VERSION);
   w.string(2, "tailor");
@@ -95,7 +95,7 @@ export function onnxModel(graphName: string, build: (g: ProtoWriter) => void, me
     build(g);
     g.string(2, graphName);
   });
-  w.message(8, (op) => op.string(1, "").int(2, OPSET));
+  w.message(8, (op) => op.string(1, "").int(2, opset));
   for (const [domain, version] of Object.entries(opsets)) w.message(8, (op) => op.string(1, domain).int(2, version));
   for (const [key, value] of Object.entries(metadata)) w.message(14, (kv) => kv.string(1, key).string(2, value));
   return w.finish();

@@ -1,4 +1,4 @@
-import { initializer, int64Initializer, INT64, node, onnxModel, valueInfo } from "./graph";
+import { domainNode, initializer, int64Initializer, INT64, node, onnxModel, valueInfo } from "./graph";
 
 /**
  * An embedding recommender as an ONNX model. Inputs: `items` int64 [H] (the profile's
@@ -9,6 +9,8 @@ import { initializer, int64Initializer, INT64, node, onnxModel, valueInfo } from
  * `indices` int64 [1, k]. With a repeat component (src/train/recs/repeat.ts) it also
  * takes `counts` float32 [1, H], how often the profile took each of its items, and
  * raises those items by base + perCount · log(1 + count) + the item's re-take propensity.
+ * With item neighbours (src/train/recs/item-knn.ts) every item also gets weight × its
+ * summed similarity to the profile's items (ScatterElements with reduction "add", opset 18).
  */
 export interface EmbeddingRecommender {
   /** Items × rank, row-major. */
@@ -16,6 +18,7 @@ export interface EmbeddingRecommender {
   rank: number;
   bias: ArrayLike<number>;
   repeat?: { base: number; perCount: number; item: ArrayLike<number> };
+  knn?: { k: number; index: ArrayLike<number>; sim: ArrayLike<number>; weight: number };
   metadata?: Record<string, string>;
 }
 
@@ -27,7 +30,8 @@ export function recommenderOnnx(model: EmbeddingRecommender): Uint8Array {
     (g) => {
       node(g, "Gather", ["E", "items"], "history");
       node(g, "MatMul", ["weights", "history"], "user");
-      node(g, "Gemm", ["user", "E", "B"], model.repeat === undefined ? "raw" : "shared", { transB: 1 });
+      node(g, "Gemm", ["user", "E", "B"], model.knn === undefined ? (model.repeat === undefined ? "raw" : "shared") : "collaborative", { transB: 1 });
+      if (model.knn !== undefined) knnNodes(g, n, model.knn, model.repeat === undefined ? "raw" : "shared");
       if (model.repeat !== undefined) repeatNodes(g, n, model.repeat);
       node(g, "Add", ["raw", "mask"], "masked");
       node(g, "TopK", ["masked", "k"], ["scores", "indices"]);
@@ -42,6 +46,8 @@ export function recommenderOnnx(model: EmbeddingRecommender): Uint8Array {
       valueInfo(g, 12, "indices", [1, "K"], INT64);
     },
     { items: String(n), rank: String(model.rank), ...model.metadata },
+    {},
+    model.knn === undefined ? undefined : 18,
   );
 }
 
@@ -63,4 +69,23 @@ function repeatNodes(g: Parameters<typeof node>[0], n: number, repeat: NonNullab
   initializer(g, "RETAKE", [n], repeat.item);
   initializer(g, "ZEROS", [1, n], new Float32Array(n));
   int64Initializer(g, "AXIS0", [1], [0]);
+}
+
+/** out = collaborative + weight · Σ over the profile's items of their neighbours' similarities. */
+function knnNodes(g: Parameters<typeof node>[0], n: number, knn: NonNullable<EmbeddingRecommender["knn"]>, out: string): void {
+  if (knn.index.length !== n * knn.k || knn.sim.length !== n * knn.k) throw new Error("item neighbours must be items × k");
+  node(g, "Gather", ["NB_INDEX", "items"], "nb_index");
+  node(g, "Gather", ["NB_SIM", "items"], "nb_sim");
+  node(g, "Transpose", ["weights"], "weights_column");
+  node(g, "Mul", ["nb_sim", "weights_column"], "nb_weighted");
+  node(g, "Reshape", ["nb_index", "ROW"], "nb_index_row");
+  node(g, "Reshape", ["nb_weighted", "ROW"], "nb_weighted_row");
+  domainNode(g, "", "ScatterElements", ["ZEROS_KNN", "nb_index_row", "nb_weighted_row"], ["knn"], { axis: { int: 1 }, reduction: { string: "add" } });
+  node(g, "Mul", ["knn", "KNN_WEIGHT"], "knn_weighted");
+  node(g, "Add", ["collaborative", "knn_weighted"], out);
+  int64Initializer(g, "NB_INDEX", [n, knn.k], Array.from(knn.index));
+  initializer(g, "NB_SIM", [n, knn.k], knn.sim);
+  int64Initializer(g, "ROW", [2], [1, -1]);
+  initializer(g, "ZEROS_KNN", [1, n], new Float32Array(n));
+  initializer(g, "KNN_WEIGHT", [1], [knn.weight]);
 }

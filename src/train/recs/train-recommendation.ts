@@ -2,6 +2,7 @@ import { catalogOf, staticExclusions, type CatalogItem } from "../../core/recomm
 import { evaluateTopN, topN, type HoldoutCase, type TopNMetrics } from "./evaluate";
 import type { InteractionLog } from "./interactions";
 import { itemEmbeddings, scoreItems, sparseRows } from "./pure-svd";
+import { addNeighbours, itemNeighbours, type Neighbours } from "./item-knn";
 import { addRepeat, retakePropensity, type RepeatComponent } from "./repeat";
 
 const DAY = 86_400_000;
@@ -15,6 +16,9 @@ const POPULARITY_WEIGHTS = [1, 2, 4, 8, 16];
 const REPEAT_BASES = [1, 2, 4, 8, 16, 32];
 const REPEAT_PER_COUNT = [0.5, 1, 2, 4, 8];
 const REPEAT_ITEM = [0.5, 1, 2];
+/** The item-kNN blend's weights (units of the score spread over the kNN scores' spread), and its neighbours per item. */
+const KNN_WEIGHTS = [0.5, 1, 2, 4, 8, 32];
+const NEIGHBOURS = 50;
 /** Popularity is counted over this recent span (a stronger baseline than all time). */
 const RECENT_MS = 30 * DAY;
 /** Goal-awareness: how long after an item a goal still counts, and the prior's weight. */
@@ -31,6 +35,8 @@ export interface RecModel {
   popular: number[];
   /** Only when the definition lets a user's own items be shown again. */
   repeat: RepeatComponent | null;
+  /** Item neighbours and their weight, when the validation month chose a kNN blend. */
+  knn: { neighbours: Neighbours; weight: number } | null;
 }
 
 export interface RecTrainResult {
@@ -117,6 +123,8 @@ export interface FitParams {
   repeatBase: number;
   repeatPerCount: number;
   repeatItem: number;
+  /** The item-kNN blend (item-knn.ts), in units of the score spread; 0 without one. */
+  knn: number;
 }
 
 /** Item embeddings from contacts before `before`, old ones faded (the costly part: an SVD). */
@@ -134,12 +142,24 @@ function embed(log: InteractionLog, before: number, rank: number, halfLifeDays: 
  * popularity). `embeddings` may be given when they were already computed for the same
  * cutoff, rank and half-life (the popularity weight does not change them).
  */
-export function fit(log: InteractionLog, before: number, params: FitParams, embeddings = embed(log, before, params.rank, params.halfLifeDays)): RecModel {
+export function fit(
+  log: InteractionLog,
+  before: number,
+  params: FitParams,
+  embeddings = embed(log, before, params.rank, params.halfLifeDays),
+  neighbours: () => Neighbours = () => itemNeighbours(log, before, NEIGHBOURS),
+): RecModel {
   const items = log.items.size;
   const rank = embeddings.length / items;
   const recentUsers = recentReach(log, before - RECENT_MS, before, items);
-  const model: RecModel = { rank, embeddings, bias: new Float64Array(items), popular: byReach(recentUsers), repeat: null };
-  const spread = scoreSpread(model, [...historyBefore(log, before).values()].slice(0, 200).map((h) => new Set(h.keys())));
+  const model: RecModel = { rank, embeddings, bias: new Float64Array(items), popular: byReach(recentUsers), repeat: null, knn: null };
+  const sample = [...historyBefore(log, before).values()].slice(0, 200).map((h) => [...h.keys()]);
+  const spread = scoreSpread((h) => scoreItems(model.embeddings, model.rank, h), sample);
+  if (params.knn > 0) {
+    const nb = neighbours();
+    const knnSpread = scoreSpread((h) => addNeighbours(new Float64Array(items), nb, 1, h), sample) || 1;
+    model.knn = { neighbours: nb, weight: (params.knn * spread) / knnSpread };
+  }
   const lift = log.goalIsItem ? null : goalLift(log, before);
   const top = Math.log1p(Math.max(1, ...recentUsers));
   model.bias = Float64Array.from(recentUsers, (n, i) => spread * ((lift?.[i] ?? 0) + (params.popularity * Math.log1p(n)) / top));
@@ -151,11 +171,11 @@ export function fit(log: InteractionLog, before: number, params: FitParams, embe
 }
 
 /** The typical standard deviation of a user's scores, so biases weigh the same at any scale. */
-function scoreSpread(model: RecModel, histories: Set<number>[]): number {
+function scoreSpread(score: (history: number[]) => Float64Array, histories: number[][]): number {
   if (histories.length === 0) return 1;
   let spread = 0;
-  for (const set of histories) {
-    const s = scoreItems(model.embeddings, model.rank, [...set]);
+  for (const h of histories) {
+    const s = score(h);
     const avg = s.reduce((a, b) => a + b, 0) / s.length;
     spread += Math.sqrt(s.reduce((a, b) => a + (b - avg) ** 2, 0) / s.length);
   }
@@ -197,6 +217,7 @@ type Hidden = ReadonlySet<number>;
 /** A model's scores for one user, as the served ONNX graph computes them. */
 export function scoreUser(model: RecModel, seen: readonly number[], counts: ReadonlyMap<number, number>): Float64Array {
   const scores = scoreItems(model.embeddings, model.rank, seen, model.bias);
+  if (model.knn !== null) addNeighbours(scores, model.knn.neighbours, model.knn.weight, seen);
   return model.repeat === null ? scores : addRepeat(scores, model.repeat, counts);
 }
 
@@ -252,20 +273,23 @@ export function trainRecommendation(log: InteractionLog, end: number, holdoutDay
   const validationCases = visibleCases(holdoutCases(log, validationCutoff, cutoff, repeats), hidden);
   const validation: RecTrainResult["validation"] = [];
   const embeddings = new Map<string, Float64Array>();
+  let neighbours: Neighbours | undefined;
+  const validationNeighbours = () => (neighbours ??= itemNeighbours(log, validationCutoff, NEIGHBOURS));
   const tryParams = (params: FitParams) => {
     const key = `${params.rank}/${params.halfLifeDays}`;
     let e = embeddings.get(key);
     if (e === undefined) embeddings.set(key, (e = embed(log, validationCutoff, params.rank, params.halfLifeDays)));
-    const m = evaluateTopN(validationCases, items, TOP_N, modelRanker(fit(log, validationCutoff, params, e), hidden, repeats));
+    const m = evaluateTopN(validationCases, items, TOP_N, modelRanker(fit(log, validationCutoff, params, e, validationNeighbours), hidden, repeats));
     validation.push({ ...params, ndcg: m.ndcg, hit_rate: m.hit_rate });
     return { params, ndcg: m.ndcg };
   };
   const better = <T extends { ndcg: number }>(a: T, b: T): T => (b.ndcg > a.ndcg ? b : a);
-  const none = { repeatBase: 0, repeatPerCount: 0, repeatItem: 0 };
+  const none = { repeatBase: 0, repeatPerCount: 0, repeatItem: 0, knn: 0 };
   const byRank = RANKS.map((rank) => tryParams({ rank, halfLifeDays: Infinity, popularity: 0, ...none })).reduce(better);
-  // One parameter at a time (coordinate search): size, then decay, then the blend, then the repeat component.
+  // One parameter at a time (coordinate search): size, decay, the kNN blend, popularity, then the repeat component.
   const byDecay = HALF_LIVES.map((halfLifeDays) => tryParams({ ...byRank.params, halfLifeDays })).reduce(better, byRank);
-  let best = POPULARITY_WEIGHTS.map((popularity) => tryParams({ ...byDecay.params, popularity })).reduce(better, byDecay);
+  const byKnn = KNN_WEIGHTS.map((knn) => tryParams({ ...byDecay.params, knn })).reduce(better, byDecay);
+  let best = POPULARITY_WEIGHTS.map((popularity) => tryParams({ ...byKnn.params, popularity })).reduce(better, byKnn);
   if (repeats) {
     best = REPEAT_BASES.map((repeatBase) => tryParams({ ...best.params, repeatBase })).reduce(better, best);
     best = REPEAT_PER_COUNT.map((repeatPerCount) => tryParams({ ...best.params, repeatPerCount })).reduce(better, best);
