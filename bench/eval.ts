@@ -1,4 +1,5 @@
 // `npm run eval -- [--cutoffs 2011-09-10,2011-10-10,2011-11-09] [--horizon-days 30] [--customers N] [--json FILE]`
+// `npm run eval -- --report FILE` prints the tables of a run saved with --json again.
 // Quality through the serving path, as a customer meets it, on several time cutoffs (a
 // backtest). For each cutoff: a fresh Tailor (`wrangler dev`, local state), the history
 // before the cutoff loaded through /batch with the cutoff shifted to now, a prediction and
@@ -7,7 +8,7 @@
 // customer really did in the next horizon (read from the raw file). The simple rules are
 // computed on the same customers and days. Data: Chen, Sain & Guo (2012), Online Retail,
 // UCI ML Repository, https://doi.org/10.24432/C5BW33, CC BY 4.0.
-import { createWriteStream, writeFileSync } from "node:fs";
+import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { invoiceEvents } from "../src/core/retail/events";
@@ -31,8 +32,9 @@ const sampleSize = Number(option(argv, "customers", "Infinity"));
 const jsonOut = option(argv, "json", undefined);
 const N = 10;
 
+const report = option(argv, "report", undefined);
 const truth = new RetailTruth();
-for await (const lines of invoices(file)) truth.add(invoiceEvents(lines));
+if (report === undefined) for await (const lines of invoices(file)) truth.add(invoiceEvents(lines));
 truth.finish();
 // A fixed random sample of customers (all of them by default): the same on every cutoff.
 const rng = mulberry32(7);
@@ -205,12 +207,20 @@ function print(results: CutoffResult[]): void {
     }
     console.log(`| users scored | ${results.map((r) => Object.values(r[key])[0]!.users.toLocaleString()).join(" | ")} |`);
   }
+  console.log(`\n### Served propensity by decile of prediction (predicted → observed)\n| decile | ${results.map((r) => r.cutoff).join(" | ")} |\n|---|${results.map(() => "---").join("|")}|`);
+  for (let d = 0; d < 10; d++) {
+    console.log(`| ${d + 1} | ${results.map((r) => { const b = r.propensity["Tailor (served)"]!.calibration?.[d]; return b ? `${f(b.predicted)} → ${f(b.actual)}` : "–"; }).join(" | ")} |`);
+  }
   console.log(`\ncustomers per cutoff: ${results.map((r) => `${r.cutoff} ${r.customers.toLocaleString()} (${(r.positive_rate * 100).toFixed(1)} % ordered)`).join(", ")}`);
   console.log(`load / train seconds: ${results.map((r) => `${r.cutoff} ${r.load_seconds.toFixed(0)} / ${r.train_seconds.toFixed(0)}`).join(", ")}`);
   console.log(ATTRIBUTION);
 }
 
-const results: CutoffResult[] = [];
-for (const cutoff of cutoffs) results.push(await evaluateCutoff(cutoff));
-print(results);
-if (jsonOut !== undefined) writeFileSync(jsonOut, JSON.stringify({ horizon_days: horizonDays, results }, null, 2) + "\n");
+if (report !== undefined) {
+  print((JSON.parse(readFileSync(report, "utf8")) as { results: CutoffResult[] }).results);
+} else {
+  const results: CutoffResult[] = [];
+  for (const cutoff of cutoffs) results.push(await evaluateCutoff(cutoff));
+  print(results);
+  if (jsonOut !== undefined) writeFileSync(jsonOut, JSON.stringify({ horizon_days: horizonDays, results }, null, 2) + "\n");
+}
