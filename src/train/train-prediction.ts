@@ -1,6 +1,6 @@
 import { featureNames, type FeatureSpec } from "../core/features";
 import { atTop, auc, calibration, logLoss, quantiles, rocCurve, scoreHistogram, type CalibrationBin, type ScoreBin } from "./metrics";
-import { CANDIDATES, describeLearner, fitWith, importanceOf, predictWith, type Fitted, type Learner } from "./model/learners";
+import { calibrated, CANDIDATES, describeLearner, fitWith, importanceOf, predictWith, type Fitted, type Learner } from "./model/learners";
 import { fitLogistic, predict, type FittedLogistic } from "./model/logistic-regression";
 import type { Snapshot } from "./snapshots";
 
@@ -24,8 +24,9 @@ export interface TrainResult {
   /** Fitted on the training cutoffs: what the holdout judges. */
   model: Fitted;
   /**
-   * Refitted with the holdout cutoff's rows too, so the latest labelled window (the
-   * season closest to now) shapes the served probabilities: what is published.
+   * Refitted with the holdout cutoff's rows too, then calibrated (Platt) on them, so the
+   * latest labelled window — the season closest to now — sets the served probabilities:
+   * what is published.
    */
   published: Fitted;
   /** Some holdout rows, to check the exported model against the trainer. */
@@ -80,7 +81,7 @@ export function trainPrediction(spec: FeatureSpec, snapshots: readonly Snapshot[
 
   const yh: number[] = holdout.map((s) => s.label);
   const p = holdout.map((s) => predictWith(model, s.x));
-  const published = fitWith(learner, [...train, ...holdout].map((s) => s.x), [...y, ...yh]);
+  const published = calibrated(fitWith(learner, [...train, ...holdout].map((s) => s.x), [...y, ...yh]), holdout.map((s) => s.x), yh);
   const pb = holdout.map((s) => predict(baseline, pick(s.x)));
   return {
     features: names,

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../../src/core/hash";
 import { auc, logLoss } from "../../src/train/metrics";
 import { fitGbdt, predictGbdt } from "../../src/train/model/gbdt";
+import { calibrated, fitWith, predictWith } from "../../src/train/model/learners";
 import { fitLogistic, predict } from "../../src/train/model/logistic-regression";
 import { treesOnnx } from "../../src/train/onnx/trees";
 
@@ -47,5 +48,24 @@ describe("gradient-boosted trees", () => {
     const got = out.probability!.data as Float32Array;
     const worst = rows.reduce((m, r, i) => Math.max(m, Math.abs(got[i]! - predictGbdt(model, r))), 0);
     expect(worst).toBeLessThan(1e-5);
+  });
+});
+
+describe("calibration on the latest window", () => {
+  it("Platt scaling folded into the model moves its mean prediction to the recent rate, ranking unchanged", () => {
+    const old = data(3000, 3);
+    const recent = data(1000, 4);
+    // The recent window buys more: every label has a second chance.
+    const draw = mulberry32(9);
+    const y = recent.y.map((v) => (v === 1 || draw() / 2 ** 32 < 0.3 ? 1 : 0));
+    for (const learner of [{ kind: "logistic", l2: 1 } as const, { kind: "gbdt", trees: 30, depth: 2, learningRate: 0.2, minLeaf: 20 } as const]) {
+      const m = fitWith(learner, old.x, old.y);
+      const c = calibrated(m, recent.x, y);
+      const mean = (f: (r: number[]) => number) => recent.x.reduce((s, r) => s + f(r), 0) / recent.x.length;
+      const rate = y.reduce((a, b) => a + b, 0) / y.length;
+      expect(Math.abs(mean((r) => predictWith(c, r)) - rate)).toBeLessThan(0.01);
+      expect(Math.abs(mean((r) => predictWith(m, r)) - rate)).toBeGreaterThan(0.1);
+      expect(auc(recent.x.map((r) => predictWith(c, r)), y)).toBeCloseTo(auc(recent.x.map((r) => predictWith(m, r)), y), 9);
+    }
   });
 });
