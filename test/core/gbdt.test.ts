@@ -57,7 +57,7 @@ describe("calibration on the latest window", () => {
     const recent = data(1000, 4);
     // The recent window buys more: every label has a second chance.
     const draw = mulberry32(9);
-    const y = recent.y.map((v) => (v === 1 || draw() / 2 ** 32 < 0.3 ? 1 : 0));
+    const y: number[] = recent.y.map((v) => (v === 1 || draw() / 2 ** 32 < 0.3 ? 1 : 0));
     for (const learner of [{ kind: "logistic", l2: 1 } as const, { kind: "gbdt", trees: 30, depth: 2, learningRate: 0.2, minLeaf: 20 } as const]) {
       const m = fitWith(learner, old.x, old.y);
       const c = calibrated(m, recent.x, y);
