@@ -4,6 +4,7 @@ import type { StreamSpec } from "../core/segments/stream";
 
 /** Archive objects read at once when a profile reads its history back. */
 const READ_CONCURRENCY = 8;
+const utf8 = new TextDecoder();
 
 /**
  * The R2 archive objects that hold a profile's history — its own flushes and those of
@@ -58,7 +59,8 @@ export async function readPrunedKeys(env: Pick<Env, "ARCHIVE">, keys: readonly s
 export async function readObjects(env: Pick<Env, "ARCHIVE">, keys: readonly string[]): Promise<TailorEvent[]> {
   const out: TailorEvent[] = [];
   for (let i = 0; i < keys.length; i += READ_CONCURRENCY) {
-    const texts = await Promise.all(keys.slice(i, i + READ_CONCURRENCY).map(async (k) => (await env.ARCHIVE.get(k))?.text() ?? ""));
+    // Decoded by hand: workerd warns on .text() of a body whose type is not text/* (NDJSON is UTF-8).
+    const texts = await Promise.all(keys.slice(i, i + READ_CONCURRENCY).map(async (k) => utf8.decode((await (await env.ARCHIVE.get(k))?.arrayBuffer()) ?? new ArrayBuffer(0))));
     for (const text of texts) out.push(...parseNdjson(text));
   }
   return out;

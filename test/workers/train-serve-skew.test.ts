@@ -66,7 +66,7 @@ async function archivedEvents(): Promise<TailorEvent[]> {
     keys.push(...page.objects.map((o) => o.key));
     cursor = page.truncated ? page.cursor : undefined;
   } while (cursor !== undefined);
-  const events = (await Promise.all(keys.map(async (k) => parseNdjson(await (await env.ARCHIVE.get(k))!.text())))).flat();
+  const events = (await Promise.all(keys.map(async (k) => parseNdjson(new TextDecoder().decode(await (await env.ARCHIVE.get(k))!.arrayBuffer()))))).flat();
   return dedupeArchived(events).sort((a, b) => a.time - b.time);
 }
 
