@@ -69,3 +69,12 @@ describe("calibration on the latest window", () => {
     }
   });
 });
+
+describe("stochastic boosting past maxRowsPerTree", () => {
+  it("grows each tree on a fresh sample and learns the same signal", () => {
+    const train = data(4000, 5);
+    const test = data(2000, 6);
+    const sampled = fitGbdt(train.x, train.y, { trees: 60, depth: 3, learningRate: 0.2, minLeaf: 20, maxRowsPerTree: 1000 });
+    expect(auc(test.x.map((r) => predictGbdt(sampled, r)), test.y)).toBeGreaterThan(0.75);
+  });
+});

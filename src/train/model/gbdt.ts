@@ -1,3 +1,4 @@
+import { mulberry32 } from "../../core/hash";
 import { sigmoid } from "./logistic-regression";
 
 /**
@@ -16,6 +17,8 @@ export interface GbdtOptions {
   l2: number;
   /** Quantile bins per feature (split candidates). */
   bins: number;
+  /** Each tree grows on at most this many rows, drawn afresh per tree (stochastic boosting): cost stays flat as data grows. */
+  maxRowsPerTree: number;
 }
 
 /** One tree as flat node arrays (ONNX's layout); a leaf has feature -1. */
@@ -37,7 +40,7 @@ export interface FittedGbdt {
   gain: number[];
 }
 
-export const GBDT_DEFAULTS: GbdtOptions = { trees: 200, depth: 3, learningRate: 0.05, minLeaf: 40, l2: 1, bins: 64 };
+export const GBDT_DEFAULTS: GbdtOptions = { trees: 200, depth: 3, learningRate: 0.05, minLeaf: 40, l2: 1, bins: 64, maxRowsPerTree: 100_000 };
 
 const f32 = Math.fround;
 
@@ -85,13 +88,16 @@ export function fitGbdt(x: readonly (readonly number[])[], y: readonly number[],
   const h = new Float64Array(n);
   const gain = new Array<number>(f).fill(0);
   const trees: Tree[] = [];
+  const draw = mulberry32(17);
+  const all = Int32Array.from({ length: n }, (_, i) => i);
   for (let t = 0; t < o.trees; t++) {
     for (let i = 0; i < n; i++) {
       const p = sigmoid(margin[i]!);
       g[i] = p - y[i]!;
       h[i] = Math.max(p * (1 - p), 1e-12);
     }
-    const tree = growTree(binned, cuts, g, h, o, gain);
+    const rows = n <= o.maxRowsPerTree ? all : sampleRows(n, o.maxRowsPerTree, draw);
+    const tree = growTree(binned, cuts, g, h, o, gain, rows);
     trees.push(tree);
     for (let i = 0; i < n; i++) margin[i]! += leafOf(tree, (j) => f32(x[i]![j]!)).value;
   }
@@ -104,7 +110,17 @@ interface Grow {
   depth: number;
 }
 
-function growTree(binned: readonly Uint8Array[], cuts: readonly number[][], g: Float64Array, h: Float64Array, o: GbdtOptions, gain: number[]): Tree {
+/** `k` distinct row indices of `n`, in order (a partial Fisher–Yates shuffle). */
+function sampleRows(n: number, k: number, draw: () => number): Int32Array {
+  const pool = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < k; i++) {
+    const j = i + (draw() % (n - i));
+    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+  }
+  return pool.slice(0, k).sort();
+}
+
+function growTree(binned: readonly Uint8Array[], cuts: readonly number[][], g: Float64Array, h: Float64Array, o: GbdtOptions, gain: number[], all: Int32Array): Tree {
   const tree: Tree = { feature: [], threshold: [], left: [], right: [], value: [] };
   const addNode = () => {
     tree.feature.push(-1);
@@ -114,7 +130,6 @@ function growTree(binned: readonly Uint8Array[], cuts: readonly number[][], g: F
     tree.value.push(0);
     return tree.feature.length - 1;
   };
-  const all = Int32Array.from({ length: g.length }, (_, i) => i);
   const queue: Grow[] = [{ rows: all, node: addNode(), depth: 0 }];
   while (queue.length > 0) {
     const { rows, node, depth } = queue.shift()!;
