@@ -234,5 +234,6 @@ describe.each(ENDPOINTS.map((ep) => [ep.path, ep] as const))("bad input to %s", 
     expect((await env.ARCHIVE.list({ prefix: archivePrefix(project.id) })).objects).toEqual([]);
     const rows = await env.DB.prepare("SELECT profile_key FROM users WHERE project_id = ?").bind(project.id).all();
     expect(rows.results).toEqual([]);
-  });
+    // Dozens of bodies up to 10 MB (gzip bombs included) per endpoint: seconds of work, more on a busy machine.
+  }, 60_000);
 });
