@@ -146,6 +146,19 @@ describe("goal-aware ranking", () => {
   });
 });
 
+/** One ranking by an exported recommender in onnxruntime-web: the top `k` indices and scores. */
+async function rankWith(session: ort.InferenceSession, history: number[], n: number, k: number, extra: { mask?: Float32Array; counts?: number[] } = {}) {
+  const h = history.length;
+  const out = await session.run({
+    items: new ort.Tensor("int64", BigInt64Array.from(history.map(BigInt)), [h]),
+    weights: new ort.Tensor("float32", new Float32Array(h).fill(1), [1, h]),
+    ...(extra.counts === undefined ? {} : { counts: new ort.Tensor("float32", Float32Array.from(extra.counts), [1, h]) }),
+    mask: new ort.Tensor("float32", extra.mask ?? new Float32Array(n), [1, n]),
+    k: new ort.Tensor("int64", BigInt64Array.from([BigInt(k)]), [1]),
+  });
+  return { got: Array.from(out.indices!.data as BigInt64Array, Number), scores: Array.from(out.scores!.data as Float32Array) };
+}
+
 describe("ONNX export", () => {
   it("ranks exactly like the trainer's arithmetic, masks what it must, in onnxruntime-web", async () => {
     ort.env.wasm.numThreads = 1;
@@ -157,17 +170,11 @@ describe("ONNX export", () => {
     const history = [3, 17, 42];
     const mask = new Float32Array(n);
     mask[5] = -Infinity;
-    const out = await session.run({
-      items: new ort.Tensor("int64", BigInt64Array.from(history.map(BigInt)), [3]),
-      weights: new ort.Tensor("float32", new Float32Array(3).fill(1), [1, 3]),
-      mask: new ort.Tensor("float32", mask, [1, n]),
-      k: new ort.Tensor("int64", BigInt64Array.from([10n]), [1]),
-    });
+    const { got, scores } = await rankWith(session, history, n, 10, { mask });
     const expected = scoreItems(embeddings, rank, history, bias);
     const want = topN(expected, 10, new Set([5]));
-    const got = Array.from(out.indices!.data as BigInt64Array, Number);
     expect(got).toEqual(want);
-    Array.from(out.scores!.data as Float32Array).forEach((s, i) => expect(s).toBeCloseTo(expected[want[i]!]!, 5));
+    scores.forEach((s, i) => expect(s).toBeCloseTo(expected[want[i]!]!, 5));
   });
 });
 
@@ -184,17 +191,10 @@ describe("ONNX export with a repeat component", () => {
     expect(session.inputNames).toContain("counts");
     const counts = new Map([[4, 3], [11, 1], [27, 0]]);
     const history = [...counts.keys()];
-    const out = await session.run({
-      items: new ort.Tensor("int64", BigInt64Array.from(history.map(BigInt)), [3]),
-      weights: new ort.Tensor("float32", new Float32Array(3).fill(1), [1, 3]),
-      counts: new ort.Tensor("float32", Float32Array.from(counts.values()), [1, 3]),
-      mask: new ort.Tensor("float32", new Float32Array(n), [1, n]),
-      k: new ort.Tensor("int64", BigInt64Array.from([BigInt(n)]), [1]),
-    });
+    const { got, scores } = await rankWith(session, history, n, n, { counts: [...counts.values()] });
     const expected = scoreUser(model, history, counts);
-    const got = Array.from(out.indices!.data as BigInt64Array, Number);
     expect(got).toEqual(topN(expected, n, new Set()));
-    Array.from(out.scores!.data as Float32Array).forEach((s, i) => expect(s).toBeCloseTo(expected[got[i]!]!, 5));
+    scores.forEach((s, i) => expect(s).toBeCloseTo(expected[got[i]!]!, 5));
     // The repeat component is what lifts item 4 (taken three times) above what its embedding alone gives it.
     expect(expected[4]! - scoreItems(embeddings, rank, history, bias)[4]!).toBeCloseTo(0.5 + 0.25 * Math.log1p(3) + repeat.item[4]!, 9);
   });
@@ -215,16 +215,10 @@ describe("ONNX export with item neighbours", () => {
     const model = { rank, embeddings, bias: new Float64Array(n), popular: [], repeat: null, knn: { neighbours, weight: 0.7 } };
     const session = await ort.InferenceSession.create(recommenderOnnx({ embeddings, rank, bias: model.bias, knn: { k: 5, index: neighbours.index, sim: neighbours.sim, weight: 0.7 } }));
     const history = [0, 3, 7];
-    const out = await session.run({
-      items: new ort.Tensor("int64", BigInt64Array.from(history.map(BigInt)), [3]),
-      weights: new ort.Tensor("float32", new Float32Array(3).fill(1), [1, 3]),
-      mask: new ort.Tensor("float32", new Float32Array(n), [1, n]),
-      k: new ort.Tensor("int64", BigInt64Array.from([10n]), [1]),
-    });
+    const { got, scores } = await rankWith(session, history, n, 10);
     const expected = scoreUser(model, history, new Map());
-    const got = Array.from(out.indices!.data as BigInt64Array, Number);
     expect(got).toEqual(topN(expected, 10, new Set()));
-    Array.from(out.scores!.data as Float32Array).forEach((s, i) => expect(s).toBeCloseTo(expected[got[i]!]!, 5));
+    scores.forEach((s, i) => expect(s).toBeCloseTo(expected[got[i]!]!, 5));
     expect(Math.max(...expected) - Math.max(...scoreItems(embeddings, rank, history, model.bias))).toBeGreaterThan(0.1);
   });
 });
