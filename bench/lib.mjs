@@ -1,6 +1,6 @@
 // Shared load-generation helpers for the benchmarks: a keep-alive HTTP client, a
 // fixed-duration closed-loop driver, and percentile/table formatting.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +15,7 @@ export function request(url, { method = "GET", headers = {}, body, timeoutMs } =
     const req = http.request(url, { method, headers, agent }, (res) => {
       const chunks = [];
       res.on("data", (c) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
       res.on("error", reject);
     });
     req.on("error", reject);
@@ -119,4 +119,83 @@ export async function startBenchWorker(config) {
     return performance.now() - t0;
   };
   return { url, time, stop };
+}
+
+/** `pid` and every process under it (wrangler and its workerd), from /proc. */
+function processTree(pid) {
+  const children = new Map();
+  const rss = new Map();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      // Fields after the parenthesised command: state, ppid, …; rss (pages) is field 24.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const ppid = Number(fields[1]);
+      rss.set(Number(name), { rss: Number(fields[21]) * 4096, command: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) });
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
+    } catch {
+      // exited while listed
+    }
+  }
+  const tree = [];
+  const stack = [pid];
+  while (stack.length > 0) {
+    const p = stack.pop();
+    tree.push({ pid: p, rss: rss.get(p)?.rss ?? 0, command: rss.get(p)?.command ?? "?" });
+    stack.push(...(children.get(p) ?? []));
+  }
+  return tree;
+}
+
+/**
+ * Resident memory (bytes) of the tree, the largest process's alone (the runtime holding
+ * the profiles), and its open profile databases: the UserProfile objects in memory.
+ */
+export function treeUsage(pid) {
+  let rss = 0;
+  let largest = 0;
+  let profiles = 0;
+  for (const p of processTree(pid)) {
+    rss += p.rss;
+    largest = Math.max(largest, p.rss);
+    try {
+      for (const fd of readdirSync(`/proc/${p.pid}/fd`)) {
+        try {
+          if (/UserProfile\/[0-9a-f]+\.sqlite$/.test(readlinkSync(`/proc/${p.pid}/fd/${fd}`))) profiles++;
+        } catch {
+          // closed while listed
+        }
+      }
+    } catch {
+      // exited, or not ours to read
+    }
+  }
+  return { rss, largest, profiles };
+}
+
+/** Samples `treeUsage(pid)` every `everyMs`: `samples` are [seconds since start, bytes, resident profiles, bytes of the largest process]. */
+export function memorySampler(pid, everyMs) {
+  const samples = [];
+  let timer;
+  let t0;
+  return {
+    now: () => treeUsage(pid).rss,
+    start() {
+      t0 = performance.now();
+      const take = () => {
+        const { rss, profiles, largest } = treeUsage(pid);
+        samples.push([Math.round((performance.now() - t0) / 100) / 10, rss, profiles, largest]);
+      };
+      take();
+      timer = setInterval(take, everyMs);
+    },
+    last: () => samples.at(-1)?.[1],
+    peak: () => Math.max(...samples.map((s) => s[1])),
+    peakProfiles: () => Math.max(...samples.map((s) => s[2])),
+    stop() {
+      clearInterval(timer);
+      return samples;
+    },
+  };
 }

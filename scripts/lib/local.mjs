@@ -16,6 +16,18 @@ const WRANGLER = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
 /** wrangler dev asks Cloudflare for request metadata and sends metrics unless told not to. */
 export const OFFLINE_ENV = { CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 
+/**
+ * Vars the local server runs with on top of wrangler.toml's: one process holds every
+ * resident profile's Durable Object (several hundred kB each, freed ~10 s after its last
+ * request), so at most MAX_ACTIVE_PROFILES distinct profiles may be addressed per
+ * ACTIVE_PROFILE_SECONDS; beyond that requests get 503 + Retry-After (src/core/active-profiles.ts).
+ * Measured by `npm run bench:burst`; the README says what memory this bound means.
+ */
+export const LOCAL_VARS = { MAX_ACTIVE_PROFILES: "1000", ACTIVE_PROFILE_SECONDS: "12" };
+
+/** `--var K:V` arguments for wrangler dev. */
+export const varArgs = (vars) => Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+
 /** A fresh CREDENTIALS_KEY: 32 random bytes, base64 (destination credentials are encrypted under it). */
 export const newCredentialsKey = () => randomBytes(32).toString("base64");
 
@@ -55,6 +67,14 @@ function node(argv, { stdio, env, detached = false }) {
   const child = spawn(process.execPath, argv, { cwd: ROOT, stdio, env: { ...process.env, ...env }, detached });
   const exited = new Promise((resolveExit) => child.on("exit", (code, signal) => resolveExit(code ?? (signal ? 1 : 0))));
   return { child, exited };
+}
+
+/**
+ * Runs Tailor's local server (scripts/serve.mjs: the bundled Worker on Miniflare) with
+ * `args` (--port, --persist-to, --var K:V, --quiet); resolves `exited` with its exit code.
+ */
+export function server(args, { stdio = "inherit", env = {}, detached = false } = {}) {
+  return node([join(ROOT, "scripts/serve.mjs"), ...args], { stdio, env: { ...OFFLINE_ENV, ...env }, detached });
 }
 
 /** Runs the project's wrangler with `args`; resolves with its exit code. */

@@ -1,11 +1,11 @@
-// Starts a throwaway Tailor (real `wrangler dev` on workerd) with its own state directory,
+// Starts a throwaway Tailor (the local server of `npm start`: workerd via Miniflare) with its own state directory,
 // for end-to-end tests and benchmarks. Nothing is shared with `npm start`'s state.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { adminCall, newCredentialsKey, waitForHealth, wrangler } from "./local.mjs";
+import { adminCall, LOCAL_VARS, newCredentialsKey, server, varArgs, waitForHealth, wrangler } from "./local.mjs";
 
 export function freePort() {
   return new Promise((resolvePort, reject) => {
@@ -20,9 +20,9 @@ export function freePort() {
 
 /**
  * `persistTo` reuses an existing state directory (a restart after a crash); `keepState`
- * leaves the directory in place on stop(). With `crashable`, wrangler runs in its own
+ * leaves the directory in place on stop(). With `crashable`, the server runs in its own
  * process group and `kill()` SIGKILLs it with workerd, without any shutdown — a crash.
- * (Only then: a detached wrangler would outlive a Ctrl-C of the script that started it.)
+ * (Only then: a detached server would outlive a Ctrl-C of the script that started it.)
  * `credentialsKey` (CREDENTIALS_KEY, destination credentials) is fresh unless given: a
  * restart on the same state passes the first one back, as it does `adminToken`.
  * @param {{ vars?: Record<string, string>, quiet?: boolean, persistTo?: string, keepState?: boolean, adminToken?: string, credentialsKey?: string, crashable?: boolean }} options
@@ -34,11 +34,8 @@ export async function startLocalWorker({ vars = {}, quiet = true, persistTo: exi
   const stdio = quiet ? "ignore" : "inherit";
   const migrate = wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { stdio, env: { CI: "true" } });
   if ((await migrate.exited) !== 0) throw new Error("D1 migrations failed");
-  const varArgs = Object.entries({ ADMIN_TOKEN: adminToken, CREDENTIALS_KEY: credentialsKey, ...vars }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
-  const dev = wrangler(
-    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", quiet ? "warn" : "info", "--inspector-port", String(await freePort()), ...varArgs],
-    { stdio, detached: crashable },
-  );
+  const devVars = varArgs({ ...LOCAL_VARS, ADMIN_TOKEN: adminToken, CREDENTIALS_KEY: credentialsKey, ...vars });
+  const dev = server(["--port", String(port), "--persist-to", persistTo, ...(quiet ? ["--quiet"] : []), ...devVars], { stdio, detached: crashable });
   const killGroup = (signal) => {
     try {
       if (crashable) process.kill(-dev.child.pid, signal);
@@ -56,6 +53,7 @@ export async function startLocalWorker({ vars = {}, quiet = true, persistTo: exi
   }
   return {
     url,
+    pid: dev.child.pid,
     adminToken,
     credentialsKey,
     persistTo,
@@ -69,7 +67,7 @@ export async function startLocalWorker({ vars = {}, quiet = true, persistTo: exi
     async stop() {
       dev.child.kill("SIGTERM");
       await Promise.race([dev.exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (dev.child.exitCode === null || crashable) killGroup("SIGKILL"); // with crashable: workerd too, if wrangler left it behind
+      if (dev.child.exitCode === null || crashable) killGroup("SIGKILL"); // with crashable: workerd too, if the server left it behind
       if (!keepState) rmSync(persistTo, { recursive: true, force: true });
     },
     async kill() {

@@ -44,6 +44,8 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   /** Token buckets per endpoint rate, in memory: an evicted profile starts full again. */
   readonly #buckets = new Map<string, TokenBucket>();
   readonly #recs = profileRecommendations();
+  /** Whether this instance has written since workerd (re)started it (see #scheduleAfterWrite). */
+  #wroteSinceStart = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -376,7 +378,12 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   }
 
   async #scheduleAfterWrite(state: ProfileState, now: number): Promise<void> {
-    this.#work.schedule("archive", now + this.#config.archiveFlushMs);
+    // The archive is batched while a profile stays busy; the first write after the object
+    // (re)started is flushed at once instead, so that a one-off visitor's object is freed
+    // ~10 s after its request rather than woken again by the flush (memory holds every
+    // resident object: see core/active-profiles.ts).
+    this.#work.schedule("archive", this.#wroteSinceStart ? now + this.#config.archiveFlushMs : now);
+    this.#wroteSinceStart = true;
     const oldest = state.firstSeen ?? now;
     this.#work.schedule("prune", Math.max(now, Math.min(oldest + this.#config.retentionMs, now + this.#config.dedupeMs)));
     const written = state.registryWrittenAt;

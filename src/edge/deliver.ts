@@ -1,5 +1,6 @@
+import type { Admission } from "../core/active-profiles";
 import type { ThrottleReport } from "../core/amplitude/responses";
-import type { TailorEvent } from "../core/event";
+import type { ProfileRef, TailorEvent } from "../core/event";
 import { groupByProfile } from "../core/group-by-profile";
 import type { ThrottleLimits } from "../core/throttle";
 import { profileStub } from "../durable/stub";
@@ -7,12 +8,17 @@ import { profileStub } from "../durable/stub";
 export type DeliveryOutcome =
   | { status: "ok" }
   | { status: "throttled"; report: ThrottleReport; retryAfterMs: number }
-  | { status: "failed"; error: unknown };
+  /** Nothing was stored for sure: the request may be resent after `retryAfterMs` (a failure, or the server is at its bound). */
+  | { status: "unavailable"; retryAfterMs: number; error?: unknown };
+
+/** A failed delivery may be resent at once; SDKs back off on their own. */
+const FAILED_RETRY_MS = 1_000;
 
 /**
  * Hands each profile its events — one RPC per profile, all in parallel — and answers
  * once every profile has made them durable. A profile over its rate refuses all of its
  * events; the others are stored (resending them is a no-op thanks to insert_id).
+ * `admit` may refuse the whole request before any profile is addressed (admission.ts).
  */
 export async function deliver(
   env: Pick<Env, "USER_PROFILE">,
@@ -20,8 +26,11 @@ export async function deliver(
   events: readonly TailorEvent[],
   limits: ThrottleLimits,
   definitionsVersion?: number,
+  admit: (refs: ProfileRef[]) => Admission = () => ({ ok: true }),
 ): Promise<DeliveryOutcome> {
   const batches = groupByProfile(events);
+  const admission = admit(batches.map((b) => b.ref));
+  if (!admission.ok) return { status: "unavailable", retryAfterMs: admission.retryAfterMs };
   const results = await Promise.allSettled(
     batches.map((batch) =>
       profileStub(env, projectId, batch.ref).ingest({
@@ -47,7 +56,7 @@ export async function deliver(
     report.eventIndices.push(...batch.indices);
     retryAfterMs = Math.max(retryAfterMs, result.value.retryAfterMs);
   });
-  if (failure !== undefined) return { status: "failed", error: failure };
+  if (failure !== undefined) return { status: "unavailable", retryAfterMs: FAILED_RETRY_MS, error: failure };
   if (report.eventIndices.length > 0) {
     report.eventIndices.sort((a, b) => a - b);
     return { status: "throttled", report, retryAfterMs };

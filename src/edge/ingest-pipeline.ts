@@ -1,6 +1,7 @@
 import { cors } from "hono/cors";
 import { readConfig } from "../core/config";
 import type { TailorEvent } from "../core/event";
+import { admitProfiles } from "./admission";
 import { db } from "./db";
 import { deliver, type DeliveryOutcome } from "./deliver";
 import { definitionsVersionOf } from "./definitions-version";
@@ -24,8 +25,8 @@ export function ingestProject(env: Env, apiKey: string): Promise<string | null> 
  */
 export async function storeEvents(env: Env, projectId: string, events: readonly TailorEvent[], throttle: Throttle): Promise<DeliveryOutcome> {
   const version = await definitionsVersionOf(db(env), projectId);
-  const outcome = await deliver(env, projectId, events, readConfig(env)[throttle], version);
-  if (outcome.status === "failed") console.error("ingest delivery failed", outcome.error);
+  const outcome = await deliver(env, projectId, events, readConfig(env)[throttle], version, (refs) => admitProfiles(env, projectId, refs));
+  if (outcome.status === "unavailable" && outcome.error !== undefined) console.error("ingest delivery failed", outcome.error);
   return outcome;
 }
 
@@ -42,7 +43,7 @@ export function mediaTypeOf(request: Request): string {
   return (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
 }
 
-/** `Retry-After` (whole seconds) for a throttled delivery. */
+/** `Retry-After` (whole seconds) for a throttled or unavailable delivery. */
 export function retryAfter(retryAfterMs: number): Record<string, string> {
   return { "Retry-After": String(Math.ceil(retryAfterMs / 1000)) };
 }

@@ -162,25 +162,42 @@ describe("alarm-driven work", () => {
     expect(row).toEqual({ user_id: "archive-user", event_count: 2, first_seen: t, last_seen: t + 3_600_000 });
   });
 
+  it("archives a profile's first write after its object started at once, and batches the writes that follow", async () => {
+    const stub = env.USER_PROFILE.getByName(profileObjectName(project.id, user("flush-user")));
+    const archiveDue = () =>
+      runInDurableObject(stub, (_, s) => s.storage.sql.exec<{ due_at: number }>("SELECT due_at FROM due_work WHERE kind = 'archive'").toArray()[0]?.due_at ?? null);
+    await send([{ user_id: "flush-user", event_type: "First" }]);
+    // Due at once (the alarm may already have run it): the object can be freed without waking for the flush.
+    const first = await archiveDue();
+    if (first !== null) expect(first).toBeLessThanOrEqual(Date.now());
+    await runDurableObjectAlarm(stub);
+    const sentAt = Date.now();
+    await send([{ user_id: "flush-user", event_type: "Second" }]);
+    expect(await archiveDue()).toBeGreaterThanOrEqual(sentAt + Number(env.ARCHIVE_FLUSH_SECONDS) * 1000);
+  });
+
   it("prunes events past retention only after they are archived, and forgets old insert_ids", async () => {
     const old = Date.now() - 100 * 86_400_000;
+    const stub = env.USER_PROFILE.getByName(profileObjectName(project.id, user("prune-user")));
+    // The first write is archived at once; the batch below waits for its flush delay.
+    await send([{ user_id: "prune-user", event_type: "Warm Up", insert_id: "p-0" }]);
+    await runDurableObjectAlarm(stub);
     await send([
       { user_id: "prune-user", event_type: "Old", insert_id: "p-1", time: old },
       { user_id: "prune-user", event_type: "New", insert_id: "p-2" },
     ]);
-    const stub = env.USER_PROFILE.getByName(profileObjectName(project.id, user("prune-user")));
     const due = () => runInDurableObject(stub, (_, s) => s.storage.sql.exec("UPDATE due_work SET due_at = 0"));
     // Prune before archiving: nothing may go.
     await runInDurableObject(stub, (_, s) => s.storage.sql.exec("UPDATE due_work SET due_at = 0 WHERE kind = 'prune'"));
     await runDurableObjectAlarm(stub);
-    expect(await profile(project.id, user("prune-user")).getEvents()).toHaveLength(2);
+    expect(await profile(project.id, user("prune-user")).getEvents()).toHaveLength(3);
     await due();
     await runDurableObjectAlarm(stub); // archives
     await due();
     await runDurableObjectAlarm(stub); // prunes
-    expect((await profile(project.id, user("prune-user")).getEvents()).map((e) => e.event_type)).toEqual(["New"]);
+    expect((await profile(project.id, user("prune-user")).getEvents()).map((e) => e.event_type)).toEqual(["Warm Up", "New"]);
     // The insert_ids are kept for 7 days after receipt, whatever the event time.
     await send([{ user_id: "prune-user", event_type: "Old", insert_id: "p-1", time: old }]);
-    expect(await profile(project.id, user("prune-user")).getEvents()).toHaveLength(1);
+    expect(await profile(project.id, user("prune-user")).getEvents()).toHaveLength(2);
   });
 });

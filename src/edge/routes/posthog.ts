@@ -46,7 +46,7 @@ for (const path of PATHS) {
     const events = posthogEvents(envelope.value, now, () => crypto.randomUUID());
     if (!events.ok) throw fail(400, events.body);
     const outcome = await storeEvents(c.env, projectId, events.value, "batchThrottle");
-    if (outcome.status === "failed") throw fail(503, posthogError("server_error", "unavailable", "Service temporarily unavailable: retry"));
+    if (outcome.status === "unavailable") throw fail(503, posthogError("server_error", "unavailable", "Service temporarily unavailable: retry"), retryAfter(outcome.retryAfterMs));
     if (outcome.status === "throttled") {
       const body = posthogError("rate_limited", "rate_limited", "Too many events for some users or devices: retry later");
       throw fail(429, body, retryAfter(outcome.retryAfterMs));

@@ -5,6 +5,7 @@ import type { ProfileRef } from "../../core/event";
 import { userProfileBody, type ProfileQuery } from "../../core/profile-response";
 import { coldRecommendations } from "../../durable/recs/cold";
 import { profileStub } from "../../durable/stub";
+import { admitProfiles } from "../admission";
 import { createApp, type AppEnv } from "../app";
 import { db } from "../db";
 import { projectForIngestKey, projectForSecretKey } from "../keys";
@@ -46,6 +47,14 @@ function refOf(q: { user_id?: string | undefined; device_id?: string | undefined
   return q.user_id !== undefined ? { kind: "user", id: q.user_id } : { kind: "device", id: q.device_id! };
 }
 
+/** 503 with Retry-After when the server is at its bound of active profiles (admission.ts); null when admitted. */
+function unavailable(c: Context<AppEnv>, projectId: string, ref: ProfileRef) {
+  const admission = admitProfiles(c.env, projectId, [ref]);
+  if (admission.ok) return null;
+  c.header("Retry-After", String(Math.ceil(admission.retryAfterMs / 1000)));
+  return c.json({ error: "Service temporarily unavailable: retry after the Retry-After delay" }, 503);
+}
+
 async function rateLimited(env: Env, projectId: string): Promise<boolean> {
   const { success } = await env.PROFILE_RATE_LIMITER.limit({ key: projectId });
   return !success;
@@ -79,6 +88,8 @@ profileRoutes.get("/v1/userprofile", async (c) => {
   };
   const needsSegments = query.cohortIds || query.computations || query.compIds.length > 0;
   const recs = query.recs === null ? undefined : { ids: query.recs.recIds, override: query.recs.type };
+  const busy = unavailable(c, projectId, refOf(p));
+  if (busy !== null) return busy;
   const read = await profileStub(c.env, projectId, refOf(p)).read(needsSegments, recs);
   if (read === null) return c.json(UNKNOWN_USER, 400);
   return c.json(
@@ -141,6 +152,8 @@ profileRoutes.get("/v1/personalize", etag({ weak: false }), async (c) => {
   if (await rateLimited(c.env, projectId)) return c.json(RATE_LIMITED, 429);
   const pub = settings.personalize;
   const recs = { ids: pub.recommendations, override: null };
+  const busy = unavailable(c, projectId, refOf(q));
+  if (busy !== null) return busy;
   const read = await profileStub(c.env, projectId, refOf(q)).read(pub.cohorts.length + pub.computations.length > 0, recs);
   // A visitor never seen gets the cold-user answer (the fallback), computed here.
   const recommendations = read?.recommendations ?? (await coldRecommendations(c.env, projectId, recs.ids));

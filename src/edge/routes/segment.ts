@@ -65,7 +65,7 @@ for (const [path, endpoint] of Object.entries(ENDPOINTS)) {
     const events = segmentEvents(envelope.value, now, () => crypto.randomUUID());
     if (!events.ok) throw fail(400, events.body);
     const outcome = await storeEvents(c.env, projectId, events.value, "batchThrottle");
-    if (outcome.status === "failed") throw fail(503, segmentError("unavailable", "Service temporarily unavailable: retry"));
+    if (outcome.status === "unavailable") throw fail(503, segmentError("unavailable", "Service temporarily unavailable: retry"), retryAfter(outcome.retryAfterMs));
     if (outcome.status === "throttled") {
       const body = segmentError("rate_limited", "Too many events for some users or devices: retry later", { throttled_indices: outcome.report.eventIndices });
       throw fail(429, body, retryAfter(outcome.retryAfterMs));

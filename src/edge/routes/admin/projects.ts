@@ -3,6 +3,7 @@ import { createProjectSchema, projectIdSchema, projectSettingsSchema, rotateKeyS
 import type { ProfileRef } from "../../../core/event";
 import { currentDefinitions } from "../../../durable/definitions-cache";
 import { profileStub } from "../../../durable/stub";
+import { admitProfiles } from "../../admission";
 import { createApp } from "../../app";
 import { db } from "../../db";
 import { AppError } from "../../errors";
@@ -58,6 +59,8 @@ adminProjects.get("/:project/users", async (c) => {
   const project = await findProject(c.env, c.req.param("project"));
   const query = parseWith(lookupSchema, c.req.query(), "query");
   const ref: ProfileRef = query.user_id !== undefined ? { kind: "user", id: query.user_id } : { kind: "device", id: query.device_id! };
+  const admission = admitProfiles(c.env, project.id, [ref]);
+  if (!admission.ok) throw new AppError(503, "unavailable", "The server is at its bound of active profiles: retry", undefined, { "Retry-After": String(Math.ceil(admission.retryAfterMs / 1000)) });
   const stub = profileStub(c.env, project.id, ref);
   // One read: the profile, its cohorts and computed values, its scores and recommendations.
   const recIds = (await currentDefinitions(c.env, project.id)).recommendations.map((r) => r.id);

@@ -1,0 +1,61 @@
+/**
+ * Admission control for profile activations. A profile's Durable Object stays in memory
+ * for a while after its last request (workerd frees an idle object ~10 s after its last
+ * request ends), and each resident object costs a fixed amount of memory (its SQLite
+ * connection, page cache and prepared statements, several hundred kB). So the memory a
+ * local server needs is bounded by how many distinct profiles were addressed within that
+ * residency: this window counts them and refuses a request that would take the count
+ * past its bound, saying when enough of the oldest will have expired to let it in.
+ * Profiles already in the window cost nothing more.
+ */
+export type Admission = { ok: true } | { ok: false; retryAfterMs: number };
+
+export class ActiveProfiles {
+  /** Last time each profile was addressed, oldest first (a re-address moves it to the end). */
+  readonly #lastAt = new Map<string, number>();
+
+  constructor(
+    readonly bound: number,
+    readonly windowMs: number,
+  ) {
+    if (!(bound > 0) || !(windowMs > 0)) throw new Error("ActiveProfiles needs a positive bound and window");
+  }
+
+  /** How many distinct profiles were addressed within the window, as of `now`. */
+  size(now: number): number {
+    this.#expire(now);
+    return this.#lastAt.size;
+  }
+
+  /**
+   * Admits a request addressing `keys` (all or nothing). Always admits when nothing else is
+   * active, so a single request larger than the bound still gets through alone.
+   */
+  admit(keys: readonly string[], now: number): Admission {
+    this.#expire(now);
+    const fresh = new Set(keys.filter((k) => !this.#lastAt.has(k)));
+    const over = this.#lastAt.size + fresh.size - this.bound;
+    if (over > 0 && this.#lastAt.size > 0) {
+      // The `over`-th oldest entry's expiry frees enough room (or all of it, if fewer remain).
+      let freedAt = now;
+      let n = 0;
+      for (const at of this.#lastAt.values()) {
+        freedAt = at + this.windowMs;
+        if (++n >= over) break;
+      }
+      return { ok: false, retryAfterMs: Math.max(1, freedAt - now) };
+    }
+    for (const key of keys) {
+      this.#lastAt.delete(key);
+      this.#lastAt.set(key, now);
+    }
+    return { ok: true };
+  }
+
+  #expire(now: number): void {
+    for (const [key, at] of this.#lastAt) {
+      if (at + this.windowMs > now) break;
+      this.#lastAt.delete(key);
+    }
+  }
+}
