@@ -88,11 +88,15 @@ try {
   /** A profile read, resent while the server answers 503 (it bounds reads of idle profiles too). */
   const lookUp = async (deviceId) => {
     for (;;) {
-      const res = await request(`${worker.url}/admin/api/projects/burst/users?device_id=${deviceId}&events=0`, { headers: { authorization: `Bearer ${worker.adminToken}` }, timeoutMs: 60_000 });
-      if (res.status !== 503) return { status: res.status, json: JSON.parse(res.body) };
-      await sleep(Number(res.headers["retry-after"] ?? 1) * 1000);
+      const res = await request(`${worker.url}/admin/api/projects/burst/users?device_id=${deviceId}&events=0`, { headers: { authorization: `Bearer ${worker.adminToken}` }, timeoutMs: 60_000 }).catch(
+        () => null,
+      );
+      if (res === null) readErrors++;
+      else if (res.status !== 503) return { status: res.status, json: JSON.parse(res.body) };
+      await sleep(Number(res?.headers["retry-after"] ?? 1) * 1000);
     }
   };
+  let readErrors = 0;
   let stored = 0;
   let missing = 0;
   let countSeconds = 0;
@@ -122,7 +126,7 @@ try {
     ["server memory before · peak · end of burst · after idle (MB)", `${fmt(baseline / 1e6)} · ${fmt(peakBurst / 1e6)} · ${fmt(endBurst / 1e6)} · ${fmt(afterIdle / 1e6)}`],
     ["memory growth per new profile (end of burst)", `${fmt(perProfile / 1e3, 1)} kB`],
     ["profiles resident at most (open profile databases)", fmt(memory.peakProfiles())],
-    ...(countStored ? [["stored (server count) · profiles missing", `${fmt(stored)} · ${fmt(missing)}`], ["counting took s", fmt(countSeconds, 1)]] : []),
+    ...(countStored ? [["stored (server count) · profiles missing", `${fmt(stored)} · ${fmt(missing)}`], ["counting took s · reads resent after a broken connection", `${fmt(countSeconds, 1)} · ${fmt(readErrors)}`]] : []),
   ];
   console.log(`\nbench/burst — ${cpus().length} cores, the local server (workerd via Miniflare, as npm start) with local state\n`);
   console.log(table(["measure", "value"], rows));
