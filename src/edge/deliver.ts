@@ -8,7 +8,10 @@ import { profileStub } from "../durable/stub";
 export type DeliveryOutcome =
   | { status: "ok" }
   | { status: "throttled"; report: ThrottleReport; retryAfterMs: number }
-  /** Nothing was stored for sure: the request may be resent after `retryAfterMs` (a failure, or the server is at its bound). */
+  /**
+   * Resend after `retryAfterMs`: refused before any profile was addressed (the server is at
+   * its bound), or a profile failed (what the others stored is deduplicated on resend).
+   */
   | { status: "unavailable"; retryAfterMs: number; error?: unknown };
 
 /** A failed delivery may be resent at once; SDKs back off on their own. */

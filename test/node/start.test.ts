@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../../scripts/lib/worker.mjs";
 
-// `npm start` itself: migrations, wrangler dev, the seeded project, .tailor/local.json.
+// `npm start` itself: migrations, the local server, the seeded project, .tailor/local.json.
 const dir = mkdtempSync(join(tmpdir(), "tailor-start-"));
 const localJson = join(dir, "local.json");
 const children: ChildProcess[] = [];

@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLocalWorker, type LocalWorker } from "../../scripts/lib/worker.mjs";
+
+// The local server's bound on distinct profiles addressed per window (src/core/active-profiles.ts),
+// here 5 per 3 s: past it, ingestion and reads answer 503 with Retry-After and store nothing.
+let worker: LocalWorker;
+let apiKey: string;
+let secretKey: string;
+beforeAll(async () => {
+  worker = await startLocalWorker({ vars: { MAX_ACTIVE_PROFILES: "5", ACTIVE_PROFILE_SECONDS: "3" } });
+  ({ api_key: apiKey, secret_key: secretKey } = await worker.createProject("admit"));
+}, 120_000);
+afterAll(() => worker?.stop());
+
+const upload = (deviceIds: string[]) =>
+  fetch(`${worker.url}/2/httpapi`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ api_key: apiKey, events: deviceIds.map((d) => ({ device_id: `visitor-${d}`, event_type: "Page Viewed", insert_id: `pv-${d}` })) }),
+  });
+const eventCount = async (deviceId: string) => {
+  const res = await worker.admin<{ profile: { event_count: number } }>("GET", `/projects/admit/users?device_id=visitor-${deviceId}&events=0`);
+  return res.status === 200 ? res.json.profile.event_count : res.status;
+};
+
+describe("admission control on the local server", () => {
+  it("refuses a request that would pass the bound with 503 and Retry-After, stores none of it, and takes the resend once", async () => {
+    expect((await upload(["a1", "a2", "a3", "a4", "a5"])).status).toBe(200);
+    // Profiles already in the window cost nothing: re-addressing them is admitted.
+    expect((await upload(["a1", "a2"])).status).toBe(200);
+    const refused = await upload(["b1", "b2"]);
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toEqual({ code: 503, error: "Service temporarily unavailable" });
+    const wait = Number(refused.headers.get("retry-after"));
+    expect(wait).toBeGreaterThanOrEqual(1);
+    expect(wait).toBeLessThanOrEqual(3);
+    // A read of a new profile is bounded too.
+    const read = await fetch(`${worker.url}/v1/userprofile?device_id=visitor-b1`, { headers: { authorization: `Api-Key ${secretKey}` } });
+    expect(read.status).toBe(503);
+    expect(read.headers.get("retry-after")).not.toBeNull();
+
+    await new Promise((r) => setTimeout(r, wait * 1000 + 100));
+    expect(await eventCount("b1")).toBe(404); // nothing of the refused request was stored
+    expect((await upload(["b1", "b2"])).status).toBe(200);
+    expect((await upload(["b1", "b2"])).status).toBe(200); // a resend of what was stored: no-op
+    await new Promise((r) => setTimeout(r, 3_100));
+    for (const d of ["a1", "a3", "b1", "b2"]) expect(await eventCount(d)).toBe(1);
+  }, 60_000);
+});
