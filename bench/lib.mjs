@@ -7,7 +7,9 @@ import { join } from "node:path";
 import { wrangler } from "../scripts/lib/local.mjs";
 import { freePort } from "../scripts/lib/worker.mjs";
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+// Idle sockets are dropped after 4 s: workerd closes a keep-alive connection idle for 5 s
+// (kj's pipelineTimeout), and a request sent on one as it closes fails with "socket hang up".
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 4_000 });
 
 /** One HTTP request; resolves with the status and the body text. `timeoutMs` bounds socket inactivity. */
 export function request(url, { method = "GET", headers = {}, body, timeoutMs } = {}) {
@@ -19,7 +21,9 @@ export function request(url, { method = "GET", headers = {}, body, timeoutMs } =
       res.on("error", reject);
     });
     req.on("error", reject);
+    // The agent's idle timeout is for free sockets only: a request in flight waits `timeoutMs` (or forever).
     if (timeoutMs !== undefined) req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    else req.setTimeout(0);
     if (body !== undefined) req.write(body);
     req.end();
   });
