@@ -1,7 +1,7 @@
 // `npm run eval -- [--cutoffs 2011-09-10,2011-10-10,2011-11-09] [--horizon-days 30] [--customers N] [--json FILE]`
 // `npm run eval -- --report FILE` prints the tables of a run saved with --json again.
 // Quality through the serving path, as a customer meets it, on several time cutoffs (a
-// backtest). For each cutoff: a fresh Tailor (`wrangler dev`, local state), the history
+// backtest). For each cutoff: a fresh Tailor (the local server, local state), the history
 // before the cutoff loaded through /batch with the cutoff shifted to now, a prediction and
 // two recommendations defined, the Node trainer run as `npm run train -- all`, then every
 // customer's propensity and lists read from /v1/userprofile and scored against what the

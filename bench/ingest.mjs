@@ -80,7 +80,7 @@ try {
     ]),
   ];
   const report = table(["case", "events/request", "profiles/request", "requests/s", "events/s", "p50 ms", "p99 ms", "requests/s ÷ trivial", "errors"], rows);
-  console.log(`\nbench/ingest — ${cpus().length} cores, ${concurrency} concurrent clients, ${seconds}s per case, ${userCount} users, wrangler dev (workerd) with local state\n`);
+  console.log(`\nbench/ingest — ${cpus().length} cores, ${concurrency} concurrent clients, ${seconds}s per case, ${userCount} users, the local server (workerd via Miniflare, as npm start) with local state\n`);
   console.log(report);
   for (const r of [trivial, ...results]) if (r.firstError) console.log(`first error: ${r.firstError}`);
   mkdirSync("bench/results", { recursive: true });

@@ -1,6 +1,6 @@
 // bench/profile: the read path under load — a trivial route, /v1/userprofile on a
 // project with 20 cohorts and 10 computed properties (asking for properties, cohorts
-// and computations), and /v1/personalize — in one run on one wrangler dev (workerd).
+// and computations), and /v1/personalize — in one run on one local server (workerd via Miniflare, as npm start).
 // Latency is measured with one client (unloaded), throughput with --concurrency clients.
 //   node bench/profile.mjs [--seconds 10] [--concurrency 16] [--users 200]
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -81,7 +81,7 @@ try {
     fmt(r.load.rps / trivial, 2),
     String(r.latency.errors + r.load.errors),
   ]);
-  console.log(`\nbench/profile — ${cpus().length} cores, wrangler dev (workerd) with local state, ${userCount} profiles, 20 cohorts + 10 computations defined\n`);
+  console.log(`\nbench/profile — ${cpus().length} cores, the local server (workerd via Miniflare, as npm start) with local state, ${userCount} profiles, 20 cohorts + 10 computations defined\n`);
   console.log(table(["case", "p50 ms (1 client)", "p99 ms (1 client)", `requests/s (${concurrency} clients)`, "p50 ms (loaded)", "p99 ms (loaded)", "throughput ÷ trivial", "errors"], rows));
   for (const r of Object.values(results)) for (const x of [r.latency, r.load]) if (x.firstError) console.log(`first error: ${x.firstError}`);
   mkdirSync("bench/results", { recursive: true });

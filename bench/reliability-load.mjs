@@ -1,4 +1,4 @@
-// reliability:load — a fixed-duration ingestion run against a throwaway `wrangler dev` at
+// reliability:load — a fixed-duration ingestion run against a throwaway local server (as npm start runs it) at
 // the sustained rate of bench/ingest: the same request shape (events and distinct profiles
 // per request) and the same 16 keep-alive clients sending back to back (closed loop), for
 // longer than the benchmark's 10 s so the archive flushes (every ARCHIVE_FLUSH_SECONDS)
@@ -220,7 +220,7 @@ try {
     ["archived twice", fmt(archivedTwice)],
     ["lost (acknowledged, not stored or not archived)", fmt(lost)],
   ];
-  console.log(`\nreliability:load — ${cpus().length} cores, wrangler dev (workerd) with local state, /batch\n`);
+  console.log(`\nreliability:load — ${cpus().length} cores, the local server (workerd via Miniflare, as npm start) with local state, /batch\n`);
   console.log(table(["measure", "value"], rows));
   if (firstError) console.log(`first error: ${firstError}`);
   mkdirSync("bench/results", { recursive: true });

@@ -39,7 +39,7 @@ try {
   const run = await call("POST", `/syncs/${sync.id}/run?project=bench`);
   const seconds = (performance.now() - t0) / 1000;
   if (run.status !== "succeeded" || users !== members) throw new Error(`run ${run.status}: ${users}/${members} delivered (${run.last_error})`);
-  console.log(`\nbench/sync — ${cpus().length} cores, wrangler dev (workerd), first run of a ${members.toLocaleString()}-member cohort to a local webhook\n`);
+  console.log(`\nbench/sync — ${cpus().length} cores, the local server (workerd via Miniflare), first run of a ${members.toLocaleString()}-member cohort to a local webhook\n`);
   console.log(
     table(
       ["members", "requests (batch 1,000, signed)", "seconds", "users/s"],

@@ -25,7 +25,7 @@ export const OFFLINE_ENV = { CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND
  */
 export const LOCAL_VARS = { MAX_ACTIVE_PROFILES: "1000", ACTIVE_PROFILE_SECONDS: "12" };
 
-/** `--var K:V` arguments for wrangler dev. */
+/** `--var K:V` arguments (wrangler dev and scripts/serve.mjs take them alike). */
 export const varArgs = (vars) => Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
 
 /** A fresh CREDENTIALS_KEY: 32 random bytes, base64 (destination credentials are encrypted under it). */

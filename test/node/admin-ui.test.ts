@@ -10,7 +10,7 @@ import { atTop, auc, calibration, logLoss, rocCurve, scoreHistogram } from "../.
 import { logisticOnnx } from "../../src/train/onnx/logistic";
 import { recommenderOnnx } from "../../src/train/onnx/recommender";
 
-// The admin UI end to end: a real `wrangler dev`, driven by Debian's Chromium through
+// The admin UI end to end: the real local server, driven by Debian's Chromium through
 // playwright-core. Screenshots of each page go to test-artifacts/ui/.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);

@@ -2,7 +2,7 @@ import { createInstance, Identify } from "@amplitude/analytics-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalWorker, type LocalWorker } from "../../scripts/lib/worker.mjs";
 
-// The official Amplitude Node SDK, pointed at a real `wrangler dev` with `serverUrl`.
+// The official Amplitude Node SDK, pointed at the real local server with `serverUrl`.
 let worker: LocalWorker;
 let keys: { api_key: string; secret_key: string };
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { startLocalWorker, type LocalWorker } from "../../scripts/lib/worker.mjs";
 
-// A real wrangler dev on a persisted state directory is SIGKILLed (wrangler and workerd,
+// The real local server on a persisted state directory is SIGKILLed (the server and workerd,
 // the whole process group) in the middle of concurrent ingestion, then restarted on the
 // same directory: every event that was answered 200 must be in its profile and, after
 // the archive flush, in the R2 archive — each exactly once.

@@ -7,7 +7,7 @@ import { startLocalWorker, type LocalWorker } from "../../scripts/lib/worker.mjs
 import { FAULT_KINDS, startFaultProxy, type FaultProxy, type FaultProxyOptions } from "./fault-proxy";
 
 // Each official SDK — Amplitude, Segment, RudderStack (gzip), PostHog — talks to one real
-// wrangler dev through its own faulty proxy (fault-proxy.ts) that answers 503 without
+// the local server through its own faulty proxy (fault-proxy.ts) that answers 503 without
 // forwarding, loses or withholds the answer after forwarding (the SDK cannot know the
 // events were stored, and resends them), and delivers requests twice at once. The SDKs
 // retry with their own logic, and their own event ids (Amplitude's `insert_id` is set

@@ -3,7 +3,7 @@ import { gunzipSync } from "node:zlib";
 import { mulberry32 } from "../../src/core/hash";
 
 /**
- * An HTTP proxy in front of a real `wrangler dev` that, per request: answers 503 without
+ * An HTTP proxy in front of the real local server that, per request: answers 503 without
  * forwarding; forwards and then loses the response (the client cannot know whether it
  * was stored); forwards and then holds the response until the client times out; or
  * delivers the request upstream twice at once. Used by the exactly-once tests with each

@@ -6,7 +6,7 @@ import { startLocalWorker, type LocalWorker } from "../../scripts/lib/worker.mjs
 
 // The official Segment, RudderStack and PostHog Node SDKs, configured only with their
 // host setting (Segment `host`, RudderStack `dataPlaneUrl`, PostHog `host`), against a
-// real `wrangler dev`. Each reads the profile back through the admin API. Retries are
+// the real local server. Each reads the profile back through the admin API. Retries are
 // off here so a failure shows at once; exactly-once.test.ts runs the same SDKs with
 // their retries on through a faulty proxy.
 let worker: LocalWorker;

@@ -4,7 +4,7 @@ import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalWorker, type LocalWorker } from "../../scripts/lib/worker.mjs";
 
-// A real wrangler dev delivering to a local fake webhook destination over HTTP.
+// The real local server delivering to a local fake webhook destination over HTTP.
 let worker: LocalWorker;
 let keys: { api_key: string; secret_key: string };
 let server: Server;

@@ -7,7 +7,7 @@ import { startLocalWorker, type LocalWorker } from "../../scripts/lib/worker.mjs
 import type { TrainingJobView } from "../../src/core/training-jobs";
 
 // The Train button's path end to end: a job queued through the admin API, the real
-// watcher (`npm run train -- --watch`) against a real wrangler dev claims it, trains on
+// watcher (`npm run train -- --watch`) against the real local server claims it, trains on
 // a tiny archive and publishes; the job ends `succeeded` with the now active version.
 const DAY = 86_400_000;
 const USERS = 24;
