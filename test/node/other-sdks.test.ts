@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalWorker, type LocalWorker } from "../../scripts/lib/worker.mjs";
 
 // The official Segment, RudderStack and PostHog Node SDKs, configured only with their
-// host setting (Segment `host`, RudderStack `dataPlaneUrl`, PostHog `host`), against a
-// the real local server. Each reads the profile back through the admin API. Retries are
+// host setting (Segment `host`, RudderStack `dataPlaneUrl`, PostHog `host`), against the
+// real local server. Each reads the profile back through the admin API. Retries are
 // off here so a failure shows at once; exactly-once.test.ts runs the same SDKs with
 // their retries on through a faulty proxy.
 let worker: LocalWorker;
