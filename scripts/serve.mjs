@@ -33,6 +33,7 @@ if ((await built.exited) !== 0) {
 }
 
 const { workerOptions } = unstable_getMiniflareWorkerOptions(config);
+const { name, triggers } = unstable_readConfig({ config });
 const mf = new Miniflare({
   host: "127.0.0.1",
   port,
@@ -44,7 +45,7 @@ const mf = new Miniflare({
   workers: [
     {
       ...workerOptions,
-      name: unstable_readConfig({ config }).name,
+      name,
       // The bundle's modules as wrangler wrote them (its dynamic imports are never reached).
       modulesRoot: bundle,
       modules: [
@@ -60,7 +61,7 @@ const mf = new Miniflare({
 const url = await mf.ready;
 
 /** Every minute: the scheduled handler, for the crons wrangler.toml declares (all are per-minute today). */
-const crons = unstable_readConfig({ config }).triggers?.crons ?? [];
+const crons = triggers?.crons ?? [];
 if (crons.some((c) => c !== "* * * * *")) throw new Error(`scripts/serve.mjs fires only "* * * * *" crons; wrangler.toml has ${JSON.stringify(crons)}`);
 let cronTimer;
 const fireCrons = async () => {

@@ -2,8 +2,7 @@
 // Applies D1 migrations, starts the local server (scripts/serve.mjs), seeds the `default` project and prints
 // its keys (also written to .tailor/local.json for scripts and tools), then runs the
 // trainer (`npm run train -- --watch`) for the admin UI's Train buttons; both stop with it.
-import { readFileSync } from "node:fs";
-import { ensureDevVars, ensureProject, LOCAL_VARS, option, ROOT, server, trainer, varArgs, waitForHealth, wrangler, writeLocal } from "./lib/local.mjs";
+import { ensureDevVars, ensureProject, LOCAL_VARS, option, readDevVars, server, trainer, varArgs, waitForHealth, wrangler, writeLocal } from "./lib/local.mjs";
 
 const argv = process.argv.slice(2);
 const port = Number(option(argv, "port", "8787"));
@@ -23,15 +22,7 @@ if ((await migrate.exited) !== 0) {
   process.exit(1);
 }
 
-// .dev.vars (secrets), as wrangler dev would read it.
-const devVars = Object.fromEntries(
-  readFileSync(`${ROOT}/.dev.vars`, "utf8")
-    .split("\n")
-    .map((line) => /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim()))
-    .filter((m) => m !== null)
-    .map((m) => [m[1], m[2]]),
-);
-const dev = server(["--port", String(port), "--persist-to", persistTo, ...varArgs({ ...LOCAL_VARS, ...devVars })]);
+const dev = server(["--port", String(port), "--persist-to", persistTo, ...varArgs({ ...LOCAL_VARS, ...readDevVars() })]);
 /** The training job watcher, once Tailor answers. */
 let watcher = null;
 let stopping = false;

@@ -3,6 +3,7 @@ export const LOCAL_JSON: string;
 export const OFFLINE_ENV: Record<string, string>;
 export interface LocalJson { project: string; api_key: string; secret_key: string; admin_token: string; url: string }
 export function ensureDevVars(): string;
+export function readDevVars(): Record<string, string>;
 export function newCredentialsKey(): string;
 export const LOCAL_VARS: Record<string, string>;
 export function varArgs(vars: Record<string, string>): string[];

@@ -47,9 +47,15 @@ export function ensureDevVars() {
     text = /^CREDENTIALS_KEY=.*$/m.test(text) ? text.replace(/^CREDENTIALS_KEY=.*$/m, line) : `${text.replace(/\n?$/, "\n")}${line}\n`;
     writeFileSync(DEV_VARS, text, { mode: 0o600 });
   }
-  const match = /^ADMIN_TOKEN=(.*)$/m.exec(text);
-  if (!match || match[1].trim() === "") throw new Error(".dev.vars has no ADMIN_TOKEN");
-  return match[1].trim();
+  const token = readDevVars().ADMIN_TOKEN;
+  if (!token) throw new Error(".dev.vars has no ADMIN_TOKEN");
+  return token;
+}
+
+/** .dev.vars as `{NAME: value}` (the local secrets, as wrangler dev reads them). */
+export function readDevVars() {
+  const lines = readFileSync(DEV_VARS, "utf8").split("\n");
+  return Object.fromEntries(lines.map((line) => /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim())).filter((m) => m !== null).map((m) => [m[1], m[2].trim()]));
 }
 
 export function readLocal() {

@@ -1,5 +1,5 @@
 import { ActiveProfiles, type Admission } from "../core/active-profiles";
-import { readConfig } from "../core/config";
+import type { TailorConfig } from "../core/config";
 import { profileObjectName, type ProfileRef } from "../core/event";
 
 /** This isolate's window (locally one isolate serves every request, so it sees them all). */
@@ -9,8 +9,8 @@ let active: ActiveProfiles | undefined;
  * Admits a request that addresses these profiles (ingestion or a read), under the
  * MAX_ACTIVE_PROFILES bound; always admits when no bound is configured.
  */
-export function admitProfiles(env: Env, projectId: string, refs: readonly ProfileRef[]): Admission {
-  const limit = readConfig(env).activeProfiles;
+export function admitProfiles(config: TailorConfig, projectId: string, refs: readonly ProfileRef[]): Admission {
+  const limit = config.activeProfiles;
   if (limit === null) return { ok: true };
   if (active === undefined || active.bound !== limit.bound || active.windowMs !== limit.windowMs) active = new ActiveProfiles(limit.bound, limit.windowMs);
   return active.admit(

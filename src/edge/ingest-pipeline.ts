@@ -25,7 +25,8 @@ export function ingestProject(env: Env, apiKey: string): Promise<string | null> 
  */
 export async function storeEvents(env: Env, projectId: string, events: readonly TailorEvent[], throttle: Throttle): Promise<DeliveryOutcome> {
   const version = await definitionsVersionOf(db(env), projectId);
-  const outcome = await deliver(env, projectId, events, readConfig(env)[throttle], version, (refs) => admitProfiles(env, projectId, refs));
+  const config = readConfig(env);
+  const outcome = await deliver(env, projectId, events, config[throttle], version, (refs) => admitProfiles(config, projectId, refs));
   if (outcome.status === "unavailable" && outcome.error !== undefined) console.error("ingest delivery failed", outcome.error);
   return outcome;
 }

@@ -5,9 +5,11 @@ import type { ProfileRef } from "../../core/event";
 import { userProfileBody, type ProfileQuery } from "../../core/profile-response";
 import { coldRecommendations } from "../../durable/recs/cold";
 import { profileStub } from "../../durable/stub";
+import { readConfig } from "../../core/config";
 import { admitProfiles } from "../admission";
 import { createApp, type AppEnv } from "../app";
 import { db } from "../db";
+import { retryAfter } from "../ingest-pipeline";
 import { projectForIngestKey, projectForSecretKey } from "../keys";
 import { projectSettings } from "../project-settings";
 
@@ -49,10 +51,9 @@ function refOf(q: { user_id?: string | undefined; device_id?: string | undefined
 
 /** 503 with Retry-After when the server is at its bound of active profiles (admission.ts); null when admitted. */
 function unavailable(c: Context<AppEnv>, projectId: string, ref: ProfileRef) {
-  const admission = admitProfiles(c.env, projectId, [ref]);
+  const admission = admitProfiles(readConfig(c.env), projectId, [ref]);
   if (admission.ok) return null;
-  c.header("Retry-After", String(Math.ceil(admission.retryAfterMs / 1000)));
-  return c.json({ error: "Service temporarily unavailable: retry after the Retry-After delay" }, 503);
+  return c.json({ error: "Service temporarily unavailable: retry after the Retry-After delay" }, 503, retryAfter(admission.retryAfterMs));
 }
 
 async function rateLimited(env: Env, projectId: string): Promise<boolean> {

@@ -3,10 +3,12 @@ import { createProjectSchema, projectIdSchema, projectSettingsSchema, rotateKeyS
 import type { ProfileRef } from "../../../core/event";
 import { currentDefinitions } from "../../../durable/definitions-cache";
 import { profileStub } from "../../../durable/stub";
+import { readConfig } from "../../../core/config";
 import { admitProfiles } from "../../admission";
 import { createApp } from "../../app";
 import { db } from "../../db";
 import { AppError } from "../../errors";
+import { retryAfter } from "../../ingest-pipeline";
 import { forgetKeys } from "../../keys";
 import { createProject, listProjects, rotateKey } from "../../project-store";
 import { projectSettings, saveProjectSettings } from "../../project-settings";
@@ -59,8 +61,8 @@ adminProjects.get("/:project/users", async (c) => {
   const project = await findProject(c.env, c.req.param("project"));
   const query = parseWith(lookupSchema, c.req.query(), "query");
   const ref: ProfileRef = query.user_id !== undefined ? { kind: "user", id: query.user_id } : { kind: "device", id: query.device_id! };
-  const admission = admitProfiles(c.env, project.id, [ref]);
-  if (!admission.ok) throw new AppError(503, "unavailable", "The server is at its bound of active profiles: retry", undefined, { "Retry-After": String(Math.ceil(admission.retryAfterMs / 1000)) });
+  const admission = admitProfiles(readConfig(c.env), project.id, [ref]);
+  if (!admission.ok) throw new AppError(503, "unavailable", "The server is at its bound of active profiles: retry", undefined, retryAfter(admission.retryAfterMs));
   const stub = profileStub(c.env, project.id, ref);
   // One read: the profile, its cohorts and computed values, its scores and recommendations.
   const recIds = (await currentDefinitions(c.env, project.id)).recommendations.map((r) => r.id);
