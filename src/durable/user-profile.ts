@@ -44,8 +44,6 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   /** Token buckets per endpoint rate, in memory: an evicted profile starts full again. */
   readonly #buckets = new Map<string, TokenBucket>();
   readonly #recs = profileRecommendations();
-  /** Whether this instance has written since workerd (re)started it (see #scheduleAfterWrite). */
-  #wroteSinceStart = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -86,7 +84,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     });
     if (state.profile.kind === "user") await this.#linkNewDevices(state, req.events, compiled);
     if (counts.accepted > 0) await this.#rescore(state, compiled, now);
-    await this.#scheduleAfterWrite(state, now);
+    await this.#scheduleAfterWrite(state, now, counts.accepted);
     return { status: "ok", ...counts };
   }
 
@@ -377,13 +375,12 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     return profileStub(this.env, state.projectId, profile).ingest({ ...req, profile, events });
   }
 
-  async #scheduleAfterWrite(state: ProfileState, now: number): Promise<void> {
-    // The archive is batched while a profile stays busy; the first write after the object
-    // (re)started is flushed at once instead, so that a one-off visitor's object is freed
+  async #scheduleAfterWrite(state: ProfileState, now: number, accepted: number): Promise<void> {
+    // The archive is batched over ARCHIVE_FLUSH_SECONDS; a brand-new profile's first events
+    // (all it has) are flushed at once instead, so that a one-off visitor's object is freed
     // ~10 s after its request rather than woken again by the flush (memory holds every
-    // resident object: see core/active-profiles.ts).
-    this.#work.schedule("archive", this.#wroteSinceStart ? now + this.#config.archiveFlushMs : now);
-    this.#wroteSinceStart = true;
+    // resident object: see core/active-profiles.ts). Returning profiles keep the batching.
+    this.#work.schedule("archive", state.eventCount === accepted ? now : now + this.#config.archiveFlushMs);
     const oldest = state.firstSeen ?? now;
     this.#work.schedule("prune", Math.max(now, Math.min(oldest + this.#config.retentionMs, now + this.#config.dedupeMs)));
     const written = state.registryWrittenAt;

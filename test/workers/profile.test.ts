@@ -162,7 +162,7 @@ describe("alarm-driven work", () => {
     expect(row).toEqual({ user_id: "archive-user", event_count: 2, first_seen: t, last_seen: t + 3_600_000 });
   });
 
-  it("archives a profile's first write after its object started at once, and batches the writes that follow", async () => {
+  it("archives a new profile's first write at once, and batches the writes that follow", async () => {
     const stub = env.USER_PROFILE.getByName(profileObjectName(project.id, user("flush-user")));
     const archiveDue = () =>
       runInDurableObject(stub, (_, s) => s.storage.sql.exec<{ due_at: number }>("SELECT due_at FROM due_work WHERE kind = 'archive'").toArray()[0]?.due_at ?? null);
@@ -179,7 +179,7 @@ describe("alarm-driven work", () => {
   it("prunes events past retention only after they are archived, and forgets old insert_ids", async () => {
     const old = Date.now() - 100 * 86_400_000;
     const stub = env.USER_PROFILE.getByName(profileObjectName(project.id, user("prune-user")));
-    // The first write is archived at once; the batch below waits for its flush delay.
+    // A new profile's first write is archived at once; the batch below waits for its flush delay.
     await send([{ user_id: "prune-user", event_type: "Warm Up", insert_id: "p-0" }]);
     await runDurableObjectAlarm(stub);
     await send([
