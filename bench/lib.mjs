@@ -1,10 +1,11 @@
 // Shared load-generation helpers for the benchmarks: a keep-alive HTTP client, a
 // fixed-duration closed-loop driver, and percentile/table formatting.
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { wrangler } from "../scripts/lib/local.mjs";
+import { treeUsage } from "../scripts/lib/process-usage.mjs";
 import { freePort } from "../scripts/lib/worker.mjs";
 
 // Idle sockets are dropped after 4 s: workerd closes a keep-alive connection idle for 5 s
@@ -123,59 +124,6 @@ export async function startBenchWorker(config) {
     return performance.now() - t0;
   };
   return { url, time, stop };
-}
-
-/** `pid` and every process under it (wrangler and its workerd), from /proc. */
-function processTree(pid) {
-  const children = new Map();
-  const rss = new Map();
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      // Fields after the parenthesised command: state, ppid, …; rss (pages) is field 24.
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const ppid = Number(fields[1]);
-      rss.set(Number(name), { rss: Number(fields[21]) * 4096, command: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) });
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
-    } catch {
-      // exited while listed
-    }
-  }
-  const tree = [];
-  const stack = [pid];
-  while (stack.length > 0) {
-    const p = stack.pop();
-    tree.push({ pid: p, rss: rss.get(p)?.rss ?? 0, command: rss.get(p)?.command ?? "?" });
-    stack.push(...(children.get(p) ?? []));
-  }
-  return tree;
-}
-
-/**
- * Resident memory (bytes) of the tree, the largest process's alone (the runtime holding
- * the profiles), and its open profile databases: the UserProfile objects in memory.
- */
-export function treeUsage(pid) {
-  let rss = 0;
-  let largest = 0;
-  let profiles = 0;
-  for (const p of processTree(pid)) {
-    rss += p.rss;
-    largest = Math.max(largest, p.rss);
-    try {
-      for (const fd of readdirSync(`/proc/${p.pid}/fd`)) {
-        try {
-          if (/UserProfile\/[0-9a-f]+\.sqlite$/.test(readlinkSync(`/proc/${p.pid}/fd/${fd}`))) profiles++;
-        } catch {
-          // closed while listed
-        }
-      }
-    } catch {
-      // exited, or not ours to read
-    }
-  }
-  return { rss, largest, profiles };
 }
 
 /** Samples `treeUsage(pid)` every `everyMs`: `samples` are [seconds since start, bytes, resident profiles, bytes of the largest process]. */
