@@ -81,6 +81,55 @@ export function percentile(sorted, q) {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** `count` brand-new anonymous visitors' first page views (device ids `burst-device-<first…>`), one event each. */
+export const newVisitors = (first, count) =>
+  Array.from({ length: count }, (_, i) => ({
+    device_id: `burst-device-${first + i}`,
+    event_type: "Page Viewed",
+    insert_id: `burst-${first + i}`,
+    time: Date.now(),
+    event_properties: { path: `/landing/${(first + i) % 40}` },
+  }));
+
+/** A request's outcome as a client sees it: an HTTP status, or "hung" / "connection error". */
+const attempt = (url, init) =>
+  request(url, init).catch((err) => ({ status: String(err.message).startsWith("no answer") ? "hung" : "connection error", headers: {}, body: String(err) }));
+const retryDelay = (res, attemptNo) => {
+  const wait = Number(res.headers?.["retry-after"]);
+  return Number.isFinite(wait) && wait > 0 ? wait * 1000 : Math.min(30_000, 500 * 2 ** attemptNo);
+};
+
+/**
+ * POSTs a JSON `body` until it is answered 200, as the official SDKs' retry queues do: a
+ * 429/5xx or a broken connection is resent after its Retry-After (or a backoff); any other
+ * answer is final. `onAnswer` sees every answer. Resolves with the last answer and the
+ * acknowledged attempt's latency.
+ */
+export async function sendUntilAcknowledged(url, body, { timeoutMs = 60_000, onAnswer } = {}) {
+  for (let n = 1; ; n++) {
+    const t0 = performance.now();
+    const res = await attempt(url, { method: "POST", headers: { "content-type": "application/json" }, body, timeoutMs });
+    onAnswer?.(res);
+    const retryable = typeof res.status !== "number" || res.status === 429 || res.status >= 500;
+    if (!retryable) return { res, ms: performance.now() - t0 };
+    await sleep(retryDelay(res, n));
+  }
+}
+
+/**
+ * An admin API GET for a server-side count, resent while the server sheds load (503) or a
+ * connection breaks — a read is safe to repeat. Any other answer is returned with its
+ * JSON body; `onRetry` sees each resend.
+ */
+export async function adminGet(baseUrl, adminToken, path, { onRetry, timeoutMs = 60_000 } = {}) {
+  for (let n = 1; ; n++) {
+    const res = await attempt(`${baseUrl}/admin/api${path}`, { headers: { authorization: `Bearer ${adminToken}` }, timeoutMs });
+    if (typeof res.status === "number" && res.status !== 503) return { status: res.status, body: res.body };
+    onRetry?.(res);
+    await sleep(retryDelay(res, Math.min(n, 4)));
+  }
+}
+
 export function table(headers, rows) {
   const line = (cells) => `| ${cells.join(" | ")} |`;
   return [line(headers), line(headers.map(() => "---")), ...rows.map(line)].join("\n");
