@@ -89,7 +89,7 @@ async function archiveSettled(server: Awaited<ReturnType<typeof startLocalWorker
     let n = 0;
     let cursor: string | null = null;
     do {
-      const page: { json: { objects: unknown[]; cursor: string | null } } = await server.admin("GET", `/archive?project=${project}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      const page: { json: { objects: unknown[]; cursor: string | null } } = await server.admin("GET", `/projects/${project}/archive${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`);
       n += page.json.objects.length;
       cursor = page.json.cursor;
     } while (cursor !== null);
@@ -112,7 +112,7 @@ async function evaluateCutoff(cutoff: number): Promise<CutoffResult> {
   try {
     const keys = await server.createProject("eval");
     const define = async (kind: string, name: string, definition: object) => {
-      const res = await server.admin("POST", `/${kind}?project=eval`, { name, definition });
+      const res = await server.admin("POST", `/projects/eval/${kind}`, { name, definition });
       if (res.status !== 201) throw new Error(`defining ${name}: ${res.status} ${JSON.stringify(res.json)}`);
       return (res.json as { id: string }).id;
     };
@@ -134,7 +134,7 @@ async function evaluateCutoff(cutoff: number): Promise<CutoffResult> {
     if ((await run.exited) !== 0) throw new Error(`the trainer failed: see ${logPath}`);
     const trainSeconds = (Date.now() - started) / 1000;
     console.log(`  trained in ${trainSeconds.toFixed(0)} s (trainer output: ${logPath})`);
-    const models = (await server.admin("GET", `/models?project=eval&owner_id=${ids.prediction}`)).json as { models: { active: boolean; metrics: { holdout?: { model: { auc: number; log_loss: number } } } }[] };
+    const models = (await server.admin("GET", `/projects/eval/models?owner_id=${ids.prediction}`)).json as { models: { active: boolean; metrics: { holdout?: { model: { auc: number; log_loss: number } } } }[] };
     const holdout = models.models.find((m) => m.active)?.metrics.holdout?.model ?? null;
 
     const customers = truth.known(cutoff).filter((id) => sample.has(id));

@@ -18,7 +18,7 @@ const worker = await startLocalWorker({ quiet: process.env.BENCH_VERBOSE !== "1"
 try {
   const { api_key, secret_key } = await worker.createProject("bench");
   const define = async (kind, name, definition) =>
-    (await adminCall(worker.url, worker.adminToken, "POST", `/${kind}?project=bench`, { name, definition })).json.id;
+    (await adminCall(worker.url, worker.adminToken, "POST", `/projects/bench/${kind}`, { name, definition })).json.id;
   const types = ["Product Viewed", "Product Added", "Order Completed", "Search", "Page Viewed"];
   const computations = [];
   for (let i = 0; i < 10; i++) {

@@ -216,10 +216,10 @@ try {
     objects = 0;
     let next = null;
     do {
-      const page = await admin(`/archive?project=load${next ? `&cursor=${encodeURIComponent(next)}` : ""}`);
+      const page = await admin(`/projects/load/archive${next ? `?cursor=${encodeURIComponent(next)}` : ""}`);
       objects += page.objects.length;
       for (let i = 0; i < page.objects.length; i += 32) {
-        const bodies = await Promise.all(page.objects.slice(i, i + 32).map((o) => read(`/archive/object?project=load&key=${encodeURIComponent(o.key)}`)));
+        const bodies = await Promise.all(page.objects.slice(i, i + 32).map((o) => read(`/projects/load/archive/object?key=${encodeURIComponent(o.key)}`)));
         for (const b of bodies) {
           for (const line of b.split("\n")) {
             if (line.trim() === "") continue;

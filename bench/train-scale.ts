@@ -32,7 +32,7 @@ interface Run {
 
 async function child(factor: number): Promise<Run> {
   const noApi: AdminCall = () => Promise.reject(new Error("the benchmark publishes nothing"));
-  const span: ArchiveSpan = { src: { url: "", adminToken: "", project: "bench" }, hours: new Map(), first: Date.UTC(2010, 11, 1), last: Date.UTC(2011, 11, 10), q: "", publish: false };
+  const span: ArchiveSpan = { src: { url: "", adminToken: "", project: "bench" }, hours: new Map(), first: Date.UTC(2010, 11, 1), last: Date.UTC(2011, 11, 10), publish: false };
   const quiet = console.log;
   console.log = () => {};
   const jobs: TrainingJob[] = [

@@ -34,3 +34,6 @@ export function readSettings(raw: unknown): ProjectSettings {
   const parsed = projectSettingsSchema.safeParse(raw ?? {});
   return parsed.success ? parsed.data : projectSettingsSchema.parse({});
 }
+
+/** The admin API path of something a project owns: everything project-scoped lives under `/projects/:project`. */
+export const projectApiPath = (project: string, path = ""): string => `/projects/${encodeURIComponent(project)}${path}`;

@@ -33,14 +33,17 @@ export async function createProject(db: Db, id: string, name: string): Promise<{
   const now = Date.now();
   const apiKey = randomKey();
   const secretKey = randomKey();
-  const existing = await db.select({ id: projects.id }).from(projects).where(eq(projects.id, id)).get();
-  if (existing) return null;
+  if (await projectExists(db, id)) return null;
   await db.batch([
     db.insert(projects).values({ id, name, createdAt: now }),
     db.insert(apiKeys).values(keyRow(id, "ingest", apiKey, null, now)),
     db.insert(apiKeys).values(keyRow(id, "secret", secretKey, await sha256Hex(secretKey), now)),
   ]);
   return { apiKey, secretKey };
+}
+
+export async function projectExists(db: Db, id: string): Promise<boolean> {
+  return (await db.select({ id: projects.id }).from(projects).where(eq(projects.id, id)).get()) !== undefined;
 }
 
 export async function listProjects(db: Db, id?: string): Promise<ProjectSummary[]> {

@@ -1,6 +1,7 @@
 import type { TrainingKind } from "../core/training-jobs";
 // Types only: archive-reader imports adminText from here.
-import type { ArchiveSource, ArchiveSpan } from "./archive-reader";
+import type { ArchiveSource } from "./archive-reader";
+import { projectApiPath } from "../core/project";
 import { read, write } from "./http";
 
 /** The Worker's admin API as the trainer uses it (local state or a deployed Worker alike). */
@@ -22,15 +23,21 @@ export function adminClient(src: AdminTarget): AdminCall {
   return async <T>(method: string, path: string, body?: unknown): Promise<T> => JSON.parse(await adminText(src, method, path, body)) as T;
 }
 
+/** The admin API of `src`'s project: paths are relative to `/admin/api/projects/:project`. */
+export function projectClient(src: ArchiveSource): AdminCall {
+  const api = adminClient(src);
+  return <T>(method: string, path: string, body?: unknown) => api<T>(method, projectApiPath(src.project, path), body);
+}
+
 /** A stored definition as the admin API lists it. */
 export type DefinitionRow = { id: string; name: string; definition: unknown };
 
-/** A model version as `POST /admin/api/models` answers it. */
+/** A model version as `POST /admin/api/projects/:project/models` answers it. */
 export type PublishedModel = { id: string; version: number; owner_kind: TrainingKind; owner_id: string };
 
 /** Publishes a model version (bytes and metadata) and makes it the active one. */
-export async function publishModel(api: AdminCall, span: ArchiveSpan, kind: TrainingKind, ownerId: string, bytes: Uint8Array, metadata: Record<string, unknown>): Promise<PublishedModel> {
-  const published = await api<PublishedModel>("POST", `/models?${span.q}`, {
+export async function publishModel(api: AdminCall, kind: TrainingKind, ownerId: string, bytes: Uint8Array, metadata: Record<string, unknown>): Promise<PublishedModel> {
+  const published = await api<PublishedModel>("POST", "/models", {
     owner_kind: kind,
     owner_id: ownerId,
     model: Buffer.from(bytes).toString("base64"),

@@ -1,4 +1,5 @@
 import { dedupeArchived, parseNdjson } from "../core/archive";
+import { projectApiPath } from "../core/project";
 import type { TailorEvent } from "../core/event";
 import { adminText, type PublishedModel } from "./admin-client";
 
@@ -25,8 +26,6 @@ export interface ArchiveSpan {
   hours: Map<string, string[]>;
   first: number;
   last: number;
-  /** `project=<id>`, for admin API calls. */
-  q: string;
   publish: boolean;
 }
 
@@ -55,7 +54,7 @@ export async function listArchive(src: ArchiveSource): Promise<Map<string, strin
   do {
     const page: { objects: { key: string }[]; cursor: string | null } = await getJson(
       src,
-      `/archive?project=${encodeURIComponent(src.project)}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+      projectApiPath(src.project, `/archive${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`),
     );
     for (const { key } of page.objects) {
       const hour = /\/hour=([^/]+)\//.exec(key)?.[1];
@@ -70,7 +69,7 @@ export async function listArchive(src: ArchiveSource): Promise<Map<string, strin
 }
 
 export async function readObject(src: ArchiveSource, key: string): Promise<TailorEvent[]> {
-  return parseNdjson(await getText(src, `/archive/object?project=${encodeURIComponent(src.project)}&key=${encodeURIComponent(key)}`));
+  return parseNdjson(await getText(src, projectApiPath(src.project, `/archive/object?key=${encodeURIComponent(key)}`)));
 }
 
 /** Hour partitions in order, each fetched with bounded concurrency, events sorted by time. */

@@ -4,12 +4,13 @@
 // `npm run train -- --watch [--url URL] [--admin-token T] [--poll SECONDS]` instead trains
 // the jobs the admin UI's Train button queues, as they come (`npm start` runs it).
 import { option, readLocal } from "../../scripts/lib/local.mjs";
-import { adminClient } from "./admin-client";
+import { projectClient } from "./admin-client";
 import type { ArchiveSource } from "./archive-reader";
 import { resolveTargets, trainTargets } from "./run";
 import { watch } from "./worker-loop";
 
 const USAGE = `usage: npm run train -- <prediction or recommendation id|all> [--url URL] [--admin-token TOKEN] [--project P] [--no-publish]
+       (--project defaults to the one npm start serves)
        npm run train -- --watch [--url URL] [--admin-token TOKEN] [--poll SECONDS]`;
 
 const argv = process.argv.slice(2);
@@ -31,17 +32,18 @@ if (argv.includes("--watch")) {
   process.exit(0);
 }
 
-const src: ArchiveSource = { url, adminToken: adminToken!, project: option(argv, "project", local?.project ?? "default")! };
-if (!target || !src.adminToken) {
+const project = option(argv, "project", local?.project);
+if (!target || !adminToken || !project) {
   console.error(USAGE);
   process.exit(2);
 }
+const src: ArchiveSource = { url, adminToken, project };
 if (target !== "all" && !/^(prd|rec)_/.test(target)) {
   console.error(`unknown id ${target} (expected prd_… or rec_…)`);
   process.exit(2);
 }
-const api = adminClient(src);
-const targets = await resolveTargets(api, `project=${encodeURIComponent(src.project)}`, target);
+const api = projectClient(src);
+const targets = await resolveTargets(api, target);
 if (targets.predictions.length + targets.recommendations.length === 0) {
   console.error("nothing to train: define a prediction or a recommendation first");
   process.exit(2);

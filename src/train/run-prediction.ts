@@ -18,12 +18,12 @@ const DAY = 86_400_000;
 
 /** Sets up one prediction's training: its snapshot builder reads the archive pass, `finish` trains, exports and publishes. */
 export async function preparePrediction(api: AdminCall, span: ArchiveSpan, row: DefinitionRow, commonTypes: string[]): Promise<TrainingJob> {
-  const { hours, first, last, q } = span;
+  const { hours, first, last } = span;
   const p: Prediction = predictionSchema.parse(row.definition);
   const horizon = p.horizon_days * DAY;
   const spec: FeatureSpec = defaultFeatures(p.goal.event, p.value_property, commonTypes.filter((t) => t !== p.goal.event.type));
   for (const id of p.computations) {
-    const comp = await api<DefinitionRow>("GET", `/computations/${id}?${q}`);
+    const comp = await api<DefinitionRow>("GET", `/computations/${id}`);
     spec.features.push({ name: `computation:${comp.name}`, computation: computationSchema.parse(comp.definition), transform: "log1p", missing: 0 });
   }
   // Holdout: the last full horizon. Training: eight cutoffs two weeks apart before it, whose
@@ -34,7 +34,7 @@ export async function preparePrediction(api: AdminCall, span: ArchiveSpan, row: 
   const trainCutoffs = [0, 1, 2, 3, 4, 5, 6, 7].map((k) => hour(holdoutCutoff - horizon - k * 15 * DAY)).filter((t) => t > first + 30 * DAY);
   console.log(`\nTraining ${row.name} (${row.id}): goal ${p.goal.event.type} within ${p.horizon_days} days; ${featureNames(spec).length} features`);
   console.log(`  archive ${new Date(first).toISOString()} … ${new Date(last).toISOString()}, ${hours.size} hours`);
-  const population = p.population === undefined ? undefined : { cohortId: p.population.cohort, definitions: await projectDefinitions(api, q) };
+  const population = p.population === undefined ? undefined : { cohortId: p.population.cohort, definitions: await projectDefinitions(api) };
   if (population) console.log(`  population: members of cohort ${population.cohortId} at each cutoff`);
   const builder = new SnapshotBuilder(spec, p.goal.event, horizon, [...trainCutoffs, holdoutCutoff], population);
   return { add: (events) => builder.add(events), finish: () => finishPrediction(api, span, row, spec, builder, holdoutCutoff, horizon) };
@@ -58,15 +58,15 @@ async function finishPrediction(api: AdminCall, span: ArchiveSpan, row: Definiti
   };
   const bytes = exportOnnx(result.published, result.features, { prediction_id: row.id, feature_spec_version: String(FEATURE_SPEC_VERSION) });
   await checkOnnx(bytes, result);
-  return span.publish ? publishModel(api, span, "prediction", row.id, bytes, metadata) : null;
+  return span.publish ? publishModel(api, "prediction", row.id, bytes, metadata) : null;
 }
 
 /** The project's computations and cohorts, parsed as the profile parses them. */
-async function projectDefinitions(api: AdminCall, q: string): Promise<DefinitionSet> {
+async function projectDefinitions(api: AdminCall): Promise<DefinitionSet> {
   const [comps, cohs, preds] = await Promise.all([
-    api<{ computations: DefinitionRow[] }>("GET", `/computations?${q}`),
-    api<{ cohorts: DefinitionRow[] }>("GET", `/cohorts?${q}`),
-    api<{ predictions: DefinitionRow[] }>("GET", `/predictions?${q}`),
+    api<{ computations: DefinitionRow[] }>("GET", "/computations"),
+    api<{ cohorts: DefinitionRow[] }>("GET", "/cohorts"),
+    api<{ predictions: DefinitionRow[] }>("GET", "/predictions"),
   ]);
   return {
     version: "train",

@@ -47,7 +47,7 @@ async function finishRecommendation(api: AdminCall, span: ArchiveSpan, row: Defi
   const neighbours = knn === null ? {} : { knn: { k: knn.neighbours.k, index: knn.neighbours.index, sim: knn.neighbours.sim, weight: knn.weight } };
   const bytes = recommenderOnnx({ embeddings, rank, bias, ...(repeat === null ? {} : { repeat }), ...neighbours, metadata: { recommendation_id: row.id } });
   await checkOnnx(bytes, result, log);
-  return span.publish ? publishModel(api, span, "recommendation", row.id, bytes, metadata) : null;
+  return span.publish ? publishModel(api, "recommendation", row.id, bytes, metadata) : null;
 }
 
 /** The exported graph must rank a sample of real histories as the trainer does. */

@@ -11,9 +11,9 @@ export interface Targets {
 }
 
 /** `all`, or one `prd_…` / `rec_…` id, as the project's definitions (an unknown id is the API's 404). */
-export async function resolveTargets(api: AdminCall, q: string, target: string): Promise<Targets> {
-  const list = async (kind: "predictions" | "recommendations") => (await api<Record<string, DefinitionRow[]>>("GET", `/${kind}?${q}`))[kind]!;
-  const one = (kind: "predictions" | "recommendations") => api<DefinitionRow>("GET", `/${kind}/${encodeURIComponent(target)}?${q}`);
+export async function resolveTargets(api: AdminCall, target: string): Promise<Targets> {
+  const list = async (kind: "predictions" | "recommendations") => (await api<Record<string, DefinitionRow[]>>("GET", `/${kind}`))[kind]!;
+  const one = (kind: "predictions" | "recommendations") => api<DefinitionRow>("GET", `/${kind}/${encodeURIComponent(target)}`);
   if (target === "all") return { predictions: await list("predictions"), recommendations: await list("recommendations") };
   return {
     predictions: target.startsWith("prd_") ? [await one("predictions")] : [],
@@ -39,7 +39,6 @@ export async function trainTargets(src: ArchiveSource, api: AdminCall, targets: 
     hours,
     first: Date.parse(`${hourKeys[0]}:00:00Z`),
     last: Date.parse(`${hourKeys.at(-1)}:00:00Z`) + 3_600_000,
-    q: `project=${encodeURIComponent(src.project)}`,
     publish: options.publish,
   };
 

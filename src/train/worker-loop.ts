@@ -4,7 +4,8 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { CLAIM_WAIT_SECONDS, HEARTBEAT_MS, type FinishBody, type TrainingJobView } from "../core/training-jobs";
-import { adminClient, type AdminCall, type PublishedModel } from "./admin-client";
+import { projectApiPath } from "../core/project";
+import { adminClient, projectClient, type AdminCall, type PublishedModel } from "./admin-client";
 import { resolveTargets, trainTargets } from "./run";
 
 export interface WatchOptions {
@@ -83,7 +84,7 @@ export async function watch(options: WatchOptions): Promise<void> {
   const log = options.log ?? ((line: string) => console.log(line));
   const worker = options.worker ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   const stopped = aborted(options.signal);
-  // The queue is across projects: job calls name no project.
+  // The queue is across projects; a job's reports and its training go through its project.
   const api = adminClient({ url, adminToken });
   log(`trainer ${worker}: waiting for training jobs at ${url}`);
   let unreachable = false;
@@ -111,7 +112,7 @@ async function runJob(api: AdminCall, job: TrainingJobView, worker: string, stop
   const started = Date.now();
   const label = `job ${job.id} (${job.kind} ${job.owner_id}, project ${job.project_id})`;
   log(`\n${label}: claimed${job.attempts > 1 ? ` (attempt ${job.attempts}: its last trainer went quiet)` : ""}`);
-  const report = (what: "progress" | "finish", body: { message?: string } | Finish) => api("POST", `/training-jobs/${job.id}/${what}`, { worker, ...body });
+  const report = (what: "progress" | "finish", body: { message?: string } | Finish) => api("POST", projectApiPath(job.project_id, `/training-jobs/${job.id}/${what}`), { worker, ...body });
   const reporter = new ProgressReporter(
     async (message) => void (await report("progress", message === undefined ? {} : { message })),
     (err) => log(`${label}: progress not recorded: ${messageOf(err)}`),
@@ -119,9 +120,9 @@ async function runJob(api: AdminCall, job: TrainingJobView, worker: string, stop
   const heartbeat = setInterval(() => void reporter.heartbeat(), options.heartbeatMs ?? HEARTBEAT_MS);
 
   const src = { url: options.url, adminToken: options.adminToken, project: job.project_id };
-  const projectApi = adminClient(src);
+  const projectApi = projectClient(src);
   const work = (async (): Promise<PublishedModel> => {
-    const targets = await resolveTargets(projectApi, `project=${encodeURIComponent(job.project_id)}`, job.owner_id);
+    const targets = await resolveTargets(projectApi, job.owner_id);
     const published = await trainTargets(src, projectApi, targets, { publish: true, progress: (m) => reporter.update(m) });
     const model = published.find((m) => m.owner_id === job.owner_id);
     if (model === undefined) throw new Error("the run published no model");

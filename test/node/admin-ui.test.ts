@@ -78,9 +78,9 @@ describe("admin UI auth", () => {
   it("API writes with the session cookie need the session's CSRF token; Bearer use is unchanged", async () => {
     const cookie = await signInCookie();
     const body = JSON.stringify({ name: "Csrf check", definition: { type: "static" } });
-    const post = (headers: Record<string, string>) => fetch(`${worker.url}/admin/api/cohorts?project=shop`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+    const post = (headers: Record<string, string>) => fetch(`${worker.url}/admin/api/projects/shop/cohorts`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
 
-    const read = await fetch(`${worker.url}/admin/api/cohorts?project=shop`, { headers: { cookie } });
+    const read = await fetch(`${worker.url}/admin/api/projects/shop/cohorts`, { headers: { cookie } });
     expect(read.status).toBe(200);
     const missing = await post({ cookie });
     expect(missing.status).toBe(403);
@@ -95,7 +95,7 @@ describe("admin UI auth", () => {
     const ok = await post({ cookie, "x-csrf-token": csrf });
     expect(ok.status).toBe(201);
     const id = ((await ok.json()) as { id: string }).id;
-    const bearer = await fetch(`${worker.url}/admin/api/cohorts/${id}?project=shop`, { method: "DELETE", headers: { authorization: `Bearer ${worker.adminToken}` } });
+    const bearer = await fetch(`${worker.url}/admin/api/projects/shop/cohorts/${id}`, { method: "DELETE", headers: { authorization: `Bearer ${worker.adminToken}` } });
     expect(bearer.status).toBe(204);
     // A form POST to the UI without its CSRF field is refused too.
     const form = await fetch(`${worker.url}/admin/p/shop/cohorts/new`, { method: "POST", headers: { cookie }, body: new URLSearchParams({ name: "x" }), redirect: "manual" });
@@ -299,7 +299,7 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     await field("n.2.0.event.f.0.value").press("Enter"); // Enter saves (the form's first submit button), not an edit
     await page.waitForURL(/\/cohorts\/coh_[^/?]+\?saved=1$/);
     const id = /\/cohorts\/(coh_[^/?]+)/.exec(page.url())![1]!;
-    const res = await worker.admin<{ definition: unknown }>("GET", `/cohorts/${id}?project=shop`);
+    const res = await worker.admin<{ definition: unknown }>("GET", `/projects/shop/cohorts/${id}`);
     const all = { kind: "all" };
     expect(res.json.definition).toEqual({
       type: "behavioral",
@@ -387,7 +387,7 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     const spec = defaultFeatures({ type: "Order Completed", filters: [] }, "revenue", ["Product Added"]);
     const bytes = logisticOnnx({ weights: featureNames(spec).map((f) => (f === "goal_count" ? 1 : 0)), bias: -1, featureNames: featureNames(spec) });
     for (const shift of [0.6, 0.2]) {
-      const res = await worker.admin("POST", "/models?project=shop", {
+      const res = await worker.admin("POST", "/projects/shop/models", {
         owner_kind: "prediction",
         owner_id: predictionId,
         model: Buffer.from(bytes).toString("base64"),
@@ -466,7 +466,7 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     await button("Save").click();
     await page.waitForURL(/\/recommendations\/rec_[^/?]+\?saved=1$/);
     const id = /\/recommendations\/(rec_[^/?]+)/.exec(page.url())![1]!;
-    const res = await worker.admin<{ definition: unknown }>("GET", `/recommendations/${id}?project=shop`);
+    const res = await worker.admin<{ definition: unknown }>("GET", `/projects/shop/recommendations/${id}`);
     expect(res.json.definition).toEqual({
       item: { event: { type: "Product Viewed", filters: [{ property: "price", op: "gt", value: 0 }] }, property: "product_id" },
       goal: { event: { type: "Product Purchased" } },
@@ -494,7 +494,7 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     const items = ["p-a", "p-b", "p-c", "p-d"].map((id) => ({ id, props: {} }));
     const bytes = recommenderOnnx({ embeddings: [1, 0, 0.9, 0, 0, 1, 0, 0.9], rank: 2, bias: [0, 0, 0, 0] });
     const holdout = { model: { hit_rate: 0.54, ndcg: 0.13, coverage: 0.07, users: 100 }, popular_recent: { hit_rate: 0.43, ndcg: 0.08, coverage: 0.01, users: 100 }, popular_all_time: { hit_rate: 0.23, ndcg: 0.03, coverage: 0.02, users: 100 } };
-    const res = await worker.admin("POST", "/models?project=shop", { owner_kind: "recommendation", owner_id: recId, model: Buffer.from(bytes).toString("base64"), metadata: { items, popular: [3, 2, 1, 0], metrics: { holdout } } });
+    const res = await worker.admin("POST", "/projects/shop/models", { owner_kind: "recommendation", owner_id: recId, model: Buffer.from(bytes).toString("base64"), metadata: { items, popular: [3, 2, 1, 0], metrics: { holdout } } });
     expect(res.status).toBe(201);
     // A user outside the control group (the template holds back a share; the split hangs on the new id).
     const recUser = ["rec-user-1", "rec-user-2", "rec-user-3", "rec-user-4", "rec-user-5"].find((id) => !inControl(recId, profileKey({ kind: "user", id }), 50))!;
@@ -515,7 +515,7 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
 
   it("shows a failing sync: the badge in the list, the errors in its run log", async () => {
     // A destination nothing listens on: every delivery attempt fails.
-    const dead = await worker.admin("POST", "/destinations?project=shop", { name: "Dead hook", definition: { type: "webhook", url: "http://127.0.0.1:9/hook" } });
+    const dead = await worker.admin("POST", "/projects/shop/destinations", { name: "Dead hook", definition: { type: "webhook", url: "http://127.0.0.1:9/hook" } });
     expect(dead.status).toBe(201);
     await page.goto(`${base()}/syncs/new`);
     await page.getByLabel("Name").fill("Carts to a dead hook");

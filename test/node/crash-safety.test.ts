@@ -84,9 +84,9 @@ describe("crash safety", () => {
       archived = new Map();
       let cursor: string | null = null;
       do {
-        const page: { objects: { key: string }[]; cursor: string | null } = await admin(restarted, `/archive?project=crash${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+        const page: { objects: { key: string }[]; cursor: string | null } = await admin(restarted, `/projects/crash/archive${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`);
         for (const o of page.objects) {
-          const res = await fetch(`${restarted.url}/admin/api/archive/object?project=crash&key=${encodeURIComponent(o.key)}`, { headers: { authorization: `Bearer ${restarted.adminToken}` } });
+          const res = await fetch(`${restarted.url}/admin/api/projects/crash/archive/object?key=${encodeURIComponent(o.key)}`, { headers: { authorization: `Bearer ${restarted.adminToken}` } });
           for (const line of (await res.text()).split("\n")) {
             if (line.trim() === "") continue;
             const id = (JSON.parse(line) as { insert_id: string }).insert_id;

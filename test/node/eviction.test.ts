@@ -15,7 +15,7 @@ beforeAll(async () => {
   worker = await startLocalWorker();
   ({ api_key: apiKey } = await worker.createProject("evict"));
   const define = async (kind: string, body: unknown) => {
-    const res = await worker.admin<{ id: string }>("POST", `/${kind}?project=evict`, body);
+    const res = await worker.admin<{ id: string }>("POST", `/projects/evict/${kind}`, body);
     if (res.status !== 201 && res.status !== 200) throw new Error(`${kind}: ${res.status} ${JSON.stringify(res.json)}`);
     return res.json.id;
   };

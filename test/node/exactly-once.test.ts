@@ -35,7 +35,7 @@ async function admin<T>(method: string, path: string, body?: unknown): Promise<T
 /** A project with a `count` of Purchase events, and a faulty proxy of its own. */
 async function setup(name: string, options: FaultProxyOptions = {}) {
   const { api_key } = await worker.createProject(name);
-  const count = await admin<{ id: string }>("POST", `/computations?project=${name}`, { name: "Purchases", definition: { event: { type: "Purchase" }, aggregate: "count" } });
+  const count = await admin<{ id: string }>("POST", `/projects/${name}/computations`, { name: "Purchases", definition: { event: { type: "Purchase" }, aggregate: "count" } });
   const proxy = await startFaultProxy(worker.url, options);
   proxies.push(proxy);
   return { apiKey: api_key, countId: count.id, proxy };

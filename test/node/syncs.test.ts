@@ -52,7 +52,7 @@ async function ingest(events: unknown[]) {
 /** Waits until the cohort's D1 size is `n` (profiles deliver membership changes from their alarms). */
 async function waitForSize(cohortId: string, n: number) {
   for (let i = 0; i < 100; i++) {
-    const { json } = await admin<{ size: number }>("GET", `/cohorts/${cohortId}?project=syncs`);
+    const { json } = await admin<{ size: number }>("GET", `/projects/syncs/cohorts/${cohortId}`);
     if (json.size === n) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -77,15 +77,15 @@ async function setProperty(userId: string, property: string, value: unknown, coh
 }
 
 async function createSync(name: string, destination: unknown, cohortId: string, extra: Record<string, unknown> = {}) {
-  const dest = await admin<{ id: string; signing_secret?: string }>("POST", "/destinations?project=syncs", { name, definition: destination });
+  const dest = await admin<{ id: string; signing_secret?: string }>("POST", "/projects/syncs/destinations", { name, definition: destination });
   expect(dest.status).toBe(201);
-  const sync = await admin<{ id: string }>("POST", "/syncs?project=syncs", { name: `to ${name}`, definition: { destination_id: dest.json.id, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual", ...extra } });
+  const sync = await admin<{ id: string }>("POST", "/projects/syncs/syncs", { name: `to ${name}`, definition: { destination_id: dest.json.id, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual", ...extra } });
   expect(sync.status).toBe(201);
   return { id: sync.json.id, destinationId: dest.json.id, secret: dest.json.signing_secret };
 }
 
 type RunResult = { status: string; sent: number; failed: number; skipped: number; last_error: string | null };
-const runSync = async (syncId: string) => (await admin<RunResult>("POST", `/syncs/${syncId}/run?project=syncs`)).json;
+const runSync = async (syncId: string) => (await admin<RunResult>("POST", `/projects/syncs/syncs/${syncId}/run`)).json;
 
 describe("cohort webhook syncs", () => {
   let cohortId: string;
@@ -115,19 +115,19 @@ describe("cohort webhook syncs", () => {
   }
 
   it("first run sends the full membership, signed per Standard Webhooks", async () => {
-    cohortId = (await admin<{ id: string }>("POST", "/cohorts?project=syncs", { name: "Pro", definition: { type: "behavioral", match: { user_property: { property: "plan", op: "eq", value: "pro" } } } })).json.id;
+    cohortId = (await admin<{ id: string }>("POST", "/projects/syncs/cohorts", { name: "Pro", definition: { type: "behavioral", match: { user_property: { property: "plan", op: "eq", value: "pro" } } } })).json.id;
     // One after the other, so the change log (and the message) has them in this order.
     await setProperty("sync-a", "plan", "pro", cohortId, 1);
     await setProperty("sync-b", "plan", "pro", cohortId, 2);
 
-    const dest = await admin<{ id: string; signing_secret: string; definition: { credentials: unknown } }>("POST", "/destinations?project=syncs", { name: "Hook", definition: { type: "webhook", url: destinationUrl } });
+    const dest = await admin<{ id: string; signing_secret: string; definition: { credentials: unknown } }>("POST", "/projects/syncs/destinations", { name: "Hook", definition: { type: "webhook", url: destinationUrl } });
     expect(dest.status).toBe(201);
     secret = dest.json.signing_secret;
     expect(secret).toMatch(/^whsec_/);
-    const shown = await admin<{ definition: { credentials: unknown } }>("GET", `/destinations/${dest.json.id}?project=syncs`);
+    const shown = await admin<{ definition: { credentials: unknown } }>("GET", `/projects/syncs/destinations/${dest.json.id}`);
     expect(shown.json.definition.credentials).toEqual({ signing_secret: "(set)" });
 
-    syncId = (await admin<{ id: string }>("POST", "/syncs?project=syncs", { name: "Pro to hook", definition: { destination_id: dest.json.id, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" } })).json.id;
+    syncId = (await admin<{ id: string }>("POST", "/projects/syncs/syncs", { name: "Pro to hook", definition: { destination_id: dest.json.id, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" } })).json.id;
     const run = await runSync(syncId);
     expect(run).toMatchObject({ status: "succeeded", sent: 2 });
     expect(received).toHaveLength(1);
@@ -175,7 +175,7 @@ describe("cohort webhook syncs", () => {
     const ids = messages().map((m) => m.message_id);
     expect(new Set(ids).size).toBe(ids.length);
 
-    const log = await admin<{ failing: boolean; runs: { status: string }[] }>("GET", `/syncs/${syncId}/runs?project=syncs`);
+    const log = await admin<{ failing: boolean; runs: { status: string }[] }>("GET", `/projects/syncs/syncs/${syncId}/runs`);
     expect(log.json.failing).toBe(false);
     expect(log.json.runs.map((r) => r.status).slice(0, 2)).toEqual(["succeeded", "failed"]);
   });
@@ -186,21 +186,21 @@ describe("cohort webhook syncs", () => {
       script = [{ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }];
       await runSync(syncId);
     }
-    const log = await admin<{ failing: boolean }>("GET", `/syncs/${syncId}/runs?project=syncs`);
+    const log = await admin<{ failing: boolean }>("GET", `/projects/syncs/syncs/${syncId}/runs`);
     expect(log.json.failing).toBe(true);
-    const list = await admin<{ syncs: { id: string; failing: boolean }[] }>("GET", "/syncs?project=syncs");
+    const list = await admin<{ syncs: { id: string; failing: boolean }[] }>("GET", "/projects/syncs/syncs");
     expect(list.json.syncs.find((s) => s.id === syncId)?.failing).toBe(true);
-    expect((await admin("DELETE", `/cohorts/${cohortId}?project=syncs`)).status).toBe(400);
+    expect((await admin("DELETE", `/projects/syncs/cohorts/${cohortId}`)).status).toBe(400);
     script = [];
     // Recovered: delivered once, and no longer failing.
     expect(await runSync(syncId)).toMatchObject({ status: "succeeded", sent: 1 });
-    expect((await admin<{ syncs: { id: string; failing: boolean }[] }>("GET", "/syncs?project=syncs")).json.syncs.find((s) => s.id === syncId)?.failing).toBe(false);
+    expect((await admin<{ syncs: { id: string; failing: boolean }[] }>("GET", "/projects/syncs/syncs")).json.syncs.find((s) => s.id === syncId)?.failing).toBe(false);
   });
 });
 
 describe("cohort sync delivery guarantees", () => {
   it("a run failing halfway resumes at the undelivered message with the same ids: every user exactly once", async () => {
-    const cohortId = (await admin<{ id: string }>("POST", "/cohorts?project=syncs", { name: "Resume", definition: { type: "behavioral", match: { user_property: { property: "resume", op: "eq", value: true } } } })).json.id;
+    const cohortId = (await admin<{ id: string }>("POST", "/projects/syncs/cohorts", { name: "Resume", definition: { type: "behavioral", match: { user_property: { property: "resume", op: "eq", value: true } } } })).json.id;
     const users = ["res-1", "res-2", "res-3", "res-4"];
     for (const [i, u] of users.entries()) await setProperty(u, "resume", true, cohortId, i + 1);
     const sync = await createSync("Resume hook", { type: "webhook", url: destinationUrl.replace("/hook", "/resume") }, cohortId, { batch_size: 1 });
@@ -227,7 +227,7 @@ describe("cohort sync delivery guarantees", () => {
   });
 
   it("enter → run → exit → run → re-enter → run: each change delivered exactly once, in order", async () => {
-    const cohortId = (await admin<{ id: string }>("POST", "/cohorts?project=syncs", { name: "Cycle", definition: { type: "behavioral", match: { user_property: { property: "cycle", op: "eq", value: true } } } })).json.id;
+    const cohortId = (await admin<{ id: string }>("POST", "/projects/syncs/cohorts", { name: "Cycle", definition: { type: "behavioral", match: { user_property: { property: "cycle", op: "eq", value: true } } } })).json.id;
     const sync = await createSync("Cycle hook", { type: "webhook", url: destinationUrl.replace("/hook", "/cycle") }, cohortId);
     const changes = () => received.filter((d) => d.url === "/cycle").map((d) => JSON.parse(d.body) as Message);
 
@@ -252,17 +252,17 @@ describe("cohort sync delivery guarantees", () => {
 
 describe("Braze destination", () => {
   it("sends the exact /users/track requests with the API key: the attribute true on entry, false on exit", async () => {
-    const cohortId = (await admin<{ id: string }>("POST", "/cohorts?project=syncs", { name: "Gold", definition: { type: "behavioral", match: { user_property: { property: "tier", op: "eq", value: "gold" } } } })).json.id;
+    const cohortId = (await admin<{ id: string }>("POST", "/projects/syncs/cohorts", { name: "Gold", definition: { type: "behavioral", match: { user_property: { property: "tier", op: "eq", value: "gold" } } } })).json.id;
     await setProperty("braze-1", "tier", "gold", cohortId, 1);
     await setProperty("braze-2", "tier", "gold", cohortId, 2);
     const base = destinationUrl.replace("/hook", "/braze");
-    const dest = await admin<{ id: string; definition: unknown }>("POST", "/destinations?project=syncs", {
+    const dest = await admin<{ id: string; definition: unknown }>("POST", "/projects/syncs/destinations", {
       name: "Braze",
       definition: { type: "braze", base_url: base, attribute: "is_gold", credentials: { api_key: "braze-key-1" } },
     });
     expect(dest.status).toBe(201);
     expect(dest.json.definition).toEqual({ type: "braze", base_url: base, attribute: "is_gold", credentials: { api_key: "(set)" } });
-    const sync = (await admin<{ id: string }>("POST", "/syncs?project=syncs", { name: "Gold to Braze", definition: { destination_id: dest.json.id, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" } })).json.id;
+    const sync = (await admin<{ id: string }>("POST", "/projects/syncs/syncs", { name: "Gold to Braze", definition: { destination_id: dest.json.id, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" } })).json.id;
     const headers = ["content-type", "authorization"];
     const braze = { "content-type": "application/json", authorization: "Bearer braze-key-1" };
 
@@ -283,7 +283,7 @@ describe("Braze destination", () => {
 
 describe("Facebook destination", () => {
   it("reads each user's email from the profile, normalises and hashes it: POST to add, DELETE to remove", async () => {
-    const cohortId = (await admin<{ id: string }>("POST", "/cohorts?project=syncs", { name: "Newsletter", definition: { type: "behavioral", match: { user_property: { property: "newsletter", op: "eq", value: true } } } })).json.id;
+    const cohortId = (await admin<{ id: string }>("POST", "/projects/syncs/cohorts", { name: "Newsletter", definition: { type: "behavioral", match: { user_property: { property: "newsletter", op: "eq", value: true } } } })).json.id;
     await ingest([
       { user_id: "fb-user-1", event_type: "$identify", user_properties: { $set: { newsletter: true, email: "  Ann@Example.COM " } } },
       { user_id: "fb-user-2", event_type: "$identify", user_properties: { $set: { newsletter: true } } }, // no email: not sendable
@@ -306,7 +306,7 @@ describe("Facebook destination", () => {
 
 describe("HubSpot and Klaviyo destinations", () => {
   it("send their exact list-membership requests (add, then remove), with ids read from user properties", async () => {
-    const cohortId = (await admin<{ id: string }>("POST", "/cohorts?project=syncs", { name: "Crm", definition: { type: "behavioral", match: { user_property: { property: "crm", op: "set" } } } })).json.id;
+    const cohortId = (await admin<{ id: string }>("POST", "/projects/syncs/cohorts", { name: "Crm", definition: { type: "behavioral", match: { user_property: { property: "crm", op: "set" } } } })).json.id;
     await ingest([
       { user_id: "crm-user-1", event_type: "$identify", user_properties: { $set: { crm: true, hubspot_id: 501, klaviyo_id: "01KLAV" } } },
       // In the cohort, but unknown to both CRMs: counted as skipped, never sent.
@@ -318,7 +318,7 @@ describe("HubSpot and Klaviyo destinations", () => {
     const run = async (syncId: string, counts: { sent: number; skipped: number }) => {
       const before = received.length;
       expect(await runSync(syncId)).toMatchObject({ status: "succeeded", ...counts });
-      const log = await admin<{ runs: { sent: number; skipped: number }[] }>("GET", `/syncs/${syncId}/runs?project=syncs`);
+      const log = await admin<{ runs: { sent: number; skipped: number }[] }>("GET", `/projects/syncs/syncs/${syncId}/runs`);
       expect(log.json.runs[0]).toMatchObject(counts);
       return received.slice(before);
     };
@@ -345,7 +345,7 @@ describe("HubSpot and Klaviyo destinations", () => {
 describe("property syncs to a webhook and to Braze", () => {
   it("send signed value changes in batches; a run failing halfway resumes with only what is still undelivered", async () => {
     const post = async (kind: string, body: unknown) => {
-      const res = await admin<{ id: string; signing_secret?: string }>("POST", `/${kind}?project=syncs`, body);
+      const res = await admin<{ id: string; signing_secret?: string }>("POST", `/projects/syncs/${kind}`, body);
       expect(res.status).toBe(201);
       return res.json;
     };
@@ -360,9 +360,9 @@ describe("property syncs to a webhook and to Braze", () => {
     // The first batch (val-1, val-2) lands; the second fails every attempt.
     const before = received.length;
     script = [{ status: 200 }, { status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }];
-    const failed = await admin<{ status: string; sent: number; failed: number }>("POST", `/syncs/${sync}/run?project=syncs`);
+    const failed = await admin<{ status: string; sent: number; failed: number }>("POST", `/projects/syncs/syncs/${sync}/run`);
     expect(failed.json).toMatchObject({ status: "failed", sent: 2, failed: 1 });
-    const resumed = await admin<{ status: string; sent: number }>("POST", `/syncs/${sync}/run?project=syncs`);
+    const resumed = await admin<{ status: string; sent: number }>("POST", `/projects/syncs/syncs/${sync}/run`);
     expect(resumed.json).toMatchObject({ status: "succeeded", sent: 1 });
     type ValueMessage = { sync_id: string; message_id: string; users: { user_id: string; in_cohort: boolean; properties: { spend: number | null } }[] };
     const calls = received.slice(before);
@@ -377,14 +377,14 @@ describe("property syncs to a webhook and to Braze", () => {
     // Only the one whose value moved goes out next time.
     await ingest([{ user_id: "val-2", event_type: "Order Completed", event_properties: { revenue: 5 } }]);
     const next = received.length;
-    expect((await admin<{ sent: number }>("POST", `/syncs/${sync}/run?project=syncs`)).json.sent).toBe(1);
+    expect((await admin<{ sent: number }>("POST", `/projects/syncs/syncs/${sync}/run`)).json.sent).toBe(1);
     expect((JSON.parse(received[next]!.body) as ValueMessage).users).toEqual([{ user_id: "val-2", device_id: null, in_cohort: true, properties: { spend: 25 } }]);
 
     // Braze gets the same values as custom attributes.
     const braze = await post("destinations", { name: "Braze values", definition: { type: "braze", base_url: destinationUrl.replace("/hook", "/braze"), credentials: { api_key: "braze-key-2" } } });
     const toBraze = (await post("syncs", { name: "Spend to Braze", definition: { destination_id: braze.id, what, schedule: "manual" } })).id;
     const b0 = received.length;
-    expect((await admin<{ status: string; sent: number }>("POST", `/syncs/${toBraze}/run?project=syncs`)).json).toMatchObject({ status: "succeeded", sent: 3 });
+    expect((await admin<{ status: string; sent: number }>("POST", `/projects/syncs/syncs/${toBraze}/run`)).json).toMatchObject({ status: "succeeded", sent: 3 });
     expect(received.slice(b0).map((c) => [c.url, c.headers.authorization])).toEqual([["/braze/users/track", "Bearer braze-key-2"]]);
     expect(JSON.parse(received[b0]!.body)).toEqual({
       attributes: [

@@ -50,7 +50,7 @@ beforeAll(async () => {
   // Every (profile, hour) pair lands in the archive once its profile flushes.
   const expected = new Set(placed.map((o) => `${o.user}@${o.time}`)).size;
   for (let i = 0; ; i++) {
-    const { json } = await admin<{ objects: { key: string }[] }>("GET", "/archive?project=train-watch");
+    const { json } = await admin<{ objects: { key: string }[] }>("GET", "/projects/train-watch/archive");
     const pairs = new Set(json.objects.map((o) => o.key.replace(/-\d+\.ndjson$/, ""))).size;
     if (pairs >= expected) break;
     if (i > 120) throw new Error(`archive has ${pairs} of ${expected} profile hours`);
@@ -77,7 +77,7 @@ async function waitForJob(id: string, done: (j: TrainingJobView) => boolean, tim
   const seen = new Set<string>();
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { json } = await admin<TrainingJobView>("GET", `/training-jobs/${id}`);
+    const { json } = await admin<TrainingJobView>("GET", `/projects/train-watch/training-jobs/${id}`);
     seen.add(json.status);
     if (json.message) seen.add(json.message);
     if (done(json)) return { job: json, seen };
@@ -88,9 +88,9 @@ async function waitForJob(id: string, done: (j: TrainingJobView) => boolean, tim
 
 describe("npm run train -- --watch", () => {
   it("trains a queued prediction and finishes the job with the version it published, which is active", async () => {
-    const created = await admin<{ id: string }>("POST", "/predictions?project=train-watch", { name: "Orders within a week", definition: { goal: { event: { type: "Order Completed" } }, horizon_days: 7, value_property: "revenue" } });
+    const created = await admin<{ id: string }>("POST", "/projects/train-watch/predictions", { name: "Orders within a week", definition: { goal: { event: { type: "Order Completed" } }, horizon_days: 7, value_property: "revenue" } });
     expect(created.status).toBe(201);
-    const queued = await admin<TrainingJobView>("POST", `/predictions/${created.json.id}/train?project=train-watch`);
+    const queued = await admin<TrainingJobView>("POST", `/projects/train-watch/predictions/${created.json.id}/train`);
     expect(queued.status).toBe(202);
     expect(queued.json.status).toBe("queued");
 
@@ -101,15 +101,15 @@ describe("npm run train -- --watch", () => {
     expect(job.finished_at).toBeGreaterThanOrEqual(job.started_at!);
     expect([...seen]).toContain("succeeded");
 
-    const { json } = await admin<{ models: { id: string; version: number; active: boolean }[] }>("GET", `/models?project=train-watch&owner_id=${created.json.id}`);
+    const { json } = await admin<{ models: { id: string; version: number; active: boolean }[] }>("GET", `/projects/train-watch/models?owner_id=${created.json.id}`);
     expect(json.models).toEqual([expect.objectContaining({ id: job.model_id, version: 1, active: true })]);
     expect(output).toContain(`job ${job.id}`);
   });
 
   it("fails the job with the trainer's error when training cannot run", async () => {
     // A recommendation whose items never occur: nothing to learn from.
-    const created = await admin<{ id: string }>("POST", "/recommendations?project=train-watch", { name: "Nothing to learn", definition: { item: { event: { type: "Never Happens" }, property: "sku" } } });
-    const queued = await admin<TrainingJobView>("POST", `/recommendations/${created.json.id}/train?project=train-watch`);
+    const created = await admin<{ id: string }>("POST", "/projects/train-watch/recommendations", { name: "Nothing to learn", definition: { item: { event: { type: "Never Happens" }, property: "sku" } } });
+    const queued = await admin<TrainingJobView>("POST", `/projects/train-watch/recommendations/${created.json.id}/train`);
     const { job } = await waitForJob(queued.json.id, (j) => j.status === "succeeded" || j.status === "failed");
     expect(job.status).toBe("failed");
     expect(job.error).toBe("no Never Happens events with sku in the archive: nothing to learn from yet");
@@ -117,7 +117,7 @@ describe("npm run train -- --watch", () => {
   });
 
   it("npm run train -- <id> still trains one definition directly, without the queue", async () => {
-    const { json } = await admin<{ predictions: { id: string }[] }>("GET", "/predictions?project=train-watch");
+    const { json } = await admin<{ predictions: { id: string }[] }>("GET", "/projects/train-watch/predictions");
     const run = trainer([json.predictions[0]!.id, "--url", worker.url, "--project", "train-watch", "--no-publish"], {
       env: { TAILOR_ADMIN_TOKEN: worker.adminToken, TAILOR_LOCAL_JSON: join(tmpdir(), "tailor-no-local.json") },
       stdio: ["ignore", "pipe", "pipe"],

@@ -14,6 +14,24 @@ describe("admin API auth", () => {
   });
 });
 
+describe("project addressing", () => {
+  it("every project-scoped route answers 404 naming the project when it does not exist", async () => {
+    const paths = ["", "/settings", "/users?user_id=u", "/cohorts", "/computations/cmp_x/distribution", "/predictions", "/recommendations", "/destinations", "/syncs", "/backfills", "/archive", "/models", "/training-jobs", "/deletions"];
+    for (const path of paths) {
+      const res = await admin(`/projects/nowhere${path}`);
+      expect(res.status, path).toBe(404);
+      expect(await res.json(), path).toEqual({ error: { code: "not_found", message: "Project nowhere not found", details: [{ field: "project", message: "no such project" }] } });
+    }
+    const write = await admin("/projects/nowhere/cohorts", { method: "POST", body: JSON.stringify({ name: "x", definition: {} }) });
+    expect(write.status).toBe(404);
+  });
+
+  it("the old project-less routes are gone: no silent default project", async () => {
+    await createProject("default");
+    for (const path of ["/cohorts", "/models", "/archive", "/training-jobs", "/cohorts?project=default"]) expect((await admin(path)).status, path).toBe(404);
+  });
+});
+
 describe("projects and keys", () => {
   it("creates a project with keys, stores only the secret's hash, and lists it", async () => {
     const p = await createProject("keys-one");

@@ -24,7 +24,7 @@ describe("the admin API with the UI's session cookie", () => {
     const { signIn, cookie, csrf } = await uiSession();
     expect(signIn.status).toBe(303);
     const body = JSON.stringify({ name: "Static via cookie", definition: { type: "static" } });
-    const post = (headers: Record<string, string>) => call(`/admin/api/cohorts?project=${project.id}`, { method: "POST", headers: { "content-type": "application/json", cookie, ...headers }, body });
+    const post = (headers: Record<string, string>) => call(`/admin/api/projects/${project.id}/cohorts`, { method: "POST", headers: { "content-type": "application/json", cookie, ...headers }, body });
 
     expect((await call("/admin/api/projects", { headers: { cookie } })).status).toBe(200);
     const refused = await post({});
@@ -59,7 +59,7 @@ describe("read-outs for the UI's charts", () => {
     for (const [key, inCohort, at] of rows) {
       await env.DB.prepare("INSERT INTO membership_changes (project_id, cohort_id, profile_key, in_cohort, changed_at) VALUES (?, ?, ?, ?, ?)").bind(project.id, cohort, key, inCohort, at).run();
     }
-    const res = await admin(`/cohorts/${cohort}/trend?project=${project.id}&days=3`);
+    const res = await admin(`/projects/${project.id}/cohorts/${cohort}/trend?days=3`);
     expect(res.status).toBe(200);
     const { days } = await res.json<{ days: { day: number; entered: number; exited: number }[] }>();
     expect(days.map((d) => [d.entered, d.exited])).toEqual([
@@ -68,7 +68,7 @@ describe("read-outs for the UI's charts", () => {
       [2, 0],
     ]);
     expect(days[2]!.day).toBe(Math.floor(now / DAY) * DAY);
-    expect((await admin(`/cohorts/coh_missing/trend?project=${project.id}`)).status).toBe(404);
+    expect((await admin(`/projects/${project.id}/cohorts/coh_missing/trend`)).status).toBe(404);
   });
 
   it("a computation's distribution over a sample of profiles", async () => {
@@ -78,7 +78,7 @@ describe("read-outs for the UI's charts", () => {
       expect((await upload({ api_key: project.apiKey, events: [{ user_id: user, event_type: "Order Completed", event_properties: { revenue } }] })).status).toBe(200);
       await env.DB.prepare("INSERT OR IGNORE INTO users (project_id, profile_key, user_id, event_count, first_seen, last_seen) VALUES (?, ?, ?, 1, ?, ?)").bind(project.id, `u:${user}`, user, now, now).run();
     }
-    const res = await admin(`/computations/${spend}/distribution?project=${project.id}&sample=10`);
+    const res = await admin(`/projects/${project.id}/computations/${spend}/distribution?sample=10`);
     expect(res.status).toBe(200);
     const body = await res.json<{ sampled: number; distribution: { kind: string; count: number; min: number; max: number; mean: number } }>();
     expect(body.sampled).toBe(3);

@@ -12,7 +12,7 @@ let cohortOfB: string;
 beforeAll(async () => {
   a = await createProject("auth-a");
   b = await createProject("auth-b");
-  const created = await admin(`/cohorts?project=${b.id}`, {
+  const created = await admin(`/projects/${b.id}/cohorts`, {
     method: "POST",
     body: JSON.stringify({ name: "B's buyers", definition: { type: "behavioral", match: { performed: { event: { type: "Order Completed" } } } } }),
   });

@@ -24,7 +24,7 @@ beforeAll(async () => {
   project = await createProject("cohortapi");
   other = await createProject("cohortapi-other");
   auth = `Basic ${btoa(`${project.apiKey}:${project.secretKey}`)}`;
-  const res = await admin(`/cohorts?project=${project.id}`, {
+  const res = await admin(`/projects/${project.id}/cohorts`, {
     method: "POST",
     body: JSON.stringify({ name: "Buyers", definition: { type: "behavioral", match: { performed: { event: { type: "Order Completed" } } } } }),
   });

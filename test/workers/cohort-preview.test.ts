@@ -19,14 +19,14 @@ describe("cohort size preview", () => {
       if (n?.n === 3) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    const preview = (definition: unknown) => admin(`/cohorts/preview?project=${project.id}`, { method: "POST", body: JSON.stringify({ definition }) });
+    const preview = (definition: unknown) => admin(`/projects/${project.id}/cohorts/preview`, { method: "POST", body: JSON.stringify({ definition }) });
 
     const twice = await preview({ type: "behavioral", match: { performed: { event: { type: "Purchase" }, op: ">=", value: 2 } } });
     expect(await twice.json()).toEqual({ sampled: 3, matched: 1, estimate: 1, profiles: 3 });
     const proBuyers = await preview({ type: "behavioral", match: { all: [{ performed: { event: { type: "Purchase" } } }, { user_property: { property: "plan", op: "eq", value: "pro" } }] } });
     expect(await proBuyers.json()).toMatchObject({ matched: 1, estimate: 1 });
     // Nothing was saved.
-    expect((await (await admin(`/cohorts?project=${project.id}`)).json<{ cohorts: unknown[] }>()).cohorts).toEqual([]);
+    expect((await (await admin(`/projects/${project.id}/cohorts`)).json<{ cohorts: unknown[] }>()).cohorts).toEqual([]);
 
     const bad = await preview({ type: "behavioral", match: { performed: { event: { type: "Purchase" }, op: "about" } } });
     expect(bad.status).toBe(400);

@@ -35,7 +35,7 @@ export async function createProject(id = "acme"): Promise<TestProject> {
 
 /** Creates a resource of the admin API (`kind`: cohorts, destinations, syncs, …) in a project: expects a 201, answers its id. */
 export async function create(projectId: string, kind: string, body: unknown): Promise<string> {
-  const res = await admin(`/${kind}?project=${projectId}`, { method: "POST", body: JSON.stringify(body) });
+  const res = await admin(`/projects/${projectId}/${kind}`, { method: "POST", body: JSON.stringify(body) });
   expect(res.status, await res.clone().text()).toBe(201);
   return (await res.json<{ id: string }>()).id;
 }

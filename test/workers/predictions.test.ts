@@ -19,13 +19,13 @@ let predictionId: string;
 
 beforeAll(async () => {
   project = await createProject("predict");
-  const res = await admin(`/predictions?project=${project.id}`, {
+  const res = await admin(`/projects/${project.id}/predictions`, {
     method: "POST",
     body: JSON.stringify({ name: "Buys again", definition: { goal: { event: goal }, horizon_days: 30 } }),
   });
   predictionId = (await res.json<{ id: string }>()).id;
   const bytes = logisticOnnx({ weights, bias, featureNames: featureNames(spec) });
-  const published = await admin(`/models?project=${project.id}`, {
+  const published = await admin(`/projects/${project.id}/models`, {
     method: "POST",
     body: JSON.stringify({
       owner_kind: "prediction",
@@ -79,7 +79,7 @@ describe("predictions served at the edge", () => {
     const now = Date.now();
     await upload({ api_key: project.apiKey, events: [{ user_id: "scored-user-2", event_type: "Order Completed", time: now - DAY, event_properties: { revenue: 10 } }] });
     const before = (await profile(project.id, user("scored-user-2")).read(false))!.scores[predictionId]!.score;
-    const res = await admin(`/cohorts?project=${project.id}`, {
+    const res = await admin(`/projects/${project.id}/cohorts`, {
       method: "POST",
       body: JSON.stringify({ name: "Likely buyers", definition: { type: "behavioral", match: { prediction: { id: predictionId, on: "score", op: "gte", value: before + 0.05 } } } }),
     });
@@ -99,12 +99,12 @@ describe("predictions served at the edge", () => {
   });
 
   it("a prediction with a population scores only that cohort's members", async () => {
-    const vip = await admin(`/cohorts?project=${project.id}`, {
+    const vip = await admin(`/projects/${project.id}/cohorts`, {
       method: "POST",
       body: JSON.stringify({ name: "Pro plan", definition: { type: "behavioral", match: { user_property: { property: "plan", op: "eq", value: "pro" } } } }),
     });
     const cohortId = (await vip.json<{ id: string }>()).id;
-    const res = await admin(`/predictions/${predictionId}?project=${project.id}`, {
+    const res = await admin(`/projects/${project.id}/predictions/${predictionId}`, {
       method: "PUT",
       body: JSON.stringify({ definition: { goal: { event: goal }, horizon_days: 30, population: { cohort: cohortId } } }),
     });
@@ -122,35 +122,50 @@ describe("predictions served at the edge", () => {
   });
 
   it("top_percent sugar, and unknown predictions are refused", async () => {
-    const top = await admin(`/cohorts?project=${project.id}`, {
+    const top = await admin(`/projects/${project.id}/cohorts`, {
       method: "POST",
       body: JSON.stringify({ name: "Top 10%", definition: { type: "behavioral", match: { prediction: { id: predictionId, top_percent: 10 } } } }),
     });
     expect(top.status).toBe(201);
-    const unknown = await admin(`/cohorts?project=${project.id}`, {
+    const unknown = await admin(`/projects/${project.id}/cohorts`, {
       method: "POST",
       body: JSON.stringify({ name: "Nope", definition: { type: "behavioral", match: { prediction: { id: "prd_nope", top_percent: 10 } } } }),
     });
     expect(unknown.status).toBe(400);
     // A prediction that cohorts depend on cannot be deleted from under them.
-    expect((await admin(`/predictions/${predictionId}?project=${project.id}`, { method: "DELETE" })).status).toBe(400);
+    expect((await admin(`/projects/${project.id}/predictions/${predictionId}`, { method: "DELETE" })).status).toBe(400);
   });
 });
 
 describe("model versions", () => {
   it("a new version becomes active; activating an older one rolls back", async () => {
     const bytes = logisticOnnx({ weights: weights.map((w) => w / 2), bias, featureNames: featureNames(spec) });
-    const v2 = await admin(`/models?project=${project.id}`, {
+    const v2 = await admin(`/projects/${project.id}/models`, {
       method: "POST",
       body: JSON.stringify({ owner_kind: "prediction", owner_id: predictionId, model: btoa(String.fromCharCode(...bytes)), metadata: { feature_spec: spec, quantiles } }),
     });
     expect(v2.status).toBe(201);
     const list = async () =>
-      (await (await admin(`/models?project=${project.id}&owner_id=${predictionId}`)).json<{ models: { id: string; version: number; active: boolean }[] }>()).models;
+      (await (await admin(`/projects/${project.id}/models?owner_id=${predictionId}`)).json<{ models: { id: string; version: number; active: boolean }[] }>()).models;
     const versions = await list();
     expect(versions.filter((m) => m.active).map((m) => m.version)).toEqual([2]);
     const v1 = versions.find((m) => m.version === 1)!;
-    expect((await admin(`/models/${v1.id}/activate?project=${project.id}`, { method: "POST" })).status).toBe(200);
+    expect((await admin(`/projects/${project.id}/models/${v1.id}/activate`, { method: "POST" })).status).toBe(200);
     expect((await list()).filter((m) => m.active).map((m) => m.version)).toEqual([1]);
+  });
+
+  it("a model is reachable only through its own project", async () => {
+    const other = await createProject("models-other");
+    const [v1] = (await (await admin(`/projects/${project.id}/models?owner_id=${predictionId}`)).json<{ models: { id: string }[] }>()).models;
+    expect((await admin(`/projects/${other.id}/models/${v1!.id}/activate`, { method: "POST" })).status).toBe(404);
+    expect((await (await admin(`/projects/${other.id}/models`)).json<{ models: unknown[] }>()).models).toEqual([]);
+    // Publishing under another project for this project's prediction: its owner is not there.
+    const bytes = logisticOnnx({ weights, bias, featureNames: featureNames(spec) });
+    const res = await admin(`/projects/${other.id}/models`, {
+      method: "POST",
+      body: JSON.stringify({ owner_kind: "prediction", owner_id: predictionId, model: btoa(String.fromCharCode(...bytes)), metadata: { feature_spec: spec, quantiles } }),
+    });
+    expect(res.status).toBe(404);
+    expect((await (await admin(`/projects/${project.id}/models?owner_id=${predictionId}`)).json<{ models: { active: boolean; version: number }[] }>()).models.filter((m) => m.active).map((m) => m.version)).toEqual([1]);
   });
 });

@@ -60,7 +60,7 @@ async function runJob(id: string, steps: Job[] = []): Promise<Job> {
 async function runFacebookSync(): Promise<{ method: string; emails: string[] }[]> {
   const fake = fakeDestinations();
   try {
-    const run = await post<{ status: string }>(`/syncs/${facebookSyncId}/run?project=${project.id}`, undefined, 200);
+    const run = await post<{ status: string }>(`/projects/${project.id}/syncs/${facebookSyncId}/run`, undefined, 200);
     expect(run.status).toBe("succeeded");
     return fake.calls.map((c) => {
       expect(c.path).toBe("/v21.0/A1/users?access_token=fb-token");
@@ -73,9 +73,9 @@ async function runFacebookSync(): Promise<{ method: string; emails: string[] }[]
 
 /** Runs a sync writing R2 files; answers its newest file, or "" when the run had nothing to write. */
 async function runSync(id = syncId): Promise<string> {
-  const listFiles = async () => (await (await admin(`/syncs/${id}/exports?project=${project.id}`)).json<{ files: { key: string; url: string }[] }>()).files;
+  const listFiles = async () => (await (await admin(`/projects/${project.id}/syncs/${id}/exports`)).json<{ files: { key: string; url: string }[] }>()).files;
   const before = (await listFiles()).length;
-  const run = await post<{ status: string }>(`/syncs/${id}/run?project=${project.id}`, undefined, 200);
+  const run = await post<{ status: string }>(`/projects/${project.id}/syncs/${id}/run`, undefined, 200);
   expect(run.status).toBe("succeeded");
   const files = await listFiles();
   if (files.length === before) return "";

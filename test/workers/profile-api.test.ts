@@ -15,7 +15,7 @@ const profileApi = (query: string, key = project.secretKey) => call(`/v1/userpro
 beforeAll(async () => {
   project = await createProject("profile-api");
   const def = async (kind: string, name: string, definition: unknown) => {
-    const res = await admin(`/${kind}?project=${project.id}`, { method: "POST", body: JSON.stringify({ name, definition }) });
+    const res = await admin(`/projects/${project.id}/${kind}`, { method: "POST", body: JSON.stringify({ name, definition }) });
     return (await res.json<{ id: string }>()).id;
   };
   spend = await def("computations", "Spend", { event: { type: "Order Completed" }, aggregate: "sum", property: "revenue" });

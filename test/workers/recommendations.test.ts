@@ -25,11 +25,11 @@ const definition = (extra: object = {}) => ({
 
 async function setup(projectId: string, extra: object = {}): Promise<{ project: TestProject; recId: string }> {
   const project = await createProject(projectId);
-  const created = await admin(`/recommendations?project=${project.id}`, { method: "POST", body: JSON.stringify({ name: "Next buys", definition: definition(extra) }) });
+  const created = await admin(`/projects/${project.id}/recommendations`, { method: "POST", body: JSON.stringify({ name: "Next buys", definition: definition(extra) }) });
   expect(created.status).toBe(201);
   const recId = (await created.json<{ id: string }>()).id;
   const bytes = recommenderOnnx({ embeddings, rank: 2, bias: new Array(ids.length).fill(0) });
-  const published = await admin(`/models?project=${project.id}`, {
+  const published = await admin(`/projects/${project.id}/models`, {
     method: "POST",
     body: JSON.stringify({ owner_kind: "recommendation", owner_id: recId, model: btoa(String.fromCharCode(...bytes)), metadata: { items, popular, metrics: {} } }),
   });
@@ -102,11 +102,11 @@ describe("recommendations served at the edge", () => {
   });
 
   it("previews a user's list in the admin API and shows it in the user lookup", async () => {
-    const preview = await admin(`/recommendations/${recId}/preview?project=${project.id}&user_id=tea-lover`);
+    const preview = await admin(`/projects/${project.id}/recommendations/${recId}/preview?user_id=tea-lover`);
     expect(await preview.json()).toMatchObject({ rec_id: recId, items: ["a1", "a4", "b0", "b1"], recommendation_source: "model" });
-    const popular = await admin(`/recommendations/${recId}/preview?project=${project.id}&user_id=tea-lover&rec_type=popular`);
+    const popular = await admin(`/projects/${project.id}/recommendations/${recId}/preview?user_id=tea-lover&rec_type=popular`);
     expect(await popular.json()).toMatchObject({ items: ["b5", "b4", "b3", "b2"], is_control: true });
-    expect((await admin(`/recommendations/${recId}/preview?project=${project.id}&user_id=nobody-at-all`)).status).toBe(404);
+    expect((await admin(`/projects/${project.id}/recommendations/${recId}/preview?user_id=nobody-at-all`)).status).toBe(404);
     const lookup = await (await admin(`/projects/${project.id}/users?user_id=tea-lover`)).json<{ recommendations: Rec[] }>();
     expect(lookup.recommendations.map((r) => [r.rec_id, r.items])).toEqual([[recId, ["a1", "a4", "b0", "b1"]]]);
   });
@@ -163,14 +163,14 @@ describe("a goal other than the item event", () => {
 describe("a model with a repeat component (repeats allowed)", () => {
   it("serves the profile's own items raised by how often it took them, as the graph's counts input", async () => {
     const project = await createProject("recs-repeat");
-    const created = await admin(`/recommendations?project=${project.id}`, {
+    const created = await admin(`/projects/${project.id}/recommendations`, {
       method: "POST",
       body: JSON.stringify({ name: "Buy again", definition: { item: { event: { type: "Product Purchased" }, property: "product_id" }, count: 3, exclude: { interacted: false, converted: false } } }),
     });
     const recId = (await created.json<{ id: string }>()).id;
     const repeat = { base: 1, perCount: 1, item: new Array(ids.length).fill(0) };
     const bytes = recommenderOnnx({ embeddings, rank: 2, bias: new Array(ids.length).fill(0), repeat });
-    const published = await admin(`/models?project=${project.id}`, {
+    const published = await admin(`/projects/${project.id}/models`, {
       method: "POST",
       body: JSON.stringify({ owner_kind: "recommendation", owner_id: recId, model: btoa(String.fromCharCode(...bytes)), metadata: { items, popular, metrics: {} } }),
     });

@@ -15,7 +15,7 @@ const send = async (events: unknown[]) => {
 };
 
 async function define(kind: "cohorts" | "computations", name: string, definition: unknown): Promise<string> {
-  const res = await admin(`/${kind}?project=${project.id}`, { method: "POST", body: JSON.stringify({ name, definition }) });
+  const res = await admin(`/projects/${project.id}/${kind}`, { method: "POST", body: JSON.stringify({ name, definition }) });
   expect(res.status, await res.clone().text()).toBe(201);
   forgetDefinitions(project.id); // this isolate's cache; other isolates re-check within seconds
   return (await res.json<{ id: string }>()).id;
@@ -61,7 +61,7 @@ describe("cohorts and computed properties in the profile", () => {
     await runDue(user("seg-user-1"));
     await expectMembers(vip, ["u:seg-user-1"]);
     expect(await changes(vip)).toEqual([{ profile_key: "u:seg-user-1", in_cohort: 1 }]);
-    const list = await (await admin(`/cohorts?project=${project.id}`)).json<{ cohorts: { id: string; size: number }[] }>();
+    const list = await (await admin(`/projects/${project.id}/cohorts`)).json<{ cohorts: { id: string; size: number }[] }>();
     expect(list.cohorts.find((c) => c.id === vip)?.size).toBe(1);
   });
 
@@ -105,14 +105,14 @@ describe("cohorts and computed properties in the profile", () => {
 
 describe("definitions API", () => {
   it("400s name the field: schema errors, unknown references, cycles", async () => {
-    const bad = await admin(`/computations?project=${project.id}`, {
+    const bad = await admin(`/projects/${project.id}/computations`, {
       method: "POST",
       body: JSON.stringify({ name: "No property", definition: { event: { type: "A" }, aggregate: "sum" } }),
     });
     expect(bad.status).toBe(400);
     expect((await bad.json<{ error: { details: { field: string }[] } }>()).error.details[0]?.field).toBe("property");
 
-    const unknown = await admin(`/cohorts?project=${project.id}`, {
+    const unknown = await admin(`/projects/${project.id}/cohorts`, {
       method: "POST",
       body: JSON.stringify({ name: "Dangling", definition: { type: "behavioral", match: { cohort: { id: "coh_missing" } } } }),
     });
@@ -121,11 +121,11 @@ describe("definitions API", () => {
 
     const a = await define("cohorts", "Cycle A", { type: "behavioral", match: { performed: { event: { type: "A" } } } });
     const b = await define("cohorts", "Cycle B", { type: "behavioral", match: { cohort: { id: a } } });
-    const cyc = await admin(`/cohorts/${a}?project=${project.id}`, { method: "PUT", body: JSON.stringify({ definition: { type: "behavioral", match: { cohort: { id: b } } } }) });
+    const cyc = await admin(`/projects/${project.id}/cohorts/${a}`, { method: "PUT", body: JSON.stringify({ definition: { type: "behavioral", match: { cohort: { id: b } } } }) });
     expect(cyc.status).toBe(400);
     expect((await cyc.json<{ error: { message: string } }>()).error.message).toMatch(/cycle/);
 
-    const del = await admin(`/cohorts/${a}?project=${project.id}`, { method: "DELETE" });
+    const del = await admin(`/projects/${project.id}/cohorts/${a}`, { method: "DELETE" });
     expect(del.status).toBe(400); // b still refers to a
   });
 
@@ -133,7 +133,7 @@ describe("definitions API", () => {
     const id = await define("cohorts", "Editable", { type: "behavioral", match: { performed: { event: { type: "X" }, op: ">=", value: 2 } } });
     await send([{ user_id: "seg-edit-1", event_type: "X" }]);
     expect((await profile(project.id, user("seg-edit-1")).getSegments())?.cohort_ids).not.toContain(id);
-    const res = await admin(`/cohorts/${id}?project=${project.id}`, {
+    const res = await admin(`/projects/${project.id}/cohorts/${id}`, {
       method: "PUT",
       body: JSON.stringify({ definition: { type: "behavioral", match: { performed: { event: { type: "X" }, op: ">=", value: 1 } } } }),
     });
@@ -152,7 +152,7 @@ describe("backfill after a definition change", () => {
     // The registry is written by each profile's alarm.
     for (const id of ids) await runDurableObjectAlarm(stubOf(user(id)));
 
-    const res = await admin(`/cohorts?project=${project.id}`, {
+    const res = await admin(`/projects/${project.id}/cohorts`, {
       method: "POST",
       body: JSON.stringify({ name: "Viewed twice", definition: { type: "behavioral", match: { performed: { event: { type: "Viewed" }, op: ">=", value: 2 } } } }),
     });
@@ -165,7 +165,7 @@ describe("backfill after a definition change", () => {
     const seen: number[] = [];
     for (let i = 0; i < 50; i++) {
       await runDurableObjectAlarm(jobs);
-      const list = await (await admin(`/backfills?project=${project.id}`)).json<{ backfills: { id: string; status: string; processed: number; total: number }[] }>();
+      const list = await (await admin(`/projects/${project.id}/backfills`)).json<{ backfills: { id: string; status: string; processed: number; total: number }[] }>();
       job = list.backfills.find((b) => b.id === created.backfill.id);
       seen.push(job!.processed);
       if (job?.status === "succeeded") break;
@@ -193,7 +193,7 @@ describe("static cohorts", () => {
       type: "behavioral",
       match: { all: [{ cohort: { id: list } }, { performed: { event: { type: "Seen" } } }] },
     });
-    const res = await admin(`/cohorts/${list}/members?project=${project.id}`, {
+    const res = await admin(`/projects/${project.id}/cohorts/${list}/members`, {
       method: "POST",
       body: JSON.stringify({ ids: ["static-user-1", "static-user-2", "never-seen-user"] }),
     });
@@ -201,12 +201,12 @@ describe("static cohorts", () => {
     expect(await res.json()).toEqual({ cohort_id: list, operation: "add", applied: 2, skipped_ids: ["never-seen-user"] });
     expect((await profile(project.id, user("static-user-1")).getSegments())?.cohort_ids.sort()).toEqual([list, listedAndActive].sort());
 
-    await admin(`/cohorts/${list}/members?project=${project.id}`, { method: "POST", body: JSON.stringify({ ids: ["static-user-2"], operation: "remove" }) });
+    await admin(`/projects/${project.id}/cohorts/${list}/members`, { method: "POST", body: JSON.stringify({ ids: ["static-user-2"], operation: "remove" }) });
     for (const id of ["static-user-1", "static-user-2"]) await runDue(user(id));
     await expectMembers(list, ["u:static-user-1"]);
     await expectMembers(listedAndActive, ["u:static-user-1"]);
 
-    const behavioral = await admin(`/cohorts/${listedAndActive}/members?project=${project.id}`, { method: "POST", body: JSON.stringify({ ids: ["x-user-1"] }) });
+    const behavioral = await admin(`/projects/${project.id}/cohorts/${listedAndActive}/members`, { method: "POST", body: JSON.stringify({ ids: ["x-user-1"] }) });
     expect(behavioral.status).toBe(400);
   });
 });

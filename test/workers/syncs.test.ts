@@ -45,9 +45,9 @@ describe("R2 export destination", () => {
     )
       .bind(project.id, cohort)
       .run();
-    const run = await (await admin(`/syncs/${sync}/run?project=${project.id}`, { method: "POST" })).json<{ status: string; sent: number }>();
+    const run = await (await admin(`/projects/${project.id}/syncs/${sync}/run`, { method: "POST" })).json<{ status: string; sent: number }>();
     expect(run).toMatchObject({ status: "succeeded", sent: 2 });
-    const { files } = await (await admin(`/syncs/${sync}/exports?project=${project.id}`)).json<{ files: { url: string }[] }>();
+    const { files } = await (await admin(`/projects/${project.id}/syncs/${sync}/exports`)).json<{ files: { url: string }[] }>();
     expect(files).toHaveLength(1);
     const file = await admin(files[0]!.url.replace("/admin/api", ""));
     expect(await file.text()).toBe(
@@ -65,7 +65,7 @@ describe("property syncs", () => {
     const lists = await create(project.id, "destinations", { name: "A list", definition: { type: "hubspot", list_id: "1", credentials: { access_token: "t" } } });
     const what = { kind: "properties", cohort_id: pro, computations: [{ id: orders, as: "orders" }] };
     // List destinations hold memberships, not values.
-    const refused = await admin(`/syncs?project=${project.id}`, { method: "POST", body: JSON.stringify({ name: "no", definition: { destination_id: lists, what } }) });
+    const refused = await admin(`/projects/${project.id}/syncs`, { method: "POST", body: JSON.stringify({ name: "no", definition: { destination_id: lists, what } }) });
     expect(refused.status).toBe(400);
     expect(await refused.text()).toContain("what.kind");
     const sync = await create(project.id, "syncs", { name: "Pro values", definition: { destination_id: files, what, schedule: "manual" } });
@@ -84,12 +84,12 @@ describe("property syncs", () => {
       throw new Error(`cohort never had ${n} members`);
     };
     const run = async () => {
-      const res = await (await admin(`/syncs/${sync}/run?project=${project.id}`, { method: "POST" })).json<{ status: string; sent: number }>();
+      const res = await (await admin(`/projects/${project.id}/syncs/${sync}/run`, { method: "POST" })).json<{ status: string; sent: number }>();
       expect(res.status).toBe("succeeded");
       return res.sent;
     };
     const latestFile = async () => {
-      const { files: listed } = await (await admin(`/syncs/${sync}/exports?project=${project.id}`)).json<{ files: { key: string; url: string }[] }>();
+      const { files: listed } = await (await admin(`/projects/${project.id}/syncs/${sync}/exports`)).json<{ files: { key: string; url: string }[] }>();
       const last = listed.sort((a, b) => (a.key < b.key ? -1 : 1)).at(-1)!;
       return (await (await admin(last.url.replace("/admin/api", ""))).text()).trim().split("\n").map((l) => JSON.parse(l));
     };
@@ -142,13 +142,13 @@ describe("credentials at rest", () => {
     expect(raw!.definition).not.toContain("braze-key-at-rest-42");
     expect(JSON.parse(raw!.definition).credentials.api_key).toMatch(/^enc:v1:[A-Za-z0-9+/]+=*$/);
     // Renaming keeps the sealed credentials as they are.
-    expect((await admin(`/destinations/${destination}?project=${project.id}`, { method: "PUT", body: JSON.stringify({ name: "Braze (prod)" }) })).status).toBe(200);
+    expect((await admin(`/projects/${project.id}/destinations/${destination}`, { method: "PUT", body: JSON.stringify({ name: "Braze (prod)" }) })).status).toBe(200);
     const renamed = await env.DB.prepare("SELECT definition FROM destinations WHERE id = ?").bind(destination).first<{ definition: string }>();
     expect(renamed!.definition).toBe(raw!.definition);
     // Saving back what the API shows (credentials as "(set)") keeps them too.
-    const shown = await (await admin(`/destinations/${destination}?project=${project.id}`)).json<{ definition: Record<string, unknown> }>();
+    const shown = await (await admin(`/projects/${project.id}/destinations/${destination}`)).json<{ definition: Record<string, unknown> }>();
     expect(shown.definition.credentials).toEqual({ api_key: "(set)" });
-    const resaved = await admin(`/destinations/${destination}?project=${project.id}`, { method: "PUT", body: JSON.stringify({ definition: { ...shown.definition, attribute: "vip" } }) });
+    const resaved = await admin(`/projects/${project.id}/destinations/${destination}`, { method: "PUT", body: JSON.stringify({ definition: { ...shown.definition, attribute: "vip" } }) });
     expect(resaved.status, await resaved.clone().text()).toBe(200);
     const after = await env.DB.prepare("SELECT definition FROM destinations WHERE id = ?").bind(destination).first<{ definition: string }>();
     expect(JSON.parse(after!.definition)).toMatchObject({ attribute: "vip", credentials: JSON.parse(raw!.definition).credentials });
@@ -157,7 +157,7 @@ describe("credentials at rest", () => {
     await enter("ann");
     const fake = fakeDestinations();
     try {
-      const run = await (await admin(`/syncs/${sync}/run?project=${project.id}`, { method: "POST" })).json<{ status: string; sent: number }>();
+      const run = await (await admin(`/projects/${project.id}/syncs/${sync}/run`, { method: "POST" })).json<{ status: string; sent: number }>();
       expect(run).toMatchObject({ status: "succeeded", sent: 1 });
       expect(fake.calls.map((c) => [c.method, c.path, c.headers.authorization])).toEqual([["POST", "/braze/users/track", "Bearer braze-key-at-rest-42"]]);
     } finally {
@@ -175,12 +175,12 @@ describe("credentials at rest", () => {
     await enter("bob");
     const fake = fakeDestinations();
     try {
-      expect(await (await admin(`/syncs/${sync}/run?project=${project.id}`, { method: "POST" })).json()).toMatchObject({ status: "succeeded", sent: 1 });
+      expect(await (await admin(`/projects/${project.id}/syncs/${sync}/run`, { method: "POST" })).json()).toMatchObject({ status: "succeeded", sent: 1 });
       expect(fake.calls.map((c) => [c.method, c.path, c.headers.authorization, c.body])).toEqual([["PUT", "/hs/crm/v3/lists/7/memberships/add", "Bearer plain-old-token", '["bob"]']]);
     } finally {
       fake.restore();
     }
-    expect((await admin(`/destinations/dst_legacy?project=${project.id}`, { method: "PUT", body: JSON.stringify({ name: "Old list (sealed)" }) })).status).toBe(200);
+    expect((await admin(`/projects/${project.id}/destinations/dst_legacy`, { method: "PUT", body: JSON.stringify({ name: "Old list (sealed)" }) })).status).toBe(200);
     const raw = await env.DB.prepare("SELECT definition FROM destinations WHERE id = 'dst_legacy'").first<{ definition: string }>();
     expect(raw!.definition).not.toContain("plain-old-token");
     expect(raw!.definition).toContain("enc:v1:");
@@ -190,7 +190,7 @@ describe("credentials at rest", () => {
     const project = await createProject("creds-nokey");
     const ctx = createExecutionContext();
     const res = await worker.fetch(
-      new Request(`http://tailor.test/admin/api/destinations?project=${project.id}`, {
+      new Request(`http://tailor.test/admin/api/projects/${project.id}/destinations`, {
         method: "POST",
         headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
         body: JSON.stringify({ name: "Hook", definition: { type: "webhook", url: "http://dest.test/hook" } }),
@@ -239,9 +239,9 @@ describe("syncs on the cron tick", () => {
     expect(new Set(brokenCalls.map((c) => c.headers["webhook-id"])).size).toBe(1);
 
     // The sync list shows which is failing, as the run log does.
-    const list = await (await admin(`/syncs?project=${project.id}`)).json<{ syncs: { id: string; failing: boolean }[] }>();
+    const list = await (await admin(`/projects/${project.id}/syncs`)).json<{ syncs: { id: string; failing: boolean }[] }>();
     expect(Object.fromEntries(list.syncs.map((s) => [s.id, s.failing]))).toEqual({ [broken]: true, [healthy]: false });
-    expect(await (await admin(`/syncs/${broken}/runs?project=${project.id}`)).json()).toMatchObject({ failing: true });
+    expect(await (await admin(`/projects/${project.id}/syncs/${broken}/runs`)).json()).toMatchObject({ failing: true });
     // And so does the admin UI's syncs list, one badge per row.
     const { cookie } = await uiSession();
     const page = await (await call(`/admin/p/${project.id}/syncs`, { headers: { cookie } })).text();

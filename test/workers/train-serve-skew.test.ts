@@ -101,7 +101,7 @@ describe("no train/serve skew after history ages out of the profiles", () => {
 
   it("a model published afterwards scores every profile exactly as the trainer does from the whole archive", async () => {
     const bytes = logisticOnnx({ weights, bias, featureNames: featureNames(spec) });
-    const published = await admin(`/models?project=${project.id}`, {
+    const published = await admin(`/projects/${project.id}/models`, {
       method: "POST",
       body: JSON.stringify({ owner_kind: "prediction", owner_id: predictionId, model: btoa(String.fromCharCode(...bytes)), metadata: { feature_spec: spec, quantiles: [0, 0.5, 1] } }),
     });
@@ -126,7 +126,7 @@ describe("no train/serve skew after history ages out of the profiles", () => {
     const recId = await create(project.id, "recommendations", { name: "Next buys", definition: { item: { event: { type: "Product Purchased" }, property: "product_id" }, count: 2 } });
     const embeddings = catalog.flatMap((id) => (id[0] === "a" ? [1 - Number(id[1]) * 0.01, 0] : [0, 1 - Number(id[1]) * 0.01]));
     const bytes = recommenderOnnx({ embeddings, rank: 2, bias: new Array(catalog.length).fill(0) });
-    const published = await admin(`/models?project=${project.id}`, {
+    const published = await admin(`/projects/${project.id}/models`, {
       method: "POST",
       body: JSON.stringify({ owner_kind: "recommendation", owner_id: recId, model: btoa(String.fromCharCode(...bytes)), metadata: { items: catalog.map((id) => ({ id, props: {} })), popular: [4, 5, 6, 7, 0, 1, 2, 3], metrics: {} } }),
     });

@@ -17,14 +17,14 @@ async function define(project: string, kind: "predictions" | "recommendations", 
 }
 
 const post = (path: string, body?: unknown) => admin(path, { method: "POST", ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-const train = (project: string, kind: "predictions" | "recommendations", id: string) => post(`/${kind}/${id}/train?project=${project}`);
+const train = (project: string, kind: "predictions" | "recommendations", id: string) => post(`/projects/${project}/${kind}/${id}/train`);
 const claim = async (worker: string) => (await (await post("/training-jobs/claim", { worker })).json<{ job: TrainingJobView | null }>()).job;
 const sql = (query: string, ...params: unknown[]) => env.DB.prepare(query).bind(...params).run();
 
 /** Claims and fails every claimable job, so a test starts from an empty queue. */
 async function drain() {
   for (let job = await claim("drain"); job !== null; job = await claim("drain")) {
-    expect((await post(`/training-jobs/${job.id}/finish`, { worker: "drain", status: "failed", error: "drained by the test" })).status).toBe(200);
+    expect((await post(`/projects/${job.project_id}/training-jobs/${job.id}/finish`, { worker: "drain", status: "failed", error: "drained by the test" })).status).toBe(200);
   }
 }
 
@@ -54,16 +54,16 @@ describe("queueing a training", () => {
     const again = await train(a.id, "predictions", predA);
     expect(again.status).toBe(202);
     expect((await again.json<TrainingJobView>()).id).toBe(job.id);
-    const list = await (await admin(`/training-jobs?project=${a.id}&owner=${predA}`)).json<{ jobs: TrainingJobView[] }>();
+    const list = await (await admin(`/projects/${a.id}/training-jobs?owner=${predA}`)).json<{ jobs: TrainingJobView[] }>();
     expect(list.jobs.map((j) => j.id)).toEqual([job.id]);
-    expect(await (await admin(`/training-jobs/${job.id}`)).json()).toEqual(job);
+    expect(await (await admin(`/projects/${job.project_id}/training-jobs/${job.id}`)).json()).toEqual(job);
   });
 
   it("concurrent requests still queue one job", async () => {
     const answers = await Promise.all([1, 2, 3, 4].map(() => train(a.id, "recommendations", recA)));
     const ids = new Set(await Promise.all(answers.map(async (r) => (expect(r.status).toBe(202), (await r.json<TrainingJobView>()).id))));
     expect(ids.size).toBe(1);
-    const list = await (await admin(`/training-jobs?project=${a.id}&owner=${recA}`)).json<{ jobs: TrainingJobView[] }>();
+    const list = await (await admin(`/projects/${a.id}/training-jobs?owner=${recA}`)).json<{ jobs: TrainingJobView[] }>();
     expect(list.jobs).toHaveLength(1);
     expect(list.jobs[0]).toMatchObject({ kind: "recommendation", status: "queued" });
   });
@@ -72,20 +72,24 @@ describe("queueing a training", () => {
     // The two jobs queued above, requested a second apart (recA's the newer), so the order is not a tie.
     await sql("UPDATE training_jobs SET requested_at = ? WHERE project_id = ? AND owner_id = ?", 1_000, a.id, predA);
     await sql("UPDATE training_jobs SET requested_at = ? WHERE project_id = ? AND owner_id = ?", 2_000, a.id, recA);
-    const list = await (await admin(`/training-jobs?project=${a.id}`)).json<{ jobs: TrainingJobView[] }>();
+    const list = await (await admin(`/projects/${a.id}/training-jobs`)).json<{ jobs: TrainingJobView[] }>();
     expect(list.jobs.map((j) => j.owner_id).sort()).toEqual([predA, recA].sort());
     expect(list.jobs[0]!.requested_at).toBeGreaterThanOrEqual(list.jobs[1]!.requested_at);
-    expect((await (await admin(`/training-jobs?project=${b.id}`)).json<{ jobs: unknown[] }>()).jobs).toEqual([]);
+    expect((await (await admin(`/projects/${b.id}/training-jobs`)).json<{ jobs: unknown[] }>()).jobs).toEqual([]);
   });
 
   it("unknown definitions and jobs are 404s; a definition of another project too", async () => {
     expect((await train(a.id, "predictions", "prd_missing")).status).toBe(404);
     expect((await train(a.id, "recommendations", predA)).status).toBe(404);
     expect((await train(b.id, "predictions", predA)).status).toBe(404);
-    for (const res of [await admin("/training-jobs/trn_missing"), await post("/training-jobs/trn_missing/progress", { worker: "w" }), await post("/training-jobs/trn_missing/finish", { worker: "w", status: "failed", error: "x" })]) {
+    for (const res of [await admin(`/projects/${a.id}/training-jobs/trn_missing`), await post(`/projects/${a.id}/training-jobs/trn_missing/progress`, { worker: "w" }), await post(`/projects/${a.id}/training-jobs/trn_missing/finish`, { worker: "w", status: "failed", error: "x" })]) {
       expect(res.status).toBe(404);
       expect(await res.json()).toMatchObject({ error: { code: "not_found" } });
     }
+    // A job is reachable only through its own project.
+    const [job] = (await (await admin(`/projects/${a.id}/training-jobs?owner=${predA}`)).json<{ jobs: TrainingJobView[] }>()).jobs;
+    expect((await admin(`/projects/${a.id}/training-jobs/${job!.id}`)).status).toBe(200);
+    for (const res of [await admin(`/projects/${b.id}/training-jobs/${job!.id}`), await post(`/projects/${b.id}/training-jobs/${job!.id}/progress`, { worker: "w" })]) expect(res.status).toBe(404);
   });
 
   it("bad input is a 400 naming the field", async () => {
@@ -93,12 +97,12 @@ describe("queueing a training", () => {
       [post("/training-jobs/claim", {}), "worker"],
       [post("/training-jobs/claim", { worker: "" }), "worker"],
       [post("/training-jobs/claim", { worker: "w", wait_seconds: 600 }), "wait_seconds"],
-      [post("/training-jobs/trn_x/progress", { worker: "w", message: 5 }), "message"],
-      [post("/training-jobs/trn_x/finish", { worker: "w", status: "done" }), "status"],
-      [post("/training-jobs/trn_x/finish", { worker: "w", status: "succeeded" }), "model_id"],
-      [post("/training-jobs/trn_x/finish", { worker: "w", status: "failed" }), "error"],
-      [admin(`/training-jobs?project=${a.id}&limit=0`), "limit"],
-      [admin("/training-jobs?project=Not%20A%20Slug"), "project"],
+      [post(`/projects/${a.id}/training-jobs/trn_x/progress`, { worker: "w", message: 5 }), "message"],
+      [post(`/projects/${a.id}/training-jobs/trn_x/finish`, { worker: "w", status: "done" }), "status"],
+      [post(`/projects/${a.id}/training-jobs/trn_x/finish`, { worker: "w", status: "succeeded" }), "model_id"],
+      [post(`/projects/${a.id}/training-jobs/trn_x/finish`, { worker: "w", status: "failed" }), "error"],
+      [admin(`/projects/${a.id}/training-jobs?limit=0`), "limit"],
+      [admin("/projects/Not%20A%20Slug/training-jobs"), "project"],
       [train("Bad Project", "predictions", predA), "project"],
     ];
     for (const [pending, field] of cases) {
@@ -113,12 +117,12 @@ describe("queueing a training", () => {
   });
 
   it("needs the admin token, and the session's CSRF token for the UI's cookie", async () => {
-    expect((await call(`/admin/api/predictions/${predA}/train?project=${a.id}`, { method: "POST" })).status).toBe(401);
+    expect((await call(`/admin/api/projects/${a.id}/predictions/${predA}/train`, { method: "POST" })).status).toBe(401);
     expect((await call("/admin/api/training-jobs/claim", { method: "POST", headers: { authorization: `Bearer ${a.secretKey}` }, body: "{}" })).status).toBe(401);
-    expect((await call(`/admin/api/training-jobs?project=${a.id}`)).status).toBe(401);
+    expect((await call(`/admin/api/projects/${a.id}/training-jobs`)).status).toBe(401);
 
     const { cookie, csrf } = await uiSession();
-    const path = `/admin/api/predictions/${predB}/train?project=${b.id}`;
+    const path = `/admin/api/projects/${b.id}/predictions/${predB}/train`;
     expect((await call(path, { method: "POST", headers: { cookie } })).status).toBe(403);
     const ok = await call(path, { method: "POST", headers: { cookie, "x-csrf-token": csrf } });
     expect(ok.status).toBe(202);
@@ -142,7 +146,7 @@ describe("trainers claiming jobs", () => {
     expect(await claim("trainer-3")).toBeNull();
     // While running, asking to train again finds the running job.
     expect((await (await train(b.id, "predictions", predB)).json<TrainingJobView>()).id).toBe(queued[0]!.id);
-    await drainRunning(queued.map((j) => j.id));
+    await drainRunning(queued);
   });
 
   it("concurrent claims never hand out the same job twice", async () => {
@@ -152,7 +156,7 @@ describe("trainers claiming jobs", () => {
     const got = claims.filter((j) => j !== null);
     expect(got.map((j) => j.id).sort()).toEqual(queued.map((j) => j.id).sort());
     expect(new Set(got.map((j) => j.claimed_by)).size).toBe(3);
-    await drainRunning(queued.map((j) => j.id));
+    await drainRunning(queued);
   });
 
   it("a claim with wait_seconds waits for a job to arrive (a long poll)", async () => {
@@ -165,7 +169,7 @@ describe("trainers claiming jobs", () => {
     expect(res.status).toBe(200);
     expect((await res.json<{ job: TrainingJobView }>()).job).toMatchObject({ id: job.id, claimed_by: "patient" });
     expect(Date.now() - started).toBeLessThan(4_000);
-    await drainRunning([job.id]);
+    await drainRunning([job]);
     // Nothing arrives: null after the wait.
     const empty = await post("/training-jobs/claim", { worker: "patient", wait_seconds: 1 });
     expect(await empty.json()).toEqual({ job: null });
@@ -181,11 +185,11 @@ describe("trainers claiming jobs", () => {
     const taken = await claim("other");
     expect(taken).toMatchObject({ id: job.id, status: "running", claimed_by: "other", attempts: 2 });
 
-    const late = await post(`/training-jobs/${job.id}/progress`, { worker: "gone-away", message: "still here" });
+    const late = await post(`/projects/${job.project_id}/training-jobs/${job.id}/progress`, { worker: "gone-away", message: "still here" });
     expect(late.status).toBe(409);
     expect(await late.json()).toMatchObject({ error: { code: "conflict" } });
-    expect((await post(`/training-jobs/${job.id}/finish`, { worker: "gone-away", status: "failed", error: "late" })).status).toBe(409);
-    await drainRunning([job.id], "other");
+    expect((await post(`/projects/${job.project_id}/training-jobs/${job.id}/finish`, { worker: "gone-away", status: "failed", error: "late" })).status).toBe(409);
+    await drainRunning([job], "other");
   });
 });
 
@@ -196,29 +200,29 @@ describe("a trainer's reports", () => {
     const claimed = (await claim("w1"))!;
     await sql("UPDATE training_jobs SET heartbeat_at = ? WHERE id = ?", claimed.heartbeat_at! - 60_000, job.id);
 
-    const progress = await post(`/training-jobs/${job.id}/progress`, { worker: "w1", message: "reading hour 10/40" });
+    const progress = await post(`/projects/${job.project_id}/training-jobs/${job.id}/progress`, { worker: "w1", message: "reading hour 10/40" });
     expect(progress.status).toBe(200);
     const after = await progress.json<TrainingJobView>();
     expect(after.message).toBe("reading hour 10/40");
     expect(after.heartbeat_at).toBeGreaterThan(claimed.heartbeat_at! - 60_000);
     // A bare heartbeat keeps the message.
-    expect((await (await post(`/training-jobs/${job.id}/progress`, { worker: "w1" })).json<TrainingJobView>()).message).toBe("reading hour 10/40");
+    expect((await (await post(`/projects/${job.project_id}/training-jobs/${job.id}/progress`, { worker: "w1" })).json<TrainingJobView>()).message).toBe("reading hour 10/40");
 
     // The model must be a version of this job's definition.
     const otherModel = await fakeModel(b.id, "prediction", predB, 1);
-    const wrong = await post(`/training-jobs/${job.id}/finish`, { worker: "w1", status: "succeeded", model_id: otherModel });
+    const wrong = await post(`/projects/${job.project_id}/training-jobs/${job.id}/finish`, { worker: "w1", status: "succeeded", model_id: otherModel });
     expect(wrong.status).toBe(400);
     expect(await wrong.json()).toMatchObject({ error: { details: [{ field: "model_id" }] } });
 
     const model = await fakeModel(a.id, "prediction", predA, 3);
-    const finished = await post(`/training-jobs/${job.id}/finish`, { worker: "w1", status: "succeeded", model_id: model });
+    const finished = await post(`/projects/${job.project_id}/training-jobs/${job.id}/finish`, { worker: "w1", status: "succeeded", model_id: model });
     expect(finished.status).toBe(200);
     const done = await finished.json<TrainingJobView>();
     expect(done).toMatchObject({ status: "succeeded", model_id: model, model_version: 3, error: null, message: "published version 3" });
     expect(done.finished_at).toBeGreaterThanOrEqual(done.started_at!);
 
-    expect((await post(`/training-jobs/${job.id}/progress`, { worker: "w1" })).status).toBe(409);
-    expect((await post(`/training-jobs/${job.id}/finish`, { worker: "w1", status: "failed", error: "again" })).status).toBe(409);
+    expect((await post(`/projects/${job.project_id}/training-jobs/${job.id}/progress`, { worker: "w1" })).status).toBe(409);
+    expect((await post(`/projects/${job.project_id}/training-jobs/${job.id}/finish`, { worker: "w1", status: "failed", error: "again" })).status).toBe(409);
     // A finished job no longer holds the definition: training again queues a new one.
     const next = await train(a.id, "predictions", predA);
     expect((await next.json<TrainingJobView>()).id).not.toBe(job.id);
@@ -228,21 +232,21 @@ describe("a trainer's reports", () => {
     await drain();
     const job = await (await train(b.id, "predictions", predB)).json<TrainingJobView>();
     expect((await claim("w2"))!.id).toBe(job.id);
-    const res = await post(`/training-jobs/${job.id}/finish`, { worker: "w2", status: "failed", error: "the archive is empty: load some events first" });
+    const res = await post(`/projects/${job.project_id}/training-jobs/${job.id}/finish`, { worker: "w2", status: "failed", error: "the archive is empty: load some events first" });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: "failed", error: "the archive is empty: load some events first", model_version: null });
-    const listed = await (await admin(`/training-jobs?project=${b.id}&owner=${predB}&limit=1`)).json<{ jobs: TrainingJobView[] }>();
+    const listed = await (await admin(`/projects/${b.id}/training-jobs?owner=${predB}&limit=1`)).json<{ jobs: TrainingJobView[] }>();
     expect(listed.jobs).toHaveLength(1);
     expect(listed.jobs[0]).toMatchObject({ id: job.id, status: "failed" });
   });
 });
 
 /** Fails jobs this file's trainers still hold, so the next test starts clean. */
-async function drainRunning(ids: string[], worker?: string) {
-  for (const id of ids) {
-    const job = await (await admin(`/training-jobs/${id}`)).json<TrainingJobView>();
+async function drainRunning(jobs: TrainingJobView[], worker?: string) {
+  for (const { id, project_id } of jobs) {
+    const job = await (await admin(`/projects/${project_id}/training-jobs/${id}`)).json<TrainingJobView>();
     if (job.status !== "running") continue;
-    expect((await post(`/training-jobs/${id}/finish`, { worker: worker ?? job.claimed_by, status: "failed", error: "test over" })).status).toBe(200);
+    expect((await post(`/projects/${project_id}/training-jobs/${id}/finish`, { worker: worker ?? job.claimed_by, status: "failed", error: "test over" })).status).toBe(200);
   }
 }
 
@@ -265,14 +269,14 @@ describe("the admin UI's Train now", () => {
 
     const after = await (await call(`${page}?training=queued`, { headers: { cookie } })).text();
     expect(after).toContain("Training queued");
-    expect(after).toContain(`data-live-url="/admin/api/training-jobs?project=${c.id}&amp;owner=${pred}&amp;limit=5"`);
-    const [job] = (await (await admin(`/training-jobs?project=${c.id}`)).json<{ jobs: TrainingJobView[] }>()).jobs;
+    expect(after).toContain(`data-live-url="/admin/api/projects/${c.id}/training-jobs?owner=${pred}&amp;limit=5"`);
+    const [job] = (await (await admin(`/projects/${c.id}/training-jobs`)).json<{ jobs: TrainingJobView[] }>()).jobs;
     expect(after).toMatch(new RegExp(`data-live-id="${job!.id}" data-live-field="status">queued<`));
 
     // Pressing again while it waits: the same job, told so.
     const again = await call(`${page}/train`, { method: "POST", headers: { cookie }, body: new URLSearchParams({ _csrf: csrf }), redirect: "manual" });
     expect(again.headers.get("location")).toBe(`${page}?training=queued#training`);
-    expect((await (await admin(`/training-jobs?project=${c.id}`)).json<{ jobs: unknown[] }>()).jobs).toHaveLength(1);
+    expect((await (await admin(`/projects/${c.id}/training-jobs`)).json<{ jobs: unknown[] }>()).jobs).toHaveLength(1);
 
     // Finished: the table stops refreshing and shows the outcome.
     await drain();

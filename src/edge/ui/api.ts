@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { UiEnv } from "./auth";
 import { adminApi } from "../routes/admin";
+import { projectApiPath } from "../../core/project";
 
 export interface ApiResult<T = unknown> {
   status: number;
@@ -34,6 +35,12 @@ export function apiClient(c: Context<UiEnv>, csrf: string) {
   };
 }
 export type ApiClient = ReturnType<typeof apiClient>;
+
+/** The same client addressing one project: paths are relative to `/admin/api/projects/:project` ("" is the project itself). */
+export function projectClient(api: ApiClient, project: string): ApiClient {
+  const base = projectApiPath(project);
+  return { get: (path) => api.get(base + path), send: (method, path, body) => api.send(method, base + path, body) };
+}
 
 /** A failed read the page cannot do without. */
 export class ApiFailure extends Error {

@@ -32,7 +32,7 @@ export interface DetailArgs {
   c: UiContext;
   api: ApiClient;
   project: string;
-  q: string;
+  apiBase: string;
   item: Item;
   ctx: PageContext;
 }
@@ -50,7 +50,7 @@ export interface KindUi {
   blurb?: Child;
   /** Where the JSON editor starts for a new one. */
   template: Record<string, unknown>;
-  columns?: { label: string; num?: boolean; cell: (item: Item, q: string) => Child }[];
+  columns?: { label: string; num?: boolean; cell: (item: Item) => Child }[];
   form?: StructuredForm;
   needs?: RefKind[];
   /** Extra panels on the detail page (above the editor). */
@@ -63,11 +63,11 @@ export interface KindUi {
   preview?: { label: string; show: (result: unknown) => Child };
 }
 
-async function loadRefs(api: ApiClient, q: string, needs: RefKind[] = []): Promise<Refs> {
+async function loadRefs(api: ApiClient, needs: RefKind[] = []): Promise<Refs> {
   const refs: Refs = {};
   await Promise.all(
     needs.map(async (kind) => {
-      const r = await api.get<Record<string, Item[]>>(`/${kind}?${q}`);
+      const r = await api.get<Record<string, Item[]>>(`/${kind}`);
       refs[kind] = r.ok ? (r.json[kind] ?? []) : [];
     }),
   );
@@ -165,8 +165,8 @@ function Editor(props: { ui: KindUi; state: EditorState; action: string; csrf: s
   );
 }
 
-function ListPage(props: { ui: KindUi; ctx: PageContext; items: Item[]; q: string; project: string; unavailable?: string }) {
-  const { ui, ctx, items, project, q } = props;
+function ListPage(props: { ui: KindUi; ctx: PageContext; items: Item[]; apiBase: string; project: string; unavailable?: string }) {
+  const { ui, ctx, items, project, apiBase } = props;
   const base = projectPath(project, `/${ui.kind}`);
   return (
     <Layout ctx={ctx} title={ui.title}>
@@ -184,7 +184,7 @@ function ListPage(props: { ui: KindUi; ctx: PageContext; items: Item[]; q: strin
       ) : items.length === 0 ? (
         <div class="panel muted">No {ui.title.toLowerCase()} yet.</div>
       ) : (
-        <table data-live-url={ui.live ? `/admin/api/${ui.kind}?${q}` : undefined} data-live-list={ui.live ? ui.kind : undefined}>
+        <table data-live-url={ui.live ? `${apiBase}/${ui.kind}` : undefined} data-live-list={ui.live ? ui.kind : undefined}>
           <thead>
             <tr>
               <th>Name</th>
@@ -205,7 +205,7 @@ function ListPage(props: { ui: KindUi; ctx: PageContext; items: Item[]; q: strin
                   </div>
                 </td>
                 {(ui.columns ?? []).map((col) => (
-                  <td class={col.num ? "num" : undefined}>{col.cell(item, q)}</td>
+                  <td class={col.num ? "num" : undefined}>{col.cell(item)}</td>
                 ))}
                 <td>
                   <span class={item.status === "active" ? "badge good" : "badge"}>{item.status}</span>
@@ -226,21 +226,21 @@ export function definitionPages(ui: KindUi): Hono<UiEnv> {
   ui.routes?.(app);
 
   app.get("/", async (c) => {
-    const { api, ctx, project, q } = await projectPage(c, ui.kind);
-    const r = await api.get<Record<string, Item[]>>(`/${ui.kind}?${q}`);
+    const { api, ctx, project, apiBase } = await projectPage(c, ui.kind);
+    const r = await api.get<Record<string, Item[]>>(`/${ui.kind}`);
     if (r.status === 404) {
-      return c.html(<ListPage ui={ui} ctx={ctx} items={[]} q={q} project={project} unavailable={`This Tailor has no ${ui.kind} API yet: ${ui.title.toLowerCase()} are not available.`} />);
+      return c.html(<ListPage ui={ui} ctx={ctx} items={[]} apiBase={apiBase} project={project} unavailable={`This Tailor has no ${ui.kind} API yet: ${ui.title.toLowerCase()} are not available.`} />);
     }
     const items = await must(Promise.resolve(r));
-    return c.html(<ListPage ui={ui} ctx={ctx} items={items[ui.kind] ?? []} q={q} project={project} />);
+    return c.html(<ListPage ui={ui} ctx={ctx} items={items[ui.kind] ?? []} apiBase={apiBase} project={project} />);
   });
 
   const render = async (c: UiContext, state: EditorState, status: 200 | 400 | 404 | 409 = 200, notice?: Child) => {
-    const { api, ctx, project, q } = await projectPage(c, ui.kind);
-    const refs = await loadRefs(api, q, ui.needs);
+    const { api, ctx, project, apiBase } = await projectPage(c, ui.kind);
+    const refs = await loadRefs(api, ui.needs);
     const base = projectPath(project, `/${ui.kind}`);
     const item = state.item;
-    const extras = item !== undefined && ui.extras ? await ui.extras({ c, api, project, q, item, ctx }) : null;
+    const extras = item !== undefined && ui.extras ? await ui.extras({ c, api, project, apiBase, item, ctx }) : null;
     return c.html(
       <Layout ctx={ctx} title={item?.name ?? `New ${ui.singular}`}>
         <p class="muted">
@@ -274,8 +274,8 @@ export function definitionPages(ui: KindUi): Hono<UiEnv> {
   };
 
   const load = async (c: UiContext) => {
-    const { api, q } = await projectPage(c, ui.kind);
-    return must(api.get<Item>(`/${ui.kind}/${encodeURIComponent(c.req.param("id") ?? "")}?${q}`));
+    const { api } = await projectPage(c, ui.kind);
+    return must(api.get<Item>(`/${ui.kind}/${encodeURIComponent(c.req.param("id") ?? "")}`));
   };
 
   app.get("/new", async (c) => render(c, stateFor(ui)));
@@ -312,15 +312,15 @@ export function definitionPages(ui: KindUi): Hono<UiEnv> {
       state.json = JSON.stringify(built.definition, null, 2);
       if (built.problems !== undefined && Object.keys(built.problems).length > 0) return render(c, { ...state, errors: built.problems }, 400);
     }
-    const { api, project, q } = await projectPage(c, ui.kind);
+    const { api, project } = await projectPage(c, ui.kind);
     if (previewing) {
       // Nothing is saved: the unsaved definition goes to the API's preview, the editor stays as it is.
-      const p = await api.send("POST", `/${ui.kind}/preview?${q}`, { definition: built.definition });
+      const p = await api.send("POST", `/${ui.kind}/preview`, { definition: built.definition });
       if (!p.ok) return render(c, { ...state, errors: fieldErrors(p.json, state.mode === "form" ? built.paths : [], state.mode === "form" ? "_form" : "definition_json") }, 400);
       return render(c, state, 200, ui.preview!.show(p.json));
     }
     const body = { name: state.name, description: state.description, definition: built.definition, ...(item === undefined ? {} : { status: state.status }) };
-    const r = item === undefined ? await api.send<Item & { signing_secret?: string }>("POST", `/${ui.kind}?${q}`, body) : await api.send<Item>("PUT", `/${ui.kind}/${item.id}?${q}`, body);
+    const r = item === undefined ? await api.send<Item & { signing_secret?: string }>("POST", `/${ui.kind}`, body) : await api.send<Item>("PUT", `/${ui.kind}/${item.id}`, body);
     if (!r.ok) {
       const errors = fieldErrors(r.json, state.mode === "form" ? built.paths : [], state.mode === "form" ? "_form" : "definition_json");
       return render(c, { ...state, errors }, r.status === 409 ? 409 : r.status === 404 ? 404 : 400);
@@ -337,8 +337,8 @@ export function definitionPages(ui: KindUi): Hono<UiEnv> {
   app.post("/:id", async (c) => save(c, await load(c)));
 
   app.post("/:id/delete", async (c) => {
-    const { api, project, q } = await projectPage(c, ui.kind);
-    const r = await api.send("DELETE", `/${ui.kind}/${encodeURIComponent(c.req.param("id"))}?${q}`);
+    const { api, project } = await projectPage(c, ui.kind);
+    const r = await api.send("DELETE", `/${ui.kind}/${encodeURIComponent(c.req.param("id"))}`);
     if (!r.ok) {
       const item = await load(c);
       return render(c, { ...stateFor(ui, item), errors: { _envelope: `Not deleted: ${errorDetails(r.json).message}` } }, 400);

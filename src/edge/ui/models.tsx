@@ -74,14 +74,14 @@ export function modelRoutes(kind: ModelKind) {
   };
   return (app: Hono<UiEnv>) => {
     app.post("/:id/models/:model/activate", async (c) => {
-      const { api, project, q } = await projectPage(c, kind);
+      const { api, project } = await projectPage(c, kind);
       const model = c.req.param("model");
-      const r = await api.send("POST", `/models/${encodeURIComponent(model)}/activate?${q}`);
+      const r = await api.send("POST", `/models/${encodeURIComponent(model)}/activate`);
       return c.redirect(back(project, c.req.param("id"), r, () => `?model=${encodeURIComponent(model)}&activated=1`), 303);
     });
     app.post("/:id/train", async (c) => {
-      const { api, project, q } = await projectPage(c, kind);
-      const r = await api.send<TrainingJobView>("POST", `/${kind}/${encodeURIComponent(c.req.param("id"))}/train?${q}`);
+      const { api, project } = await projectPage(c, kind);
+      const r = await api.send<TrainingJobView>("POST", `/${kind}/${encodeURIComponent(c.req.param("id"))}/train`);
       return c.redirect(back(project, c.req.param("id"), r, (job) => `?training=${job.status}#training`), 303);
     });
   };

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
-import { apiClient, ApiFailure, must, type ApiClient } from "./api";
+import { projectApiPath } from "../../core/project";
+import { apiClient, ApiFailure, must, projectClient, type ApiClient } from "./api";
 import type { UiEnv } from "./auth";
 import type { PageContext, ProjectRef } from "./layout";
 
@@ -18,13 +19,16 @@ export interface Item {
   size?: number;
 }
 
-/** Everything a project page needs: its API client and the layout's context. */
-export async function projectPage(c: UiContext, section: string): Promise<{ api: ApiClient; ctx: PageContext; project: string; q: string }> {
+/**
+ * Everything a project page needs: an API client addressing the project, the browser's
+ * path to the same (`apiBase`, for live-refreshing elements) and the layout's context.
+ */
+export async function projectPage(c: UiContext, section: string): Promise<{ api: ApiClient; ctx: PageContext; project: string; apiBase: string }> {
   const api = apiClient(c, c.get("csrf"));
   const { projects } = await must(api.get<{ projects: ProjectRef[] }>("/projects"));
   const project = c.req.param("project") ?? "";
   if (!projects.some((p) => p.id === project)) throw new ApiFailure({ status: 404, ok: false, json: { error: { code: "not_found", message: `Project ${project} not found` } } });
-  return { api, project, q: `project=${encodeURIComponent(project)}`, ctx: { csrf: c.get("csrf"), project, projects, section } };
+  return { api: projectClient(api, project), project, apiBase: `/admin/api${projectApiPath(project)}`, ctx: { csrf: c.get("csrf"), project, projects, section } };
 }
 
 /** Posted form fields (strings only; the last value of a repeated name wins). */

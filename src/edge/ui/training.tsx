@@ -3,11 +3,11 @@ import type { ApiClient } from "./api";
 import { Alert, PostForm, when } from "./layout";
 
 /** A definition's latest training jobs in the admin API (under `/admin/api`): the panel's list, and what it refreshes from. */
-const jobsPath = (q: string, ownerId: string) => `/training-jobs?${q}&owner=${encodeURIComponent(ownerId)}&limit=5`;
+const jobsPath = (ownerId: string) => `/training-jobs?owner=${encodeURIComponent(ownerId)}&limit=5`;
 
 /** A definition's latest training jobs, newest first (none when the API has no queue). */
-export async function trainingJobs(api: ApiClient, q: string, ownerId: string): Promise<TrainingJobView[]> {
-  const r = await api.get<{ jobs: TrainingJobView[] }>(jobsPath(q, ownerId));
+export async function trainingJobs(api: ApiClient, ownerId: string): Promise<TrainingJobView[]> {
+  const r = await api.get<{ jobs: TrainingJobView[] }>(jobsPath(ownerId));
   return r.ok ? r.json.jobs : [];
 }
 
@@ -28,7 +28,7 @@ function Live(props: { job: TrainingJobView; field: "status" | "message" | "erro
  * the version it published or its error. While a job is queued or running the table
  * refreshes itself (the UI's `data-live-url`).
  */
-export function TrainingPanel(props: { jobs: TrainingJobView[]; base: string; csrf: string; q: string; ownerId: string; notice?: string }) {
+export function TrainingPanel(props: { jobs: TrainingJobView[]; base: string; csrf: string; apiBase: string; ownerId: string; notice?: string }) {
   const { jobs } = props;
   const now = Date.now();
   const waiting = jobs.some(isActive);
@@ -47,7 +47,7 @@ export function TrainingPanel(props: { jobs: TrainingJobView[]; base: string; cs
         <code>npm start</code> starts one; for a deployed Worker, run <code>npm run train -- --watch --url https://…</code> on any machine with Node.
       </p>
       {jobs.length === 0 ? null : (
-        <table id="training-jobs" data-live-url={waiting ? `/admin/api${jobsPath(props.q, props.ownerId)}` : undefined} data-live-list={waiting ? "jobs" : undefined}>
+        <table id="training-jobs" data-live-url={waiting ? `${props.apiBase}${jobsPath(props.ownerId)}` : undefined} data-live-list={waiting ? "jobs" : undefined}>
           <thead>
             <tr>
               <th>Requested</th>

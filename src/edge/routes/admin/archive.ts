@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { archivePrefix } from "../../../core/archive";
-import { projectIdSchema } from "../../../core/project";
 import { createApp } from "../../app";
 import { AppError } from "../../errors";
+import { requestProject } from "../../project-scope";
 import { parseWith } from "../../validate";
 
 /**
@@ -11,11 +11,11 @@ import { parseWith } from "../../validate";
  */
 export const adminArchive = createApp();
 
-const listSchema = z.object({ project: projectIdSchema.default("default"), cursor: z.string().optional(), prefix: z.string().optional() });
+const listSchema = z.object({ cursor: z.string().optional(), prefix: z.string().optional() });
 
 adminArchive.get("/", async (c) => {
   const q = parseWith(listSchema, c.req.query(), "query");
-  const root = archivePrefix(q.project);
+  const root = archivePrefix(requestProject(c));
   const prefix = q.prefix === undefined ? root : `${root}${q.prefix}`;
   const listed = await c.env.ARCHIVE.list({ prefix, cursor: q.cursor, limit: 1000 });
   return c.json({
@@ -24,12 +24,13 @@ adminArchive.get("/", async (c) => {
   });
 });
 
-const objectSchema = z.object({ project: projectIdSchema.default("default"), key: z.string().min(1) });
+const objectSchema = z.object({ key: z.string().min(1) });
 
 adminArchive.get("/object", async (c) => {
   const q = parseWith(objectSchema, c.req.query(), "query");
-  if (!q.key.startsWith(archivePrefix(q.project))) {
-    throw new AppError(400, "invalid_request", "key is not in this project's archive", [{ field: "key", message: `must start with ${archivePrefix(q.project)}` }]);
+  const root = archivePrefix(requestProject(c));
+  if (!q.key.startsWith(root)) {
+    throw new AppError(400, "invalid_request", "key is not in this project's archive", [{ field: "key", message: `must start with ${root}` }]);
   }
   const object = await c.env.ARCHIVE.get(q.key);
   if (object === null) throw new AppError(404, "not_found", `No archive object ${q.key}`);

@@ -1,16 +1,13 @@
-import { z } from "zod";
-import { projectIdSchema } from "../../../core/project";
 import { createApp } from "../../app";
 import { db } from "../../db";
 import { listBackfills } from "../../definition-store";
-import { parseWith } from "../../validate";
+import { requestProject } from "../../project-scope";
 
 /** Progress of the backfills that follow definition changes. */
 export const adminBackfills = createApp();
 
 adminBackfills.get("/", async (c) => {
-  const { project } = parseWith(z.object({ project: projectIdSchema.default("default") }), c.req.query(), "query");
-  const jobs = await listBackfills(db(c.env), project);
+  const jobs = await listBackfills(db(c.env), requestProject(c));
   return c.json({
     backfills: jobs.map((j) => ({
       id: j.id,

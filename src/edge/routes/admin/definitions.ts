@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { projectIdSchema } from "../../../core/project";
+import { projectApiPath } from "../../../core/project";
 import { createApp } from "../../app";
 import { db } from "../../db";
 import {
@@ -23,9 +23,8 @@ import { failingSyncs, isFailing } from "../../../durable/sync-run";
 import { AppError } from "../../errors";
 import { definitionsChanged } from "../../definitions-version";
 import { setStaticMembers } from "../../static-members";
+import { requestProject } from "../../project-scope";
 import { jsonBody, parseWith } from "../../validate";
-
-const projectQuery = z.object({ project: projectIdSchema.default("default") });
 
 /**
  * CRUD for one kind of definition. Every write is validated (schema, then a compile of
@@ -49,14 +48,14 @@ export function definitionRoutes(kind: DefinitionKind) {
   const backfill = (env: Env, projectId: string) => (segmentKind ? definitionsChanged(env, projectId, { backfill: true }) : Promise.resolve(undefined));
 
   app.get("/", async (c) => {
-    const { project } = parseWith(projectQuery, c.req.query(), "query");
+    const project = requestProject(c);
     const [list, failing] = await Promise.all([listDefinitions(db(c.env), kind, project, { trends: kind === "cohorts" }), kind === "syncs" ? failingSyncs(c.env, project) : null]);
     // A sync shows whether it is failing (its last runs all failed), as its run log does.
     return c.json({ [kind]: failing === null ? list : list.map((s) => ({ ...s, failing: failing.has(s.id) })) });
   });
 
   app.post("/", async (c) => {
-    const { project } = parseWith(projectQuery, c.req.query(), "query");
+    const project = requestProject(c);
     const input = await jsonBody(c, createSchema);
     const parsed = parseDefinition(input.definition);
     // A webhook without a signing secret gets one, shown in this response only.
@@ -77,14 +76,14 @@ export function definitionRoutes(kind: DefinitionKind) {
   });
 
   app.get("/:id", async (c) => {
-    const { project } = parseWith(projectQuery, c.req.query(), "query");
+    const project = requestProject(c);
     const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
     const size = kind === "cohorts" ? ((await cohortSizes(db(c.env), project, [row.id])).get(row.id) ?? 0) : undefined;
     return c.json(present(row, size));
   });
 
   app.put("/:id", async (c) => {
-    const { project } = parseWith(projectQuery, c.req.query(), "query");
+    const project = requestProject(c);
     const patch = await jsonBody(c, updateSchema);
     const parsed = patch.definition === undefined ? undefined : parseDefinition(patch.definition);
     const row = await updateDefinition(db(c.env), kind, project, c.req.param("id"), { ...patch, parsed, credentialsKey: c.env.CREDENTIALS_KEY });
@@ -99,7 +98,7 @@ export function definitionRoutes(kind: DefinitionKind) {
     });
     /** Static cohorts: add or remove members by id. */
     app.post("/:id/members", async (c) => {
-      const { project } = parseWith(projectQuery, c.req.query(), "query");
+      const project = requestProject(c);
       const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
       if ((row.definition as { type?: string }).type !== "static") {
         throw new AppError(400, "invalid_request", `Cohort ${row.id} is behavioral: its members follow its definition`, [{ field: "id", message: "not a static cohort" }]);
@@ -112,14 +111,15 @@ export function definitionRoutes(kind: DefinitionKind) {
 
   if (kind === "recommendations") {
     const previewSchema = z
-      .object({ project: projectIdSchema.default("default"), user_id: z.string().min(1).optional(), device_id: z.string().min(1).optional(), rec_type: z.enum(["model", "random", "popular"]).optional() })
+      .object({ user_id: z.string().min(1).optional(), device_id: z.string().min(1).optional(), rec_type: z.enum(["model", "random", "popular"]).optional() })
       .refine((q) => (q.user_id === undefined) !== (q.device_id === undefined), { message: "give exactly one of user_id or device_id", path: ["user_id"] });
     /** One user's recommendation as the profile API would answer it now (a preview for the UI). */
     app.get("/:id/preview", async (c) => {
+      const project = requestProject(c);
       const q = parseWith(previewSchema, c.req.query(), "query");
-      const row = await getDefinition(db(c.env), kind, q.project, c.req.param("id"));
+      const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
       const ref: ProfileRef = q.user_id !== undefined ? { kind: "user", id: q.user_id } : { kind: "device", id: q.device_id! };
-      const read = await profileStub(c.env, q.project, ref).read(false, { ids: [row.id], override: q.rec_type ?? null });
+      const read = await profileStub(c.env, project, ref).read(false, { ids: [row.id], override: q.rec_type ?? null });
       if (read === null) throw new AppError(404, "not_found", `No profile for ${ref.kind}_id ${ref.id}`);
       return c.json(read.recommendations[0]);
     });
@@ -128,7 +128,7 @@ export function definitionRoutes(kind: DefinitionKind) {
   if (kind === "syncs") {
     /** Runs the sync now (as a UI button would) and answers with the run. */
     app.post("/:id/run", async (c) => {
-      const { project } = parseWith(projectQuery, c.req.query(), "query");
+      const project = requestProject(c);
       const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
       const run = await c.env.PROJECT_JOBS.getByName(project).runSync(row.id);
       return c.json({ ...run, failing: await isFailing(c.env, row.id) });
@@ -136,20 +136,20 @@ export function definitionRoutes(kind: DefinitionKind) {
 
     /** Files written by an R2-export sync, with admin download links. */
     app.get("/:id/exports", async (c) => {
-      const { project } = parseWith(projectQuery, c.req.query(), "query");
+      const project = requestProject(c);
       const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
       const listed = await c.env.ARCHIVE.list({ prefix: `exports/${project}/syncs/${row.id}/` });
       return c.json({
         files: listed.objects.map((o) => ({
           key: o.key,
           size: o.size,
-          url: `/admin/api/syncs/${row.id}/exports/file?project=${project}&key=${encodeURIComponent(o.key)}`,
+          url: `/admin/api${projectApiPath(project, `/syncs/${row.id}/exports/file`)}?key=${encodeURIComponent(o.key)}`,
         })),
       });
     });
 
     app.get("/:id/exports/file", async (c) => {
-      const { project } = parseWith(projectQuery, c.req.query(), "query");
+      const project = requestProject(c);
       const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
       const key = c.req.query("key") ?? "";
       if (!key.startsWith(`exports/${project}/syncs/${row.id}/`)) throw new AppError(400, "invalid_request", "key is not one of this sync's exports", [{ field: "key", message: "not an export of this sync" }]);
@@ -160,7 +160,7 @@ export function definitionRoutes(kind: DefinitionKind) {
 
     /** The run log, newest first, and whether the sync is failing. */
     app.get("/:id/runs", async (c) => {
-      const { project } = parseWith(projectQuery, c.req.query(), "query");
+      const project = requestProject(c);
       const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
       const runs = await listRuns(db(c.env), row.id);
       return c.json({ failing: await isFailing(c.env, row.id), runs });
@@ -168,7 +168,7 @@ export function definitionRoutes(kind: DefinitionKind) {
   }
 
   app.delete("/:id", async (c) => {
-    const { project } = parseWith(projectQuery, c.req.query(), "query");
+    const project = requestProject(c);
     await deleteDefinition(db(c.env), kind, project, c.req.param("id"));
     await backfill(c.env, project);
     return c.body(null, 204);

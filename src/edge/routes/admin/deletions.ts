@@ -1,11 +1,9 @@
 import { z } from "zod";
-import { projectIdSchema } from "../../../core/project";
 import { createApp } from "../../app";
 import { db } from "../../db";
 import { createDeletion, getDeletion, listDeletions, MAX_DELETION_IDS, presentDeletion, refOfKey } from "../../deletion-store";
-import { AppError } from "../../errors";
-import { listProjects } from "../../project-store";
-import { jsonBody, parseWith } from "../../validate";
+import { requestProject } from "../../project-scope";
+import { jsonBody } from "../../validate";
 
 /**
  * Privacy deletions (mounted at /admin/api/projects/:project/deletions): erase users
@@ -28,14 +26,8 @@ const createSchema = z
   .refine((b) => b.user_ids.length + b.device_ids.length + b.amplitude_ids.length > 0, { message: "give at least one of user_ids, device_ids, amplitude_ids", path: ["user_ids"] })
   .refine((b) => b.user_ids.length + b.device_ids.length + b.amplitude_ids.length <= MAX_DELETION_IDS, { message: `at most ${MAX_DELETION_IDS} ids per request`, path: ["user_ids"] });
 
-async function projectOf(env: Env, raw: string | undefined): Promise<string> {
-  const project = parseWith(projectIdSchema, raw, "project");
-  if ((await listProjects(db(env), project)).length === 0) throw new AppError(404, "not_found", `Project ${project} not found`);
-  return project;
-}
-
 adminDeletions.post("/", async (c) => {
-  const project = await projectOf(c.env, c.req.param("project"));
+  const project = requestProject(c);
   const body = await jsonBody(c, createSchema);
   const ids = [
     ...body.user_ids.map((u) => ({ label: u, ref: { kind: "user", id: u } as const })),
@@ -51,11 +43,11 @@ adminDeletions.post("/", async (c) => {
 });
 
 adminDeletions.get("/", async (c) => {
-  const project = await projectOf(c.env, c.req.param("project"));
+  const project = requestProject(c);
   return c.json({ deletions: (await listDeletions(db(c.env), project)).map(presentDeletion) });
 });
 
 adminDeletions.get("/:id", async (c) => {
-  const project = await projectOf(c.env, c.req.param("project"));
+  const project = requestProject(c);
   return c.json(presentDeletion(await getDeletion(db(c.env), project, c.req.param("id"))));
 });

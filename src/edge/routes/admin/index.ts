@@ -1,31 +1,42 @@
 import { requireAdmin } from "../../admin-auth";
 import { createApp } from "../../app";
+import { requireProject } from "../../project-scope";
 import { adminArchive } from "./archive";
 import { adminBackfills } from "./backfills";
 import { adminDeletions } from "./deletions";
 import { adminModels } from "./models";
 import { definitionRoutes } from "./definitions";
 import { cohortTrend, computationDistribution } from "./insights";
-import { adminProjects } from "./projects";
-import { adminTrainingJobs, trainRoute } from "./training";
+import { adminProjects, projectRoutes } from "./projects";
+import { adminTrainingJobs, trainerQueue, trainRoute } from "./training";
 
-/** The admin JSON API: one sub-app per resource, all behind the admin token. */
+/**
+ * Everything a project owns, mounted at /admin/api/projects/:project: one middleware
+ * resolves the project (404 for an unknown one), so no handler reads it from anywhere else.
+ */
+const projectApi = createApp();
+projectApi.use("*", requireProject);
+projectApi.route("/", projectRoutes);
+projectApi.route("/deletions", adminDeletions);
+projectApi.route("/cohorts", cohortTrend);
+projectApi.route("/cohorts", definitionRoutes("cohorts"));
+projectApi.route("/computations", computationDistribution);
+projectApi.route("/computations", definitionRoutes("computations"));
+projectApi.route("/predictions", trainRoute("prediction"));
+projectApi.route("/predictions", definitionRoutes("predictions"));
+projectApi.route("/recommendations", trainRoute("recommendation"));
+projectApi.route("/recommendations", definitionRoutes("recommendations"));
+projectApi.route("/destinations", definitionRoutes("destinations"));
+projectApi.route("/syncs", definitionRoutes("syncs"));
+projectApi.route("/backfills", adminBackfills);
+projectApi.route("/archive", adminArchive);
+projectApi.route("/models", adminModels);
+projectApi.route("/training-jobs", adminTrainingJobs);
+
+/** The admin JSON API, all behind the admin token. */
 export const adminApi = createApp();
-
 adminApi.use("*", requireAdmin);
-adminApi.route("/projects/:project/deletions", adminDeletions);
 adminApi.route("/projects", adminProjects);
-adminApi.route("/cohorts", cohortTrend);
-adminApi.route("/cohorts", definitionRoutes("cohorts"));
-adminApi.route("/computations", computationDistribution);
-adminApi.route("/computations", definitionRoutes("computations"));
-adminApi.route("/predictions", trainRoute("prediction"));
-adminApi.route("/predictions", definitionRoutes("predictions"));
-adminApi.route("/recommendations", trainRoute("recommendation"));
-adminApi.route("/recommendations", definitionRoutes("recommendations"));
-adminApi.route("/destinations", definitionRoutes("destinations"));
-adminApi.route("/syncs", definitionRoutes("syncs"));
-adminApi.route("/backfills", adminBackfills);
-adminApi.route("/archive", adminArchive);
-adminApi.route("/models", adminModels);
-adminApi.route("/training-jobs", adminTrainingJobs);
+adminApi.route("/projects/:project", projectApi);
+// Trainers take jobs from every project's queue; a job's reports go through its project.
+adminApi.route("/training-jobs", trainerQueue);

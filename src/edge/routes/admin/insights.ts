@@ -1,12 +1,12 @@
 import { and, desc, eq, gte, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { dailyChanges, distribution } from "../../../core/histogram";
-import { projectIdSchema } from "../../../core/project";
 import { membershipChanges, users } from "../../../db/schema";
 import { profileStub } from "../../../durable/stub";
 import { createApp } from "../../app";
 import { db } from "../../db";
 import { getDefinition } from "../../definition-store";
+import { requestProject } from "../../project-scope";
 import { jsonBody, parseWith } from "../../validate";
 import { compileDefinitions, DefinitionError } from "../../../core/segments/compile";
 import { estimateCohortSize, type SampledProfile } from "../../../core/segments/preview";
@@ -21,8 +21,9 @@ const DAY = 86_400_000;
 export const cohortTrend = createApp();
 
 cohortTrend.get("/:id/trend", async (c) => {
-  const q = parseWith(z.object({ project: projectIdSchema.default("default"), days: z.coerce.number().int().min(1).max(90).default(14) }), c.req.query(), "query");
-  const row = await getDefinition(db(c.env), "cohorts", q.project, c.req.param("id"));
+  const q = parseWith(z.object({ days: z.coerce.number().int().min(1).max(90).default(14) }), c.req.query(), "query");
+  const project = requestProject(c);
+  const row = await getDefinition(db(c.env), "cohorts", project, c.req.param("id"));
   const now = Date.now();
   const since = (Math.floor(now / DAY) - q.days + 1) * DAY;
   // One index range (cohort_id) of the change log, grouped by UTC day.
@@ -42,10 +43,11 @@ const PREVIEW_ID = "__preview";
  * sample of profiles (their stored events replayed through the profile's own engine).
  */
 cohortTrend.post("/preview", async (c) => {
-  const q = parseWith(z.object({ project: projectIdSchema.default("default"), sample: z.coerce.number().int().min(1).max(500).default(200) }), c.req.query(), "query");
+  const q = parseWith(z.object({ sample: z.coerce.number().int().min(1).max(500).default(200) }), c.req.query(), "query");
+  const project = requestProject(c);
   const { definition } = await jsonBody(c, previewSchema);
   const parsed = parseWith(cohortDefinitionSchema, definition, "definition");
-  const set = await loadDefinitionSet(db(c.env), q.project);
+  const set = await loadDefinitionSet(db(c.env), project);
   let compiled;
   try {
     compiled = compileDefinitions({ ...set, cohorts: [...set.cohorts, { id: PREVIEW_ID, definition: parsed }] });
@@ -53,7 +55,7 @@ cohortTrend.post("/preview", async (c) => {
     if (err instanceof DefinitionError) throw new AppError(400, "invalid_request", err.message, [{ field: "definition", message: err.message }]);
     throw err;
   }
-  const live = and(eq(users.projectId, q.project), isNull(users.mergedInto));
+  const live = and(eq(users.projectId, project), isNull(users.mergedInto));
   const [[total], picked] = await Promise.all([
     db(c.env).select({ n: sql<number>`count(*)` }).from(users).where(live),
     db(c.env).select({ userId: users.userId, deviceId: users.deviceId }).from(users).where(live).orderBy(sql`random()`).limit(q.sample),
@@ -61,7 +63,7 @@ cohortTrend.post("/preview", async (c) => {
   const sample: SampledProfile[] = [];
   for (let i = 0; i < picked.length; i += 25) {
     const batch = picked.slice(i, i + 25).map(async (p) => {
-      const stub = profileStub(c.env, q.project, p.userId !== null ? { kind: "user", id: p.userId } : { kind: "device", id: p.deviceId ?? "" });
+      const stub = profileStub(c.env, project, p.userId !== null ? { kind: "user", id: p.userId } : { kind: "device", id: p.deviceId ?? "" });
       const [read, events] = await Promise.all([stub.read(false), stub.getEvents(Number.MAX_SAFE_INTEGER)]);
       return read === null ? null : { events, properties: withScores(read.profile.user_properties, read.scores) };
     });
@@ -77,19 +79,20 @@ cohortTrend.post("/preview", async (c) => {
 export const computationDistribution = createApp();
 
 computationDistribution.get("/:id/distribution", async (c) => {
-  const q = parseWith(z.object({ project: projectIdSchema.default("default"), sample: z.coerce.number().int().min(1).max(500).default(200) }), c.req.query(), "query");
-  const row = await getDefinition(db(c.env), "computations", q.project, c.req.param("id"));
+  const q = parseWith(z.object({ sample: z.coerce.number().int().min(1).max(500).default(200) }), c.req.query(), "query");
+  const project = requestProject(c);
+  const row = await getDefinition(db(c.env), "computations", project, c.req.param("id"));
   const profiles = await db(c.env)
     .select({ userId: users.userId, deviceId: users.deviceId })
     .from(users)
-    .where(and(eq(users.projectId, q.project), isNull(users.mergedInto)))
+    .where(and(eq(users.projectId, project), isNull(users.mergedInto)))
     .orderBy(desc(users.lastSeen))
     .limit(q.sample);
   const values: unknown[] = [];
   for (let i = 0; i < profiles.length; i += 25) {
     const batch = profiles.slice(i, i + 25).map(async (p) => {
       const ref = p.userId !== null ? ({ kind: "user", id: p.userId } as const) : ({ kind: "device", id: p.deviceId ?? "" } as const);
-      const view = await profileStub(c.env, q.project, ref).getSegments();
+      const view = await profileStub(c.env, project, ref).getSegments();
       return view?.computations[row.id] ?? null;
     });
     values.push(...(await Promise.all(batch)));

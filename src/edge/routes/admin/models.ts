@@ -2,7 +2,6 @@ import { and, desc, eq, max } from "drizzle-orm";
 import { z } from "zod";
 import { fromBase64 } from "../../../core/base64";
 import { randomKey } from "../../../core/hash";
-import { projectIdSchema } from "../../../core/project";
 import { TRAINING_KINDS } from "../../../core/training-jobs";
 import { bumpDefinitionsVersion } from "../../../db/definitions";
 import { definitionsChanged } from "../../definitions-version";
@@ -10,6 +9,8 @@ import { models } from "../../../db/schema";
 import { createApp } from "../../app";
 import { db } from "../../db";
 import { AppError } from "../../errors";
+import { getDefinition } from "../../definition-store";
+import { requestProject } from "../../project-scope";
 import { jsonBody, parseWith } from "../../validate";
 
 /**
@@ -19,7 +20,7 @@ import { jsonBody, parseWith } from "../../validate";
  */
 export const adminModels = createApp();
 
-const projectQuery = z.object({ project: projectIdSchema.default("default"), owner_id: z.string().optional() });
+const listQuery = z.object({ owner_id: z.string().optional() });
 const publishSchema = z.object({
   owner_kind: z.enum(TRAINING_KINDS),
   owner_id: z.string().min(1),
@@ -45,18 +46,20 @@ const present = (m: typeof models.$inferSelect) => ({
 });
 
 adminModels.get("/", async (c) => {
-  const q = parseWith(projectQuery, c.req.query(), "query");
+  const q = parseWith(listQuery, c.req.query(), "query");
   const rows = await db(c.env)
     .select()
     .from(models)
-    .where(and(eq(models.projectId, q.project), q.owner_id === undefined ? undefined : eq(models.ownerId, q.owner_id)))
+    .where(and(eq(models.projectId, requestProject(c)), q.owner_id === undefined ? undefined : eq(models.ownerId, q.owner_id)))
     .orderBy(desc(models.createdAt));
   return c.json({ models: rows.map(present) });
 });
 
 adminModels.post("/", async (c) => {
-  const { project } = parseWith(projectQuery, c.req.query(), "query");
+  const project = requestProject(c);
   const input = await jsonBody(c, publishSchema);
+  // A model belongs to one of this project's predictions or recommendations (404 otherwise).
+  await getDefinition(db(c.env), input.owner_kind === "prediction" ? "predictions" : "recommendations", project, input.owner_id);
   let bytes: Uint8Array;
   try {
     bytes = fromBase64(input.model);
@@ -64,7 +67,7 @@ adminModels.post("/", async (c) => {
     throw new AppError(400, "invalid_request", "model must be base64", [{ field: "model", message: "not base64" }]);
   }
   const d = db(c.env);
-  const [{ v }] = (await d.select({ v: max(models.version) }).from(models).where(eq(models.ownerId, input.owner_id))) as [{ v: number | null }];
+  const [{ v }] = (await d.select({ v: max(models.version) }).from(models).where(and(eq(models.projectId, project), eq(models.ownerId, input.owner_id)))) as [{ v: number | null }];
   const version = (v ?? 0) + 1;
   const key = modelKey(project, input.owner_id, version);
   await Promise.all([
@@ -75,7 +78,7 @@ adminModels.post("/", async (c) => {
   const metrics = (input.metadata.metrics ?? {}) as Record<string, unknown>;
   const serving = { feature_spec: input.metadata.feature_spec ?? null, quantiles: input.metadata.quantiles ?? [] };
   const statements = [
-    ...(input.activate ? [d.update(models).set({ active: false }).where(eq(models.ownerId, input.owner_id))] : []),
+    ...(input.activate ? [d.update(models).set({ active: false }).where(and(eq(models.projectId, project), eq(models.ownerId, input.owner_id)))] : []),
     d.insert(models).values({ id, projectId: project, ownerKind: input.owner_kind, ownerId: input.owner_id, version, r2Key: key, metrics, serving, active: input.activate, createdAt: Date.now() }),
     // Profiles reload their definitions (and so the active models) when the version moves.
     bumpDefinitionsVersion(d, project),
@@ -90,12 +93,12 @@ adminModels.post("/", async (c) => {
 
 /** Makes this version the active one (a rollback when it is older). */
 adminModels.post("/:id/activate", async (c) => {
-  const { project } = parseWith(projectQuery, c.req.query(), "query");
+  const project = requestProject(c);
   const d = db(c.env);
   const row = await d.select().from(models).where(and(eq(models.id, c.req.param("id")), eq(models.projectId, project))).get();
   if (row === undefined) throw new AppError(404, "not_found", `No model ${c.req.param("id")}`);
   await d.batch([
-    d.update(models).set({ active: false }).where(eq(models.ownerId, row.ownerId)),
+    d.update(models).set({ active: false }).where(and(eq(models.projectId, project), eq(models.ownerId, row.ownerId))),
     d.update(models).set({ active: true }).where(eq(models.id, row.id)),
     bumpDefinitionsVersion(d, project),
   ]);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { createProjectSchema, projectIdSchema, projectSettingsSchema, rotateKeySchema } from "../../../core/project";
+import { createProjectSchema, projectSettingsSchema, rotateKeySchema } from "../../../core/project";
 import type { ProfileRef } from "../../../core/event";
 import { currentDefinitions } from "../../../durable/definitions-cache";
 import { profileStub } from "../../../durable/stub";
@@ -11,9 +11,11 @@ import { AppError } from "../../errors";
 import { retryAfter } from "../../ingest-pipeline";
 import { forgetKeys } from "../../keys";
 import { createProject, listProjects, rotateKey } from "../../project-store";
+import { requestProject } from "../../project-scope";
 import { projectSettings, saveProjectSettings } from "../../project-settings";
 import { jsonBody, parseWith } from "../../validate";
 
+/** The project list and project creation: the only admin routes about projects in general. */
 export const adminProjects = createApp();
 
 adminProjects.get("/", async (c) => c.json({ projects: await listProjects(db(c.env)) }));
@@ -26,29 +28,27 @@ adminProjects.post("/", async (c) => {
   return c.json({ project, api_key: keys.apiKey, secret_key: keys.secretKey }, 201);
 });
 
-adminProjects.get("/:project", async (c) => {
-  const project = await findProject(c.env, c.req.param("project"));
+/** One project (mounted under /projects/:project, behind requireProject): its keys, settings and users. */
+export const projectRoutes = createApp();
+
+projectRoutes.get("/", async (c) => {
+  const [project] = await listProjects(db(c.env), requestProject(c));
   return c.json({ project });
 });
 
-adminProjects.post("/:project/keys/rotate", async (c) => {
-  const project = await findProject(c.env, c.req.param("project"));
+projectRoutes.post("/keys/rotate", async (c) => {
   const { kind } = await jsonBody(c, rotateKeySchema);
-  const issued = await rotateKey(db(c.env), project.id, kind);
+  const issued = await rotateKey(db(c.env), requestProject(c), kind);
   forgetKeys();
   return c.json(issued, 201);
 });
 
-adminProjects.get("/:project/settings", async (c) => {
-  const project = await findProject(c.env, c.req.param("project"));
-  return c.json(await projectSettings(db(c.env), project.id));
-});
+projectRoutes.get("/settings", async (c) => c.json(await projectSettings(db(c.env), requestProject(c))));
 
 /** Replaces the project's settings (today: what /v1/personalize may reveal, and to which origins). */
-adminProjects.put("/:project/settings", async (c) => {
-  const project = await findProject(c.env, c.req.param("project"));
+projectRoutes.put("/settings", async (c) => {
   const settings = await jsonBody(c, projectSettingsSchema);
-  await saveProjectSettings(db(c.env), project.id, settings);
+  await saveProjectSettings(db(c.env), requestProject(c), settings);
   return c.json(settings);
 });
 
@@ -57,26 +57,19 @@ const lookupSchema = z
   .refine((q) => (q.user_id === undefined) !== (q.device_id === undefined), { message: "give exactly one of user_id or device_id", path: ["user_id"] });
 
 /** A profile by user_id or device_id (a merged device resolves to its user), with recent events. */
-adminProjects.get("/:project/users", async (c) => {
-  const project = await findProject(c.env, c.req.param("project"));
+projectRoutes.get("/users", async (c) => {
+  const projectId = requestProject(c);
   const query = parseWith(lookupSchema, c.req.query(), "query");
   const ref: ProfileRef = query.user_id !== undefined ? { kind: "user", id: query.user_id } : { kind: "device", id: query.device_id! };
-  const admission = admitProfiles(readConfig(c.env), project.id, [ref]);
+  const admission = admitProfiles(readConfig(c.env), projectId, [ref]);
   if (!admission.ok) throw new AppError(503, "unavailable", "The server is at its bound of active profiles: retry", undefined, retryAfter(admission.retryAfterMs));
-  const stub = profileStub(c.env, project.id, ref);
+  const stub = profileStub(c.env, projectId, ref);
   // One read: the profile, its cohorts and computed values, its scores and recommendations.
-  const recIds = (await currentDefinitions(c.env, project.id)).recommendations.map((r) => r.id);
+  const recIds = (await currentDefinitions(c.env, projectId)).recommendations.map((r) => r.id);
   const read = await stub.read(true, { ids: recIds, override: null });
   if (read === null) throw new AppError(404, "not_found", `No profile for ${ref.kind}_id ${ref.id}`);
   const { profile, segments, scores, recommendations } = read;
-  const owner = profile.user_id !== null ? profileStub(c.env, project.id, { kind: "user", id: profile.user_id }) : stub;
+  const owner = profile.user_id !== null ? profileStub(c.env, projectId, { kind: "user", id: profile.user_id }) : stub;
   const events = query.events > 0 ? await owner.getRecentEvents(query.events) : [];
   return c.json({ profile, segments, scores, recommendations, events });
 });
-
-async function findProject(env: Env, id: string) {
-  const valid = parseWith(projectIdSchema, id, "project");
-  const [project] = await listProjects(db(env), valid);
-  if (!project) throw new AppError(404, "not_found", `Project ${valid} not found`);
-  return project;
-}

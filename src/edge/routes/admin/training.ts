@@ -1,22 +1,24 @@
 import { and, asc, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { randomKey } from "../../../core/hash";
-import { projectIdSchema } from "../../../core/project";
 import { ACTIVE_STATUSES, claimSchema, finishSchema, progressSchema, staleBefore, type TrainingJobView, type TrainingKind } from "../../../core/training-jobs";
 import { models, trainingJobs } from "../../../db/schema";
 import { createApp } from "../../app";
 import { db, type Db } from "../../db";
 import { getDefinition } from "../../definition-store";
 import { AppError } from "../../errors";
+import { requestProject } from "../../project-scope";
 import { jsonBody, parseWith } from "../../validate";
 
 /**
  * Training jobs. The Worker cannot train, so `POST /predictions/:id/train` (and the same
  * for recommendations) queues a job; a Node trainer (`npm run train -- --watch`, which
  * `npm start` runs) claims the oldest one, reports progress (its heartbeat) and finishes
- * it with the model version it published, or the error.
+ * it with the model version it published, or the error. A project's jobs (listed, read,
+ * reported on) live under its path; the claim, across projects, is `trainerQueue`'s.
  */
 export const adminTrainingJobs = createApp();
+export const trainerQueue = createApp();
 
 type Row = typeof trainingJobs.$inferSelect;
 
@@ -38,14 +40,13 @@ const present = (j: Row): TrainingJobView => ({
   model_version: j.modelVersion,
 });
 
-const projectQuery = z.object({ project: projectIdSchema.default("default") });
 const active = inArray(trainingJobs.status, ACTIVE_STATUSES);
 
 /** `POST /:id/train` under /predictions or /recommendations: 202 with the job, the one already waiting if there is one. */
 export function trainRoute(kind: TrainingKind) {
   const app = createApp();
   app.post("/:id/train", async (c) => {
-    const { project } = parseWith(projectQuery, c.req.query(), "query");
+    const project = requestProject(c);
     const d = db(c.env);
     const owner = await getDefinition(d, kind === "prediction" ? "predictions" : "recommendations", project, c.req.param("id"));
     // The partial unique index keeps one queued or running job per definition, so two
@@ -62,7 +63,6 @@ export function trainRoute(kind: TrainingKind) {
 }
 
 const listQuery = z.object({
-  project: projectIdSchema.default("default"),
   owner: z.string().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
@@ -72,7 +72,7 @@ adminTrainingJobs.get("/", async (c) => {
   const rows = await db(c.env)
     .select()
     .from(trainingJobs)
-    .where(and(eq(trainingJobs.projectId, q.project), q.owner === undefined ? undefined : eq(trainingJobs.ownerId, q.owner)))
+    .where(and(eq(trainingJobs.projectId, requestProject(c)), q.owner === undefined ? undefined : eq(trainingJobs.ownerId, q.owner)))
     .orderBy(desc(trainingJobs.requestedAt), desc(trainingJobs.id))
     .limit(q.limit);
   return c.json({ jobs: rows.map(present) });
@@ -98,7 +98,7 @@ const CLAIM_WAIT_STEP_MS = 1_000;
  * A trainer asks for work: the oldest claimable job, `{"job": null}` when there is none.
  * With `wait_seconds` the request waits that long for one to arrive (a long poll).
  */
-adminTrainingJobs.post("/claim", async (c) => {
+trainerQueue.post("/claim", async (c) => {
   const { worker, wait_seconds } = await jsonBody(c, claimSchema);
   const d = db(c.env);
   const deadline = Date.now() + wait_seconds * 1000;
@@ -109,23 +109,24 @@ adminTrainingJobs.post("/claim", async (c) => {
   }
 });
 
-async function find(d: Db, id: string): Promise<Row> {
-  const row = await d.select().from(trainingJobs).where(eq(trainingJobs.id, id)).get();
+/** A job of this project: another project's is as unknown as a missing one. */
+async function find(d: Db, projectId: string, id: string): Promise<Row> {
+  const row = await d.select().from(trainingJobs).where(and(eq(trainingJobs.id, id), eq(trainingJobs.projectId, projectId))).get();
   if (row === undefined) throw new AppError(404, "not_found", `No training job ${id}`);
   return row;
 }
 
-adminTrainingJobs.get("/:id", async (c) => c.json(present(await find(db(c.env), c.req.param("id")))));
+adminTrainingJobs.get("/:id", async (c) => c.json(present(await find(db(c.env), requestProject(c), c.req.param("id")))));
 
 /** Applies a trainer's report to the job it holds: 404 for an unknown job, 409 when it is not (any longer) that trainer's. */
-async function report(d: Db, id: string, worker: string, set: Partial<Row>): Promise<Row> {
+async function report(d: Db, projectId: string, id: string, worker: string, set: Partial<Row>): Promise<Row> {
   const [row] = await d
     .update(trainingJobs)
     .set(set)
-    .where(and(eq(trainingJobs.id, id), eq(trainingJobs.status, "running"), eq(trainingJobs.claimedBy, worker)))
+    .where(and(eq(trainingJobs.id, id), eq(trainingJobs.projectId, projectId), eq(trainingJobs.status, "running"), eq(trainingJobs.claimedBy, worker)))
     .returning();
   if (row !== undefined) return row;
-  const now = await find(d, id);
+  const now = await find(d, projectId, id);
   const why = now.status === "running" ? `is held by another trainer (${now.claimedBy ?? "none"}) now` : `is ${now.status}`;
   throw new AppError(409, "conflict", `Training job ${id} ${why}`, [{ field: "worker", message: `the job ${why}` }]);
 }
@@ -133,7 +134,7 @@ async function report(d: Db, id: string, worker: string, set: Partial<Row>): Pro
 /** A heartbeat, with the trainer's latest progress line when it has one. */
 adminTrainingJobs.post("/:id/progress", async (c) => {
   const body = await jsonBody(c, progressSchema);
-  const row = await report(db(c.env), c.req.param("id"), body.worker, { heartbeatAt: Date.now(), ...(body.message === undefined ? {} : { message: body.message }) });
+  const row = await report(db(c.env), requestProject(c), c.req.param("id"), body.worker, { heartbeatAt: Date.now(), ...(body.message === undefined ? {} : { message: body.message }) });
   return c.json(present(row));
 });
 
@@ -142,14 +143,15 @@ adminTrainingJobs.post("/:id/finish", async (c) => {
   const body = await jsonBody(c, finishSchema);
   const d = db(c.env);
   const id = c.req.param("id");
+  const project = requestProject(c);
   const now = Date.now();
   if (body.status === "failed") {
-    return c.json(present(await report(d, id, body.worker, { status: "failed", finishedAt: now, heartbeatAt: now, error: body.error })));
+    return c.json(present(await report(d, project, id, body.worker, { status: "failed", finishedAt: now, heartbeatAt: now, error: body.error })));
   }
-  const job = await find(d, id);
+  const job = await find(d, project, id);
   const model = await d.select().from(models).where(and(eq(models.id, body.model_id), eq(models.ownerId, job.ownerId), eq(models.projectId, job.projectId))).get();
   if (model === undefined) throw new AppError(400, "invalid_request", `Invalid body: model_id: no model ${body.model_id} of ${job.ownerId}`, [{ field: "model_id", message: `no model ${body.model_id} of ${job.ownerId}` }]);
-  const row = await report(d, job.id, body.worker, {
+  const row = await report(d, project, job.id, body.worker, {
     status: "succeeded",
     finishedAt: now,
     heartbeatAt: now,

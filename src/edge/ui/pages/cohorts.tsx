@@ -64,14 +64,14 @@ export const cohortsUi: KindUi = {
   routes: (app) => {
     /** Static cohorts: members from an uploaded CSV or a pasted list, through the API. */
     app.post("/:id/members", async (c) => {
-      const { api, project, q } = await projectPage(c, "cohorts");
+      const { api, project } = await projectPage(c, "cohorts");
       const f = await formFields(c);
       const idType = f.id_type === "device_id" ? "device_id" : "user_id";
       const text = (await formFile(c, "file")) ?? f.ids ?? "";
       const ids = idsFromCsv(text, idType);
       const base = `${projectPath(project, "/cohorts")}/${encodeURIComponent(c.req.param("id"))}`;
       if (ids.length === 0) return c.redirect(`${base}?upload_error=${encodeURIComponent("No ids found in the upload")}`, 303);
-      const r = await api.send<{ applied: number; skipped_ids: string[]; error?: { message: string } }>("POST", `/cohorts/${encodeURIComponent(c.req.param("id"))}/members?${q}`, {
+      const r = await api.send<{ applied: number; skipped_ids: string[]; error?: { message: string } }>("POST", `/cohorts/${encodeURIComponent(c.req.param("id"))}/members`, {
         ids,
         id_type: idType,
         operation: f.operation === "remove" ? "remove" : "add",
@@ -89,10 +89,10 @@ interface Backfill {
   started_at: number;
 }
 
-async function cohortExtras({ c, api, project, q, item, ctx }: DetailArgs) {
+async function cohortExtras({ c, api, project, apiBase, item, ctx }: DetailArgs) {
   const [trend, backfills] = await Promise.all([
-    api.get<{ days: { day: number; entered: number; exited: number }[] }>(`/cohorts/${item.id}/trend?${q}&days=14`),
-    api.get<{ backfills: Backfill[] }>(`/backfills?${q}`),
+    api.get<{ days: { day: number; entered: number; exited: number }[] }>(`/cohorts/${item.id}/trend?days=14`),
+    api.get<{ backfills: Backfill[] }>(`/backfills`),
   ]);
   const days = trend.ok ? trend.json.days : [];
   const entered = days.reduce((s, d) => s + d.entered, 0);
@@ -113,7 +113,7 @@ async function cohortExtras({ c, api, project, q, item, ctx }: DetailArgs) {
           <div class="stats">
             <div>
               <span>Members now</span>
-              <output class="big" data-live-url={`/admin/api/cohorts/${item.id}?${q}`} data-live-field="size" aria-live="polite" id="cohort-size">
+              <output class="big" data-live-url={`${apiBase}/cohorts/${item.id}`} data-live-field="size" aria-live="polite" id="cohort-size">
                 {fmt(item.size ?? 0)}
               </output>
             </div>

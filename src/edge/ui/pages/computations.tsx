@@ -48,8 +48,8 @@ export const computationsUi: KindUi = {
   extras: computationExtras,
 };
 
-async function computationExtras({ api, q, item }: DetailArgs) {
-  const r = await api.get<{ sampled: number; distribution: Distribution }>(`/computations/${item.id}/distribution?${q}&sample=200`);
+async function computationExtras({ api, item }: DetailArgs) {
+  const r = await api.get<{ sampled: number; distribution: Distribution }>(`/computations/${item.id}/distribution?sample=200`);
   if (!r.ok) return null;
   const { sampled, distribution: d } = r.json;
   const caption = `Values of the ${fmt(sampled)} most recently seen profiles (a sample; values live in each profile).`;

@@ -17,7 +17,7 @@ export const keysPage = new Hono<UiEnv>();
 
 async function render(c: UiContext, issued?: { kind: string; key: string }, error?: string) {
   const { api, ctx, project } = await projectPage(c, "keys");
-  const r = await api.get<{ project: Project }>(`/projects/${encodeURIComponent(project)}`);
+  const r = await api.get<{ project: Project }>("");
   const p = r.json.project;
   const action = projectPath(project, "/keys/rotate");
   return c.html(
@@ -65,6 +65,6 @@ keysPage.get("/", (c) => render(c));
 keysPage.post("/rotate", async (c) => {
   const { api, project } = await projectPage(c, "keys");
   const { kind } = await formFields(c);
-  const r = await api.send<{ kind: string; key: string }>("POST", `/projects/${encodeURIComponent(project)}/keys/rotate`, { kind });
+  const r = await api.send<{ kind: string; key: string }>("POST", "/keys/rotate", { kind });
   return r.ok ? render(c, r.json) : render(c, undefined, errorDetails(r.json).message);
 });

@@ -144,8 +144,8 @@ function MetricsTable(props: { metrics: Metrics }) {
   );
 }
 
-async function predictionExtras({ c, api, project, q, item, ctx }: DetailArgs) {
-  const [r, jobs] = await Promise.all([api.get<{ models: Model[] }>(`/models?${q}&owner_id=${encodeURIComponent(item.id)}`), trainingJobs(api, q, item.id)]);
+async function predictionExtras({ c, api, project, apiBase, item, ctx }: DetailArgs) {
+  const [r, jobs] = await Promise.all([api.get<{ models: Model[] }>(`/models?owner_id=${encodeURIComponent(item.id)}`), trainingJobs(api, item.id)]);
   const models = r.ok ? r.json.models : [];
   const chosen = models.find((m) => m.id === c.req.query("model")) ?? models.find((m) => m.active) ?? models[0];
   const base = `${projectPath(project, "/predictions")}/${item.id}`;
@@ -154,7 +154,7 @@ async function predictionExtras({ c, api, project, q, item, ctx }: DetailArgs) {
     <div>
       {c.req.query("activated") === undefined ? null : <Alert kind="good">Version activated: profiles re-score now.</Alert>}
       {error === undefined ? null : <Alert>{error}</Alert>}
-      <TrainingPanel jobs={jobs} base={base} csrf={ctx.csrf} q={q} ownerId={item.id} notice={c.req.query("training")} />
+      <TrainingPanel jobs={jobs} base={base} csrf={ctx.csrf} apiBase={apiBase} ownerId={item.id} notice={c.req.query("training")} />
       <h2>Models</h2>
       {models.length === 0 ? (
         <div class="panel">

@@ -66,4 +66,7 @@ projectsPage.post("/projects", async (c) => {
   return render(c, {}, {}, { id: body.id, ...r.json });
 });
 
-projectsPage.get("/go", (c) => c.redirect(projectPath(c.req.query("project") ?? "default", "/cohorts"), 303));
+projectsPage.get("/go", (c) => {
+  const project = c.req.query("project");
+  return c.redirect(project ? projectPath(project, "/cohorts") : "/admin", 303);
+});

@@ -79,13 +79,13 @@ function QualityTable(props: { holdout: NonNullable<RecModel["metrics"]["holdout
   );
 }
 
-async function recommendationExtras({ c, api, project, q, item, ctx }: DetailArgs) {
-  const [r, jobs] = await Promise.all([api.get<{ models: RecModel[] }>(`/models?${q}&owner_id=${encodeURIComponent(item.id)}`), trainingJobs(api, q, item.id)]);
+async function recommendationExtras({ c, api, project, apiBase, item, ctx }: DetailArgs) {
+  const [r, jobs] = await Promise.all([api.get<{ models: RecModel[] }>(`/models?owner_id=${encodeURIComponent(item.id)}`), trainingJobs(api, item.id)]);
   const models = r.ok ? r.json.models : [];
   const active = models.find((m) => m.active);
   const base = `${projectPath(project, "/recommendations")}/${item.id}`;
   const userId = c.req.query("user_id");
-  const preview = userId ? await api.get<RecResult>(`/recommendations/${encodeURIComponent(item.id)}/preview?${q}&user_id=${encodeURIComponent(userId)}`) : null;
+  const preview = userId ? await api.get<RecResult>(`/recommendations/${encodeURIComponent(item.id)}/preview?user_id=${encodeURIComponent(userId)}`) : null;
   const error = c.req.query("error");
   return (
     <div>
@@ -107,7 +107,7 @@ async function recommendationExtras({ c, api, project, q, item, ctx }: DetailArg
       ) : (
         <Alert>{errorDetails(preview.json).message}</Alert>
       )}
-      <TrainingPanel jobs={jobs} base={base} csrf={ctx.csrf} q={q} ownerId={item.id} notice={c.req.query("training")} />
+      <TrainingPanel jobs={jobs} base={base} csrf={ctx.csrf} apiBase={apiBase} ownerId={item.id} notice={c.req.query("training")} />
       <h2>Models</h2>
       {models.length === 0 ? (
         <div class="panel">

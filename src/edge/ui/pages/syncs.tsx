@@ -88,17 +88,17 @@ export const syncsUi: KindUi = {
   extras: syncExtras,
   routes: (app) => {
     app.post("/:id/run", async (c) => {
-      const { api, project, q } = await projectPage(c, "syncs");
+      const { api, project } = await projectPage(c, "syncs");
       const id = encodeURIComponent(c.req.param("id"));
-      const r = await api.send<Run>("POST", `/syncs/${id}/run?${q}`);
+      const r = await api.send<Run>("POST", `/syncs/${id}/run`);
       const result = r.ok ? `ran=${r.json.status}&sent=${r.json.sent}` : `run_error=${encodeURIComponent(errorDetails(r.json).message)}`;
       return c.redirect(`${projectPath(project, "/syncs")}/${id}?${result}`, 303);
     });
   },
 };
 
-async function syncExtras({ c, api, project, q, item, ctx }: DetailArgs) {
-  const log = await api.get<{ failing: boolean; runs: Run[] }>(`/syncs/${item.id}/runs?${q}`);
+async function syncExtras({ c, api, project, item, ctx }: DetailArgs) {
+  const log = await api.get<{ failing: boolean; runs: Run[] }>(`/syncs/${item.id}/runs`);
   const runs = log.ok ? log.json.runs : [];
   const ran = c.req.query("ran");
   const runError = c.req.query("run_error");

@@ -18,7 +18,7 @@ const show = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
 export const usersPage = new Hono<UiEnv>();
 
 usersPage.get("/", async (c) => {
-  const { api, ctx, project, q } = await projectPage(c, "users");
+  const { api, ctx, project } = await projectPage(c, "users");
   const idType = c.req.query("id_type") === "device_id" ? "device_id" : "user_id";
   const id = (c.req.query("id") ?? "").trim();
   let result: Lookup | undefined;
@@ -26,11 +26,11 @@ usersPage.get("/", async (c) => {
   const names = new Map<string, string>();
   if (id !== "") {
     const [r, cohorts, computations, predictions, recommendations] = await Promise.all([
-      api.get<Lookup & { error?: { message: string } }>(`/projects/${encodeURIComponent(project)}/users?${idType}=${encodeURIComponent(id)}&events=25`),
-      api.get<{ cohorts: Item[] }>(`/cohorts?${q}`),
-      api.get<{ computations: Item[] }>(`/computations?${q}`),
-      api.get<{ predictions: Item[] }>(`/predictions?${q}`),
-      api.get<{ recommendations: Item[] }>(`/recommendations?${q}`),
+      api.get<Lookup & { error?: { message: string } }>(`/users?${idType}=${encodeURIComponent(id)}&events=25`),
+      api.get<{ cohorts: Item[] }>(`/cohorts`),
+      api.get<{ computations: Item[] }>(`/computations`),
+      api.get<{ predictions: Item[] }>(`/predictions`),
+      api.get<{ recommendations: Item[] }>(`/recommendations`),
     ]);
     const named = [cohorts.json.cohorts, computations.json.computations, predictions.json.predictions, recommendations.json.recommendations];
     for (const item of named.flatMap((list) => list ?? [])) names.set(item.id, item.name);
