@@ -4,6 +4,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { cohortCsv, cohortJson, propertyColumns, type CohortMemberRow } from "../core/cohort-file";
 import { parseProfileKey } from "../core/event";
 import { randomKey } from "../core/hash";
+import { addFailures, afterRetry, nextStep, type FailedSet } from "../core/backfill-retries";
 import { settleWithRetries } from "../core/settle-with-retries";
 import { backfillJobs, cohortExports, cohortMembers, users } from "../db/schema";
 import { deletionStep, queueDeletion } from "./deletion-job";
@@ -18,6 +19,14 @@ const CONCURRENCY = 32;
 export function cohortExportKey(projectId: string, exportId: string, format: "csv" | "json"): string {
   return `exports/${projectId}/${exportId}.${format}`;
 }
+
+/** The running backfill, as the alarm finds it; `retryAt` while a retry round waits. */
+interface BackfillCursor {
+  id: string;
+  projectId: string;
+  retryAt?: number;
+}
+type BackfillRow = typeof backfillJobs.$inferSelect;
 
 /**
  * One per project: runs the project's long jobs in alarm-sized steps. A backfill walks
@@ -71,48 +80,96 @@ export class ProjectJobs extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(Date.now());
   }
 
-  override async alarm(): Promise<void> {
-    const more = [await this.#backfillStep(), await this.#exportStep()];
-    const deletionIn = await deletionStep(this.env, this.ctx.storage);
-    if (more.some(Boolean) || deletionIn === 0) await this.ctx.storage.setAlarm(Date.now());
-    else if (deletionIn !== null) await this.ctx.storage.setAlarm(Date.now() + deletionIn);
+  /** A partial backfill retries its failed profiles again (the route has set it running). */
+  async resumeBackfill(id: string, projectId: string): Promise<void> {
+    await this.ctx.storage.put("job", { id, projectId } satisfies BackfillCursor);
+    await this.ctx.storage.setAlarm(Date.now());
   }
 
-  async #backfillStep(): Promise<boolean> {
-    const current = await this.ctx.storage.get<{ id: string; projectId: string }>("job");
-    if (current === undefined) return false;
+  override async alarm(): Promise<void> {
+    const backfillIn = await this.#backfillStep();
+    const exportIn = (await this.#exportStep()) ? 0 : null;
+    const deletionIn = await deletionStep(this.env, this.ctx.storage);
+    const next = [backfillIn, exportIn, deletionIn].filter((ms) => ms !== null);
+    if (next.length > 0) await this.ctx.storage.setAlarm(Date.now() + Math.min(...next));
+  }
+
+  /** One step of the running backfill; answers the ms until its next step, null when it has none. */
+  async #backfillStep(): Promise<number | null> {
+    const current = await this.ctx.storage.get<BackfillCursor>("job");
+    if (current === undefined) return null;
     const db = drizzle(this.env.DB);
     const job = await db.select().from(backfillJobs).where(eq(backfillJobs.id, current.id)).get();
     if (job === undefined || job.status !== "running") {
       await this.ctx.storage.delete("job");
-      return false;
+      return null;
+    }
+    if (current.retryAt !== undefined) {
+      const wait = current.retryAt - Date.now();
+      return wait > 0 ? wait : this.#retryRound(job, current);
     }
     const page = await db
       .select({ key: users.profileKey })
       .from(users)
       .where(and(eq(users.projectId, job.projectId), isNull(users.mergedInto), gt(users.profileKey, job.cursor)))
       .orderBy(users.profileKey)
-      .limit(Number(this.env.BACKFILL_PAGE ?? DEFAULT_PAGE));
-    const now = Date.now();
-    if (page.length === 0) {
-      await db.update(backfillJobs).set({ status: "succeeded", updatedAt: now, finishedAt: now }).where(eq(backfillJobs.id, job.id));
-      await this.ctx.storage.delete("job");
-      return false;
-    }
-    // Many profiles recompute at once: a failure is usually transient (see settleWithRetries).
-    const failed = await settleWithRetries(page, (u) => profileStub(this.env, job.projectId, parseProfileKey(u.key)).refresh());
-    if (failed.length > 0) console.warn(`backfill ${job.id}: ${failed.length} profiles failed after retries, first ${failed[0]!.item.key}: ${String(failed[0]!.reason)}`);
+      .limit(this.#pageSize());
+    // The walk has passed every profile: retry what failed, or finish.
+    if (page.length === 0) return this.#settle(job, current, { failures: job.failures, failedKeys: job.failedKeys }, job.retryRound);
+    const failed = await this.#refresh(job.projectId, page.map((u) => u.key));
+    if (failed.keys.length > 0) console.warn(`backfill ${job.id}: ${failed.keys.length} profiles failed after retries, first ${failed.keys[0]}: ${failed.error}`);
+    const set = addFailures({ failures: job.failures, failedKeys: job.failedKeys }, failed.keys);
     await db
       .update(backfillJobs)
-      .set({
-        cursor: page[page.length - 1]!.key,
-        processed: job.processed + page.length,
-        failures: job.failures + failed.length,
-        lastError: failed.length > 0 ? String(failed[0]!.reason).slice(0, 500) : job.lastError,
-        updatedAt: now,
-      })
+      .set({ cursor: page[page.length - 1]!.key, processed: job.processed + page.length, ...set, lastError: failed.error ?? job.lastError, updatedAt: Date.now() })
       .where(and(eq(backfillJobs.id, job.id), ne(backfillJobs.status, "superseded")));
-    return true;
+    return 0;
+  }
+
+  /** Retries every kept failed profile once (in pages), then settles what is left. */
+  async #retryRound(job: BackfillRow, current: BackfillCursor): Promise<number | null> {
+    const stillFailed: string[] = [];
+    let error = job.lastError;
+    for (let i = 0; i < job.failedKeys.length; i += this.#pageSize()) {
+      const failed = await this.#refresh(job.projectId, job.failedKeys.slice(i, i + this.#pageSize()));
+      stillFailed.push(...failed.keys);
+      error = failed.error ?? error;
+    }
+    const set = afterRetry({ failures: job.failures, failedKeys: job.failedKeys }, stillFailed);
+    const round = job.retryRound + 1;
+    console.warn(`backfill ${job.id}: retry round ${round} recovered ${job.failedKeys.length - stillFailed.length} of ${job.failedKeys.length} profiles`);
+    await drizzle(this.env.DB)
+      .update(backfillJobs)
+      .set({ ...set, retryRound: round, lastError: error, updatedAt: Date.now() })
+      .where(and(eq(backfillJobs.id, job.id), eq(backfillJobs.status, "running")));
+    return this.#settle(job, { id: current.id, projectId: current.projectId }, set, round);
+  }
+
+  /** After the walk or a retry round: another round later, or the job's end (succeeded only when nothing failed). */
+  async #settle(job: BackfillRow, current: BackfillCursor, set: FailedSet, round: number): Promise<number | null> {
+    const step = nextStep(set, round);
+    if (step.status === "retry") {
+      await this.ctx.storage.put("job", { ...current, retryAt: Date.now() + step.inMs });
+      return step.inMs;
+    }
+    const now = Date.now();
+    await drizzle(this.env.DB)
+      .update(backfillJobs)
+      .set({ status: step.status, failures: set.failures, failedKeys: set.failedKeys, retryRound: round, updatedAt: now, finishedAt: now })
+      .where(and(eq(backfillJobs.id, job.id), eq(backfillJobs.status, "running")));
+    await this.ctx.storage.delete("job");
+    return null;
+  }
+
+  /** Asks each profile to recompute; answers the keys that still failed after quick retries. */
+  async #refresh(projectId: string, keys: readonly string[]): Promise<{ keys: string[]; error?: string }> {
+    // Many profiles recompute at once: a failure is usually transient (see settleWithRetries).
+    const failed = await settleWithRetries(keys, async (key) => profileStub(this.env, projectId, parseProfileKey(key)).refresh());
+    return { keys: failed.map((f) => f.item), error: failed.length > 0 ? String(failed[0]!.reason).slice(0, 500) : undefined };
+  }
+
+  #pageSize(): number {
+    return Number(this.env.BACKFILL_PAGE ?? DEFAULT_PAGE);
   }
 
   async #exportStep(): Promise<boolean> {

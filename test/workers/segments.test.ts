@@ -2,7 +2,7 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { beforeAll, describe, expect, it } from "vitest";
 import { profileObjectName } from "../../src/core/event";
 import { forgetDefinitions } from "../../src/durable/definitions-cache";
-import { admin, createProject, device, profile, upload, user, type TestProject } from "./helpers";
+import { admin, call, createProject, device, profile, uiSession, upload, user, type TestProject } from "./helpers";
 
 let project: TestProject;
 beforeAll(async () => {
@@ -170,7 +170,7 @@ describe("backfill after a definition change", () => {
       seen.push(job!.processed);
       if (job?.status === "succeeded") break;
     }
-    expect(job).toMatchObject({ status: "succeeded", processed: created.backfill.total });
+    expect(job, JSON.stringify(job)).toMatchObject({ status: "succeeded", processed: created.backfill.total });
     // Pages of two (BACKFILL_PAGE), each step continuing from the cursor saved by the last.
     // Progress was visible part-way (pages of BACKFILL_PAGE=2, each continuing from the
     // saved cursor), and every profile was counted exactly once.
@@ -179,6 +179,63 @@ describe("backfill after a definition change", () => {
     for (const id of ids) await runDue(user(id));
     await expectMembers(created.id, ["u:bf-user-5"]);
   });
+});
+
+describe("a backfill that cannot recompute every profile", () => {
+  type Backfill = { id: string; status: string; processed: number; failures: number; failed_profiles: string[]; retry_rounds: number; last_error: string | null };
+  const backfill = async (p: string, id: string) => (await (await admin(`/projects/${p}/backfills`)).json<{ backfills: Backfill[] }>()).backfills.find((b) => b.id === id)!;
+  /** Runs the project's job steps, skipping retry waits, until the backfill leaves `running` (a step may also be running on its own). */
+  async function runUntilSettled(p: string, id: string): Promise<Backfill> {
+    const jobs = env.PROJECT_JOBS.getByName(p);
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+      await runInDurableObject(jobs, async (_, state) => {
+        const job = await state.storage.get<{ retryAt?: number }>("job");
+        if (job?.retryAt !== undefined) await state.storage.put("job", { ...job, retryAt: 0 });
+      });
+      await runDurableObjectAlarm(jobs);
+      const job = await backfill(p, id);
+      if (job.status !== "running") return job;
+    }
+    throw new Error(`backfill ${id} still running`);
+  }
+
+  it("retries the failed profiles in rounds, ends partial naming them (never succeeded), and resumes on request", async () => {
+    const p = await createProject("seg-partial");
+    const ids = ["okay-user-1", "okay-user-2", "okay-user-3"];
+    const res = await upload({ api_key: p.apiKey, events: ids.map((id) => ({ user_id: id, event_type: "Viewed" })) });
+    expect(res.status).toBe(200);
+    for (const id of ids) await runDurableObjectAlarm(env.USER_PROFILE.getByName(profileObjectName(p.id, user(id))));
+    // A registry row no profile answers to: its recompute fails every time.
+    await env.DB.prepare("INSERT INTO users (project_id, profile_key, event_count, first_seen, last_seen) VALUES (?, 'x:broken', 1, 1, 1)").bind(p.id).run();
+
+    const created = await admin(`/projects/${p.id}/cohorts`, { method: "POST", body: JSON.stringify({ name: "Viewed", definition: { type: "behavioral", match: { performed: { event: { type: "Viewed" } } } } }) });
+    const { id: cohortId, backfill: started } = await created.json<{ id: string; backfill: { id: string; total: number } }>();
+    expect(started.total).toBe(4);
+    const ended = await runUntilSettled(p.id, started.id);
+    expect(ended).toMatchObject({ status: "partial", processed: 4, failures: 1, failed_profiles: ["x:broken"], retry_rounds: 3 });
+    expect(ended.last_error).toContain("not a profile key");
+
+    // The cohort's page says so, and its button resumes the backfill through the API.
+    const { cookie, csrf } = await uiSession();
+    const page = await (await call(`/admin/p/${p.id}/cohorts/${cohortId}`, { headers: { cookie } })).text();
+    expect(page).toContain("Last backfill: partial");
+    expect(page).toContain("1 profiles could not be recomputed");
+    expect(page).toContain(`action="/admin/p/${p.id}/cohorts/${cohortId}/backfills/${started.id}/resume"`);
+    const viaUi = await call(`/admin/p/${p.id}/cohorts/${cohortId}/backfills/${started.id}/resume`, { method: "POST", headers: { cookie }, body: new URLSearchParams({ _csrf: csrf }), redirect: "manual" });
+    expect(viaUi.status).toBe(303);
+    expect(await backfill(p.id, started.id)).toMatchObject({ status: "running", retry_rounds: 0 });
+    expect(await runUntilSettled(p.id, started.id)).toMatchObject({ status: "partial", failures: 1, retry_rounds: 3 });
+
+    // Resuming retries them again (and ends partial again: the row is still broken).
+    const resumed = await admin(`/projects/${p.id}/backfills/${started.id}/resume`, { method: "POST" });
+    expect(resumed.status).toBe(202);
+    expect(await resumed.json()).toMatchObject({ status: "running", retry_rounds: 0 });
+    expect((await admin(`/projects/${p.id}/backfills/${started.id}/resume`, { method: "POST" })).status).toBe(409);
+    expect(await runUntilSettled(p.id, started.id)).toMatchObject({ status: "partial", failures: 1, retry_rounds: 3 });
+    // Another project cannot resume it; an unknown one is a 404.
+    const other = await createProject("seg-partial-other");
+    expect((await admin(`/projects/${other.id}/backfills/${started.id}/resume`, { method: "POST" })).status).toBe(404);
+  }, 30_000);
 });
 
 describe("static cohorts", () => {

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { projects } from "./projects";
 
@@ -13,11 +14,16 @@ export const backfillJobs = sqliteTable(
       .notNull()
       .references(() => projects.id, { onDelete: "cascade" }),
     definitionsVersion: integer("definitions_version").notNull(),
-    status: text("status", { enum: ["running", "succeeded", "failed", "superseded"] }).notNull(),
+    /** `partial`: the walk ended and its retries did not recover every profile (`failed_keys`); resumable. */
+    status: text("status", { enum: ["running", "succeeded", "partial", "failed", "superseded"] }).notNull(),
     cursor: text("cursor").notNull().default(""),
     processed: integer("processed").notNull().default(0),
     total: integer("total").notNull(),
+    /** Profiles that failed and are not (yet) recovered; `failed_keys` holds the first of them. */
     failures: integer("failures").notNull().default(0),
+    failedKeys: text("failed_keys", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    /** Retry rounds over `failed_keys` done since the walk ended (or the job was resumed). */
+    retryRound: integer("retry_round").notNull().default(0),
     lastError: text("last_error"),
     startedAt: integer("started_at").notNull(),
     updatedAt: integer("updated_at").notNull(),

@@ -79,11 +79,20 @@ export const cohortsUi: KindUi = {
       if (!r.ok) return c.redirect(`${base}?upload_error=${encodeURIComponent(r.json.error?.message ?? "Upload failed")}`, 303);
       return c.redirect(`${base}?applied=${r.json.applied}&skipped=${r.json.skipped_ids.length}`, 303);
     });
+    /** A partial backfill's failed profiles, retried again through the API. */
+    app.post("/:id/backfills/:backfill/resume", async (c) => {
+      const { api, project } = await projectPage(c, "cohorts");
+      const r = await api.send<{ error?: { message: string } }>("POST", `/backfills/${encodeURIComponent(c.req.param("backfill"))}/resume`);
+      const base = `${projectPath(project, "/cohorts")}/${encodeURIComponent(c.req.param("id"))}`;
+      return c.redirect(r.ok ? base : `${base}?backfill_error=${encodeURIComponent(r.json.error?.message ?? "Retry failed")}`, 303);
+    });
   },
 };
 
 interface Backfill {
+  id: string;
   status: string;
+  failures: number;
   processed: number;
   total: number | null;
   started_at: number;
@@ -125,7 +134,16 @@ async function cohortExtras({ c, api, project, apiBase, item, ctx }: DetailArgs)
             <p class="muted">
               Last backfill: {latest.status}, {fmt(latest.processed)}
               {latest.total === null ? "" : ` of ${fmt(latest.total)}`} profiles, started {when(latest.started_at)}
+              {latest.failures > 0 ? `; ${fmt(latest.failures)} profiles could not be recomputed${latest.status === "running" ? " yet (retrying)" : ""}` : ""}
             </p>
+          )}
+          {c.req.query("backfill_error") === undefined ? null : <Alert>{c.req.query("backfill_error")}</Alert>}
+          {latest?.status !== "partial" ? null : (
+            <PostForm action={`${projectPath(project, "/cohorts")}/${item.id}/backfills/${latest.id}/resume`} csrf={ctx.csrf}>
+              <button type="submit" id="resume-backfill">
+                Retry the failed profiles
+              </button>
+            </PostForm>
           )}
         </div>
         <ChartCard title="Net change per day" legend="Entered minus exited, last 14 days (UTC), from the membership change log.">
