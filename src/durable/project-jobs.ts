@@ -148,7 +148,10 @@ export class ProjectJobs extends DurableObject<Env> {
   /** After the walk or a retry round: another round later, or the job's end (succeeded only when nothing failed). */
   async #settle(job: BackfillRow, current: BackfillCursor, set: FailedSet, round: number): Promise<number | null> {
     const step = nextStep(set, round);
+    // A newer backfill may have taken the cursor while this one awaited D1 or the profiles.
+    const owns = (await this.ctx.storage.get<BackfillCursor>("job"))?.id === current.id;
     if (step.status === "retry") {
+      if (!owns) return 0;
       await this.ctx.storage.put("job", { ...current, retryAt: Date.now() + step.inMs });
       return step.inMs;
     }
@@ -157,6 +160,7 @@ export class ProjectJobs extends DurableObject<Env> {
       .update(backfillJobs)
       .set({ status: step.status, failures: set.failures, failedKeys: set.failedKeys, retryRound: round, updatedAt: now, finishedAt: now })
       .where(and(eq(backfillJobs.id, job.id), eq(backfillJobs.status, "running")));
+    if (!owns) return 0;
     await this.ctx.storage.delete("job");
     return null;
   }

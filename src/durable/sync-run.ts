@@ -156,6 +156,14 @@ export async function isFailing(env: Pick<Env, "DB">, syncId: string): Promise<b
 }
 
 /** The project's syncs whose last FAILING_AFTER runs all failed: one query, FAILING_AFTER index rows per sync. */
+/** When each of the project's syncs last started a run. */
+export async function lastRuns(env: Pick<Env, "DB">, projectId: string): Promise<Map<string, number>> {
+  const { results } = await env.DB.prepare("SELECT r.sync_id AS id, max(r.started_at) AS at FROM sync_runs r JOIN syncs s ON s.id = r.sync_id WHERE s.project_id = ?1 GROUP BY r.sync_id")
+    .bind(projectId)
+    .all<{ id: string; at: number }>();
+  return new Map(results.map((r) => [r.id, r.at]));
+}
+
 export async function failingSyncs(env: Pick<Env, "DB">, projectId: string): Promise<Set<string>> {
   const { results } = await env.DB.prepare(
     `SELECT s.id FROM syncs s WHERE s.project_id = ?1 AND ?2 = (

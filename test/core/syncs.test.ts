@@ -5,7 +5,7 @@ import { CredentialsKeyError, importCredentialsKey, keepStoredCredentials, newCr
 import { parseRetryAfter, retryDelay } from "../../src/core/syncs/retry";
 import { netChanges } from "../../src/core/syncs/diff";
 import { digest, propertyChanges, propertyMessages, propertyNames, propertyValues } from "../../src/core/syncs/property-diff";
-import { isDue, syncSchema, type Sync } from "../../src/core/syncs/schema";
+import { isDue, nextRunAt, syncSchema, type Sync } from "../../src/core/syncs/schema";
 import { requestsFor } from "../../src/core/syncs/destinations/requests";
 import { newWebhookSecret, signWebhook } from "../../src/core/syncs/standard-webhooks";
 
@@ -52,6 +52,21 @@ describe("schedules", () => {
     expect(isDue("hourly", 0, 3_600_000)).toBe(true);
     expect(isDue("daily", 0, 86_400_000)).toBe(true);
     expect(isDue("manual", null, 0)).toBe(false);
+  });
+
+  it("the next run is the first minute tick at which isDue holds", () => {
+    const T = 1_800_000_000_000; // a minute boundary
+    expect(nextRunAt("manual", null, T)).toBeNull();
+    expect(nextRunAt("minute", null, T + 1)).toBe(T + 60_000);
+    expect(nextRunAt("minute", T, T + 10_000)).toBe(T + 60_000);
+    expect(nextRunAt("hourly", T, T + 10_000)).toBe(T + 3_600_000);
+    expect(nextRunAt("daily", T - 86_400_000, T + 30_000)).toBe(T + 60_000); // overdue: the coming tick
+    for (const [schedule, last, now] of [["minute", T, T + 1], ["hourly", T + 7_000, T + 9_000], ["daily", null, T + 59_999]] as const) {
+      const next = nextRunAt(schedule, last, now)!;
+      expect(next % 60_000, schedule).toBe(0);
+      expect(isDue(schedule, last, next), schedule).toBe(true);
+      expect(next - 60_000 < now || !isDue(schedule, last, next - 60_000), schedule).toBe(true);
+    }
   });
 
   it("credentials are redacted", () => {

@@ -395,3 +395,29 @@ describe("property syncs to a webhook and to Braze", () => {
     });
   });
 });
+
+describe("scheduled syncs under npm start's server", () => {
+  it("a minute sync delivers by itself (the server fires the cron every minute); the list shows its last and next run", async () => {
+    const cohort = (await admin<{ id: string }>("POST", "/projects/syncs/cohorts", { name: "Scheduled", definition: { type: "behavioral", match: { user_property: { property: "tier", op: "eq", value: "gold" } } } })).json.id;
+    await setProperty("sched-user", "tier", "gold", cohort, 1);
+    const url = `${destinationUrl}?scheduled`;
+    const dest = await admin<{ id: string }>("POST", "/projects/syncs/destinations", { name: "Scheduled hook", definition: { type: "webhook", url } });
+    const sync = await admin<{ id: string }>("POST", "/projects/syncs/syncs", { name: "Every minute", definition: { destination_id: dest.json.id, what: { kind: "cohort", cohort_id: cohort }, schedule: "minute" } });
+    expect(sync.status).toBe(201);
+    type Listed = { id: string; last_run_at: number | null; next_run_at: number | null };
+    const listed = async () => (await admin<{ syncs: Listed[] }>("GET", "/projects/syncs/syncs")).json.syncs.find((s) => s.id === sync.json.id)!;
+    const before = await listed();
+    expect(before.last_run_at).toBeNull();
+    expect(before.next_run_at! - Date.now()).toBeLessThanOrEqual(60_000);
+
+    // Nobody calls /run: the delivery comes from the scheduled handler alone, within a minute and a bit.
+    const deadline = Date.now() + 75_000;
+    while (!received.some((d) => d.url === "/hook?scheduled") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    const delivery = received.find((d) => d.url === "/hook?scheduled");
+    expect(delivery, "no scheduled delivery within 75 s").toBeDefined();
+    expect((JSON.parse(delivery!.body) as Message).users.map((u) => u.user_id)).toEqual(["sched-user"]);
+    const after = await listed();
+    expect(after.last_run_at).toBeGreaterThan(0);
+    expect(after.next_run_at! - after.last_run_at!).toBeGreaterThanOrEqual(55_000);
+  }, 120_000);
+});

@@ -80,11 +80,22 @@ export const syncSchema = z.object({
 });
 export type Sync = z.infer<typeof syncSchema>;
 
+const CRON_TICK_MS = 60_000;
+
+/** When the every-minute cron will next start this sync (null: manual only). Agrees with isDue. */
+export function nextRunAt(schedule: Sync["schedule"], lastRunAt: number | null, now: number): number | null {
+  if (schedule === "manual") return null;
+  const earliest = lastRunAt === null ? now : Math.max(now, lastRunAt + everyMs(schedule) - DUE_SLACK_MS);
+  return Math.ceil(earliest / CRON_TICK_MS) * CRON_TICK_MS;
+}
+
+const everyMs = (schedule: Exclude<Sync["schedule"], "manual">) => (schedule === "minute" ? 60_000 : schedule === "hourly" ? 3_600_000 : 86_400_000);
+/** A little slack so a cron tick a few seconds early still counts. */
+const DUE_SLACK_MS = 5_000;
+
 /** Is a sync with this schedule due at `now`, given when it last ran? (cron fires every minute) */
 export function isDue(schedule: Sync["schedule"], lastRunAt: number | null, now: number): boolean {
   if (schedule === "manual") return false;
   if (lastRunAt === null) return true;
-  const every = schedule === "minute" ? 60_000 : schedule === "hourly" ? 3_600_000 : 86_400_000;
-  // A little slack so a cron tick a few seconds early still counts.
-  return now - lastRunAt >= every - 5_000;
+  return now - lastRunAt >= everyMs(schedule) - DUE_SLACK_MS;
 }

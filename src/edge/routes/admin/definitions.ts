@@ -19,7 +19,8 @@ import type { ProfileRef } from "../../../core/event";
 import { profileStub } from "../../../durable/stub";
 import type { Destination } from "../../../core/syncs/schema";
 import { newWebhookSecret } from "../../../core/syncs/standard-webhooks";
-import { failingSyncs, isFailing } from "../../../durable/sync-run";
+import { failingSyncs, isFailing, lastRuns } from "../../../durable/sync-run";
+import { nextRunAt, syncSchema } from "../../../core/syncs/schema";
 import { AppError } from "../../errors";
 import { definitionsChanged } from "../../definitions-version";
 import { setStaticMembers } from "../../static-members";
@@ -49,9 +50,16 @@ export function definitionRoutes(kind: DefinitionKind) {
 
   app.get("/", async (c) => {
     const project = requestProject(c);
-    const [list, failing] = await Promise.all([listDefinitions(db(c.env), kind, project, { trends: kind === "cohorts" }), kind === "syncs" ? failingSyncs(c.env, project) : null]);
-    // A sync shows whether it is failing (its last runs all failed), as its run log does.
-    return c.json({ [kind]: failing === null ? list : list.map((s) => ({ ...s, failing: failing.has(s.id) })) });
+    const list = await listDefinitions(db(c.env), kind, project, { trends: kind === "cohorts" });
+    if (kind !== "syncs") return c.json({ [kind]: list });
+    // A sync shows whether it is failing (its last runs all failed), as its run log does, and when the cron last and next runs it.
+    const [failing, last] = await Promise.all([failingSyncs(c.env, project), lastRuns(c.env, project)]);
+    const now = Date.now();
+    const nextRun = (s: (typeof list)[number]) => {
+      const schedule = syncSchema.shape.schedule.safeParse((s.definition as { schedule?: unknown }).schedule);
+      return s.status === "active" && schedule.success ? nextRunAt(schedule.data, last.get(s.id) ?? null, now) : null;
+    };
+    return c.json({ syncs: list.map((s) => ({ ...s, failing: failing.has(s.id), last_run_at: last.get(s.id) ?? null, next_run_at: nextRun(s) })) });
   });
 
   app.post("/", async (c) => {

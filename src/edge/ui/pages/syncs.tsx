@@ -71,6 +71,8 @@ export const syncsUi: KindUi = {
     { label: "Schedule", cell: (item) => String(item.definition.schedule ?? "hourly") },
     // The list API marks a sync whose last runs all failed.
     { label: "Health", cell: (item) => <HealthBadge failing={(item as Item & { failing?: boolean }).failing} /> },
+    { label: "Last run", cell: (item) => when((item as Item & { last_run_at?: number | null }).last_run_at) },
+    { label: "Next run", cell: (item) => ((item as Item & { next_run_at?: number | null }).next_run_at == null ? "not scheduled" : when((item as Item & { next_run_at?: number }).next_run_at)) },
   ],
   form: {
     toFields: (definition) => fieldsFromPaths(definition, SYNC_FIELDS),
