@@ -8,6 +8,7 @@ import { addFailures, afterRetry, nextStep, type FailedSet } from "../core/backf
 import { settleWithRetries } from "../core/settle-with-retries";
 import { backfillJobs, cohortExports, cohortMembers, users } from "../db/schema";
 import { deletionStep, queueDeletion } from "./deletion-job";
+import { reconcileStep, startReconcile, type ReconcileRun } from "./reconcile-job";
 import { profileStub } from "./stub";
 import { runSync, type RunSummary } from "./sync-run";
 
@@ -86,11 +87,19 @@ export class ProjectJobs extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(Date.now());
   }
 
+  /** Starts a reconciliation of the membership index (reconcile-job.ts); answers the running one if there is one. */
+  async startReconcile(projectId: string): Promise<ReconcileRun> {
+    const run = await startReconcile(this.env, this.ctx.storage, projectId);
+    await this.ctx.storage.setAlarm(Date.now());
+    return run;
+  }
+
   override async alarm(): Promise<void> {
     const backfillIn = await this.#backfillStep();
     const exportIn = (await this.#exportStep()) ? 0 : null;
     const deletionIn = await deletionStep(this.env, this.ctx.storage);
-    const next = [backfillIn, exportIn, deletionIn].filter((ms) => ms !== null);
+    const reconcileIn = await reconcileStep(this.env, this.ctx.storage);
+    const next = [backfillIn, exportIn, deletionIn, reconcileIn].filter((ms) => ms !== null);
     if (next.length > 0) await this.ctx.storage.setAlarm(Date.now() + Math.min(...next));
   }
 

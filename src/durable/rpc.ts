@@ -76,6 +76,12 @@ export interface UserProfileRpc {
   refresh(): Promise<{ version: string } | null>;
   setStaticMembership(projectId: string, profile: ProfileRef, cohortId: string, member: boolean): Promise<void>;
   getSegments(): Promise<SegmentView | null>;
+  /**
+   * The cohorts this profile has told (or is telling) the D1 index it is in; `pending`
+   * while membership changes still wait in its outbox. Null for no profile, or a device
+   * linked to a user (whose memberships the user holds).
+   */
+  indexedCohorts(): Promise<{ cohort_ids: string[]; pending: boolean } | null>;
   read(withSegments: boolean, recs?: RecsQuery): Promise<ProfileRead | null>;
   erase(req?: EraseRequest): Promise<EraseResult>;
 }

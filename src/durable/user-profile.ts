@@ -156,6 +156,13 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     return this.#segmentView(state, await currentDefinitions(this.env, state.projectId));
   }
 
+  async indexedCohorts(): Promise<{ cohort_ids: string[]; pending: boolean } | null> {
+    const state = this.#state;
+    if (state === undefined || state.linkedUser !== undefined) return null;
+    const { cohort_ids } = await this.#segmentView(state, await currentDefinitions(this.env, state.projectId));
+    return { cohort_ids, pending: this.#segments.hasOutbox() };
+  }
+
   /** Reads reuse the loaded engine; only a definitions change makes this write (a rebuild). */
   async #loadedEngine(state: ProfileState, compiled: CompiledSegments): Promise<SegmentEngine> {
     const loaded = this.#segments.loaded(compiled);

@@ -1,6 +1,7 @@
 import { eq, max } from "drizzle-orm";
 import { isDue, syncSchema } from "../core/syncs/schema";
-import { syncRuns, syncs } from "../db/schema";
+import { cohorts, projects, syncRuns, syncs } from "../db/schema";
+import { latestReconcile, RECONCILE_EVERY_MS } from "../durable/reconcile-job";
 import { db } from "./db";
 
 /**
@@ -25,6 +26,24 @@ export async function runDueSyncs(env: Env, now: number): Promise<string[]> {
   return due.map((s) => s.id);
 }
 
+/**
+ * Starts each project's daily reconciliation of the membership index when it is due:
+ * projects with cohorts, a day after the last one (or after the project was created, so
+ * that a fresh server loading its data is not walked at once).
+ */
+export async function startDueReconciliations(env: Env, now: number): Promise<string[]> {
+  const d = db(env);
+  const withCohorts = await d.selectDistinct({ projectId: projects.id, createdAt: projects.createdAt }).from(projects).innerJoin(cohorts, eq(cohorts.projectId, projects.id));
+  const due: string[] = [];
+  for (const { projectId, createdAt } of withCohorts) {
+    const last = await latestReconcile(env, projectId);
+    if (last?.status !== "running" && now - (last?.startedAt ?? createdAt) >= RECONCILE_EVERY_MS) due.push(projectId);
+  }
+  await Promise.allSettled(due.map((p) => env.PROJECT_JOBS.getByName(p).startReconcile(p)));
+  return due;
+}
+
 export const scheduled: ExportedHandlerScheduledHandler<Env> = async (controller, env, ctx) => {
   ctx.waitUntil(runDueSyncs(env, controller.scheduledTime));
+  ctx.waitUntil(startDueReconciliations(env, controller.scheduledTime));
 };

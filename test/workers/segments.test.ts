@@ -238,6 +238,63 @@ describe("a backfill that cannot recompute every profile", () => {
   }, 30_000);
 });
 
+describe("reconciling the membership index with the profiles", () => {
+  type Run = { id: string; status: string; checked: number; added: number; removed: number; skipped: number; failures: number };
+  async function runReconcile(p: string): Promise<Run> {
+    const started = await admin(`/projects/${p}/reconciliations`, { method: "POST" });
+    expect(started.status).toBe(202);
+    const { id } = await started.json<Run>();
+    const jobs = env.PROJECT_JOBS.getByName(p);
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+      await runDurableObjectAlarm(jobs);
+      const run = (await (await admin(`/projects/${p}/reconciliations`)).json<{ reconciliations: Run[] }>()).reconciliations.find((r) => r.id === id)!;
+      if (run.status !== "running") return run;
+    }
+    throw new Error(`reconciliation ${id} still running`);
+  }
+
+  it("repairs index rows that disagree with the profiles (lost writes), logs them as changes, and finds nothing the second time", async () => {
+    const p = await createProject("seg-reconcile");
+    const ids = ["recon-user-1", "recon-user-2", "recon-user-3"];
+    const res = await upload({ api_key: p.apiKey, events: ids.map((id, i) => ({ user_id: id, event_type: i < 2 ? "Purchased" : "Viewed" })) });
+    expect(res.status).toBe(200);
+    const cohort = await admin(`/projects/${p.id}/cohorts`, { method: "POST", body: JSON.stringify({ name: "Buyers", definition: { type: "behavioral", match: { performed: { event: { type: "Purchased" } } } } }) });
+    const { id: cohortId } = await cohort.json<{ id: string }>();
+    forgetDefinitions(p.id);
+    const stub = (id: string) => env.USER_PROFILE.getByName(profileObjectName(p.id, user(id)));
+    for (const id of ids) {
+      await stub(id).refresh();
+      await runInDurableObject(stub(id), (_, st) => st.storage.sql.exec("UPDATE due_work SET due_at = 0"));
+      await runDurableObjectAlarm(stub(id));
+    }
+    await expectMembers(cohortId, ["u:recon-user-1", "u:recon-user-2"]);
+
+    // Two writes the index lost or got wrong: a member missing, a non-member present.
+    await env.DB.prepare("DELETE FROM cohort_members WHERE cohort_id = ? AND profile_key = 'u:recon-user-2'").bind(cohortId).run();
+    await env.DB.prepare("INSERT INTO cohort_members (project_id, cohort_id, profile_key, entered_at) VALUES (?, ?, 'u:recon-user-3', 1)").bind(p.id, cohortId).run();
+    const before = Date.now();
+    expect(await runReconcile(p.id)).toMatchObject({ status: "succeeded", checked: 3, added: 1, removed: 1, skipped: 0, failures: 0 });
+    expect(await members(cohortId)).toEqual(["u:recon-user-1", "u:recon-user-2"]);
+    const logged = await env.DB.prepare("SELECT profile_key, in_cohort FROM membership_changes WHERE cohort_id = ? AND changed_at >= ? ORDER BY profile_key").bind(cohortId, before).all();
+    expect(logged.results).toEqual([
+      { profile_key: "u:recon-user-2", in_cohort: 1 },
+      { profile_key: "u:recon-user-3", in_cohort: 0 },
+    ]);
+    expect(await runReconcile(p.id)).toMatchObject({ status: "succeeded", checked: 3, added: 0, removed: 0 });
+  }, 30_000);
+
+  it("the cron starts one a day per project with cohorts, and not on a project's first day", async () => {
+    const { startDueReconciliations } = await import("../../src/edge/cron");
+    const p = await createProject("seg-reconcile-cron");
+    await admin(`/projects/${p.id}/cohorts`, { method: "POST", body: JSON.stringify({ name: "Any", definition: { type: "behavioral", match: { performed: { event: { type: "Seen" } } } } }) });
+    expect(await startDueReconciliations(env, Date.now())).not.toContain(p.id);
+    const tomorrow = Date.now() + 86_400_000 + 60_000;
+    expect(await startDueReconciliations(env, tomorrow)).toContain(p.id);
+    // Started just now (by the line above): not due again until a day later.
+    expect(await startDueReconciliations(env, Date.now() + 3_600_000)).not.toContain(p.id);
+  });
+});
+
 describe("static cohorts", () => {
   it("uploaded ids become members (unknown ids are skipped) and feed cohorts of cohorts", async () => {
     await send([

@@ -52,3 +52,31 @@ export const cohortExports = sqliteTable(
   },
   (t) => [index("cohort_exports_project").on(t.projectId, t.createdAt)],
 );
+
+/**
+ * A reconciliation: every registered profile's cohort flags compared with the D1
+ * membership index, differences repaired (and logged as changes, so syncs send them).
+ */
+export const reconcileRuns = sqliteTable(
+  "reconcile_runs",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    status: text("status", { enum: ["running", "succeeded", "partial"] }).notNull(),
+    cursor: text("cursor").notNull().default(""),
+    checked: integer("checked").notNull().default(0),
+    /** Index rows added (a member the index missed) and removed (one it kept wrongly). */
+    added: integer("added").notNull().default(0),
+    removed: integer("removed").notNull().default(0),
+    /** Profiles not compared: changes still on their way, or their read failed. */
+    skipped: integer("skipped").notNull().default(0),
+    failures: integer("failures").notNull().default(0),
+    lastError: text("last_error"),
+    startedAt: integer("started_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    finishedAt: integer("finished_at"),
+  },
+  (t) => [index("reconcile_runs_project").on(t.projectId, t.startedAt)],
+);

@@ -8,6 +8,7 @@ import { adminModels } from "./models";
 import { definitionRoutes } from "./definitions";
 import { cohortTrend, computationDistribution } from "./insights";
 import { adminProjects, projectRoutes } from "./projects";
+import { adminReconciliations } from "./reconciliations";
 import { adminTrainingJobs, trainerQueue, trainRoute } from "./training";
 
 /**
@@ -29,6 +30,7 @@ projectApi.route("/recommendations", definitionRoutes("recommendations"));
 projectApi.route("/destinations", definitionRoutes("destinations"));
 projectApi.route("/syncs", definitionRoutes("syncs"));
 projectApi.route("/backfills", adminBackfills);
+projectApi.route("/reconciliations", adminReconciliations);
 projectApi.route("/archive", adminArchive);
 projectApi.route("/models", adminModels);
 projectApi.route("/training-jobs", adminTrainingJobs);
