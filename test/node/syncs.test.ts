@@ -398,8 +398,8 @@ describe("property syncs to a webhook and to Braze", () => {
 
 describe("scheduled syncs under npm start's server", () => {
   it("a minute sync delivers by itself (the server fires the cron every minute); the list shows its last and next run", async () => {
-    const cohort = (await admin<{ id: string }>("POST", "/projects/syncs/cohorts", { name: "Scheduled", definition: { type: "behavioral", match: { user_property: { property: "tier", op: "eq", value: "gold" } } } })).json.id;
-    await setProperty("sched-user", "tier", "gold", cohort, 1);
+    const cohort = (await admin<{ id: string }>("POST", "/projects/syncs/cohorts", { name: "Scheduled", definition: { type: "behavioral", match: { user_property: { property: "schedule_test", op: "eq", value: "gold" } } } })).json.id;
+    await setProperty("sched-user", "schedule_test", "gold", cohort, 1);
     const url = `${destinationUrl}?scheduled`;
     const dest = await admin<{ id: string }>("POST", "/projects/syncs/destinations", { name: "Scheduled hook", definition: { type: "webhook", url } });
     const sync = await admin<{ id: string }>("POST", "/projects/syncs/syncs", { name: "Every minute", definition: { destination_id: dest.json.id, what: { kind: "cohort", cohort_id: cohort }, schedule: "minute" } });

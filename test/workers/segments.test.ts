@@ -218,12 +218,15 @@ describe("a backfill that cannot recompute every profile", () => {
     // The cohort's page says so, and its button resumes the backfill through the API.
     const { cookie, csrf } = await uiSession();
     const page = await (await call(`/admin/p/${p.id}/cohorts/${cohortId}`, { headers: { cookie } })).text();
-    expect(page).toContain("Last backfill: partial");
+    expect(page).toContain('data-live-field="status">partial</span>');
+    expect(page).not.toContain(`data-live-url="/admin/api/projects/${p.id}/backfills"`); // ended: nothing to refresh
     expect(page).toContain("1 profiles could not be recomputed");
     expect(page).toContain(`action="/admin/p/${p.id}/cohorts/${cohortId}/backfills/${started.id}/resume"`);
     const viaUi = await call(`/admin/p/${p.id}/cohorts/${cohortId}/backfills/${started.id}/resume`, { method: "POST", headers: { cookie }, body: new URLSearchParams({ _csrf: csrf }), redirect: "manual" });
     expect(viaUi.status).toBe(303);
     expect(await backfill(p.id, started.id)).toMatchObject({ status: "running", retry_rounds: 0 });
+    const running = await (await call(`/admin/p/${p.id}/cohorts/${cohortId}`, { headers: { cookie } })).text();
+    expect(running).toContain(`data-live-url="/admin/api/projects/${p.id}/backfills"`); // the page follows the running job
     expect(await runUntilSettled(p.id, started.id)).toMatchObject({ status: "partial", failures: 1, retry_rounds: 3 });
 
     // Resuming retries them again (and ends partial again: the row is still broken).

@@ -131,8 +131,16 @@ async function cohortExtras({ c, api, project, apiBase, item, ctx }: DetailArgs)
             </div>
           </div>
           {latest === undefined ? null : (
-            <p class="muted">
-              Last backfill: {latest.status}, {fmt(latest.processed)}
+            // While it runs, its status and progress refresh from the API (the page need not be reloaded).
+            <p class="muted" id="backfill-status" data-live-url={latest.status === "running" ? `${apiBase}/backfills` : undefined} data-live-list="backfills">
+              Last backfill:{" "}
+              <span data-live-id={latest.id} data-live-field="status">
+                {latest.status}
+              </span>
+              ,{" "}
+              <span data-live-id={latest.id} data-live-field="processed">
+                {fmt(latest.processed)}
+              </span>
               {latest.total === null ? "" : ` of ${fmt(latest.total)}`} profiles, started {when(latest.started_at)}
               {latest.failures > 0 ? `; ${fmt(latest.failures)} profiles could not be recomputed${latest.status === "running" ? " yet (retrying)" : ""}` : ""}
             </p>
