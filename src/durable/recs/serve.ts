@@ -38,7 +38,7 @@ export async function recommend(
   override: RecOverride,
 ): Promise<RecResult> {
   if (rec.model === null) return unknownRec(rec.id);
-  const bundle = await recBundle(env, rec.model);
+  const bundle = await recBundle(env, rec.id, rec.model);
   const { catalog } = bundle;
   const def = rec.definition;
   const interacted = indicesOf(catalog, history?.interacted ?? []);

@@ -1,16 +1,17 @@
 import type { CompiledPrediction } from "../../core/segments/compile";
-import { oncePerIsolate } from "./isolate-cache";
+import { LatestPerOwner } from "./isolate-cache";
 import { createSession, type Session } from "./ort";
 
 /**
- * Model sessions per isolate, keyed by model version id: the bytes are read from R2
- * once, then every profile in the isolate scores with the same session.
+ * Model sessions per isolate, one per prediction (its active version): the bytes are
+ * read from R2 once, then every profile in the isolate scores with the same session; a
+ * retrained version retires the old session, released after a grace period.
  */
-const sessions = new Map<string, Promise<Session>>();
+const sessions = new LatestPerOwner<Session>((session) => session.release());
 
 export function modelSession(env: Pick<Env, "ARCHIVE">, prediction: CompiledPrediction): Promise<Session> {
   const { id, r2Key } = prediction.model;
-  return oncePerIsolate(sessions, id, async () => {
+  return sessions.get(prediction.id, id, async () => {
     const object = await env.ARCHIVE.get(`${r2Key}.onnx`);
     if (object === null) throw new Error(`model ${id} is missing from R2 (${r2Key}.onnx)`);
     return createSession(new Uint8Array(await object.arrayBuffer()));
