@@ -10,7 +10,7 @@ import { cpus } from "node:os";
 import { dirname } from "node:path";
 import { option } from "../scripts/lib/local.mjs";
 import { startLocalWorker } from "../scripts/lib/worker.mjs";
-import { adminGet, fmt, memorySampler, newVisitors, percentile, sendUntilAcknowledged, sleep, table } from "./lib.mjs";
+import { adminGet, fmt, inBatches, memorySampler, newVisitors, percentile, sendUntilAcknowledged, sleep, table } from "./lib.mjs";
 
 const argv = process.argv.slice(2);
 const profiles = Number(option(argv, "profiles", "3000"));
@@ -32,7 +32,6 @@ try {
   const firstRefusal = new Map();
   const latencies = [];
   let resent = 0;
-  let next = 0;
   let acked = 0;
   /** One request of `batch` new devices, resent until acknowledged (as an SDK's retry queue does). */
   const send = async (first) => {
@@ -47,22 +46,14 @@ try {
     if (res.status !== 200) throw new Error(`refused: ${res.status} ${res.body.slice(0, 200)}`);
     latencies.push(ms);
     acked += events.length;
+    if (performance.now() - lastLog > 5000) {
+      lastLog = performance.now();
+      log(`${fmt(acked)} of ${fmt(profiles)} acknowledged, ${fmt((memory.last() ?? 0) / 1e6)} MB`);
+    }
   };
   const t0 = performance.now();
   let lastLog = t0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < profiles) {
-        const first = next;
-        next += batch;
-        await send(first);
-        if (performance.now() - lastLog > 5000) {
-          lastLog = performance.now();
-          log(`${fmt(acked)} of ${fmt(profiles)} acknowledged, ${fmt((memory.last() ?? 0) / 1e6)} MB`);
-        }
-      }
-    }),
-  );
+  await inBatches({ total: profiles, batch, concurrency, send });
   const burstSeconds = (performance.now() - t0) / 1000;
   const peakBurst = memory.peak();
   const endBurst = memory.now();

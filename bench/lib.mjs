@@ -91,6 +91,20 @@ export const newVisitors = (first, count) =>
     event_properties: { path: `/landing/${(first + i) % 40}` },
   }));
 
+/** `concurrency` clients, each taking the next `batch` of `total` items (`send(first)`) until none is left. */
+export async function inBatches({ total, batch, concurrency, send }) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const first = next;
+        next += batch;
+        await send(first);
+      }
+    }),
+  );
+}
+
 /** A request's outcome as a client sees it: an HTTP status, or "hung" / "connection error". */
 const attempt = (url, init) =>
   request(url, init).catch((err) => ({ status: String(err.message).startsWith("no answer") ? "hung" : "connection error", headers: {}, body: String(err) }));

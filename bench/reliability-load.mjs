@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { option } from "../scripts/lib/local.mjs";
 import { startLocalWorker } from "../scripts/lib/worker.mjs";
-import { adminGet, fmt, newVisitors, percentile, request, sendUntilAcknowledged, sleep, table } from "./lib.mjs";
+import { adminGet, fmt, inBatches, newVisitors, percentile, request, sendUntilAcknowledged, sleep, table } from "./lib.mjs";
 
 const argv = process.argv.slice(2);
 const seconds = Number(option(argv, "seconds", "60"));
@@ -154,16 +154,7 @@ try {
   const t0 = performance.now();
   if (burst) {
     log(`sending ${burst} new visitors from ${concurrency} clients`);
-    let nextVisitor = 0;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (nextVisitor < burst) {
-          const first = nextVisitor;
-          nextVisitor += batch;
-          await sendNewVisitors(first);
-        }
-      }),
-    );
+    await inBatches({ total: burst, batch, concurrency, send: sendNewVisitors });
   } else if (openLoop) {
     // Open loop: a request every batch/rate seconds, whatever the answers do.
     log(`driving ${rate} events/s open loop for ${seconds}s`);

@@ -1,14 +1,14 @@
-import { and, desc, eq, gt, inArray, isNull, ne } from "drizzle-orm";
+import { and, desc, eq, inArray, ne } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { randomKey } from "../core/hash";
 import { membershipRepairs } from "../core/membership-repairs";
 import { parseProfileKey } from "../core/event";
 import { settleWithRetries } from "../core/settle-with-retries";
-import { cohortMembers, membershipChanges, reconcileRuns, users } from "../db/schema";
+import { cohortMembers, membershipChanges, reconcileRuns } from "../db/schema";
+import { registryPage } from "./registry-walk";
 import { profileStub } from "./stub";
 
 const STORAGE_KEY = "reconcile";
-const DEFAULT_PAGE = 50;
 /** The cron starts one per project this often. */
 export const RECONCILE_EVERY_MS = 86_400_000;
 
@@ -47,20 +47,14 @@ export async function reconcileStep(env: JobEnv, storage: DurableObjectStorage):
     await storage.delete(STORAGE_KEY);
     return null;
   }
-  const page = await db
-    .select({ key: users.profileKey })
-    .from(users)
-    .where(and(eq(users.projectId, run.projectId), isNull(users.mergedInto), gt(users.profileKey, run.cursor)))
-    .orderBy(users.profileKey)
-    .limit(Number(env.BACKFILL_PAGE ?? DEFAULT_PAGE));
+  const keys = await registryPage(db, env, run.projectId, run.cursor);
   const now = Date.now();
-  if (page.length === 0) {
+  if (keys.length === 0) {
     await db.update(reconcileRuns).set({ status: run.failures > 0 ? "partial" : "succeeded", updatedAt: now, finishedAt: now }).where(eq(reconcileRuns.id, run.id));
     if (run.added + run.removed > 0) console.warn(`reconcile ${run.id}: repaired the membership index of ${run.projectId}: +${run.added} −${run.removed}`);
     await storage.delete(STORAGE_KEY);
     return null;
   }
-  const keys = page.map((u) => u.key);
   const views = new Map<string, { cohort_ids: string[]; pending: boolean } | null>();
   const failed = await settleWithRetries(keys, async (key) => views.set(key, await profileStub(env, run.projectId, parseProfileKey(key)).indexedCohorts()));
   // Compared: profiles that answered with nothing on its way; a profile that is gone (null) should be in no cohort.

@@ -33,6 +33,7 @@ export class LatestPerOwner<T> {
   }
 
   #disposeRetired(): void {
+    if (this.#retiring.length === 0) return; // the common case, on every score
     const cutoff = this.now() - this.graceMs;
     const due = this.#retiring.filter((r) => r.at <= cutoff);
     if (due.length === 0) return;
