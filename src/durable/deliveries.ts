@@ -3,13 +3,15 @@ import { drizzle } from "drizzle-orm/d1";
 import { archiveKey, hourOf, toNdjson } from "../core/archive";
 import { profileKey, profileObjectName, type TailorEvent } from "../core/event";
 import { sha256Hex } from "../core/hash";
-import { cohortMembers, membershipChanges, users } from "../db/schema";
+import { cohortMembers, membershipChanges, servedOutcomes, users } from "../db/schema";
 import type { ProfileState } from "./profile-state";
+import type { PendingWindow } from "./served-windows";
 
 /**
  * What a profile writes outside itself, each idempotent so the alarm can retry it:
- * archive objects (deterministic keys), the registry row (upsert) and membership
- * changes (upsert/delete plus a log insert that ignores repeats).
+ * archive objects (deterministic keys), the registry row (upsert), membership
+ * changes (upsert/delete plus a log insert that ignores repeats) and served windows
+ * (an upsert that never reopens a resolved row).
  */
 
 /** Writes events to R2, one object per UTC hour of event time; answers the objects' keys. */
@@ -78,5 +80,39 @@ export async function writeMemberships(
       .values({ projectId: state.projectId, cohortId: c.cohortId, profileKey: key, inCohort: c.member, changedAt: c.at })
       .onConflictDoNothing(),
   ]);
+  await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
+}
+
+/** Served windows as opened or resolved (served-outcomes.ts), keyed by owner, profile and opening instant. */
+export async function writeServedOutcomes(env: Pick<Env, "DB">, state: ProfileState, rows: readonly PendingWindow[], now: number): Promise<void> {
+  if (rows.length === 0) return;
+  const db = drizzle(env.DB);
+  const key = profileKey(state.profile);
+  const statements = rows.map(({ window: w, outcome: o }) => {
+    const values = {
+      projectId: state.projectId,
+      ownerKind: w.owner_kind,
+      ownerId: w.owner_id,
+      modelId: w.model_id,
+      profileKey: key,
+      openedAt: w.opened_at,
+      closesAt: w.closes_at,
+      source: w.source ?? null,
+      score: w.score ?? null,
+      outcome: o?.outcome ?? null,
+      loss: o?.loss ?? null,
+      relevant: o?.relevant ?? null,
+      ndcg: o?.ndcg ?? null,
+      resolvedAt: o === null ? null : now,
+    };
+    const insert = db.insert(servedOutcomes).values(values);
+    return o === null
+      ? insert.onConflictDoNothing()
+      : insert.onConflictDoUpdate({
+          target: [servedOutcomes.ownerId, servedOutcomes.profileKey, servedOutcomes.openedAt],
+          set: { outcome: values.outcome, loss: values.loss, relevant: values.relevant, ndcg: values.ndcg, resolvedAt: now },
+          setWhere: dsql`${servedOutcomes.resolvedAt} IS NULL`,
+        });
+  });
   await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
 }

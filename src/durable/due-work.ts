@@ -7,7 +7,7 @@ const RETRY_MAX_MS = 3_600_000;
  * to the earliest row. Later capabilities add kinds (window expiries, re-scoring).
  * Due times are mirrored in memory so the hot path only writes when a time moves.
  */
-export type WorkKind = "archive" | "prune" | "registry" | "segments" | "memberships" | "score";
+export type WorkKind = "archive" | "prune" | "registry" | "segments" | "memberships" | "score" | "outcomes";
 
 export class DueWork {
   readonly #due = new Map<WorkKind, number>();

@@ -33,6 +33,10 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE archive_objects (key TEXT PRIMARY KEY, hour TEXT NOT NULL) WITHOUT ROWID;
   `,
+  // What the profile was served and what it did next, until D1 has it (served-windows.ts).
+  `
+  CREATE TABLE served_windows (window_key TEXT PRIMARY KEY, body TEXT NOT NULL, written INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+  `,
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS.length;

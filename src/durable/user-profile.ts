@@ -8,7 +8,7 @@ import { fullBucket, takeTokens, type TokenBucket } from "../core/throttle";
 import { mergeHistory } from "../core/archive";
 import { ArchiveManifest, reachesPruned, readPruned, readPrunedKeys } from "./archived-history";
 import { currentDefinitions } from "./definitions-cache";
-import { writeArchive, writeMemberships, writeRegistry } from "./deliveries";
+import { writeArchive, writeMemberships, writeRegistry, writeServedOutcomes } from "./deliveries";
 import { DueWork, type WorkKind } from "./due-work";
 import { EventStore } from "./event-store";
 import { ProfileHistory } from "./profile-history";
@@ -18,6 +18,8 @@ import { loadState, saveState, type ProfileState } from "./profile-state";
 import { profileRecommendations } from "./recs/profile-recs";
 import type { DeviceHistory, IngestRequest, IngestResult, ProfileRead, ProfileView, RecsQuery, SegmentView, UserProfileRpc } from "./rpc";
 import { ensureSchema } from "./schema";
+import { servedGoals, ServedWindows } from "./served-windows";
+import { predictionWindow, recommendationWindow, type ServedWindow } from "../core/served-outcomes";
 import { computeScores, scoresMoved, withScores } from "./scoring/profile-scores";
 import { profileStub } from "./stub";
 
@@ -39,6 +41,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   readonly #segments: ProfileSegments;
   readonly #erasure: ProfileErasure;
   readonly #manifest: ArchiveManifest;
+  readonly #served: ServedWindows;
   #ready = false;
   #state: ProfileState | undefined;
   /** Token buckets per endpoint rate, in memory: an evicted profile starts full again. */
@@ -55,6 +58,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     this.#segments = new ProfileSegments(this.#sql);
     this.#erasure = new ProfileErasure(ctx.storage);
     this.#manifest = new ArchiveManifest(this.#sql);
+    this.#served = new ServedWindows(this.#sql);
     // A lookup of an unknown profile must not create storage: only load what exists.
     const exists = this.#sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'schema_version'").toArray().length > 0;
     if (exists) this.#open();
@@ -79,6 +83,9 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     const counts = this.ctx.storage.transactionSync(() => {
       const engine = this.#engine(state, compiled, now, archived);
       const appended = this.#history.append(state, req.events, now);
+      // Before segmentation sees them: a new-items-only list judges against the history before these events.
+      const goals = servedGoals(compiled, engine);
+      this.#served.record(appended.fresh, goals.goalOf, goals.hadBefore);
       this.#segmentsSaw(state, engine, appended.fresh, now, appended.propsChanged);
       return { accepted: appended.fresh.length, duplicates: appended.duplicates };
     });
@@ -145,6 +152,11 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     const profile = await this.getProfile();
     const segments = withSegments ? await this.#segmentView(state, compiled) : null;
     const recommendations = recs === undefined || recs.ids.length === 0 ? [] : await this.#recs.read(this.env, state, compiled, engine, recs);
+    const served = recommendations.flatMap((r) => {
+      const rec = compiled.recommendations.find((x) => x.id === r.rec_id);
+      return rec === undefined || r.items.length === 0 ? [] : [recommendationWindow(rec.id, rec.model?.id ?? "none", r.items, r.recommendation_source, Date.now())];
+    });
+    if (this.#openWindows(served)) await this.#work.arm();
     return profile === null ? null : { profile, segments, scores: state.scores ?? {}, recommendations };
   }
 
@@ -193,7 +205,11 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     if (state.linkedUser === userId) return { properties: {}, events: [], archive: [] };
     const now = Date.now();
     state.linkedUser = userId;
-    if (firstLink) this.#leaveAllCohorts(state, now);
+    if (firstLink) {
+      this.#leaveAllCohorts(state, now);
+      // Its outcomes now happen on the user's profile (which opens its own windows): these would only resolve as misses.
+      this.#served.drop();
+    }
     saveState(this.#sql, state);
     this.#work.schedule("registry", now);
     await this.#work.arm();
@@ -283,7 +299,11 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     const engine = this.#segments.loaded(compiled);
     if (engine === undefined) return;
     const next = await computeScores(this.env, compiled, engine, now);
-    if (!scoresMoved(state.scores ?? {}, next)) return;
+    const opened = this.#openWindows(compiled.predictions.flatMap((p) => (next[p.id] === undefined ? [] : [predictionWindow(p.id, next[p.id]!.model, next[p.id]!.score, p.horizonDays, now)])));
+    if (!scoresMoved(state.scores ?? {}, next)) {
+      if (opened) await this.#work.arm();
+      return;
+    }
     this.ctx.storage.transactionSync(() => {
       state.scores = next;
       this.#commit(state, engine, engine.ingest([], now, this.#engineProps(state), true));
@@ -292,6 +312,14 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     this.#work.schedule("score", now + SCORE_REFRESH_MS);
     if (this.#segments.hasOutbox()) this.#work.schedule("memberships", now);
     await this.#work.arm();
+  }
+
+  /** Opens a served window for each answer that has none open; D1 hears of them at once. */
+  #openWindows(windows: readonly ServedWindow[]): boolean {
+    let opened = false;
+    for (const w of windows) if (this.#served.open(w)) opened = true;
+    if (opened) this.#work.schedule("outcomes", Date.now());
+    return opened;
   }
 
   /**
@@ -436,6 +464,13 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
         await this.#loadedEngine(state, compiled);
         await this.#rescore(state, compiled, now);
         return compiled.predictions.length > 0 ? now + SCORE_REFRESH_MS : null;
+      }
+      case "outcomes": {
+        this.#served.resolveDue(now);
+        const rows = this.#served.unwritten();
+        await writeServedOutcomes(this.env, state, rows, now);
+        this.#served.written(rows);
+        return this.#served.nextDueAt(Date.now());
       }
       case "memberships": {
         const batch = this.#segments.outbox(MEMBERSHIP_BATCH);

@@ -400,6 +400,15 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     expect(await charts.count()).toBe(4);
     expect(await page.locator("#quality-charts path.series").count()).toBe(2); // ROC and calibration
     expect(await page.locator("#quality-charts rect.bar").count()).toBeGreaterThan(20); // histogram + importance
+    // The backfill re-scored every profile with the new version: each opened a served window,
+    // and the page says how many wait for their 30 days (the served column fills as they end).
+    await expect
+      .poll(async () => {
+        await page.reload();
+        return page.locator("#served-note").textContent();
+      }, { timeout: 30_000 })
+      .toMatch(/0 answers have resolved, [1-9][\d,]* (is|are) still inside (its|their) 30 days/);
+    expect(await page.locator("#quality-table thead").textContent()).toContain("Served to");
     await shot("prediction-quality");
 
     await button("Roll back to this").click();

@@ -48,6 +48,9 @@ export interface CompiledPrediction {
   features: number[];
   /** Only members of this cohort are scored. */
   population?: string;
+  /** What the score predicts: the goal event within the horizon (served windows resolve by it). */
+  goal: EventSpec;
+  horizonDays: number;
 }
 
 /** Hidden computations (model features) are not shown as computed properties. */
@@ -170,7 +173,7 @@ export function compileDefinitions(set: DefinitionSet): CompiledSegments {
     if (population !== undefined && !set.cohorts.some((c) => c.id === population)) {
       throw new DefinitionError(`prediction ${p.id} refers to unknown cohort ${population}`, p.id);
     }
-    predictions.push({ id: p.id, model: p.model, features, ...(population === undefined ? {} : { population }) });
+    predictions.push({ id: p.id, model: p.model, features, goal: p.definition.goal.event, horizonDays: p.definition.horizon_days, ...(population === undefined ? {} : { population }) });
   }
 
   const recommendations = (set.recommendations ?? []).map((r): CompiledRecommendation => {

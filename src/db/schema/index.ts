@@ -6,3 +6,4 @@ export * from "./syncs";
 export * from "./jobs";
 export * from "./privacy";
 export * from "./training";
+export * from "./outcomes";

@@ -1,10 +1,11 @@
 import type { Child } from "hono/jsx";
 import type { Hono } from "hono";
 import type { TrainingJobView } from "../../core/training-jobs";
+import type { ServedView } from "../served-quality-store";
 import type { ApiResult } from "./api";
 import type { UiEnv } from "./auth";
 import { errorDetails } from "./forms";
-import { PostForm, projectPath, when } from "./layout";
+import { fmt, PostForm, projectPath, when } from "./layout";
 import { projectPage } from "./page";
 
 /** A published model version as `/admin/api/models` lists it. */
@@ -14,6 +15,23 @@ export interface ModelRow<M = unknown> {
   active: boolean;
   created_at: number;
   metrics: M;
+  /** Quality on what users were served by this version and did next (null until a user was served). */
+  served?: ServedView | null;
+}
+
+/**
+ * What the served-quality numbers rest on, in plain words: how many users' windows have
+ * resolved and when the next ones will (a window lasts the horizon after a user's answer).
+ */
+export function ServedNote(props: { served: ServedView | null | undefined; horizon: string }) {
+  const s = props.served;
+  if (s === null || s === undefined) return <p class="muted" id="served-note">Served quality: no user has been served by this version yet.</p>;
+  const next = s.next_resolution_at === null ? "" : ` The next results are due ${when(s.next_resolution_at)}.`;
+  return (
+    <p class="muted" id="served-note">
+      Served quality: what users were given by this version and then did in the {props.horizon} after. {fmt(s.resolved)} {s.resolved === 1 ? "answer has" : "answers have"} resolved, {fmt(s.open)} {s.open === 1 ? "is" : "are"} still inside {s.open === 1 ? "its" : "their"} {props.horizon}.{next}
+    </p>
+  );
 }
 
 /**

@@ -11,6 +11,7 @@ import { db } from "../../db";
 import { AppError } from "../../errors";
 import { getDefinition } from "../../definition-store";
 import { requestProject } from "../../project-scope";
+import { servedQualityByModel, type ServedView } from "../../served-quality-store";
 import { jsonBody, parseWith } from "../../validate";
 
 /**
@@ -34,7 +35,7 @@ export function modelKey(projectId: string, ownerId: string, version: number): s
   return `models/${projectId}/${ownerId}/v${version}`;
 }
 
-const present = (m: typeof models.$inferSelect) => ({
+const present = (m: typeof models.$inferSelect, served?: ServedView) => ({
   id: m.id,
   owner_kind: m.ownerKind,
   owner_id: m.ownerId,
@@ -42,17 +43,24 @@ const present = (m: typeof models.$inferSelect) => ({
   active: m.active,
   r2_key: m.r2Key,
   metrics: m.metrics,
+  /** Quality on what users were served by this version and did next (the trainer's holdout is in `metrics`). */
+  served: served ?? null,
   created_at: m.createdAt,
 });
 
 adminModels.get("/", async (c) => {
   const q = parseWith(listQuery, c.req.query(), "query");
-  const rows = await db(c.env)
-    .select()
-    .from(models)
-    .where(and(eq(models.projectId, requestProject(c)), q.owner_id === undefined ? undefined : eq(models.ownerId, q.owner_id)))
-    .orderBy(desc(models.createdAt));
-  return c.json({ models: rows.map(present) });
+  const project = requestProject(c);
+  const d = db(c.env);
+  const [rows, served] = await Promise.all([
+    d
+      .select()
+      .from(models)
+      .where(and(eq(models.projectId, project), q.owner_id === undefined ? undefined : eq(models.ownerId, q.owner_id)))
+      .orderBy(desc(models.createdAt)),
+    servedQualityByModel(d, project, q.owner_id),
+  ]);
+  return c.json({ models: rows.map((m) => present(m, served.get(m.id))) });
 });
 
 adminModels.post("/", async (c) => {

@@ -2,7 +2,7 @@ import { ChartCard, BarChart, HBarChart, XYChart } from "../charts/svg";
 import { SelectField, TextField } from "../fields";
 import { definitionFromPaths, errorDetails, fieldsFromPaths } from "../forms";
 import { Alert, fmt, projectPath } from "../layout";
-import { modelRoutes, ModelVersions, type ModelRow } from "../models";
+import { modelRoutes, ModelVersions, ServedNote, type ModelRow } from "../models";
 import { trainingJobs, TrainingPanel } from "../training";
 import { projectPage } from "../page";
 import type { DetailArgs, KindUi } from "../definitions";
@@ -113,30 +113,36 @@ export function QualityCharts(props: { metrics: Metrics }) {
   );
 }
 
-function MetricsTable(props: { metrics: Metrics }) {
-  const m = props.metrics.holdout?.model;
-  const b = props.metrics.holdout?.baseline;
-  const rows: [string, (q: Quality | undefined) => unknown][] = [
-    ["AUC", (q) => q?.auc],
-    ["log loss", (q) => q?.log_loss],
-    ["precision @10 %", (q) => q?.precision_at_10pct],
-    ["recall @10 %", (q) => q?.recall_at_10pct],
+/** The trainer's holdout (model and baseline) beside the same measures on what users were served and did. */
+function MetricsTable(props: { model: Model }) {
+  const { metrics } = props.model;
+  const m = metrics.holdout?.model;
+  const b = metrics.holdout?.baseline;
+  const s = props.model.served?.prediction ?? undefined;
+  const rows: [string, (q: Quality | undefined) => unknown, unknown][] = [
+    ["AUC", (q) => q?.auc, s?.auc],
+    ["log loss", (q) => q?.log_loss, s?.log_loss],
+    ["precision @10 %", (q) => q?.precision_at_10pct, s?.precision_at_10pct],
+    ["recall @10 %", (q) => q?.recall_at_10pct, undefined],
+    ["users who reached the goal", (q) => q?.positive_rate, s?.positive_rate],
   ];
   return (
-    <table>
+    <table id="quality-table">
       <thead>
         <tr>
-          <th>Holdout</th>
-          <th class="num">Model</th>
-          <th class="num">Baseline</th>
+          <th></th>
+          <th class="num">Holdout: model</th>
+          <th class="num">Holdout: baseline</th>
+          <th class="num">Served to {s === undefined ? "users" : `${fmt(s.users)} users`}</th>
         </tr>
       </thead>
       <tbody>
-        {rows.map(([label, get]) => (
+        {rows.map(([label, get, served]) => (
           <tr>
             <td>{label}</td>
-            <td class="num">{fmt(get(m) ?? (label === "AUC" ? props.metrics.auc : undefined))}</td>
+            <td class="num">{fmt(get(m) ?? (label === "AUC" ? metrics.auc : undefined))}</td>
             <td class="num">{fmt(get(b))}</td>
+            <td class="num">{fmt(served)}</td>
           </tr>
         ))}
       </tbody>
@@ -171,7 +177,7 @@ async function predictionExtras({ c, api, project, apiBase, item, ctx }: DetailA
             </>
           )}
           columns={[
-            { label: "AUC", cell: (m) => fmt(m.metrics.holdout?.model?.auc ?? m.metrics.auc) },
+            { label: "AUC (holdout / served)", cell: (m) => `${fmt(m.metrics.holdout?.model?.auc ?? m.metrics.auc)} / ${fmt(m.served?.prediction?.auc)}` },
             { label: "Rows (train / holdout)", cell: (m) => (m.metrics.rows === undefined ? "–" : `${fmt(m.metrics.rows.train)} / ${fmt(m.metrics.rows.holdout)}`) },
           ]}
         />
@@ -179,8 +185,8 @@ async function predictionExtras({ c, api, project, apiBase, item, ctx }: DetailA
       {chosen === undefined ? null : (
         <>
           <h2>Quality of v{chosen.version}</h2>
-          <MetricsTable metrics={chosen.metrics} />
-          <p></p>
+          <MetricsTable model={chosen} />
+          <ServedNote served={chosen.served} horizon={`${String(item.definition.horizon_days)} days`} />
           <QualityCharts metrics={chosen.metrics} />
         </>
       )}

@@ -3,7 +3,8 @@ import type { DetailArgs, KindUi } from "../definitions";
 import { TextField } from "../fields";
 import { errorDetails } from "../forms";
 import { Alert, fmt, projectPath } from "../layout";
-import { modelRoutes, ModelVersions, type ModelRow } from "../models";
+import { REC_OUTCOME_DAYS } from "../../../core/served-outcomes";
+import { modelRoutes, ModelVersions, ServedNote, type ModelRow } from "../models";
 import { trainingJobs, TrainingPanel } from "../training";
 import { RecommendationForm } from "../recommendation-editor";
 import { editRecommendation, recommendationFromFields, recommendationToFields } from "../recommendation-form";
@@ -79,6 +80,36 @@ function QualityTable(props: { holdout: NonNullable<RecModel["metrics"]["holdout
   );
 }
 
+/** Hit rate and NDCG on the lists users were served, by how each list was chosen. */
+function ServedTable(props: { served: NonNullable<RecModel["served"]>["recommendation"] }) {
+  const rows = props.served === null ? [] : [...Object.entries(props.served.by_source), ...(Object.keys(props.served.by_source).length > 1 ? [["all", props.served.all] as const] : [])];
+  if (rows.length === 0) return null;
+  return (
+    <table id="rec-served">
+      <thead>
+        <tr>
+          <th>Served to users (next {REC_OUTCOME_DAYS} days)</th>
+          <th class="num">Lists</th>
+          <th class="num">Users who took an item</th>
+          <th class="num">HR@10</th>
+          <th class="num">NDCG@10</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(([source, q]) => (
+          <tr>
+            <td>{source}</td>
+            <td class="num">{fmt(q.lists)}</td>
+            <td class="num">{fmt(q.users)}</td>
+            <td class="num">{fmt(q.hit_rate)}</td>
+            <td class="num">{fmt(q.ndcg)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 async function recommendationExtras({ c, api, project, apiBase, item, ctx }: DetailArgs) {
   const [r, jobs] = await Promise.all([api.get<{ models: RecModel[] }>(`/models?owner_id=${encodeURIComponent(item.id)}`), trainingJobs(api, item.id)]);
   const models = r.ok ? r.json.models : [];
@@ -118,13 +149,18 @@ async function recommendationExtras({ c, api, project, apiBase, item, ctx }: Det
           models={models}
           base={base}
           csrf={ctx.csrf}
-          columns={[{ label: "HR@10 (model / popular)", cell: (m) => `${fmt(m.metrics.holdout?.model?.hit_rate)} / ${fmt(m.metrics.holdout?.popular_recent?.hit_rate)}` }]}
+          columns={[
+            { label: "HR@10 (model / popular)", cell: (m) => `${fmt(m.metrics.holdout?.model?.hit_rate)} / ${fmt(m.metrics.holdout?.popular_recent?.hit_rate)}` },
+            { label: "HR@10 served", cell: (m) => fmt(m.served?.recommendation?.all.hit_rate) },
+          ]}
         />
       )}
       {active?.metrics.holdout === undefined ? null : (
         <>
           <h2>Quality of v{active.version} against most-popular</h2>
           <QualityTable holdout={active.metrics.holdout} />
+          <ServedTable served={active.served?.recommendation ?? null} />
+          <ServedNote served={active.served} horizon={`${REC_OUTCOME_DAYS} days`} />
           <div class="charts">
             <ChartCard title="Hit rate @10" legend="Share of holdout users who bought an item new to them that was in their top 10.">
               <HBarChart rows={BASELINES.map(([key, label]) => ({ label, value: active.metrics.holdout![key]?.hit_rate ?? 0 }))} desc="Hit rate at 10, model vs baselines" />

@@ -1,0 +1,132 @@
+import type { TailorEvent } from "../core/event";
+import { goalEvent } from "../core/recommendations/schema";
+import type { CompiledSegments } from "../core/segments/compile";
+import type { SegmentEngine } from "../core/segments/engine";
+import { recordEvents, resolvesAt, resolveWindow, type ServedOutcome, type ServedWindow, type WindowGoal } from "../core/served-outcomes";
+
+/** A window as the profile keeps it until D1 has its latest state (`outcome` once resolved). */
+export interface PendingWindow {
+  window: ServedWindow;
+  outcome: ServedOutcome | null;
+}
+
+/** Open windows per definition a profile keeps (one per model version it was served by); more wait for one to end. */
+const MAX_OPEN_PER_OWNER = 8;
+
+type Row = PendingWindow & { written: boolean };
+const keyOf = (w: Pick<ServedWindow, "owner_id" | "model_id">) => `${w.owner_id}|${w.model_id}`;
+
+/**
+ * A profile's served windows (core/served-outcomes.ts), one per prediction or
+ * recommendation and model version — a retrained version is measured on its own
+ * answers: `written` once D1 holds the row as it is (opened, or resolved — a resolved
+ * row leaves once written).
+ */
+export class ServedWindows {
+  constructor(private readonly sql: SqlStorage) {}
+
+  /** Read from the table each time (a few rows per definition at most): nothing to keep in step. */
+  #all(): Map<string, Row> {
+    const rows = new Map<string, Row>();
+    for (const r of this.sql.exec<{ body: string; written: number }>("SELECT body, written FROM served_windows")) {
+      const row = { ...(JSON.parse(r.body) as PendingWindow), written: r.written === 1 };
+      rows.set(keyOf(row.window), row);
+    }
+    return rows;
+  }
+
+  #save(row: Row): void {
+    this.sql.exec(
+      "INSERT INTO served_windows (window_key, body, written) VALUES (?, ?, ?) ON CONFLICT (window_key) DO UPDATE SET body = excluded.body, written = excluded.written",
+      keyOf(row.window),
+      JSON.stringify({ window: row.window, outcome: row.outcome }),
+      row.written ? 1 : 0,
+    );
+  }
+
+  /** Opens a window unless this version already has one (open, or resolved and not yet written); answers whether it did. */
+  open(w: ServedWindow): boolean {
+    const all = this.#all();
+    if (all.has(keyOf(w))) return false;
+    if ([...all.values()].filter((r) => r.window.owner_id === w.owner_id).length >= MAX_OPEN_PER_OWNER) return false;
+    this.#save({ window: w, outcome: null, written: false });
+    return true;
+  }
+
+  /** Records new events in every open window whose goal they reach (`goalOf` undefined: the definition is gone, nothing to record). */
+  record(events: readonly TailorEvent[], goalOf: (w: ServedWindow) => WindowGoal | undefined, hadBefore: (w: ServedWindow) => (item: string) => boolean): void {
+    if (events.length === 0) return;
+    for (const row of this.#all().values()) {
+      if (row.outcome !== null) continue;
+      const goal = goalOf(row.window);
+      if (goal !== undefined && recordEvents(row.window, goal, events, hadBefore(row.window))) this.#save(row);
+    }
+  }
+
+  /** Resolves every window whose end (plus grace) has passed. */
+  resolveDue(now: number): void {
+    for (const row of this.#all().values()) {
+      if (row.outcome === null && resolvesAt(row.window) <= now) this.#save({ window: row.window, outcome: resolveWindow(row.window), written: false });
+    }
+  }
+
+  /** What D1 does not know yet. */
+  unwritten(): PendingWindow[] {
+    return [...this.#all().values()].filter((r) => !r.written).map(({ window, outcome }) => ({ window, outcome }));
+  }
+
+  /** D1 has these: open ones are marked, resolved ones leave. */
+  written(rows: readonly PendingWindow[]): void {
+    const current = this.#all();
+    for (const { window, outcome } of rows) {
+      const row = current.get(keyOf(window));
+      if (row === undefined || row.window.opened_at !== window.opened_at) continue;
+      if (outcome !== null) this.sql.exec("DELETE FROM served_windows WHERE window_key = ?", keyOf(window));
+      else if (row.outcome === null) this.#save({ ...row, written: true });
+    }
+  }
+
+  /** When this work is next due: now while D1 lags, else the earliest resolution (null: nothing open). */
+  nextDueAt(now: number): number | null {
+    let next: number | null = null;
+    for (const row of this.#all().values()) {
+      const at = !row.written ? now : row.outcome === null ? resolvesAt(row.window) : null;
+      if (at !== null && (next === null || at < next)) next = at;
+    }
+    return next;
+  }
+
+  /** Abandons every window (D1 keeps their open rows, which the report stops counting once they end). */
+  drop(): void {
+    this.sql.exec("DELETE FROM served_windows");
+  }
+}
+
+/**
+ * Each window's goal under the current definitions, and (for a list that shows only new
+ * items) what the profile already had before the events being recorded.
+ */
+export function servedGoals(compiled: CompiledSegments, engine: SegmentEngine) {
+  const goalOf = (w: ServedWindow): WindowGoal | undefined => {
+    if (w.owner_kind === "prediction") {
+      const p = compiled.predictions.find((x) => x.id === w.owner_id);
+      return p && { goal: p.goal };
+    }
+    const r = compiled.recommendations.find((x) => x.id === w.owner_id);
+    if (r === undefined) return undefined;
+    const { exclude, item } = r.definition;
+    return { goal: goalEvent(r.definition), itemProperty: item.property, newItemsOnly: exclude.interacted || exclude.converted };
+  };
+  const hadBefore = (w: ServedWindow) => {
+    let had: Set<string> | undefined;
+    return (item: string) => {
+      if (had === undefined) {
+        const r = compiled.recommendations.find((x) => x.id === w.owner_id)!;
+        const streams = [...(r.definition.exclude.interacted ? [r.interacted] : []), ...(r.definition.exclude.converted ? [r.converted] : [])];
+        had = new Set(streams.flatMap((s) => engine.frequencies(s).map(([v]) => String(v))));
+      }
+      return had.has(item);
+    };
+  };
+  return { goalOf, hadBefore };
+}
