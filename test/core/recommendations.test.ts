@@ -4,7 +4,7 @@ import type { TailorEvent } from "../../src/core/event";
 import { recommendationSchema } from "../../src/core/recommendations/schema";
 import { catalogOf, inControl, popularPick, profileExclusions, randomPick, rankedPick, staticExclusions } from "../../src/core/recommendations/select";
 import { recommenderOnnx } from "../../src/train/onnx/recommender";
-import { evaluateTopN, topN } from "../../src/train/recs/evaluate";
+import { evaluateTopN, sampleCases, topN } from "../../src/train/recs/evaluate";
 import { InteractionLog } from "../../src/train/recs/interactions";
 import { itemNeighbours } from "../../src/train/recs/item-knn";
 import { itemEmbeddings, scoreItems, sparseRows, symmetricEigen } from "../../src/train/recs/pure-svd";
@@ -259,5 +259,19 @@ describe("serving selection", () => {
 
   it("model picks drop masked and -Infinity entries", () => {
     expect(rankedPick([2, 1, 0], [3, 2, -Infinity], Uint8Array.from([0, 1, 0]), 3)).toEqual([2]);
+  });
+});
+
+describe("the parameter search's validation sample", () => {
+  it("keeps every case up to the bound, then the same fixed subset of users whatever their order", () => {
+    const cases = Array.from({ length: 100 }, (_, user) => ({ user }));
+    expect(sampleCases(cases, 100)).toBe(cases);
+    const sample = sampleCases(cases, 30);
+    expect(sample).toHaveLength(30);
+    expect(new Set(sample.map((c) => c.user)).size).toBe(30);
+    expect(sampleCases([...cases].reverse(), 30)).toEqual(sample);
+    // Spread over the users, not the first ones.
+    expect(Math.max(...sample.map((c) => c.user))).toBeGreaterThan(60);
+    expect(Math.min(...sample.map((c) => c.user))).toBeLessThan(40);
   });
 });

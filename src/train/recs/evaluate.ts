@@ -39,6 +39,17 @@ export function evaluateTopN(cases: readonly HoldoutCase[], catalogSize: number,
   return { hit_rate: users ? hits / users : 0, ndcg: users ? ndcg / users : 0, coverage: catalogSize ? shown.size / catalogSize : 0, users };
 }
 
+/**
+ * At most `max` cases: a fixed pseudo-random subset (the same users on every call, so
+ * every candidate is judged on the same ones). The parameter search scores the whole
+ * catalogue for each case, so its cost stays flat as users grow past `max`.
+ */
+export function sampleCases<T extends { user: number }>(cases: readonly T[], max: number): readonly T[] {
+  if (cases.length <= max) return cases;
+  const mix = (user: number) => Math.imul(user ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
+  return [...cases].sort((a, b) => mix(a.user) - mix(b.user) || a.user - b.user).slice(0, max);
+}
+
 /** The `n` best-scoring items not in `excluded` (a partial selection, not a full sort). */
 export function topN(scores: ArrayLike<number>, n: number, excluded: ReadonlySet<number>): number[] {
   const best: number[] = [];

@@ -1,5 +1,5 @@
 import { catalogOf, staticExclusions, type CatalogItem } from "../../core/recommendations/select";
-import { evaluateTopN, topN, type HoldoutCase, type TopNMetrics } from "./evaluate";
+import { evaluateTopN, sampleCases, topN, type HoldoutCase, type TopNMetrics } from "./evaluate";
 import type { InteractionLog } from "./interactions";
 import { itemEmbeddings, scoreItems, sparseRows } from "./pure-svd";
 import { addNeighbours, itemNeighbours, type Neighbours } from "./item-knn";
@@ -24,6 +24,8 @@ const RECENT_MS = 30 * DAY;
 /** Goal-awareness: how long after an item a goal still counts, and the prior's weight. */
 const GOAL_WITHIN_MS = 30 * DAY;
 const PRIOR_USERS = 20;
+/** Validation users each candidate is judged on (a fixed sample beyond that; the data set has about 1,400 at its last cutoff). */
+const VALIDATION_USERS = 5_000;
 
 export interface RecModel {
   rank: number;
@@ -270,7 +272,7 @@ export function trainRecommendation(log: InteractionLog, end: number, holdoutDay
   const cutoff = end - holdoutDays * DAY;
   const validationCutoff = cutoff - holdoutDays * DAY;
   const repeats = repeatsAllowed(log);
-  const validationCases = visibleCases(holdoutCases(log, validationCutoff, cutoff, repeats), hidden);
+  const validationCases = sampleCases(visibleCases(holdoutCases(log, validationCutoff, cutoff, repeats), hidden), VALIDATION_USERS);
   const validation: RecTrainResult["validation"] = [];
   const embeddings = new Map<string, Float64Array>();
   let neighbours: Neighbours | undefined;
