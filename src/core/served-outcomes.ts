@@ -11,6 +11,11 @@ import type { EventSpec } from "./segments/schema";
  * resolved and written to D1, where the admin API aggregates it per model version.
  * One open window per prediction or recommendation and model version per profile: the
  * next one opens at the next score (or read) after the last one resolved.
+ *
+ * An *exposure* is the same kind of window for measuring lift (core/lift.ts): the first
+ * recommendation answer a user is shown, in treatment or control, and the goal events
+ * (conversions, and their value) inside the attribution window after it. A user is
+ * exposed once per recommendation; repeated reads change nothing.
  */
 
 /** Late events (an SDK's batched retry) still count this long after a window ends. */
@@ -22,7 +27,7 @@ const MAX_TAKEN = 100;
 const DAY_MS = 86_400_000;
 
 export interface ServedWindow {
-  owner_kind: "prediction" | "recommendation";
+  owner_kind: "prediction" | "recommendation" | "exposure";
   owner_id: string;
   model_id: string;
   opened_at: number;
@@ -37,6 +42,11 @@ export interface ServedWindow {
   /** 0-based positions of listed items the user took, and the distinct relevant items taken. */
   hits?: number[];
   taken?: string[];
+  /** An exposure's arm, and its conversions so far: how many goal events, the first one's time, their summed value. */
+  variant?: "treatment" | "control";
+  conversions?: number;
+  converted_at?: number | null;
+  value?: number;
 }
 
 /** A closed window as D1 keeps it. */
@@ -63,6 +73,9 @@ export interface WindowGoal {
   /** Recommendations: the item property, and whether items the user had before are excluded (so only new ones are relevant). */
   itemProperty?: string;
   newItemsOnly?: boolean;
+  /** Exposures: only goal events on a listed item convert; the goal's value property. */
+  onListedItems?: boolean;
+  valueProperty?: string;
 }
 
 export function predictionWindow(ownerId: string, modelId: string, score: number, horizonDays: number, now: number): ServedWindow {
@@ -71,6 +84,23 @@ export function predictionWindow(ownerId: string, modelId: string, score: number
 
 export function recommendationWindow(ownerId: string, modelId: string, items: readonly string[], source: string, now: number): ServedWindow {
   return { owner_kind: "recommendation", owner_id: ownerId, model_id: modelId, opened_at: now, closes_at: now + REC_OUTCOME_DAYS * DAY_MS, items: [...items], source, hits: [], taken: [] };
+}
+
+/** The first shown answer of a recommendation: its arm, list and attribution window. */
+export function exposureWindow(ownerId: string, modelId: string, items: readonly string[], source: string, control: boolean, attributionDays: number, now: number): ServedWindow {
+  return {
+    owner_kind: "exposure",
+    owner_id: ownerId,
+    model_id: modelId,
+    opened_at: now,
+    closes_at: now + attributionDays * DAY_MS,
+    items: [...items],
+    source,
+    variant: control ? "control" : "treatment",
+    conversions: 0,
+    converted_at: null,
+    value: 0,
+  };
 }
 
 const itemOf = (v: Json | undefined): string | null => (typeof v === "string" ? v : typeof v === "number" ? String(v) : null);
@@ -87,6 +117,16 @@ export function recordEvents(w: ServedWindow, goal: WindowGoal, events: readonly
     if (e.time <= w.opened_at || e.time > w.closes_at || !matchesSpec(e, goal.goal)) continue;
     if (w.owner_kind === "prediction") {
       if (!w.reached) changed = w.reached = true;
+      continue;
+    }
+    if (w.owner_kind === "exposure") {
+      const item = goal.itemProperty === undefined ? null : itemOf(eventProperty(e, goal.itemProperty));
+      if (goal.onListedItems === true && (item === null || !(w.items ?? []).includes(item))) continue;
+      const value = goal.valueProperty === undefined ? undefined : eventProperty(e, goal.valueProperty);
+      w.conversions = (w.conversions ?? 0) + 1;
+      w.converted_at = Math.min(w.converted_at ?? e.time, e.time);
+      if (typeof value === "number" && Number.isFinite(value)) w.value = (w.value ?? 0) + value;
+      changed = true;
       continue;
     }
     const item = goal.itemProperty === undefined ? null : itemOf(eventProperty(e, goal.itemProperty));
@@ -123,6 +163,7 @@ export function resolveWindow(w: ServedWindow): ServedOutcome {
     const outcome = w.reached ? 1 : 0;
     return { ...base, source: null, score: w.score ?? null, outcome, loss: outcome === 1 ? -Math.log(p) : -Math.log(1 - p), relevant: null, ndcg: null };
   }
+  if (w.owner_kind === "exposure") return { ...base, source: w.source ?? null, score: null, outcome: (w.conversions ?? 0) > 0 ? 1 : 0, loss: null, relevant: null, ndcg: null };
   const hits = w.hits ?? [];
   const relevant = (w.taken ?? []).length;
   return { ...base, source: w.source ?? null, score: null, outcome: hits.length > 0 ? 1 : 0, loss: null, relevant, ndcg: listNdcg(hits, relevant, (w.items ?? []).length) };

@@ -3,7 +3,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { archivePrefix } from "../core/archive";
 import { erasurePlan, withoutErased } from "../core/erasure";
 import { parseProfileKey, profileKey } from "../core/event";
-import { cohortMembers, deletionJobs, membershipChanges, servedOutcomes, users, type DeletionTarget } from "../db/schema";
+import { cohortMembers, deletionJobs, membershipChanges, recExposures, servedOutcomes, users, type DeletionTarget } from "../db/schema";
 import { keepDepartingIds, listSyncsOf, type ListSyncs } from "./sync-ids";
 import { profileStub } from "./stub";
 
@@ -111,7 +111,7 @@ const max = (a: number | null | undefined, b: number | null) => (a === undefined
 /**
  * Removes the targets' cohort memberships, logging each as an exit at the erasure
  * instant (a repeat is ignored by the log's unique index), and — right after erasure —
- * their registry rows, and their served windows (model quality). Rows a fresh profile of the same id wrote later are left alone.
+ * their registry rows, and their served windows and exposures (model quality, lift). Rows a fresh profile of the same id wrote later are left alone.
  */
 async function clearIndexes(env: Pick<Env, "DB">, projectId: string, targets: readonly DeletionTarget[], registry: boolean): Promise<void> {
   const db = drizzle(env.DB);
@@ -130,6 +130,7 @@ async function clearIndexes(env: Pick<Env, "DB">, projectId: string, targets: re
       ...(registry ? [db.delete(users).where(and(eq(users.projectId, projectId), inArray(users.profileKey, keys)))] : []),
       // What the user was served and did next (model quality) is personal data too.
       db.delete(servedOutcomes).where(and(eq(servedOutcomes.projectId, projectId), inArray(servedOutcomes.profileKey, keys), lte(servedOutcomes.openedAt, cut))),
+      db.delete(recExposures).where(and(eq(recExposures.projectId, projectId), inArray(recExposures.profileKey, keys), lte(recExposures.exposedAt, cut))),
     ];
     if (statements.length > 0) await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
   }

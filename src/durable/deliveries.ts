@@ -3,7 +3,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { archiveKey, hourOf, toNdjson } from "../core/archive";
 import { profileKey, profileObjectName, type TailorEvent } from "../core/event";
 import { sha256Hex } from "../core/hash";
-import { cohortMembers, membershipChanges, servedOutcomes, users } from "../db/schema";
+import { cohortMembers, membershipChanges, recExposures, servedOutcomes, users } from "../db/schema";
 import type { ProfileState } from "./profile-state";
 import type { PendingWindow } from "./served-windows";
 
@@ -83,12 +83,40 @@ export async function writeMemberships(
   await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
 }
 
-/** Served windows as opened or resolved (served-outcomes.ts), keyed by owner, profile and opening instant. */
+/**
+ * Served windows as opened or resolved (served-outcomes.ts), keyed by owner, profile and
+ * opening instant; exposures by recommendation and profile (the first one stays).
+ */
 export async function writeServedOutcomes(env: Pick<Env, "DB">, state: ProfileState, rows: readonly PendingWindow[], now: number): Promise<void> {
   if (rows.length === 0) return;
   const db = drizzle(env.DB);
   const key = profileKey(state.profile);
   const statements = rows.map(({ window: w, outcome: o }) => {
+    if (w.owner_kind === "exposure") {
+      const values = {
+        projectId: state.projectId,
+        recId: w.owner_id,
+        profileKey: key,
+        variant: w.variant ?? "treatment",
+        source: w.source ?? "model",
+        modelId: w.model_id,
+        exposedAt: w.opened_at,
+        closesAt: w.closes_at,
+        conversions: w.conversions ?? 0,
+        convertedAt: w.converted_at ?? null,
+        value: w.value ?? 0,
+        final: o !== null,
+      };
+      return db
+        .insert(recExposures)
+        .values(values)
+        .onConflictDoUpdate({
+          target: [recExposures.recId, recExposures.profileKey],
+          set: { conversions: values.conversions, convertedAt: values.convertedAt, value: values.value, final: values.final },
+          // Only the first exposure counts; a final row never changes again.
+          setWhere: dsql`${recExposures.exposedAt} = ${values.exposedAt} AND ${recExposures.final} = 0`,
+        });
+    }
     const values = {
       projectId: state.projectId,
       ownerKind: w.owner_kind,
@@ -114,5 +142,5 @@ export async function writeServedOutcomes(env: Pick<Env, "DB">, state: ProfileSt
           setWhere: dsql`${servedOutcomes.resolvedAt} IS NULL`,
         });
   });
-  await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
+  await db.batch(statements as unknown as [(typeof statements)[number], ...(typeof statements)[number][]]);
 }

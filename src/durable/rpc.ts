@@ -52,6 +52,8 @@ export interface ProfileRead {
 export interface RecsQuery {
   ids: string[];
   override: RecOverride;
+  /** The answer is shown to the user (so it is measured: served windows); false for previews, lookups and `exposure=false`. */
+  shown: boolean;
 }
 
 /** What a device hands over the first time it is linked to a user. */

@@ -14,7 +14,8 @@ export interface PendingWindow {
 const MAX_OPEN_PER_OWNER = 8;
 
 type Row = PendingWindow & { written: boolean };
-const keyOf = (w: Pick<ServedWindow, "owner_id" | "model_id">) => `${w.owner_id}|${w.model_id}`;
+/** A window per definition and model version; an exposure per recommendation (the first shown answer, whatever the version). */
+const keyOf = (w: Pick<ServedWindow, "owner_kind" | "owner_id" | "model_id">) => `${w.owner_id}|${w.owner_kind === "exposure" ? "exposure" : w.model_id}`;
 
 /**
  * A profile's served windows (core/served-outcomes.ts), one per prediction or
@@ -48,19 +49,28 @@ export class ServedWindows {
   open(w: ServedWindow): boolean {
     const all = this.#all();
     if (all.has(keyOf(w))) return false;
-    if ([...all.values()].filter((r) => r.window.owner_id === w.owner_id).length >= MAX_OPEN_PER_OWNER) return false;
+    if ([...all.values()].filter((r) => r.window.owner_id === w.owner_id && r.window.owner_kind === w.owner_kind).length >= MAX_OPEN_PER_OWNER) return false;
     this.#save({ window: w, outcome: null, written: false });
     return true;
   }
 
-  /** Records new events in every open window whose goal they reach (`goalOf` undefined: the definition is gone, nothing to record). */
-  record(events: readonly TailorEvent[], goalOf: (w: ServedWindow) => WindowGoal | undefined, hadBefore: (w: ServedWindow) => (item: string) => boolean): void {
-    if (events.length === 0) return;
+  /**
+   * Records new events in every open window whose goal they reach (`goalOf` undefined:
+   * the definition is gone, nothing to record). Answers whether D1 must hear of it now:
+   * an exposure's conversions are reported as they happen, the rest when they resolve.
+   */
+  record(events: readonly TailorEvent[], goalOf: (w: ServedWindow) => WindowGoal | undefined, hadBefore: (w: ServedWindow) => (item: string) => boolean): boolean {
+    if (events.length === 0) return false;
+    let converted = false;
     for (const row of this.#all().values()) {
       if (row.outcome !== null) continue;
       const goal = goalOf(row.window);
-      if (goal !== undefined && recordEvents(row.window, goal, events, hadBefore(row.window))) this.#save(row);
+      if (goal === undefined || !recordEvents(row.window, goal, events, hadBefore(row.window))) continue;
+      const exposure = row.window.owner_kind === "exposure";
+      converted ||= exposure;
+      this.#save({ ...row, written: row.written && !exposure });
     }
+    return converted;
   }
 
   /** Resolves every window whose end (plus grace) has passed. */
@@ -75,14 +85,15 @@ export class ServedWindows {
     return [...this.#all().values()].filter((r) => !r.written).map(({ window, outcome }) => ({ window, outcome }));
   }
 
-  /** D1 has these: open ones are marked, resolved ones leave. */
+  /** D1 has these: open ones are marked, resolved ones leave (a resolved exposure stays, written, so the user is never exposed again). */
   written(rows: readonly PendingWindow[]): void {
     const current = this.#all();
     for (const { window, outcome } of rows) {
       const row = current.get(keyOf(window));
-      if (row === undefined || row.window.opened_at !== window.opened_at) continue;
-      if (outcome !== null) this.sql.exec("DELETE FROM served_windows WHERE window_key = ?", keyOf(window));
-      else if (row.outcome === null) this.#save({ ...row, written: true });
+      // Changed while D1 was written (a conversion arrived): it stays unwritten.
+      if (row === undefined || JSON.stringify(row.window) !== JSON.stringify(window) || (row.outcome === null) !== (outcome === null)) continue;
+      if (outcome !== null && window.owner_kind !== "exposure") this.sql.exec("DELETE FROM served_windows WHERE window_key = ?", keyOf(window));
+      else this.#save({ ...row, written: true });
     }
   }
 
@@ -114,7 +125,8 @@ export function servedGoals(compiled: CompiledSegments, engine: SegmentEngine) {
     }
     const r = compiled.recommendations.find((x) => x.id === w.owner_id);
     if (r === undefined) return undefined;
-    const { exclude, item } = r.definition;
+    const { exclude, item, attribution } = r.definition;
+    if (w.owner_kind === "exposure") return { goal: goalEvent(r.definition), itemProperty: item.property, onListedItems: attribution.on_recommended_item, valueProperty: attribution.value_property };
     return { goal: goalEvent(r.definition), itemProperty: item.property, newItemsOnly: exclude.interacted || exclude.converted };
   };
   const hadBefore = (w: ServedWindow) => {

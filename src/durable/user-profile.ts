@@ -19,7 +19,7 @@ import { profileRecommendations } from "./recs/profile-recs";
 import type { DeviceHistory, IngestRequest, IngestResult, ProfileRead, ProfileView, RecsQuery, SegmentView, UserProfileRpc } from "./rpc";
 import { ensureSchema } from "./schema";
 import { servedGoals, ServedWindows } from "./served-windows";
-import { predictionWindow, recommendationWindow, type ServedWindow } from "../core/served-outcomes";
+import { exposureWindow, predictionWindow, recommendationWindow, type ServedWindow } from "../core/served-outcomes";
 import { computeScores, scoresMoved, withScores } from "./scoring/profile-scores";
 import { profileStub } from "./stub";
 
@@ -85,7 +85,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
       const appended = this.#history.append(state, req.events, now);
       // Before segmentation sees them: a new-items-only list judges against the history before these events.
       const goals = servedGoals(compiled, engine);
-      this.#served.record(appended.fresh, goals.goalOf, goals.hadBefore);
+      if (this.#served.record(appended.fresh, goals.goalOf, goals.hadBefore)) this.#work.schedule("outcomes", now);
       this.#segmentsSaw(state, engine, appended.fresh, now, appended.propsChanged);
       return { accepted: appended.fresh.length, duplicates: appended.duplicates };
     });
@@ -152,9 +152,13 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     const profile = await this.getProfile();
     const segments = withSegments ? await this.#segmentView(state, compiled) : null;
     const recommendations = recs === undefined || recs.ids.length === 0 ? [] : await this.#recs.read(this.env, state, compiled, engine, recs);
-    const served = recommendations.flatMap((r) => {
+    // What the user is shown is measured: its quality (a served window) and, for lift, its first exposure.
+    const served = !recs?.shown ? [] : recommendations.flatMap((r) => {
       const rec = compiled.recommendations.find((x) => x.id === r.rec_id);
-      return rec === undefined || r.items.length === 0 ? [] : [recommendationWindow(rec.id, rec.model?.id ?? "none", r.items, r.recommendation_source, Date.now())];
+      if (rec === undefined || r.items.length === 0) return [];
+      const model = rec.model?.id ?? "none";
+      const now = Date.now();
+      return [recommendationWindow(rec.id, model, r.items, r.recommendation_source, now), exposureWindow(rec.id, model, r.items, r.recommendation_source, r.is_control, rec.definition.attribution.days, now)];
     });
     if (this.#openWindows(served)) await this.#work.arm();
     return profile === null ? null : { profile, segments, scores: state.scores ?? {}, recommendations };

@@ -143,6 +143,14 @@ describe("served quality", () => {
     await buy("rec-user-1", "a0");
     await buy("rec-user-2", "b0");
     await buy("rec-user-3", "a0");
+    // Answers nobody was shown are not measured: an admin preview, a forced variant, exposure=false.
+    expect((await admin(`/projects/${project.id}/recommendations/${recId}/preview?user_id=rec-user-1`)).status).toBe(200);
+    for (const extra of ["&exposure=false", "&rec_type=popular"]) {
+      const res = await call(`/v1/userprofile?user_id=rec-user-1&rec_id=${recId}${extra}`, { headers: { authorization: `Api-Key ${project.secretKey}` } });
+      expect(res.status).toBe(200);
+    }
+    await runOutcomes(project, "rec-user-1");
+    expect(await served(project, recId, modelId)).toBeNull();
     expect(await list("rec-user-1")).toMatchObject({ items: ["a1", "a2", "a3"], recommendation_source: "model" });
     expect((await list("rec-user-2")).items).toEqual(["b1", "b2", "b3"]);
     expect((await list("rec-user-3")).items).toEqual(["a1", "a2", "a3"]);
@@ -170,6 +178,8 @@ describe("served quality", () => {
     }
     const left = await env.DB.prepare("SELECT profile_key FROM served_outcomes WHERE project_id = ? ORDER BY profile_key").bind(project.id).all<{ profile_key: string }>();
     expect(left.results.map((r) => r.profile_key)).toEqual(["u:rec-user-2", "u:rec-user-3"]);
+    const exposed = await env.DB.prepare("SELECT profile_key FROM rec_exposures WHERE project_id = ? ORDER BY profile_key").bind(project.id).all<{ profile_key: string }>();
+    expect(exposed.results.map((r) => r.profile_key)).toEqual(["u:rec-user-2", "u:rec-user-3"]);
     expect((await served(project, recId, modelId))!.recommendation!.all).toMatchObject({ lists: 2, users: 1, hit_rate: 0 });
   });
 });

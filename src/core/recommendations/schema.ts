@@ -30,6 +30,14 @@ export const recommendationSchema = z.object({
       strategy: z.enum(["popular", "random"]).default("popular"),
     })
     .prefault({}),
+  /** Lift: a shown user's goal events count as conversions for this many days after their first exposure (only on a listed item, when set), with the goal's value property. */
+  attribution: z
+    .object({
+      days: z.number().int().min(1).max(90).default(7),
+      on_recommended_item: z.boolean().default(false),
+      value_property: z.string().min(1).max(200).default("revenue"),
+    })
+    .prefault({}),
   /** What users without item history get (before a model exists, every user gets an empty list, source `none`). */
   fallback: z.enum(["popular", "none"]).default("popular"),
 });

@@ -36,3 +36,31 @@ export const servedOutcomes = sqliteTable(
     index("served_outcomes_profile").on(t.projectId, t.profileKey),
   ],
 );
+
+/**
+ * Each user's first shown answer of a recommendation, in treatment or control, and its
+ * conversions inside the attribution window (core/served-outcomes.ts exposures): the
+ * lift report (core/lift.ts) aggregates them by arm. Conversions are written as they
+ * happen; `final` once the window has ended.
+ */
+export const recExposures = sqliteTable(
+  "rec_exposures",
+  {
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    recId: text("rec_id").notNull(),
+    profileKey: text("profile_key").notNull(),
+    variant: text("variant", { enum: ["treatment", "control"] }).notNull(),
+    /** How the list was chosen: model, popular, random … */
+    source: text("source").notNull(),
+    modelId: text("model_id").notNull(),
+    exposedAt: integer("exposed_at").notNull(),
+    closesAt: integer("closes_at").notNull(),
+    conversions: integer("conversions").notNull().default(0),
+    convertedAt: integer("converted_at"),
+    value: real("value").notNull().default(0),
+    final: integer("final", { mode: "boolean" }).notNull().default(false),
+  },
+  (t) => [primaryKey({ columns: [t.recId, t.profileKey] }), index("rec_exposures_report").on(t.projectId, t.recId, t.variant), index("rec_exposures_profile").on(t.projectId, t.profileKey)],
+);

@@ -38,6 +38,8 @@ const querySchema = z.object({
   get_recs: bool.default(false),
   rec_id: list.optional(),
   rec_type: z.enum(["model", "random", "popular"]).optional(),
+  /** false: the answer is not shown to the user (a prefetch, a server check), so it is not measured. */
+  exposure: bool.default(true),
 });
 
 /** Amplitude answers bad requests with `{"error": "..."}`. */
@@ -88,7 +90,8 @@ profileRoutes.get("/v1/userprofile", async (c) => {
     recs: p.get_recs || p.rec_id !== undefined ? { recIds: p.rec_id ?? [], type: p.rec_type ?? null } : null,
   };
   const needsSegments = query.cohortIds || query.computations || query.compIds.length > 0;
-  const recs = query.recs === null ? undefined : { ids: query.recs.recIds, override: query.recs.type };
+  // A forced variant (rec_type) is not the user's own assignment: it is not measured either.
+  const recs = query.recs === null ? undefined : { ids: query.recs.recIds, override: query.recs.type, shown: p.exposure && query.recs.type === null };
   const busy = unavailable(c, projectId, refOf(p));
   if (busy !== null) return busy;
   const read = await profileStub(c.env, projectId, refOf(p)).read(needsSegments, recs);
@@ -110,6 +113,7 @@ const personalizeSchema = z.object({
   api_key: z.string().min(1),
   user_id: z.string().min(1).optional(),
   device_id: z.string().min(1).optional(),
+  exposure: bool.default(true),
 });
 
 /** CORS by the project's allowlist; the key is public, the data is what the project made public. */
@@ -152,7 +156,7 @@ profileRoutes.get("/v1/personalize", etag({ weak: false }), async (c) => {
   }
   if (await rateLimited(c.env, projectId)) return c.json(RATE_LIMITED, 429);
   const pub = settings.personalize;
-  const recs = { ids: pub.recommendations, override: null };
+  const recs = { ids: pub.recommendations, override: null, shown: q.exposure };
   const busy = unavailable(c, projectId, refOf(q));
   if (busy !== null) return busy;
   const read = await profileStub(c.env, projectId, refOf(q)).read(pub.cohorts.length + pub.computations.length > 0, recs);

@@ -26,6 +26,8 @@ import { definitionsChanged } from "../../definitions-version";
 import { setStaticMembers } from "../../static-members";
 import { requestProject } from "../../project-scope";
 import { jsonBody, parseWith } from "../../validate";
+import { recommendationPerformance } from "../../lift-store";
+import { recommendationSchema } from "../../../core/recommendations/schema";
 
 /**
  * CRUD for one kind of definition. Every write is validated (schema, then a compile of
@@ -127,9 +129,18 @@ export function definitionRoutes(kind: DefinitionKind) {
       const q = parseWith(previewSchema, c.req.query(), "query");
       const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
       const ref: ProfileRef = q.user_id !== undefined ? { kind: "user", id: q.user_id } : { kind: "device", id: q.device_id! };
-      const read = await profileStub(c.env, project, ref).read(false, { ids: [row.id], override: q.rec_type ?? null });
+      const read = await profileStub(c.env, project, ref).read(false, { ids: [row.id], override: q.rec_type ?? null, shown: false });
       if (read === null) throw new AppError(404, "not_found", `No profile for ${ref.kind}_id ${ref.id}`);
       return c.json(read.recommendations[0]);
+    });
+
+    /** Lift: treatment against control among the users shown this recommendation (core/lift.ts). */
+    app.get("/:id/performance", async (c) => {
+      const project = requestProject(c);
+      const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
+      // Parsed: a definition stored before a field existed gets its default.
+      const definition = recommendationSchema.parse(row.definition);
+      return c.json({ recommendation_id: row.id, control_percent: definition.control.percent, attribution: definition.attribution, ...(await recommendationPerformance(db(c.env), project, row.id)) });
     });
   }
 

@@ -66,7 +66,7 @@ projectRoutes.get("/users", async (c) => {
   const stub = profileStub(c.env, projectId, ref);
   // One read: the profile, its cohorts and computed values, its scores and recommendations.
   const recIds = (await currentDefinitions(c.env, projectId)).recommendations.map((r) => r.id);
-  const read = await stub.read(true, { ids: recIds, override: null });
+  const read = await stub.read(true, { ids: recIds, override: null, shown: false });
   if (read === null) throw new AppError(404, "not_found", `No profile for ${ref.kind}_id ${ref.id}`);
   const { profile, segments, scores, recommendations } = read;
   const owner = profile.user_id !== null ? profileStub(c.env, projectId, { kind: "user", id: profile.user_id }) : stub;
