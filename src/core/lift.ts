@@ -70,9 +70,10 @@ export function sequentialHalfWidth(variance: number, n: number, alpha = 0.05, p
 }
 
 function meanAndVariance(arm: ArmCounts): { mean: number; variance: number } | null {
-  if (arm.value === undefined || arm.users < 2) return null;
+  if (arm.value === undefined || arm.users === 0) return null;
   const mean = arm.value.sum / arm.users;
-  return { mean, variance: Math.max(0, (arm.value.sum_squares - arm.users * mean * mean) / (arm.users - 1)) };
+  // One user has a mean but no spread: its interval is unknown (NaN, null in JSON).
+  return { mean, variance: arm.users < 2 ? NaN : Math.max(0, (arm.value.sum_squares - arm.users * mean * mean) / (arm.users - 1)) };
 }
 
 function armReport(arm: ArmCounts): ArmReport {

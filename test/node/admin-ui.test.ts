@@ -444,6 +444,7 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     expect(issued).toMatch(/^[0-9a-f]{32}$/);
     const res = await fetch(`${worker.url}/v1/userprofile?user_id=ui-user-1`, { headers: { authorization: `Api-Key ${issued}` } });
     expect(res.status).toBe(200);
+    keys = { ...keys, secret_key: issued }; // the old one stops working: later tests read with this one
     await shot("keys");
   });
 
@@ -519,6 +520,19 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     await preview.waitFor();
     // p-a was bought; p-b shares its direction, so it leads.
     expect((await preview.locator("li").allTextContents())[0]).toBe("p-b");
+    // The preview exposed nobody; a read through the profile API does, and a purchase after it converts.
+    expect(await page.locator("#lift-words").textContent()).toContain("No user has been shown this recommendation yet");
+    const read = await fetch(`${worker.url}/v1/userprofile?user_id=${recUser}&rec_id=${recId}`, { headers: { authorization: `Api-Key ${keys.secret_key}` } });
+    expect(read.status).toBe(200);
+    await ingest([{ user_id: recUser, event_type: "Product Purchased", time: Date.now() + 1_000, event_properties: { product_id: "p-b", revenue: 12.5 } }]);
+    await expect
+      .poll(async () => {
+        await page.reload();
+        return page.locator("#lift-words").textContent();
+      }, { timeout: 30_000 })
+      .toContain("Treatment: 1 user shown it, 1 converted (100.0 %).");
+    expect(await page.locator("#lift-words").textContent()).toContain("Lift needs users in both groups.");
+    expect(await page.locator("#lift-arms tbody tr").first().textContent()).toContain("12.50");
     await shot("recommendation");
   });
 

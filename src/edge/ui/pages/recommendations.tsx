@@ -6,6 +6,7 @@ import { Alert, fmt, projectPath } from "../layout";
 import { REC_OUTCOME_DAYS } from "../../../core/served-outcomes";
 import { modelRoutes, ModelVersions, ServedNote, type ModelRow } from "../models";
 import { trainingJobs, TrainingPanel } from "../training";
+import { PerformancePanel, type PerformanceView } from "../performance";
 import { RecommendationForm } from "../recommendation-editor";
 import { editRecommendation, recommendationFromFields, recommendationToFields } from "../recommendation-form";
 
@@ -111,7 +112,11 @@ function ServedTable(props: { served: NonNullable<RecModel["served"]>["recommend
 }
 
 async function recommendationExtras({ c, api, project, apiBase, item, ctx }: DetailArgs) {
-  const [r, jobs] = await Promise.all([api.get<{ models: RecModel[] }>(`/models?owner_id=${encodeURIComponent(item.id)}`), trainingJobs(api, item.id)]);
+  const [r, jobs, performance] = await Promise.all([
+    api.get<{ models: RecModel[] }>(`/models?owner_id=${encodeURIComponent(item.id)}`),
+    trainingJobs(api, item.id),
+    api.get<PerformanceView>(`/recommendations/${encodeURIComponent(item.id)}/performance`),
+  ]);
   const models = r.ok ? r.json.models : [];
   const active = models.find((m) => m.active);
   const base = `${projectPath(project, "/recommendations")}/${item.id}`;
@@ -138,6 +143,8 @@ async function recommendationExtras({ c, api, project, apiBase, item, ctx }: Det
       ) : (
         <Alert>{errorDetails(preview.json).message}</Alert>
       )}
+      <h2>Performance</h2>
+      {performance.ok ? <PerformancePanel view={performance.json} /> : <Alert>{errorDetails(performance.json).message}</Alert>}
       <TrainingPanel jobs={jobs} base={base} csrf={ctx.csrf} apiBase={apiBase} ownerId={item.id} notice={c.req.query("training")} />
       <h2>Models</h2>
       {models.length === 0 ? (
