@@ -1,16 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { simulate } from "../../bench/lift-sim";
 import { liftReport, normalCdf, sequentialHalfWidth, wilson } from "../../src/core/lift";
 
-/** A seeded uniform draw (Park–Miller), so every simulation is the same run each time. */
-function rng(seed: number) {
-  let s = seed;
-  return () => (s = (s * 16807) % 2147483647) / 2147483647;
-}
-const binomial = (n: number, p: number, rand: () => number) => {
-  let x = 0;
-  for (let i = 0; i < n; i++) if (rand() < p) x++;
-  return x;
-};
 
 describe("lift statistics, pinned to hand-computed cases", () => {
   // 120 of 1,000 treated users converted, 100 of 1,000 in control.
@@ -61,68 +52,22 @@ describe("lift statistics, pinned to hand-computed cases", () => {
   });
 });
 
-describe("lift statistics, simulated", () => {
+describe("lift statistics, simulated (bench/lift-sim.ts)", () => {
   it("the fixed 95 % interval covers the true lift at its nominal rate", () => {
-    const rand = rng(11);
-    let covered = 0;
-    const runs = 2_000;
-    for (let i = 0; i < runs; i++) {
-      const a = liftReport({ users: 2_000, conversions: binomial(2_000, 0.12, rand) }, { users: 2_000, conversions: binomial(2_000, 0.1, rand) }).absolute!;
-      if (a.low <= 0.02 && 0.02 <= a.high) covered++;
-    }
-    expect(covered / runs).toBeGreaterThan(0.935);
-    expect(covered / runs).toBeLessThan(0.965);
+    const { fixed_coverage } = simulate(2_000, 1, 2_000, 0.1, 0.02, 11);
+    expect(fixed_coverage).toBeGreaterThan(0.935);
+    expect(fixed_coverage).toBeLessThan(0.965);
   });
 
   it("with no effect, checking after every batch: the sequential test rarely names a winner, peeking at p < 0.05 often does", () => {
-    const rand = rng(5);
-    const runs = 300;
-    let sequentialWins = 0;
-    let naiveWins = 0;
-    for (let run = 0; run < runs; run++) {
-      const t = { users: 0, conversions: 0 };
-      const c = { users: 0, conversions: 0 };
-      let seq = false;
-      let naive = false;
-      for (let batch = 0; batch < 50; batch++) {
-        t.users += 200;
-        c.users += 200;
-        t.conversions += binomial(200, 0.1, rand);
-        c.conversions += binomial(200, 0.1, rand);
-        const r = liftReport(t, c);
-        seq ||= r.sequential!.winner !== null;
-        naive ||= r.p_value! < 0.05;
-      }
-      if (seq) sequentialWins++;
-      if (naive) naiveWins++;
-    }
-    expect(sequentialWins / runs).toBeLessThanOrEqual(0.05);
-    expect(naiveWins / runs).toBeGreaterThan(0.15);
+    const aa = simulate(300, 50, 200, 0.1, 0, 5);
+    expect(aa.sequential_winner).toBeLessThanOrEqual(0.05);
+    expect(aa.peeking_winner).toBeGreaterThan(0.15);
   });
 
   it("with an effect, the always-valid interval covers it at every look and finds the winner", () => {
-    const rand = rng(23);
-    const runs = 200;
-    let alwaysCovered = 0;
-    let found = 0;
-    for (let run = 0; run < runs; run++) {
-      const t = { users: 0, conversions: 0 };
-      const c = { users: 0, conversions: 0 };
-      let covered = true;
-      let winner = false;
-      for (let batch = 0; batch < 50; batch++) {
-        t.users += 400;
-        c.users += 400;
-        t.conversions += binomial(400, 0.12, rand);
-        c.conversions += binomial(400, 0.1, rand);
-        const s = liftReport(t, c).sequential!;
-        covered &&= s.low <= 0.02 && 0.02 <= s.high;
-        winner ||= s.winner === "treatment";
-      }
-      if (covered) alwaysCovered++;
-      if (winner) found++;
-    }
-    expect(alwaysCovered / runs).toBeGreaterThanOrEqual(0.95);
-    expect(found / runs).toBeGreaterThan(0.8);
+    const ab = simulate(200, 50, 400, 0.1, 0.02, 23);
+    expect(ab.sequential_coverage_at_every_look).toBeGreaterThanOrEqual(0.95);
+    expect(ab.sequential_winner).toBeGreaterThan(0.8);
   });
 });
