@@ -122,6 +122,20 @@ describe("no train/serve skew after history ages out of the profiles", () => {
     }
   });
 
+  it("a computed property and a cohort defined afterwards count every purchase in the archive", async () => {
+    const computationId = await create(project.id, "computations", { name: "Orders ever", definition: { event: goal, aggregate: "count", window: { kind: "all" } } });
+    const cohortId = await create(project.id, "cohorts", { name: "Ordered at least 5 times", definition: { type: "behavioral", match: { performed: { event: goal, op: ">=", value: 5, window: { kind: "all" } } } } });
+    const archive = await archivedEvents();
+    for (const id of users) {
+      // The user's own orders and those of the device linked to it (archived under the device id, merged into the user).
+      const ids = id === "linked" ? [id, "device-of-linked"] : [id];
+      const orders = archive.filter((e) => e.event_type === goal.type && (ids.includes(e.user_id ?? "") || ids.includes(e.device_id ?? ""))).length;
+      const view = (await profile(project.id, user(id)).getSegments())!;
+      expect(view.computations[computationId], id).toBe(orders);
+      expect(view.cohort_ids.includes(cohortId), id).toBe(orders >= 5);
+    }
+  });
+
   it("a recommendation defined afterwards knows every item the user ever took", async () => {
     const recId = await create(project.id, "recommendations", { name: "Next buys", definition: { item: { event: { type: "Product Purchased" }, property: "product_id" }, count: 2 } });
     const embeddings = catalog.flatMap((id) => (id[0] === "a" ? [1 - Number(id[1]) * 0.01, 0] : [0, 1 - Number(id[1]) * 0.01]));
