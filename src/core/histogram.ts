@@ -18,8 +18,9 @@ export function distribution(values: readonly unknown[], bins = 12, top = 12): D
   if (present.length === 0) return { kind: "empty", count: 0, missing };
   if (present.every((v) => typeof v === "number" && Number.isFinite(v))) {
     const xs = present as number[];
-    const min = Math.min(...xs);
-    const max = Math.max(...xs);
+    // Loops, not Math.min(...xs): a spread of a large sample overflows the call stack.
+    const min = xs.reduce((m, x) => Math.min(m, x), Infinity);
+    const max = xs.reduce((m, x) => Math.max(m, x), -Infinity);
     const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
     const n = min === max ? 1 : bins;
     const width = (max - min) / n || 1;

@@ -130,7 +130,7 @@ export class SnapshotBuilder {
   /** Closes the stream: remaining cutoffs are snapshotted, open labels stay as they are. */
   finish(): Snapshot[] {
     for (const t of this.#cutoffs.splice(0)) this.#snapshot(t);
-    for (const p of this.#pending.splice(0)) this.snapshots.push(...p.rows.values());
+    for (const p of this.#pending.splice(0)) for (const row of p.rows.values()) this.snapshots.push(row);
     return this.snapshots;
   }
 
@@ -153,6 +153,7 @@ export class SnapshotBuilder {
       }
     }
     // Windows that have closed can be released.
-    while (this.#pending.length > 0 && e.time > this.#pending[0]!.cutoff + this.horizonMs) this.snapshots.push(...this.#pending.shift()!.rows.values());
+    // Row by row: spreading one row per user into push() overflows the call stack past ~100,000 users.
+    while (this.#pending.length > 0 && e.time > this.#pending[0]!.cutoff + this.horizonMs) for (const row of this.#pending.shift()!.rows.values()) this.snapshots.push(row);
   }
 }
