@@ -47,6 +47,8 @@ export interface ServedWindow {
   conversions?: number;
   converted_at?: number | null;
   value?: number;
+  /** A goal of its own (the global control group's, from the project settings) instead of its definition's. */
+  goal?: WindowGoal;
 }
 
 /** A closed window as D1 keeps it. */
@@ -100,6 +102,26 @@ export function exposureWindow(ownerId: string, modelId: string, items: readonly
     conversions: 0,
     converted_at: null,
     value: 0,
+  };
+}
+
+/** The owner id of the project-wide control group's exposures. */
+export const GLOBAL_EXPOSURE = "global";
+
+/** A user's first shown personalization, for the project-wide control group (core/project.ts). */
+export function globalExposureWindow(control: boolean, goal: EventSpec, valueProperty: string, attributionDays: number, now: number): ServedWindow {
+  return {
+    owner_kind: "exposure",
+    owner_id: GLOBAL_EXPOSURE,
+    model_id: "none",
+    opened_at: now,
+    closes_at: now + attributionDays * DAY_MS,
+    source: control ? "global_control" : "personalized",
+    variant: control ? "control" : "treatment",
+    conversions: 0,
+    converted_at: null,
+    value: 0,
+    goal: { goal, valueProperty },
   };
 }
 

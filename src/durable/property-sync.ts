@@ -7,6 +7,7 @@ import { propertyChanges, propertyMessages, propertyNames, propertyValues, type 
 import type { Destination, Sync } from "../core/syncs/schema";
 import { propertyRequests, type OutboundRequest } from "../core/syncs/destinations/requests";
 import { cohortMembers, syncValues } from "../db/schema";
+import { syncable } from "./global-control";
 import { profileStub } from "./stub";
 
 const READ_CONCURRENCY = 32;
@@ -33,7 +34,8 @@ export async function runPropertySync(
   now: number,
 ): Promise<{ sent: number; failed: number; error: string | null }> {
   const db = drizzle(env.DB);
-  const members = await db.select({ key: cohortMembers.profileKey }).from(cohortMembers).where(eq(cohortMembers.cohortId, sync.what.cohort_id));
+  const sendable = await syncable(db, sync.projectId);
+  const members = (await db.select({ key: cohortMembers.profileKey }).from(cohortMembers).where(eq(cohortMembers.cohortId, sync.what.cohort_id))).filter((m) => sendable(m.key));
   const delivered = new Map((await db.select({ key: syncValues.profileKey, digest: syncValues.digest }).from(syncValues).where(eq(syncValues.syncId, sync.id))).map((r) => [r.key, r.digest]));
   const current = new Map<string, Record<string, Json>>();
   for (let i = 0; i < members.length; i += READ_CONCURRENCY) {

@@ -2,6 +2,7 @@ import type { ProfileRef, TailorEvent } from "../core/event";
 import type { Json, JsonObject } from "../core/json";
 import type { ThrottleLimits } from "../core/throttle";
 import type { RecResult } from "../core/recommendations/result";
+import type { EventSpec } from "../core/segments/schema";
 import type { EraseRequest, EraseResult } from "./profile-erasure";
 import type { RecOverride } from "./recs/serve";
 
@@ -56,6 +57,14 @@ export interface RecsQuery {
   shown: boolean;
 }
 
+/** A shown read when the project has a global control group: the profile's arm and the group's goal (its first one is its exposure). */
+export interface GlobalExposure {
+  control: boolean;
+  goal: EventSpec;
+  valueProperty: string;
+  attributionDays: number;
+}
+
 /** What a device hands over the first time it is linked to a user. */
 export interface DeviceHistory {
   properties: JsonObject;
@@ -84,6 +93,6 @@ export interface UserProfileRpc {
    * linked to a user (whose memberships the user holds).
    */
   indexedCohorts(): Promise<{ cohort_ids: string[]; pending: boolean } | null>;
-  read(withSegments: boolean, recs?: RecsQuery): Promise<ProfileRead | null>;
+  read(withSegments: boolean, recs?: RecsQuery, global?: GlobalExposure): Promise<ProfileRead | null>;
   erase(req?: EraseRequest): Promise<EraseResult>;
 }

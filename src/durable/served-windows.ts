@@ -119,6 +119,7 @@ export class ServedWindows {
  */
 export function servedGoals(compiled: CompiledSegments, engine: SegmentEngine) {
   const goalOf = (w: ServedWindow): WindowGoal | undefined => {
+    if (w.goal !== undefined) return w.goal;
     if (w.owner_kind === "prediction") {
       const p = compiled.predictions.find((x) => x.id === w.owner_id);
       return p && { goal: p.goal };

@@ -10,6 +10,7 @@ import { destinationSchema, syncSchema } from "../core/syncs/schema";
 import { idProperty } from "../core/syncs/destinations/lists";
 import { requestsFor, type OutboundRequest } from "../core/syncs/destinations/requests";
 import { cohorts, departedIds, destinations, membershipChanges, syncCursors, syncRuns, syncs } from "../db/schema";
+import { syncable } from "./global-control";
 import { runPropertySync } from "./property-sync";
 import { idsFor } from "./sync-ids";
 
@@ -80,7 +81,8 @@ export async function runSync(env: Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE" |
       .from(membershipChanges)
       .where(and(eq(membershipChanges.cohortId, stream), gt(membershipChanges.seq, cursor.lastSeq), lte(membershipChanges.seq, end)))
       .orderBy(membershipChanges.seq);
-    const changes = netChanges(rows);
+    const sendable = await syncable(db, row.projectId);
+    const changes = netChanges(rows.filter((r) => sendable(r.profileKey)));
     if (destination.type === "r2_export") {
       const key = syncExportKey(row.projectId, syncId, cursor.lastSeq, end, destination.format);
       await env.ARCHIVE.put(key, exportFile(changes, destination.format), { httpMetadata: { contentType: destination.format === "csv" ? "text/csv" : "application/x-ndjson" } });

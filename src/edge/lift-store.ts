@@ -12,7 +12,7 @@ export interface DailyArms {
   control: { users: number; conversions: number };
 }
 
-export interface RecommendationPerformance {
+export interface ExposurePerformance {
   report: LiftReport;
   /** Users first exposed each day and how many of them converted (so far). */
   daily: DailyArms[];
@@ -20,9 +20,9 @@ export interface RecommendationPerformance {
 
 const empty = (): ArmCounts => ({ users: 0, conversions: 0, value: { sum: 0, sum_squares: 0 } });
 
-/** A recommendation's lift, from its exposures in D1 (aggregated there: one row per arm, and per arm and day). */
-export async function recommendationPerformance(d: Db, projectId: string, recId: string): Promise<RecommendationPerformance> {
-  const scope = and(eq(recExposures.projectId, projectId), eq(recExposures.recId, recId));
+/** A recommendation's lift (or the global control group's: `global`), from its exposures in D1 (aggregated there: one row per arm, and per arm and day). */
+export async function exposurePerformance(d: Db, projectId: string, ownerId: string): Promise<ExposurePerformance> {
+  const scope = and(eq(recExposures.projectId, projectId), eq(recExposures.recId, ownerId));
   const converted = sql<number>`SUM(${recExposures.conversions} > 0)`;
   const day = sql<number>`CAST(${recExposures.exposedAt} / ${DAY_MS} AS INTEGER)`;
   const [arms, days] = await Promise.all([

@@ -2,11 +2,12 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { describe, expect, it } from "vitest";
 import { profileKey, profileObjectName } from "../../src/core/event";
 import { liftReport } from "../../src/core/lift";
+import { inGlobalControl } from "../../src/core/project";
 import { inControl } from "../../src/core/recommendations/select";
-import type { RecommendationPerformance } from "../../src/edge/lift-store";
+import type { ExposurePerformance } from "../../src/edge/lift-store";
 import { forgetDefinitions } from "../../src/durable/definitions-cache";
 import { recommenderOnnx } from "../../src/train/onnx/recommender";
-import { admin, call, create, createProject, upload, user, type TestProject } from "./helpers";
+import { admin, call, create, createProject, fakeDestinations, upload, user, type TestProject } from "./helpers";
 
 /**
  * Lift through the serving path: users shown a recommendation (treatment or its control
@@ -23,11 +24,11 @@ async function send(project: TestProject, events: object[]) {
 }
 
 /** Writes the profile's exposures to D1 now (its due work); `end` first moves their windows' end into the past. */
-async function flush(project: TestProject, id: string, end = false) {
+async function flush(project: TestProject, id: string, end = false, kinds = "'outcomes'") {
   const stub = env.USER_PROFILE.getByName(profileObjectName(project.id, user(id)));
   await runInDurableObject(stub, (_, s) => {
     if (end) s.storage.sql.exec("UPDATE served_windows SET body = json_set(body, '$.window.closes_at', ?)", Date.now() - 2 * 3_600_000);
-    s.storage.sql.exec("UPDATE due_work SET due_at = 0 WHERE kind = 'outcomes'");
+    s.storage.sql.exec(`UPDATE due_work SET due_at = 0 WHERE kind IN (${kinds})`);
   });
   await runDurableObjectAlarm(stub);
 }
@@ -76,7 +77,7 @@ describe("lift of a recommendation", () => {
     await send(project, [{ user_id: "lift-user-1", event_type: "Product Purchased", time: before - DAY, insert_id: "late", event_properties: { product_id: "a2", revenue: 99 } }]);
     for (const id of buyers) await flush(project, id);
 
-    const perf = await (await admin(`/projects/${project.id}/recommendations/${recId}/performance`)).json<RecommendationPerformance & { attribution: { days: number } }>();
+    const perf = await (await admin(`/projects/${project.id}/recommendations/${recId}/performance`)).json<ExposurePerformance & { attribution: { days: number } }>();
     expect(perf.attribution.days).toBe(7);
     const arm = (inArm: (id: string) => boolean) => {
       const users = ids.filter(inArm);
@@ -98,7 +99,66 @@ describe("lift of a recommendation", () => {
     await flush(project, late);
     const row = await env.DB.prepare("SELECT conversions, final FROM rec_exposures WHERE rec_id = ? AND profile_key = ?").bind(recId, profileKey(user(late))).first<{ conversions: number; final: number }>();
     expect(row).toEqual({ conversions: 0, final: 1 });
-    const again = await (await admin(`/projects/${project.id}/recommendations/${recId}/performance`)).json<RecommendationPerformance>();
+    const again = await (await admin(`/projects/${project.id}/recommendations/${recId}/performance`)).json<ExposurePerformance>();
     expect(again.report.treatment.users + again.report.control.users).toBe(ids.length);
+  });
+});
+
+describe("the project's global control group", () => {
+  it("gets no personalization, is never synced, and measures personalization as a whole against everyone else", async () => {
+    const project = await createProject("lift-global");
+    const cohortId = await create(project.id, "cohorts", { name: "Viewers", definition: { type: "behavioral", match: { performed: { event: { type: "Viewed" } } } } });
+    const recId = await create(project.id, "recommendations", { name: "Next buys", definition: { item: { event: { type: "Product Purchased" }, property: "product_id" } } });
+    const settings = {
+      personalize: { cohorts: [cohortId], recommendations: [recId], origins: ["*"] },
+      global_control: { percent: 40, goal: { event: { type: "Order Completed" } }, attribution_days: 7 },
+    };
+    expect((await admin(`/projects/${project.id}/settings`, { method: "PUT", body: JSON.stringify(settings) })).status).toBe(200);
+    const ids = Array.from({ length: 16 }, (_, i) => `global-user-${i}`);
+    const control = new Set(ids.filter((id) => inGlobalControl(project.id, profileKey(user(id)), 40)));
+    expect(control.size).toBeGreaterThan(1);
+    expect(control.size).toBeLessThan(15);
+    await send(project, ids.map((id, i) => ({ user_id: id, event_type: "Viewed", time: Date.now() - 60_000 + i })));
+
+    for (const id of ids) {
+      const res = await call(`/v1/personalize?api_key=${project.apiKey}&user_id=${id}`);
+      expect(res.status).toBe(200);
+      const body = await res.json<{ cohorts: Record<string, boolean>; recommendations: { items: string[]; is_control: boolean; recommendation_source: string }[]; global_control?: boolean }>();
+      if (control.has(id)) {
+        expect(body, id).toEqual({ cohorts: { [cohortId]: false }, computations: {}, recommendations: [{ rec_id: recId, items: [], is_control: true, recommendation_source: "global_control" }], global_control: true });
+      } else {
+        expect(body.global_control, id).toBeUndefined();
+        expect(body.cohorts[cohortId], id).toBe(true);
+      }
+      await flush(project, id, false, "'outcomes', 'memberships', 'registry'");
+    }
+    const one = [...control][0]!;
+    const profileRead = await (await call(`/v1/userprofile?user_id=${one}&rec_id=${recId}`, { headers: { authorization: `Api-Key ${project.secretKey}` } })).json<{ userData: { global_control?: boolean; recommendations: { recommendation_source: string }[] } }>();
+    expect(profileRead.userData).toMatchObject({ global_control: true, recommendations: [{ recommendation_source: "global_control" }] });
+
+    // Half of each group orders afterwards, with revenue.
+    const buyers = ids.filter((_, i) => i % 2 === 0);
+    await send(project, buyers.map((id) => ({ user_id: id, event_type: "Order Completed", time: Date.now() + 1_000, event_properties: { revenue: 30 } })));
+    for (const id of buyers) await flush(project, id);
+    const perf = await (await admin(`/projects/${project.id}/performance`)).json<ExposurePerformance & { global_control: { percent: number } }>();
+    const arm = (inArm: (id: string) => boolean) => {
+      const converted = buyers.filter(inArm).length;
+      return { users: ids.filter(inArm).length, conversions: converted, value: { sum: 30 * converted, sum_squares: 900 * converted } };
+    };
+    expect(perf.global_control.percent).toBe(40);
+    expect(perf.report).toEqual(liftReport(arm((id) => !control.has(id)), arm((id) => control.has(id))));
+
+    // A sync of the cohort sends everyone in it except the global control group.
+    const destination = await create(project.id, "destinations", { name: "Hook", definition: { type: "webhook", url: "http://dest.test/hook" } });
+    const sync = await create(project.id, "syncs", { name: "Viewers out", definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" } });
+    const fake = fakeDestinations();
+    try {
+      const run = await (await admin(`/projects/${project.id}/syncs/${sync}/run`, { method: "POST" })).json<{ status: string; sent: number }>();
+      expect(run).toMatchObject({ status: "succeeded", sent: ids.length - control.size });
+      const sent = fake.calls.flatMap((c) => (JSON.parse(c.body) as { users: { user_id: string }[] }).users.map((u) => u.user_id));
+      expect(sent.sort()).toEqual(ids.filter((id) => !control.has(id)).sort());
+    } finally {
+      fake.restore();
+    }
   });
 });

@@ -11,6 +11,11 @@ export type RecResult = {
   last_updated: number | null;
 };
 
+/** The answer for a user in the project's global control group: no personalization, and it says so. */
+export function globalControlRec(recId: string): RecResult {
+  return { rec_id: recId, child_rec_id: recId, items: [], is_control: true, recommendation_source: "global_control", last_updated: null };
+}
+
 /** The answer for a recommendation that is unknown or has no trained model yet. */
 export function unknownRec(recId: string): RecResult {
   return { rec_id: recId, child_rec_id: recId, items: [], is_control: false, recommendation_source: "none", last_updated: null };

@@ -27,7 +27,7 @@ export function catalogOf(items: readonly CatalogItem[], popular: readonly numbe
   return { items, index: new Map(items.map((it, i) => [it.id, i])), popular };
 }
 
-export type RecSource = "model" | "popular" | "random" | "popular_fallback" | "none";
+export type RecSource = "model" | "popular" | "random" | "popular_fallback" | "none" | "global_control";
 
 /** Whether this profile is in the recommendation's control group: the same answer every time. */
 export function inControl(recId: string, profileKey: string, percent: number): boolean {

@@ -1,7 +1,9 @@
 import type { Context } from "hono";
 import { etag } from "hono/etag";
 import { z } from "zod";
-import type { ProfileRef } from "../../core/event";
+import { profileKey, type ProfileRef } from "../../core/event";
+import { globalAssignment } from "../../core/project";
+import { globalControlRec } from "../../core/recommendations/result";
 import { userProfileBody, type ProfileQuery } from "../../core/profile-response";
 import { coldRecommendations } from "../../durable/recs/cold";
 import { profileStub } from "../../durable/stub";
@@ -90,23 +92,25 @@ profileRoutes.get("/v1/userprofile", async (c) => {
     recs: p.get_recs || p.rec_id !== undefined ? { recIds: p.rec_id ?? [], type: p.rec_type ?? null } : null,
   };
   const needsSegments = query.cohortIds || query.computations || query.compIds.length > 0;
-  // A forced variant (rec_type) is not the user's own assignment: it is not measured either.
-  const recs = query.recs === null ? undefined : { ids: query.recs.recIds, override: query.recs.type, shown: p.exposure && query.recs.type === null };
-  const busy = unavailable(c, projectId, refOf(p));
+  const ref = refOf(p);
+  const global = globalAssignment((await projectSettings(db(c.env), projectId)).global_control, projectId, profileKey(ref), p.exposure);
+  // A forced variant (rec_type) is not the user's own assignment: it is not measured either. The global control group gets no lists.
+  const recs = query.recs === null || global.control ? undefined : { ids: query.recs.recIds, override: query.recs.type, shown: p.exposure && query.recs.type === null };
+  const busy = unavailable(c, projectId, ref);
   if (busy !== null) return busy;
-  const read = await profileStub(c.env, projectId, refOf(p)).read(needsSegments, recs);
+  const read = await profileStub(c.env, projectId, ref).read(needsSegments, recs, global.exposure);
   if (read === null) return c.json(UNKNOWN_USER, 400);
-  return c.json(
-    userProfileBody(query, {
+  const body = userProfileBody(query, {
       user_id: read.profile.user_id,
       device_id: read.profile.device_id,
       user_properties: read.profile.user_properties,
       cohort_ids: read.segments?.cohort_ids ?? [],
       computations: read.segments?.computations ?? {},
       scores: read.scores,
-      recommendations: read.recommendations,
-    }),
-  );
+      recommendations: global.control ? (query.recs?.recIds ?? []).map(globalControlRec) : read.recommendations,
+  });
+  if (global.control) body.userData.global_control = true;
+  return c.json(body);
 });
 
 const personalizeSchema = z.object({
@@ -156,12 +160,16 @@ profileRoutes.get("/v1/personalize", etag({ weak: false }), async (c) => {
   }
   if (await rateLimited(c.env, projectId)) return c.json(RATE_LIMITED, 429);
   const pub = settings.personalize;
-  const recs = { ids: pub.recommendations, override: null, shown: q.exposure };
-  const busy = unavailable(c, projectId, refOf(q));
+  const ref = refOf(q);
+  const global = globalAssignment(settings.global_control, projectId, profileKey(ref), q.exposure);
+  const recs = { ids: global.control ? [] : pub.recommendations, override: null, shown: q.exposure };
+  const busy = unavailable(c, projectId, ref);
   if (busy !== null) return busy;
-  const read = await profileStub(c.env, projectId, refOf(q)).read(pub.cohorts.length + pub.computations.length > 0, recs);
+  // The global control group gets nothing personal: no lists, every flag false, no values.
+  const wantsSegments = !global.control && pub.cohorts.length + pub.computations.length > 0;
+  const read = await profileStub(c.env, projectId, ref).read(wantsSegments, recs, global.exposure);
   // A visitor never seen gets the cold-user answer (the fallback), computed here.
-  const recommendations = read?.recommendations ?? (await coldRecommendations(c.env, projectId, recs.ids));
+  const recommendations = global.control ? pub.recommendations.map(globalControlRec) : (read?.recommendations ?? (await coldRecommendations(c.env, projectId, recs.ids)));
   const cohortIds = new Set(read?.segments?.cohort_ids ?? []);
   const computations = read?.segments?.computations ?? {};
   // Unknown visitors get the same shape (all flags false): the endpoint reveals nothing about who exists.
@@ -169,5 +177,6 @@ profileRoutes.get("/v1/personalize", etag({ weak: false }), async (c) => {
     cohorts: Object.fromEntries(pub.cohorts.map((id) => [id, cohortIds.has(id)])),
     computations: Object.fromEntries(pub.computations.map((id) => [id, computations[id] ?? null])),
     recommendations: recommendations.map((r) => ({ rec_id: r.rec_id, items: r.items, is_control: r.is_control, recommendation_source: r.recommendation_source })),
+    ...(global.control ? { global_control: true } : {}),
   });
 });

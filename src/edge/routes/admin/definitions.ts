@@ -26,7 +26,7 @@ import { definitionsChanged } from "../../definitions-version";
 import { setStaticMembers } from "../../static-members";
 import { requestProject } from "../../project-scope";
 import { jsonBody, parseWith } from "../../validate";
-import { recommendationPerformance } from "../../lift-store";
+import { exposurePerformance } from "../../lift-store";
 import { recommendationSchema } from "../../../core/recommendations/schema";
 
 /**
@@ -140,7 +140,7 @@ export function definitionRoutes(kind: DefinitionKind) {
       const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
       // Parsed: a definition stored before a field existed gets its default.
       const definition = recommendationSchema.parse(row.definition);
-      return c.json({ recommendation_id: row.id, control_percent: definition.control.percent, attribution: definition.attribution, ...(await recommendationPerformance(db(c.env), project, row.id)) });
+      return c.json({ recommendation_id: row.id, control_percent: definition.control.percent, attribution: definition.attribution, ...(await exposurePerformance(db(c.env), project, row.id)) });
     });
   }
 

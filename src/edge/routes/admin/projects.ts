@@ -13,6 +13,8 @@ import { forgetKeys } from "../../keys";
 import { createProject, listProjects, rotateKey } from "../../project-store";
 import { requestProject } from "../../project-scope";
 import { projectSettings, saveProjectSettings } from "../../project-settings";
+import { exposurePerformance } from "../../lift-store";
+import { GLOBAL_EXPOSURE } from "../../../core/served-outcomes";
 import { jsonBody, parseWith } from "../../validate";
 
 /** The project list and project creation: the only admin routes about projects in general. */
@@ -50,6 +52,13 @@ projectRoutes.put("/settings", async (c) => {
   const settings = await jsonBody(c, projectSettingsSchema);
   await saveProjectSettings(db(c.env), requestProject(c), settings);
   return c.json(settings);
+});
+
+/** What personalization as a whole is worth: the global control group against everyone else shown it (core/lift.ts). */
+projectRoutes.get("/performance", async (c) => {
+  const project = requestProject(c);
+  const settings = await projectSettings(db(c.env), project);
+  return c.json({ global_control: settings.global_control, ...(await exposurePerformance(db(c.env), project, GLOBAL_EXPOSURE)) });
 });
 
 const lookupSchema = z
