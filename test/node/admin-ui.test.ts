@@ -563,16 +563,36 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     expect(await page.locator("tr", { hasText: "Abandoned carts to hook" }).locator(".badge.good", { hasText: "healthy" }).count()).toBe(1);
   });
 
+  it("sets up the global control group on the Performance page, and lists each recommendation's lift", async () => {
+    await page.goto(`${base()}/performance`);
+    expect(await page.getByText("No global control group yet").count()).toBe(1);
+    expect(await page.locator("#rec-lifts tbody tr").count()).toBeGreaterThan(0);
+    await page.getByLabel("Share held out (%)").fill("20");
+    await page.getByLabel("Goal event").fill("Order Completed");
+    await button("Save").click();
+    await page.getByText("Saved: answers follow the new group").waitFor();
+    const settings = (await worker.admin("GET", "/projects/shop/settings")).json;
+    expect(settings.global_control).toEqual({ percent: 20, goal: { event: { type: "Order Completed", filters: [] } }, attribution_days: 7, value_property: "revenue" });
+    // The rest of the settings are untouched, and the page now reads the group's report.
+    expect(settings.personalize).toBeDefined();
+    expect(await page.locator("#lift-words").first().textContent()).toMatch(/No user has been shown|Treatment/);
+    await shot("performance");
+    // Off again, so the other tests' users are all personalized.
+    await page.getByLabel("Share held out (%)").fill("0");
+    await button("Save").click();
+    await page.getByText("Saved: answers follow the new group").waitFor();
+  });
+
   it("every page renders for the project (a screenshot of each)", async () => {
     await page.goto(`${worker.url}/admin`);
     expect(await page.locator("h1").first().textContent()).toMatch(/Projects/);
     await shot("page-projects");
-    for (const section of ["cohorts", "computations", "predictions", "recommendations", "destinations", "syncs", "users", "keys"]) {
+    for (const section of ["cohorts", "computations", "predictions", "recommendations", "destinations", "syncs", "performance", "users", "keys"]) {
       const res = await page.goto(`${base()}/${section}`);
       expect(res?.status(), section).toBe(200);
       expect(await page.locator('nav.side a[aria-current="page"]').getAttribute("href")).toBe(`/admin/p/shop/${section}`);
       await shot(`page-${section}`);
-      if (["users", "keys"].includes(section)) continue;
+      if (["performance", "users", "keys"].includes(section)) continue;
       const form = await page.goto(`${base()}/${section}/new`);
       expect(form?.status(), `${section}/new`).toBe(200);
       expect(await page.getByLabel("Name").count(), `${section}/new has a Name field`).toBe(1);

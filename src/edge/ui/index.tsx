@@ -7,6 +7,7 @@ import { Alert, Layout } from "./layout";
 import { cohortsUi } from "./pages/cohorts";
 import { computationsUi } from "./pages/computations";
 import { keysPage } from "./pages/keys";
+import { performancePage } from "./pages/performance";
 import { predictionsUi } from "./pages/predictions";
 import { projectsPage } from "./pages/projects";
 import { recommendationsUi } from "./pages/recommendations";
@@ -58,3 +59,4 @@ adminUi.get("/p/:project", (c) => c.redirect(`/admin/p/${encodeURIComponent(c.re
 for (const ui of [cohortsUi, computationsUi, predictionsUi, recommendationsUi, destinationsUi, syncsUi]) adminUi.route(`/p/:project/${ui.kind}`, definitionPages(ui));
 adminUi.route("/p/:project/users", usersPage);
 adminUi.route("/p/:project/keys", keysPage);
+adminUi.route("/p/:project/performance", performancePage);

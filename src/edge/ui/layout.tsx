@@ -22,6 +22,7 @@ export const NAV = [
   ["recommendations", "Recommendations"],
   ["destinations", "Destinations"],
   ["syncs", "Syncs"],
+  ["performance", "Performance"],
   ["users", "User lookup"],
   ["keys", "Project keys"],
 ] as const;

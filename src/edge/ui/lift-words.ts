@@ -10,13 +10,13 @@ const money = (x: number) => x.toLocaleString("en-US", { minimumFractionDigits: 
  * A lift report in plain words, sentence by sentence, for a marketer: what each arm did,
  * the lift with its interval, and which reading may be trusted when.
  */
-export function liftSentences(r: LiftReport, controlPercent: number): string[] {
+export function liftSentences(r: LiftReport, controlPercent: number, subject = "this recommendation"): string[] {
   const t = r.treatment;
   const c = r.control;
-  if (t.users + c.users === 0) return ["No user has been shown this recommendation yet: lift is measured on users who were (reads with exposure=false, previews and rec_type do not count)."];
+  if (t.users + c.users === 0) return [`No user has been shown ${subject} yet: lift is measured on users who were (reads with exposure=false, previews and rec_type do not count).`];
   const out: string[] = [];
   const arm = (name: string, a: typeof t) => `${name}: ${a.users.toLocaleString("en-US")} ${a.users === 1 ? "user" : "users"} shown it, ${a.conversions.toLocaleString("en-US")} converted (${percent(a.rate.estimate)}).`;
-  if (controlPercent <= 0 && c.users === 0) return [arm("Treatment", t), "There is no control group, so lift cannot be measured: give the recommendation a control share (control.percent, e.g. 10)."];
+  if (controlPercent <= 0 && c.users === 0) return [arm("Treatment", t), "There is no control group, so lift cannot be measured: give it a control share (e.g. 10 %)."];
   if (c.users === 0 || t.users === 0) return [arm("Treatment", t), arm("Control", c), "Lift needs users in both groups."];
   const relative = r.relative === null ? "" : `; ${signed(r.relative.estimate * 100, 0)} % (95 % interval ${signed(r.relative.low * 100, 0)} % … ${signed(r.relative.high * 100, 0)} %)`;
   out.push(`Treatment converted ${percent(t.rate.estimate)} of ${t.users.toLocaleString("en-US")} users vs ${percent(c.rate.estimate)} of ${c.users.toLocaleString("en-US")} in control${relative}.`);

@@ -26,7 +26,7 @@ function cumulative(daily: readonly DailyArms[], arm: "treatment" | "control"): 
  * A recommendation's lift, as a marketer reads it: the verdict in words, both arms with
  * their intervals, and the cumulative conversion rates day by day.
  */
-export function PerformancePanel(props: { view: PerformanceView }) {
+export function PerformancePanel(props: { view: PerformanceView; subject?: string }) {
   const { report, daily, attribution, control_percent } = props.view;
   const rows = [
     ["Treatment", report.treatment],
@@ -38,7 +38,7 @@ export function PerformancePanel(props: { view: PerformanceView }) {
   return (
     <div id="performance">
       <div class="panel" id="lift-words">
-        {liftSentences(report, control_percent).map((s) => (
+        {liftSentences(report, control_percent, props.subject).map((s) => (
           <p>{s}</p>
         ))}
         <p class="muted">

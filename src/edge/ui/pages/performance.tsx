@@ -1,0 +1,93 @@
+import { Hono } from "hono";
+import type { GlobalControl, ProjectSettings } from "../../../core/project";
+import type { UiEnv } from "../auth";
+import { TextField } from "../fields";
+import { errorDetails } from "../forms";
+import { Alert, Layout, PostForm, projectPath } from "../layout";
+import { liftSentences, percent } from "../lift-words";
+import { formFields, projectPage, type Item, type UiContext } from "../page";
+import { PerformancePanel, type PerformanceView } from "../performance";
+
+/**
+ * What personalization is worth: the project's global control group against everyone
+ * else, then each recommendation's treatment against its control share, in words.
+ */
+export const performancePage = new Hono<UiEnv>();
+
+async function render(c: UiContext, notice?: { kind: "good" | "warn"; text: string }) {
+  const { api, ctx, project } = await projectPage(c, "performance");
+  const [global, recs] = await Promise.all([api.get<PerformanceView & { global_control: GlobalControl }>("/performance"), api.get<{ recommendations: Item[] }>("/recommendations")]);
+  const items = recs.ok ? recs.json.recommendations : [];
+  const lifts = await Promise.all(items.map((r) => api.get<PerformanceView>(`/recommendations/${encodeURIComponent(r.id)}/performance`)));
+  const g = global.ok ? global.json.global_control : undefined;
+  return c.html(
+    <Layout ctx={ctx} title="Performance">
+      <h1>Performance</h1>
+      {notice === undefined ? null : <Alert kind={notice.kind}>{notice.text}</Alert>}
+      <h2>Global control group</h2>
+      <p class="muted">A stable share of users gets no personalization at all (no recommendations, no public cohorts or values) and is never sent to a sync. Their conversions against everyone else's show what personalization as a whole is worth.</p>
+      {global.ok && g !== undefined && g.percent > 0 && g.goal !== undefined ? (
+        <PerformancePanel view={{ ...global.json, control_percent: g.percent, attribution: { days: g.attribution_days, on_recommended_item: false, value_property: g.value_property } }} subject="personalization" />
+      ) : (
+        <div class="panel">No global control group yet: set a share and a goal below.</div>
+      )}
+      <h3>Set up the group</h3>
+      <PostForm action={projectPath(project, "/performance/global")} csrf={ctx.csrf}>
+        <div class="row">
+          <TextField name="percent" label="Share held out (%)" type="number" value={String(g?.percent ?? 0)} hint="0–50; 0 turns the group off" />
+          <TextField name="goal" label="Goal event" value={g?.goal?.event.type ?? ""} placeholder="Order Completed" />
+          <TextField name="days" label="Counts for (days)" type="number" value={String(g?.attribution_days ?? 7)} />
+          <TextField name="value_property" label="Value property" value={g?.value_property ?? "revenue"} />
+        </div>
+        <button type="submit">Save</button>
+      </PostForm>
+      <h2>Recommendations</h2>
+      {items.length === 0 ? (
+        <div class="panel">No recommendations yet.</div>
+      ) : (
+        <table id="rec-lifts">
+          <thead>
+            <tr>
+              <th>Recommendation</th>
+              <th class="num">Control share</th>
+              <th class="num">Treatment</th>
+              <th class="num">Control</th>
+              <th>Reading</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((r, i) => {
+              const l = lifts[i]!;
+              const view = l.ok ? l.json : undefined;
+              return (
+                <tr>
+                  <td>
+                    <a href={projectPath(project, `/recommendations/${r.id}`)}>{r.name}</a>
+                  </td>
+                  <td class="num">{view === undefined ? "–" : `${view.control_percent} %`}</td>
+                  <td class="num">{view === undefined || view.report.treatment.users === 0 ? "–" : percent(view.report.treatment.rate.estimate)}</td>
+                  <td class="num">{view === undefined || view.report.control.users === 0 ? "–" : percent(view.report.control.rate.estimate)}</td>
+                  <td>{view === undefined ? errorDetails(l.json).message : liftSentences(view.report, view.control_percent)[0]}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </Layout>,
+  );
+}
+
+performancePage.get("/", (c) => render(c));
+
+/** Saves the global control group into the project settings (the rest of the settings unchanged). */
+performancePage.post("/global", async (c) => {
+  const { api } = await projectPage(c, "performance");
+  const f = await formFields(c);
+  const current = await api.get<ProjectSettings>("/settings");
+  if (!current.ok) return render(c, { kind: "warn", text: errorDetails(current.json).message });
+  const goal = (f.goal ?? "").trim();
+  const global_control = { percent: Number(f.percent), attribution_days: Number(f.days), value_property: (f.value_property ?? "").trim() || "revenue", ...(goal === "" ? {} : { goal: { event: { type: goal } } }) };
+  const r = await api.send("PUT", "/settings", { ...current.json, global_control });
+  return r.ok ? render(c, { kind: "good", text: "Saved: answers follow the new group within a few seconds." }) : render(c, { kind: "warn", text: errorDetails(r.json).message });
+});
