@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { hash32 } from "./hash";
-import { eventSpecSchema } from "./segments/schema";
+import { heldOut, holdoutExposure, holdoutSchema, type Holdout, type HoldoutExposure } from "./holdout";
 
 /** Project ids appear in Durable Object names and R2 keys: a slug, never a path. */
 export const projectIdSchema = z
@@ -27,31 +26,25 @@ export const personalizeSettingsSchema = z.object({
 });
 
 /**
- * A project-wide control group: a stable share of users who get no personalization
- * (empty recommendation lists, no public cohorts or values, `global_control: true` in
- * every answer) and are never sent to a sync. Everyone shown personalization is exposed
- * once; the goal's conversions in control against the rest measure what personalization
- * as a whole is worth (GET /performance).
+ * A project-wide control group (a measured holdout): a stable share of users who get no
+ * personalization (empty recommendation lists, no public cohorts or values,
+ * `global_control: true` in every answer) and are never sent to a sync. Everyone shown
+ * personalization is exposed once; the goal's conversions in the group against the rest
+ * measure what personalization as a whole is worth (GET /performance).
  */
-export const globalControlSchema = z.object({
-  percent: z.number().min(0).max(50).default(0),
-  goal: z.object({ event: eventSpecSchema }).optional(),
-  attribution_days: z.number().int().min(1).max(90).default(7),
-  value_property: z.string().min(1).max(200).default("revenue"),
-});
-export type GlobalControl = z.infer<typeof globalControlSchema>;
+export const globalControlSchema = holdoutSchema;
+export type GlobalControl = Holdout;
 
 export const projectSettingsSchema = z.object({
   personalize: personalizeSettingsSchema.default({ cohorts: [], computations: [], recommendations: [], origins: [] }),
   global_control: globalControlSchema.prefault({}),
 });
-
-/** Whether a profile is in the project's global control group (a hash: it never moves while the share stays). */
-export function inGlobalControl(projectId: string, profileKey: string, percent: number): boolean {
-  if (percent <= 0) return false;
-  return (hash32(`global\u0000${projectId}\u0000${profileKey}`) / 2 ** 32) * 100 < percent;
-}
 export type ProjectSettings = z.infer<typeof projectSettingsSchema>;
+
+/** Whether a profile is in the project's global control group. */
+export function inGlobalControl(projectId: string, profileKey: string, percent: number): boolean {
+  return heldOut(`global\u0000${projectId}`, profileKey, percent);
+}
 
 /** Stored settings, tolerating older or partial JSON. */
 export function readSettings(raw: unknown): ProjectSettings {
@@ -62,13 +55,8 @@ export function readSettings(raw: unknown): ProjectSettings {
 /** The admin API path of something a project owns: everything project-scoped lives under `/projects/:project`. */
 export const projectApiPath = (project: string, path = ""): string => `/projects/${encodeURIComponent(project)}${path}`;
 
-/**
- * A read's place in the global control group: whether the profile is in it (so gets no
- * personalization) and, when the group is measured (a share and a goal are set) and the
- * answer is shown, the exposure its profile records.
- */
-export function globalAssignment(g: GlobalControl, projectId: string, profileKey: string, shown: boolean) {
+/** A read's place in the global control group: in it (no personalization), and the exposure a shown answer records. */
+export function globalAssignment(g: GlobalControl, projectId: string, profileKey: string, shown: boolean): { control: boolean; exposure: HoldoutExposure | undefined } {
   const control = inGlobalControl(projectId, profileKey, g.percent);
-  const exposure = g.percent > 0 && g.goal !== undefined && shown ? { control, goal: g.goal.event, valueProperty: g.value_property, attributionDays: g.attribution_days } : undefined;
-  return { control, exposure };
+  return { control, exposure: shown ? holdoutExposure(g, control) : undefined };
 }

@@ -1,4 +1,5 @@
 import type { TailorEvent } from "./event";
+import type { HoldoutExposure } from "./holdout";
 import type { Json } from "./json";
 import { eventProperty, matchesSpec } from "./segments/conditions";
 import type { EventSpec } from "./segments/schema";
@@ -108,20 +109,20 @@ export function exposureWindow(ownerId: string, modelId: string, items: readonly
 /** The owner id of the project-wide control group's exposures. */
 export const GLOBAL_EXPOSURE = "global";
 
-/** A user's first shown personalization, for the project-wide control group (core/project.ts). */
-export function globalExposureWindow(control: boolean, goal: EventSpec, valueProperty: string, attributionDays: number, now: number): ServedWindow {
+/** A user's exposure to a measured holdout (core/holdout.ts): the global control group's (`global`), or a sync's (`sync:<id>`). */
+export function holdoutExposureWindow(ownerId: string, e: HoldoutExposure, now: number): ServedWindow {
   return {
     owner_kind: "exposure",
-    owner_id: GLOBAL_EXPOSURE,
+    owner_id: ownerId,
     model_id: "none",
     opened_at: now,
-    closes_at: now + attributionDays * DAY_MS,
-    source: control ? "global_control" : "personalized",
-    variant: control ? "control" : "treatment",
+    closes_at: now + e.attributionDays * DAY_MS,
+    source: e.control ? "held_out" : "included",
+    variant: e.control ? "control" : "treatment",
     conversions: 0,
     converted_at: null,
     value: 0,
-    goal: { goal, valueProperty },
+    goal: { goal: e.goal, valueProperty: e.valueProperty },
   };
 }
 

@@ -2,7 +2,7 @@ import type { ProfileRef, TailorEvent } from "../core/event";
 import type { Json, JsonObject } from "../core/json";
 import type { ThrottleLimits } from "../core/throttle";
 import type { RecResult } from "../core/recommendations/result";
-import type { EventSpec } from "../core/segments/schema";
+import type { HoldoutExposure } from "../core/holdout";
 import type { EraseRequest, EraseResult } from "./profile-erasure";
 import type { RecOverride } from "./recs/serve";
 
@@ -57,14 +57,6 @@ export interface RecsQuery {
   shown: boolean;
 }
 
-/** A shown read when the project has a global control group: the profile's arm and the group's goal (its first one is its exposure). */
-export interface GlobalExposure {
-  control: boolean;
-  goal: EventSpec;
-  valueProperty: string;
-  attributionDays: number;
-}
-
 /** What a device hands over the first time it is linked to a user. */
 export interface DeviceHistory {
   properties: JsonObject;
@@ -93,6 +85,8 @@ export interface UserProfileRpc {
    * linked to a user (whose memberships the user holds).
    */
   indexedCohorts(): Promise<{ cohort_ids: string[]; pending: boolean } | null>;
-  read(withSegments: boolean, recs?: RecsQuery, global?: GlobalExposure): Promise<ProfileRead | null>;
+  read(withSegments: boolean, recs?: RecsQuery, global?: HoldoutExposure): Promise<ProfileRead | null>;
+  /** Records this profile's exposure to a measured holdout (a sync's) unless it has one; false for an unknown profile. */
+  expose(ownerId: string, exposure: HoldoutExposure): Promise<boolean>;
   erase(req?: EraseRequest): Promise<EraseResult>;
 }

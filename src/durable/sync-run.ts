@@ -2,7 +2,9 @@ import { and, desc, eq, gt, inArray, lte, max, sql } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import { randomKey } from "../core/hash";
 import { cohortWebhookMessages } from "../core/syncs/cohort-webhook";
-import { netChanges } from "../core/syncs/diff";
+import { netChanges, type NetChange } from "../core/syncs/diff";
+import { heldOut, holdoutExposure, type Holdout } from "../core/holdout";
+import { parseProfileKey } from "../core/event";
 import { exportFile, syncExportKey } from "../core/syncs/export-file";
 import { openCredentials } from "../core/syncs/credentials";
 import { retryDelay } from "../core/syncs/retry";
@@ -12,6 +14,7 @@ import { requestsFor, type OutboundRequest } from "../core/syncs/destinations/re
 import { cohorts, departedIds, destinations, membershipChanges, syncCursors, syncRuns, syncs } from "../db/schema";
 import { syncable } from "./global-control";
 import { runPropertySync } from "./property-sync";
+import { profileStub } from "./stub";
 import { idsFor } from "./sync-ids";
 
 const ATTEMPTS = 4;
@@ -26,6 +29,25 @@ export interface RunSummary {
   failed: number;
   skipped: number;
   last_error: string | null;
+}
+
+/** The exposures' owner id of a sync's holdout (its lift report reads them). */
+export const syncOwner = (syncId: string) => `sync:${syncId}`;
+
+const EXPOSE_CONCURRENCY = 16;
+
+/** Exposes each member entering the cohort in this window to the sync's holdout (idempotent: a resumed window exposes nobody twice). */
+async function exposeEntering(env: Pick<Env, "USER_PROFILE">, projectId: string, syncId: string, holdout: Holdout, changes: readonly NetChange[]): Promise<void> {
+  const owner = syncOwner(syncId);
+  const entering = changes.filter((c) => c.inCohort);
+  for (let i = 0; i < entering.length; i += EXPOSE_CONCURRENCY) {
+    await Promise.all(
+      entering.slice(i, i + EXPOSE_CONCURRENCY).map((c) => {
+        const exposure = holdoutExposure(holdout, heldOut(owner, c.profileKey, holdout.percent));
+        return exposure === undefined ? false : profileStub(env, projectId, parseProfileKey(c.profileKey)).expose(owner, exposure);
+      }),
+    );
+  }
 }
 
 /**
@@ -82,7 +104,10 @@ export async function runSync(env: Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE" |
       .where(and(eq(membershipChanges.cohortId, stream), gt(membershipChanges.seq, cursor.lastSeq), lte(membershipChanges.seq, end)))
       .orderBy(membershipChanges.seq);
     const sendable = await syncable(db, row.projectId);
-    const changes = netChanges(rows.filter((r) => sendable(r.profileKey)));
+    const members = netChanges(rows.filter((r) => sendable(r.profileKey)));
+    // A measured holdout: everyone entering is exposed (sent or held out), then the held-out share is not sent.
+    await exposeEntering(env, row.projectId, syncId, def.holdout, members);
+    const changes = members.filter((c) => !heldOut(syncOwner(syncId), c.profileKey, def.holdout.percent));
     if (destination.type === "r2_export") {
       const key = syncExportKey(row.projectId, syncId, cursor.lastSeq, end, destination.format);
       await env.ARCHIVE.put(key, exportFile(changes, destination.format), { httpMetadata: { contentType: destination.format === "csv" ? "text/csv" : "application/x-ndjson" } });

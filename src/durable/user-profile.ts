@@ -16,10 +16,11 @@ import { emptySummary, ProfileSegments } from "./profile-segments";
 import { ProfileErasure, type EraseRequest, type EraseResult } from "./profile-erasure";
 import { loadState, saveState, type ProfileState } from "./profile-state";
 import { profileRecommendations } from "./recs/profile-recs";
-import type { DeviceHistory, GlobalExposure, IngestRequest, IngestResult, ProfileRead, ProfileView, RecsQuery, SegmentView, UserProfileRpc } from "./rpc";
+import type { HoldoutExposure } from "../core/holdout";
+import type { DeviceHistory, IngestRequest, IngestResult, ProfileRead, ProfileView, RecsQuery, SegmentView, UserProfileRpc } from "./rpc";
 import { ensureSchema } from "./schema";
 import { servedGoals, ServedWindows } from "./served-windows";
-import { exposureWindow, globalExposureWindow, predictionWindow, recommendationWindow, type ServedWindow } from "../core/served-outcomes";
+import { exposureWindow, GLOBAL_EXPOSURE, holdoutExposureWindow, predictionWindow, recommendationWindow, type ServedWindow } from "../core/served-outcomes";
 import { computeScores, scoresMoved, withScores } from "./scoring/profile-scores";
 import { profileStub } from "./stub";
 
@@ -138,7 +139,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   }
 
   /** The profile and, when asked, its segmentation and recommendations: a read path's single RPC. */
-  async read(withSegments: boolean, recs?: RecsQuery, global?: GlobalExposure): Promise<ProfileRead | null> {
+  async read(withSegments: boolean, recs?: RecsQuery, global?: HoldoutExposure): Promise<ProfileRead | null> {
     const state = this.#state;
     if (state === undefined) return null;
     if (state.linkedUser !== undefined) return profileStub(this.env, state.projectId, { kind: "user", id: state.linkedUser }).read(withSegments, recs, global);
@@ -160,9 +161,17 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
       const now = Date.now();
       return [recommendationWindow(rec.id, model, r.items, r.recommendation_source, now), exposureWindow(rec.id, model, r.items, r.recommendation_source, r.is_control, rec.definition.attribution.days, now)];
     });
-    if (global !== undefined) served.push(globalExposureWindow(global.control, global.goal, global.valueProperty, global.attributionDays, Date.now()));
+    if (global !== undefined) served.push(holdoutExposureWindow(GLOBAL_EXPOSURE, global, Date.now()));
     if (this.#openWindows(served)) await this.#work.arm();
     return profile === null ? null : { profile, segments, scores: state.scores ?? {}, recommendations };
+  }
+
+  async expose(ownerId: string, exposure: HoldoutExposure): Promise<boolean> {
+    const state = this.#state;
+    if (state === undefined) return false;
+    if (state.linkedUser !== undefined) return profileStub(this.env, state.projectId, { kind: "user", id: state.linkedUser }).expose(ownerId, exposure);
+    if (this.#openWindows([holdoutExposureWindow(ownerId, exposure, Date.now())])) await this.#work.arm();
+    return true;
   }
 
   /** Cohort memberships and computed values, as of now. */

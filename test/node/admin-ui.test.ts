@@ -8,6 +8,7 @@ import { startLocalWorker, type LocalWorker } from "../../scripts/lib/worker.mjs
 import { profileKey } from "../../src/core/event";
 import { defaultFeatures, featureNames } from "../../src/core/features";
 import { inControl } from "../../src/core/recommendations/select";
+import { heldOut } from "../../src/core/holdout";
 import { atTop, auc, calibration, logLoss, rocCurve, scoreHistogram } from "../../src/train/metrics";
 import { logisticOnnx } from "../../src/train/onnx/logistic";
 import { recommenderOnnx } from "../../src/train/onnx/recommender";
@@ -347,6 +348,24 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     expect(await page.locator("#run-log tbody tr").count()).toBe(1);
     expect(hookBodies.flatMap((b) => b.users.map((u) => u.user_id)).sort()).toEqual(["ui-user-1", "ui-user-3"]);
     await shot("sync-detail");
+
+    // The same audience with half held out to measure the sync: the held-out members are not sent.
+    await page.goto(`${base()}/syncs/new`);
+    await page.getByLabel("Name").fill("Abandoned carts, measured");
+    await page.getByLabel("Cohort", { exact: true }).selectOption(cohort!);
+    await page.getByLabel("Destination").selectOption({ index: 1 });
+    await page.getByLabel("Schedule").selectOption("manual");
+    await page.getByLabel("Hold out (%)").fill("50");
+    await page.getByLabel("Lift goal event").fill("Order Completed");
+    await button("Save").click();
+    await page.waitForURL(/\/syncs\/syn_[^/?]+\?saved=1$/);
+    const measured = /\/syncs\/(syn_[^/?]+)/.exec(page.url())![1]!;
+    const sentBefore = hookBodies.length;
+    const kept = ["ui-user-1", "ui-user-3"].filter((id) => !heldOut(`sync:${measured}`, profileKey({ kind: "user", id }), 50));
+    await button("Run now").click();
+    await page.getByText(`Run succeeded: ${kept.length} users sent.`).waitFor();
+    expect(hookBodies.slice(sentBefore).flatMap((b) => b.users.map((u) => u.user_id)).sort()).toEqual(kept);
+    expect(await page.locator("#lift-words").count()).toBe(1);
   });
 
   it("defines a computed property and shows its value distribution", async () => {

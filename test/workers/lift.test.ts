@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { profileKey, profileObjectName } from "../../src/core/event";
 import { liftReport } from "../../src/core/lift";
 import { inGlobalControl } from "../../src/core/project";
+import { heldOut } from "../../src/core/holdout";
 import { inControl } from "../../src/core/recommendations/select";
 import type { ExposurePerformance } from "../../src/edge/lift-store";
 import { forgetDefinitions } from "../../src/durable/definitions-cache";
@@ -160,5 +161,45 @@ describe("the project's global control group", () => {
     } finally {
       fake.restore();
     }
+  });
+});
+
+describe("a sync's holdout", () => {
+  it("never sends the held-out share, exposes every member entering, and compares the sent members' conversions with theirs", async () => {
+    const project = await createProject("lift-sync");
+    const cohortId = await create(project.id, "cohorts", { name: "Carts", definition: { type: "behavioral", match: { performed: { event: { type: "Product Added" } } } } });
+    const destination = await create(project.id, "destinations", { name: "Hook", definition: { type: "webhook", url: "http://dest.test/hook" } });
+    const sync = await create(project.id, "syncs", {
+      name: "Carts to the hook",
+      definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual", holdout: { percent: 30, goal: { event: { type: "Order Completed" } } } },
+    });
+    const ids = Array.from({ length: 16 }, (_, i) => `cart-user-${i}`);
+    const held = new Set(ids.filter((id) => heldOut(`sync:${sync}`, profileKey(user(id)), 30)));
+    expect(held.size).toBeGreaterThan(1);
+    expect(held.size).toBeLessThan(15);
+    await send(project, ids.map((id, i) => ({ user_id: id, event_type: "Product Added", time: Date.now() - 60_000 + i })));
+    for (const id of ids) await flush(project, id, false, "'memberships', 'registry'");
+
+    const fake = fakeDestinations();
+    try {
+      const run = await (await admin(`/projects/${project.id}/syncs/${sync}/run`, { method: "POST" })).json<{ status: string; sent: number }>();
+      expect(run).toMatchObject({ status: "succeeded", sent: ids.length - held.size });
+      const sent = fake.calls.flatMap((c) => (JSON.parse(c.body) as { users: { user_id: string }[] }).users.map((u) => u.user_id));
+      expect(sent.sort()).toEqual(ids.filter((id) => !held.has(id)).sort());
+    } finally {
+      fake.restore();
+    }
+    for (const id of ids) await flush(project, id);
+    // Every other member orders afterwards.
+    const buyers = ids.filter((_, i) => i % 2 === 1);
+    await send(project, buyers.map((id) => ({ user_id: id, event_type: "Order Completed", time: Date.now() + 1_000, event_properties: { revenue: 5 } })));
+    for (const id of buyers) await flush(project, id);
+    const perf = await (await admin(`/projects/${project.id}/syncs/${sync}/performance`)).json<ExposurePerformance & { holdout: { percent: number } }>();
+    const arm = (inArm: (id: string) => boolean) => {
+      const converted = buyers.filter(inArm).length;
+      return { users: ids.filter(inArm).length, conversions: converted, value: { sum: 5 * converted, sum_squares: 25 * converted } };
+    };
+    expect(perf.holdout.percent).toBe(30);
+    expect(perf.report).toEqual(liftReport(arm((id) => !held.has(id)), arm((id) => held.has(id))));
   });
 });

@@ -1,3 +1,4 @@
+import { holdoutSchema } from "../holdout";
 import { z } from "zod";
 
 /**
@@ -77,6 +78,8 @@ export const syncSchema = z.object({
   ]),
   schedule: z.enum(SCHEDULES).default("hourly"),
   batch_size: z.number().int().min(1).max(10_000).default(1000),
+  /** Cohort syncs: a stable share of the members never sent, whose goal conversions against those sent measure the sync's lift. */
+  holdout: holdoutSchema.prefault({}),
 });
 export type Sync = z.infer<typeof syncSchema>;
 

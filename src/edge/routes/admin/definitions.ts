@@ -19,7 +19,7 @@ import type { ProfileRef } from "../../../core/event";
 import { profileStub } from "../../../durable/stub";
 import type { Destination } from "../../../core/syncs/schema";
 import { newWebhookSecret } from "../../../core/syncs/standard-webhooks";
-import { failingSyncs, isFailing, lastRuns } from "../../../durable/sync-run";
+import { failingSyncs, isFailing, lastRuns, syncOwner } from "../../../durable/sync-run";
 import { nextRunAt, syncSchema } from "../../../core/syncs/schema";
 import { AppError } from "../../errors";
 import { definitionsChanged } from "../../definitions-version";
@@ -145,6 +145,14 @@ export function definitionRoutes(kind: DefinitionKind) {
   }
 
   if (kind === "syncs") {
+    /** Lift of the sync's holdout: members sent against the share held out (core/lift.ts). */
+    app.get("/:id/performance", async (c) => {
+      const project = requestProject(c);
+      const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
+      const { holdout } = syncSchema.parse(row.definition);
+      return c.json({ sync_id: row.id, holdout, ...(await exposurePerformance(db(c.env), project, syncOwner(row.id))) });
+    });
+
     /** Runs the sync now (as a UI button would) and answers with the run. */
     app.post("/:id/run", async (c) => {
       const project = requestProject(c);

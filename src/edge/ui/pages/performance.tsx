@@ -16,9 +16,17 @@ export const performancePage = new Hono<UiEnv>();
 
 async function render(c: UiContext, notice?: { kind: "good" | "warn"; text: string }) {
   const { api, ctx, project } = await projectPage(c, "performance");
-  const [global, recs] = await Promise.all([api.get<PerformanceView & { global_control: GlobalControl }>("/performance"), api.get<{ recommendations: Item[] }>("/recommendations")]);
+  const [global, recs, syncList] = await Promise.all([
+    api.get<PerformanceView & { global_control: GlobalControl }>("/performance"),
+    api.get<{ recommendations: Item[] }>("/recommendations"),
+    api.get<{ syncs: Item[] }>("/syncs"),
+  ]);
   const items = recs.ok ? recs.json.recommendations : [];
-  const lifts = await Promise.all(items.map((r) => api.get<PerformanceView>(`/recommendations/${encodeURIComponent(r.id)}/performance`)));
+  const measuredSyncs = (syncList.ok ? syncList.json.syncs : []).filter((s) => ((s.definition.holdout as { percent?: number } | undefined)?.percent ?? 0) > 0);
+  const [lifts, syncLifts] = await Promise.all([
+    Promise.all(items.map((r) => api.get<PerformanceView>(`/recommendations/${encodeURIComponent(r.id)}/performance`))),
+    Promise.all(measuredSyncs.map((s) => api.get<Omit<PerformanceView, "control_percent">>(`/syncs/${encodeURIComponent(s.id)}/performance`))),
+  ]);
   const g = global.ok ? global.json.global_control : undefined;
   return c.html(
     <Layout ctx={ctx} title="Performance">
@@ -68,6 +76,33 @@ async function render(c: UiContext, notice?: { kind: "good" | "warn"; text: stri
                   <td class="num">{view === undefined || view.report.treatment.users === 0 ? "–" : percent(view.report.treatment.rate.estimate)}</td>
                   <td class="num">{view === undefined || view.report.control.users === 0 ? "–" : percent(view.report.control.rate.estimate)}</td>
                   <td>{view === undefined ? errorDetails(l.json).message : liftSentences(view.report, view.control_percent)[0]}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      <h2>Syncs with a holdout</h2>
+      {measuredSyncs.length === 0 ? (
+        <div class="panel">No sync holds members out yet: give a sync a holdout share and a goal on its page to measure what sending it is worth.</div>
+      ) : (
+        <table id="sync-lifts">
+          <thead>
+            <tr>
+              <th>Sync</th>
+              <th>Reading</th>
+            </tr>
+          </thead>
+          <tbody>
+            {measuredSyncs.map((s, i) => {
+              const l = syncLifts[i]!;
+              const percent = (s.definition.holdout as { percent: number }).percent;
+              return (
+                <tr>
+                  <td>
+                    <a href={projectPath(project, `/syncs/${s.id}`)}>{s.name}</a>
+                  </td>
+                  <td>{l.ok ? liftSentences(l.json.report, percent, "this sync's audience")[0] : errorDetails(l.json).message}</td>
                 </tr>
               );
             })}

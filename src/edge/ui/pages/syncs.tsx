@@ -1,3 +1,5 @@
+import type { Holdout } from "../../../core/holdout";
+import { PerformancePanel, type PerformanceView } from "../performance";
 import { SCHEDULES } from "../../../core/syncs/schema";
 import { errorDetails, definitionFromPaths, fieldsFromPaths } from "../forms";
 import { SelectField, TextField, type Option } from "../fields";
@@ -41,7 +43,7 @@ export const destinationsUi: KindUi = {
   },
 };
 
-const SYNC_FIELDS = ["d.destination_id", "d.what.kind", "d.what.cohort_id", "d.schedule", "d.batch_size:number"] as const;
+const SYNC_FIELDS = ["d.destination_id", "d.what.kind", "d.what.cohort_id", "d.schedule", "d.batch_size:number", "d.holdout.percent:number", "d.holdout.goal.event.type"] as const;
 
 interface Run {
   id: string;
@@ -76,7 +78,7 @@ export const syncsUi: KindUi = {
   ],
   form: {
     toFields: (definition) => fieldsFromPaths(definition, SYNC_FIELDS),
-    blank: () => ({ "d.destination_id": "", "d.what.kind": "cohort", "d.what.cohort_id": "", "d.schedule": "hourly", "d.batch_size:number": "" }),
+    blank: () => ({ "d.destination_id": "", "d.what.kind": "cohort", "d.what.cohort_id": "", "d.schedule": "hourly", "d.batch_size:number": "", "d.holdout.percent:number": "", "d.holdout.goal.event.type": "" }),
     fromFields: (fields) => definitionFromPaths({ ...fields, "d.what.kind": "cohort" }),
     render: ({ fields, errors, refs }: { fields: Record<string, string>; errors: Record<string, string>; refs: Refs }) => (
       <div class="row">
@@ -84,6 +86,8 @@ export const syncsUi: KindUi = {
         <SelectField name="d.destination_id" label="Destination" value={fields["d.destination_id"]} errors={errors} options={options(refs.destinations)} />
         <SelectField name="d.schedule" label="Schedule" value={fields["d.schedule"] || "hourly"} errors={errors} options={SCHEDULES.map((s): Option => [s, s])} />
         <TextField name="d.batch_size:number" label="Batch size" type="number" value={fields["d.batch_size:number"]} errors={errors} placeholder="1000" />
+        <TextField name="d.holdout.percent:number" label="Hold out (%)" type="number" value={fields["d.holdout.percent:number"]} errors={errors} placeholder="0" hint="members never sent, to measure the sync's lift" />
+        <TextField name="d.holdout.goal.event.type" label="Lift goal event" value={fields["d.holdout.goal.event.type"]} errors={errors} placeholder="Order Completed" />
       </div>
     ),
   },
@@ -100,7 +104,11 @@ export const syncsUi: KindUi = {
 };
 
 async function syncExtras({ c, api, project, item, ctx }: DetailArgs) {
-  const log = await api.get<{ failing: boolean; runs: Run[] }>(`/syncs/${item.id}/runs`);
+  const [log, performance] = await Promise.all([
+    api.get<{ failing: boolean; runs: Run[] }>(`/syncs/${item.id}/runs`),
+    api.get<Omit<PerformanceView, "control_percent" | "attribution"> & { holdout: Holdout }>(`/syncs/${item.id}/performance`),
+  ]);
+  const holdout = performance.ok ? performance.json.holdout : undefined;
   const runs = log.ok ? log.json.runs : [];
   const ran = c.req.query("ran");
   const runError = c.req.query("run_error");
@@ -122,6 +130,15 @@ async function syncExtras({ c, api, project, item, ctx }: DetailArgs) {
           <button type="submit">Run now</button>
         </PostForm>
       </div>
+      {performance.ok && holdout !== undefined && holdout.percent > 0 ? (
+        <>
+          <h2>Performance</h2>
+          <PerformancePanel
+            view={{ ...performance.json, control_percent: holdout.percent, attribution: { days: holdout.attribution_days, on_recommended_item: false, value_property: holdout.value_property } }}
+            subject="this sync's audience"
+          />
+        </>
+      ) : null}
       <h2>Run log</h2>
       {runs.length === 0 ? (
         <p class="muted">No runs yet.</p>
