@@ -1,7 +1,10 @@
 /**
  * Reads a request body as UTF-8 text with a size cap that applies after gzip is
  * undone (Amplitude counts limits on the decompressed payload). Never buffers more
- * than the cap, so a 10 MB body costs at most `maxBytes` of memory.
+ * than the cap, so a 10 MB body costs at most `maxBytes` of memory. A body that starts
+ * with gzip's magic bytes is gzip whatever the headers say, as PostHog's own capture
+ * judges it (posthog-js posts gzip as text/plain with no hint); no valid UTF-8 text
+ * starts with those bytes, so nothing readable is misjudged.
  */
 export type BodyResult =
   | { ok: true; text: string; bytes: number }
@@ -18,7 +21,9 @@ export async function readBody(request: Request, maxBytes: number, options: { gz
   if (encoding !== "gzip" && declared > maxBytes) return tooLarge(maxBytes);
   if (request.body === null) return { ok: true, text: "", bytes: 0 };
 
-  const stream = encoding === "gzip" ? request.body.pipeThrough(new DecompressionStream("gzip")) : request.body;
+  const { source, gzipped } = await sniffGzip(request.body);
+  const gzip = encoding === "gzip" || gzipped;
+  const stream = gzip ? source.pipeThrough(new DecompressionStream("gzip")) : source;
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let bytes = 0;
@@ -34,7 +39,7 @@ export async function readBody(request: Request, maxBytes: number, options: { gz
       chunks.push(value);
     }
   } catch (err) {
-    if (encoding === "gzip") return { ok: false, reason: "bad_gzip", message: "Request body is not valid gzip" };
+    if (gzip) return { ok: false, reason: "bad_gzip", message: "Request body is not valid gzip" };
     throw err;
   }
   const joined = new Uint8Array(bytes);
@@ -48,6 +53,24 @@ export async function readBody(request: Request, maxBytes: number, options: { gz
   } catch {
     return { ok: false, reason: "bad_utf8", message: "Request body is not valid UTF-8" };
   }
+}
+
+/**
+ * Peeks at the body's first two bytes (gzip's magic is 1f 8b) on one branch of a tee and
+ * hands back the other, untouched: the runtime's own streams, piped natively.
+ */
+async function sniffGzip(body: ReadableStream<Uint8Array>): Promise<{ source: ReadableStream<Uint8Array>; gzipped: boolean }> {
+  const [peek, source] = body.tee();
+  const reader = peek.getReader();
+  const head: number[] = [];
+  while (head.length < 2) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    head.push(...value.subarray(0, 2 - head.length));
+  }
+  // Not awaited: a tee branch's cancel settles only once the other branch is done too.
+  reader.cancel().catch(() => {});
+  return { source, gzipped: head[0] === 0x1f && head[1] === 0x8b };
 }
 
 function tooLarge(maxBytes: number): BodyResult {

@@ -22,6 +22,18 @@ describe("readBody", () => {
     expect(res).toMatchObject({ ok: false, reason: "too_large" });
   });
 
+  it("knows gzip by its magic bytes when no header says so (posthog-js posts it as text/plain)", async () => {
+    const bytes = await gzip('{"batch":[]}');
+    const res = await readBody(new Request("http://x", { method: "POST", body: bytes, headers: { "content-type": "text/plain" } }), 100);
+    expect(res).toEqual({ ok: true, text: '{"batch":[]}', bytes: 12 });
+    // Split across chunks, the first one a single byte.
+    const split = new ReadableStream<Uint8Array>({ start(c) { c.enqueue(bytes.slice(0, 1)); c.enqueue(bytes.slice(1)); c.close(); } });
+    expect(await readBody(new Request("http://x", { method: "POST", body: split, duplex: "half" } as RequestInit), 100)).toMatchObject({ ok: true, text: '{"batch":[]}' });
+    // Magic bytes and then garbage: bad gzip, not bad UTF-8.
+    expect(await readBody(new Request("http://x", { method: "POST", body: new Uint8Array([0x1f, 0x8b, 1, 2, 3]) }), 100)).toMatchObject({ ok: false, reason: "bad_gzip" });
+    expect(await readBody(new Request("http://x", { method: "POST", body: new Uint8Array([0x1f]) }), 100)).toEqual({ ok: true, text: "\u001f", bytes: 1 });
+  });
+
   it("refuses invalid UTF-8", async () => {
     const res = await readBody(new Request("http://x", { method: "POST", body: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]) }), 100);
     expect(res).toMatchObject({ ok: false, reason: "bad_utf8" });
