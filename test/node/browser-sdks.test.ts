@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalWorker, type LocalWorker } from "../../scripts/lib/worker.mjs";
@@ -26,6 +26,7 @@ let profileDir: string;
 const pages: Record<string, () => string> = {};
 const scripts: Record<string, string> = {
   "/posthog.js": require.resolve("posthog-js/dist/array.full.no-external.js"),
+  "/amplitude.js": join(dirname(require.resolve("@amplitude/analytics-browser/package.json")), "lib/scripts/amplitude-min.js"),
 };
 
 type Lookup = { profile: { user_id: string | null; device_ids: string[]; user_properties: Record<string, unknown> }; events: { event_type: string; event_properties: Record<string, unknown> }[] };
@@ -72,6 +73,28 @@ describe.skipIf(!haveChromium && !inCi)("browser SDKs in Chromium", () => {
     await worker?.stop();
     site?.close();
     if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+  });
+
+  it("@amplitude/analytics-browser: a page view and a track as an anonymous device, then the user: one profile, the device linked", async () => {
+    pages["/amplitude"] = () => `<!doctype html><html><body><script src="/amplitude.js"></script><script>
+      (async () => {
+        amplitude.init(${JSON.stringify(keys.api_key)}, { serverUrl: ${JSON.stringify(`${worker.url}/2/httpapi`)}, flushIntervalMillis: 50, defaultTracking: { pageViews: true, sessions: false, formInteractions: false, fileDownloads: false, attribution: false } });
+        amplitude.track("Product Viewed", { product_id: "p-1" });
+        await amplitude.flush().promise;
+        amplitude.setUserId("amp-browser-user");
+        const id = new amplitude.Identify().set("plan", "pro");
+        amplitude.identify(id);
+        amplitude.track("Order Completed", { revenue: 12.5 });
+        await amplitude.flush().promise;
+        window.__done = true;
+      })();
+    </script></body></html>`;
+    await page.goto(`${siteUrl}/amplitude`);
+    await page.waitForFunction(() => (window as unknown as { __done?: boolean }).__done === true);
+    const { profile, events } = await profileWith("user_id=amp-browser-user", ["[Amplitude] Page Viewed", "Product Viewed", "Order Completed"]);
+    expect(events.find((e) => e.event_type === "Order Completed")!.event_properties.revenue).toBe(12.5);
+    expect(profile.user_properties.plan).toBe("pro");
+    expect(profile.device_ids.length).toBe(1);
   });
 
   it("posthog-js: gzip captures (text/plain, no hint), a page view, a track and identify reach the visitor's profile", async () => {
