@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalWorker, type LocalWorker } from "../../scripts/lib/worker.mjs";
 
@@ -67,6 +68,10 @@ describe.skipIf(!haveChromium && !inCi)("browser SDKs in Chromium", () => {
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     });
     page = context.pages()[0] ?? (await context.newPage());
+    // analytics-next ships as modules: bundled here for the page (esbuild, from node_modules).
+    const out = join(profileDir, "segment.js");
+    await build({ stdin: { contents: 'export { AnalyticsBrowser } from "@segment/analytics-next";', resolveDir: process.cwd() }, bundle: true, format: "iife", globalName: "SegmentAnalytics", outfile: out, logLevel: "silent" });
+    scripts["/segment.js"] = out;
   });
   afterAll(async () => {
     await context?.close();
@@ -95,6 +100,31 @@ describe.skipIf(!haveChromium && !inCi)("browser SDKs in Chromium", () => {
     expect(events.find((e) => e.event_type === "Order Completed")!.event_properties.revenue).toBe(12.5);
     expect(profile.user_properties.plan).toBe("pro");
     expect(profile.device_ids.length).toBe(1);
+  });
+
+  it("@segment/analytics-next: page, track, identify and track again, with no settings fetched from Segment's CDN", async () => {
+    const apiHost = `${new URL(worker.url).host}/v1`;
+    pages["/segment"] = () => `<!doctype html><html><body><script src="/segment.js"></script><script>
+      (async () => {
+        const settings = { integrations: { "Segment.io": { apiKey: ${JSON.stringify(keys.api_key)}, apiHost: ${JSON.stringify(apiHost)}, protocol: "http" } } };
+        const [analytics] = await SegmentAnalytics.AnalyticsBrowser.load({ writeKey: ${JSON.stringify(keys.api_key)}, cdnSettings: settings });
+        await analytics.page();
+        await analytics.track("Product Viewed", { product_id: "p-2" });
+        await analytics.identify("seg-browser-user", { plan: "team" });
+        await analytics.track("Order Completed", { revenue: 7 });
+        window.__done = true;
+      })().catch((e) => { window.__error = String(e); });
+    </script></body></html>`;
+    const outbound: string[] = [];
+    page.on("request", (r) => outbound.push(r.url()));
+    await page.goto(`${siteUrl}/segment`);
+    await page.waitForFunction(() => (window as unknown as { __done?: boolean; __error?: string }).__done === true || (window as unknown as { __error?: string }).__error !== undefined);
+    expect(await page.evaluate(() => (window as unknown as { __error?: string }).__error)).toBeUndefined();
+    const { profile, events } = await profileWith("user_id=seg-browser-user", ["Product Viewed", "Order Completed"]);
+    expect(events.find((e) => e.event_type === "Order Completed")!.event_properties.revenue).toBe(7);
+    expect(profile.user_properties.plan).toBe("team");
+    expect(profile.device_ids.length).toBe(1);
+    expect(outbound.filter((u) => !u.startsWith(siteUrl) && !u.startsWith(worker.url))).toEqual([]);
   });
 
   it("posthog-js: gzip captures (text/plain, no hint), a page view, a track and identify reach the visitor's profile", async () => {

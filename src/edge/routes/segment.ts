@@ -21,6 +21,14 @@ const ENDPOINTS: Record<string, SegmentType | "batch"> = {
   "/v1/screen": "screen",
   "/v1/alias": "alias",
   "/v1/group": "group",
+  // analytics.js (analytics-next) posts each call to the type's first letter, as Segment's API accepts.
+  "/v1/b": "batch",
+  "/v1/t": "track",
+  "/v1/i": "identify",
+  "/v1/p": "page",
+  "/v1/s": "screen",
+  "/v1/a": "alias",
+  "/v1/g": "group",
 };
 /**
  * analytics.js posts `text/plain` (no CORS preflight); RudderStack's Node SDK posts a
