@@ -31,11 +31,15 @@ export async function storeEvents(env: Env, projectId: string, events: readonly 
   return outcome;
 }
 
-/** Browser SDKs post cross-origin; ingest keys are public, so any origin may send. */
+/**
+ * Browser SDKs post cross-origin; ingest keys are public, so any origin may send. The
+ * headers are what the SDKs send: RudderStack's browser SDK adds AnonymousId and SentAt
+ * (without them in the preflight answer, the browser sends none of its events).
+ */
 export const ingestCors = cors({
   origin: "*",
   allowMethods: ["POST", "OPTIONS"],
-  allowHeaders: ["Content-Type", "Content-Encoding", "Accept", "Authorization"],
+  allowHeaders: ["Content-Type", "Content-Encoding", "Accept", "Authorization", "AnonymousId", "SentAt"],
   maxAge: 86_400,
 });
 

@@ -39,6 +39,15 @@ describe("Segment messages → TailorEvent", () => {
     });
   });
 
+  it("RudderStack's browser SDK: an empty userId is no user (the anonymousId names the profile); identify traits in context.traits", () => {
+    const anon = map({ type: "track", userId: "", anonymousId: "anon-1", event: "Viewed" });
+    expect(anon).toMatchObject({ device_id: "anon-1", event_type: "Viewed" });
+    expect(anon).not.toHaveProperty("user_id");
+    expect(map({ type: "identify", userId: "u-2", anonymousId: "anon-1", context: { traits: { plan: "solo", tier: 1 } }, traits: { tier: 2 } })).toMatchObject({
+      user_properties: { $set: { plan: "solo", tier: 2 } },
+    });
+  });
+
   it("page and screen: Loaded a Page / Loaded a Screen with name and category", () => {
     expect(map({ type: "page", anonymousId: "a-1", name: "Home", category: "Docs", properties: { url: "/" } })).toMatchObject({
       event_type: "Loaded a Page",

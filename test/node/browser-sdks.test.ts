@@ -43,7 +43,8 @@ async function profileWith(query: string, types: string[]): Promise<Lookup> {
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`${query}: expected ${types.join(", ")}, have ${last?.events.map((e) => e.event_type).join(", ") ?? "no profile"}`);
+  const devices = await Promise.all((last?.profile.device_ids ?? []).map(async (d) => `${d}: ${JSON.stringify((await worker.admin("GET", `/projects/browser/users?device_id=${d}&events=50`)).json).slice(0, 600)}`));
+  throw new Error(`${query}: expected ${types.join(", ")}, have ${last?.events.map((e) => e.event_type).join(", ") ?? "no profile"}; devices ${devices.join(" | ")}`);
 }
 
 describe.skipIf(!haveChromium && !inCi)("browser SDKs in Chromium", () => {
@@ -72,6 +73,10 @@ describe.skipIf(!haveChromium && !inCi)("browser SDKs in Chromium", () => {
     const out = join(profileDir, "segment.js");
     await build({ stdin: { contents: 'export { AnalyticsBrowser } from "@segment/analytics-next";', resolveDir: process.cwd() }, bundle: true, format: "iife", globalName: "SegmentAnalytics", outfile: out, logLevel: "silent" });
     scripts["/segment.js"] = out;
+    // RudderStack's v3 SDK with its plugins bundled (the default build loads them from RudderStack's CDN).
+    const rudder = join(profileDir, "rudder.js");
+    await build({ stdin: { contents: 'export { RudderAnalytics } from "@rudderstack/analytics-js/bundled";', resolveDir: process.cwd() }, bundle: true, format: "iife", globalName: "Rudder", outfile: rudder, logLevel: "silent" });
+    scripts["/rudder.js"] = rudder;
   });
   afterAll(async () => {
     await context?.close();
@@ -95,7 +100,7 @@ describe.skipIf(!haveChromium && !inCi)("browser SDKs in Chromium", () => {
       })();
     </script></body></html>`;
     await page.goto(`${siteUrl}/amplitude`);
-    await page.waitForFunction(() => (window as unknown as { __done?: boolean }).__done === true);
+    await page.waitForFunction(() => (globalThis as unknown as { __done?: boolean }).__done === true);
     const { profile, events } = await profileWith("user_id=amp-browser-user", ["[Amplitude] Page Viewed", "Product Viewed", "Order Completed"]);
     expect(events.find((e) => e.event_type === "Order Completed")!.event_properties.revenue).toBe(12.5);
     expect(profile.user_properties.plan).toBe("pro");
@@ -118,11 +123,37 @@ describe.skipIf(!haveChromium && !inCi)("browser SDKs in Chromium", () => {
     const outbound: string[] = [];
     page.on("request", (r) => outbound.push(r.url()));
     await page.goto(`${siteUrl}/segment`);
-    await page.waitForFunction(() => (window as unknown as { __done?: boolean; __error?: string }).__done === true || (window as unknown as { __error?: string }).__error !== undefined);
-    expect(await page.evaluate(() => (window as unknown as { __error?: string }).__error)).toBeUndefined();
+    await page.waitForFunction(() => (globalThis as unknown as { __done?: boolean; __error?: string }).__done === true || (globalThis as unknown as { __error?: string }).__error !== undefined);
+    expect(await page.evaluate(() => (globalThis as unknown as { __error?: string }).__error)).toBeUndefined();
     const { profile, events } = await profileWith("user_id=seg-browser-user", ["Product Viewed", "Order Completed"]);
     expect(events.find((e) => e.event_type === "Order Completed")!.event_properties.revenue).toBe(7);
     expect(profile.user_properties.plan).toBe("team");
+    expect(profile.device_ids.length).toBe(1);
+    expect(outbound.filter((u) => !u.startsWith(siteUrl) && !u.startsWith(worker.url))).toEqual([]);
+  });
+
+  it("@rudderstack/analytics-js: page, track, identify reach one profile, with its source config given (nothing fetched from RudderStack)", async () => {
+    pages["/rudder"] = () => `<!doctype html><html><body><script src="/rudder.js"></script><script>
+      const rudder = new Rudder.RudderAnalytics();
+      rudder.load(${JSON.stringify(keys.api_key)}, ${JSON.stringify(worker.url)}, {
+        getSourceConfig: () => ({ source: { id: "tailor-test", name: "test", workspaceId: "w", enabled: true, config: {}, destinations: [] } }),
+        plugins: ["StorageEncryption"], loadIntegration: false, queueOptions: { batch: { enabled: false } },
+        onLoaded: () => {
+          rudder.page();
+          rudder.track("Product Viewed", { product_id: "p-3" });
+          rudder.identify("rudder-browser-user", { plan: "solo" });
+          rudder.track("Order Completed", { revenue: 9 });
+          window.__done = true;
+        },
+      });
+    </script></body></html>`;
+    const outbound: string[] = [];
+    page.on("request", (r) => outbound.push(r.url()));
+    await page.goto(`${siteUrl}/rudder`);
+    await page.waitForFunction(() => (globalThis as unknown as { __done?: boolean }).__done === true);
+    const { profile, events } = await profileWith("user_id=rudder-browser-user", ["Product Viewed", "Order Completed"]);
+    expect(events.find((e) => e.event_type === "Order Completed")!.event_properties.revenue).toBe(9);
+    expect(profile.user_properties.plan).toBe("solo");
     expect(profile.device_ids.length).toBe(1);
     expect(outbound.filter((u) => !u.startsWith(siteUrl) && !u.startsWith(worker.url))).toEqual([]);
   });
@@ -149,7 +180,7 @@ describe.skipIf(!haveChromium && !inCi)("browser SDKs in Chromium", () => {
       if (r.url().startsWith(worker.url) && r.method() === "POST") bodies.push({ type: r.headers()["content-type"] ?? null, encoding: r.headers()["content-encoding"] ?? null, url: r.url() });
     });
     await page.goto(`${siteUrl}/posthog`);
-    await page.waitForFunction(() => (window as unknown as { __done?: boolean }).__done === true);
+    await page.waitForFunction(() => (globalThis as unknown as { __done?: boolean }).__done === true);
     const { profile, events } = await profileWith("user_id=ph-browser-user", ["$pageview", "Signed Up", "$identify", "Order Completed"]);
     expect(events.find((e) => e.event_type === "Order Completed")!.event_properties.revenue).toBe(42);
     expect(profile.user_properties.email).toBe("ada@example.com");

@@ -98,8 +98,11 @@ export function parseSegmentBody(text: string, endpoint: SegmentType | "batch"):
   return { ok: true, value: envelope };
 }
 
+/** RudderStack's browser SDK sends `userId: ""` for a visitor not identified yet: that is no user id (the anonymousId then names the profile). */
+const optionalUserId = z.preprocess((v) => (v === "" ? undefined : v), idSchema.nullish());
+
 const common = {
-  userId: idSchema.nullish(),
+  userId: optionalUserId,
   anonymousId: idSchema.nullish(),
   messageId: idSchema.nullish(),
   timestamp: timeSchema.nullish(),
@@ -163,8 +166,11 @@ function mapMessage(m: Message, ctx: SegmentContext): TailorEvent {
   switch (m.type) {
     case "track":
       return { ...event, event_type: m.event, event_properties: m.properties ?? {} };
-    case "identify":
-      return { ...event, event_type: "$identify", user_properties: m.traits ? { $set: m.traits } : {} };
+    case "identify": {
+      // RudderStack's browser SDK sends an identify's traits in context.traits; top-level traits (Segment's place) win.
+      const traits = { ...(isJsonObject(context?.traits) ? context.traits : {}), ...(m.traits ?? {}) };
+      return { ...event, event_type: "$identify", user_properties: Object.keys(traits).length > 0 ? { $set: traits } : {} };
+    }
     case "page":
     case "screen": {
       const props: JsonObject = {};
