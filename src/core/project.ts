@@ -23,6 +23,10 @@ export const personalizeSettingsSchema = z.object({
   recommendations: z.array(z.string().min(1)).max(100).default([]),
   /** Exact origins (`https://shop.example`); `*` allows any. */
   origins: z.array(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, "an origin like https://shop.example, or *")).max(100).default([]),
+  /** Secure mode (core/identity-verification.ts): a user id must come with its `user_hash`; anonymous device ids allowed or not; bump `rotation` to change the key. */
+  identity_verification: z
+    .object({ required: z.boolean().default(false), allow_device_ids: z.boolean().default(true), rotation: z.number().int().min(0).default(0) })
+    .prefault({}),
 });
 
 /**
@@ -36,7 +40,7 @@ export const globalControlSchema = holdoutSchema;
 export type GlobalControl = Holdout;
 
 export const projectSettingsSchema = z.object({
-  personalize: personalizeSettingsSchema.default({ cohorts: [], computations: [], recommendations: [], origins: [] }),
+  personalize: personalizeSettingsSchema.prefault({}),
   global_control: globalControlSchema.prefault({}),
 });
 export type ProjectSettings = z.infer<typeof projectSettingsSchema>;

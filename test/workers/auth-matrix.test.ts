@@ -129,3 +129,34 @@ describe("the admin API takes only the admin token", () => {
     expect((await cohortList(basic(a.apiKey, ADMIN_TOKEN))).status).toBe(401);
   });
 });
+
+describe("secure mode for /v1/personalize", () => {
+  it("once required, the public key reads a user only with that user's user_hash; device ids as the project allows", async () => {
+    const p = await createProject("auth-secure");
+    expect((await upload({ api_key: p.apiKey, events: [{ user_id: "secure-user", device_id: "secure-device", event_type: "Viewed" }] })).status).toBe(200);
+    const personalize = (query: string) => call(`/v1/personalize?api_key=${p.apiKey}&${query}`);
+    const settings = (identity_verification: object) => admin(`/projects/${p.id}/settings`, { method: "PUT", body: JSON.stringify({ personalize: { identity_verification } }) });
+    expect((await personalize("user_id=secure-user")).status).toBe(200);
+
+    expect((await settings({ required: true })).status).toBe(200);
+    const { key } = await (await admin(`/projects/${p.id}/personalize-key`)).json<{ key: string }>();
+    const hash = async (id: string) => {
+      const k = await crypto.subtle.importKey("raw", new Uint8Array(key.match(/../g)!.map((b) => parseInt(b, 16))), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+      return [...new Uint8Array(await crypto.subtle.sign("HMAC", k, new TextEncoder().encode(id)))].map((b) => b.toString(16).padStart(2, "0")).join("");
+    };
+    const missing = await personalize("user_id=secure-user");
+    expect(missing.status).toBe(401);
+    expect(await missing.json()).toMatchObject({ error: { code: "unauthorized", details: [{ field: "user_hash" }] } });
+    // Another user's hash, and a hash that is not hex, are refused too.
+    expect((await personalize(`user_id=secure-user&user_hash=${await hash("someone-else")}`)).status).toBe(401);
+    expect((await personalize("user_id=secure-user&user_hash=nothex")).status).toBe(400);
+    expect((await personalize(`user_id=secure-user&user_hash=${await hash("secure-user")}`)).status).toBe(200);
+    expect((await personalize("device_id=secure-device")).status).toBe(200);
+
+    expect((await settings({ required: true, allow_device_ids: false })).status).toBe(200);
+    expect((await personalize("device_id=secure-device")).status).toBe(401);
+    // A rotation changes the key: the old hash no longer reads.
+    expect((await settings({ required: true, rotation: 1 })).status).toBe(200);
+    expect((await personalize(`user_id=secure-user&user_hash=${await hash("secure-user")}`)).status).toBe(401);
+  });
+});

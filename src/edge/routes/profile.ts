@@ -3,6 +3,7 @@ import { etag } from "hono/etag";
 import { z } from "zod";
 import { profileKey, type ProfileRef } from "../../core/event";
 import { globalAssignment } from "../../core/project";
+import { personalizeKey, sameDigest, userHash } from "../../core/identity-verification";
 import { globalControlRec } from "../../core/recommendations/result";
 import { userProfileBody, type ProfileQuery } from "../../core/profile-response";
 import { coldRecommendations } from "../../durable/recs/cold";
@@ -117,6 +118,8 @@ const personalizeSchema = z.object({
   api_key: z.string().min(1),
   user_id: z.string().min(1).optional(),
   device_id: z.string().min(1).optional(),
+  /** Secure mode: hex HMAC-SHA256 of user_id under the project's personalize key. */
+  user_hash: z.string().regex(/^[0-9a-f]{64}$/i, "64 hex digits").optional(),
   exposure: bool.default(true),
 });
 
@@ -144,6 +147,15 @@ profileRoutes.options("/v1/personalize", async (c) => {
   return c.body(null, 204);
 });
 
+/** Secure mode's check (core/identity-verification.ts): null when the request may read, else why not. */
+async function unverified(env: Env, projectId: string, mode: { required: boolean; allow_device_ids: boolean; rotation: number }, q: { user_id?: string | undefined; user_hash?: string | undefined }): Promise<string | null> {
+  if (!mode.required) return null;
+  if (q.user_id === undefined) return mode.allow_device_ids ? null : "this project requires a verified user_id (anonymous device ids are not allowed)";
+  if (q.user_hash === undefined) return "this project requires user_hash, HMAC-SHA256 of user_id under its personalize key";
+  const expected = await userHash(await personalizeKey(env.CREDENTIALS_KEY, projectId, mode.rotation), q.user_id);
+  return sameDigest(expected, q.user_hash.toLowerCase()) ? null : "user_hash does not match user_id";
+}
+
 profileRoutes.get("/v1/personalize", etag({ weak: false }), async (c) => {
   const { projectId, settings, originRefused } = await personalizeContext(c);
   c.header("Cache-Control", "private, no-cache");
@@ -160,6 +172,8 @@ profileRoutes.get("/v1/personalize", etag({ weak: false }), async (c) => {
   }
   if (await rateLimited(c.env, projectId)) return c.json(RATE_LIMITED, 429);
   const pub = settings.personalize;
+  const refused = await unverified(c.env, projectId, pub.identity_verification, q);
+  if (refused !== null) return c.json({ error: { code: "unauthorized", message: refused, details: [{ field: "user_hash", message: refused }] } }, 401);
   const ref = refOf(q);
   const global = globalAssignment(settings.global_control, projectId, profileKey(ref), q.exposure);
   const recs = { ids: global.control ? [] : pub.recommendations, override: null, shown: q.exposure };

@@ -14,6 +14,7 @@ import { createProject, listProjects, rotateKey } from "../../project-store";
 import { requestProject } from "../../project-scope";
 import { projectSettings, saveProjectSettings } from "../../project-settings";
 import { exposurePerformance } from "../../lift-store";
+import { personalizeKey } from "../../../core/identity-verification";
 import { GLOBAL_EXPOSURE } from "../../../core/served-outcomes";
 import { jsonBody, parseWith } from "../../validate";
 
@@ -52,6 +53,13 @@ projectRoutes.put("/settings", async (c) => {
   const settings = await jsonBody(c, projectSettingsSchema);
   await saveProjectSettings(db(c.env), requestProject(c), settings);
   return c.json(settings);
+});
+
+/** Secure mode's key for the site's server (user_hash = hex HMAC-SHA256(key, user_id)); bump identity_verification.rotation in the settings to change it. */
+projectRoutes.get("/personalize-key", async (c) => {
+  const project = requestProject(c);
+  const { rotation } = (await projectSettings(db(c.env), project)).personalize.identity_verification;
+  return c.json({ key: await personalizeKey(c.env.CREDENTIALS_KEY, project, rotation), rotation, algorithm: "HMAC-SHA256, hex, of the user_id" });
 });
 
 /** What personalization as a whole is worth: the global control group against everyone else shown it (core/lift.ts). */
