@@ -7,6 +7,7 @@ import { ingest } from "./routes/ingest";
 import { posthogRoutes } from "./routes/posthog";
 import { privacyApi } from "./routes/privacy-api";
 import { profileRoutes } from "./routes/profile";
+import { clientRoutes } from "./routes/client";
 import { segmentRoutes } from "./routes/segment";
 import { adminUi } from "./ui";
 
@@ -20,6 +21,7 @@ app.route("/", segmentRoutes);
 app.route("/", posthogRoutes);
 app.route("/", cohortApi);
 app.route("/", profileRoutes);
+app.route("/", clientRoutes);
 app.route("/", privacyApi);
 app.route("/admin/api", adminApi);
 app.route("/admin", adminUi);

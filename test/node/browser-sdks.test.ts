@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { build } from "esbuild";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gzipSync } from "node:zlib";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startLocalWorker, type LocalWorker } from "../../scripts/lib/worker.mjs";
 
 // Browser SDKs, unchanged except their host setting, on a page of a local test origin in
@@ -24,7 +25,13 @@ let page: Page;
 let profileDir: string;
 
 /** The test origin: one page per SDK, and the SDK's own browser bundle from node_modules (nothing is fetched from the internet). */
-const pages: Record<string, () => string> = {};
+const pages: Record<string, () => string> = { "/blank": () => "<!doctype html><title>blank</title>" };
+
+/** What Tailor's personalization client (served by the Worker) finds as the visitor on the current page. */
+async function clientSees(): Promise<{ userId?: string; deviceId?: string }> {
+  await page.addScriptTag({ url: `${worker.url}/v1/tailor.js` });
+  return page.evaluate((key) => (globalThis as unknown as { tailor: { findVisitor: (k: string) => { userId?: string; deviceId?: string } } }).tailor.findVisitor(key), keys.api_key);
+}
 const scripts: Record<string, string> = {
   "/posthog.js": require.resolve("posthog-js/dist/array.full.no-external.js"),
   "/amplitude.js": join(dirname(require.resolve("@amplitude/analytics-browser/package.json")), "lib/scripts/amplitude-min.js"),
@@ -78,6 +85,16 @@ describe.skipIf(!haveChromium && !inCi)("browser SDKs in Chromium", () => {
     await build({ stdin: { contents: 'export { RudderAnalytics } from "@rudderstack/analytics-js/bundled";', resolveDir: process.cwd() }, bundle: true, format: "iife", globalName: "Rudder", outfile: rudder, logLevel: "silent" });
     scripts["/rudder.js"] = rudder;
   });
+  // Each SDK starts from an empty browser: the client must find the visitor in that SDK's own storage.
+  beforeEach(async () => {
+    await context.clearCookies();
+    await page.goto(`${siteUrl}/blank`);
+    await page.evaluate(() => {
+      const g = globalThis as unknown as { localStorage: { clear(): void }; sessionStorage: { clear(): void } };
+      g.localStorage.clear();
+      g.sessionStorage.clear();
+    });
+  });
   afterAll(async () => {
     await context?.close();
     await worker?.stop();
@@ -105,6 +122,7 @@ describe.skipIf(!haveChromium && !inCi)("browser SDKs in Chromium", () => {
     expect(events.find((e) => e.event_type === "Order Completed")!.event_properties.revenue).toBe(12.5);
     expect(profile.user_properties.plan).toBe("pro");
     expect(profile.device_ids.length).toBe(1);
+    expect(await clientSees()).toEqual({ userId: "amp-browser-user", deviceId: profile.device_ids[0] });
   });
 
   it("@segment/analytics-next: page, track, identify and track again, with no settings fetched from Segment's CDN", async () => {
@@ -129,6 +147,7 @@ describe.skipIf(!haveChromium && !inCi)("browser SDKs in Chromium", () => {
     expect(events.find((e) => e.event_type === "Order Completed")!.event_properties.revenue).toBe(7);
     expect(profile.user_properties.plan).toBe("team");
     expect(profile.device_ids.length).toBe(1);
+    expect(await clientSees()).toEqual({ userId: "seg-browser-user", deviceId: profile.device_ids[0] });
     expect(outbound.filter((u) => !u.startsWith(siteUrl) && !u.startsWith(worker.url))).toEqual([]);
   });
 
@@ -155,6 +174,8 @@ describe.skipIf(!haveChromium && !inCi)("browser SDKs in Chromium", () => {
     expect(events.find((e) => e.event_type === "Order Completed")!.event_properties.revenue).toBe(9);
     expect(profile.user_properties.plan).toBe("solo");
     expect(profile.device_ids.length).toBe(1);
+    const storage = await page.evaluate(() => JSON.stringify((globalThis as unknown as { localStorage: Record<string, string> }).localStorage));
+    expect(await clientSees(), storage).toEqual({ userId: "rudder-browser-user", deviceId: profile.device_ids[0] });
     expect(outbound.filter((u) => !u.startsWith(siteUrl) && !u.startsWith(worker.url))).toEqual([]);
   });
 
@@ -186,7 +207,40 @@ describe.skipIf(!haveChromium && !inCi)("browser SDKs in Chromium", () => {
     expect(profile.user_properties.email).toBe("ada@example.com");
     // The anonymous id the SDK started with is linked to the user.
     expect(profile.device_ids.length).toBeGreaterThan(0);
+    expect((await clientSees()).userId).toBe("ph-browser-user");
     // What made this a regression test: gzip posted as text/plain with no compression hint.
     expect(bodies.some((b) => b.type?.startsWith("text/plain") && b.encoding === null && !b.url.includes("compression="))).toBe(true);
   });
+
+  it("Tailor's client: under 5 kB gzipped; finds the visitor, reads its personalization, revalidates with the ETag (304s keep their CORS headers), and calls again with exposure=true when shown", async () => {
+    const script = await (await fetch(`${worker.url}/v1/tailor.js`)).text();
+    const module = await (await fetch(`${worker.url}/v1/tailor.mjs`)).text();
+    expect(gzipSync(script).length).toBeLessThan(5_000);
+    expect(module).toContain("export function create");
+    const cohort = await worker.admin("POST", "/projects/browser/cohorts", { name: "Buyers", definition: { type: "behavioral", match: { performed: { event: { type: "Order Completed" } } } } });
+    const cohortId = (cohort.json as { id: string }).id;
+    expect((await worker.admin("PUT", "/projects/browser/settings", { personalize: { cohorts: [cohortId], origins: [siteUrl] } })).status).toBe(200);
+    await fetch(`${worker.url}/2/httpapi`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ api_key: keys.api_key, events: [{ user_id: "client-user", device_id: "client-device", event_type: "Order Completed" }] }) });
+    await new Promise((r) => setTimeout(r, 11_000)); // the settings and the definitions reach every isolate (cached up to 10 s)
+    const probe = await fetch(`${worker.url}/v1/personalize?api_key=${keys.api_key}&user_id=client-user&exposure=false`, { headers: { origin: siteUrl } });
+    expect(probe.status, await probe.clone().text()).toBe(200);
+    expect(probe.headers.get("access-control-expose-headers")).toBe("ETag");
+    const statuses: number[] = [];
+    page.on("response", (r) => {
+      if (r.url().includes("/v1/personalize")) statuses.push(r.status());
+    });
+    await page.goto(`${siteUrl}/blank`);
+    await page.addScriptTag({ url: `${worker.url}/v1/tailor.js` });
+    const seen = await page.evaluate(async ({ key, host, cohortId }) => {
+      const t = (globalThis as unknown as { tailor: { create: (o: object) => { personalize: () => Promise<unknown>; shown: () => Promise<unknown>; inCohort: (id: string) => boolean } } }).tailor.create({ apiKey: key, host, userId: "client-user" });
+      await t.personalize();
+      await t.personalize();
+      await t.shown();
+      return t.inCohort(cohortId);
+    }, { key: keys.api_key, host: worker.url, cohortId });
+    expect(seen).toBe(true);
+    // The second read was answered 304 from the kept ETag; the third (shown) too, and it still counts as shown.
+    expect(statuses).toEqual([200, 304, 304]);
+  });
 });
+

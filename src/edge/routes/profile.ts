@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { etag } from "hono/etag";
+import { etag, RETAINED_304_HEADERS } from "hono/etag";
 import { z } from "zod";
 import { profileKey, type ProfileRef } from "../../core/event";
 import { globalAssignment } from "../../core/project";
@@ -133,6 +133,8 @@ async function personalizeContext(c: Context<AppEnv>) {
   const allowed = origin !== undefined && (origins.includes("*") || origins.includes(origin));
   if (allowed) {
     c.header("Access-Control-Allow-Origin", origins.includes("*") ? "*" : origin);
+    // A page's script revalidates with the ETag (If-None-Match), so it must be able to read it.
+    c.header("Access-Control-Expose-Headers", "ETag");
     c.header("Vary", "Origin");
   }
   return { projectId, settings, originRefused: origin !== undefined && !allowed };
@@ -156,7 +158,10 @@ async function unverified(env: Env, projectId: string, mode: { required: boolean
   return sameDigest(expected, q.user_hash.toLowerCase()) ? null : "user_hash does not match user_id";
 }
 
-profileRoutes.get("/v1/personalize", etag({ weak: false }), async (c) => {
+// A 304 keeps its CORS headers: without them a page's revalidation fails in the browser.
+const PERSONALIZE_ETAG = etag({ weak: false, retainedHeaders: [...RETAINED_304_HEADERS, "access-control-allow-origin", "access-control-expose-headers"] });
+
+profileRoutes.get("/v1/personalize", PERSONALIZE_ETAG, async (c) => {
   const { projectId, settings, originRefused } = await personalizeContext(c);
   c.header("Cache-Control", "private, no-cache");
   if (originRefused) return c.json({ error: { code: "forbidden", message: "This origin is not in the project's personalize allowlist" } }, 403);
