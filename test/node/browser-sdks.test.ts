@@ -179,6 +179,23 @@ describe.skipIf(!haveChromium && !inCi)("browser SDKs in Chromium", () => {
     expect(outbound.filter((u) => !u.startsWith(siteUrl) && !u.startsWith(worker.url))).toEqual([]);
   });
 
+  it("@amplitude/analytics-browser with its beacon transport (sendBeacon on page exit, text/plain): the events are stored", async () => {
+    pages["/amplitude-beacon"] = () => `<!doctype html><html><body><script src="/amplitude.js"></script><script>
+      amplitude.init(${JSON.stringify(keys.api_key)}, "amp-beacon-user", { serverUrl: ${JSON.stringify(`${worker.url}/2/httpapi`)}, transport: "beacon", flushIntervalMillis: 50, defaultTracking: false });
+      amplitude.track("Left Page", { reason: "beacon" });
+      amplitude.flush().promise.then(() => { window.__done = true; });
+    </script></body></html>`;
+    const beacons: string[] = [];
+    page.on("request", (r) => {
+      if (r.url().startsWith(worker.url) && r.method() === "POST") beacons.push(r.headers()["content-type"] ?? "");
+    });
+    await page.goto(`${siteUrl}/amplitude-beacon`);
+    await page.waitForFunction(() => (globalThis as unknown as { __done?: boolean }).__done === true);
+    const { events } = await profileWith("user_id=amp-beacon-user", ["Left Page"]);
+    expect(events.find((e) => e.event_type === "Left Page")!.event_properties.reason).toBe("beacon");
+    expect(beacons.some((t) => t.startsWith("text/plain"))).toBe(true);
+  });
+
   it("posthog-js: gzip captures (text/plain, no hint), a page view, a track and identify reach the visitor's profile", async () => {
     pages["/posthog"] = () => `<!doctype html><html><body><script src="/posthog.js"></script><script>
       posthog.init(${JSON.stringify(keys.api_key)}, {

@@ -14,11 +14,14 @@ const ENDPOINTS = {
 
 export const ingest = createApp();
 
+const JSON_TYPES = new Set(["application/json", "text/plain"]);
+
 for (const [path, spec] of Object.entries(ENDPOINTS)) {
   ingest.use(path, errorStyle("amplitude"));
   ingest.use(path, ingestCors);
   ingest.post(path, async (c) => {
-    if (mediaTypeOf(c.req.raw) !== "application/json") throw new AmplitudeError(errorBody(400, ERRORS.contentType));
+    // text/plain too: the browser SDK's beacon transport (sendBeacon with a string, on page exit) can send nothing else.
+    if (!JSON_TYPES.has(mediaTypeOf(c.req.raw))) throw new AmplitudeError(errorBody(400, ERRORS.contentType));
 
     const body = await readBody(c.req.raw, spec.maxBytes);
     if (!body.ok) {
