@@ -2,7 +2,9 @@ import type { TailorEvent } from "../core/event";
 import { goalEvent } from "../core/recommendations/schema";
 import type { CompiledSegments } from "../core/segments/compile";
 import type { SegmentEngine } from "../core/segments/engine";
-import { recordEvents, resolvesAt, resolveWindow, type ServedOutcome, type ServedWindow, type WindowGoal } from "../core/served-outcomes";
+import type { HoldoutExposure } from "../core/holdout";
+import type { RecResult } from "../core/recommendations/result";
+import { exposureWindow, GLOBAL_EXPOSURE, holdoutExposureWindow, recommendationWindow, recordEvents, resolvesAt, resolveWindow, type ServedOutcome, type ServedWindow, type WindowGoal } from "../core/served-outcomes";
 
 /** A window as the profile keeps it until D1 has its latest state (`outcome` once resolved). */
 export interface PendingWindow {
@@ -45,13 +47,20 @@ export class ServedWindows {
     );
   }
 
-  /** Opens a window unless this version already has one (open, or resolved and not yet written); answers whether it did. */
-  open(w: ServedWindow): boolean {
+  /** Opens each window unless its version already has one (open, or resolved and not yet written); answers whether any opened. One read of the table. */
+  open(windows: readonly ServedWindow[]): boolean {
+    if (windows.length === 0) return false;
     const all = this.#all();
-    if (all.has(keyOf(w))) return false;
-    if ([...all.values()].filter((r) => r.window.owner_id === w.owner_id && r.window.owner_kind === w.owner_kind).length >= MAX_OPEN_PER_OWNER) return false;
-    this.#save({ window: w, outcome: null, written: false });
-    return true;
+    let opened = false;
+    for (const w of windows) {
+      if (all.has(keyOf(w))) continue;
+      if ([...all.values()].filter((r) => r.window.owner_id === w.owner_id && r.window.owner_kind === w.owner_kind).length >= MAX_OPEN_PER_OWNER) continue;
+      const row = { window: w, outcome: null, written: false };
+      this.#save(row);
+      all.set(keyOf(w), row);
+      opened = true;
+    }
+    return opened;
   }
 
   /**
@@ -142,4 +151,18 @@ export function servedGoals(compiled: CompiledSegments, engine: SegmentEngine) {
     };
   };
   return { goalOf, hadBefore };
+}
+
+/**
+ * What a shown read measures: each non-empty list's quality (a served window) and, for
+ * lift, its first exposure; and the global control group's exposure when it is measured.
+ */
+export function shownWindows(compiled: CompiledSegments, shown: readonly RecResult[], global: HoldoutExposure | undefined, now: number): ServedWindow[] {
+  const windows = shown.flatMap((r) => {
+    const rec = compiled.recommendations.find((x) => x.id === r.rec_id);
+    if (rec === undefined || r.items.length === 0) return [];
+    const model = rec.model?.id ?? "none";
+    return [recommendationWindow(rec.id, model, r.items, r.recommendation_source, now), exposureWindow(rec.id, model, r.items, r.recommendation_source, r.is_control, rec.definition.attribution.days, now)];
+  });
+  return global === undefined ? windows : [...windows, holdoutExposureWindow(GLOBAL_EXPOSURE, global, now)];
 }

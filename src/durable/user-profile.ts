@@ -19,8 +19,8 @@ import { profileRecommendations } from "./recs/profile-recs";
 import type { HoldoutExposure } from "../core/holdout";
 import type { DeviceHistory, IngestRequest, IngestResult, ProfileRead, ProfileView, RecsQuery, SegmentView, UserProfileRpc } from "./rpc";
 import { ensureSchema } from "./schema";
-import { servedGoals, ServedWindows } from "./served-windows";
-import { exposureWindow, GLOBAL_EXPOSURE, holdoutExposureWindow, predictionWindow, recommendationWindow, type ServedWindow } from "../core/served-outcomes";
+import { servedGoals, ServedWindows, shownWindows } from "./served-windows";
+import { holdoutExposureWindow, predictionWindow, type ServedWindow } from "../core/served-outcomes";
 import { computeScores, scoresMoved, withScores } from "./scoring/profile-scores";
 import { profileStub } from "./stub";
 
@@ -153,16 +153,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     const profile = await this.getProfile();
     const segments = withSegments ? await this.#segmentView(state, compiled) : null;
     const recommendations = recs === undefined || recs.ids.length === 0 ? [] : await this.#recs.read(this.env, state, compiled, engine, recs);
-    // What the user is shown is measured: its quality (a served window) and, for lift, its first exposure.
-    const served = !recs?.shown ? [] : recommendations.flatMap((r) => {
-      const rec = compiled.recommendations.find((x) => x.id === r.rec_id);
-      if (rec === undefined || r.items.length === 0) return [];
-      const model = rec.model?.id ?? "none";
-      const now = Date.now();
-      return [recommendationWindow(rec.id, model, r.items, r.recommendation_source, now), exposureWindow(rec.id, model, r.items, r.recommendation_source, r.is_control, rec.definition.attribution.days, now)];
-    });
-    if (global !== undefined) served.push(holdoutExposureWindow(GLOBAL_EXPOSURE, global, Date.now()));
-    if (this.#openWindows(served)) await this.#work.arm();
+    if (this.#openWindows(shownWindows(compiled, recs?.shown ? recommendations : [], global, Date.now()))) await this.#work.arm();
     return profile === null ? null : { profile, segments, scores: state.scores ?? {}, recommendations };
   }
 
@@ -330,8 +321,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
 
   /** Opens a served window for each answer that has none open; D1 hears of them at once. */
   #openWindows(windows: readonly ServedWindow[]): boolean {
-    let opened = false;
-    for (const w of windows) if (this.#served.open(w)) opened = true;
+    const opened = this.#served.open(windows);
     if (opened) this.#work.schedule("outcomes", Date.now());
     return opened;
   }

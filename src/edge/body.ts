@@ -21,8 +21,8 @@ export async function readBody(request: Request, maxBytes: number, options: { gz
   if (encoding !== "gzip" && declared > maxBytes) return tooLarge(maxBytes);
   if (request.body === null) return { ok: true, text: "", bytes: 0 };
 
-  const { source, gzipped } = await sniffGzip(request.body);
-  const gzip = encoding === "gzip" || gzipped;
+  // Sniffed only when nothing said gzip already.
+  const { source, gzipped: gzip } = encoding === "gzip" ? { source: request.body, gzipped: true } : await sniffGzip(request.body);
   const stream = gzip ? source.pipeThrough(new DecompressionStream("gzip")) : source;
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];

@@ -34,6 +34,26 @@ async function flush(project: TestProject, id: string, end = false, kinds = "'ou
   await runDurableObjectAlarm(stub);
 }
 
+/** Runs a webhook sync now against the tests' fake destination: the run, and the user ids it sent. */
+async function runWebhookSync(project: TestProject, sync: string) {
+  const fake = fakeDestinations();
+  try {
+    const run = await (await admin(`/projects/${project.id}/syncs/${sync}/run`, { method: "POST" })).json<{ status: string; sent: number }>();
+    return { run, sent: fake.calls.flatMap((c) => (JSON.parse(c.body) as { users: { user_id: string }[] }).users.map((u) => u.user_id)) };
+  } finally {
+    fake.restore();
+  }
+}
+
+/** What the report must say: each group's users and buyers, every buyer's value `value` (one order each). */
+function truth(ids: string[], buyers: string[], control: Set<string>, value: number) {
+  const arm = (inArm: (id: string) => boolean) => {
+    const converted = buyers.filter(inArm).length;
+    return { users: ids.filter(inArm).length, conversions: converted, value: { sum: value * converted, sum_squares: value * value * converted } };
+  };
+  return { treatment: arm((id) => !control.has(id)), control: arm((id) => control.has(id)) };
+}
+
 describe("lift of a recommendation", () => {
   it("exposes each shown user once, in its arm; counts conversions and value in the attribution window; reports the arms", async () => {
     const project = await createProject("lift");
@@ -80,13 +100,7 @@ describe("lift of a recommendation", () => {
 
     const perf = await (await admin(`/projects/${project.id}/recommendations/${recId}/performance`)).json<ExposurePerformance & { attribution: { days: number } }>();
     expect(perf.attribution.days).toBe(7);
-    const arm = (inArm: (id: string) => boolean) => {
-      const users = ids.filter(inArm);
-      const converted = buyers.filter(inArm).length;
-      return { users: users.length, conversions: converted, value: { sum: 20 * converted, sum_squares: 400 * converted } };
-    };
-    const treatment = arm((id) => !control.has(id));
-    const controlArm = arm((id) => control.has(id));
+    const { treatment, control: controlArm } = truth(ids, buyers, control, 20);
     expect(perf.report).toEqual(liftReport(treatment, controlArm));
     expect(perf.report.treatment).toMatchObject({ users: treatment.users, conversions: treatment.conversions });
     expect(perf.report.treatment.value_per_user!.estimate).toBeCloseTo((20 * treatment.conversions) / treatment.users, 12);
@@ -142,25 +156,16 @@ describe("the project's global control group", () => {
     await send(project, buyers.map((id) => ({ user_id: id, event_type: "Order Completed", time: Date.now() + 1_000, event_properties: { revenue: 30 } })));
     for (const id of buyers) await flush(project, id);
     const perf = await (await admin(`/projects/${project.id}/performance`)).json<ExposurePerformance & { global_control: { percent: number } }>();
-    const arm = (inArm: (id: string) => boolean) => {
-      const converted = buyers.filter(inArm).length;
-      return { users: ids.filter(inArm).length, conversions: converted, value: { sum: 30 * converted, sum_squares: 900 * converted } };
-    };
     expect(perf.global_control.percent).toBe(40);
-    expect(perf.report).toEqual(liftReport(arm((id) => !control.has(id)), arm((id) => control.has(id))));
+    const arms = truth(ids, buyers, control, 30);
+    expect(perf.report).toEqual(liftReport(arms.treatment, arms.control));
 
     // A sync of the cohort sends everyone in it except the global control group.
     const destination = await create(project.id, "destinations", { name: "Hook", definition: { type: "webhook", url: "http://dest.test/hook" } });
     const sync = await create(project.id, "syncs", { name: "Viewers out", definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" } });
-    const fake = fakeDestinations();
-    try {
-      const run = await (await admin(`/projects/${project.id}/syncs/${sync}/run`, { method: "POST" })).json<{ status: string; sent: number }>();
-      expect(run).toMatchObject({ status: "succeeded", sent: ids.length - control.size });
-      const sent = fake.calls.flatMap((c) => (JSON.parse(c.body) as { users: { user_id: string }[] }).users.map((u) => u.user_id));
-      expect(sent.sort()).toEqual(ids.filter((id) => !control.has(id)).sort());
-    } finally {
-      fake.restore();
-    }
+    const { run, sent } = await runWebhookSync(project, sync);
+    expect(run).toMatchObject({ status: "succeeded", sent: ids.length - control.size });
+    expect(sent.sort()).toEqual(ids.filter((id) => !control.has(id)).sort());
   });
 });
 
@@ -180,26 +185,17 @@ describe("a sync's holdout", () => {
     await send(project, ids.map((id, i) => ({ user_id: id, event_type: "Product Added", time: Date.now() - 60_000 + i })));
     for (const id of ids) await flush(project, id, false, "'memberships', 'registry'");
 
-    const fake = fakeDestinations();
-    try {
-      const run = await (await admin(`/projects/${project.id}/syncs/${sync}/run`, { method: "POST" })).json<{ status: string; sent: number }>();
-      expect(run).toMatchObject({ status: "succeeded", sent: ids.length - held.size });
-      const sent = fake.calls.flatMap((c) => (JSON.parse(c.body) as { users: { user_id: string }[] }).users.map((u) => u.user_id));
-      expect(sent.sort()).toEqual(ids.filter((id) => !held.has(id)).sort());
-    } finally {
-      fake.restore();
-    }
+    const { run, sent } = await runWebhookSync(project, sync);
+    expect(run).toMatchObject({ status: "succeeded", sent: ids.length - held.size });
+    expect(sent.sort()).toEqual(ids.filter((id) => !held.has(id)).sort());
     for (const id of ids) await flush(project, id);
     // Every other member orders afterwards.
     const buyers = ids.filter((_, i) => i % 2 === 1);
     await send(project, buyers.map((id) => ({ user_id: id, event_type: "Order Completed", time: Date.now() + 1_000, event_properties: { revenue: 5 } })));
     for (const id of buyers) await flush(project, id);
     const perf = await (await admin(`/projects/${project.id}/syncs/${sync}/performance`)).json<ExposurePerformance & { holdout: { percent: number } }>();
-    const arm = (inArm: (id: string) => boolean) => {
-      const converted = buyers.filter(inArm).length;
-      return { users: ids.filter(inArm).length, conversions: converted, value: { sum: 5 * converted, sum_squares: 25 * converted } };
-    };
     expect(perf.holdout.percent).toBe(30);
-    expect(perf.report).toEqual(liftReport(arm((id) => !held.has(id)), arm((id) => held.has(id))));
+    const arms = truth(ids, buyers, held, 5);
+    expect(perf.report).toEqual(liftReport(arms.treatment, arms.control));
   });
 });

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { GlobalControl, ProjectSettings } from "../../../core/project";
+import type { ApiResult } from "../api";
 import type { UiEnv } from "../auth";
 import { TextField } from "../fields";
 import { errorDetails } from "../forms";
@@ -53,63 +54,65 @@ async function render(c: UiContext, notice?: { kind: "good" | "warn"; text: stri
       {items.length === 0 ? (
         <div class="panel">No recommendations yet.</div>
       ) : (
-        <table id="rec-lifts">
-          <thead>
-            <tr>
-              <th>Recommendation</th>
-              <th class="num">Control share</th>
-              <th class="num">Treatment</th>
-              <th class="num">Control</th>
-              <th>Reading</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((r, i) => {
-              const l = lifts[i]!;
-              const view = l.ok ? l.json : undefined;
-              return (
-                <tr>
-                  <td>
-                    <a href={projectPath(project, `/recommendations/${r.id}`)}>{r.name}</a>
-                  </td>
-                  <td class="num">{view === undefined ? "–" : `${view.control_percent} %`}</td>
-                  <td class="num">{view === undefined || view.report.treatment.users === 0 ? "–" : percent(view.report.treatment.rate.estimate)}</td>
-                  <td class="num">{view === undefined || view.report.control.users === 0 ? "–" : percent(view.report.control.rate.estimate)}</td>
-                  <td>{view === undefined ? errorDetails(l.json).message : liftSentences(view.report, view.control_percent)[0]}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <LiftTable
+          id="rec-lifts"
+          what="Recommendation"
+          rows={items.map((r, i) => ({ name: r.name, href: projectPath(project, `/recommendations/${r.id}`), lift: lifts[i]!, percent: lifts[i]!.ok ? lifts[i]!.json.control_percent : 0, subject: undefined }))}
+        />
       )}
       <h2>Syncs with a holdout</h2>
       {measuredSyncs.length === 0 ? (
         <div class="panel">No sync holds members out yet: give a sync a holdout share and a goal on its page to measure what sending it is worth.</div>
       ) : (
-        <table id="sync-lifts">
-          <thead>
-            <tr>
-              <th>Sync</th>
-              <th>Reading</th>
-            </tr>
-          </thead>
-          <tbody>
-            {measuredSyncs.map((s, i) => {
-              const l = syncLifts[i]!;
-              const percent = (s.definition.holdout as { percent: number }).percent;
-              return (
-                <tr>
-                  <td>
-                    <a href={projectPath(project, `/syncs/${s.id}`)}>{s.name}</a>
-                  </td>
-                  <td>{l.ok ? liftSentences(l.json.report, percent, "this sync's audience")[0] : errorDetails(l.json).message}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <LiftTable
+          id="sync-lifts"
+          what="Sync"
+          rows={measuredSyncs.map((s, i) => ({ name: s.name, href: projectPath(project, `/syncs/${s.id}`), lift: syncLifts[i]!, percent: (s.definition.holdout as { percent: number }).percent, subject: "this sync's audience" }))}
+        />
       )}
     </Layout>,
+  );
+}
+
+interface LiftRow {
+  name: string;
+  href: string;
+  lift: ApiResult<Pick<PerformanceView, "report">>;
+  percent: number;
+  subject: string | undefined;
+}
+
+/** One line per measured thing: its control share, both groups' rates and the reading in words. */
+function LiftTable(props: { id: string; what: string; rows: LiftRow[] }) {
+  const rate = (a: PerformanceView["report"]["treatment"] | undefined) => (a === undefined || a.users === 0 ? "–" : percent(a.rate.estimate));
+  return (
+    <table id={props.id}>
+      <thead>
+        <tr>
+          <th>{props.what}</th>
+          <th class="num">Control share</th>
+          <th class="num">Treatment</th>
+          <th class="num">Control</th>
+          <th>Reading</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((r) => {
+          const report = r.lift.ok ? r.lift.json.report : undefined;
+          return (
+            <tr>
+              <td>
+                <a href={r.href}>{r.name}</a>
+              </td>
+              <td class="num">{report === undefined ? "–" : `${r.percent} %`}</td>
+              <td class="num">{rate(report?.treatment)}</td>
+              <td class="num">{rate(report?.control)}</td>
+              <td>{report === undefined ? errorDetails(r.lift.json).message : liftSentences(report, r.percent, r.subject)[0]}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
   );
 }
 
