@@ -47,8 +47,8 @@ export async function lastTime(file: string, limit = Infinity): Promise<number> 
   return last;
 }
 
-/** Posts one batch, resending on 429/5xx and network errors with backoff (as SDKs do). */
-async function send(url: string, apiKey: string, events: WireEvent[]): Promise<void> {
+/** Posts one batch to /batch, resending on 429/5xx and network errors with backoff (as SDKs do). */
+export async function send(url: string, apiKey: string, events: WireEvent[]): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     let wait = Math.min(30_000, 500 * 2 ** attempt);
     try {
