@@ -1,6 +1,6 @@
 import { and, count, eq, isNull, ne } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { addFailures, afterRetry, nextStep, type FailedSet } from "../core/backfill-retries";
+import { addFailures, afterRetry, nextStep, type FailedSet } from "../core/job-retries";
 import { parseProfileKey } from "../core/event";
 import { randomKey } from "../core/hash";
 import { settleWithRetries } from "../core/settle-with-retries";
@@ -24,7 +24,7 @@ const failedSetOf = (job: BackfillRow): FailedSet => ({ failures: job.failures, 
  * A backfill, run in steps by the project's jobs object: the user registry is walked in
  * key order, each profile asked to recompute; the cursor is saved in D1 after every
  * page, so a restart resumes where it stopped. What failed is retried, then reported
- * (core/backfill-retries.ts). A new backfill supersedes the running one.
+ * (core/job-retries.ts). A new backfill supersedes the running one.
  */
 export async function startBackfill(env: Pick<Env, "DB">, storage: DurableObjectStorage, projectId: string, definitionsVersion: number): Promise<{ id: string; total: number }> {
   const db = drizzle(env.DB);

@@ -5,6 +5,7 @@ import { erasurePlan, withoutErased } from "../core/erasure";
 import { parseProfileKey, profileKey } from "../core/event";
 import { cohortMembers, deletionJobs, membershipChanges, recExposures, servedOutcomes, users, type DeletionTarget } from "../db/schema";
 import { keepDepartingIds, listSyncsOf, type ListSyncs } from "./sync-ids";
+import { JobQueue } from "./job-queue";
 import { profileStub } from "./stub";
 
 /** Archive objects read (and rewritten when they hold erased lines) per step (DELETION_PAGE overrides, e.g. in tests). */
@@ -28,44 +29,48 @@ type Job = typeof deletionJobs.$inferSelect;
  * interrupted anywhere resumes and finishes with the same result.
  */
 export async function queueDeletion(storage: DurableObjectStorage, jobId: string): Promise<void> {
-  const queue = (await storage.get<string[]>(QUEUE_KEY)) ?? [];
-  if (!queue.includes(jobId)) await storage.put(QUEUE_KEY, [...queue, jobId]);
+  await new JobQueue(storage, QUEUE_KEY).add(jobId);
 }
 
-/** Runs one step of the oldest queued deletion; answers ms until the next step, or null when none is queued. */
 type JobEnv = Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE" | "DELETION_PAGE">;
 
+/**
+ * Runs one step of the first queued deletion that is due; answers ms until the next
+ * step, or null when none is queued. A failed step is retried with backoff (attempts and
+ * the error are on the job) and waits behind the other deletions meanwhile: an erasure
+ * is owed, so it is never given up, and one that keeps failing blocks no other.
+ */
 export async function deletionStep(env: JobEnv, storage: DurableObjectStorage): Promise<number | null> {
-  const queue = (await storage.get<string[]>(QUEUE_KEY)) ?? [];
-  const jobId = queue[0];
-  if (jobId === undefined) return null;
+  const queue = new JobQueue(storage, QUEUE_KEY);
+  const jobId = await queue.due(Date.now());
+  if (jobId === undefined) return queue.nextInMs(Date.now());
   const db = drizzle(env.DB);
   const job = await db.select().from(deletionJobs).where(eq(deletionJobs.id, jobId)).get();
-  const dequeue = async () => {
-    await storage.put(QUEUE_KEY, queue.slice(1));
-    return queue.length > 1 ? 0 : null;
+  const next = async (after: "done" | "again" | { retryAt: number }) => {
+    await queue.after(jobId, after);
+    return queue.nextInMs(Date.now());
   };
-  if (job === undefined || job.status === "done") return dequeue();
+  if (job === undefined || job.status === "done") return next("done");
   try {
     if (job.phase === "profiles") {
       const targets = await eraseProfiles(env, job);
       await clearIndexes(env, job.projectId, targets, true);
       await db.update(deletionJobs).set({ status: "submitted", phase: "archive", targets, attempts: 0, lastError: null, updatedAt: Date.now() }).where(eq(deletionJobs.id, job.id));
-      return 0;
+      return next("again");
     }
     const page = await rewriteArchivePage(env, job);
     const now = Date.now();
     if (!page.finished) {
       await db.update(deletionJobs).set({ ...page.progress, attempts: 0, lastError: null, updatedAt: now }).where(eq(deletionJobs.id, job.id));
-      return 0;
+      return next("again");
     }
     await clearIndexes(env, job.projectId, job.targets, false);
     await db.update(deletionJobs).set({ ...page.progress, status: "done", phase: "done", attempts: 0, lastError: null, updatedAt: now, finishedAt: now }).where(eq(deletionJobs.id, job.id));
-    return dequeue();
+    return next("done");
   } catch (err) {
     console.error(`deletion ${job.id} step failed (attempt ${job.attempts + 1})`, err);
     await db.update(deletionJobs).set({ attempts: job.attempts + 1, lastError: String(err).slice(0, 500), updatedAt: Date.now() }).where(eq(deletionJobs.id, job.id));
-    return Math.min(MAX_RETRY_MS, 500 * 2 ** job.attempts);
+    return next({ retryAt: Date.now() + Math.min(MAX_RETRY_MS, 500 * 2 ** job.attempts) });
   }
 }
 
@@ -75,10 +80,17 @@ async function eraseProfiles(env: Pick<Env, "DB" | "USER_PROFILE">, job: Job): P
   const targets = job.targets.map((t) => ({ ...t }));
   const pending = targets.filter((t) => t.erasedAt === undefined);
   const listSyncs = pending.length === 0 ? new Map() : await listSyncsOf(env, job.projectId);
+  const failed: { key: string; reason: unknown }[] = [];
   for (let i = 0; i < pending.length; i += CONCURRENCY) {
-    await Promise.all(pending.slice(i, i + CONCURRENCY).map((t) => eraseTarget(env, job.projectId, t, listSyncs)));
+    // One target that fails does not stop the others: each erased one is recorded.
+    const slice = pending.slice(i, i + CONCURRENCY);
+    const results = await Promise.allSettled(slice.map((t) => eraseTarget(env, job.projectId, t, listSyncs)));
+    results.forEach((r, j) => r.status === "rejected" && failed.push({ key: slice[j]!.key, reason: r.reason }));
     // Saved after each slice: a restart re-erases only what is not recorded (erasing is idempotent anyway).
     await db.update(deletionJobs).set({ targets, updatedAt: Date.now() }).where(eq(deletionJobs.id, job.id));
+  }
+  if (failed.length > 0) {
+    throw new Error(`${failed.length} of ${pending.length} profiles not erased yet (${failed.map((f) => f.key).slice(0, 10).join(", ")}): ${String(failed[0]!.reason).slice(0, 200)}`);
   }
   return targets;
 }

@@ -8,7 +8,7 @@ import { parseProfileKey } from "../core/event";
 import { exportFile, syncExportKey } from "../core/syncs/export-file";
 import { openCredentials } from "../core/syncs/credentials";
 import { retryDelay } from "../core/syncs/retry";
-import { destinationSchema, syncSchema } from "../core/syncs/schema";
+import { destinationSchema, syncSchema, type LastRun } from "../core/syncs/schema";
 import { idProperty } from "../core/syncs/destinations/lists";
 import { requestsFor, type OutboundRequest } from "../core/syncs/destinations/requests";
 import { cohorts, departedIds, destinations, membershipChanges, syncCursors, syncRuns, syncs } from "../db/schema";
@@ -64,7 +64,11 @@ export async function runSync(env: Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE" |
   const def = syncSchema.parse(row.definition);
   const startedAt = Date.now();
   const runId = `run_${randomKey(6)}`;
-  await db.insert(syncRuns).values({ id: runId, syncId, startedAt, status: "running" });
+  // ProjectJobs never runs a sync twice at once: a run still marked running died with its isolate.
+  await db.batch([
+    db.update(syncRuns).set({ status: "failed", lastError: "interrupted: the run stopped before it finished (a later run resumes it)", finishedAt: startedAt }).where(and(eq(syncRuns.syncId, syncId), eq(syncRuns.status, "running"))),
+    db.insert(syncRuns).values({ id: runId, syncId, startedAt, status: "running" }),
+  ]);
   /** Users the destination cannot name (no id property, device-only for Braze): counted, not sent. */
   let skipped = 0;
   const finish = async (status: RunSummary["status"], sent: number, failed: number, lastError: string | null): Promise<RunSummary> => {
@@ -182,15 +186,22 @@ export async function isFailing(env: Pick<Env, "DB">, syncId: string): Promise<b
   return recent.length === FAILING_AFTER && recent.every((r) => r.status === "failed");
 }
 
-/** The project's syncs whose last FAILING_AFTER runs all failed: one query, FAILING_AFTER index rows per sync. */
-/** When each of the project's syncs last started a run. */
-export async function lastRuns(env: Pick<Env, "DB">, projectId: string): Promise<Map<string, number>> {
-  const { results } = await env.DB.prepare("SELECT r.sync_id AS id, max(r.started_at) AS at FROM sync_runs r JOIN syncs s ON s.id = r.sync_id WHERE s.project_id = ?1 GROUP BY r.sync_id")
+/**
+ * Each sync's latest run and the failed runs since its last success (isDue, nextRunAt):
+ * of one project's syncs, or of every project's (the cron).
+ */
+export async function lastRuns(env: Pick<Env, "DB">, projectId: string | null): Promise<Map<string, LastRun>> {
+  const { results } = await env.DB.prepare(
+    `SELECT r.sync_id AS id, max(r.started_at) AS at,
+       sum(r.status = 'failed' AND r.started_at > coalesce((SELECT max(ok.started_at) FROM sync_runs ok WHERE ok.sync_id = r.sync_id AND ok.status = 'succeeded'), 0)) AS failed
+     FROM sync_runs r JOIN syncs s ON s.id = r.sync_id WHERE ?1 IS NULL OR s.project_id = ?1 GROUP BY r.sync_id`,
+  )
     .bind(projectId)
-    .all<{ id: string; at: number }>();
-  return new Map(results.map((r) => [r.id, r.at]));
+    .all<{ id: string; at: number; failed: number }>();
+  return new Map(results.map((r) => [r.id, { at: r.at, failedInARow: r.failed }]));
 }
 
+/** The project's syncs whose last FAILING_AFTER runs all failed: one query, FAILING_AFTER index rows per sync. */
 export async function failingSyncs(env: Pick<Env, "DB">, projectId: string): Promise<Set<string>> {
   const { results } = await env.DB.prepare(
     `SELECT s.id FROM syncs s WHERE s.project_id = ?1 AND ?2 = (

@@ -21,16 +21,19 @@ export async function readBody(request: Request, maxBytes: number, options: { gz
   if (encoding !== "gzip" && declared > maxBytes) return tooLarge(maxBytes);
   if (request.body === null) return { ok: true, text: "", bytes: 0 };
 
-  // Sniffed only when nothing said gzip already.
-  const { source, gzipped: gzip } = encoding === "gzip" ? { source: request.body, gzipped: true } : await sniffGzip(request.body);
-  const stream = gzip ? source.pipeThrough(new DecompressionStream("gzip")) : source;
-  const reader = stream.getReader();
+  // Sniffed from the first bytes only when nothing said gzip already: plain bodies (nearly
+  // all) are then read straight from their own reader, with no tee and no re-streaming.
+  const raw = request.body.getReader();
+  const head = encoding === "gzip" ? [] : await firstBytes(raw, 2);
+  const gzip = encoding === "gzip" || (head[0]?.[0] === 0x1f && (head[0].byteLength > 1 ? head[0][1] : head[1]?.[0]) === 0x8b);
+  const reader = gzip ? replay(raw, head).pipeThrough(new DecompressionStream("gzip")).getReader() : raw;
   const chunks: Uint8Array[] = [];
   let bytes = 0;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
+    const pending = gzip ? [] : [...head];
+    const next = async () => (pending.length > 0 ? { done: false as const, value: pending.shift()! } : reader.read());
+    for (let chunk = await next(); !chunk.done; chunk = await next()) {
+      const value = chunk.value;
       bytes += value.byteLength;
       if (bytes > maxBytes) {
         await reader.cancel().catch(() => {});
@@ -42,11 +45,13 @@ export async function readBody(request: Request, maxBytes: number, options: { gz
     if (gzip) return { ok: false, reason: "bad_gzip", message: "Request body is not valid gzip" };
     throw err;
   }
-  const joined = new Uint8Array(bytes);
-  let offset = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, offset);
-    offset += chunk.byteLength;
+  const joined = chunks.length === 1 ? chunks[0]! : new Uint8Array(bytes);
+  if (chunks.length > 1) {
+    let offset = 0;
+    for (const chunk of chunks) {
+      joined.set(chunk, offset);
+      offset += chunk.byteLength;
+    }
   }
   try {
     return { ok: true, text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(joined), bytes };
@@ -55,22 +60,30 @@ export async function readBody(request: Request, maxBytes: number, options: { gz
   }
 }
 
-/**
- * Peeks at the body's first two bytes (gzip's magic is 1f 8b) on one branch of a tee and
- * hands back the other, untouched: the runtime's own streams, piped natively.
- */
-async function sniffGzip(body: ReadableStream<Uint8Array>): Promise<{ source: ReadableStream<Uint8Array>; gzipped: boolean }> {
-  const [peek, source] = body.tee();
-  const reader = peek.getReader();
-  const head: number[] = [];
-  while (head.length < 2) {
+/** The body's first chunks, until they hold `n` bytes or the body ends. */
+async function firstBytes(reader: ReadableStreamDefaultReader<Uint8Array>, n: number): Promise<Uint8Array[]> {
+  const head: Uint8Array[] = [];
+  for (let have = 0; have < n; ) {
     const { done, value } = await reader.read();
     if (done) break;
-    head.push(...value.subarray(0, 2 - head.length));
+    head.push(value);
+    have += value.byteLength;
   }
-  // Not awaited: a tee branch's cancel settles only once the other branch is done too.
-  reader.cancel().catch(() => {});
-  return { source, gzipped: head[0] === 0x1f && head[1] === 0x8b };
+  return head;
+}
+
+/** The rest of `reader` as a stream, after the chunks already read from it. */
+function replay(reader: ReadableStreamDefaultReader<Uint8Array>, head: Uint8Array[]): ReadableStream<Uint8Array> {
+  const pending = [...head];
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (pending.length > 0) return controller.enqueue(pending.shift()!);
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
 }
 
 function tooLarge(maxBytes: number): BodyResult {

@@ -1,7 +1,8 @@
-import { eq, max } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { isDue, syncSchema } from "../core/syncs/schema";
-import { cohorts, projects, syncRuns, syncs } from "../db/schema";
+import { cohorts, projects, syncs } from "../db/schema";
 import { latestReconcile, RECONCILE_EVERY_MS } from "../durable/reconcile-job";
+import { lastRuns } from "../durable/sync-run";
 import { db } from "./db";
 
 /**
@@ -10,11 +11,10 @@ import { db } from "./db";
  */
 export async function runDueSyncs(env: Env, now: number): Promise<string[]> {
   const d = db(env);
-  const [active, last] = await Promise.all([
+  const [active, lastRun] = await Promise.all([
     d.select({ id: syncs.id, projectId: syncs.projectId, definition: syncs.definition }).from(syncs).where(eq(syncs.status, "active")),
-    d.select({ syncId: syncRuns.syncId, at: max(syncRuns.startedAt) }).from(syncRuns).groupBy(syncRuns.syncId),
+    lastRuns(env, null),
   ]);
-  const lastRun = new Map(last.map((r) => [r.syncId, r.at]));
   const due = active.filter((s) => {
     const parsed = syncSchema.safeParse(s.definition);
     return parsed.success && isDue(parsed.data.schedule, lastRun.get(s.id) ?? null, now);

@@ -5,7 +5,7 @@ import { CredentialsKeyError, importCredentialsKey, keepStoredCredentials, newCr
 import { parseRetryAfter, retryDelay } from "../../src/core/syncs/retry";
 import { netChanges } from "../../src/core/syncs/diff";
 import { digest, propertyChanges, propertyMessages, propertyNames, propertyValues } from "../../src/core/syncs/property-diff";
-import { isDue, nextRunAt, syncSchema, type Sync } from "../../src/core/syncs/schema";
+import { dueAfterMs, isDue, nextRunAt, syncSchema, type Sync } from "../../src/core/syncs/schema";
 import { requestsFor } from "../../src/core/syncs/destinations/requests";
 import { newWebhookSecret, signWebhook } from "../../src/core/syncs/standard-webhooks";
 
@@ -44,24 +44,35 @@ describe("cohort webhook messages", () => {
 });
 
 describe("schedules", () => {
+  const ran = (at: number, failedInARow = 0) => ({ at, failedInARow });
   it("due by cadence; manual never", () => {
     expect(isDue("minute", null, 0)).toBe(true);
-    expect(isDue("minute", 0, 59_000)).toBe(true); // within the slack
-    expect(isDue("minute", 0, 50_000)).toBe(false);
-    expect(isDue("hourly", 0, 3_000_000)).toBe(false);
-    expect(isDue("hourly", 0, 3_600_000)).toBe(true);
-    expect(isDue("daily", 0, 86_400_000)).toBe(true);
+    expect(isDue("minute", ran(0), 59_000)).toBe(true); // within the slack
+    expect(isDue("minute", ran(0), 50_000)).toBe(false);
+    expect(isDue("hourly", ran(0), 3_000_000)).toBe(false);
+    expect(isDue("hourly", ran(0), 3_600_000)).toBe(true);
+    expect(isDue("daily", ran(0), 86_400_000)).toBe(true);
     expect(isDue("manual", null, 0)).toBe(false);
+  });
+
+  it("after failed runs a sync is due again sooner: 1, 4, 16, 64 minutes, never later than its cadence", () => {
+    expect([1, 2, 3, 4, 5].map((n) => dueAfterMs("daily", n))).toEqual([60_000, 240_000, 960_000, 3_840_000, 15_360_000]);
+    expect(dueAfterMs("hourly", 4)).toBe(3_600_000);
+    expect(dueAfterMs("daily", 0)).toBe(86_400_000);
+    expect(isDue("daily", ran(0, 1), 60_000)).toBe(true);
+    expect(isDue("daily", ran(0, 2), 60_000)).toBe(false);
+    expect(isDue("daily", ran(0, 2), 240_000)).toBe(true);
   });
 
   it("the next run is the first minute tick at which isDue holds", () => {
     const T = 1_800_000_000_000; // a minute boundary
     expect(nextRunAt("manual", null, T)).toBeNull();
     expect(nextRunAt("minute", null, T + 1)).toBe(T + 60_000);
-    expect(nextRunAt("minute", T, T + 10_000)).toBe(T + 60_000);
-    expect(nextRunAt("hourly", T, T + 10_000)).toBe(T + 3_600_000);
-    expect(nextRunAt("daily", T - 86_400_000, T + 30_000)).toBe(T + 60_000); // overdue: the coming tick
-    for (const [schedule, last, now] of [["minute", T, T + 1], ["hourly", T + 7_000, T + 9_000], ["daily", null, T + 59_999]] as const) {
+    expect(nextRunAt("minute", ran(T), T + 10_000)).toBe(T + 60_000);
+    expect(nextRunAt("hourly", ran(T), T + 10_000)).toBe(T + 3_600_000);
+    expect(nextRunAt("daily", ran(T - 86_400_000), T + 30_000)).toBe(T + 60_000); // overdue: the coming tick
+    expect(nextRunAt("daily", ran(T, 2), T + 10_000)).toBe(T + 240_000);
+    for (const [schedule, last, now] of [["minute", ran(T), T + 1], ["hourly", ran(T + 7_000), T + 9_000], ["daily", null, T + 59_999], ["daily", ran(T + 7_000, 3), T + 9_000]] as const) {
       const next = nextRunAt(schedule, last, now)!;
       expect(next % 60_000, schedule).toBe(0);
       expect(isDue(schedule, last, next), schedule).toBe(true);

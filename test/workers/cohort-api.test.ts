@@ -101,6 +101,59 @@ describe("async download", () => {
     ]);
   });
 
+  it("a download that cannot read every member is retried whole, then reported failed naming them — never a file without them", async () => {
+    type Status = { async_status: string; failed_attempts?: number; failures?: number; failed_profiles?: string[]; last_error?: string };
+    const jobs = env.PROJECT_JOBS.getByName(project.id);
+    /** Runs the project's job step now, skipping the waits between attempts. */
+    const step = async () => {
+      await runInDurableObject(jobs, async (_, state) => {
+        const queue = (await state.storage.get<{ id: string; retryAt?: number }[]>("exports")) ?? [];
+        await state.storage.put("exports", queue.map((q) => ({ id: q.id })));
+      });
+      await runDurableObjectAlarm(jobs);
+    };
+    const status = async (id: string) => {
+      const res = await api(`/api/5/cohorts/request-status/${id}`);
+      return { code: res.status, body: await res.json<Status>() };
+    };
+    /** Steps until the download's status satisfies `done` (the alarm may also be running an attempt on its own). */
+    const stepUntil = async (id: string, done: (s: Awaited<ReturnType<typeof status>>) => boolean) => {
+      for (let i = 0; i < 40; i++, await new Promise((r) => setTimeout(r, 50))) {
+        const s = await status(id);
+        if (done(s)) return s;
+        await step();
+      }
+      throw new Error(`download ${id} never got there: ${JSON.stringify(await status(id))}`);
+    };
+    // An index row no profile answers to: reading its properties fails every time.
+    const broken = () => env.DB.prepare("INSERT INTO cohort_members (project_id, cohort_id, profile_key, entered_at) VALUES (?, ?, 'x:broken', 1)").bind(project.id, vipId).run();
+    const mend = () => env.DB.prepare("DELETE FROM cohort_members WHERE cohort_id = ? AND profile_key = 'x:broken'").bind(vipId).run();
+    await broken();
+    try {
+      const { request_id } = await (await api(`/api/5/cohorts/request/${vipId}?props=1`)).json<{ request_id: string }>();
+      const retrying = await stepUntil(request_id, (s) => (s.body.failed_attempts ?? 0) > 0);
+      expect(retrying).toMatchObject({ code: 202, body: { async_status: "JOB INPROGRESS", failures: 1, failed_profiles: ["x:broken"] } });
+      const failed = await stepUntil(request_id, (s) => s.code !== 202);
+      expect(failed).toMatchObject({ code: 200, body: { async_status: "JOB FAILED", failed_attempts: 4, failures: 1, failed_profiles: ["x:broken"] } });
+      expect(failed.body.last_error).toMatch(/^1 of 3 members could not be read/);
+      const file = await api(`/api/5/cohorts/request/${request_id}/file`);
+      expect(file.status).toBe(409);
+      expect(await file.text()).toMatch(/failed/);
+
+      // A failure that passes: the next attempt writes the whole file.
+      const again = (await (await api(`/api/5/cohorts/request/${vipId}?props=1`)).json<{ request_id: string }>()).request_id;
+      expect((await stepUntil(again, (s) => (s.body.failed_attempts ?? 0) > 0)).body).toMatchObject({ async_status: "JOB INPROGRESS", failures: 1 });
+      await mend();
+      const done = await stepUntil(again, (s) => s.code !== 202);
+      expect(done).toMatchObject({ code: 200, body: { request_id: again, cohort_id: vipId, async_status: "JOB COMPLETED", failures: 0, failed_profiles: [], last_error: null } });
+      expect(done.body.failed_attempts).toBeGreaterThanOrEqual(1);
+      const csv = await (await api(`/api/5/cohorts/request/${again}/file`)).text();
+      expect(csv.trim().split("\n").slice(1).map((l) => l.split(",")[0])).toEqual(['"u:api-user-1"', '"u:api-user-2"']);
+    } finally {
+      await mend();
+    }
+  });
+
   it("404 for an unknown cohort or request", async () => {
     expect((await api("/api/5/cohorts/request/coh_nope")).status).toBe(404);
     expect((await api("/api/5/cohorts/request-status/nope")).status).toBe(404);

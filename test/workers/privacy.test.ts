@@ -229,6 +229,29 @@ describe("privacy deletion (admin API)", () => {
     expect(after.filter((e) => e.user_id === "bobby")).toHaveLength(2);
   });
 
+  it("a deletion whose step keeps failing is retried and reported, and blocks no other deletion", async () => {
+    // Queued first: a job whose target no profile answers to, so its erase step fails every time.
+    const stuck = "del_stuck";
+    const now = Date.now();
+    await env.DB.prepare("INSERT INTO deletion_jobs (id, project_id, status, targets, skipped, created_at, updated_at) VALUES (?, ?, 'staging', ?, '[]', ?, ?)")
+      .bind(stuck, project.id, JSON.stringify([{ key: "x:broken" }]), now, now)
+      .run();
+    const jobs = env.PROJECT_JOBS.getByName(project.id);
+    await jobs.startDeletion(stuck);
+    try {
+      await send([{ user_id: "carol", event_type: "Viewed", insert_id: "c-1", time: t0 }]);
+      await flush(user("carol"));
+      const carol = await post<Job>(`/projects/${project.id}/deletions`, { user_ids: ["carol"] }, 202);
+      expect((await runJob(carol.id)).status).toBe("done");
+      const report = await (await admin(`/projects/${project.id}/deletions/${stuck}`)).json<Job & { attempts: number }>();
+      expect(report).toMatchObject({ status: "staging", phase: "profiles" });
+      expect(report.attempts).toBeGreaterThan(0);
+      expect(report.last_error).toMatch(/1 of 1 profiles not erased yet \(x:broken\)/);
+    } finally {
+      await env.DB.prepare("DELETE FROM deletion_jobs WHERE id = ?").bind(stuck).run();
+    }
+  });
+
   it("unknown ids are a 400 naming them, or skipped with ignore_invalid_ids", async () => {
     const bad = await admin(`/projects/${project.id}/deletions`, { method: "POST", body: JSON.stringify({ user_ids: ["nobody-here"] }) });
     expect(bad.status).toBe(400);

@@ -241,6 +241,63 @@ describe("a backfill that cannot recompute every profile", () => {
   }, 30_000);
 });
 
+describe("index writes that fail", () => {
+  it("stay in the profile's outbox and are retried until D1 takes them: the index then equals every profile's flags", async () => {
+    const p = await createProject("seg-faults");
+    const ids = Array.from({ length: 12 }, (_, i) => `fault-user-${i}`);
+    const stub = (id: string) => env.USER_PROFILE.getByName(profileObjectName(p.id, user(id)));
+    const sendP = async (events: object[]) => expect((await upload({ api_key: p.apiKey, events })).status).toBe(200);
+    const res = await admin(`/projects/${p.id}/cohorts`, {
+      method: "POST",
+      body: JSON.stringify({ name: "Bought, kept it", definition: { type: "behavioral", match: { all: [{ performed: { event: { type: "Purchased" } } }, { not: { performed: { event: { type: "Refunded" } } } }] } } }),
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const { id: cohortId } = await res.json<{ id: string }>();
+    forgetDefinitions(p.id);
+    /** Runs a profile's due work now, whatever its backoff says. */
+    const runNow = async (id: string) => {
+      await runInDurableObject(stub(id), (_, st) => st.storage.sql.exec("UPDATE due_work SET due_at = 0"));
+      await runDurableObjectAlarm(stub(id));
+    };
+
+    // Every write to the index fails (the real D1 refuses it) while users enter, and some leave again.
+    await env.DB.batch([
+      env.DB.prepare("CREATE TRIGGER fail_index_insert BEFORE INSERT ON cohort_members BEGIN SELECT RAISE(ABORT, 'injected index failure'); END"),
+      env.DB.prepare("CREATE TRIGGER fail_index_delete BEFORE DELETE ON cohort_members BEGIN SELECT RAISE(ABORT, 'injected index failure'); END"),
+    ]);
+    try {
+      await sendP(ids.map((id) => ({ user_id: id, event_type: "Purchased" })));
+      for (const id of ids) await runNow(id);
+      await sendP(ids.slice(0, 4).map((id) => ({ user_id: id, event_type: "Refunded" })));
+      for (const id of ids) await runNow(id);
+      expect(await members(cohortId)).toEqual([]);
+      for (const id of ids) {
+        const owed = await runInDurableObject(stub(id), (_, st) => st.storage.sql.exec<{ attempts: number }>("SELECT attempts FROM due_work WHERE kind = 'memberships'").toArray());
+        expect(owed.length, id).toBe(1);
+        expect(owed[0]!.attempts, id).toBeGreaterThan(0);
+        expect((await stub(id).indexedCohorts())!.pending, id).toBe(true);
+      }
+    } finally {
+      await env.DB.batch([env.DB.prepare("DROP TRIGGER fail_index_insert"), env.DB.prepare("DROP TRIGGER fail_index_delete")]);
+    }
+
+    // D1 answers again: the retries (here run without waiting out their backoff) deliver everything, in order.
+    for (const id of ids) await runNow(id);
+    const flagged: string[] = [];
+    for (const id of ids) {
+      const seen = (await stub(id).indexedCohorts())!;
+      expect(seen.pending, id).toBe(false);
+      if (seen.cohort_ids.includes(cohortId)) flagged.push(`u:${id}`);
+    }
+    expect(flagged.sort()).toEqual(ids.slice(4).map((id) => `u:${id}`).sort());
+    expect(await members(cohortId)).toEqual(flagged);
+    // The change log has each user's entry, and the four exits after them.
+    const log = await changes(cohortId);
+    expect(log.filter((c) => c.in_cohort === 1)).toHaveLength(12);
+    expect(log.filter((c) => c.in_cohort === 0).map((c) => c.profile_key).sort()).toEqual(ids.slice(0, 4).map((id) => `u:${id}`).sort());
+  }, 30_000);
+});
+
 describe("reconciling the membership index with the profiles", () => {
   type Run = { id: string; status: string; checked: number; added: number; removed: number; skipped: number; failures: number };
   async function runReconcile(p: string): Promise<Run> {

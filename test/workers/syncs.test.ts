@@ -271,4 +271,32 @@ describe("syncs on the cron tick", () => {
     const calls = fake.calls.filter((c) => c.path === "/hourly");
     expect(calls.map((c) => [c.method, c.path, JSON.parse(c.body).users])).toEqual([["POST", "/hourly", [{ user_id: "cat", device_id: null }]]]);
   });
+
+  it("a daily sync whose run failed retries within minutes, not the next day; a run that died is closed as interrupted", async () => {
+    const { project, post, cohort, enter } = await setUp("cron-retry");
+    const destination = await post("destinations", { name: "Flaky", definition: { type: "webhook", url: "http://dest.test/flaky" } });
+    const daily = await post("syncs", { name: "daily", definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohort }, schedule: "daily" } });
+    const now = Date.now();
+    // Yesterday's run died with its isolate: its row still says running.
+    await env.DB.prepare("INSERT INTO sync_runs (id, sync_id, started_at, status) VALUES ('r-dead', ?, ?, 'running')").bind(daily, now - 25 * 3_600_000).run();
+    await enter("dan");
+    let down = true;
+    const fake = fakeDestinations((path) => (path === "/flaky" && down ? 503 : 200));
+    const runs = async () => (await env.DB.prepare("SELECT id, status, sent, last_error FROM sync_runs WHERE sync_id = ? ORDER BY started_at, rowid").bind(daily).all<{ id: string; status: string; sent: number; last_error: string | null }>()).results;
+    try {
+      await tick(now); // due (a day since the last run): the destination is down
+      expect((await runs()).map((r) => r.status)).toEqual(["failed", "failed"]);
+      expect((await runs())[0]).toMatchObject({ id: "r-dead", last_error: expect.stringMatching(/^interrupted/) });
+      const list = await (await admin(`/projects/${project.id}/syncs`)).json<{ syncs: { id: string; next_run_at: number }[] }>();
+      const next = list.syncs.find((s) => s.id === daily)!.next_run_at;
+      // Two failures in a row (the interrupted run, then this one): due again 4 minutes later, not in a day.
+      expect(next - now).toBeGreaterThan(3 * 60_000);
+      expect(next - now).toBeLessThanOrEqual(5 * 60_000);
+      down = false;
+      await tick(next);
+    } finally {
+      fake.restore();
+    }
+    expect((await runs()).map((r) => [r.status, r.sent])).toEqual([["failed", 0], ["failed", 0], ["succeeded", 1]]);
+  });
 });

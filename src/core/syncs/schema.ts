@@ -85,10 +85,26 @@ export type Sync = z.infer<typeof syncSchema>;
 
 const CRON_TICK_MS = 60_000;
 
+/** A sync's latest run: when it started, and how many runs in a row have failed up to it. */
+export interface LastRun {
+  at: number;
+  failedInARow: number;
+}
+
+/**
+ * How long after its last run a sync is due: its cadence, or sooner after failures — 1,
+ * 4, 16, 64 … minutes — so a daily sync whose destination was down retries within the
+ * hour, not the next day (a failed run resumes where it stopped: nothing is sent twice).
+ */
+export function dueAfterMs(schedule: Exclude<Sync["schedule"], "manual">, failedInARow: number): number {
+  const every = everyMs(schedule);
+  return failedInARow === 0 ? every : Math.min(every, 60_000 * 4 ** (failedInARow - 1));
+}
+
 /** When the every-minute cron will next start this sync (null: manual only). Agrees with isDue. */
-export function nextRunAt(schedule: Sync["schedule"], lastRunAt: number | null, now: number): number | null {
+export function nextRunAt(schedule: Sync["schedule"], last: LastRun | null, now: number): number | null {
   if (schedule === "manual") return null;
-  const earliest = lastRunAt === null ? now : Math.max(now, lastRunAt + everyMs(schedule) - DUE_SLACK_MS);
+  const earliest = last === null ? now : Math.max(now, last.at + dueAfterMs(schedule, last.failedInARow) - DUE_SLACK_MS);
   return Math.ceil(earliest / CRON_TICK_MS) * CRON_TICK_MS;
 }
 
@@ -96,9 +112,9 @@ const everyMs = (schedule: Exclude<Sync["schedule"], "manual">) => (schedule ===
 /** A little slack so a cron tick a few seconds early still counts. */
 const DUE_SLACK_MS = 5_000;
 
-/** Is a sync with this schedule due at `now`, given when it last ran? (cron fires every minute) */
-export function isDue(schedule: Sync["schedule"], lastRunAt: number | null, now: number): boolean {
+/** Is a sync with this schedule due at `now`, given its last run? (cron fires every minute) */
+export function isDue(schedule: Sync["schedule"], last: LastRun | null, now: number): boolean {
   if (schedule === "manual") return false;
-  if (lastRunAt === null) return true;
-  return now - lastRunAt >= everyMs(schedule) - DUE_SLACK_MS;
+  if (last === null) return true;
+  return now - last.at >= dueAfterMs(schedule, last.failedInARow) - DUE_SLACK_MS;
 }

@@ -47,6 +47,11 @@ export const cohortExports = sqliteTable(
     status: text("status", { enum: ["running", "completed", "failed"] }).notNull(),
     rows: integer("rows"),
     error: text("error"),
+    /** Attempts that failed so far (each re-reads every member); after the last one the export is `failed`. */
+    attempts: integer("attempts").notNull().default(0),
+    /** Members the last failed attempt could not read, and the first of their keys. */
+    failures: integer("failures").notNull().default(0),
+    failedKeys: text("failed_keys", { mode: "json" }).$type<string[]>().notNull().default([]),
     createdAt: integer("created_at").notNull(),
     finishedAt: integer("finished_at"),
   },

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { parseProfileKey, profileKey, type ProfileRef } from "../../core/event";
 import { randomKey } from "../../core/hash";
 import { cohortExports, cohortMembers } from "../../db/schema";
-import { cohortExportKey } from "../../durable/project-jobs";
+import { cohortExportKey } from "../../durable/export-job";
 import { createApp, errorStyle } from "../app";
 import { db } from "../db";
 import { cohortSizes, createDefinition, getDefinition, listDefinitions, present } from "../definition-store";
@@ -75,20 +75,25 @@ async function findExport(env: Env, projectId: string, id: string) {
     .where(and(eq(cohortExports.id, id), eq(cohortExports.projectId, projectId)))
     .get();
   if (row === undefined) throw new AppError(404, "not_found", `No cohort download request ${id}`);
-  if (row.status === "failed") throw new AppError(500, "internal", `Cohort download ${id} failed: ${row.error ?? "unknown error"}`);
   return row;
 }
 
+/** What a download's attempts could not do (retrying, or failed for good): nothing while all is well. */
+const attemptReport = (row: { attempts: number; failures: number; failedKeys: string[]; error: string | null }) =>
+  row.attempts === 0 ? {} : { failed_attempts: row.attempts, failures: row.failures, failed_profiles: row.failedKeys, last_error: row.error };
+
+// A failed download is a state of the request, reported in full (200), not an error of this call.
 cohortApi.get("/api/5/cohorts/request-status/:rid", async (c) => {
   const row = await findExport(c.env, c.get("projectId")!, c.req.param("rid"));
-  const done = row.status === "completed";
-  return c.json({ request_id: row.id, cohort_id: row.cohortId, async_status: done ? "JOB COMPLETED" : "JOB INPROGRESS" }, done ? 200 : 202);
+  const status = row.status === "completed" ? "JOB COMPLETED" : row.status === "failed" ? "JOB FAILED" : "JOB INPROGRESS";
+  return c.json({ request_id: row.id, cohort_id: row.cohortId, async_status: status, ...attemptReport(row) }, row.status === "running" ? 202 : 200);
 });
 
 /** CSV by default (Amplitude's format); `?format=json` for JSON. */
 cohortApi.get("/api/5/cohorts/request/:rid/file", async (c) => {
   const projectId = c.get("projectId")!;
   const row = await findExport(c.env, projectId, c.req.param("rid"));
+  if (row.status === "failed") throw new AppError(409, "conflict", `Cohort download ${row.id} failed (${row.error ?? "unknown error"}): request the cohort again`);
   if (row.status !== "completed") throw new AppError(409, "conflict", `Cohort download ${row.id} is still running`);
   const format = c.req.query("format") === "json" ? "json" : "csv";
   const object = await c.env.ARCHIVE.get(cohortExportKey(projectId, row.id, format));

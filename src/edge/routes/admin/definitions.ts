@@ -61,7 +61,7 @@ export function definitionRoutes(kind: DefinitionKind) {
       const schedule = syncSchema.shape.schedule.safeParse((s.definition as { schedule?: unknown }).schedule);
       return s.status === "active" && schedule.success ? nextRunAt(schedule.data, last.get(s.id) ?? null, now) : null;
     };
-    return c.json({ syncs: list.map((s) => ({ ...s, failing: failing.has(s.id), last_run_at: last.get(s.id) ?? null, next_run_at: nextRun(s) })) });
+    return c.json({ syncs: list.map((s) => ({ ...s, failing: failing.has(s.id), last_run_at: last.get(s.id)?.at ?? null, next_run_at: nextRun(s) })) });
   });
 
   app.post("/", async (c) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addFailures, afterRetry, BACKFILL_RETRY_ROUNDS, MAX_FAILED_KEYS, nextStep, retryWaitMs } from "../../src/core/backfill-retries";
+import { addFailures, afterFailedAttempt, afterRetry, BACKFILL_RETRY_ROUNDS, MAX_FAILED_KEYS, nextStep, retryWaitMs } from "../../src/core/job-retries";
 
 describe("backfill retries", () => {
   it("a walk without failures succeeds; with failures it retries with growing waits, then ends partial", () => {
@@ -31,5 +31,12 @@ describe("backfill retries", () => {
 
   it("a key failing on two pages is kept once", () => {
     expect(addFailures({ failures: 1, failedKeys: ["u:a"] }, ["u:a"]).failedKeys).toEqual(["u:a"]);
+  });
+});
+
+describe("all-or-nothing jobs (cohort downloads)", () => {
+  it("retry a failed attempt after 5, 20 and 80 s, then fail", () => {
+    expect([1, 2, 3].map(afterFailedAttempt)).toEqual([5_000, 20_000, 80_000].map((inMs) => ({ status: "retry", inMs })));
+    expect(afterFailedAttempt(BACKFILL_RETRY_ROUNDS + 1)).toEqual({ status: "failed" });
   });
 });

@@ -1,12 +1,14 @@
 /**
- * How a backfill ends truthfully. The walk over the registry records the profiles whose
+ * How long jobs end truthfully: retry what failed with growing waits, then report it.
+ *
+ * A backfill's walk over the registry records the profiles whose
  * recompute failed (after settleWithRetries' quick retries); once it has passed every
  * profile, the recorded ones are retried in rounds with growing waits. The job is
  * `succeeded` only when nothing is left failed, else `partial` with the count and the
  * keys, which a resume retries again.
  */
 export const BACKFILL_RETRY_ROUNDS = 3;
-/** Wait before retry round n (0-based): 5 s, 20 s, 80 s. */
+/** Wait before retry round n (0-based): 5 s, 20 s, 80 s (backfills, cohort downloads). */
 export const retryWaitMs = (round: number): number => 5_000 * 4 ** round;
 /** Failed keys kept on the job (the count covers the rest). */
 export const MAX_FAILED_KEYS = 1_000;
@@ -37,4 +39,13 @@ export function nextStep(set: FailedSet, round: number): NextStep {
   // Keys beyond the kept ones cannot be retried: the job can only be partial once the kept ones are done.
   if (set.failedKeys.length === 0 || round >= BACKFILL_RETRY_ROUNDS) return { status: "partial" };
   return { status: "retry", inMs: retryWaitMs(round) };
+}
+
+/**
+ * A job that is all or nothing — a cohort download: a file missing members would be
+ * silent loss — retries its whole attempt after the same waits, then fails, naming what
+ * failed. `attempts` counts the failed attempts so far, this one included.
+ */
+export function afterFailedAttempt(attempts: number): { status: "retry"; inMs: number } | { status: "failed" } {
+  return attempts <= BACKFILL_RETRY_ROUNDS ? { status: "retry", inMs: retryWaitMs(attempts - 1) } : { status: "failed" };
 }
