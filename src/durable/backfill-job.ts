@@ -1,3 +1,5 @@
+import { admitJobProfiles } from "../core/admission";
+import { readConfig, type ConfigVars } from "../core/config";
 import { and, count, eq, isNull, ne } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { addFailures, afterRetry, nextStep, type FailedSet } from "../core/job-retries";
@@ -10,7 +12,7 @@ import { profileStub } from "./stub";
 
 const STORAGE_KEY = "job";
 
-type JobEnv = Pick<Env, "DB" | "USER_PROFILE" | "BACKFILL_PAGE">;
+type JobEnv = Pick<Env, "DB" | "USER_PROFILE" | "BACKFILL_PAGE"> & ConfigVars;
 /** The running backfill, as the alarm finds it; `retryAt` while a retry round waits. */
 interface BackfillCursor {
   id: string;
@@ -67,6 +69,8 @@ export async function backfillStep(env: JobEnv, storage: DurableObjectStorage): 
   const keys = await registryPage(db, env, job.projectId, job.cursor);
   // The walk has passed every profile: retry what failed, or finish.
   if (keys.length === 0) return settle(env, storage, job, current, failedSetOf(job), job.retryRound);
+  const admitted = admitJobProfiles(readConfig(env), job.projectId, keys);
+  if (!admitted.ok) return admitted.retryAfterMs;
   const failed = await refresh(env, job.projectId, keys);
   if (failed.keys.length > 0) console.warn(`backfill ${job.id}: ${failed.keys.length} profiles failed after retries, first ${failed.keys[0]}: ${failed.error}`);
   await db

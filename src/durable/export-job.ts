@@ -1,7 +1,9 @@
 import { and, eq, gt } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { admitJobProfiles } from "../core/admission";
 import { cohortCsv, cohortJson, propertyColumns, type CohortMemberRow } from "../core/cohort-file";
 import type { JsonObject } from "../core/json";
+import { readConfig, type ConfigVars } from "../core/config";
 import { parseProfileKey } from "../core/event";
 import { afterFailedAttempt, MAX_FAILED_KEYS } from "../core/job-retries";
 import { settleWithRetries } from "../core/settle-with-retries";
@@ -21,7 +23,7 @@ const MEMBER_PAGE = 1_000;
 const CONCURRENCY = 32;
 const QUEUE = "exports";
 
-type JobEnv = Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE">;
+type JobEnv = Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE"> & ConfigVars;
 
 export function cohortExportKey(projectId: string, exportId: string, format: "csv" | "json"): string {
   return `exports/${projectId}/${exportId}.${format}`;
@@ -77,6 +79,13 @@ async function attempt(env: JobEnv, exportId: string): Promise<number | null> {
   return next.status === "retry" ? Date.now() + next.inMs : null;
 }
 
+/** Waits until the local server's admission lets the job address these profiles (core/admission.ts). */
+async function admitted(env: JobEnv, projectId: string, keys: readonly string[]): Promise<void> {
+  for (let a = admitJobProfiles(readConfig(env), projectId, keys); !a.ok; a = admitJobProfiles(readConfig(env), projectId, keys)) {
+    await new Promise((r) => setTimeout(r, a.ok ? 0 : a.retryAfterMs));
+  }
+}
+
 /** The cohort's members from the index (with their properties when asked), and those whose profile could not be read. */
 async function members(env: JobEnv, projectId: string, cohortId: string, withProps: boolean) {
   const db = drizzle(env.DB);
@@ -94,6 +103,7 @@ async function members(env: JobEnv, projectId: string, cohortId: string, withPro
       const slice = page.slice(i, i + CONCURRENCY).map((m) => m.key);
       const properties = new Map<string, JsonObject>();
       if (withProps) {
+        await admitted(env, projectId, slice);
         const read = async (key: string) => properties.set(key, (await profileStub(env, projectId, parseProfileKey(key)).getProfile())?.user_properties ?? {});
         for (const f of await settleWithRetries(slice, read)) failed.push({ key: f.item, reason: f.reason });
       }

@@ -1,3 +1,5 @@
+import { admitJobProfiles } from "../core/admission";
+import { readConfig, type ConfigVars } from "../core/config";
 import { and, desc, eq, inArray, ne } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { randomKey } from "../core/hash";
@@ -12,7 +14,7 @@ const STORAGE_KEY = "reconcile";
 /** The cron starts one per project this often. */
 export const RECONCILE_EVERY_MS = 86_400_000;
 
-type JobEnv = Pick<Env, "DB" | "USER_PROFILE" | "BACKFILL_PAGE">;
+type JobEnv = Pick<Env, "DB" | "USER_PROFILE" | "BACKFILL_PAGE"> & ConfigVars;
 export type ReconcileRun = typeof reconcileRuns.$inferSelect;
 
 /**
@@ -55,6 +57,8 @@ export async function reconcileStep(env: JobEnv, storage: DurableObjectStorage):
     await storage.delete(STORAGE_KEY);
     return null;
   }
+  const admitted = admitJobProfiles(readConfig(env), run.projectId, keys);
+  if (!admitted.ok) return admitted.retryAfterMs;
   const views = new Map<string, { cohort_ids: string[]; pending: boolean } | null>();
   const failed = await settleWithRetries(keys, async (key) => views.set(key, await profileStub(env, run.projectId, parseProfileKey(key)).indexedCohorts()));
   // Compared: profiles that answered with nothing on its way; a profile that is gone (null) should be in no cohort.

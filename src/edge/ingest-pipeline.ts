@@ -1,7 +1,7 @@
 import { cors } from "hono/cors";
 import { readConfig } from "../core/config";
 import type { TailorEvent } from "../core/event";
-import { admitProfiles } from "./admission";
+import { admitProfiles } from "../core/admission";
 import { db } from "./db";
 import { deliver, type DeliveryOutcome } from "./deliver";
 import { definitionsVersionOf } from "./definitions-version";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ActiveProfiles } from "../../src/core/active-profiles";
+import { ActiveProfiles, JOB_SHARE } from "../../src/core/active-profiles";
 
 describe("ActiveProfiles", () => {
   it("admits profiles up to the bound and refuses the request that would pass it, all or nothing", () => {
@@ -36,5 +36,15 @@ describe("ActiveProfiles", () => {
     expect(w.admit(["a", "b", "c"], 0)).toEqual({ ok: true });
     expect(w.admit(["d"], 1_000).ok).toBe(false);
     expect(w.admit(["d", "e", "f", "g"], 10_000)).toEqual({ ok: true });
+  });
+
+  it("admits a job's page only under its share of the bound, so live requests keep the rest", () => {
+    const w = new ActiveProfiles(10, 10_000);
+    expect(w.admit(["live-1", "live-2", "live-3"], 0)).toEqual({ ok: true });
+    expect(w.admit(["job-1", "job-2", "job-3"], 1_000, JOB_SHARE)).toEqual({ ok: false, retryAfterMs: 9_000 });
+    expect(w.admit(["job-1", "job-2"], 1_000, JOB_SHARE)).toEqual({ ok: true });
+    // The job now holds what it may: live traffic still has the other half.
+    expect(w.admit(["live-4", "live-5", "live-6", "live-7", "live-8"], 2_000)).toEqual({ ok: true });
+    expect(w.admit(["job-3"], 2_000, JOB_SHARE).ok).toBe(false);
   });
 });

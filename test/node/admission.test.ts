@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalWorker, type LocalWorker } from "../../scripts/lib/worker.mjs";
 
 // The local server's bound on distinct profiles addressed per window (src/core/active-profiles.ts),
-// here 5 per 3 s: past it, ingestion and reads answer 503 with Retry-After and store nothing.
+// here 5 per 3 s: past it, ingestion and reads answer 503 with Retry-After and store nothing;
+// background jobs walk profiles only under half of it (JOB_SHARE), 2 per page here.
 let worker: LocalWorker;
 let apiKey: string;
 let secretKey: string;
 beforeAll(async () => {
-  worker = await startLocalWorker({ vars: { MAX_ACTIVE_PROFILES: "5", ACTIVE_PROFILE_SECONDS: "3" } });
+  worker = await startLocalWorker({ vars: { MAX_ACTIVE_PROFILES: "5", ACTIVE_PROFILE_SECONDS: "3", BACKFILL_PAGE: "2" } });
   ({ api_key: apiKey, secret_key: secretKey } = await worker.createProject("admit"));
 }, 120_000);
 afterAll(() => worker?.stop());
@@ -46,4 +47,31 @@ describe("admission control on the local server", () => {
     await new Promise((r) => setTimeout(r, 3_100));
     for (const d of ["a1", "a3", "b1", "b2"]) expect(await eventCount(d)).toBe(1);
   }, 60_000);
+
+  it("a backfill walks the profiles under half the bound: it finishes, and live requests are admitted while it runs", async () => {
+    const window = () => new Promise((r) => setTimeout(r, 3_100));
+    await window();
+    const old = ["c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8"];
+    for (let i = 0; i < old.length; i += 4, await window()) expect((await upload(old.slice(i, i + 4))).status).toBe(200);
+    const created = await worker.admin<{ backfill: { id: string; total: number } }>("POST", "/projects/admit/cohorts", {
+      name: "Viewers",
+      definition: { type: "behavioral", match: { performed: { event: { type: "Page Viewed" } } } },
+    });
+    expect(created.status).toBe(201);
+    const { id, total } = created.json.backfill;
+    expect(total).toBeGreaterThanOrEqual(old.length);
+    const backfill = async () => (await worker.admin<{ backfills: { id: string; status: string; processed: number; failures: number }[] }>("GET", "/projects/admit/backfills")).json.backfills.find((b) => b.id === id)!;
+    // The job holds at most 2 of the 5: three new visitors are let in beside it.
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await backfill()).status).toBe("running");
+    expect((await upload(["d1", "d2", "d3"])).status).toBe(200);
+    const started = Date.now();
+    let job = await backfill();
+    while (job.status === "running" && Date.now() - started < 60_000) {
+      await new Promise((r) => setTimeout(r, 500));
+      job = await backfill();
+    }
+    expect(job).toMatchObject({ status: "succeeded", failures: 0 });
+    expect(job.processed).toBeGreaterThanOrEqual(total); // and the visitors registered while it walked
+  }, 120_000);
 });

@@ -9,7 +9,7 @@ import { userProfileBody, type ProfileQuery } from "../../core/profile-response"
 import { coldRecommendations } from "../../durable/recs/cold";
 import { profileStub } from "../../durable/stub";
 import { readConfig } from "../../core/config";
-import { admitProfiles } from "../admission";
+import { admitProfiles } from "../../core/admission";
 import { createApp, type AppEnv } from "../app";
 import { db } from "../db";
 import { retryAfter } from "../ingest-pipeline";

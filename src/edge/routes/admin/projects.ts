@@ -4,7 +4,7 @@ import type { ProfileRef } from "../../../core/event";
 import { currentDefinitions } from "../../../durable/definitions-cache";
 import { profileStub } from "../../../durable/stub";
 import { readConfig } from "../../../core/config";
-import { admitProfiles } from "../../admission";
+import { admitProfiles } from "../../../core/admission";
 import { createApp } from "../../app";
 import { db } from "../../db";
 import { AppError } from "../../errors";
