@@ -5,7 +5,8 @@ import { request as httpsRequest } from "node:https";
  * The trainer's HTTP to the Worker. A fit blocks Node's event loop for many seconds;
  * meanwhile the server closes idle keep-alive connections, and a request sent on one of
  * them fails — possibly after the server has read it. So reads (the archive: thousands
- * of them) reuse connections and are sent again after meeting a closed one, and a write
+ * of them) reuse connections and are sent again after meeting a closed one, or a reset,
+ * or a 503/429 (with backoff, up to READ_TRIES), and a write
  * goes out once, on a connection of its own, so it never meets a closed one and is
  * never sent twice.
  */
@@ -14,16 +15,23 @@ export interface Answer {
   text: string;
 }
 
-export async function read(url: string, headers: Record<string, string>): Promise<Answer> {
-  const once = async () => {
-    const res = await fetch(url, { headers });
-    return { status: res.status, text: await res.text() };
-  };
-  try {
-    return await once();
-  } catch (err) {
-    if (!closedIdleConnection(err)) throw err;
-    return once();
+/** Tries of a read: a busy local server may reset every connection in flight at once, or shed load with 503. */
+const READ_TRIES = 8;
+
+export async function read(url: string, headers: Record<string, string>, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<Answer> {
+  for (let attempt = 1; ; attempt++) {
+    let wait = Math.min(10_000, 250 * 2 ** (attempt - 1));
+    try {
+      const res = await fetch(url, { headers });
+      const answer = { status: res.status, text: await res.text() };
+      if ((res.status !== 503 && res.status !== 429) || attempt === READ_TRIES) return answer;
+      wait = Math.max(wait, Number(res.headers.get("retry-after") ?? 0) * 1000);
+    } catch (err) {
+      if (!closedIdleConnection(err) || attempt === READ_TRIES) throw err;
+      // The first meeting with a closed idle connection is resent at once.
+      if (attempt === 1) wait = 0;
+    }
+    await sleep(wait);
   }
 }
 
