@@ -10,11 +10,7 @@
  */
 export type Admission = { ok: true } | { ok: false; retryAfterMs: number };
 
-/**
- * Background jobs (backfills, reconciliations, cohort downloads) walk many profiles: they
- * are admitted only while the window holds under half the bound, jobs and live traffic
- * together, so live requests always keep at least the other half.
- */
+/** The share of the bound kept for background jobs while one runs (core/admission.ts). */
 export const JOB_SHARE = 0.5;
 
 export class ActiveProfiles {
@@ -37,13 +33,14 @@ export class ActiveProfiles {
   /**
    * Admits a request addressing `keys` (all or nothing). Always admits when nothing else is
    * active, so a single request larger than the bound still gets through alone. With a
-   * `share` below 1 the request fits only under that share of the bound (JOB_SHARE).
+   * `share` below 1 the request fits only under that share of the bound.
    */
   admit(keys: readonly string[], now: number, share = 1): Admission {
     this.#expire(now);
     const fresh = new Set(keys.filter((k) => !this.#lastAt.has(k)));
     const over = this.#lastAt.size + fresh.size - Math.max(1, Math.floor(this.bound * share));
-    if (over > 0 && this.#lastAt.size > 0) {
+    // Profiles already in the window cost nothing, even when a lower share is already full.
+    if (fresh.size > 0 && over > 0 && this.#lastAt.size > 0) {
       // The `over`-th oldest entry's expiry frees enough room (or all of it, if fewer remain).
       let freedAt = now;
       let n = 0;

@@ -38,12 +38,12 @@ describe("ActiveProfiles", () => {
     expect(w.admit(["d", "e", "f", "g"], 10_000)).toEqual({ ok: true });
   });
 
-  it("admits a job's page only under its share of the bound, so live requests keep the rest", () => {
+  it("with a share below 1, admits new profiles only under that share of the bound", () => {
     const w = new ActiveProfiles(10, 10_000);
     expect(w.admit(["live-1", "live-2", "live-3"], 0)).toEqual({ ok: true });
     expect(w.admit(["job-1", "job-2", "job-3"], 1_000, JOB_SHARE)).toEqual({ ok: false, retryAfterMs: 9_000 });
     expect(w.admit(["job-1", "job-2"], 1_000, JOB_SHARE)).toEqual({ ok: true });
-    // The job now holds what it may: live traffic still has the other half.
+    // At the share, only profiles already in the window get in; the whole bound is still there for share 1.
     expect(w.admit(["live-4", "live-5", "live-6", "live-7", "live-8"], 2_000)).toEqual({ ok: true });
     expect(w.admit(["job-3"], 2_000, JOB_SHARE).ok).toBe(false);
   });
