@@ -62,7 +62,7 @@ try {
   const baseline = memory.now();
 
   // Live traffic: SDK-shaped batches (100 events, 10 customers), 8 clients, resent as SDKs do.
-  const live = { acked: 0, refused: 0, errors: 0, firstError: null };
+  const live = { acked: 0, refused: 0, resets: 0, errors: 0, firstError: null };
   let stop = false;
   let seq = 0;
   const client = async () => {
@@ -72,6 +72,7 @@ try {
       const { res } = await sendUntilAcknowledged(`${worker.url}/2/httpapi`, JSON.stringify({ api_key: apiKey, events }), {
         onAnswer: (a) => {
           if (a.status === 503 || a.status === 429) live.refused++;
+          else if (a.status === "connection error") live.resets++; // resent, as SDKs do (README: "Memory and bursts")
           else if (a.status !== 200) {
             live.errors++;
             live.firstError ??= `${a.status} ${String(a.body).slice(0, 160)}`;
@@ -139,8 +140,8 @@ try {
   };
   console.log(
     table(
-      ["backfill (status · failures · s)", "cohort size: index · raw file", "training (exit · s)", "live events acked", "503s resent", "other errors", "memory before · peak · end (MB)", "peak resident profiles"],
-      [[`${backfill.status} · ${backfill.failures} · ${fmt(backfillSeconds, 0)}`, `${fmt(size)} · ${fmt(trueSize)}`, `${trained.code} · ${fmt(trained.seconds, 0)}`, fmt(live.acked), fmt(live.refused), `${live.errors}${live.firstError ? ` (${live.firstError})` : ""}`, `${fmt(result.memory_mb.before)} · ${fmt(result.memory_mb.peak)} · ${fmt(result.memory_mb.end)}`, fmt(result.peak_resident_profiles)]],
+      ["backfill (status · failures · s)", "cohort size: index · raw file", "training (exit · s)", "live events acked", "503s resent", "resets resent", "errors", "memory before · peak · end (MB)", "peak resident profiles"],
+      [[`${backfill.status} · ${backfill.failures} · ${fmt(backfillSeconds, 0)}`, `${fmt(size)} · ${fmt(trueSize)}`, `${trained.code} · ${fmt(trained.seconds, 0)}`, fmt(live.acked), fmt(live.refused), fmt(live.resets), `${live.errors}${live.firstError ? ` (${live.firstError})` : ""}`, `${fmt(result.memory_mb.before)} · ${fmt(result.memory_mb.peak)} · ${fmt(result.memory_mb.end)}`, fmt(result.peak_resident_profiles)]],
     ),
   );
   mkdirSync(dirname(jsonFile), { recursive: true });

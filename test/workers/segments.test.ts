@@ -221,6 +221,7 @@ describe("a backfill that cannot recompute every profile", () => {
     expect(page).toContain('data-live-field="status">partial</span>');
     expect(page).not.toContain(`data-live-url="/admin/api/projects/${p.id}/backfills"`); // ended: nothing to refresh
     expect(page).toContain("1 profiles could not be recomputed");
+    expect(page).toMatch(/id="backfill-failed">Not recomputed: <code>x:broken<\/code>/);
     expect(page).toContain(`action="/admin/p/${p.id}/cohorts/${cohortId}/backfills/${started.id}/resume"`);
     const viaUi = await call(`/admin/p/${p.id}/cohorts/${cohortId}/backfills/${started.id}/resume`, { method: "POST", headers: { cookie }, body: new URLSearchParams({ _csrf: csrf }), redirect: "manual" });
     expect(viaUi.status).toBe(303);

@@ -89,10 +89,22 @@ export const cohortsUi: KindUi = {
   },
 };
 
+/** A profile key as a link to its user lookup (keys that name no profile stay text). */
+function FailedProfile({ project, profileKey }: { project: string; profileKey: string }) {
+  const idType = profileKey.startsWith("u:") ? "user_id" : profileKey.startsWith("d:") ? "device_id" : null;
+  if (idType === null) return <code>{profileKey}</code>;
+  return (
+    <a href={`${projectPath(project, "/users")}?id_type=${idType}&id=${encodeURIComponent(profileKey.slice(2))}`}>
+      <code>{profileKey}</code>
+    </a>
+  );
+}
+
 interface Backfill {
   id: string;
   status: string;
   failures: number;
+  failed_profiles: string[];
   processed: number;
   total: number | null;
   started_at: number;
@@ -143,6 +155,18 @@ async function cohortExtras({ c, api, project, apiBase, item, ctx }: DetailArgs)
               </span>
               {latest.total === null ? "" : ` of ${fmt(latest.total)}`} profiles, started {when(latest.started_at)}
               {latest.failures > 0 ? `; ${fmt(latest.failures)} profiles could not be recomputed${latest.status === "running" ? " yet (retrying)" : ""}` : ""}
+            </p>
+          )}
+          {latest === undefined || latest.failed_profiles.length === 0 ? null : (
+            <p class="muted" id="backfill-failed">
+              Not recomputed{latest.failed_profiles.length < latest.failures ? ` (first ${fmt(latest.failed_profiles.length)})` : ""}:{" "}
+              {latest.failed_profiles.slice(0, 20).map((key, i) => (
+                <>
+                  {i > 0 ? ", " : ""}
+                  <FailedProfile project={project} profileKey={key} />
+                </>
+              ))}
+              {latest.failed_profiles.length > 20 ? ` and ${fmt(latest.failed_profiles.length - 20)} more (GET …/backfills lists them all)` : ""}
             </p>
           )}
           {c.req.query("backfill_error") === undefined ? null : <Alert>{c.req.query("backfill_error")}</Alert>}
