@@ -74,6 +74,8 @@ export interface LoadOptions {
   limit?: number;
   /** Only invoices before this instant (the file's own time), e.g. an evaluation's cutoff. */
   until?: number;
+  /** Only invoices at or after this instant (the file's own time): the rest of a load cut at `until`. */
+  since?: number;
   /** Added to every event time (e.g. so that the file's end, or a cutoff, is now). */
   shiftMs?: number;
   concurrency?: number;
@@ -114,6 +116,7 @@ export async function loadRetail(o: LoadOptions): Promise<LoadSummary> {
   };
   for await (const lines of invoices(o.file, o.limit)) {
     if (o.until !== undefined && lines[0]!.time >= o.until) continue;
+    if (o.since !== undefined && lines[0]!.time < o.since) continue;
     if (o.customers !== undefined && (lines[0]!.customerId === null || !o.customers(lines[0]!.customerId))) continue;
     s.invoices++;
     const events = invoiceEvents(lines, o.shiftMs ?? 0);
