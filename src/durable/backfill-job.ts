@@ -1,7 +1,7 @@
-import { admitJobProfiles } from "../core/admission";
-import { readConfig, type ConfigVars } from "../core/config";
 import { and, count, eq, isNull, ne } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { admitJobProfiles } from "../core/admission";
+import { readConfig, type ConfigVars } from "../core/config";
 import { addFailures, afterRetry, nextStep, type FailedSet } from "../core/job-retries";
 import { parseProfileKey } from "../core/event";
 import { randomKey } from "../core/hash";

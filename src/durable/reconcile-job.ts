@@ -1,7 +1,7 @@
-import { admitJobProfiles } from "../core/admission";
-import { readConfig, type ConfigVars } from "../core/config";
 import { and, desc, eq, inArray, ne } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { admitJobProfiles } from "../core/admission";
+import { readConfig, type ConfigVars } from "../core/config";
 import { randomKey } from "../core/hash";
 import { membershipRepairs } from "../core/membership-repairs";
 import { parseProfileKey } from "../core/event";
