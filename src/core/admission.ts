@@ -13,10 +13,10 @@ import { parseProfileKey, profileObjectName, type ProfileRef } from "./event";
  * not stall a backfill, a backfill never takes the whole bound from live traffic — and
  * the two together stay within it (a job waits until live traffic has drained to its share).
  */
+let windows: { bound: number; windowMs: number; live: ActiveProfiles; jobs: ActiveProfiles; jobAskedAt: number } | undefined;
+
 /** How soon a job refused for want of room beside live traffic asks again. */
 const JOB_RECHECK_MS = 1_000;
-
-let windows: { bound: number; windowMs: number; live: ActiveProfiles; jobs: ActiveProfiles; jobAskedAt: number } | undefined;
 
 function windowsFor(config: TailorConfig) {
   const limit = config.activeProfiles;

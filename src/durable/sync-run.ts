@@ -192,9 +192,10 @@ export async function isFailing(env: Pick<Env, "DB">, syncId: string): Promise<b
  */
 export async function lastRuns(env: Pick<Env, "DB">, projectId: string | null): Promise<Map<string, LastRun>> {
   const { results } = await env.DB.prepare(
-    `SELECT r.sync_id AS id, max(r.started_at) AS at,
-       sum(r.status = 'failed' AND r.started_at > coalesce((SELECT max(ok.started_at) FROM sync_runs ok WHERE ok.sync_id = r.sync_id AND ok.status = 'succeeded'), 0)) AS failed
-     FROM sync_runs r JOIN syncs s ON s.id = r.sync_id WHERE ?1 IS NULL OR s.project_id = ?1 GROUP BY r.sync_id`,
+    `WITH ok AS (SELECT sync_id, max(started_at) AS at FROM sync_runs WHERE status = 'succeeded' GROUP BY sync_id)
+     SELECT r.sync_id AS id, max(r.started_at) AS at, sum(r.status = 'failed' AND r.started_at > coalesce(ok.at, 0)) AS failed
+     FROM sync_runs r JOIN syncs s ON s.id = r.sync_id LEFT JOIN ok ON ok.sync_id = r.sync_id
+     WHERE ?1 IS NULL OR s.project_id = ?1 GROUP BY r.sync_id`,
   )
     .bind(projectId)
     .all<{ id: string; at: number; failed: number }>();
