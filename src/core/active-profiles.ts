@@ -30,31 +30,43 @@ export class ActiveProfiles {
     return this.#lastAt.size;
   }
 
+  /** Whether `key` was addressed within the window. */
+  has(key: string, now: number): boolean {
+    this.#expire(now);
+    return this.#lastAt.has(key);
+  }
+
   /**
    * Admits a request addressing `keys` (all or nothing). Always admits when nothing else is
    * active, so a single request larger than the bound still gets through alone. With a
-   * `share` below 1 the request fits only under that share of the bound.
+   * `share` below 1 the request fits only under that share of the bound; `othersHeld`
+   * profiles counted elsewhere (woken by their alarms) take room from it too.
    */
-  admit(keys: readonly string[], now: number, share = 1): Admission {
+  admit(keys: readonly string[], now: number, share = 1, othersHeld = 0): Admission {
     this.#expire(now);
     const fresh = new Set(keys.filter((k) => !this.#lastAt.has(k)));
-    const over = this.#lastAt.size + fresh.size - Math.max(1, Math.floor(this.bound * share));
+    const over = this.#lastAt.size + othersHeld + fresh.size - Math.max(1, Math.floor(this.bound * share));
     // Profiles already in the window cost nothing, even when a lower share is already full.
-    if (fresh.size > 0 && over > 0 && this.#lastAt.size > 0) {
-      // The `over`-th oldest entry's expiry frees enough room (or all of it, if fewer remain).
+    if (fresh.size > 0 && over > 0 && this.#lastAt.size + othersHeld > 0) {
+      // The `over`-th oldest entry's expiry frees enough room (or all of it, if fewer remain;
+      // the others' entries have all expired a window from now).
       let freedAt = now;
       let n = 0;
       for (const at of this.#lastAt.values()) {
         freedAt = at + this.windowMs;
         if (++n >= over) break;
       }
+      if (n < over && othersHeld > 0) freedAt = now + this.windowMs;
       return { ok: false, retryAfterMs: Math.max(1, freedAt - now) };
     }
-    for (const key of keys) {
-      this.#lastAt.delete(key);
-      this.#lastAt.set(key, now);
-    }
+    for (const key of keys) this.touch(key, now);
     return { ok: true };
+  }
+
+  /** Counts `key` as addressed now, whatever the bound (a profile that is resident already). */
+  touch(key: string, now: number): void {
+    this.#lastAt.delete(key);
+    this.#lastAt.set(key, now);
   }
 
   #expire(now: number): void {

@@ -12,8 +12,12 @@ import { parseProfileKey, profileObjectName, type ProfileRef } from "./event";
  * requests get the rest. So neither starves the other — live traffic at the bound does
  * not stall a backfill, a backfill never takes the whole bound from live traffic — and
  * the two together stay within it (a job waits until live traffic has drained to its share).
+ * Profiles woken by their own alarms are resident too: they are counted in a third window
+ * and take room from both (admitWakeup).
  */
-let windows: { bound: number; windowMs: number; live: ActiveProfiles; jobs: ActiveProfiles; jobAskedAt: number } | undefined;
+let windows:
+  | { bound: number; windowMs: number; live: ActiveProfiles; jobs: ActiveProfiles; wakeups: ActiveProfiles; jobAskedAt: number }
+  | undefined;
 
 /** How soon a job refused for want of room beside live traffic asks again. */
 const JOB_RECHECK_MS = 1_000;
@@ -23,7 +27,13 @@ function windowsFor(config: TailorConfig) {
   if (limit === null) return null;
   if (windows === undefined || windows.bound !== limit.bound || windows.windowMs !== limit.windowMs) {
     const jobs = Math.max(1, Math.floor(limit.bound * JOB_SHARE));
-    windows = { ...limit, live: new ActiveProfiles(limit.bound, limit.windowMs), jobs: new ActiveProfiles(jobs, limit.windowMs), jobAskedAt: -Infinity };
+    windows = {
+      ...limit,
+      live: new ActiveProfiles(limit.bound, limit.windowMs),
+      jobs: new ActiveProfiles(jobs, limit.windowMs),
+      wakeups: new ActiveProfiles(limit.bound, limit.windowMs),
+      jobAskedAt: -Infinity,
+    };
   }
   return windows;
 }
@@ -38,7 +48,7 @@ export function admitProfiles(config: TailorConfig, projectId: string, refs: rea
   if (w === null) return { ok: true };
   const now = Date.now();
   const share = now - w.jobAskedAt < w.windowMs ? 1 - JOB_SHARE : 1;
-  return w.live.admit(refs.map((r) => profileObjectName(projectId, r)), now, share);
+  return w.live.admit(refs.map((r) => profileObjectName(projectId, r)), now, share, w.wakeups.size(now));
 }
 
 /**
@@ -53,7 +63,31 @@ export function admitJobProfiles(config: TailorConfig, projectId: string, keys: 
   // From now on live requests are held to the rest, so room beside them frees within a window.
   w.jobAskedAt = now;
   const names = keys.filter((k) => k.startsWith("u:") || k.startsWith("d:")).map((k) => profileObjectName(projectId, parseProfileKey(k)));
-  const held = w.live.size(now) + w.jobs.size(now);
+  const held = w.live.size(now) + w.jobs.size(now) + w.wakeups.size(now);
   if (held > 0 && held + names.length > w.bound) return { ok: false, retryAfterMs: JOB_RECHECK_MS };
   return w.jobs.admit(names, now);
+}
+
+/**
+ * Called by a profile its alarm has woken: it is resident whatever the answer, so it is
+ * counted (live requests and jobs then make room for it). When the bound is already
+ * full it is told to put its work off — to a random moment within the next few windows,
+ * so a herd of alarms due together (scores refreshed a day after a backfill) is spread
+ * out rather than woken again all at once. A profile already counted costs nothing more.
+ */
+export function admitWakeup(config: TailorConfig, projectId: string, ref: ProfileRef, random = Math.random): Admission {
+  const w = windowsFor(config);
+  if (w === null) return { ok: true };
+  const now = Date.now();
+  const name = profileObjectName(projectId, ref);
+  for (const window of [w.live, w.jobs, w.wakeups]) {
+    if (window.has(name, now)) {
+      window.touch(name, now);
+      return { ok: true };
+    }
+  }
+  const held = w.live.size(now) + w.jobs.size(now) + w.wakeups.size(now);
+  w.wakeups.touch(name, now);
+  if (held < w.bound) return { ok: true };
+  return { ok: false, retryAfterMs: Math.round(w.windowMs * (1 + random() * Math.ceil(held / w.bound))) };
 }

@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { readConfig, type TailorConfig } from "../core/config";
+import { admitWakeup } from "../core/admission";
 import { profileKey, type ProfileRef, type TailorEvent } from "../core/event";
 import { tidy, type Json, type JsonObject } from "../core/json";
 import { HIDDEN_PREFIX, type CompiledSegments } from "../core/segments/compile";
@@ -268,7 +269,9 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
 
   override async alarm(): Promise<void> {
     this.#work.fired();
-    if (!this.#ready) return;
+    if (!this.#ready || this.#state === undefined) return;
+    const room = admitWakeup(this.#config, this.#state.projectId, this.#state.profile);
+    if (!room.ok) return this.#work.postpone(Date.now() + room.retryAfterMs);
     await this.#work.runDue((kind, now) => this.#run(kind, now));
   }
 
@@ -419,7 +422,8 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     // (all it has) are flushed at once instead, so that a one-off visitor's object is freed
     // ~10 s after its request rather than woken again by the flush (memory holds every
     // resident object: see core/active-profiles.ts). Returning profiles keep the batching.
-    this.#work.schedule("archive", state.eventCount === accepted ? now : now + this.#config.archiveFlushMs);
+    // A resend of what is stored adds nothing to archive: no wake-up for it.
+    if (accepted > 0) this.#work.schedule("archive", state.eventCount === accepted ? now : now + this.#config.archiveFlushMs);
     const oldest = state.firstSeen ?? now;
     this.#work.schedule("prune", Math.max(now, Math.min(oldest + this.#config.retentionMs, now + this.#config.dedupeMs)));
     const written = state.registryWrittenAt;

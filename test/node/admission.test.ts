@@ -3,22 +3,33 @@ import { startLocalWorker, type LocalWorker } from "../../scripts/lib/worker.mjs
 
 // The local server's bound on distinct profiles addressed per window (src/core/active-profiles.ts),
 // here 5 per 3 s: past it, ingestion and reads answer 503 with Retry-After and store nothing;
-// background jobs walk profiles only under half of it (JOB_SHARE), 2 per page here.
+// background jobs walk profiles only under half of it (JOB_SHARE), 2 per page here; a profile
+// its alarm wakes is counted too (a returning profile's archive flush, 5 s after its events here).
 let worker: LocalWorker;
 let apiKey: string;
 let secretKey: string;
 beforeAll(async () => {
-  worker = await startLocalWorker({ vars: { MAX_ACTIVE_PROFILES: "5", ACTIVE_PROFILE_SECONDS: "3", BACKFILL_PAGE: "2" } });
+  worker = await startLocalWorker({ vars: { MAX_ACTIVE_PROFILES: "5", ACTIVE_PROFILE_SECONDS: "3", BACKFILL_PAGE: "2", ARCHIVE_FLUSH_SECONDS: "5" } });
   ({ api_key: apiKey, secret_key: secretKey } = await worker.createProject("admit"));
 }, 120_000);
 afterAll(() => worker?.stop());
 
-const upload = (deviceIds: string[]) =>
+const upload = (deviceIds: string[], insertId = "pv") =>
   fetch(`${worker.url}/2/httpapi`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ api_key: apiKey, events: deviceIds.map((d) => ({ device_id: `visitor-${d}`, event_type: "Page Viewed", insert_id: `pv-${d}` })) }),
+    body: JSON.stringify({ api_key: apiKey, events: deviceIds.map((d) => ({ device_id: `visitor-${d}`, event_type: "Page Viewed", insert_id: `${insertId}-${d}` })) }),
   });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Whether an event with this insert_id is in the project's R2 archive. */
+async function archived(insertId: string): Promise<boolean> {
+  const list = await worker.admin<{ objects: { key: string }[] }>("GET", "/projects/admit/archive");
+  for (const { key } of list.json.objects) {
+    const res = await fetch(`${worker.url}/admin/api/projects/admit/archive/object?key=${encodeURIComponent(key)}`, { headers: { authorization: `Bearer ${worker.adminToken}` } });
+    if ((await res.text()).includes(`"${insertId}"`)) return true;
+  }
+  return false;
+}
 const eventCount = async (deviceId: string) => {
   const res = await worker.admin<{ profile: { event_count: number } }>("GET", `/projects/admit/users?device_id=visitor-${deviceId}&events=0`);
   return res.status === 200 ? res.json.profile.event_count : res.status;
@@ -75,4 +86,18 @@ describe("admission control on the local server", () => {
     expect(job).toMatchObject({ status: "succeeded", failures: 0 });
     expect(job.processed).toBeGreaterThanOrEqual(total); // and the visitors registered while it walked
   }, 120_000);
+
+  it("a profile woken by its alarm while the bound is full puts its work off, and does it later", async () => {
+    await sleep(3_100);
+    expect((await upload(["e1"])).status).toBe(200);
+    expect((await upload(["e1"], "again")).status).toBe(200); // a returning profile: its archive flush is due in 5 s
+    await sleep(3_100); // e1 has left the window; five new visitors fill it as the flush falls due
+    expect((await upload(["g1", "g2", "g3", "g4", "g5"])).status).toBe(200);
+    await sleep(3_500);
+    expect(await archived("again-e1")).toBe(false); // due 1.5 s ago, put off by at least a window
+    const started = Date.now();
+    while (!(await archived("again-e1")) && Date.now() - started < 30_000) await sleep(500);
+    expect(await archived("again-e1")).toBe(true);
+    expect(await eventCount("e1")).toBe(2);
+  }, 60_000);
 });
