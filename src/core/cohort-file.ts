@@ -35,3 +35,8 @@ export function cohortJson(rows: readonly CohortMemberRow[], columns: readonly s
     })),
   );
 }
+
+/** Where a cohort download's file is kept in R2. */
+export function cohortExportKey(projectId: string, exportId: string, format: "csv" | "json"): string {
+  return `exports/${projectId}/${exportId}.${format}`;
+}

@@ -1,7 +1,7 @@
 import { and, eq, gt } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { admitJobProfiles } from "../core/admission";
-import { cohortCsv, cohortJson, propertyColumns, type CohortMemberRow } from "../core/cohort-file";
+import { cohortCsv, cohortExportKey, cohortJson, propertyColumns, type CohortMemberRow } from "../core/cohort-file";
 import type { JsonObject } from "../core/json";
 import { readConfig, type ConfigVars } from "../core/config";
 import { parseProfileKey } from "../core/event";
@@ -24,10 +24,6 @@ const CONCURRENCY = 32;
 const QUEUE = "exports";
 
 type JobEnv = Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE"> & ConfigVars;
-
-export function cohortExportKey(projectId: string, exportId: string, format: "csv" | "json"): string {
-  return `exports/${projectId}/${exportId}.${format}`;
-}
 
 /** Queues a cohort download whose row already exists in D1. */
 export async function queueExport(storage: DurableObjectStorage, exportId: string): Promise<void> {

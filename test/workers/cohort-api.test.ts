@@ -2,7 +2,7 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { beforeAll, describe, expect, it } from "vitest";
 import { profileObjectName } from "../../src/core/event";
 import { forgetDefinitions } from "../../src/durable/definitions-cache";
-import { admin, call, createProject, upload, user, type TestProject } from "./helpers";
+import { admin, call, createProject, uiSession, upload, user, type TestProject } from "./helpers";
 
 let project: TestProject;
 let other: TestProject;
@@ -212,5 +212,55 @@ describe("upload and membership", () => {
     const { error } = await res.json<{ error: { http_code: number; metadata: { field: string }[] } }>();
     expect(error.http_code).toBe(400);
     expect(error.metadata.map((d) => d.field).sort()).toEqual(["id_type", "ids"]);
+  });
+});
+
+describe("downloads and deletions in the admin API and the admin UI", () => {
+  type Download = { id: string; cohort_id: string; status: string; rows: number | null; failed_attempts: number; failed_profiles: string[] };
+  const downloads = async () => (await (await admin(`/projects/${project.id}/exports`)).json<{ exports: Download[] }>()).exports;
+
+  it("the admin API asks for a download, lists it with the Cohort API's requests and serves its file; bad input names the field; another project's download is a 404", async () => {
+    const bad = await admin(`/projects/${project.id}/exports`, { method: "POST", body: JSON.stringify({ props: "yes" }) });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toMatch(/cohort_id/);
+    expect((await admin(`/projects/${project.id}/exports`, { method: "POST", body: JSON.stringify({ cohort_id: "coh_nope" }) })).status).toBe(404);
+
+    const req = await admin(`/projects/${project.id}/exports`, { method: "POST", body: JSON.stringify({ cohort_id: vipId }) });
+    expect(req.status).toBe(202);
+    const { id } = await req.json<{ id: string }>();
+    for (let i = 0; i < 40 && (await downloads()).find((d) => d.id === id)?.status === "running"; i++) await runDurableObjectAlarm(env.PROJECT_JOBS.getByName(project.id));
+    const listed = await downloads();
+    expect(listed[0]).toMatchObject({ id, cohort_id: vipId, status: "completed", rows: 2, failed_attempts: 0 });
+    expect(listed.some((d) => d.status === "failed" && d.failed_profiles.includes("x:broken"))).toBe(true); // the Cohort API's failed request above
+    const file = await admin(`/projects/${project.id}/exports/${id}/file`);
+    expect(file.headers.get("content-type")).toMatch(/^text\/csv/);
+    expect(await file.text()).toBe(['"amplitude_id","user_id"', '"u:api-user-1","api-user-1"', '"u:api-user-2","api-user-2"', ""].join("\n"));
+    expect((await admin(`/projects/${other.id}/exports/${id}/file`)).status).toBe(404);
+    expect((await admin(`/projects/${project.id}/exports/${id}/file?format=xml`)).status).toBe(400);
+  });
+
+  it("the Downloads & deletions page asks for both and shows each job: a file link when done, the profiles a failed one could not read", async () => {
+    await upload({ api_key: project.apiKey, events: [{ user_id: "erase-me", event_type: "Page Viewed" }] });
+    await settle(["erase-me"]);
+    const { cookie, csrf } = await uiSession();
+    const post = (path: string, fields: Record<string, string>) =>
+      call(`/admin/p/${project.id}/jobs${path}`, { method: "POST", headers: { cookie, "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ _csrf: csrf, ...fields }), redirect: "manual" });
+
+    expect((await post("/downloads", { cohort_id: vipId })).status).toBe(303);
+    const none = await post("/deletions", { id_type: "user_id", ids: " \n" });
+    expect(none.status).toBe(200);
+    expect(await none.text()).toContain("Give at least one id");
+    const unknown = await post("/deletions", { id_type: "user_id", ids: "nobody-at-all" });
+    expect(unknown.status).toBe(200);
+    expect(await unknown.text()).toMatch(/nobody-at-all/);
+    expect((await post("/deletions", { id_type: "user_id", ids: "erase-me\n", requester: "dpo@example.com" })).status).toBe(303);
+
+    const html = await (await call(`/admin/p/${project.id}/jobs`, { headers: { cookie } })).text();
+    expect(html).toContain("Downloads &amp; deletions");
+    expect(html).toMatch(/Not read:.*x:broken/s);
+    expect(html).toMatch(new RegExp(`/admin/api/projects/${project.id}/exports/[^"/]+/file`));
+    expect(html).toContain("dpo@example.com");
+    // The cohort's own page offers the download.
+    expect(await (await call(`/admin/p/${project.id}/cohorts/${vipId}`, { headers: { cookie } })).text()).toContain('id="download-members"');
   });
 });

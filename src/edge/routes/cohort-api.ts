@@ -1,13 +1,12 @@
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { parseProfileKey, profileKey, type ProfileRef } from "../../core/event";
-import { randomKey } from "../../core/hash";
-import { cohortExports, cohortMembers } from "../../db/schema";
-import { cohortExportKey } from "../../durable/export-job";
+import { cohortMembers } from "../../db/schema";
 import { createApp, errorStyle } from "../app";
 import { db } from "../db";
 import { cohortSizes, createDefinition, getDefinition, listDefinitions, present } from "../definition-store";
 import { AppError } from "../errors";
+import { attemptReport, createExport, exportFile, findExport } from "../export-store";
 import { requireSecretKey } from "../secret-auth";
 import { applyStaticMembership, knownProfiles } from "../static-members";
 import { jsonBody } from "../validate";
@@ -60,50 +59,21 @@ cohortApi.get("/api/5/cohorts/request/:id", async (c) => {
   const projectId = c.get("projectId")!;
   const cohort = await getDefinition(db(c.env), "cohorts", projectId, c.req.param("id"));
   const propKeys = c.req.queries("propKeys")?.flatMap((k) => k.split(",")).filter((k) => k !== "") ?? [];
-  const id = randomKey(6);
-  await db(c.env)
-    .insert(cohortExports)
-    .values({ id, projectId, cohortId: cohort.id, withProps: c.req.query("props") === "1", propKeys, status: "running", createdAt: Date.now() });
-  await c.env.PROJECT_JOBS.getByName(projectId).startExport(id);
+  const { id } = await createExport(c.env, db(c.env), projectId, { cohortId: cohort.id, withProps: c.req.query("props") === "1", propKeys });
   return c.json({ request_id: id, cohort_id: cohort.id }, 202);
 });
 
-async function findExport(env: Env, projectId: string, id: string) {
-  const row = await db(env)
-    .select()
-    .from(cohortExports)
-    .where(and(eq(cohortExports.id, id), eq(cohortExports.projectId, projectId)))
-    .get();
-  if (row === undefined) throw new AppError(404, "not_found", `No cohort download request ${id}`);
-  return row;
-}
-
-/** What a download's attempts could not do (retrying, or failed for good): nothing while all is well. */
-const attemptReport = (row: { attempts: number; failures: number; failedKeys: string[]; error: string | null }) =>
-  row.attempts === 0 ? {} : { failed_attempts: row.attempts, failures: row.failures, failed_profiles: row.failedKeys, last_error: row.error };
-
 // A failed download is a state of the request, reported in full (200), not an error of this call.
 cohortApi.get("/api/5/cohorts/request-status/:rid", async (c) => {
-  const row = await findExport(c.env, c.get("projectId")!, c.req.param("rid"));
+  const row = await findExport(db(c.env), c.get("projectId")!, c.req.param("rid"));
   const status = row.status === "completed" ? "JOB COMPLETED" : row.status === "failed" ? "JOB FAILED" : "JOB INPROGRESS";
   return c.json({ request_id: row.id, cohort_id: row.cohortId, async_status: status, ...attemptReport(row) }, row.status === "running" ? 202 : 200);
 });
 
 /** CSV by default (Amplitude's format); `?format=json` for JSON. */
 cohortApi.get("/api/5/cohorts/request/:rid/file", async (c) => {
-  const projectId = c.get("projectId")!;
-  const row = await findExport(c.env, projectId, c.req.param("rid"));
-  if (row.status === "failed") throw new AppError(409, "conflict", `Cohort download ${row.id} failed (${row.error ?? "unknown error"}): request the cohort again`);
-  if (row.status !== "completed") throw new AppError(409, "conflict", `Cohort download ${row.id} is still running`);
-  const format = c.req.query("format") === "json" ? "json" : "csv";
-  const object = await c.env.ARCHIVE.get(cohortExportKey(projectId, row.id, format));
-  if (object === null) throw new AppError(404, "not_found", `The file of cohort download ${row.id} is gone`);
-  return new Response(object.body, {
-    headers: {
-      "content-type": format === "csv" ? "text/csv; charset=utf-8" : "application/json",
-      "content-disposition": `attachment; filename="cohort-${row.cohortId}.${format}"`,
-    },
-  });
+  const row = await findExport(db(c.env), c.get("projectId")!, c.req.param("rid"));
+  return exportFile(c.env, row, c.req.query("format") === "json" ? "json" : "csv");
 });
 
 const ID_TYPES = {

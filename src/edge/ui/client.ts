@@ -23,7 +23,10 @@ export const CLIENT_SCRIPT = `
         const targets = el.matches("[data-live-field]") ? [el] : el.querySelectorAll("[data-live-field]");
         for (const t of targets) {
           const row = rows ? rows.find((r) => r.id === t.dataset.liveId) : json;
-          if (row && t.dataset.liveField in row) t.textContent = fmt(row[t.dataset.liveField]);
+          if (!row || !(t.dataset.liveField in row)) continue;
+          // A job's table that shows more than its live cells (file links, failures) reloads when one changes.
+          if ("liveReload" in el.dataset && t.textContent.trim() !== fmt(row[t.dataset.liveField])) return location.reload();
+          t.textContent = fmt(row[t.dataset.liveField]);
         }
       } catch {}
     }

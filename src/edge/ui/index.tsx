@@ -6,6 +6,7 @@ import { definitionPages } from "./definitions";
 import { Alert, Layout } from "./layout";
 import { cohortsUi } from "./pages/cohorts";
 import { computationsUi } from "./pages/computations";
+import { jobsPage } from "./pages/jobs";
 import { keysPage } from "./pages/keys";
 import { performancePage } from "./pages/performance";
 import { predictionsUi } from "./pages/predictions";
@@ -59,4 +60,5 @@ adminUi.get("/p/:project", (c) => c.redirect(`/admin/p/${encodeURIComponent(c.re
 for (const ui of [cohortsUi, computationsUi, predictionsUi, recommendationsUi, destinationsUi, syncsUi]) adminUi.route(`/p/:project/${ui.kind}`, definitionPages(ui));
 adminUi.route("/p/:project/users", usersPage);
 adminUi.route("/p/:project/keys", keysPage);
+adminUi.route("/p/:project/jobs", jobsPage);
 adminUi.route("/p/:project/performance", performancePage);

@@ -24,6 +24,7 @@ export const NAV = [
   ["syncs", "Syncs"],
   ["performance", "Performance"],
   ["users", "User lookup"],
+  ["jobs", "Downloads & deletions"],
   ["keys", "Project keys"],
 ] as const;
 

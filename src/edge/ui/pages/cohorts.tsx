@@ -7,6 +7,7 @@ import { SelectField, TextArea } from "../fields";
 import type { Fields } from "../forms";
 import { Alert, fmt, PostForm, projectPath, when } from "../layout";
 import { formFields, formFile, projectPage } from "../page";
+import { ProfileLink } from "../profile-link";
 import type { DetailArgs, KindUi } from "../definitions";
 
 /** A behavioral cohort's fields always have a root node (a static cohort's may not). */
@@ -89,17 +90,6 @@ export const cohortsUi: KindUi = {
   },
 };
 
-/** A profile key as a link to its user lookup (keys that name no profile stay text). */
-function FailedProfile({ project, profileKey }: { project: string; profileKey: string }) {
-  const idType = profileKey.startsWith("u:") ? "user_id" : profileKey.startsWith("d:") ? "device_id" : null;
-  if (idType === null) return <code>{profileKey}</code>;
-  return (
-    <a href={`${projectPath(project, "/users")}?id_type=${idType}&id=${encodeURIComponent(profileKey.slice(2))}`}>
-      <code>{profileKey}</code>
-    </a>
-  );
-}
-
 interface Backfill {
   id: string;
   status: string;
@@ -142,6 +132,12 @@ async function cohortExtras({ c, api, project, apiBase, item, ctx }: DetailArgs)
               <span>14 days</span>+{fmt(entered)} / −{fmt(exited)}
             </div>
           </div>
+          <PostForm action={projectPath(project, "/jobs/downloads")} csrf={ctx.csrf}>
+            <input type="hidden" name="cohort_id" value={item.id} />
+            <button type="submit" class="secondary" id="download-members">
+              Download members (CSV)
+            </button>
+          </PostForm>
           {latest === undefined ? null : (
             // While it runs, its status and progress refresh from the API (the page need not be reloaded).
             <p class="muted" id="backfill-status" data-live-url={latest.status === "running" ? `${apiBase}/backfills` : undefined} data-live-list="backfills">
@@ -163,7 +159,7 @@ async function cohortExtras({ c, api, project, apiBase, item, ctx }: DetailArgs)
               {latest.failed_profiles.slice(0, 20).map((key, i) => (
                 <>
                   {i > 0 ? ", " : ""}
-                  <FailedProfile project={project} profileKey={key} />
+                  <ProfileLink project={project} profileKey={key} />
                 </>
               ))}
               {latest.failed_profiles.length > 20 ? ` and ${fmt(latest.failed_profiles.length - 20)} more (GET …/backfills lists them all)` : ""}
