@@ -22,8 +22,10 @@ export const OFFLINE_ENV = { CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND
  * request), so at most MAX_ACTIVE_PROFILES distinct profiles may be addressed per
  * ACTIVE_PROFILE_SECONDS; beyond that requests get 503 + Retry-After (src/core/active-profiles.ts).
  * Measured by `npm run bench:burst`; the README says what memory this bound means.
+ * A returning profile's archive flush falls due while it is still resident (5 s, not
+ * Cloudflare's 30): woken by its alarm after eviction it would be resident twice.
  */
-export const LOCAL_VARS = { MAX_ACTIVE_PROFILES: "1000", ACTIVE_PROFILE_SECONDS: "12" };
+export const LOCAL_VARS = { MAX_ACTIVE_PROFILES: "1000", ACTIVE_PROFILE_SECONDS: "12", ARCHIVE_FLUSH_SECONDS: "5" };
 
 /** `--var K:V` arguments (wrangler dev and scripts/serve.mjs take them alike). */
 export const varArgs = (vars) => Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);

@@ -47,22 +47,32 @@ export async function lastTime(file: string, limit = Infinity): Promise<number> 
   return last;
 }
 
-/** Posts one batch to /batch, resending on 429/5xx and network errors with backoff (as SDKs do). */
+/** A server that sheds load (429/503 with Retry-After) is waited for this long before the load gives up. */
+const SHED_PATIENCE_MS = 300_000;
+
+/**
+ * Posts one batch to /batch, resending as SDKs do: after Retry-After when the server sheds
+ * load (for up to SHED_PATIENCE_MS), with backoff on other 5xx and network errors (8 tries).
+ */
 export async function send(url: string, apiKey: string, events: WireEvent[]): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    let wait = Math.min(30_000, 500 * 2 ** attempt);
+  const started = Date.now();
+  for (let attempt = 0, failed = 0; ; attempt++) {
+    let wait = Math.min(30_000, 500 * 2 ** failed) * (0.5 + Math.random());
     try {
       const res = await fetch(`${url}/batch`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ api_key: apiKey, events }) });
       if (res.ok) return;
       const body = await res.text();
       if (res.status !== 429 && res.status < 500) throw new Error(`HTTP ${res.status}: ${body}`);
-      wait = Math.max(wait, Number(res.headers.get("retry-after") ?? 0) * 1000);
-      if (attempt >= 8) throw new Error(`HTTP ${res.status} after ${attempt + 1} tries: ${body}`);
+      const retryAfter = res.headers.get("retry-after");
+      if (retryAfter !== null && (res.status === 429 || res.status === 503)) {
+        wait = Math.max(1, Number(retryAfter)) * 1000 * (1 + Math.random() / 2); // not before it says
+        if (Date.now() - started > SHED_PATIENCE_MS) throw new Error(`HTTP ${res.status} for ${Math.round((Date.now() - started) / 1000)} s (${attempt + 1} tries): ${body}`);
+      } else if (++failed > 8) throw new Error(`HTTP ${res.status} after ${attempt + 1} tries: ${body}`);
     } catch (err) {
-      if (err instanceof Error && err.message.startsWith("HTTP 4")) throw err;
-      if (attempt >= 8) throw err;
+      if (err instanceof Error && err.message.startsWith("HTTP ")) throw err;
+      if (++failed > 8) throw err;
     }
-    await new Promise((r) => setTimeout(r, wait * (0.5 + Math.random())));
+    await new Promise((r) => setTimeout(r, wait));
   }
 }
 

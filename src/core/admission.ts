@@ -69,25 +69,16 @@ export function admitJobProfiles(config: TailorConfig, projectId: string, keys: 
 }
 
 /**
- * Called by a profile its alarm has woken: it is resident whatever the answer, so it is
- * counted (live requests and jobs then make room for it). When the bound is already
- * full it is told to put its work off — to a random moment within the next few windows,
- * so a herd of alarms due together (scores refreshed a day after a backfill) is spread
- * out rather than woken again all at once. A profile already counted costs nothing more.
+ * Called by a profile its alarm has woken: it is resident whatever anyone decides, so it
+ * is counted, and live requests and jobs make room for it. Its work is not put off: a
+ * woken profile costs its memory already, and woken again later it would cost it twice.
+ * How many wake at once is bounded by how many were admitted a flush or a day earlier.
  */
-export function admitWakeup(config: TailorConfig, projectId: string, ref: ProfileRef, random = Math.random): Admission {
+export function countWakeup(config: TailorConfig, projectId: string, ref: ProfileRef): void {
   const w = windowsFor(config);
-  if (w === null) return { ok: true };
+  if (w === null) return;
   const now = Date.now();
   const name = profileObjectName(projectId, ref);
-  for (const window of [w.live, w.jobs, w.wakeups]) {
-    if (window.has(name, now)) {
-      window.touch(name, now);
-      return { ok: true };
-    }
-  }
-  const held = w.live.size(now) + w.jobs.size(now) + w.wakeups.size(now);
-  w.wakeups.touch(name, now);
-  if (held < w.bound) return { ok: true };
-  return { ok: false, retryAfterMs: Math.round(w.windowMs * (1 + random() * Math.ceil(held / w.bound))) };
+  const counted = [w.live, w.jobs, w.wakeups].find((window) => window.has(name, now));
+  (counted ?? w.wakeups).touch(name, now);
 }

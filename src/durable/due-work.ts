@@ -69,16 +69,6 @@ export class DueWork {
     this.#armedAt = next;
   }
 
-  /**
-   * Sets the alarm later than the due work (which stays due): the profile was woken with
-   * no room for it (core/admission.ts admitWakeup). A request that arms the alarm before
-   * then points it back at the due work.
-   */
-  async postpone(at: number): Promise<void> {
-    await this.storage.setAlarm(at);
-    this.#armedAt = at;
-  }
-
   /** The alarm has fired and is no longer set. */
   fired(): void {
     this.#armedAt = null;

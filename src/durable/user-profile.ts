@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { readConfig, type TailorConfig } from "../core/config";
-import { admitWakeup } from "../core/admission";
+import { countWakeup } from "../core/admission";
 import { profileKey, type ProfileRef, type TailorEvent } from "../core/event";
 import { tidy, type Json, type JsonObject } from "../core/json";
 import { HIDDEN_PREFIX, type CompiledSegments } from "../core/segments/compile";
@@ -270,8 +270,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   override async alarm(): Promise<void> {
     this.#work.fired();
     if (!this.#ready || this.#state === undefined) return;
-    const room = admitWakeup(this.#config, this.#state.projectId, this.#state.profile);
-    if (!room.ok) return this.#work.postpone(Date.now() + room.retryAfterMs);
+    countWakeup(this.#config, this.#state.projectId, this.#state.profile);
     await this.#work.runDue((kind, now) => this.#run(kind, now));
   }
 
