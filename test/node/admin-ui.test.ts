@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -455,6 +455,29 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     expect(await page.locator("#f-id-error").textContent()).toContain("No profile with user_id nobody-here");
   });
 
+  it("downloads a cohort's members from its page, and erases a user on the Downloads & deletions page", async () => {
+    await ingest([{ user_id: "ui-erase-me", event_type: "Page Viewed", insert_id: "erase-1" }]);
+    await page.goto(`${base()}/cohorts`);
+    await page.locator("main table tbody tr a").first().click();
+    await page.locator("#download-members").click();
+    await page.waitForURL(/\/jobs\?notice=/);
+    // The table follows the download, and reloads with its file links when it is done.
+    const csv = page.locator("#downloads a", { hasText: "CSV" }).first();
+    await csv.waitFor({ timeout: 30_000 });
+    const [download] = await Promise.all([page.waitForEvent("download"), csv.click()]);
+    expect(readFileSync(await download.path(), "utf8").split("\n")[0]).toBe('"amplitude_id","user_id"');
+
+    await page.getByLabel("Ids, one per line (at most 100)").fill("ui-erase-me");
+    await page.getByLabel("Requested by (optional)").fill("dpo@example.com");
+    page.once("dialog", (d) => void d.accept());
+    await button("Erase").click();
+    await page.waitForURL(/\/jobs\?notice=/);
+    await page.locator("#deletions .badge.good", { hasText: "done" }).first().waitFor({ timeout: 30_000 });
+    expect(await page.locator("#deletions tbody tr").first().textContent()).toContain("dpo@example.com");
+    await shot("downloads-deletions");
+    expect((await worker.admin("GET", "/projects/shop/users?user_id=ui-erase-me")).status).toBe(404);
+  });
+
   it("shows the project's public key and rotates the secret", async () => {
     await page.goto(`${base()}/keys`);
     expect(await page.locator("#api-key").textContent()).toBe(keys.api_key);
@@ -606,12 +629,12 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     await page.goto(`${worker.url}/admin`);
     expect(await page.locator("h1").first().textContent()).toMatch(/Projects/);
     await shot("page-projects");
-    for (const section of ["cohorts", "computations", "predictions", "recommendations", "destinations", "syncs", "performance", "users", "keys"]) {
+    for (const section of ["cohorts", "computations", "predictions", "recommendations", "destinations", "syncs", "performance", "users", "keys", "jobs"]) {
       const res = await page.goto(`${base()}/${section}`);
       expect(res?.status(), section).toBe(200);
       expect(await page.locator('nav.side a[aria-current="page"]').getAttribute("href")).toBe(`/admin/p/shop/${section}`);
       await shot(`page-${section}`);
-      if (["performance", "users", "keys"].includes(section)) continue;
+      if (["performance", "users", "keys", "jobs"].includes(section)) continue;
       const form = await page.goto(`${base()}/${section}/new`);
       expect(form?.status(), `${section}/new`).toBe(200);
       expect(await page.getByLabel("Name").count(), `${section}/new has a Name field`).toBe(1);

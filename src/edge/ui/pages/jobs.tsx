@@ -34,7 +34,7 @@ interface Deletion {
   finished_at: number | null;
 }
 
-const BADGE: Record<string, string> = { completed: "badge good", succeeded: "badge good", failed: "badge bad", partial: "badge bad" };
+const BADGE: Record<string, string> = { completed: "badge good", done: "badge good", failed: "badge bad" };
 const MAX_LISTED = 20;
 
 /**
@@ -122,7 +122,8 @@ function Downloads(props: { project: string; apiBase: string; downloads: Downloa
 }
 
 function Deletions(props: { project: string; apiBase: string; deletions: Deletion[] }) {
-  const running = props.deletions.some((d) => d.status === "running");
+  // Amplitude's states: staging → submitted → done; a deletion is never given up, only retried.
+  const running = props.deletions.some((d) => d.status !== "done");
   if (props.deletions.length === 0) return <p class="muted">No deletions yet.</p>;
   return (
     <table id="deletions" data-live-url={running ? `${props.apiBase}/deletions` : undefined} data-live-list={running ? "deletions" : undefined} data-live-reload={running ? "" : undefined}>
@@ -147,12 +148,14 @@ function Deletions(props: { project: string; apiBase: string; deletions: Deletio
                   {d.status}
                 </span>
                 {d.last_error === null ? null : (
-                  <div class="muted">
-                    {d.status === "running" ? "retrying: " : ""}
-                    {d.last_error}
-                  </div>
+                  <>
+                    <div class="muted">
+                      {d.status === "done" ? "" : `retrying (${fmt(d.attempts)} failed attempts): `}
+                      {d.last_error}
+                    </div>
+                    <FailedProfiles project={props.project} keys={left} total={left.length} label="Not erased yet" id={`deletion-left-${d.id}`} />
+                  </>
                 )}
-                {d.status === "running" ? null : <FailedProfiles project={props.project} keys={left} total={left.length} label="Not erased" id={`deletion-left-${d.id}`} />}
                 {d.skipped_ids.length === 0 ? null : <div class="muted">Unknown ids skipped: {d.skipped_ids.slice(0, MAX_LISTED).join(", ")}</div>}
               </td>
               <td class="num">
