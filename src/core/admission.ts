@@ -13,7 +13,7 @@ import { parseProfileKey, profileObjectName, type ProfileRef } from "./event";
  * not stall a backfill, a backfill never takes the whole bound from live traffic — and
  * the two together stay within it (a job waits until live traffic has drained to its share).
  * Profiles woken by their own alarms are resident too: they are counted in a third window
- * and take room from both (admitWakeup).
+ * and take room from both (countWakeup).
  */
 let windows:
   | { bound: number; windowMs: number; live: ActiveProfiles; jobs: ActiveProfiles; wakeups: ActiveProfiles; jobAskedAt: number }
