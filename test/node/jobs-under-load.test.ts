@@ -8,9 +8,13 @@ import { invoiceEvents } from "../../src/core/retail/events";
 // real local server (its admission bound on): afterwards every cohort's size in the
 // membership index equals a recomputation from the raw rows, the backfill succeeded and
 // the training run succeeded. (`npm run bench:jobs-load` does the same on the whole set.)
-const ROWS = 70_000;
-/** Loaded before the jobs start (so the trainer has weeks of history to learn from); the rest arrives while they run. */
-const CUT = Date.UTC(2011, 0, 10);
+const ROWS = 75_000;
+/**
+ * Loaded before the jobs start, the rest arriving while they run. The trainer needs a
+ * training cutoff a horizon before its holdout and 30 days after the first event: with
+ * 7 days, an archive reaching at least mid-January (whatever the rest has reached by then).
+ */
+const CUT = Date.UTC(2011, 0, 17);
 let worker: LocalWorker;
 let apiKey: string;
 beforeAll(async () => {
