@@ -469,7 +469,6 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
 
     await page.getByLabel("Ids, one per line (at most 100)").fill("ui-erase-me");
     await page.getByLabel("Requested by (optional)").fill("dpo@example.com");
-    page.once("dialog", (d) => void d.accept());
     await button("Erase").click();
     await page.waitForURL(/\/jobs\?notice=/);
     await page.locator("#deletions .badge.good", { hasText: "done" }).first().waitFor({ timeout: 30_000 });
