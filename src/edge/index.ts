@@ -1,5 +1,6 @@
 import { createApp } from "./app";
 import { scheduled } from "./cron";
+import { edgeSite, renderAtEdge } from "./edge-render";
 import { adminApi } from "./routes/admin";
 import { cohortApi } from "./routes/cohort-api";
 import { health } from "./routes/health";
@@ -25,5 +26,10 @@ app.route("/", clientRoutes);
 app.route("/", privacyApi);
 app.route("/admin/api", adminApi);
 app.route("/admin", adminUi);
+// Fronting a site (EDGE_ORIGIN): whatever is not Tailor's goes to it, its pages personalized.
+app.all("*", (c, next) => {
+  const site = edgeSite(c.env);
+  return site === null ? next() : renderAtEdge(c, site);
+});
 
 export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;

@@ -1,4 +1,4 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, isNull } from "drizzle-orm";
 import { sha256Hex } from "../core/hash";
 import { apiKeys } from "../db/schema";
 import type { Db } from "./db";
@@ -10,16 +10,16 @@ import type { Db } from "./db";
 const POSITIVE_TTL_MS = 60_000;
 const NEGATIVE_TTL_MS = 5_000;
 const MAX_ENTRIES = 10_000;
-const cache = new Map<string, { projectId: string | null; expires: number }>();
+const cache = new Map<string, { value: string | null; expires: number }>();
 
 async function cached(cacheKey: string, load: () => Promise<string | null>): Promise<string | null> {
   const now = Date.now();
   const hit = cache.get(cacheKey);
-  if (hit !== undefined && hit.expires > now) return hit.projectId;
-  const projectId = await load();
+  if (hit !== undefined && hit.expires > now) return hit.value;
+  const value = await load();
   if (cache.size >= MAX_ENTRIES) cache.clear();
-  cache.set(cacheKey, { projectId, expires: now + (projectId === null ? NEGATIVE_TTL_MS : POSITIVE_TTL_MS) });
-  return projectId;
+  cache.set(cacheKey, { value, expires: now + (value === null ? NEGATIVE_TTL_MS : POSITIVE_TTL_MS) });
+  return value;
 }
 
 /** The project whose public ingest key this is, or null. */
@@ -44,6 +44,19 @@ export async function projectForSecretKey(db: Db, secret: string): Promise<strin
       .where(and(eq(apiKeys.secretHash, hash), eq(apiKeys.kind, "secret"), isNull(apiKeys.revokedAt)))
       .get();
     return row?.projectId ?? null;
+  });
+}
+
+/** The project's current ingest key (the newest not revoked), or null: what a page's SDK names its cookies after. */
+export function ingestKeyOf(db: Db, projectId: string): Promise<string | null> {
+  return cached(`p:${projectId}`, async () => {
+    const row = await db
+      .select({ key: apiKeys.publicKey })
+      .from(apiKeys)
+      .where(and(eq(apiKeys.projectId, projectId), eq(apiKeys.kind, "ingest"), isNull(apiKeys.revokedAt)))
+      .orderBy(desc(apiKeys.createdAt))
+      .get();
+    return row?.key ?? null;
   });
 }
 

@@ -6,7 +6,6 @@ import { globalAssignment } from "../../core/project";
 import { personalizeKey, sameDigest, userHash } from "../../core/identity-verification";
 import { globalControlRec } from "../../core/recommendations/result";
 import { userProfileBody, type ProfileQuery } from "../../core/profile-response";
-import { coldRecommendations } from "../../durable/recs/cold";
 import { profileStub } from "../../durable/stub";
 import { readConfig } from "../../core/config";
 import { admitProfiles } from "../../core/admission";
@@ -14,6 +13,7 @@ import { createApp, type AppEnv } from "../app";
 import { db } from "../db";
 import { retryAfter } from "../ingest-pipeline";
 import { projectForIngestKey, projectForSecretKey } from "../keys";
+import { personalizeAnswer, rateLimited } from "../personalize";
 import { projectSettings } from "../project-settings";
 
 /**
@@ -61,10 +61,6 @@ function unavailable(c: Context<AppEnv>, projectId: string, ref: ProfileRef) {
   return c.json({ error: "Service temporarily unavailable: retry after the Retry-After delay" }, 503, retryAfter(admission.retryAfterMs));
 }
 
-async function rateLimited(env: Env, projectId: string): Promise<boolean> {
-  const { success } = await env.PROFILE_RATE_LIMITER.limit({ key: projectId });
-  return !success;
-}
 
 profileRoutes.get("/v1/userprofile", async (c) => {
   const auth = /^Api-Key\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
@@ -176,26 +172,10 @@ profileRoutes.get("/v1/personalize", PERSONALIZE_ETAG, async (c) => {
     return c.json({ error: { code: "invalid_request", message: "Either user_id or device_id must be set", details: [{ field: "user_id", message: "required unless device_id is set" }] } }, 400);
   }
   if (await rateLimited(c.env, projectId)) return c.json(RATE_LIMITED, 429);
-  const pub = settings.personalize;
-  const refused = await unverified(c.env, projectId, pub.identity_verification, q);
+  const refused = await unverified(c.env, projectId, settings.personalize.identity_verification, q);
   if (refused !== null) return c.json({ error: { code: "unauthorized", message: refused, details: [{ field: "user_hash", message: refused }] } }, 401);
   const ref = refOf(q);
-  const global = globalAssignment(settings.global_control, projectId, profileKey(ref), q.exposure);
-  const recs = { ids: global.control ? [] : pub.recommendations, override: null, shown: q.exposure };
   const busy = unavailable(c, projectId, ref);
   if (busy !== null) return busy;
-  // The global control group gets nothing personal: no lists, every flag false, no values.
-  const wantsSegments = !global.control && pub.cohorts.length + pub.computations.length > 0;
-  const read = await profileStub(c.env, projectId, ref).read(wantsSegments, recs, global.exposure);
-  // A visitor never seen gets the cold-user answer (the fallback), computed here.
-  const recommendations = global.control ? pub.recommendations.map(globalControlRec) : (read?.recommendations ?? (await coldRecommendations(c.env, projectId, recs.ids)));
-  const cohortIds = new Set(read?.segments?.cohort_ids ?? []);
-  const computations = read?.segments?.computations ?? {};
-  // Unknown visitors get the same shape (all flags false): the endpoint reveals nothing about who exists.
-  return c.json({
-    cohorts: Object.fromEntries(pub.cohorts.map((id) => [id, cohortIds.has(id)])),
-    computations: Object.fromEntries(pub.computations.map((id) => [id, computations[id] ?? null])),
-    recommendations: recommendations.map((r) => ({ rec_id: r.rec_id, items: r.items, is_control: r.is_control, recommendation_source: r.recommendation_source })),
-    ...(global.control ? { global_control: true } : {}),
-  });
+  return c.json(await personalizeAnswer(c.env, projectId, settings, ref, q.exposure));
 });
