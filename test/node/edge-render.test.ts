@@ -131,4 +131,18 @@ describe("a site's pages rendered at the edge", () => {
     }
     expect(users).toBeGreaterThanOrEqual(1);
   });
+
+  it("in secure mode a user id from a cookie is not trusted (the page's script wrote it): only the device id is read", async () => {
+    const lists = { cohorts: [ids.cohort], computations: [ids.computation], recommendations: [ids.rec], origins: [] };
+    const secure = (allow: boolean) => worker.admin("PUT", "/projects/edge/settings", { personalize: { ...lists, identity_verification: { required: true, allow_device_ids: allow } } });
+    expect((await secure(true)).status).toBe(200);
+    try {
+      const claimed = await (await get("/product/1", ampCookie({ userId: "shopper", deviceId: "dev-stranger" }))).text();
+      expect(claimed).not.toContain('id="members"');
+      const device = await (await get("/product/1", ampCookie({ userId: "someone-else", deviceId: "dev-shopper" }))).text();
+      expect(text(device, "members")).toBe("Welcome back, regular"); // the device, linked to shopper
+    } finally {
+      await worker.admin("PUT", "/projects/edge/settings", { personalize: lists });
+    }
+  }, 30_000);
 });
