@@ -229,6 +229,58 @@ describe.skipIf(!haveChromium && !inCi)("browser SDKs in Chromium", () => {
     expect(bodies.some((b) => b.type?.startsWith("text/plain") && b.encoding === null && !b.url.includes("compression="))).toBe(true);
   });
 
+  it("retries: Amplitude's and PostHog's SDKs resend a batch whose answer was lost after Tailor stored it (a 503 in its place) — every event once", async () => {
+    /** Stores the first batch for real, then answers the browser 503 as if the answer were lost: the SDK must resend it. */
+    const loseFirstAnswer = async (path: string) => {
+      let lost = 0;
+      let posts = 0;
+      await page.route(`${worker.url}${path}*`, async (route) => {
+        if (route.request().method() === "POST") posts++;
+        if (route.request().method() !== "POST" || lost > 0) return route.continue();
+        lost++;
+        const stored = await route.fetch();
+        expect(stored.status()).toBe(200);
+        await route.fulfill({ response: stored, status: 503, body: JSON.stringify({ code: 503, error: "Service temporarily unavailable" }) });
+      });
+      return () => ({ lost, posts });
+    };
+    const once = (events: { event_type: string }[], types: string[]) => types.map((t) => events.filter((e) => e.event_type === t).length);
+
+    const ampLost = await loseFirstAnswer("/2/httpapi");
+    pages["/amplitude-retry"] = () => `<!doctype html><html><body><script src="/amplitude.js"></script><script>
+      amplitude.init(${JSON.stringify(keys.api_key)}, "amp-retry-user", { serverUrl: ${JSON.stringify(`${worker.url}/2/httpapi`)}, flushIntervalMillis: 50, defaultTracking: false });
+      amplitude.track("Product Viewed", { product_id: "p-9" });
+      amplitude.track("Order Completed", { revenue: 9 });
+      amplitude.flush().promise.then(() => (window.__done = true));
+    </script></body></html>`;
+    await page.goto(`${siteUrl}/amplitude-retry`);
+    await page.waitForFunction(() => (globalThis as unknown as { __done?: boolean }).__done === true, undefined, { timeout: 30_000 });
+    const amp = await profileWith("user_id=amp-retry-user", ["Product Viewed", "Order Completed"]);
+    expect(ampLost()).toEqual({ lost: 1, posts: 2 }); // the batch, and its resend
+    expect(once(amp.events, ["Product Viewed", "Order Completed"])).toEqual([1, 1]);
+    await page.unrouteAll();
+
+    const phLost = await loseFirstAnswer("/e/");
+    pages["/posthog-retry"] = () => `<!doctype html><html><body><script src="/posthog.js"></script><script>
+      posthog.init(${JSON.stringify(keys.api_key)}, {
+        api_host: ${JSON.stringify(worker.url)}, opt_out_useragent_filter: true,
+        advanced_disable_flags: true, advanced_disable_decide: true, disable_surveys: true, disable_session_recording: true,
+        disable_external_dependency_loading: true, autocapture: false, capture_pageview: false, request_batching: false, persistence: "localStorage",
+        loaded: (ph) => { ph.identify("ph-retry-user"); ph.capture("Checkout Started", { step: 1 }); window.__done = true; },
+      });
+    </script></body></html>`;
+    await page.goto(`${siteUrl}/posthog-retry`);
+    await page.waitForFunction(() => (globalThis as unknown as { __done?: boolean }).__done === true);
+    const ph = await profileWith("user_id=ph-retry-user", ["$identify", "Checkout Started"]);
+    // The resend comes after the SDK's own backoff (its retry queue): one request per event, plus the resend.
+    for (let i = 0; i < 40 && phLost().posts < 3; i++) await new Promise((r) => setTimeout(r, 250));
+    expect(phLost()).toEqual({ lost: 1, posts: 3 });
+    const again = await profileWith("user_id=ph-retry-user", ["$identify", "Checkout Started"]);
+    expect(once(again.events, ["$identify", "Checkout Started"])).toEqual([1, 1]);
+    expect(ph.events.length).toBeLessThanOrEqual(again.events.length);
+    await page.unrouteAll();
+  }, 60_000);
+
   it("Tailor's client: under 5 kB gzipped; finds the visitor, reads its personalization, revalidates with the ETag (304s keep their CORS headers), and calls again with exposure=true when shown", async () => {
     const script = await (await fetch(`${worker.url}/v1/tailor.js`)).text();
     const module = await (await fetch(`${worker.url}/v1/tailor.mjs`)).text();

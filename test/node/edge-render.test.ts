@@ -1,4 +1,6 @@
+import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalWorker, type LocalWorker } from "../../scripts/lib/worker.mjs";
 import { profileKey } from "../../src/core/event";
@@ -145,4 +147,34 @@ describe("a site's pages rendered at the edge", () => {
       await worker.admin("PUT", "/projects/edge/settings", { personalize: lists });
     }
   }, 30_000);
+
+  it("in Chromium the personalized content is there from the first paint: no layout shift, no script", async () => {
+    const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+    if (!existsSync(CHROMIUM) && process.env.CI !== "true") return console.warn(`edge rendering in a browser skipped: no Chromium at ${CHROMIUM}`);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
+    try {
+      const context = await browser.newContext({ javaScriptEnabled: true });
+      const [name, ...value] = ampCookie({ deviceId: "dev-shopper", userId: "shopper" }).split("=");
+      await context.addCookies([{ name: name!, value: value.join("="), url: worker.url }]);
+      const tab = await context.newPage();
+      await tab.goto(`${worker.url}/product/1`);
+      expect(await tab.locator("#recs li.item").count()).toBe(3);
+      expect(await tab.locator("#members").isVisible()).toBe(true);
+      expect(await tab.locator("#spent").textContent()).toBe("42.5");
+      // Every layout shift since navigation (buffered): none, since nothing is inserted after the HTML.
+      const shift = await tab.evaluate(
+        () =>
+          new Promise<number>((resolve) => {
+            type Observer = new (cb: (list: { getEntries(): { value: number }[] }) => void) => { observe(options: object): void };
+            const Observer = (globalThis as unknown as { PerformanceObserver: Observer }).PerformanceObserver;
+            let total = 0;
+            new Observer((list) => list.getEntries().forEach((e) => (total += e.value))).observe({ type: "layout-shift", buffered: true });
+            setTimeout(() => resolve(total), 500);
+          }),
+      );
+      expect(shift).toBe(0);
+    } finally {
+      await browser.close();
+    }
+  });
 });
