@@ -229,23 +229,23 @@ describe.skipIf(!haveChromium && !inCi)("browser SDKs in Chromium", () => {
     expect(bodies.some((b) => b.type?.startsWith("text/plain") && b.encoding === null && !b.url.includes("compression="))).toBe(true);
   });
 
-  it("retries: Amplitude's and PostHog's SDKs resend a batch whose answer was lost after Tailor stored it (a 503 in its place) — every event once", async () => {
-    /** Stores the first batch for real, then answers the browser 503 as if the answer were lost: the SDK must resend it. */
-    const loseFirstAnswer = async (path: string) => {
-      let lost = 0;
-      let posts = 0;
-      await page.route(`${worker.url}${path}*`, async (route) => {
-        if (route.request().method() === "POST") posts++;
-        if (route.request().method() !== "POST" || lost > 0) return route.continue();
-        lost++;
-        const stored = await route.fetch();
-        expect(stored.status()).toBe(200);
-        await route.fulfill({ response: stored, status: 503, body: JSON.stringify({ code: 503, error: "Service temporarily unavailable" }) });
-      });
-      return () => ({ lost, posts });
-    };
-    const once = (events: { event_type: string }[], types: string[]) => types.map((t) => events.filter((e) => e.event_type === t).length);
+  /** Stores the first batch for real, then answers the browser 503 as if the answer were lost: the SDK must resend it. */
+  const loseFirstAnswer = async (path: string) => {
+    let lost = 0;
+    let posts = 0;
+    await page.route(`${worker.url}${path}*`, async (route) => {
+      if (route.request().method() === "POST") posts++;
+      if (route.request().method() !== "POST" || lost > 0) return route.continue();
+      lost++;
+      const stored = await route.fetch();
+      expect(stored.status()).toBe(200);
+      await route.fulfill({ response: stored, status: 503, body: JSON.stringify({ code: 503, error: "Service temporarily unavailable" }) });
+    });
+    return () => ({ lost, posts });
+  };
+  const once = (events: { event_type: string }[], types: string[]) => types.map((t) => events.filter((e) => e.event_type === t).length);
 
+  it("retries: Amplitude's and PostHog's SDKs resend a batch whose answer was lost after Tailor stored it (a 503 in its place) — every event once", async () => {
     const ampLost = await loseFirstAnswer("/2/httpapi");
     pages["/amplitude-retry"] = () => `<!doctype html><html><body><script src="/amplitude.js"></script><script>
       amplitude.init(${JSON.stringify(keys.api_key)}, "amp-retry-user", { serverUrl: ${JSON.stringify(`${worker.url}/2/httpapi`)}, flushIntervalMillis: 50, defaultTracking: false });
@@ -278,6 +278,44 @@ describe.skipIf(!haveChromium && !inCi)("browser SDKs in Chromium", () => {
     const again = await profileWith("user_id=ph-retry-user", ["$identify", "Checkout Started"]);
     expect(once(again.events, ["$identify", "Checkout Started"])).toEqual([1, 1]);
     expect(ph.events.length).toBeLessThanOrEqual(again.events.length);
+    await page.unrouteAll();
+  }, 60_000);
+
+  it("retries: Segment's and RudderStack's SDKs resend a call whose answer was lost after Tailor stored it — every event once", async () => {
+    const apiHost = `${new URL(worker.url).host}/v1`;
+    const segLost = await loseFirstAnswer("/v1/");
+    pages["/segment-retry"] = () => `<!doctype html><html><body><script src="/segment.js"></script><script>
+      (async () => {
+        const settings = { integrations: { "Segment.io": { apiKey: ${JSON.stringify(keys.api_key)}, apiHost: ${JSON.stringify(apiHost)}, protocol: "http" } } };
+        const [analytics] = await SegmentAnalytics.AnalyticsBrowser.load({ writeKey: ${JSON.stringify(keys.api_key)}, cdnSettings: settings });
+        await analytics.track("Wishlist Added", { product_id: "p-5" });
+        await analytics.identify("seg-retry-user");
+        window.__done = true;
+      })().catch((e) => { window.__error = String(e); });
+    </script></body></html>`;
+    await page.goto(`${siteUrl}/segment-retry`);
+    await page.waitForFunction(() => (globalThis as unknown as { __done?: boolean }).__done === true, undefined, { timeout: 30_000 });
+    for (let i = 0; i < 60 && segLost().posts < 3; i++) await new Promise((r) => setTimeout(r, 250));
+    expect(segLost()).toEqual({ lost: 1, posts: 3 }); // track, identify, and the track's resend
+    const seg = await profileWith("user_id=seg-retry-user", ["Wishlist Added"]);
+    expect(once(seg.events, ["Wishlist Added"])).toEqual([1]);
+    await page.unrouteAll();
+
+    const rlLost = await loseFirstAnswer("/v1/");
+    pages["/rudder-retry"] = () => `<!doctype html><html><body><script src="/rudder.js"></script><script>
+      const rudder = new Rudder.RudderAnalytics();
+      rudder.load(${JSON.stringify(keys.api_key)}, ${JSON.stringify(worker.url)}, {
+        getSourceConfig: () => ({ source: { id: "tailor-test", name: "test", workspaceId: "w", enabled: true, config: {}, destinations: [] } }),
+        plugins: ["StorageEncryption"], loadIntegration: false, queueOptions: { batch: { enabled: false } },
+        onLoaded: () => { rudder.track("Coupon Applied", { code: "A1" }); rudder.identify("rudder-retry-user"); window.__done = true; },
+      });
+    </script></body></html>`;
+    await page.goto(`${siteUrl}/rudder-retry`);
+    await page.waitForFunction(() => (globalThis as unknown as { __done?: boolean }).__done === true);
+    for (let i = 0; i < 80 && rlLost().posts < 3; i++) await new Promise((r) => setTimeout(r, 250));
+    expect(rlLost()).toEqual({ lost: 1, posts: 3 }); // track, identify, and the track's resend
+    const rl = await profileWith("user_id=rudder-retry-user", ["Coupon Applied"]);
+    expect(once(rl.events, ["Coupon Applied"])).toEqual([1]);
     await page.unrouteAll();
   }, 60_000);
 
