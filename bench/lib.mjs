@@ -1,6 +1,7 @@
 // Shared load-generation helpers for the benchmarks: a keep-alive HTTP client, a
 // fixed-duration closed-loop driver, and percentile/table formatting.
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -211,6 +212,43 @@ export function memorySampler(pid, everyMs) {
     stop() {
       clearInterval(timer);
       return samples;
+    },
+  };
+}
+
+/**
+ * The runtime's own limit: bare `workerd serve` (the binary in the project's node_modules)
+ * running a trivial Worker, no Miniflare or wrangler in front. Benchmarks report their
+ * cases as ratios to its requests/s measured in the same run.
+ */
+export async function startBareWorkerd() {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "tailor-bare-workerd-"));
+  writeFileSync(join(dir, "worker.js"), 'export default { fetch() { return Response.json({ ok: true }); } };');
+  writeFileSync(
+    join(dir, "config.capnp"),
+    `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [(name = "main", worker = (modules = [(name = "worker.js", esModule = embed "worker.js")], compatibilityDate = "2026-04-20"))],
+  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
+);`,
+  );
+  const child = spawn(join(process.cwd(), "node_modules/workerd/bin/workerd"), ["serve", join(dir, "config.capnp")], { stdio: "ignore" });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(url)).ok) break;
+    } catch {}
+    if (i > 100) throw new Error("bare workerd did not start");
+    await sleep(100);
+  }
+  return {
+    url,
+    pid: child.pid,
+    stop: async () => {
+      child.kill("SIGTERM");
+      await sleep(200);
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -1,20 +1,23 @@
 // bench/profile: the read path under load — a trivial route, /v1/userprofile on a
 // project with 20 cohorts and 10 computed properties (asking for properties, cohorts
-// and computations), and /v1/personalize — in one run on one local server (workerd via Miniflare, as npm start).
+// and computations), and /v1/personalize — in one run on one local server (workerd via
+// Miniflare, as npm start), against the runtime's own limit: bare `workerd serve` running
+// a trivial Worker, measured in the same run with the same client.
 // Latency is measured with one client (unloaded), throughput with --concurrency clients.
-//   node bench/profile.mjs [--seconds 10] [--concurrency 16] [--users 200]
+//   node bench/profile.mjs [--seconds 10] [--concurrency 8] [--users 200]
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { adminCall, option } from "../scripts/lib/local.mjs";
 import { startLocalWorker } from "../scripts/lib/worker.mjs";
-import { drive, fmt, table } from "./lib.mjs";
+import { drive, fmt, startBareWorkerd, table } from "./lib.mjs";
 
 const argv = process.argv.slice(2);
 const seconds = Number(option(argv, "seconds", "10"));
-const concurrency = Number(option(argv, "concurrency", "16"));
+const concurrency = Number(option(argv, "concurrency", "8"));
 const userCount = Number(option(argv, "users", "200"));
 
 const worker = await startLocalWorker({ quiet: process.env.BENCH_VERBOSE !== "1" });
+const bare = await startBareWorkerd();
 try {
   const { api_key, secret_key } = await worker.createProject("bench");
   const define = async (kind, name, definition) =>
@@ -54,6 +57,7 @@ try {
   let n = 0;
   const next = () => `reader-${n++ % userCount}`;
   const cases = {
+    "bare workerd, trivial Worker": () => ({ url: bare.url }),
     "trivial GET /health": () => ({ url: `${worker.url}/health` }),
     "/v1/userprofile (props, cohorts, computations)": () => ({
       url: `${worker.url}/v1/userprofile?user_id=${next()}&get_amp_props=true&get_cohort_ids=true&get_computations=true`,
@@ -70,7 +74,7 @@ try {
     const load = await drive({ seconds, concurrency, makeRequest });
     results[name] = { latency, load };
   }
-  const trivial = results["trivial GET /health"].load.rps;
+  const trivial = results["bare workerd, trivial Worker"].load.rps;
   const rows = Object.entries(results).map(([name, r]) => [
     name,
     fmt(r.latency.p50, 2),
@@ -82,10 +86,11 @@ try {
     String(r.latency.errors + r.load.errors),
   ]);
   console.log(`\nbench/profile — ${cpus().length} cores, the local server (workerd via Miniflare, as npm start) with local state, ${userCount} profiles, 20 cohorts + 10 computations defined\n`);
-  console.log(table(["case", "p50 ms (1 client)", "p99 ms (1 client)", `requests/s (${concurrency} clients)`, "p50 ms (loaded)", "p99 ms (loaded)", "throughput ÷ trivial", "errors"], rows));
+  console.log(table(["case", "p50 ms (1 client)", "p99 ms (1 client)", `requests/s (${concurrency} clients)`, "p50 ms (loaded)", "p99 ms (loaded)", "throughput ÷ bare workerd", "errors"], rows));
   for (const r of Object.values(results)) for (const x of [r.latency, r.load]) if (x.firstError) console.log(`first error: ${x.firstError}`);
   mkdirSync("bench/results", { recursive: true });
   writeFileSync("bench/results/profile.json", JSON.stringify({ date: new Date().toISOString(), concurrency, seconds, results }, null, 2));
 } finally {
   await worker.stop();
+  await bare.stop();
 }
