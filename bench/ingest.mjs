@@ -1,6 +1,7 @@
 // bench/ingest: events/second end to end (HTTP → Worker → user Durable Object → durable
-// SQLite write → 200) at batch sizes 1, 100 and 1,000, next to the request rate of a
-// trivial route (GET /health) measured in the same run on the same Worker.
+// SQLite write → 200) at batch sizes 1, 100 and 1,000, next to the request rate of the
+// runtime's own limit — bare `workerd serve` running a trivial Worker — and of Tailor's
+// trivial route (GET /health), both measured in the same run with the same client.
 // Events go to a pool of --users profiles whose Durable Objects are created before the
 // clock starts (real traffic is mostly returning users). Each profile in a request costs
 // one durable SQLite commit, so cases vary how many distinct profiles a batch spans:
@@ -11,7 +12,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { LOCAL_VARS, option } from "../scripts/lib/local.mjs";
 import { startLocalWorker } from "../scripts/lib/worker.mjs";
-import { drive, fmt, table } from "./lib.mjs";
+import { drive, fmt, startBareWorkerd, table } from "./lib.mjs";
 
 const argv = process.argv.slice(2);
 const seconds = Number(option(argv, "seconds", "10"));
@@ -21,6 +22,7 @@ const userCount = Number(option(argv, "users", "1000"));
 const CASES = [[1, 1], [100, 1], [100, 10], [100, 100], [1000, 10], [1000, 100]];
 
 const worker = await startLocalWorker({ quiet: process.env.BENCH_VERBOSE !== "1" });
+const bare = await startBareWorkerd();
 try {
   const { api_key } = await worker.createProject("bench");
   let seq = 0;
@@ -47,6 +49,7 @@ try {
     url: `${worker.url}/batch`,
     init: { method: "POST", headers: { "content-type": "application/json" }, body: makeBatch(size, profiles, newUsers) },
   });
+  const runtime = await drive({ seconds, concurrency, makeRequest: () => ({ url: bare.url }) });
   const trivial = await drive({ seconds, concurrency, makeRequest: () => ({ url: `${worker.url}/health` }) });
   // Brand-new profiles first, while none is resident: the pool below fills the local
   // server's admission bound (MAX_ACTIVE_PROFILES per ACTIVE_PROFILE_SECONDS) by itself,
@@ -71,7 +74,8 @@ try {
   results.push({ label: "ingest, each a new profile", size: 1, profiles: 1, ...cold, eps: cold.rps });
 
   const rows = [
-    ["trivial GET /health", "–", "–", fmt(trivial.rps), "–", fmt(trivial.p50, 2), fmt(trivial.p99, 2), "1.00", String(trivial.errors)],
+    ["bare workerd, trivial Worker", "–", "–", fmt(runtime.rps), "–", fmt(runtime.p50, 2), fmt(runtime.p99, 2), "1.00", String(runtime.errors)],
+    ["trivial GET /health", "–", "–", fmt(trivial.rps), "–", fmt(trivial.p50, 2), fmt(trivial.p99, 2), fmt(trivial.rps / runtime.rps, 2), String(trivial.errors)],
     ...results.map((r) => [
       r.label,
       String(r.size),
@@ -80,16 +84,17 @@ try {
       fmt(r.eps),
       fmt(r.p50, 2),
       fmt(r.p99, 2),
-      fmt(r.rps / trivial.rps, 2),
+      fmt(r.rps / runtime.rps, 2),
       String(r.errors),
     ]),
   ];
-  const report = table(["case", "events/request", "profiles/request", "requests/s", "events/s", "p50 ms", "p99 ms", "requests/s ÷ trivial", "errors"], rows);
+  const report = table(["case", "events/request", "profiles/request", "requests/s", "events/s", "p50 ms", "p99 ms", "requests/s ÷ bare workerd", "errors"], rows);
   console.log(`\nbench/ingest — ${cpus().length} cores, ${concurrency} concurrent clients, ${seconds}s per case, ${userCount} users, the local server (workerd via Miniflare, as npm start) with local state\n`);
   console.log(report);
-  for (const r of [trivial, ...results]) if (r.firstError) console.log(`first error: ${r.firstError}`);
+  for (const r of [runtime, trivial, ...results]) if (r.firstError) console.log(`first error: ${r.firstError}`);
   mkdirSync("bench/results", { recursive: true });
-  writeFileSync("bench/results/ingest.json", JSON.stringify({ date: new Date().toISOString(), seconds, concurrency, userCount, trivial, results }, null, 2));
+  writeFileSync("bench/results/ingest.json", JSON.stringify({ date: new Date().toISOString(), seconds, concurrency, userCount, runtime, trivial, results }, null, 2));
 } finally {
   await worker.stop();
+  await bare.stop();
 }

@@ -63,6 +63,8 @@ try {
       url: `${worker.url}/v1/userprofile?user_id=${next()}&get_amp_props=true&get_cohort_ids=true&get_computations=true`,
       init: { headers: { authorization: `Api-Key ${secret_key}` } },
     }),
+    // Where the read's time goes: the same RPC to the profile, without segmentation.
+    "/v1/userprofile (the profile alone)": () => ({ url: `${worker.url}/v1/userprofile?user_id=${next()}`, init: { headers: { authorization: `Api-Key ${secret_key}` } } }),
     "/v1/personalize": () => ({ url: `${worker.url}/v1/personalize?api_key=${api_key}&user_id=${next()}`, init: { headers: { origin: "https://shop.example" } } }),
   };
   // Warm every profile and isolate cache once.
