@@ -1,4 +1,4 @@
-// `node scripts/serve.mjs --port N --persist-to DIR [--var K:V …]`: Tailor's local server.
+// `node scripts/serve.mjs --port N --persist-to DIR [--var K:V …] [--inspector-port N]`: Tailor's local server.
 // The Worker is bundled as `wrangler deploy` bundles it and runs on Miniflare directly —
 // workerd with Miniflare's own D1, R2 and Durable Objects, the bindings read from
 // wrangler.toml, state persisted as `wrangler dev --persist-to DIR` keeps it — without
@@ -16,6 +16,8 @@ const argv = process.argv.slice(2);
 const port = Number(option(argv, "port", "8787"));
 const persistTo = option(argv, "persist-to", ".wrangler/state");
 const quiet = argv.includes("--quiet");
+/** `--inspector-port N`: workerd's V8 inspector (Chrome DevTools, or a CPU profile), as `wrangler dev` offers. */
+const inspectorPort = option(argv, "inspector-port");
 /** `--var K:V`, as wrangler dev takes them. */
 const vars = {};
 argv.forEach((arg, i) => {
@@ -40,6 +42,7 @@ const mf = new Miniflare({
   defaultPersistRoot: join(persistTo, "v3"),
   log: new Log(quiet ? LogLevel.WARN : LogLevel.INFO),
   logRequests: false,
+  ...(inspectorPort === undefined ? {} : { inspectorPort: Number(inspectorPort) }),
   // Offline: requests get Miniflare's placeholder `cf` object instead of one fetched from Cloudflare.
   cf: false,
   workers: [

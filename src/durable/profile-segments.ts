@@ -19,6 +19,7 @@ export function emptySummary(): SegmentSummary {
  */
 export class ProfileSegments {
   #engine: SegmentEngine | undefined;
+  #outboxed: boolean | undefined;
 
   constructor(private readonly sql: SqlStorage) {}
 
@@ -86,27 +87,35 @@ export class ProfileSegments {
   }
 
   recordMemberships(changes: readonly MembershipChange[]): void {
+    if (changes.length > 0) this.#outboxed = true;
     for (const m of changes) {
       this.sql.exec("INSERT INTO membership_outbox (cohort_id, member, at) VALUES (?, ?, ?)", m.cohortId, m.member ? 1 : 0, m.at);
     }
   }
 
   outbox(limit: number): { seq: number; cohortId: string; member: boolean; at: number }[] {
-    return this.sql
+    const rows = this.sql
       .exec<{ seq: number; cohort_id: string; member: number; at: number }>(
         "SELECT seq, cohort_id, member, at FROM membership_outbox ORDER BY seq LIMIT ?",
         limit,
       )
-      .toArray()
-      .map((r) => ({ seq: r.seq, cohortId: r.cohort_id, member: r.member === 1, at: r.at }));
+      .toArray();
+    if (rows.length === 0) this.#outboxed = false;
+    return rows.map((r) => ({ seq: r.seq, cohortId: r.cohort_id, member: r.member === 1, at: r.at }));
   }
 
   clearOutbox(upToSeq: number): void {
     this.sql.exec("DELETE FROM membership_outbox WHERE seq <= ?", upToSeq);
+    this.#outboxed = undefined;
   }
 
+  /**
+   * Whether changes wait for D1. Mirrored in memory (asked on every write): only a read of
+   * the table says "none", so a rolled-back insert costs at most one empty delivery run.
+   */
   hasOutbox(): boolean {
-    return this.sql.exec("SELECT 1 FROM membership_outbox LIMIT 1").toArray().length > 0;
+    this.#outboxed ??= this.sql.exec("SELECT 1 FROM membership_outbox LIMIT 1").toArray().length > 0;
+    return this.#outboxed;
   }
 
   /** The next instant time alone changes something (null before the engine is loaded). */
@@ -117,5 +126,6 @@ export class ProfileSegments {
   /** Drops the cached engine (the profile left all cohorts, or state was reset). */
   forget(): void {
     this.#engine = undefined;
+    this.#outboxed = undefined;
   }
 }

@@ -26,19 +26,28 @@ const keyOf = (w: Pick<ServedWindow, "owner_kind" | "owner_id" | "model_id">) =>
  * row leaves once written).
  */
 export class ServedWindows {
+  /**
+   * True once a read found the table empty (most profiles were never served a measured
+   * answer), so every event need not read it; any write makes it unknown again.
+   */
+  #empty: boolean | undefined;
+
   constructor(private readonly sql: SqlStorage) {}
 
   /** Read from the table each time (a few rows per definition at most): nothing to keep in step. */
   #all(): Map<string, Row> {
+    if (this.#empty === true) return new Map();
     const rows = new Map<string, Row>();
     for (const r of this.sql.exec<{ body: string; written: number }>("SELECT body, written FROM served_windows")) {
       const row = { ...(JSON.parse(r.body) as PendingWindow), written: r.written === 1 };
       rows.set(keyOf(row.window), row);
     }
+    this.#empty = rows.size === 0;
     return rows;
   }
 
   #save(row: Row): void {
+    this.#empty = undefined;
     this.sql.exec(
       "INSERT INTO served_windows (window_key, body, written) VALUES (?, ?, ?) ON CONFLICT (window_key) DO UPDATE SET body = excluded.body, written = excluded.written",
       keyOf(row.window),
@@ -119,6 +128,7 @@ export class ServedWindows {
   /** Abandons every window (D1 keeps their open rows, which the report stops counting once they end). */
   drop(): void {
     this.sql.exec("DELETE FROM served_windows");
+    this.#empty = undefined;
   }
 }
 
