@@ -19,40 +19,48 @@ const userCount = Number(option(argv, "users", "200"));
 const worker = await startLocalWorker({ quiet: process.env.BENCH_VERBOSE !== "1" });
 const bare = await startBareWorkerd();
 try {
-  const { api_key, secret_key } = await worker.createProject("bench");
-  const define = async (kind, name, definition) =>
-    (await adminCall(worker.url, worker.adminToken, "POST", `/projects/bench/${kind}`, { name, definition })).json.id;
-  const types = ["Product Viewed", "Product Added", "Order Completed", "Search", "Page Viewed"];
-  const computations = [];
-  for (let i = 0; i < 10; i++) {
-    const aggregate = ["count", "sum", "last", "distinct_count", "max"][i % 5];
-    computations.push(await define("computations", `c${i}`, { event: { type: types[i % 5] }, aggregate, property: "price", window: i < 5 ? { kind: "all" } : { kind: "rolling", duration: { days: 7 + i } } }));
-  }
-  const cohorts = [];
-  for (let i = 0; i < 20; i++) {
-    cohorts.push(
-      await define("cohorts", `k${i}`, {
-        type: "behavioral",
-        match: i % 2 === 0
-          ? { performed: { event: { type: types[i % 5] }, op: ">=", value: 1 + (i % 3), window: { kind: "rolling", duration: { days: 1 + i } } } }
-          : { all: [{ computation: { id: computations[i % 10], op: "gte", value: i } }, { user_property: { property: "plan", op: "eq", value: "pro" } }] },
-      }),
-    );
-  }
-  await adminCall(worker.url, worker.adminToken, "PUT", "/projects/bench/settings", {
-    personalize: { cohorts: cohorts.slice(0, 5), computations: computations.slice(0, 3), origins: ["*"] },
-  });
-  // Profiles with some history each.
-  const events = [];
-  for (let u = 0; u < userCount; u++) {
-    for (let j = 0; j < 10; j++) {
-      events.push({ user_id: `reader-${u}`, event_type: types[(u + j) % 5], event_properties: { price: (u * 7 + j) % 40 }, user_properties: { plan: u % 2 ? "pro" : "free" } });
+  // The same project twice: the read APIs' per-project limit (PROFILE_RATE_LIMITER, 120,000
+  // a minute) would otherwise cut the last case short.
+  const setUp = async (project) => {
+    const { api_key, secret_key } = await worker.createProject(project);
+    const define = async (kind, name, definition) =>
+      (await adminCall(worker.url, worker.adminToken, "POST", `/projects/${project}/${kind}`, { name, definition })).json.id;
+    const types = ["Product Viewed", "Product Added", "Order Completed", "Search", "Page Viewed"];
+    const computations = [];
+    for (let i = 0; i < 10; i++) {
+      const aggregate = ["count", "sum", "last", "distinct_count", "max"][i % 5];
+      computations.push(await define("computations", `c${i}`, { event: { type: types[i % 5] }, aggregate, property: "price", window: i < 5 ? { kind: "all" } : { kind: "rolling", duration: { days: 7 + i } } }));
     }
-  }
-  for (let i = 0; i < events.length; i += 1000) {
-    const res = await fetch(`${worker.url}/batch`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ api_key, events: events.slice(i, i + 1000) }) });
-    if (!res.ok) throw new Error(`load failed: ${res.status} ${await res.text()}`);
-  }
+    const cohorts = [];
+    for (let i = 0; i < 20; i++) {
+      cohorts.push(
+        await define("cohorts", `k${i}`, {
+          type: "behavioral",
+          match: i % 2 === 0
+            ? { performed: { event: { type: types[i % 5] }, op: ">=", value: 1 + (i % 3), window: { kind: "rolling", duration: { days: 1 + i } } } }
+            : { all: [{ computation: { id: computations[i % 10], op: "gte", value: i } }, { user_property: { property: "plan", op: "eq", value: "pro" } }] },
+        }),
+      );
+    }
+    await adminCall(worker.url, worker.adminToken, "PUT", `/projects/${project}/settings`, {
+      personalize: { cohorts: cohorts.slice(0, 5), computations: computations.slice(0, 3), origins: ["*"] },
+    });
+    // Profiles with some history each.
+    const events = [];
+    for (let u = 0; u < userCount; u++) {
+      for (let j = 0; j < 10; j++) {
+        events.push({ user_id: `reader-${u}`, event_type: types[(u + j) % 5], event_properties: { price: (u * 7 + j) % 40 }, user_properties: { plan: u % 2 ? "pro" : "free" } });
+      }
+    }
+    for (let i = 0; i < events.length; i += 1000) {
+      const res = await fetch(`${worker.url}/batch`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ api_key, events: events.slice(i, i + 1000) }) });
+      if (!res.ok) throw new Error(`load failed: ${res.status} ${await res.text()}`);
+    }
+    return { api_key, secret_key };
+  };
+  const { secret_key } = await setUp("bench");
+  const web = await setUp("bench-web");
+  const api_key = web.api_key;
 
   let n = 0;
   const next = () => `reader-${n++ % userCount}`;
@@ -64,7 +72,7 @@ try {
       init: { headers: { authorization: `Api-Key ${secret_key}` } },
     }),
     // Where the read's time goes: the same RPC to the profile, without segmentation.
-    "/v1/userprofile (the profile alone)": () => ({ url: `${worker.url}/v1/userprofile?user_id=${next()}`, init: { headers: { authorization: `Api-Key ${secret_key}` } } }),
+    "/v1/userprofile (the profile alone)": () => ({ url: `${worker.url}/v1/userprofile?user_id=${next()}`, init: { headers: { authorization: `Api-Key ${web.secret_key}` } } }),
     "/v1/personalize": () => ({ url: `${worker.url}/v1/personalize?api_key=${api_key}&user_id=${next()}`, init: { headers: { origin: "https://shop.example" } } }),
   };
   // Warm every profile and isolate cache once.
