@@ -91,6 +91,12 @@ export interface LoadOptions {
   concurrency?: number;
   /** Customers to keep (all when unset). */
   customers?: (id: string) => boolean;
+  /**
+   * Historical import: each customer's whole history in one request (or several of
+   * BATCH, in order), customers side by side — one profile commit per customer instead of
+   * one per customer per request. Same endpoint, so the same semantics as live ingestion.
+   */
+  bulk?: boolean;
 }
 
 export interface LoadSummary {
@@ -106,7 +112,19 @@ export interface LoadSummary {
 
 const BATCH = 1000;
 
+/** A progress bar on stderr: share done, counts, rate and time left. */
+function progressBar(total: number, unit: string, started: number) {
+  return (done: number, events: number) => {
+    const share = total === 0 ? 1 : done / total;
+    const seconds = (Date.now() - started) / 1000;
+    const left = share > 0 ? Math.round((seconds / share) * (1 - share)) : 0;
+    const bar = "#".repeat(Math.round(share * 30)).padEnd(30, ".");
+    process.stderr.write(`\r[${bar}] ${Math.floor(share * 100)}% ${done.toLocaleString()}/${total.toLocaleString()} ${unit}, ${events.toLocaleString()} events (${Math.round(events / Math.max(seconds, 0.001)).toLocaleString()}/s), ${left} s left   `);
+  };
+}
+
 export async function loadRetail(o: LoadOptions): Promise<LoadSummary> {
+  if (o.bulk) return loadBulk(o);
   const concurrency = o.concurrency ?? 4;
   const started = Date.now();
   const s: LoadSummary = { sent: 0, customers: 0, invoices: 0, skippedRows: 0, counts: {}, first: Infinity, last: -Infinity, seconds: 0 };
@@ -124,6 +142,20 @@ export async function loadRetail(o: LoadOptions): Promise<LoadSummary> {
     void p.finally(() => inflight.delete(p));
     if (inflight.size >= concurrency) await Promise.race(inflight);
   };
+  for await (const events of selectedInvoices(o, s, customers)) {
+    pending.push(...events);
+    while (pending.length >= BATCH) await flush(pending.splice(0, BATCH));
+  }
+  if (pending.length > 0) await flush(pending);
+  await Promise.all(inflight);
+  process.stderr.write("\n");
+  s.customers = customers.size;
+  s.seconds = (Date.now() - started) / 1000;
+  return s;
+}
+
+/** Each selected invoice's events in file order, counted into the summary as they go by. */
+async function* selectedInvoices(o: LoadOptions, s: LoadSummary, customers: Set<string>): AsyncGenerator<WireEvent[]> {
   for await (const lines of invoices(o.file, o.limit)) {
     if (o.until !== undefined && lines[0]!.time >= o.until) continue;
     if (o.since !== undefined && lines[0]!.time < o.since) continue;
@@ -137,11 +169,37 @@ export async function loadRetail(o: LoadOptions): Promise<LoadSummary> {
       s.first = Math.min(s.first, e.time);
       s.last = Math.max(s.last, e.time);
     }
-    pending.push(...events);
-    while (pending.length >= BATCH) await flush(pending.splice(0, BATCH));
+    yield events;
   }
-  if (pending.length > 0) await flush(pending);
-  await Promise.all(inflight);
+}
+
+async function loadBulk(o: LoadOptions): Promise<LoadSummary> {
+  const started = Date.now();
+  const s: LoadSummary = { sent: 0, customers: 0, invoices: 0, skippedRows: 0, counts: {}, first: Infinity, last: -Infinity, seconds: 0 };
+  const customers = new Set<string>();
+  const histories = new Map<string, WireEvent[]>();
+  // In file order, which is time order per customer: each history goes out as it happened.
+  for await (const events of selectedInvoices(o, s, customers)) {
+    for (const e of events) {
+      const h = histories.get(e.user_id);
+      if (h === undefined) histories.set(e.user_id, [e]);
+      else h.push(e);
+    }
+  }
+  const queue = [...histories.values()];
+  const show = progressBar(queue.length, "customers", started);
+  let done = 0;
+  const worker = async () => {
+    for (let h = queue.shift(); h !== undefined; h = queue.shift()) {
+      for (let i = 0; i < h.length; i += BATCH) {
+        const events = h.slice(i, i + BATCH);
+        await send(o.url, o.apiKey, events);
+        s.sent += events.length;
+      }
+      show(++done, s.sent);
+    }
+  };
+  await Promise.all(Array.from({ length: o.concurrency ?? 8 }, worker));
   process.stderr.write("\n");
   s.customers = customers.size;
   s.seconds = (Date.now() - started) / 1000;
