@@ -9,6 +9,15 @@ const RETRY_MAX_MS = 3_600_000;
  */
 export type WorkKind = "archive" | "prune" | "registry" | "segments" | "memberships" | "score" | "outcomes";
 
+/**
+ * Work that holds no alarm of its own: it runs when the alarm fires for other work, or
+ * when the profile is next called (a write, a read, a backfill, the daily reconciliation
+ * that asks every profile). Every pending alarm costs the local runtime memory for as
+ * long as it waits (workerd keeps each one in memory, ~2 kB), and pruning a week-old
+ * visitor's dedupe window is no reason to hold one per profile ever seen.
+ */
+export const LAZY_WORK: ReadonlySet<WorkKind> = new Set<WorkKind>(["prune"]);
+
 export class DueWork {
   readonly #due = new Map<WorkKind, number>();
   #armedAt: number | null | undefined;
@@ -59,9 +68,16 @@ export class DueWork {
       .toArray();
   }
 
-  /** Points the alarm at the earliest due work (or clears it); skips the call when unchanged. */
+  /** Whether lazy work (LAZY_WORK) is due: the profile's caller runs it (runDue with `only`). */
+  lazyDue(now: number): boolean {
+    for (const kind of LAZY_WORK) if ((this.#due.get(kind) ?? Infinity) <= now) return true;
+    return false;
+  }
+
+  /** Points the alarm at the earliest due work that holds one (or clears it); skips the call when unchanged. */
   async arm(): Promise<void> {
-    const next = this.#due.size === 0 ? null : Math.min(...this.#due.values());
+    const times = [...this.#due].filter(([kind]) => !LAZY_WORK.has(kind)).map(([, at]) => at);
+    const next = times.length === 0 ? null : Math.min(...times);
     if (this.#armedAt === undefined) this.#armedAt = await this.storage.getAlarm();
     if (next === this.#armedAt) return;
     if (next === null) await this.storage.deleteAlarm();
@@ -75,12 +91,14 @@ export class DueWork {
   }
 
   /**
-   * Runs every kind of work that is due: each returns when it is next due (or null when
-   * done); a failure is retried with exponential backoff. Then re-arms the alarm.
+   * Runs every kind of work that is due (or only those of `only`): each returns when it is
+   * next due (or null when done); a failure is retried with exponential backoff. Then
+   * re-arms the alarm.
    */
-  async runDue(run: (kind: WorkKind, now: number) => Promise<number | null>): Promise<void> {
+  async runDue(run: (kind: WorkKind, now: number) => Promise<number | null>, only?: ReadonlySet<WorkKind>): Promise<void> {
     const now = Date.now();
     for (const { kind, attempts } of this.due(now)) {
+      if (only !== undefined && !only.has(kind)) continue;
       try {
         const next = await run(kind, now);
         if (next === null) this.done(kind);

@@ -10,7 +10,7 @@ import { mergeHistory } from "../core/archive";
 import { ArchiveManifest, reachesPruned, readPruned, readPrunedKeys } from "./archived-history";
 import { currentDefinitions } from "./definitions-cache";
 import { writeArchive, writeMemberships, writeRegistry, writeServedOutcomes } from "./deliveries";
-import { DueWork, type WorkKind } from "./due-work";
+import { DueWork, LAZY_WORK, type WorkKind } from "./due-work";
 import { EventStore } from "./event-store";
 import { ProfileHistory } from "./profile-history";
 import { emptySummary, ProfileSegments } from "./profile-segments";
@@ -73,6 +73,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     req = admitted === req.events ? req : { ...req, events: admitted };
     const state = this.#identify(req.projectId, req.profile);
     if (state.linkedUser !== undefined) return this.#forwardToUser(state, state.linkedUser, req);
+    await this.#catchUp();
 
     const now = Date.now();
     const rate = `${req.limits.eventsPerSecond}/${req.limits.windowSeconds}`;
@@ -104,6 +105,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   async refresh(): Promise<{ version: string } | null> {
     const state = this.#state;
     if (state === undefined || state.linkedUser !== undefined) return null;
+    await this.#catchUp();
     const compiled = await currentDefinitions(this.env, state.projectId);
     const now = Date.now();
     const archived = await this.#prunedHistory(state, compiled, now);
@@ -177,6 +179,8 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   async indexedCohorts(): Promise<{ cohort_ids: string[]; pending: boolean } | null> {
     const state = this.#state;
     if (state === undefined || state.linkedUser !== undefined) return null;
+    // The daily reconciliation asks every profile: lazy work (pruning) is done by then at the latest.
+    await this.#catchUp();
     const { cohort_ids } = await this.#segmentView(state, await currentDefinitions(this.env, state.projectId));
     return { cohort_ids, pending: this.#segments.hasOutbox() };
   }
@@ -265,6 +269,11 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   async getRecentEvents(limit = 20): Promise<TailorEvent[]> {
     if (!this.#ready) return [];
     return this.#events.recent(limit);
+  }
+
+  /** Runs lazy work that has fallen due (LAZY_WORK: it holds no alarm of its own). */
+  async #catchUp(): Promise<void> {
+    if (this.#work.lazyDue(Date.now())) await this.#work.runDue((kind, now) => this.#run(kind, now), LAZY_WORK);
   }
 
   override async alarm(): Promise<void> {

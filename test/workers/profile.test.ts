@@ -137,6 +137,30 @@ describe("identity: device → user merge", () => {
 });
 
 describe("alarm-driven work", () => {
+  it("pruning holds no alarm of its own: a one-off visitor holds none once its first work is done, and old events go at the profile's next call", async () => {
+    // workerd keeps every pending alarm in memory: a week-old dedupe window is no reason for one per visitor ever seen.
+    await send([{ device_id: "one-off-visitor", event_type: "Page Viewed", insert_id: "oo-1" }]);
+    const visitor = env.USER_PROFILE.getByName(profileObjectName(project.id, { kind: "device", id: "one-off-visitor" }));
+    await runDurableObjectAlarm(visitor); // its archive and registry, due at once
+    expect(await runInDurableObject(visitor, (_, state) => state.storage.getAlarm())).toBeNull();
+    expect(await runInDurableObject(visitor, (_, state) => state.storage.sql.exec("SELECT kind FROM due_work").toArray().map((r) => r.kind))).toEqual(["prune"]);
+
+    // An event that passes retention 1.5 s from now: pruned when the profile is next asked (here: the reconciliation's question).
+    const retention = 90 * 86_400_000;
+    await send([
+      { user_id: "lazy-prune", event_type: "Old", insert_id: "lp-1", time: Date.now() - retention + 1_500 },
+      { user_id: "lazy-prune", event_type: "New", insert_id: "lp-2" },
+    ]);
+    const stub = env.USER_PROFILE.getByName(profileObjectName(project.id, user("lazy-prune")));
+    await runDurableObjectAlarm(stub);
+    expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).toBeNull();
+    await new Promise((r) => setTimeout(r, 1_600));
+    const p = profile(project.id, user("lazy-prune"));
+    expect((await p.getEvents()).map((e) => e.event_type)).toEqual(["Old", "New"]); // nothing woke it
+    await p.indexedCohorts();
+    expect((await p.getEvents()).map((e) => e.event_type)).toEqual(["New"]);
+  });
+
   it("archives events to R2 by project and hour, registers the user in D1, and the archive dedupes on read", async () => {
     const t = Date.UTC(2026, 10, 20, 14, 5);
     await send([
@@ -144,10 +168,12 @@ describe("alarm-driven work", () => {
       { user_id: "archive-user", event_type: "B", insert_id: "a-2", time: t + 3_600_000 },
     ]);
     const stub = env.USER_PROFILE.getByName(profileObjectName(project.id, user("archive-user")));
-    // Runs whatever is due now (the registry); the archive waits for its flush delay.
+    // Runs whatever is due now (a new profile's archive and registry), then everything else as if it had fallen due.
     await runDurableObjectAlarm(stub);
-    await runInDurableObject(stub, (_, state) => state.storage.sql.exec("UPDATE due_work SET due_at = 0"));
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    await runInDurableObject(stub, async (instance, state) => {
+      state.storage.sql.exec("UPDATE due_work SET due_at = 0");
+      await instance.alarm();
+    });
 
     const listed = await env.ARCHIVE.list({ prefix: archivePrefix(project.id) });
     const keys = listed.objects.map((o) => o.key).filter((k) => k.includes("hour=2026-11-20T1"));

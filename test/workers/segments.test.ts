@@ -84,8 +84,8 @@ describe("cohorts and computed properties in the profile", () => {
     await expectMembers(abandoned, ["u:seg-cart-1"]);
 
     await new Promise((r) => setTimeout(r, Math.max(0, addedAt + 60_000 - Date.now() + 100)));
-    // No event: only the profile's own alarm runs.
-    expect(await runDurableObjectAlarm(stubOf(user("seg-cart-1")))).toBe(true);
+    // No event: only the profile's own alarm runs (now, if it has not fired by itself already).
+    await runDurableObjectAlarm(stubOf(user("seg-cart-1")));
     await runDue(user("seg-cart-1"));
     await expectMembers(abandoned, []);
     expect((await changes(abandoned)).map((c) => c.in_cohort)).toEqual([1, 0]);
