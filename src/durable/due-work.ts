@@ -11,7 +11,7 @@ export type WorkKind = "archive" | "prune" | "registry" | "segments" | "membersh
 
 /**
  * Work that holds no alarm of its own: it runs when the alarm fires for other work, or
- * when the profile is next called (a write, a read, a backfill, the daily reconciliation
+ * when the profile is next called (a write, a backfill, the daily reconciliation
  * that asks every profile). Every pending alarm costs the local runtime memory for as
  * long as it waits (workerd keeps each one in memory, ~2 kB), and pruning a week-old
  * visitor's dedupe window is no reason to hold one per profile ever seen.
