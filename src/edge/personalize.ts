@@ -39,10 +39,13 @@ export async function personalizeAnswer(env: Env, projectId: string, settings: P
   return {
     cohorts: Object.fromEntries(pub.cohorts.map((id) => [id, cohortIds.has(id)])),
     computations: Object.fromEntries(pub.computations.map((id) => [id, computations[id] ?? null])),
-    recommendations: recommendations.map((r) => ({ rec_id: r.rec_id, items: r.items, is_control: r.is_control, recommendation_source: r.recommendation_source })),
+    recommendations: recommendations.map(publicRec),
     ...(global.control ? { global_control: true as const } : {}),
   };
 }
+
+/** A recommendation as a page sees it (no model ids, no timestamps). */
+const publicRec = (r: PersonalizeAnswer["recommendations"][number]) => ({ rec_id: r.rec_id, items: r.items, is_control: r.is_control, recommendation_source: r.recommendation_source });
 
 /** A visitor with no id yet (no analytics cookie): no flags, no values, the recommendations' cold-user answer. */
 export async function anonymousAnswer(env: Env, projectId: string, settings: ProjectSettings): Promise<PersonalizeAnswer> {
@@ -51,6 +54,6 @@ export async function anonymousAnswer(env: Env, projectId: string, settings: Pro
   return {
     cohorts: Object.fromEntries(pub.cohorts.map((id) => [id, false])),
     computations: Object.fromEntries(pub.computations.map((id) => [id, null])),
-    recommendations: recommendations.map((r) => ({ rec_id: r.rec_id, items: r.items, is_control: r.is_control, recommendation_source: r.recommendation_source })),
+    recommendations: recommendations.map(publicRec),
   };
 }
