@@ -21,6 +21,8 @@ export const LAZY_WORK: ReadonlySet<WorkKind> = new Set<WorkKind>(["prune"]);
 export class DueWork {
   readonly #due = new Map<WorkKind, number>();
   #armedAt: number | null | undefined;
+  /** Set once the profile was erased: its table is gone, and a run still suspended must not write it again. */
+  #retired = false;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -36,6 +38,7 @@ export class DueWork {
 
   /** Asks for `kind` to run at `at`, or earlier if it is already due sooner. */
   schedule(kind: WorkKind, at: number): void {
+    if (this.#retired) return;
     const current = this.#due.get(kind);
     if (current !== undefined && current <= at) return;
     this.#due.set(kind, at);
@@ -48,6 +51,7 @@ export class DueWork {
 
   /** Replaces the due time (after a run that has more to do, or a failed one). */
   reschedule(kind: WorkKind, at: number, failed: boolean): void {
+    if (this.#retired) return;
     this.#due.set(kind, at);
     this.sql.exec(
       `UPDATE due_work SET due_at = ?, attempts = CASE WHEN ? THEN attempts + 1 ELSE 0 END WHERE kind = ?`,
@@ -58,6 +62,7 @@ export class DueWork {
   }
 
   done(kind: WorkKind): void {
+    if (this.#retired) return;
     this.#due.delete(kind);
     this.sql.exec("DELETE FROM due_work WHERE kind = ?", kind);
   }
@@ -76,6 +81,7 @@ export class DueWork {
 
   /** Points the alarm at the earliest due work that holds one (or clears it); skips the call when unchanged. */
   async arm(): Promise<void> {
+    if (this.#retired) return;
     const times = [...this.#due].filter(([kind]) => !LAZY_WORK.has(kind)).map(([, at]) => at);
     const next = times.length === 0 ? null : Math.min(...times);
     if (this.#armedAt === undefined) this.#armedAt = await this.storage.getAlarm();
@@ -83,6 +89,12 @@ export class DueWork {
     if (next === null) await this.storage.deleteAlarm();
     else await this.storage.setAlarm(next);
     this.#armedAt = next;
+  }
+
+  /** The profile was erased (with this table and its alarm): from now on this does nothing. */
+  retire(): void {
+    this.#retired = true;
+    this.#due.clear();
   }
 
   /** The alarm has fired and is no longer set. */
@@ -98,6 +110,7 @@ export class DueWork {
   async runDue(run: (kind: WorkKind, now: number) => Promise<number | null>, only?: ReadonlySet<WorkKind>): Promise<void> {
     const now = Date.now();
     for (const { kind, attempts } of this.due(now)) {
+      if (this.#retired) return;
       if (only !== undefined && !only.has(kind)) continue;
       try {
         const next = await run(kind, now);

@@ -65,9 +65,9 @@ export class ProfileErasure {
       this.storage.sql.exec(`INSERT INTO ${TOMBSTONE_TABLE} (id, erased_at) VALUES (1, ?)`, now);
     });
     this.#erasedAt = now;
-    // Work that was suspended mid-way (an ingest awaiting a device link, an alarm awaiting
-    // R2 or D1) still holds this state: frozen, its next change throws (strict mode) and
-    // rolls its transaction back, so it can never write the erased profile into a fresh one.
+    // Work suspended mid-way (an ingest awaiting D1, an alarm awaiting R2) stops at its
+    // next await (UserProfile's generation check); should a path miss that check, the state
+    // it holds is frozen: its next change throws and rolls its transaction back.
     if (state !== undefined) Object.freeze(state);
     return { erased: state !== undefined, erasedAt: now };
   }

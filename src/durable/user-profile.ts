@@ -26,6 +26,8 @@ import { computeScores, scoresMoved, withScores } from "./scoring/profile-scores
 import { profileStub } from "./stub";
 
 const OUTBOX_BATCH = 2_000;
+/** A call restarted this often found the profile replaced each time: give up loudly (never seen). */
+const MAX_RESTARTS = 5;
 const MEMBERSHIP_BATCH = 200;
 const SCORE_REFRESH_MS = 86_400_000;
 
@@ -49,6 +51,16 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   /** Token buckets per endpoint rate, in memory: an evicted profile starts full again. */
   readonly #buckets = new Map<string, TokenBucket>();
   readonly #recs = profileRecommendations();
+  /**
+   * Bumped whenever what this object holds is replaced under a suspended call: an erase,
+   * or a device linked to a user. Storage calls close the input gate, but while a call
+   * awaits D1, R2, another profile or the model runtime, other calls of this object run;
+   * each await of that kind goes through #resumed, which stops the call when the profile
+   * changed, and the RPC starts again against what the object holds now.
+   */
+  #generation = 0;
+  /** While an erase runs: no call starts (or starts again) before it is done. */
+  #erasing: Promise<unknown> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -66,14 +78,18 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     if (exists) this.#open();
   }
 
-  async ingest(req: IngestRequest): Promise<IngestResult> {
+  ingest(req: IngestRequest): Promise<IngestResult> {
+    return this.#restarting((generation) => this.#ingest(req, generation));
+  }
+
+  async #ingest(req: IngestRequest, generation: number): Promise<IngestResult> {
     // An erased id drops events from before its erasure (profile-erasure.ts).
     const admitted = this.#erasure.admit(req.events);
     if (admitted.length === 0) return { status: "ok", accepted: 0, duplicates: req.events.length };
     req = admitted === req.events ? req : { ...req, events: admitted };
     const state = this.#identify(req.projectId, req.profile);
     if (state.linkedUser !== undefined) return this.#forwardToUser(state, state.linkedUser, req);
-    await this.#catchUp();
+    await this.#resumed(generation, this.#catchUp());
 
     const now = Date.now();
     const rate = `${req.limits.eventsPerSecond}/${req.limits.windowSeconds}`;
@@ -81,8 +97,8 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     this.#buckets.set(rate, taken.bucket);
     if (!taken.ok) return { status: "throttled", retryAfterMs: taken.retryAfterMs, eps: taken.eps };
 
-    const compiled = await currentDefinitions(this.env, state.projectId, { version: req.definitionsVersion });
-    const archived = await this.#prunedHistory(state, compiled, now);
+    const compiled = await this.#resumed(generation, currentDefinitions(this.env, state.projectId, { version: req.definitionsVersion }));
+    const archived = await this.#resumed(generation, this.#prunedHistory(state, compiled, now));
     const counts = this.ctx.storage.transactionSync(() => {
       const engine = this.#engine(state, compiled, now, archived);
       const appended = this.#history.append(state, req.events, now);
@@ -92,8 +108,8 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
       this.#segmentsSaw(state, engine, appended.fresh, now, appended.propsChanged);
       return { accepted: appended.fresh.length, duplicates: appended.duplicates };
     });
-    if (state.profile.kind === "user") await this.#linkNewDevices(state, req.events, compiled);
-    if (counts.accepted > 0) await this.#rescore(state, compiled, now);
+    if (state.profile.kind === "user") await this.#linkNewDevices(state, req.events, compiled, generation);
+    if (counts.accepted > 0) await this.#rescore(state, compiled, now, generation);
     await this.#scheduleAfterWrite(state, now, counts.accepted);
     return { status: "ok", ...counts };
   }
@@ -102,24 +118,32 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
    * Brings segmentation up to the current definitions and the current time without an
    * event (the backfill after a definition change calls this on every profile).
    */
-  async refresh(): Promise<{ version: string } | null> {
+  refresh(): Promise<{ version: string } | null> {
+    return this.#restarting((generation) => this.#refresh(generation));
+  }
+
+  async #refresh(generation: number): Promise<{ version: string } | null> {
     const state = this.#state;
     if (state === undefined || state.linkedUser !== undefined) return null;
-    await this.#catchUp();
-    const compiled = await currentDefinitions(this.env, state.projectId);
+    await this.#resumed(generation, this.#catchUp());
+    const compiled = await this.#resumed(generation, currentDefinitions(this.env, state.projectId));
     const now = Date.now();
-    const archived = await this.#prunedHistory(state, compiled, now);
+    const archived = await this.#resumed(generation, this.#prunedHistory(state, compiled, now));
     this.ctx.storage.transactionSync(() => {
       const engine = this.#engine(state, compiled, now, archived);
       this.#segmentsSaw(state, engine, [], now, false);
     });
-    await this.#rescore(state, compiled, now);
+    await this.#rescore(state, compiled, now, generation);
     await this.#scheduleSegments(now);
     return { version: compiled.version };
   }
 
   /** Sets this profile's membership of a static cohort (uploads, membership edits). */
-  async setStaticMembership(projectId: string, profile: ProfileRef, cohortId: string, member: boolean): Promise<void> {
+  setStaticMembership(projectId: string, profile: ProfileRef, cohortId: string, member: boolean): Promise<void> {
+    return this.#restarting((generation) => this.#setStaticMembership(projectId, profile, cohortId, member, generation));
+  }
+
+  async #setStaticMembership(projectId: string, profile: ProfileRef, cohortId: string, member: boolean, generation: number): Promise<void> {
     const state = this.#identify(projectId, profile);
     if (state.linkedUser !== undefined) {
       return profileStub(this.env, projectId, { kind: "user", id: state.linkedUser }).setStaticMembership(
@@ -129,11 +153,11 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
         member,
       );
     }
-    let compiled = await currentDefinitions(this.env, projectId);
+    let compiled = await this.#resumed(generation, currentDefinitions(this.env, projectId));
     // A cohort created a moment ago may be newer than this isolate's cached definitions.
-    if (!compiled.cohorts.some((c) => c.id === cohortId)) compiled = await currentDefinitions(this.env, projectId, { maxAgeMs: 0 });
+    if (!compiled.cohorts.some((c) => c.id === cohortId)) compiled = await this.#resumed(generation, currentDefinitions(this.env, projectId, { maxAgeMs: 0 }));
     const now = Date.now();
-    const archived = await this.#prunedHistory(state, compiled, now);
+    const archived = await this.#resumed(generation, this.#prunedHistory(state, compiled, now));
     this.ctx.storage.transactionSync(() => {
       const engine = this.#engine(state, compiled, now, archived);
       this.#commit(state, engine, engine.setStatic(cohortId, member, now, this.#engineProps(state)));
@@ -142,20 +166,24 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   }
 
   /** The profile and, when asked, its segmentation and recommendations: a read path's single RPC. */
-  async read(withSegments: boolean, recs?: RecsQuery, global?: HoldoutExposure): Promise<ProfileRead | null> {
+  read(withSegments: boolean, recs?: RecsQuery, global?: HoldoutExposure): Promise<ProfileRead | null> {
+    return this.#restarting((generation) => this.#read(withSegments, recs, global, generation));
+  }
+
+  async #read(withSegments: boolean, recs: RecsQuery | undefined, global: HoldoutExposure | undefined, generation: number): Promise<ProfileRead | null> {
     const state = this.#state;
     if (state === undefined) return null;
     if (state.linkedUser !== undefined) return profileStub(this.env, state.projectId, { kind: "user", id: state.linkedUser }).read(withSegments, recs, global);
     // A model newer than this profile's scores (published since its last event): score now, once.
-    const compiled = await currentDefinitions(this.env, state.projectId);
+    const compiled = await this.#resumed(generation, currentDefinitions(this.env, state.projectId));
     // The engine loads first: a population's membership is only known once it has.
-    const engine = await this.#loadedEngine(state, compiled);
+    const engine = await this.#loadedEngine(state, compiled, generation);
     if (compiled.predictions.some((p) => state.scores?.[p.id]?.model !== p.model.id && (p.population === undefined || engine.member(p.population)))) {
-      await this.#rescore(state, compiled, Date.now());
+      await this.#rescore(state, compiled, Date.now(), generation);
     }
     const profile = await this.getProfile();
-    const segments = withSegments ? await this.#segmentView(state, compiled) : null;
-    const recommendations = recs === undefined || recs.ids.length === 0 ? [] : await this.#recs.read(this.env, state, compiled, engine, recs);
+    const segments = withSegments ? await this.#segmentView(state, compiled, generation) : null;
+    const recommendations = recs === undefined || recs.ids.length === 0 ? [] : await this.#resumed(generation, this.#recs.read(this.env, state, compiled, engine, recs));
     if (this.#openWindows(shownWindows(compiled, recs?.shown ? recommendations : [], global, Date.now()))) await this.#work.arm();
     return profile === null ? null : { profile, segments, scores: state.scores ?? {}, recommendations };
   }
@@ -169,34 +197,60 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   }
 
   /** Cohort memberships and computed values, as of now. */
-  async getSegments(): Promise<SegmentView | null> {
-    const state = this.#state;
-    if (state === undefined) return null;
-    if (state.linkedUser !== undefined) return profileStub(this.env, state.projectId, { kind: "user", id: state.linkedUser }).getSegments();
-    return this.#segmentView(state, await currentDefinitions(this.env, state.projectId));
+  getSegments(): Promise<SegmentView | null> {
+    return this.#restarting(async (generation) => {
+      const state = this.#state;
+      if (state === undefined) return null;
+      if (state.linkedUser !== undefined) return profileStub(this.env, state.projectId, { kind: "user", id: state.linkedUser }).getSegments();
+      return this.#segmentView(state, await this.#resumed(generation, currentDefinitions(this.env, state.projectId)), generation);
+    });
   }
 
-  async indexedCohorts(): Promise<{ cohort_ids: string[]; pending: boolean } | null> {
-    const state = this.#state;
-    if (state === undefined || state.linkedUser !== undefined) return null;
-    // The daily reconciliation asks every profile: lazy work (pruning) is done by then at the latest.
-    await this.#catchUp();
-    const { cohort_ids } = await this.#segmentView(state, await currentDefinitions(this.env, state.projectId));
-    return { cohort_ids, pending: this.#segments.hasOutbox() };
+  indexedCohorts(): Promise<{ cohort_ids: string[]; pending: boolean } | null> {
+    return this.#restarting(async (generation) => {
+      const state = this.#state;
+      if (state === undefined || state.linkedUser !== undefined) return null;
+      // The daily reconciliation asks every profile: lazy work (pruning) is done by then at the latest.
+      await this.#resumed(generation, this.#catchUp());
+      const { cohort_ids } = await this.#segmentView(state, await this.#resumed(generation, currentDefinitions(this.env, state.projectId)), generation);
+      return { cohort_ids, pending: this.#segments.hasOutbox() };
+    });
+  }
+
+  /**
+   * Runs `call` with the current generation; when an erase or a link replaced the profile
+   * while it awaited (#resumed), runs it again from the start, as if it had arrived now.
+   */
+  async #restarting<T>(call: (generation: number) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (this.#erasing !== undefined) await this.#erasing.catch(() => undefined);
+        return await call(this.#generation);
+      } catch (err) {
+        if (!(err instanceof ProfileReplaced) || attempt >= MAX_RESTARTS) throw err;
+      }
+    }
+  }
+
+  /** Awaits `work`, then stops the call (ProfileReplaced) if the profile was replaced meanwhile. */
+  async #resumed<T>(generation: number, work: Promise<T>): Promise<T> {
+    const value = await work;
+    if (generation !== this.#generation) throw new ProfileReplaced();
+    return value;
   }
 
   /** Reads reuse the loaded engine; only a definitions change makes this write (a rebuild). */
-  async #loadedEngine(state: ProfileState, compiled: CompiledSegments): Promise<SegmentEngine> {
+  async #loadedEngine(state: ProfileState, compiled: CompiledSegments, generation: number): Promise<SegmentEngine> {
     const loaded = this.#segments.loaded(compiled);
     if (loaded !== undefined) return loaded;
     const now = Date.now();
-    const archived = await this.#prunedHistory(state, compiled, now);
+    const archived = await this.#resumed(generation, this.#prunedHistory(state, compiled, now));
     return this.ctx.storage.transactionSync(() => this.#engine(state, compiled, now, archived));
   }
 
-  async #segmentView(state: ProfileState, compiled: CompiledSegments): Promise<SegmentView> {
+  async #segmentView(state: ProfileState, compiled: CompiledSegments, generation: number): Promise<SegmentView> {
     const now = Date.now();
-    const engine = await this.#loadedEngine(state, compiled);
+    const engine = await this.#loadedEngine(state, compiled, generation);
     const computations: Record<string, Json> = {};
     compiled.computations.forEach((c, i) => {
       if (!c.id.startsWith(HIDDEN_PREFIX)) computations[c.id] = tidy(engine.value(i, now));
@@ -214,6 +268,8 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     const firstLink = state.linkedUser === undefined;
     if (state.linkedUser === userId) return { properties: {}, events: [], archive: [] };
     const now = Date.now();
+    // A call of this device suspended at an await must not go on writing to it (its events go to the user now).
+    this.#generation++;
     state.linkedUser = userId;
     if (firstLink) {
       this.#leaveAllCohorts(state, now);
@@ -229,8 +285,20 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   }
 
   /** Privacy deletion of this profile (profile-erasure.ts); the object then holds only its tombstone. */
-  async erase(req: EraseRequest = {}): Promise<EraseResult> {
+  erase(req: EraseRequest = {}): Promise<EraseResult> {
+    // Before any await: a call suspended now stops when it resumes (#resumed), and starts
+    // again only once the erase is done (#restarting).
+    this.#generation++;
+    const erasing = this.#erase(req).finally(() => (this.#erasing = undefined));
+    this.#erasing = erasing;
+    return erasing;
+  }
+
+  async #erase(req: EraseRequest): Promise<EraseResult> {
     const result = await this.#erasure.erase(this.#state, req);
+    if (!result.erased && result.erasedAt === null) return result; // a device linked elsewhere: nothing deleted
+    // Its due work went with the database; a run still suspended must not write it back.
+    this.#work.retire();
     this.#state = undefined;
     this.#ready = false;
     this.#buckets.clear();
@@ -273,14 +341,17 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
 
   /** Runs lazy work that has fallen due (LAZY_WORK: it holds no alarm of its own). */
   async #catchUp(): Promise<void> {
-    if (this.#work.lazyDue(Date.now())) await this.#work.runDue((kind, now) => this.#run(kind, now), LAZY_WORK);
+    if (this.#work.lazyDue(Date.now())) await this.#work.runDue((kind, now) => this.#run(kind, now, this.#generation), LAZY_WORK);
   }
 
   override async alarm(): Promise<void> {
     this.#work.fired();
     if (!this.#ready || this.#state === undefined) return;
     countWakeup(this.#config, this.#state.projectId, this.#state.profile);
-    await this.#work.runDue((kind, now) => this.#run(kind, now));
+    const generation = this.#generation;
+    // Work stopped by a link (ProfileReplaced) runs again at once, against the linked device;
+    // an erased profile's work table is retired, so nothing of it runs again.
+    await this.#work.runDue((kind, now) => this.#run(kind, now, generation).catch((err) => (err instanceof ProfileReplaced ? Date.now() : Promise.reject(err))));
   }
 
   #open(): void {
@@ -310,11 +381,11 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
    * Re-scores every served prediction from the profile's current features and, when a
    * score moved, re-evaluates the predictive cohorts. After the write: ORT runs async.
    */
-  async #rescore(state: ProfileState, compiled: CompiledSegments, now: number): Promise<void> {
+  async #rescore(state: ProfileState, compiled: CompiledSegments, now: number, generation: number): Promise<void> {
     if (compiled.predictions.length === 0 || state.linkedUser !== undefined) return;
     const engine = this.#segments.loaded(compiled);
     if (engine === undefined) return;
-    const next = await computeScores(this.env, compiled, engine, now);
+    const next = await this.#resumed(generation, computeScores(this.env, compiled, engine, now));
     const opened = this.#openWindows(compiled.predictions.flatMap((p) => (next[p.id] === undefined ? [] : [predictionWindow(p.id, next[p.id]!.model, next[p.id]!.score, p.horizonDays, now)])));
     if (!scoresMoved(state.scores ?? {}, next)) {
       if (opened) await this.#work.arm();
@@ -386,22 +457,21 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   }
 
   /** Links each device seen with this user for the first time, importing its history. */
-  async #linkNewDevices(state: ProfileState, events: TailorEvent[], compiled: CompiledSegments): Promise<void> {
+  async #linkNewDevices(state: ProfileState, events: TailorEvent[], compiled: CompiledSegments, generation: number): Promise<void> {
     const known = (id: string) => this.#sql.exec("SELECT 1 FROM devices WHERE device_id = ?", id).toArray().length > 0;
     const fresh = [...new Set(events.map((e) => e.device_id).filter((d): d is string => d !== undefined))].filter(
       (d) => !known(d),
     );
     if (fresh.length === 0) return;
     const userId = state.profile.id;
-    const histories = await Promise.all(
-      fresh.map((deviceId) =>
-        profileStub(this.env, state.projectId, { kind: "device", id: deviceId }).linkTo(state.projectId, deviceId, userId),
-      ),
+    const histories = await this.#resumed(
+      generation,
+      Promise.all(fresh.map((deviceId) => profileStub(this.env, state.projectId, { kind: "device", id: deviceId }).linkTo(state.projectId, deviceId, userId))),
     );
     // What a device pruned is only in its archive: segmentation sees it too (it is not stored again).
-    const pruned = await Promise.all(histories.map((h) => (h.prunedBefore === undefined ? [] : readPrunedKeys(this.env, h.archive, h.prunedBefore))));
+    const pruned = await this.#resumed(generation, Promise.all(histories.map((h) => (h.prunedBefore === undefined ? [] : readPrunedKeys(this.env, h.archive, h.prunedBefore)))));
     const now = Date.now();
-    const archived = await this.#prunedHistory(state, compiled, now);
+    const archived = await this.#resumed(generation, this.#prunedHistory(state, compiled, now));
     this.ctx.storage.transactionSync(() => {
       const engine = this.#engine(state, compiled, now, archived);
       const imported: TailorEvent[] = [];
@@ -448,11 +518,11 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   }
 
   /** Runs one kind of due work; returns when it is due again, or null when it is done. */
-  async #run(kind: WorkKind, now: number): Promise<number | null> {
+  async #run(kind: WorkKind, now: number, generation: number): Promise<number | null> {
     const state = this.#state!;
     switch (kind) {
       case "archive":
-        return this.#flushArchive(state, now);
+        return this.#flushArchive(state, now, generation);
       case "prune": {
         const { next, prunedBefore } = this.#events.prune(now, this.#config.retentionMs, state.archivedThrough);
         if (prunedBefore !== null) {
@@ -462,35 +532,35 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
         return next;
       }
       case "registry":
-        await writeRegistry(this.env, state, now);
+        await this.#resumed(generation, writeRegistry(this.env, state, now));
         state.registryWrittenAt = now;
         saveState(this.#sql, state);
         return null;
       case "segments": {
         if (state.linkedUser !== undefined) return null;
-        const compiled = await currentDefinitions(this.env, state.projectId);
-        const archived = await this.#prunedHistory(state, compiled, now);
+        const compiled = await this.#resumed(generation, currentDefinitions(this.env, state.projectId));
+        const archived = await this.#resumed(generation, this.#prunedHistory(state, compiled, now));
         this.ctx.storage.transactionSync(() => this.#segmentsSaw(state, this.#engine(state, compiled, now, archived), [], now, false));
         if (this.#segments.hasOutbox()) this.#work.schedule("memberships", now);
         return this.#segments.nextChangeAt(now);
       }
       case "score": {
         if (state.linkedUser !== undefined) return null;
-        const compiled = await currentDefinitions(this.env, state.projectId);
-        await this.#loadedEngine(state, compiled);
-        await this.#rescore(state, compiled, now);
+        const compiled = await this.#resumed(generation, currentDefinitions(this.env, state.projectId));
+        await this.#loadedEngine(state, compiled, generation);
+        await this.#rescore(state, compiled, now, generation);
         return compiled.predictions.length > 0 ? now + SCORE_REFRESH_MS : null;
       }
       case "outcomes": {
         this.#served.resolveDue(now);
         const rows = this.#served.unwritten();
-        await writeServedOutcomes(this.env, state, rows, now);
+        await this.#resumed(generation, writeServedOutcomes(this.env, state, rows, now));
         this.#served.written(rows);
         return this.#served.nextDueAt(Date.now());
       }
       case "memberships": {
         const batch = this.#segments.outbox(MEMBERSHIP_BATCH);
-        await writeMemberships(this.env, state, batch);
+        await this.#resumed(generation, writeMemberships(this.env, state, batch));
         if (batch.length > 0) this.#segments.clearOutbox(batch[batch.length - 1]!.seq);
         return this.#segments.hasOutbox() ? Date.now() : null;
       }
@@ -498,14 +568,21 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   }
 
   /** Writes the archive outbox to R2, then moves the cursor. */
-  async #flushArchive(state: ProfileState, now: number): Promise<number | null> {
+  async #flushArchive(state: ProfileState, now: number, generation: number): Promise<number | null> {
     const upTo = state.lastSeq;
     const batch = this.#events.outbox(state.archivedThrough, OUTBOX_BATCH);
-    this.#manifest.record(await writeArchive(this.env, state, batch));
+    this.#manifest.record(await this.#resumed(generation, writeArchive(this.env, state, batch)));
     const full = batch.length === OUTBOX_BATCH;
     state.archivedThrough = full ? batch[batch.length - 1]!.seq : upTo;
     saveState(this.#sql, state);
     if (full) return now;
     return state.lastSeq > state.archivedThrough ? Date.now() + this.#config.archiveFlushMs : null;
+  }
+}
+
+/** Thrown by #resumed: the profile was erased, or the device linked, while the call awaited. */
+class ProfileReplaced extends Error {
+  constructor() {
+    super("the profile was replaced while this call awaited");
   }
 }
