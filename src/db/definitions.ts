@@ -1,9 +1,10 @@
 import { and, eq, sql } from "drizzle-orm";
+import { z } from "zod";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { FeatureSpec } from "../core/features";
 import { predictionSchema } from "../core/predictions";
 import { recommendationSchema } from "../core/recommendations/schema";
-import type { DefinitionSet } from "../core/segments/compile";
+import type { DefinitionSet, SkippedDefinition } from "../core/segments/compile";
 import { cohortDefinitionSchema, computationSchema } from "../core/segments/schema";
 import * as schema from "./schema";
 import { cohorts, computations, models, predictions, projects, recommendations } from "./schema";
@@ -15,7 +16,20 @@ export async function definitionsVersion(db: Db, projectId: string): Promise<num
   return row?.v ?? null;
 }
 
-/** The project's active computations and cohorts, parsed (stored definitions were validated on write). */
+/**
+ * Parses one stored row; a row this code can no longer read (written by another version,
+ * or edited by hand) is left out and named in `skipped` instead of failing the project.
+ */
+function lenient<T>(skipped: SkippedDefinition[], id: string, parse: () => T): T[] {
+  try {
+    return [parse()];
+  } catch (err) {
+    skipped.push({ id, reason: err instanceof z.ZodError ? z.prettifyError(err) : String(err) });
+    return [];
+  }
+}
+
+/** The project's active definitions, parsed (stored definitions were validated on write; rows that no longer parse are skipped). */
 export async function loadDefinitionSet(db: Db, projectId: string): Promise<DefinitionSet> {
   const [version, comps, cohs] = await db.batch([
     db.select({ v: projects.definitionsVersion }).from(projects).where(eq(projects.id, projectId)),
@@ -41,23 +55,29 @@ export async function loadDefinitionSet(db: Db, projectId: string): Promise<Defi
         FROM ${recommendations} r LEFT JOIN ${models} m ON m.owner_id = r.id AND m.active = 1
         WHERE r.project_id = ${projectId} AND r.status = 'active' ORDER BY r.created_at, r.id`,
   );
+  const skipped: SkippedDefinition[] = [];
   return {
     version: String(version[0]?.v ?? 0),
-    computations: comps.map((c) => ({ id: c.id, definition: computationSchema.parse(c.definition) })),
-    cohorts: cohs.map((c) => ({ id: c.id, definition: cohortDefinitionSchema.parse(c.definition) })),
-    predictions: preds.map((p) => {
-      const serving = (p.serving === null ? null : JSON.parse(p.serving)) as { feature_spec?: FeatureSpec | null; quantiles?: number[] } | null;
-      const model =
-        p.modelId !== null && p.r2Key !== null && serving?.feature_spec
-          ? { id: p.modelId, r2Key: p.r2Key, spec: serving.feature_spec, quantiles: serving.quantiles ?? [] }
-          : null;
-      return { id: p.id, definition: predictionSchema.parse(JSON.parse(p.definition)), model };
-    }),
-    recommendations: recs.map((r) => ({
-      id: r.id,
-      definition: recommendationSchema.parse(JSON.parse(r.definition)),
-      model: r.modelId !== null && r.r2Key !== null ? { id: r.modelId, r2Key: r.r2Key } : null,
-    })),
+    computations: comps.flatMap((c) => lenient(skipped, c.id, () => ({ id: c.id, definition: computationSchema.parse(c.definition) }))),
+    cohorts: cohs.flatMap((c) => lenient(skipped, c.id, () => ({ id: c.id, definition: cohortDefinitionSchema.parse(c.definition) }))),
+    predictions: preds.flatMap((p) =>
+      lenient(skipped, p.id, () => {
+        const serving = (p.serving === null ? null : JSON.parse(p.serving)) as { feature_spec?: FeatureSpec | null; quantiles?: number[] } | null;
+        const model =
+          p.modelId !== null && p.r2Key !== null && serving?.feature_spec
+            ? { id: p.modelId, r2Key: p.r2Key, spec: serving.feature_spec, quantiles: serving.quantiles ?? [] }
+            : null;
+        return { id: p.id, definition: predictionSchema.parse(JSON.parse(p.definition)), model };
+      }),
+    ),
+    recommendations: recs.flatMap((r) =>
+      lenient(skipped, r.id, () => ({
+        id: r.id,
+        definition: recommendationSchema.parse(JSON.parse(r.definition)),
+        model: r.modelId !== null && r.r2Key !== null ? { id: r.modelId, r2Key: r.r2Key } : null,
+      })),
+    ),
+    skipped,
   };
 }
 

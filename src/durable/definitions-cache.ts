@@ -1,5 +1,5 @@
 import { drizzle } from "drizzle-orm/d1";
-import { compileDefinitions, type CompiledSegments } from "../core/segments/compile";
+import { compileLeniently, type CompiledSegments } from "../core/segments/compile";
 import { definitionsVersion, loadDefinitionSet } from "../db/definitions";
 import * as schema from "../db/schema";
 
@@ -31,7 +31,8 @@ export async function currentDefinitions(
       hit.checkedAt = Date.now();
       return hit.compiled;
     }
-    const compiled = compileDefinitions(await loadDefinitionSet(db, projectId));
+    const { compiled, skipped } = compileLeniently(await loadDefinitionSet(db, projectId));
+    for (const d of skipped) console.warn(`project ${projectId}: definition ${d.id} skipped (${d.reason})`);
     cache.set(projectId, { compiled, checkedAt: Date.now() });
     return compiled;
   })();

@@ -1,5 +1,6 @@
 import type { TailorEvent } from "../core/event";
 import type { ProfileState } from "./profile-state";
+import { ensureSchema } from "./schema";
 
 /**
  * Privacy deletion inside a profile's Durable Object, and the rule for events that
@@ -7,7 +8,8 @@ import type { ProfileState } from "./profile-state";
  *
  * Erasing deletes the object's whole SQLite database (`storage.deleteAll()`: events,
  * properties, segment state, dedupe ids, outboxes, due work) and its alarm, then
- * writes one row: the tombstone, the instant of erasure. Nothing else survives.
+ * recreates the empty schema with one row: the tombstone, the instant of erasure.
+ * Nothing else survives.
  *
  * The late-event rule (Amplitude-like): an event whose event `time` is at or before
  * the tombstone is acknowledged and dropped — a retry or a late upload from before the
@@ -28,15 +30,14 @@ export interface EraseResult {
   erasedAt: number | null;
 }
 
-const TOMBSTONE_TABLE = "erasure";
-
 export class ProfileErasure {
   #erasedAt: number | undefined;
 
   constructor(private readonly storage: DurableObjectStorage) {
     const sql = storage.sql;
-    if (sql.exec("SELECT 1 FROM sqlite_master WHERE name = ?", TOMBSTONE_TABLE).toArray().length > 0) {
-      this.#erasedAt = sql.exec<{ at: number }>(`SELECT erased_at AS at FROM ${TOMBSTONE_TABLE}`).one().at;
+    // The table comes with the schema (schema.ts); an object erased by an older version holds only it.
+    if (sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'erasure'").toArray().length > 0) {
+      this.#erasedAt = sql.exec<{ at: number }>("SELECT erased_at AS at FROM erasure").toArray()[0]?.at;
     }
   }
 
@@ -60,10 +61,8 @@ export class ProfileErasure {
     const now = Math.max(Date.now(), (this.#erasedAt ?? 0) + 1);
     await this.storage.deleteAlarm();
     await this.storage.deleteAll();
-    this.storage.transactionSync(() => {
-      this.storage.sql.exec(`CREATE TABLE ${TOMBSTONE_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), erased_at INTEGER NOT NULL)`);
-      this.storage.sql.exec(`INSERT INTO ${TOMBSTONE_TABLE} (id, erased_at) VALUES (1, ?)`, now);
-    });
+    // The schema again (empty tables), then the tombstone as its only row.
+    ensureSchema(this.storage, (sql) => sql.exec("INSERT INTO erasure (id, erased_at) VALUES (1, ?)", now));
     this.#erasedAt = now;
     // Work suspended mid-way (an ingest awaiting D1, an alarm awaiting R2) stops at its
     // next await (UserProfile's generation check); should a path miss that check, the state

@@ -37,12 +37,25 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE served_windows (window_key TEXT PRIMARY KEY, body TEXT NOT NULL, written INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
   `,
+  // The state row's layout version (profile-state.ts upgrades older rows as it reads them).
+  `
+  ALTER TABLE state ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+  `,
+  // The erasure tombstone (profile-erasure.ts). An object erased before this migration holds
+  // only this table, without schema_version: it keeps its row when the object is next written.
+  `
+  CREATE TABLE IF NOT EXISTS erasure (id INTEGER PRIMARY KEY CHECK (id = 1), erased_at INTEGER NOT NULL);
+  `,
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS.length;
 
-export function ensureSchema(storage: DurableObjectStorage): void {
-  storage.transactionSync(() => migrate(storage.sql));
+/** Brings the schema up to date, then runs `andThen` in the same transaction. */
+export function ensureSchema(storage: DurableObjectStorage, andThen?: (sql: SqlStorage) => void): void {
+  storage.transactionSync(() => {
+    migrate(storage.sql);
+    andThen?.(storage.sql);
+  });
 }
 
 function migrate(sql: SqlStorage): void {

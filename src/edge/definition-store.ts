@@ -1,5 +1,5 @@
 import { and, count, desc, eq, gte, inArray, sql } from "drizzle-orm";
-import { compileDefinitions, DefinitionError, type DefinitionSet } from "../core/segments/compile";
+import { compileDefinitions, compileLeniently, DefinitionError, type DefinitionSet } from "../core/segments/compile";
 import { randomKey } from "../core/hash";
 import { predictionSchema, type Prediction } from "../core/predictions";
 import { recommendationSchema } from "../core/recommendations/schema";
@@ -123,7 +123,7 @@ async function checkDefinition(db: Db, projectId: string, kind: DefinitionKind, 
   if (definition === null && (kind === "destinations" || kind === "cohorts")) await checkNotUsedBySyncs(db, projectId, id);
   if (kind === "syncs") return definition === null ? undefined : checkSyncReferences(db, projectId, definition as Sync);
   if (kind === "destinations" || kind === "recommendations") return;
-  const set = await loadDefinitionSet(db, projectId);
+  const { usable: set } = compileLeniently(await loadDefinitionSet(db, projectId));
   if (kind === "predictions" && definition !== null) return checkPredictionReferences(set, id, definition as Prediction);
   checkCompiles(set, kind, id, definition);
 }

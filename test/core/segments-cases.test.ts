@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileDefinitions, DefinitionError } from "../../src/core/segments/compile";
+import { compileDefinitions, compileLeniently, DefinitionError } from "../../src/core/segments/compile";
 import { sequenceMatched } from "../../src/core/segments/engine";
 import { cohortDefinitionSchema, computationSchema } from "../../src/core/segments/schema";
 import { definitions, engineFor, ev } from "./segments-helpers";
@@ -155,6 +155,24 @@ describe("operators", () => {
         }),
       ),
     ).toThrow(/cycle: a → b → a|cycle: b → a → b/);
+  });
+
+  it("compiles leniently what it can: a definition whose reference is gone is left out with its reason, and so is one that needs it", () => {
+    const set = definitions({
+      computations: { orders: { event: { type: "Order" }, aggregate: "count" } },
+      cohorts: {
+        buyers: { type: "behavioral", match: { computation: { id: "orders", op: "gte", value: 1 } } },
+        orphan: { type: "behavioral", match: { cohort: { id: "was-unparsable" } } },
+        "needs-orphan": { type: "behavioral", match: { cohort: { id: "orphan" } } },
+      },
+    });
+    const { compiled, usable, skipped } = compileLeniently({ ...set, skipped: [{ id: "was-unparsable", reason: "no longer parses" }] });
+    expect(compiled.cohorts.map((c) => c.id)).toEqual(["buyers"]);
+    expect(usable.cohorts.map((c) => c.id)).toEqual(["buyers"]);
+    expect(skipped.map((s) => s.id)).toEqual(["was-unparsable", "orphan", "needs-orphan"]);
+    expect(skipped[1]!.reason).toMatch(/orphan refers to unknown cohort was-unparsable/);
+    // A set that compiles is left whole.
+    expect(compileLeniently(definitions({ cohorts: { a: { type: "behavioral", match: { performed: { event: { type: "A" } } } } } })).skipped).toEqual([]);
   });
 });
 

@@ -26,6 +26,14 @@ export interface DefinitionSet {
   cohorts: { id: string; definition: CohortDefinition }[];
   predictions?: PredictionEntry[];
   recommendations?: RecommendationEntry[];
+  /** Stored rows that no longer parse (left out of the set, see loadDefinitionSet). */
+  skipped?: SkippedDefinition[];
+}
+
+/** A stored definition the running code cannot use, and why. */
+export interface SkippedDefinition {
+  id: string;
+  reason: string;
 }
 
 /**
@@ -133,6 +141,31 @@ function canonical(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
   }
   return JSON.stringify(value);
+}
+
+/**
+ * Compiles what can be compiled: a definition that refers to one that is missing (or was
+ * skipped as unparsable) is left out with its reason, and the rest still compiles — one
+ * bad row must never stop a project's ingestion. `usable` is the set that compiled: a new
+ * definition is checked strictly (compileDefinitions) against it, so only rows older than
+ * the running code (or edited by hand) are ever skipped.
+ */
+export function compileLeniently(set: DefinitionSet): { compiled: CompiledSegments; usable: DefinitionSet; skipped: SkippedDefinition[] } {
+  const skipped = [...(set.skipped ?? [])];
+  let current = set;
+  for (;;) {
+    try {
+      return { compiled: compileDefinitions(current), usable: current, skipped };
+    } catch (err) {
+      if (!(err instanceof DefinitionError)) throw err;
+      skipped.push({ id: err.definitionId, reason: err.message });
+      const keep = <T extends { id: string }>(list: T[] | undefined) => list?.filter((d) => d.id !== err.definitionId);
+      const next: DefinitionSet = { ...current, computations: keep(current.computations)!, cohorts: keep(current.cohorts)!, predictions: keep(current.predictions), recommendations: keep(current.recommendations) };
+      // Every pass removes one definition, so this ends; a definition that cannot be removed is a bug.
+      if (next.computations.length + next.cohorts.length + (next.predictions?.length ?? 0) + (next.recommendations?.length ?? 0) === current.computations.length + current.cohorts.length + (current.predictions?.length ?? 0) + (current.recommendations?.length ?? 0)) throw err;
+      current = next;
+    }
+  }
 }
 
 /**
