@@ -1,4 +1,5 @@
 import { drizzle } from "drizzle-orm/d1";
+import { cacheNamespace } from "../core/isolate-cache";
 import { compileLeniently, type CompiledSegments } from "../core/segments/compile";
 import { definitionsVersion, loadDefinitionSet } from "../db/definitions";
 import * as schema from "../db/schema";
@@ -10,7 +11,8 @@ import * as schema from "../db/schema";
  * (alarms, reads) re-check at most every `maxAgeMs`. A new version is compiled once.
  */
 const CHECK_MS = 2_000;
-const cache = new Map<string, { compiled: CompiledSegments; checkedAt: number }>();
+/** Compiled sets are small but many projects may pass through one isolate: the least recently used go. */
+const cache = cacheNamespace<{ compiled: CompiledSegments; checkedAt: number }>("compiled-definitions", { maxEntries: 256, ttlMs: Infinity });
 const loading = new Map<string, Promise<CompiledSegments>>();
 
 export async function currentDefinitions(
@@ -44,8 +46,7 @@ export async function currentDefinitions(
   }
 }
 
-/** Forgets cached definitions (tests, and this isolate's own writes). */
-export function forgetDefinitions(projectId?: string): void {
-  if (projectId === undefined) cache.clear();
-  else cache.delete(projectId);
+/** Forgets a project's compiled definitions (this isolate wrote a change to them). */
+export function forgetDefinitions(projectId: string): void {
+  cache.delete(projectId);
 }

@@ -1,19 +1,14 @@
+import { cacheNamespace } from "../core/isolate-cache";
 import { definitionsVersion } from "../db/definitions";
 import { forgetDefinitions } from "../durable/definitions-cache";
 import { db, type Db } from "./db";
 
 /** Each isolate's view of a project's definitions version (ingest passes it to profiles). */
-const versions = new Map<string, { version: number; expires: number }>();
-const VERSION_TTL_MS = 2_000;
+const versions = cacheNamespace<number>("definitions-version", { maxEntries: 1_000, ttlMs: 2_000 });
 
 /** The project's definitions version, re-read at most every two seconds per isolate. */
-export async function definitionsVersionOf(db: Db, projectId: string): Promise<number> {
-  const now = Date.now();
-  const hit = versions.get(projectId);
-  if (hit !== undefined && hit.expires > now) return hit.version;
-  const version = (await definitionsVersion(db, projectId)) ?? 0;
-  versions.set(projectId, { version, expires: now + VERSION_TTL_MS });
-  return version;
+export function definitionsVersionOf(db: Db, projectId: string): Promise<number> {
+  return versions.load(projectId, async () => (await definitionsVersion(db, projectId)) ?? 0);
 }
 
 /**

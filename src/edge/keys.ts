@@ -1,5 +1,6 @@
 import { and, desc, eq, isNull } from "drizzle-orm";
 import { sha256Hex } from "../core/hash";
+import { cacheNamespace } from "../core/isolate-cache";
 import { apiKeys } from "../db/schema";
 import type { Db } from "./db";
 
@@ -9,17 +10,10 @@ import type { Db } from "./db";
  */
 const POSITIVE_TTL_MS = 60_000;
 const NEGATIVE_TTL_MS = 5_000;
-const MAX_ENTRIES = 10_000;
-const cache = new Map<string, { value: string | null; expires: number }>();
+const cache = cacheNamespace<string | null>("api-keys", { maxEntries: 10_000, ttlMs: POSITIVE_TTL_MS, ttlOf: (v) => (v === null ? NEGATIVE_TTL_MS : POSITIVE_TTL_MS) });
 
-async function cached(cacheKey: string, load: () => Promise<string | null>): Promise<string | null> {
-  const now = Date.now();
-  const hit = cache.get(cacheKey);
-  if (hit !== undefined && hit.expires > now) return hit.value;
-  const value = await load();
-  if (cache.size >= MAX_ENTRIES) cache.clear();
-  cache.set(cacheKey, { value, expires: now + (value === null ? NEGATIVE_TTL_MS : POSITIVE_TTL_MS) });
-  return value;
+function cached(cacheKey: string, load: () => Promise<string | null>): Promise<string | null> {
+  return cache.load(cacheKey, load);
 }
 
 /** The project whose public ingest key this is, or null. */

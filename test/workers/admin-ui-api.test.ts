@@ -1,6 +1,5 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { forgetDefinitions } from "../../src/durable/definitions-cache";
 import { issueSession } from "../../src/edge/ui/session";
 import { ADMIN_TOKEN, admin, call, create, createProject, uiSession, upload, type TestProject } from "./helpers";
 
@@ -15,7 +14,6 @@ beforeAll(async () => {
 
 async function define(kind: "cohorts" | "computations", name: string, definition: unknown): Promise<string> {
   const id = await create(project.id, kind, { name, definition });
-  forgetDefinitions(project.id);
   return id;
 }
 

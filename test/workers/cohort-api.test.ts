@@ -1,7 +1,6 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { profileObjectName } from "../../src/core/event";
-import { forgetDefinitions } from "../../src/durable/definitions-cache";
 import { admin, call, createProject, uiSession, upload, user, type TestProject } from "./helpers";
 
 let project: TestProject;
@@ -29,7 +28,6 @@ beforeAll(async () => {
     body: JSON.stringify({ name: "Buyers", definition: { type: "behavioral", match: { performed: { event: { type: "Order Completed" } } } } }),
   });
   vipId = (await res.json<{ id: string }>()).id;
-  forgetDefinitions(project.id);
   await upload({
     api_key: project.apiKey,
     events: [

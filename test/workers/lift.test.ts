@@ -6,7 +6,6 @@ import { inGlobalControl } from "../../src/core/project";
 import { heldOut } from "../../src/core/holdout";
 import { inControl } from "../../src/core/recommendations/select";
 import type { ExposurePerformance } from "../../src/edge/lift-store";
-import { forgetDefinitions } from "../../src/durable/definitions-cache";
 import { recommenderOnnx } from "../../src/train/onnx/recommender";
 import { admin, call, create, createProject, fakeDestinations, upload, user, type TestProject } from "./helpers";
 
@@ -67,7 +66,6 @@ describe("lift of a recommendation", () => {
       body: JSON.stringify({ owner_kind: "recommendation", owner_id: recId, model: btoa(String.fromCharCode(...recommenderOnnx({ embeddings, rank: 2, bias: new Array(catalog.length).fill(0) }))), metadata: { items: catalog.map((id) => ({ id, props: {} })), popular: [7, 6, 5, 4, 3, 2, 1, 0], metrics: {} } }),
     });
     expect(published.status).toBe(201);
-    forgetDefinitions(project.id);
 
     // Few users and reads: the tests' profile API limit is 40 requests a minute per project.
     const ids = Array.from({ length: 16 }, (_, i) => `lift-user-${i}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LatestPerOwner } from "../../src/durable/scoring/isolate-cache";
+import { LatestPerOwner } from "../../src/core/isolate-cache";
 import { createSession, rankItems, scoreRows } from "../../src/durable/scoring/ort";
 import { predictGbdt } from "../../src/train/model/gbdt";
 import { logisticOnnx } from "../../src/train/onnx/logistic";
@@ -26,7 +26,7 @@ describe("onnxruntime-web in workerd", () => {
 
   it("a retired session is released (as the model cache does after a retrain) and later sessions still score", async () => {
     const bytes = (w: number) => logisticOnnx({ weights: [w], bias: 0, featureNames: ["a"] });
-    const cache = new LatestPerOwner<Awaited<ReturnType<typeof createSession>>>((s) => s.release(), 0);
+    const cache = new LatestPerOwner<Awaited<ReturnType<typeof createSession>>>("test-sessions", (s) => s.release(), { graceMs: 0 });
     const v1 = await cache.get("prd_x", "mdl_1", () => createSession(bytes(1)));
     expect((await scoreRows(v1, [[1]]))[0]).toBeCloseTo(1 / (1 + Math.exp(-1)), 6);
     const v2 = await cache.get("prd_x", "mdl_2", () => createSession(bytes(2)));

@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { defaultFeatures, featureNames, featureVector } from "../../src/core/features";
 import { emptySnapshot, SegmentEngine } from "../../src/core/segments/engine";
-import { forgetDefinitions } from "../../src/durable/definitions-cache";
 import { predict } from "../../src/train/model/logistic-regression";
 import { logisticOnnx } from "../../src/train/onnx/logistic";
 import { featureDefinitions, featureValues } from "../../src/train/snapshots";
@@ -35,7 +34,6 @@ beforeAll(async () => {
     }),
   });
   expect(published.status).toBe(201);
-  forgetDefinitions(project.id);
 });
 
 /** The trainer's path: replay the events through the same engine to `at`, then the model. */
@@ -85,7 +83,6 @@ describe("predictions served at the edge", () => {
     });
     expect(res.status, await res.clone().text()).toBe(201);
     const likely = (await res.json<{ id: string }>()).id;
-    forgetDefinitions(project.id);
     expect((await profile(project.id, user("scored-user-2")).getSegments())?.cohort_ids).not.toContain(likely);
 
     // Two more orders raise goal_count, so the score crosses the threshold.
@@ -109,7 +106,6 @@ describe("predictions served at the edge", () => {
       body: JSON.stringify({ definition: { goal: { event: goal }, horizon_days: 30, population: { cohort: cohortId } } }),
     });
     expect(res.status).toBe(200);
-    forgetDefinitions(project.id);
     await upload({
       api_key: project.apiKey,
       events: [

@@ -2,7 +2,6 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { beforeAll, describe, expect, it } from "vitest";
 import { archivePrefix, parseNdjson } from "../../src/core/archive";
 import { profileObjectName, type ProfileRef, type TailorEvent } from "../../src/core/event";
-import { forgetDefinitions } from "../../src/durable/definitions-cache";
 import { sha256Hex } from "../../src/core/hash";
 import { admin, call, create, createProject, device, fakeDestinations, upload, user, type TestProject } from "./helpers";
 
@@ -90,7 +89,6 @@ beforeAll(async () => {
   project = await createProject("privacy");
   cohortId = await create(project.id, "cohorts", { name: "Viewers", definition: { type: "behavioral", match: { performed: { event: { type: "Viewed" } } } } });
   const views = await create(project.id, "computations", { name: "Views", definition: { event: { type: "Viewed" }, aggregate: "count" } });
-  forgetDefinitions(project.id);
   const destination = await create(project.id, "destinations", { name: "Files", definition: { type: "r2_export", format: "ndjson" } });
   syncId = await create(project.id, "syncs", { name: "Viewers to files", definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" } });
   const facebook = await create(project.id, "destinations", {

@@ -1,7 +1,6 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { profileObjectName } from "../../src/core/event";
-import { forgetDefinitions } from "../../src/durable/definitions-cache";
 import { admin, call, createProject, upload, user, type TestProject } from "./helpers";
 
 let project: TestProject;
@@ -22,7 +21,6 @@ beforeAll(async () => {
   views = await def("computations", "Views", { event: { type: "Viewed" }, aggregate: "count" });
   buyers = await def("cohorts", "Buyers", { type: "behavioral", match: { performed: { event: { type: "Order Completed" } } } });
   browsers = await def("cohorts", "Browsers", { type: "behavioral", match: { performed: { event: { type: "Viewed" }, op: ">=", value: 3 } } });
-  forgetDefinitions(project.id);
   const res = await upload({
     api_key: project.apiKey,
     events: [

@@ -1,5 +1,4 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { forgetDefinitions } from "../../src/durable/definitions-cache";
 import { recommenderOnnx } from "../../src/train/onnx/recommender";
 import { admin, call, createProject, upload, type TestProject } from "./helpers";
 
@@ -34,7 +33,6 @@ async function setup(projectId: string, extra: object = {}): Promise<{ project: 
     body: JSON.stringify({ owner_kind: "recommendation", owner_id: recId, model: btoa(String.fromCharCode(...bytes)), metadata: { items, popular, metrics: {} } }),
   });
   expect(published.status).toBe(201);
-  forgetDefinitions(project.id);
   return { project, recId };
 }
 
@@ -175,7 +173,6 @@ describe("a model with a repeat component (repeats allowed)", () => {
       body: JSON.stringify({ owner_kind: "recommendation", owner_id: recId, model: btoa(String.fromCharCode(...bytes)), metadata: { items, popular, metrics: {} } }),
     });
     expect(published.status).toBe(201);
-    forgetDefinitions(project.id);
     // b5 three times, a0 once: b5 leads on its count (1 + log 4 over a0's 1 + log 2), then the best unseen item, a1.
     await buy(project, "regular", "b5", "b5", "b5", "a0");
     expect((await recsOf(project, "regular", recId)).items).toEqual(["b5", "a0", "a1"]);

@@ -1,7 +1,6 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { profileObjectName } from "../../src/core/event";
-import { forgetDefinitions } from "../../src/durable/definitions-cache";
 import { admin, call, createProject, device, profile, uiSession, upload, user, type TestProject } from "./helpers";
 
 let project: TestProject;
@@ -17,7 +16,6 @@ const send = async (events: unknown[]) => {
 async function define(kind: "cohorts" | "computations", name: string, definition: unknown): Promise<string> {
   const res = await admin(`/projects/${project.id}/${kind}`, { method: "POST", body: JSON.stringify({ name, definition }) });
   expect(res.status, await res.clone().text()).toBe(201);
-  forgetDefinitions(project.id); // this isolate's cache; other isolates re-check within seconds
   return (await res.json<{ id: string }>()).id;
 }
 
@@ -139,7 +137,6 @@ describe("definitions API", () => {
     });
     expect(res.status).toBe(200);
     expect((await res.json<{ version: number }>()).version).toBe(2);
-    forgetDefinitions(project.id);
     expect((await profile(project.id, user("seg-edit-1")).getSegments())?.cohort_ids).toContain(id);
   });
 });
@@ -157,7 +154,6 @@ describe("backfill after a definition change", () => {
       body: JSON.stringify({ name: "Viewed twice", definition: { type: "behavioral", match: { performed: { event: { type: "Viewed" }, op: ">=", value: 2 } } } }),
     });
     const created = await res.json<{ id: string; backfill: { id: string; total: number } }>();
-    forgetDefinitions(project.id);
     expect(created.backfill.total).toBeGreaterThanOrEqual(5);
 
     const jobs = env.PROJECT_JOBS.getByName(project.id);
@@ -254,7 +250,6 @@ describe("index writes that fail", () => {
     });
     expect(res.status, await res.clone().text()).toBe(201);
     const { id: cohortId } = await res.json<{ id: string }>();
-    forgetDefinitions(p.id);
     /** Runs a profile's due work now, whatever its backoff says. */
     const runNow = async (id: string) => {
       await runInDurableObject(stub(id), (_, st) => st.storage.sql.exec("UPDATE due_work SET due_at = 0"));
@@ -321,7 +316,6 @@ describe("reconciling the membership index with the profiles", () => {
     expect(res.status).toBe(200);
     const cohort = await admin(`/projects/${p.id}/cohorts`, { method: "POST", body: JSON.stringify({ name: "Buyers", definition: { type: "behavioral", match: { performed: { event: { type: "Purchased" } } } } }) });
     const { id: cohortId } = await cohort.json<{ id: string }>();
-    forgetDefinitions(p.id);
     const stub = (id: string) => env.USER_PROFILE.getByName(profileObjectName(p.id, user(id)));
     for (const id of ids) {
       await stub(id).refresh();

@@ -4,7 +4,6 @@ import { defaultFeatures, featureNames } from "../../src/core/features";
 import { profileObjectName } from "../../src/core/event";
 import { listNdcg, OUTCOME_GRACE_MS } from "../../src/core/served-outcomes";
 import type { ServedView } from "../../src/edge/served-quality-store";
-import { forgetDefinitions } from "../../src/durable/definitions-cache";
 import { auc, calibration, logLoss } from "../../src/train/metrics";
 import { logisticOnnx } from "../../src/train/onnx/logistic";
 import { recommenderOnnx } from "../../src/train/onnx/recommender";
@@ -24,7 +23,6 @@ async function publish(project: TestProject, ownerKind: "prediction" | "recommen
     body: JSON.stringify({ owner_kind: ownerKind, owner_id: ownerId, model: btoa(String.fromCharCode(...bytes)), metadata }),
   });
   expect(res.status, await res.clone().text()).toBe(201);
-  forgetDefinitions(project.id);
   return (await res.json<{ id: string }>()).id;
 }
 

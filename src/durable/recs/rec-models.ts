@@ -1,6 +1,6 @@
 import type { CompiledRecommendation } from "../../core/segments/compile";
 import { catalogOf, staticExclusions, type Catalog, type CatalogItem } from "../../core/recommendations/select";
-import { LatestPerOwner } from "../scoring/isolate-cache";
+import { LatestPerOwner } from "../../core/isolate-cache";
 import { createSession, type Session } from "../scoring/ort";
 
 /** A published recommendation model as served: its ONNX session and its item index. */
@@ -16,9 +16,10 @@ export interface RecBundle {
 
 /**
  * Bundles per isolate, one per recommendation (its active version): R2 is read once,
- * every profile shares them; a retrained version retires the old bundle's session.
+ * every profile shares them; a retrained version (or half an hour unused) retires the old
+ * bundle's session.
  */
-const bundles = new LatestPerOwner<RecBundle>((bundle) => bundle.release());
+const bundles = new LatestPerOwner<RecBundle>("recommendation-models", (bundle) => bundle.release());
 
 export function recBundle(env: Pick<Env, "ARCHIVE">, recId: string, model: NonNullable<CompiledRecommendation["model"]>): Promise<RecBundle> {
   return bundles.get(recId, model.id, async () => {

@@ -1,3 +1,5 @@
+import { cacheNamespace } from "../../core/isolate-cache";
+
 /**
  * Admin sessions without server state: the cookie is `<sid>.<expires>.<mac>`, an HMAC
  * (WebCrypto, SHA-256) under a key derived from ADMIN_TOKEN. Rotating the token ends
@@ -14,21 +16,15 @@ export interface Session {
 }
 
 const encoder = new TextEncoder();
-const keys = new Map<string, Promise<CryptoKey>>();
+const keys = cacheNamespace<CryptoKey>("session-keys", { maxEntries: 8, ttlMs: Infinity });
 
 /** The HMAC key for sessions: HMAC(ADMIN_TOKEN, label), so the raw token never signs anything. */
 function sessionKey(adminToken: string): Promise<CryptoKey> {
-  let key = keys.get(adminToken);
-  if (key === undefined) {
-    key = (async () => {
-      const root = await crypto.subtle.importKey("raw", encoder.encode(adminToken), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-      const derived = await crypto.subtle.sign("HMAC", root, encoder.encode("tailor admin session v1"));
-      return crypto.subtle.importKey("raw", derived, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-    })();
-    if (keys.size > 8) keys.clear();
-    keys.set(adminToken, key);
-  }
-  return key;
+  return keys.load(adminToken, async () => {
+    const root = await crypto.subtle.importKey("raw", encoder.encode(adminToken), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    const derived = await crypto.subtle.sign("HMAC", root, encoder.encode("tailor admin session v1"));
+    return crypto.subtle.importKey("raw", derived, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  });
 }
 
 export function base64url(bytes: Uint8Array): string {
