@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import type { FeatureSpec } from "../core/features";
+import { predictionServingSchema } from "../core/model-contract";
 import { predictionSchema } from "../core/predictions";
 import { recommendationSchema } from "../core/recommendations/schema";
 import type { DefinitionSet, SkippedDefinition } from "../core/segments/compile";
@@ -62,11 +62,11 @@ export async function loadDefinitionSet(db: Db, projectId: string): Promise<Defi
     cohorts: cohs.flatMap((c) => lenient(skipped, c.id, () => ({ id: c.id, definition: cohortDefinitionSchema.parse(c.definition) }))),
     predictions: preds.flatMap((p) =>
       lenient(skipped, p.id, () => {
-        const serving = (p.serving === null ? null : JSON.parse(p.serving)) as { feature_spec?: FeatureSpec | null; quantiles?: number[] } | null;
-        const model =
-          p.modelId !== null && p.r2Key !== null && serving?.feature_spec
-            ? { id: p.modelId, r2Key: p.r2Key, spec: serving.feature_spec, quantiles: serving.quantiles ?? [] }
-            : null;
+        // The active model's spec, checked against what this Worker serves (model-contract.ts):
+        // a model it cannot serve is left out (named in skipped), the prediction stays, unscored.
+        const serving = p.modelId === null || p.r2Key === null || p.serving === null ? null : predictionServingSchema.safeParse(JSON.parse(p.serving));
+        if (serving?.success === false) skipped.push({ id: p.modelId!, reason: `model of ${p.id}: ${z.prettifyError(serving.error)}` });
+        const model = serving?.success ? { id: p.modelId!, r2Key: p.r2Key!, spec: serving.data.feature_spec, quantiles: serving.data.quantiles } : null;
         return { id: p.id, definition: predictionSchema.parse(JSON.parse(p.definition)), model };
       }),
     ),

@@ -3,11 +3,14 @@ const RETRY_BASE_MS = 5_000;
 const RETRY_MAX_MS = 3_600_000;
 
 /**
- * The table of work a profile owes in the future; the DO's single alarm is always set
- * to the earliest row. Later capabilities add kinds (window expiries, re-scoring).
- * Due times are mirrored in memory so the hot path only writes when a time moves.
+ * The table of work a Durable Object owes in the future, by kind; the DO's single alarm
+ * is always set to the earliest row. Due times are mirrored in memory so a hot path only
+ * writes when a time moves. A profile's kinds:
  */
 export type WorkKind = "archive" | "prune" | "registry" | "segments" | "memberships" | "score" | "outcomes";
+
+/** The table, for an object whose schema has no migration list of its own (UserProfile's has it in schema.ts). */
+export const DUE_WORK_TABLE = "CREATE TABLE IF NOT EXISTS due_work (kind TEXT PRIMARY KEY, due_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID";
 
 /**
  * Work that holds no alarm of its own: it runs when the alarm fires for other work, or
@@ -18,8 +21,8 @@ export type WorkKind = "archive" | "prune" | "registry" | "segments" | "membersh
  */
 export const LAZY_WORK: ReadonlySet<WorkKind> = new Set<WorkKind>(["prune"]);
 
-export class DueWork {
-  readonly #due = new Map<WorkKind, number>();
+export class DueWork<K extends string> {
+  readonly #due = new Map<K, number>();
   #armedAt: number | null | undefined;
   /** Set once the profile was erased: its table is gone, and a run still suspended must not write it again. */
   #retired = false;
@@ -27,17 +30,19 @@ export class DueWork {
   constructor(
     private readonly sql: SqlStorage,
     private readonly storage: DurableObjectStorage,
+    /** Kinds that hold no alarm (see LAZY_WORK). */
+    private readonly lazy: ReadonlySet<K> = new Set(),
   ) {}
 
   /** Loads the table (once the schema exists). */
   load(): void {
-    for (const row of this.sql.exec<{ kind: WorkKind; due_at: number }>("SELECT kind, due_at FROM due_work")) {
+    for (const row of this.sql.exec<{ kind: K; due_at: number }>("SELECT kind, due_at FROM due_work")) {
       this.#due.set(row.kind, row.due_at);
     }
   }
 
   /** Asks for `kind` to run at `at`, or earlier if it is already due sooner. */
-  schedule(kind: WorkKind, at: number): void {
+  schedule(kind: K, at: number): void {
     if (this.#retired) return;
     const current = this.#due.get(kind);
     if (current !== undefined && current <= at) return;
@@ -50,7 +55,7 @@ export class DueWork {
   }
 
   /** Replaces the due time (after a run that has more to do, or a failed one). */
-  reschedule(kind: WorkKind, at: number, failed: boolean): void {
+  reschedule(kind: K, at: number, failed: boolean): void {
     if (this.#retired) return;
     this.#due.set(kind, at);
     this.sql.exec(
@@ -61,28 +66,28 @@ export class DueWork {
     );
   }
 
-  done(kind: WorkKind): void {
+  done(kind: K): void {
     if (this.#retired) return;
     this.#due.delete(kind);
     this.sql.exec("DELETE FROM due_work WHERE kind = ?", kind);
   }
 
-  due(now: number): { kind: WorkKind; attempts: number }[] {
+  due(now: number): { kind: K; attempts: number }[] {
     return this.sql
-      .exec<{ kind: WorkKind; attempts: number }>("SELECT kind, attempts FROM due_work WHERE due_at <= ? ORDER BY due_at", now)
+      .exec<{ kind: K; attempts: number }>("SELECT kind, attempts FROM due_work WHERE due_at <= ? ORDER BY due_at", now)
       .toArray();
   }
 
-  /** Whether lazy work (LAZY_WORK) is due: the profile's caller runs it (runDue with `only`). */
+  /** Whether lazy work is due: the profile's caller runs it (runDue with `only`). */
   lazyDue(now: number): boolean {
-    for (const kind of LAZY_WORK) if ((this.#due.get(kind) ?? Infinity) <= now) return true;
+    for (const kind of this.lazy) if ((this.#due.get(kind) ?? Infinity) <= now) return true;
     return false;
   }
 
   /** Points the alarm at the earliest due work that holds one (or clears it); skips the call when unchanged. */
   async arm(): Promise<void> {
     if (this.#retired) return;
-    const times = [...this.#due].filter(([kind]) => !LAZY_WORK.has(kind)).map(([, at]) => at);
+    const times = [...this.#due].filter(([kind]) => !this.lazy.has(kind)).map(([, at]) => at);
     const next = times.length === 0 ? null : Math.min(...times);
     if (this.#armedAt === undefined) this.#armedAt = await this.storage.getAlarm();
     if (next === this.#armedAt) return;
@@ -107,7 +112,7 @@ export class DueWork {
    * next due (or null when done); a failure is retried with exponential backoff. Then
    * re-arms the alarm.
    */
-  async runDue(run: (kind: WorkKind, now: number) => Promise<number | null>, only?: ReadonlySet<WorkKind>): Promise<void> {
+  async runDue(run: (kind: K, now: number) => Promise<number | null>, only?: ReadonlySet<K>): Promise<void> {
     const now = Date.now();
     for (const { kind, attempts } of this.due(now)) {
       if (this.#retired) return;
@@ -117,7 +122,7 @@ export class DueWork {
         if (next === null) this.done(kind);
         else this.reschedule(kind, next, false);
       } catch (err) {
-        console.error(`profile work ${kind} failed (attempt ${attempts + 1})`, err);
+        console.error(`due work ${kind} failed (attempt ${attempts + 1})`, err);
         this.reschedule(kind, Date.now() + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** attempts), true);
       }
     }

@@ -1,7 +1,7 @@
 import type { ProfileRef } from "../core/event";
 import type { JsonObject } from "../core/json";
 import type { SegmentSummary } from "./profile-segments";
-import type { Scores } from "./scoring/profile-scores";
+import type { Scores } from "../core/scores";
 
 /** Everything about a profile that is not an event, kept as one row (read once, written per ingest). */
 export interface ProfileState {

@@ -4,7 +4,7 @@ import type { ThrottleLimits } from "../core/throttle";
 import type { RecResult } from "../core/recommendations/result";
 import type { HoldoutExposure } from "../core/holdout";
 import type { EraseRequest, EraseResult } from "./profile-erasure";
-import type { RecOverride } from "./recs/serve";
+import type { RecOverride } from "../serving/recommend";
 
 /** What the edge sends a profile: events already validated and normalised, in order. */
 export interface IngestRequest {

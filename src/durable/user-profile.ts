@@ -8,7 +8,7 @@ import type { SegmentChanges, SegmentEngine } from "../core/segments/engine";
 import { fullBucket, takeTokens, type TokenBucket } from "../core/throttle";
 import { mergeHistory } from "../core/archive";
 import { ArchiveManifest, reachesPruned, readPruned, readPrunedKeys } from "./archived-history";
-import { currentDefinitions } from "./definitions-cache";
+import { currentDefinitions } from "../db/definitions-cache";
 import { writeArchive, writeMemberships, writeRegistry, writeServedOutcomes } from "./deliveries";
 import { DueWork, LAZY_WORK, type WorkKind } from "./due-work";
 import { EventStore } from "./event-store";
@@ -16,13 +16,14 @@ import { ProfileHistory } from "./profile-history";
 import { emptySummary, ProfileSegments } from "./profile-segments";
 import { ProfileErasure, type EraseRequest, type EraseResult } from "./profile-erasure";
 import { loadState, saveState, type ProfileState } from "./profile-state";
-import { profileRecommendations } from "./recs/profile-recs";
+import { profileRecommendations } from "./profile-recs";
 import type { HoldoutExposure } from "../core/holdout";
 import type { DeviceHistory, IngestRequest, IngestResult, ProfileRead, ProfileView, RecsQuery, SegmentView, UserProfileRpc } from "./rpc";
 import { ensureSchema } from "./schema";
 import { servedGoals, ServedWindows, shownWindows } from "./served-windows";
 import { holdoutExposureWindow, predictionWindow, type ServedWindow } from "../core/served-outcomes";
-import { computeScores, scoresMoved, withScores } from "./scoring/profile-scores";
+import { scoresMoved, withScores } from "../core/scores";
+import { computeScores } from "../serving/scores";
 import { profileStub } from "./stub";
 
 const OUTBOX_BATCH = 2_000;
@@ -39,7 +40,7 @@ const SCORE_REFRESH_MS = 86_400_000;
 export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   readonly #sql: SqlStorage;
   readonly #config: TailorConfig;
-  #work: DueWork;
+  #work: DueWork<WorkKind>;
   readonly #events: EventStore;
   readonly #history: ProfileHistory;
   readonly #segments: ProfileSegments;
@@ -66,7 +67,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     this.#config = readConfig(env);
-    this.#work = new DueWork(this.#sql, ctx.storage);
+    this.#work = new DueWork(this.#sql, ctx.storage, LAZY_WORK);
     this.#events = new EventStore(this.#sql);
     this.#history = new ProfileHistory(this.#events, this.#config.dedupeMs);
     this.#segments = new ProfileSegments(this.#sql);
@@ -304,7 +305,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     this.#buckets.clear();
     this.#segments.forget();
     this.#recs.forget();
-    this.#work = new DueWork(this.#sql, this.ctx.storage);
+    this.#work = new DueWork(this.#sql, this.ctx.storage, LAZY_WORK);
     return result;
   }
 

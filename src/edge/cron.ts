@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
 import { isDue, syncSchema } from "../core/syncs/schema";
 import { cohorts, projects, syncs } from "../db/schema";
-import { latestReconcile, RECONCILE_EVERY_MS } from "../durable/reconcile-job";
-import { lastRuns } from "../durable/sync-run";
+import { latestReconcile, RECONCILE_EVERY_MS } from "../jobs/reconcile-job";
+import { lastRuns } from "../jobs/sync-run";
 import { db } from "./db";
 
 /**

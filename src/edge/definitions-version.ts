@@ -1,6 +1,6 @@
 import { cacheNamespace } from "../core/isolate-cache";
 import { definitionsVersion } from "../db/definitions";
-import { forgetDefinitions } from "../durable/definitions-cache";
+import { forgetDefinitions } from "../db/definitions-cache";
 import { db, type Db } from "./db";
 
 /** Each isolate's view of a project's definitions version (ingest passes it to profiles). */

@@ -2,7 +2,7 @@ import { profileKey, type ProfileRef } from "../core/event";
 import type { Json } from "../core/json";
 import { globalAssignment, type ProjectSettings } from "../core/project";
 import { globalControlRec } from "../core/recommendations/result";
-import { coldRecommendations } from "../durable/recs/cold";
+import { coldRecommendations } from "../serving/cold-recommendations";
 import { profileStub } from "../durable/stub";
 
 /** The read APIs' per-project limit (PROFILE_RATE_LIMITER in wrangler.toml). */

@@ -3,9 +3,10 @@
 // against a baseline, exports ONNX (checked with onnxruntime-web) and publishes it.
 // `npm run train -- --watch [--url URL] [--admin-token T] [--poll SECONDS]` instead trains
 // the jobs the admin UI's Train button queues, as they come (`npm start` runs it).
-import { option, readLocal } from "../../scripts/lib/local.mjs";
+import { parseArgs } from "node:util";
 import { projectClient } from "./admin-client";
 import type { ArchiveSource } from "./archive-reader";
+import { localServer } from "./local-server";
 import { resolveTargets, trainTargets } from "./run";
 import { watch } from "./worker-loop";
 
@@ -13,14 +14,17 @@ const USAGE = `usage: npm run train -- <prediction or recommendation id|all> [--
        (--project defaults to the one npm start serves)
        npm run train -- --watch [--url URL] [--admin-token TOKEN] [--poll SECONDS]`;
 
-const argv = process.argv.slice(2);
-const target = argv.find((a, i) => !a.startsWith("--") && !argv[i - 1]?.match(/^--(url|admin-token|project|poll)$/));
-const local = readLocal();
-const url = option(argv, "url", local?.url ?? "http://127.0.0.1:8787")!;
-const adminToken = option(argv, "admin-token", process.env.TAILOR_ADMIN_TOKEN ?? local?.admin_token);
+const { values: flags, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { url: { type: "string" }, "admin-token": { type: "string" }, project: { type: "string" }, poll: { type: "string" }, watch: { type: "boolean" }, "no-publish": { type: "boolean" } },
+});
+const target = positionals[0];
+const local = localServer();
+const url = flags.url ?? local?.url ?? "http://127.0.0.1:8787";
+const adminToken = flags["admin-token"] ?? process.env.TAILOR_ADMIN_TOKEN ?? local?.admin_token;
 
-if (argv.includes("--watch")) {
-  const poll = Number(option(argv, "poll", "1"));
+if (flags.watch) {
+  const poll = Number(flags.poll ?? "1");
   if (!adminToken || target !== undefined || !(poll > 0)) {
     console.error(USAGE);
     process.exit(2);
@@ -32,7 +36,7 @@ if (argv.includes("--watch")) {
   process.exit(0);
 }
 
-const project = option(argv, "project", local?.project);
+const project = flags.project ?? local?.project;
 if (!target || !adminToken || !project) {
   console.error(USAGE);
   process.exit(2);
@@ -49,5 +53,5 @@ if (targets.predictions.length + targets.recommendations.length === 0) {
   process.exit(2);
 }
 const started = Date.now();
-await trainTargets(src, api, targets, { publish: !argv.includes("--no-publish") });
+await trainTargets(src, api, targets, { publish: !flags["no-publish"] });
 console.log(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s.`);

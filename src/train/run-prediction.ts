@@ -1,6 +1,7 @@
 // Trains one prediction: labelled snapshots built with the same feature code the profile
 // runs, IRLS logistic regression evaluated on a time-based holdout against a
 // recency/frequency baseline, ONNX export (checked with onnxruntime-web), publishing.
+import { predictionMetadataSchema } from "../core/model-contract";
 import * as ort from "onnxruntime-web";
 import { defaultFeatures, FEATURE_SPEC_VERSION, featureNames, type FeatureSpec } from "../core/features";
 import { predictionSchema, type Prediction } from "../core/predictions";
@@ -46,7 +47,8 @@ async function finishPrediction(api: AdminCall, span: ArchiveSpan, row: Definiti
   report(result);
 
   // Export, then check the exported model scores exactly as the trainer does.
-  const metadata = {
+  // Checked against the contract the Worker serves by (core/model-contract.ts) before anything is exported.
+  const metadata = predictionMetadataSchema.parse({
     prediction_id: row.id,
     feature_spec: spec,
     feature_spec_version: FEATURE_SPEC_VERSION,
@@ -55,7 +57,7 @@ async function finishPrediction(api: AdminCall, span: ArchiveSpan, row: Definiti
     trained_at: new Date().toISOString(),
     train_cutoffs: result.trainCutoffs,
     holdout_cutoff: result.holdoutCutoff,
-  };
+  });
   const bytes = exportOnnx(result.published, result.features, { prediction_id: row.id, feature_spec_version: String(FEATURE_SPEC_VERSION) });
   await checkOnnx(bytes, result);
   return span.publish ? publishModel(api, "prediction", row.id, bytes, metadata) : null;

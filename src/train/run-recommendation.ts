@@ -1,6 +1,7 @@
 // Trains one recommendation: item interactions from the archive, PureSVD embeddings
 // judged on the last month against most-popular, ONNX export checked with
 // onnxruntime-web against the trainer's own ranking, publishing with the item index.
+import { recommendationMetadataSchema } from "../core/model-contract";
 import * as ort from "onnxruntime-web";
 import { recommendationSchema } from "../core/recommendations/schema";
 import { publishModel, type AdminCall, type DefinitionRow, type PublishedModel } from "./admin-client";
@@ -33,7 +34,8 @@ async function finishRecommendation(api: AdminCall, span: ArchiveSpan, row: Defi
   const result = trainRecommendation(log, span.last);
   report(result, Date.now() - started);
 
-  const metadata = {
+  // Checked against the contract the Worker serves by (core/model-contract.ts).
+  const metadata = recommendationMetadataSchema.parse({
     recommendation_id: row.id,
     items: result.catalog,
     popular: result.model.popular.slice(0, POPULAR_KEPT),
@@ -42,7 +44,7 @@ async function finishRecommendation(api: AdminCall, span: ArchiveSpan, row: Defi
     metrics: { holdout: result.holdout, validation: result.validation, rows: result.rows, params: result.params },
     holdout_cutoff: result.holdoutCutoff,
     trained_at: new Date().toISOString(),
-  };
+  });
   const { embeddings, rank, bias, repeat, knn } = result.model;
   const neighbours = knn === null ? {} : { knn: { k: knn.neighbours.k, index: knn.neighbours.index, sim: knn.neighbours.sim, weight: knn.weight } };
   const bytes = recommenderOnnx({ embeddings, rank, bias, ...(repeat === null ? {} : { repeat }), ...neighbours, metadata: { recommendation_id: row.id } });

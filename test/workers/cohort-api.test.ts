@@ -107,6 +107,7 @@ describe("async download", () => {
       await runInDurableObject(jobs, async (_, state) => {
         const queue = (await state.storage.get<{ id: string; retryAt?: number }[]>("exports")) ?? [];
         await state.storage.put("exports", queue.map((q) => ({ id: q.id })));
+        state.storage.sql.exec("UPDATE due_work SET due_at = 0"); // and the object's own wait for it
       });
       await runDurableObjectAlarm(jobs);
     };

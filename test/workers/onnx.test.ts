@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LatestPerOwner } from "../../src/core/isolate-cache";
-import { createSession, rankItems, scoreRows } from "../../src/durable/scoring/ort";
+import { createSession, rankItems, scoreRows } from "../../src/serving/ort";
 import { predictGbdt } from "../../src/train/model/gbdt";
 import { logisticOnnx } from "../../src/train/onnx/logistic";
 import { recommenderOnnx } from "../../src/train/onnx/recommender";

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { defaultFeatures, featureNames, featureVector } from "../../src/core/features";
 import { emptySnapshot, SegmentEngine } from "../../src/core/segments/engine";
@@ -163,5 +164,37 @@ describe("model versions", () => {
     });
     expect(res.status).toBe(404);
     expect((await (await admin(`/projects/${project.id}/models?owner_id=${predictionId}`)).json<{ models: { active: boolean; version: number }[] }>()).models.filter((m) => m.active).map((m) => m.version)).toEqual([1]);
+  });
+
+  it("the trainer ↔ Worker contract: a feature spec version this Worker cannot serve, or a model without its tensors, is refused with the field named; a stored one is left unscored", async () => {
+    const bytes = logisticOnnx({ weights, bias, featureNames: featureNames(spec) });
+    const publish = (metadata: unknown, model = btoa(String.fromCharCode(...bytes))) =>
+      admin(`/projects/${project.id}/models`, { method: "POST", body: JSON.stringify({ owner_kind: "prediction", owner_id: predictionId, model, metadata, activate: false }) });
+    const future = await publish({ feature_spec: { ...spec, version: 99 }, quantiles });
+    expect(future.status).toBe(400);
+    const body = await future.json<{ error: { message: string; details: { field: string; message: string }[] } }>();
+    expect(body.error.details[0]).toEqual({ field: "metadata.feature_spec.version", message: "feature spec version 99 is not one this Worker serves (1, 2): update Tailor" });
+    const missing = await publish({ quantiles });
+    expect(missing.status).toBe(400);
+    expect(JSON.stringify(await missing.json())).toMatch(/metadata\.feature_spec/);
+
+    // A model row written by a newer trainer straight into D1: the prediction stays defined, unscored, and ingestion goes on.
+    const [active] = (await (await admin(`/projects/${project.id}/models?owner_id=${predictionId}`)).json<{ models: { id: string; active: boolean }[] }>()).models.filter((m) => m.active);
+    const { serving } = (await env.DB.prepare("SELECT serving FROM models WHERE id = ?").bind(active!.id).first<{ serving: string }>())!;
+    try {
+      await env.DB.batch([
+        env.DB.prepare("UPDATE models SET serving = ? WHERE id = ?").bind(JSON.stringify({ ...JSON.parse(serving), feature_spec: { ...spec, version: 99 } }), active!.id),
+        env.DB.prepare("UPDATE projects SET definitions_version = definitions_version + 1 WHERE id = ?").bind(project.id),
+      ]);
+      const res = await upload({ api_key: project.apiKey, events: [{ user_id: "newer-trainer-user", event_type: "Order Completed", insert_id: "nt-1" }] });
+      expect(res.status).toBe(200);
+      const read = await profile(project.id, user("newer-trainer-user")).read(false);
+      expect(read?.scores[predictionId]).toBeUndefined();
+    } finally {
+      await env.DB.batch([
+        env.DB.prepare("UPDATE models SET serving = ? WHERE id = ?").bind(serving, active!.id),
+        env.DB.prepare("UPDATE projects SET definitions_version = definitions_version + 1 WHERE id = ?").bind(project.id),
+      ]);
+    }
   });
 });

@@ -19,7 +19,7 @@ import type { ProfileRef } from "../../../core/event";
 import { profileStub } from "../../../durable/stub";
 import type { Destination } from "../../../core/syncs/schema";
 import { newWebhookSecret } from "../../../core/syncs/standard-webhooks";
-import { failingSyncs, isFailing, lastRuns, syncOwner } from "../../../durable/sync-run";
+import { failingSyncs, isFailing, lastRuns, syncOwner } from "../../../jobs/sync-run";
 import { nextRunAt, syncSchema } from "../../../core/syncs/schema";
 import { AppError } from "../../errors";
 import { definitionsChanged } from "../../definitions-version";

@@ -12,7 +12,7 @@ import { compileDefinitions, compileLeniently, DefinitionError } from "../../../
 import { estimateCohortSize, type SampledProfile } from "../../../core/segments/preview";
 import { cohortDefinitionSchema } from "../../../core/segments/schema";
 import { loadDefinitionSet } from "../../../db/definitions";
-import { withScores } from "../../../durable/scoring/profile-scores";
+import { withScores } from "../../../core/scores";
 import { AppError } from "../../errors";
 
 const DAY = 86_400_000;

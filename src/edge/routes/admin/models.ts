@@ -2,6 +2,7 @@ import { and, desc, eq, max } from "drizzle-orm";
 import { z } from "zod";
 import { fromBase64 } from "../../../core/base64";
 import { randomKey } from "../../../core/hash";
+import { predictionMetadataSchema, recommendationMetadataSchema } from "../../../core/model-contract";
 import { TRAINING_KINDS } from "../../../core/training-jobs";
 import { bumpDefinitionsVersion } from "../../../db/definitions";
 import { definitionsChanged } from "../../definitions-version";
@@ -66,6 +67,11 @@ adminModels.get("/", async (c) => {
 adminModels.post("/", async (c) => {
   const project = requestProject(c);
   const input = await jsonBody(c, publishSchema);
+  // The trainer ↔ Worker contract (core/model-contract.ts): refused here, not when a profile loads it.
+  const metadata =
+    input.owner_kind === "prediction"
+      ? { kind: "prediction" as const, ...parseWith(z.object({ metadata: predictionMetadataSchema }), { metadata: input.metadata }, "metadata").metadata }
+      : { kind: "recommendation" as const, ...parseWith(z.object({ metadata: recommendationMetadataSchema }), { metadata: input.metadata }, "metadata").metadata };
   // A model belongs to one of this project's predictions or recommendations (404 otherwise).
   await getDefinition(db(c.env), input.owner_kind === "prediction" ? "predictions" : "recommendations", project, input.owner_id);
   let bytes: Uint8Array;
@@ -83,8 +89,8 @@ adminModels.post("/", async (c) => {
     c.env.ARCHIVE.put(`${key}.json`, JSON.stringify(input.metadata), { httpMetadata: { contentType: "application/json" } }),
   ]);
   const id = `mdl_${randomKey(5)}`;
-  const metrics = (input.metadata.metrics ?? {}) as Record<string, unknown>;
-  const serving = { feature_spec: input.metadata.feature_spec ?? null, quantiles: input.metadata.quantiles ?? [] };
+  const metrics = metadata.metrics;
+  const serving = metadata.kind === "prediction" ? { feature_spec: metadata.feature_spec, quantiles: metadata.quantiles } : {};
   const statements = [
     ...(input.activate ? [d.update(models).set({ active: false }).where(and(eq(models.projectId, project), eq(models.ownerId, input.owner_id)))] : []),
     d.insert(models).values({ id, projectId: project, ownerKind: input.owner_kind, ownerId: input.owner_id, version, r2Key: key, metrics, serving, active: input.activate, createdAt: Date.now() }),

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { createProjectSchema, projectSettingsSchema, rotateKeySchema } from "../../../core/project";
 import type { ProfileRef } from "../../../core/event";
-import { currentDefinitions } from "../../../durable/definitions-cache";
+import { currentDefinitions } from "../../../db/definitions-cache";
 import { profileStub } from "../../../durable/stub";
 import { readConfig } from "../../../core/config";
 import { admitProfiles } from "../../../core/admission";

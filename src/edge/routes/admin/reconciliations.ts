@@ -1,6 +1,6 @@
 import { desc, eq } from "drizzle-orm";
 import { reconcileRuns } from "../../../db/schema";
-import type { ReconcileRun } from "../../../durable/reconcile-job";
+import type { ReconcileRun } from "../../../jobs/reconcile-job";
 import { createApp } from "../../app";
 import { db } from "../../db";
 import { requestProject } from "../../project-scope";

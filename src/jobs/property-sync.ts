@@ -8,7 +8,7 @@ import type { Destination, Sync } from "../core/syncs/schema";
 import { propertyRequests, type OutboundRequest } from "../core/syncs/destinations/requests";
 import { cohortMembers, syncValues } from "../db/schema";
 import { syncable } from "./global-control";
-import { profileStub } from "./stub";
+import { profileStub } from "../durable/stub";
 
 const READ_CONCURRENCY = 32;
 const D1_ROWS = 50;

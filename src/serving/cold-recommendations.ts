@@ -1,6 +1,6 @@
-import { currentDefinitions } from "../definitions-cache";
-import { unknownRec, type RecResult } from "../../core/recommendations/result";
-import { recommend } from "./serve";
+import { currentDefinitions } from "../db/definitions-cache";
+import { unknownRec, type RecResult } from "../core/recommendations/result";
+import { recommend } from "./recommend";
 
 /** Recommendations for a visitor with no profile: the definitions' cold-user fallback. */
 export async function coldRecommendations(env: Pick<Env, "DB" | "ARCHIVE">, projectId: string, ids: readonly string[]): Promise<RecResult[]> {

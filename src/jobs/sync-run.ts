@@ -14,7 +14,7 @@ import { requestsFor, type OutboundRequest } from "../core/syncs/destinations/re
 import { cohorts, departedIds, destinations, membershipChanges, syncCursors, syncRuns, syncs } from "../db/schema";
 import { syncable } from "./global-control";
 import { runPropertySync } from "./property-sync";
-import { profileStub } from "./stub";
+import { profileStub } from "../durable/stub";
 import { idsFor } from "./sync-ids";
 
 const ATTEMPTS = 4;

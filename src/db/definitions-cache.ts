@@ -1,8 +1,8 @@
 import { drizzle } from "drizzle-orm/d1";
 import { cacheNamespace } from "../core/isolate-cache";
 import { compileLeniently, type CompiledSegments } from "../core/segments/compile";
-import { definitionsVersion, loadDefinitionSet } from "../db/definitions";
-import * as schema from "../db/schema";
+import { definitionsVersion, loadDefinitionSet } from "./definitions";
+import * as schema from "./schema";
 
 /**
  * Compiled definitions per project, shared by every profile in this isolate. Ingest

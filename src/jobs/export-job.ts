@@ -9,7 +9,7 @@ import { afterFailedAttempt, MAX_FAILED_KEYS } from "../core/job-retries";
 import { settleWithRetries } from "../core/settle-with-retries";
 import { cohortExports, cohortMembers } from "../db/schema";
 import { JobQueue } from "./job-queue";
-import { profileStub } from "./stub";
+import { profileStub } from "../durable/stub";
 
 /**
  * Cohort downloads (the Cohort API's async request), written to R2 as CSV and JSON by the

@@ -1,7 +1,8 @@
-import type { CompiledRecommendation } from "../../core/segments/compile";
-import { catalogOf, staticExclusions, type Catalog, type CatalogItem } from "../../core/recommendations/select";
-import { LatestPerOwner } from "../../core/isolate-cache";
-import { createSession, type Session } from "../scoring/ort";
+import type { CompiledRecommendation } from "../core/segments/compile";
+import { recommendationMetadataSchema } from "../core/model-contract";
+import { catalogOf, staticExclusions, type Catalog } from "../core/recommendations/select";
+import { LatestPerOwner } from "../core/isolate-cache";
+import { createSession, type Session } from "./ort";
 
 /** A published recommendation model as served: its ONNX session and its item index. */
 export interface RecBundle {
@@ -25,7 +26,7 @@ export function recBundle(env: Pick<Env, "ARCHIVE">, recId: string, model: NonNu
   return bundles.get(recId, model.id, async () => {
     const [onnx, meta] = await Promise.all([env.ARCHIVE.get(`${model.r2Key}.onnx`), env.ARCHIVE.get(`${model.r2Key}.json`)]);
     if (onnx === null || meta === null) throw new Error(`model ${model.id} is missing from R2 (${model.r2Key})`);
-    const { items, popular } = (await meta.json()) as { items: CatalogItem[]; popular: number[] };
+    const { items, popular } = recommendationMetadataSchema.parse(await meta.json());
     const bytes = new Uint8Array(await onnx.arrayBuffer());
     let session: Promise<Session> | undefined;
     return {

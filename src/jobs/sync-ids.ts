@@ -6,7 +6,7 @@ import { destinationIdOf, idProperty, type IdOf } from "../core/syncs/destinatio
 import { destinationSchema, syncSchema, type Destination } from "../core/syncs/schema";
 import type { Json } from "../core/json";
 import { cohortMembers, departedIds, destinations, syncs } from "../db/schema";
-import { profileStub } from "./stub";
+import { profileStub } from "../durable/stub";
 
 const CONCURRENCY = 32;
 

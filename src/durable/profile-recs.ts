@@ -1,10 +1,10 @@
-import { profileKey } from "../../core/event";
-import type { CompiledSegments } from "../../core/segments/compile";
-import type { SegmentEngine } from "../../core/segments/engine";
-import type { ProfileState } from "../profile-state";
-import type { RecsQuery } from "../rpc";
-import { unknownRec, type RecResult } from "../../core/recommendations/result";
-import { recommend } from "./serve";
+import { profileKey } from "../core/event";
+import type { CompiledSegments } from "../core/segments/compile";
+import type { SegmentEngine } from "../core/segments/engine";
+import type { ProfileState } from "./profile-state";
+import type { RecsQuery } from "./rpc";
+import { unknownRec, type RecResult } from "../core/recommendations/result";
+import { recommend } from "../serving/recommend";
 
 /** Lists kept per profile; a read after any new event (or model, or definition) recomputes. */
 const KEPT = 32;

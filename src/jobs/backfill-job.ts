@@ -8,7 +8,7 @@ import { randomKey } from "../core/hash";
 import { settleWithRetries } from "../core/settle-with-retries";
 import { backfillJobs, users } from "../db/schema";
 import { registryPage, walkPageSize } from "./registry-walk";
-import { profileStub } from "./stub";
+import { profileStub } from "../durable/stub";
 
 const STORAGE_KEY = "job";
 

@@ -1,6 +1,6 @@
-import type { Json } from "../../core/json";
-import type { CompiledRecommendation } from "../../core/segments/compile";
-import { hash32 } from "../../core/hash";
+import type { Json } from "../core/json";
+import type { CompiledRecommendation } from "../core/segments/compile";
+import { hash32 } from "../core/hash";
 import {
   inControl,
   indicesOf,
@@ -10,10 +10,10 @@ import {
   randomPick,
   rankedPick,
   type RecSource,
-} from "../../core/recommendations/select";
-import { unknownRec, type RecResult } from "../../core/recommendations/result";
-import { rankItems } from "../scoring/ort";
-import { recBundle, staticMask } from "./rec-models";
+} from "../core/recommendations/select";
+import { unknownRec, type RecResult } from "../core/recommendations/result";
+import { rankItems } from "./ort";
+import { recBundle, staticMask } from "./recommendation-models";
 
 /** A profile's item history for one recommendation; null for a visitor never seen. */
 export interface ItemHistory {

@@ -1,5 +1,5 @@
-import type { CompiledPrediction } from "../../core/segments/compile";
-import { LatestPerOwner } from "../../core/isolate-cache";
+import type { CompiledPrediction } from "../core/segments/compile";
+import { LatestPerOwner } from "../core/isolate-cache";
 import { createSession, type Session } from "./ort";
 
 /**
@@ -17,18 +17,4 @@ export function modelSession(env: Pick<Env, "ARCHIVE">, prediction: CompiledPred
     if (object === null) throw new Error(`model ${id} is missing from R2 (${r2Key}.onnx)`);
     return createSession(new Uint8Array(await object.arrayBuffer()));
   });
-}
-
-/** A score's percentile (0–100) among the training holdout's scores. */
-export function percentile(quantiles: readonly number[], score: number): number {
-  if (quantiles.length === 0) return 0;
-  let lo = 0;
-  let hi = quantiles.length - 1;
-  if (score < quantiles[0]!) return 0;
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (quantiles[mid]! <= score) lo = mid;
-    else hi = mid - 1;
-  }
-  return Math.round((lo * 100) / (quantiles.length - 1));
 }

@@ -1,7 +1,8 @@
 import * as ort from "onnxruntime-web/wasm";
+import { PREDICTION_TENSORS, RECOMMENDER_TENSORS } from "../core/model-contract";
 // wrangler compiles .wasm imports ahead of time (CompiledWasm): workerd forbids
 // compiling WebAssembly from bytes at run time, and ORT has no hook to take a Module.
-import ortWasm from "../../../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm";
+import ortWasm from "../../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm";
 
 /**
  * onnxruntime-web inside workerd. ORT insists on instantiating its runtime from bytes;
@@ -34,15 +35,28 @@ export type Session = ort.InferenceSession;
 
 export async function createSession(model: Uint8Array): Promise<Session> {
   prepare();
-  return ort.InferenceSession.create(model);
+  const session = await ort.InferenceSession.create(model);
+  checkTensors(session);
+  return session;
 }
 
-/** Scores rows of features with a model whose input is `features` [N, F] and output `probability`. */
+/** A model is one of the two kinds the trainer exports (core/model-contract.ts), or refused with what it has. */
+function checkTensors(session: Session): void {
+  const has = (names: readonly string[], wanted: readonly string[]) => wanted.every((n) => names.includes(n));
+  const prediction = has(session.inputNames, [PREDICTION_TENSORS.input]) && has(session.outputNames, [PREDICTION_TENSORS.output]);
+  const recommender = has(session.inputNames, RECOMMENDER_TENSORS.inputs) && has(session.outputNames, RECOMMENDER_TENSORS.outputs);
+  if (!prediction && !recommender) {
+    session.release().catch(() => {});
+    throw new Error(`model tensors (inputs ${session.inputNames.join(", ")}; outputs ${session.outputNames.join(", ")}) match neither a prediction (${PREDICTION_TENSORS.input} → ${PREDICTION_TENSORS.output}) nor a recommender (${RECOMMENDER_TENSORS.inputs.join(", ")} → ${RECOMMENDER_TENSORS.outputs.join(", ")})`);
+  }
+}
+
+/** Scores rows of features with a prediction model (PREDICTION_TENSORS: `features` [N, F] → `probability`). */
 export async function scoreRows(session: Session, rows: readonly (readonly number[])[]): Promise<number[]> {
   const width = rows[0]?.length ?? 0;
   const input = new ort.Tensor("float32", Float32Array.from(rows.flat()), [rows.length, width]);
-  const out = await session.run({ features: input });
-  return Array.from(out.probability!.data as Float32Array);
+  const out = await session.run({ [PREDICTION_TENSORS.input]: input });
+  return Array.from(out[PREDICTION_TENSORS.output]!.data as Float32Array);
 }
 
 /**

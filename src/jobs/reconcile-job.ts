@@ -8,7 +8,7 @@ import { parseProfileKey } from "../core/event";
 import { settleWithRetries } from "../core/settle-with-retries";
 import { cohortMembers, membershipChanges, reconcileRuns } from "../db/schema";
 import { registryPage } from "./registry-walk";
-import { profileStub } from "./stub";
+import { profileStub } from "../durable/stub";
 
 const STORAGE_KEY = "reconcile";
 /** The cron starts one per project this often. */

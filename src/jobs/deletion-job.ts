@@ -6,7 +6,7 @@ import { parseProfileKey, profileKey } from "../core/event";
 import { cohortMembers, deletionJobs, membershipChanges, recExposures, servedOutcomes, users, type DeletionTarget } from "../db/schema";
 import { keepDepartingIds, listSyncsOf, type ListSyncs } from "./sync-ids";
 import { JobQueue } from "./job-queue";
-import { profileStub } from "./stub";
+import { profileStub } from "../durable/stub";
 
 /** Archive objects read (and rewritten when they hold erased lines) per step (DELETION_PAGE overrides, e.g. in tests). */
 const ARCHIVE_PAGE = 100;
