@@ -3,7 +3,7 @@
 // fallback (no inference) and a plain JS scorer of the same model (the ranking without ORT).
 import { recommendationSchema } from "../../src/core/recommendations/schema";
 import type { CompiledRecommendation } from "../../src/core/segments/compile";
-import { recommend } from "../../src/durable/recs/serve";
+import { recommend } from "../../src/serving/recommend";
 import { recommenderOnnx } from "../../src/train/onnx/recommender";
 
 const RANK = 32;

@@ -1,6 +1,6 @@
 // The bench/score Worker: onnxruntime-web scoring inside workerd (the same module the
 // profile uses) next to a hand-written dot product for the same logistic model.
-import { createSession, scoreRows, type Session } from "../../src/durable/scoring/ort";
+import { createSession, scoreRows, type Session } from "../../src/serving/ort";
 import { logisticOnnx } from "../../src/train/onnx/logistic";
 
 const FEATURES = 15;
