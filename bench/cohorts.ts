@@ -68,7 +68,9 @@ for (const n of [10, 100, 1000]) {
   // Rescan: on each new event, recompute every definition over the history so far.
   const sample = measured.slice(0, Math.max(20, Math.floor(40_000 / n)));
   const t1 = performance.now();
-  sample.forEach((e, i) => evaluateReference(set, all.slice(0, HISTORY + i + 1), {}, e.time));
+  sample.forEach((e, i) => {
+    evaluateReference(set, all.slice(0, HISTORY + i + 1), {}, e.time);
+  });
   const rescan = ((performance.now() - t1) * 1000) / sample.length;
   results.push({ definitions: n, streams: compiled.streams.length, incrementalUs: incremental, rescanUs: rescan });
   rows.push([String(n), String(compiled.streams.length), fmt(incremental, 1), fmt(rescan, 0), fmt(rescan / incremental, 0)]);

@@ -129,7 +129,7 @@ export async function loadRetail(o: LoadOptions): Promise<LoadSummary> {
   const started = Date.now();
   const s: LoadSummary = { sent: 0, customers: 0, invoices: 0, skippedRows: 0, counts: {}, first: Infinity, last: -Infinity, seconds: 0 };
   const customers = new Set<string>();
-  let pending: WireEvent[] = [];
+  const pending: WireEvent[] = [];
   const inflight = new Set<Promise<void>>();
   const progress = () =>
     process.stderr.write(`\r${s.invoices.toLocaleString()} invoices, ${s.sent.toLocaleString()} events sent (${Math.round(s.sent / ((Date.now() - started) / 1000)).toLocaleString()}/s)   `);

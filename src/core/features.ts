@@ -106,6 +106,7 @@ function derive(spec: FeatureSpec, values: readonly Json[], now: number): number
 
 /** Computed values → the numeric vector a model scores (transforms applied, derived features appended). */
 export function featureVector(spec: FeatureSpec, values: readonly Json[], now: number): number[] {
+  // biome-ignore lint/suspicious/useIterableCallbackReturn: the switch is exhaustive (tsc checks it)
   const computed = spec.features.map((f, i) => {
     const v = values[i];
     if (typeof v !== "number" || !Number.isFinite(v)) return f.missing;

@@ -6,7 +6,7 @@ import { predictionSchema } from "../core/predictions";
 import { recommendationSchema } from "../core/recommendations/schema";
 import type { DefinitionSet, SkippedDefinition } from "../core/segments/compile";
 import { cohortDefinitionSchema, computationSchema } from "../core/segments/schema";
-import * as schema from "./schema";
+import type * as schema from "./schema";
 import { cohorts, computations, models, predictions, projects, recommendations } from "./schema";
 
 type Db = DrizzleD1Database<typeof schema>;

@@ -40,7 +40,9 @@ export async function startDueReconciliations(env: Env, now: number): Promise<st
     if (last?.status !== "running" && now - (last?.startedAt ?? createdAt) >= RECONCILE_EVERY_MS) due.push(projectId);
   }
   const started = await Promise.allSettled(due.map((p) => env.PROJECT_JOBS.getByName(p).startReconcile(p)));
-  started.forEach((r, i) => r.status === "rejected" && console.error(`reconciliation of ${due[i]} could not start`, r.reason));
+  started.forEach((r, i) => {
+    if (r.status === "rejected") console.error(`reconciliation of ${due[i]} could not start`, r.reason);
+  });
   return due;
 }
 

@@ -85,7 +85,9 @@ async function eraseProfiles(env: Pick<Env, "DB" | "USER_PROFILE">, job: Job): P
     // One target that fails does not stop the others: each erased one is recorded.
     const slice = pending.slice(i, i + CONCURRENCY);
     const results = await Promise.allSettled(slice.map((t) => eraseTarget(env, job.projectId, t, listSyncs)));
-    results.forEach((r, j) => r.status === "rejected" && failed.push({ key: slice[j]!.key, reason: r.reason }));
+    results.forEach((r, j) => {
+      if (r.status === "rejected") failed.push({ key: slice[j]!.key, reason: r.reason });
+    });
     // Saved after each slice: a restart re-erases only what is not recorded (erasing is idempotent anyway).
     await db.update(deletionJobs).set({ targets, updatedAt: Date.now() }).where(eq(deletionJobs.id, job.id));
   }

@@ -76,7 +76,9 @@ async function checkOnnx(bytes: Uint8Array, result: RecTrainResult, log: Interac
     const expected = scoreUser(result.model, h, counts);
     const got = out.scores!.data as Float32Array;
     const want = topN(expected, 10, new Set());
-    want.forEach((i, r) => (worst = Math.max(worst, Math.abs(got[r]! - expected[i]!))));
+    want.forEach((i, r) => {
+      worst = Math.max(worst, Math.abs(got[r]! - expected[i]!));
+    });
   }
   if (worst > 1e-3) throw new Error(`ONNX export differs from the trainer by ${worst}`);
   console.log(`  ONNX export checked with onnxruntime-web: top-10 scores within ${worst.toExponential(1)}`);

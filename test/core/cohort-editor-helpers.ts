@@ -129,19 +129,19 @@ export function randomDefinitions(count: number, seed = 1): unknown[] {
   return Array.from({ length: count }, () => behavioral(expr(0)));
 }
 
-const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+const unescapeHtml = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
 
 /**
  * What a browser posts for a rendered form: text and number boxes, checked boxes, textareas
  * (their text, new lines sent as CRLF), each select's chosen option (else its first).
  */
 export function postedFrom(html: string): Fields {
-  const attrsOf = (text: string) => Object.fromEntries([...text.matchAll(/([\w-]+)(?:="([^"]*)")?/g)].map(([, k, v]) => [k!, unescape(v ?? "")]));
+  const attrsOf = (text: string) => Object.fromEntries([...text.matchAll(/([\w-]+)(?:="([^"]*)")?/g)].map(([, k, v]) => [k!, unescapeHtml(v ?? "")]));
   const out: Fields = {};
   let select: { name: string; first?: string; chosen?: string } | null = null;
   for (const [, areaAttrs, areaText, tag, attrText] of html.matchAll(/<textarea\b([^>]*)>([^<]*)<\/textarea>|<(input|select|option|\/select)\b([^>]*)>/g)) {
     if (areaAttrs !== undefined) {
-      out[attrsOf(areaAttrs).name!] = unescape(areaText!).replace(/\n/g, "\r\n");
+      out[attrsOf(areaAttrs).name!] = unescapeHtml(areaText!).replace(/\n/g, "\r\n");
       continue;
     }
     const attrs = attrsOf(attrText!);

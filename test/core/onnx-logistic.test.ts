@@ -22,6 +22,8 @@ describe("logistic regression as ONNX", () => {
     const out = await session.run({ features: input });
     const got = Array.from(out.probability!.data as Float32Array);
     const expected = rows.map((r) => 1 / (1 + Math.exp(-(r.reduce((s, x, i) => s + x * weights[i]!, 0) + bias))));
-    got.forEach((p, i) => expect(p).toBeCloseTo(expected[i]!, 6));
+    got.forEach((p, i) => {
+      expect(p).toBeCloseTo(expected[i]!, 6);
+    });
   });
 });

@@ -139,6 +139,7 @@ describe("goal-aware ranking", () => {
     const log = new InteractionLog(goalRec);
     log.add(events);
     expect(log.goalIsItem).toBe(false);
+    // biome-ignore lint/suspicious/noFocusedTests: the trainer's fit, not jest's
     const model = fit(log, start + 100 * DAY, { rank: 2, halfLifeDays: Infinity, popularity: 0, repeatBase: 0, repeatPerCount: 0, repeatItem: 0, knn: 0 });
     const bias = (id: string) => model.bias[log.items.get(id)!]!;
     expect(bias("converts")).toBeGreaterThan(0);
@@ -174,7 +175,9 @@ describe("ONNX export", () => {
     const expected = scoreItems(embeddings, rank, history, bias);
     const want = topN(expected, 10, new Set([5]));
     expect(got).toEqual(want);
-    scores.forEach((s, i) => expect(s).toBeCloseTo(expected[want[i]!]!, 5));
+    scores.forEach((s, i) => {
+      expect(s).toBeCloseTo(expected[want[i]!]!, 5);
+    });
   });
 });
 
@@ -194,7 +197,9 @@ describe("ONNX export with a repeat component", () => {
     const { got, scores } = await rankWith(session, history, n, n, { counts: [...counts.values()] });
     const expected = scoreUser(model, history, counts);
     expect(got).toEqual(topN(expected, n, new Set()));
-    scores.forEach((s, i) => expect(s).toBeCloseTo(expected[got[i]!]!, 5));
+    scores.forEach((s, i) => {
+      expect(s).toBeCloseTo(expected[got[i]!]!, 5);
+    });
     // The repeat component is what lifts item 4 (taken three times) above what its embedding alone gives it.
     expect(expected[4]! - scoreItems(embeddings, rank, history, bias)[4]!).toBeCloseTo(0.5 + 0.25 * Math.log1p(3) + repeat.item[4]!, 9);
   });
@@ -218,7 +223,9 @@ describe("ONNX export with item neighbours", () => {
     const { got, scores } = await rankWith(session, history, n, 10);
     const expected = scoreUser(model, history, new Map());
     expect(got).toEqual(topN(expected, 10, new Set()));
-    scores.forEach((s, i) => expect(s).toBeCloseTo(expected[got[i]!]!, 5));
+    scores.forEach((s, i) => {
+      expect(s).toBeCloseTo(expected[got[i]!]!, 5);
+    });
     expect(Math.max(...expected) - Math.max(...scoreItems(embeddings, rank, history, model.bias))).toBeGreaterThan(0.1);
   });
 });

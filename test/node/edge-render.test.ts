@@ -168,7 +168,9 @@ describe("a site's pages rendered at the edge", () => {
             type Observer = new (cb: (list: { getEntries(): { value: number }[] }) => void) => { observe(options: object): void };
             const Observer = (globalThis as unknown as { PerformanceObserver: Observer }).PerformanceObserver;
             let total = 0;
-            new Observer((list) => list.getEntries().forEach((e) => (total += e.value))).observe({ type: "layout-shift", buffered: true });
+            new Observer((list) => {
+              for (const e of list.getEntries()) total += e.value;
+            }).observe({ type: "layout-shift", buffered: true });
             setTimeout(() => resolve(total), 500);
           }),
       );

@@ -105,7 +105,7 @@ describe("lift of a recommendation", () => {
     expect(perf.daily).toEqual([{ day: new Date().toISOString().slice(0, 10), treatment: { users: treatment.users, conversions: treatment.conversions }, control: { users: controlArm.users, conversions: controlArm.conversions } }]);
 
     // After the attribution window a purchase no longer converts, and the exposure is final: a new read exposes nobody again.
-    const late = ids.find((id, i) => i % 3 !== 0)!;
+    const late = ids.find((_id, i) => i % 3 !== 0)!;
     await flush(project, late, true);
     await send(project, [{ user_id: late, event_type: "Product Purchased", time: Date.now() + 2_000, insert_id: "too-late", event_properties: { product_id: "a1", revenue: 10 } }]);
     await read(late);

@@ -51,7 +51,9 @@ describe("boosted trees in workerd", () => {
       [1.0001, 0.4],
     ];
     const scores = await scoreRows(session, rows);
-    rows.forEach((r, i) => expect(scores[i]).toBeCloseTo(predictGbdt(model, r), 6));
+    rows.forEach((r, i) => {
+      expect(scores[i]).toBeCloseTo(predictGbdt(model, r), 6);
+    });
     expect(scores[2]).toBeCloseTo(1 / (1 + Math.exp(-(0.1 + 1 - 0.5))), 6);
   });
 });

@@ -303,7 +303,7 @@ export function compileDefinitions(set: DefinitionSet): CompiledSegments {
   });
 
   const computationsByStream = streams.map(() => [] as number[]);
-  computations.forEach((c, i) => computationsByStream[c.stream]!.push(i));
+  for (const [i, c] of computations.entries()) computationsByStream[c.stream]!.push(i);
   const cohortsByStream = streams.map(() => [] as number[]);
   const cohortsByComputation = computations.map(() => [] as number[]);
   const cohortsByCohort = cohorts.map(() => [] as number[]);
@@ -355,6 +355,6 @@ function topologicalOrder(cohorts: CompiledCohort[]): CompiledCohort[] {
     state.set(i, "done");
     out.push(c);
   };
-  cohorts.forEach((_, i) => visit(i, []));
+  for (let i = 0; i < cohorts.length; i++) visit(i, []);
   return out;
 }

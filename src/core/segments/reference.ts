@@ -18,6 +18,7 @@ function windowed(events: readonly TailorEvent[], spec: EventSpec, window: Windo
   if (window.kind === "since_last") {
     for (const e of events) if (matchesSpec(e, window.event)) lastRef = Math.max(lastRef ?? -Infinity, e.time);
   }
+  // biome-ignore lint/suspicious/useIterableCallbackReturn: the switch is exhaustive (tsc checks it)
   return events.filter((e) => {
     if (!matchesSpec(e, spec)) return false;
     switch (window.kind) {

@@ -31,8 +31,8 @@ export function fitLogistic(x: readonly (readonly number[])[], y: readonly numbe
   const f = x[0]?.length ?? 0;
   const mean = new Array<number>(f).fill(0);
   const scale = new Array<number>(f).fill(0);
-  for (const row of x) row.forEach((v, j) => (mean[j]! += v / n));
-  for (const row of x) row.forEach((v, j) => (scale[j]! += (v - mean[j]!) ** 2 / n));
+  for (const row of x) for (const [j, v] of row.entries()) mean[j]! += v / n;
+  for (const row of x) for (const [j, v] of row.entries()) scale[j]! += (v - mean[j]!) ** 2 / n;
   for (let j = 0; j < f; j++) scale[j] = Math.sqrt(scale[j]!) || 1;
   const z = x.map((row) => row.map((v, j) => (v - mean[j]!) / scale[j]!));
 

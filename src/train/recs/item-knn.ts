@@ -24,7 +24,9 @@ export function itemNeighbours(log: InteractionLog, before: number, k: number): 
   }
   const userItems = [...baskets.values()].map((b) => Int32Array.from(b));
   const itemUsers = Array.from({ length: n }, () => [] as number[]);
-  userItems.forEach((items, u) => items.forEach((i) => itemUsers[i]!.push(u)));
+  userItems.forEach((items, u) => {
+    for (const i of items) itemUsers[i]!.push(u);
+  });
   const index = new Int32Array(n * k);
   const sim = new Float64Array(n * k);
   // One item at a time through a dense accumulator: memory stays O(items), not O(pairs).

@@ -8,7 +8,7 @@ import { db } from "../../db";
 import { getDefinition } from "../../definition-store";
 import { requestProject } from "../../project-scope";
 import { jsonBody, parseWith } from "../../validate";
-import { compileDefinitions, compileLeniently, DefinitionError } from "../../../core/segments/compile";
+import { compileDefinitions, compileLeniently, DefinitionError, type CompiledSegments } from "../../../core/segments/compile";
 import { estimateCohortSize, type SampledProfile } from "../../../core/segments/preview";
 import { cohortDefinitionSchema } from "../../../core/segments/schema";
 import { loadDefinitionSet } from "../../../db/definitions";
@@ -48,7 +48,7 @@ cohortTrend.post("/preview", async (c) => {
   const { definition } = await jsonBody(c, previewSchema);
   const parsed = parseWith(cohortDefinitionSchema, definition, "definition");
   const { usable: set } = compileLeniently(await loadDefinitionSet(db(c.env), project));
-  let compiled;
+  let compiled: CompiledSegments;
   try {
     compiled = compileDefinitions({ ...set, cohorts: [...set.cohorts, { id: PREVIEW_ID, definition: parsed }] });
   } catch (err) {

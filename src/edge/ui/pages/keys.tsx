@@ -63,7 +63,7 @@ async function render(c: UiContext, issued?: { kind: string; key: string }, erro
 keysPage.get("/", (c) => render(c));
 
 keysPage.post("/rotate", async (c) => {
-  const { api, project } = await projectPage(c, "keys");
+  const { api } = await projectPage(c, "keys");
   const { kind } = await formFields(c);
   const r = await api.send<{ kind: string; key: string }>("POST", "/keys/rotate", { kind });
   return r.ok ? render(c, r.json) : render(c, undefined, errorDetails(r.json).message);

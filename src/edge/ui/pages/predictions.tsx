@@ -1,10 +1,9 @@
 import { ChartCard, BarChart, HBarChart, XYChart } from "../charts/svg";
 import { SelectField, TextField } from "../fields";
-import { definitionFromPaths, errorDetails, fieldsFromPaths } from "../forms";
+import { definitionFromPaths, fieldsFromPaths } from "../forms";
 import { Alert, fmt, projectPath } from "../layout";
 import { modelRoutes, ModelVersions, ServedNote, type ModelRow } from "../models";
 import { trainingJobs, TrainingPanel } from "../training";
-import { projectPage } from "../page";
 import type { DetailArgs, KindUi } from "../definitions";
 
 const FIELDS = ["d.goal.event.type", "d.horizon_days:number", "d.value_property"] as const;
