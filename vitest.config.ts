@@ -24,7 +24,15 @@ export default defineConfig(async () => {
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
-                bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: "test-admin-token", CREDENTIALS_KEY: "dGFpbG9yLXRlc3QtY3JlZGVudGlhbHMta2V5LTMyYiE=", ARCHIVE_FLUSH_SECONDS: "1", BACKFILL_PAGE: "2", DELETION_PAGE: "2", SYNC_BACKOFF_MS: "1" },
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  ADMIN_TOKEN: "test-admin-token",
+                  CREDENTIALS_KEY: "dGFpbG9yLXRlc3QtY3JlZGVudGlhbHMta2V5LTMyYiE=",
+                  ARCHIVE_FLUSH_SECONDS: "1",
+                  BACKFILL_PAGE: "2",
+                  DELETION_PAGE: "2",
+                  SYNC_BACKOFF_MS: "1",
+                },
                 // A low read-API limit (per project) so the 429 path is reachable in a test.
                 ratelimits: { PROFILE_RATE_LIMITER: { simple: { limit: 40, period: 60 } } },
               },

@@ -93,11 +93,28 @@ try {
     ["new profiles/s", fmt(profiles / burstSeconds)],
     ["answers", statusText],
     ["requests resent (429/503/broken, after Retry-After)", fmt(resent)],
-    ["p50 / p99 ms (acknowledged requests)", `${fmt(percentile(latencies.sort((a, b) => a - b), 0.5), 1)} / ${fmt(percentile(latencies, 0.99), 1)}`],
-    ["server memory before · peak · end of burst · after idle (MB)", `${fmt(baseline / 1e6)} · ${fmt(peakBurst / 1e6)} · ${fmt(endBurst / 1e6)} · ${fmt(afterIdle / 1e6)}`],
+    [
+      "p50 / p99 ms (acknowledged requests)",
+      `${fmt(
+        percentile(
+          latencies.sort((a, b) => a - b),
+          0.5,
+        ),
+        1,
+      )} / ${fmt(percentile(latencies, 0.99), 1)}`,
+    ],
+    [
+      "server memory before · peak · end of burst · after idle (MB)",
+      `${fmt(baseline / 1e6)} · ${fmt(peakBurst / 1e6)} · ${fmt(endBurst / 1e6)} · ${fmt(afterIdle / 1e6)}`,
+    ],
     ["memory growth per new profile (end of burst)", `${fmt(perProfile / 1e3, 1)} kB`],
     ["profiles resident at most (open profile databases)", fmt(memory.peakProfiles())],
-    ...(countStored ? [["stored (server count) · profiles missing", `${fmt(stored)} · ${fmt(missing)}`], ["counting took s · reads resent after a broken connection", `${fmt(countSeconds, 1)} · ${fmt(readErrors)}`]] : []),
+    ...(countStored
+      ? [
+          ["stored (server count) · profiles missing", `${fmt(stored)} · ${fmt(missing)}`],
+          ["counting took s · reads resent after a broken connection", `${fmt(countSeconds, 1)} · ${fmt(readErrors)}`],
+        ]
+      : []),
   ];
   console.log(`\nbench/burst — ${cpus().length} cores, the local server (workerd via Miniflare, as npm start) with local state\n`);
   console.log(table(["measure", "value"], rows));
@@ -105,7 +122,26 @@ try {
   mkdirSync(dirname(jsonFile), { recursive: true });
   writeFileSync(
     jsonFile,
-    JSON.stringify({ date: new Date().toISOString(), profiles, batch, concurrency, burstSeconds, statuses: Object.fromEntries(statuses), resent, baseline, peakBurst, endBurst, afterIdle, stored, missing, samples }, null, 2),
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        profiles,
+        batch,
+        concurrency,
+        burstSeconds,
+        statuses: Object.fromEntries(statuses),
+        resent,
+        baseline,
+        peakBurst,
+        endBurst,
+        afterIdle,
+        stored,
+        missing,
+        samples,
+      },
+      null,
+      2,
+    ),
   );
   if (countStored && (stored !== profiles || missing > 0)) {
     console.log("\nFAILED: stored ≠ sent");
@@ -113,7 +149,7 @@ try {
   }
   // A reset connection is resent as the SDKs resend a network error (counted in "answers");
   // a hang or a 5xx other than 503 is a failure.
-  if ([...statuses.keys()].some((s) => s === "hung" || typeof s === "number" && s >= 500 && s !== 503)) {
+  if ([...statuses.keys()].some((s) => s === "hung" || (typeof s === "number" && s >= 500 && s !== 503))) {
     console.log("\nFAILED: a hang or a 5xx other than 503");
     exitCode = 1;
   }

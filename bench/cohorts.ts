@@ -27,8 +27,15 @@ function definitionsOf(n: number): DefinitionSet {
     } else {
       const match =
         i % 3 === 0
-          ? { all: [{ performed: { event: { type }, op: ">=", value: 2, window } }, { not: { performed: { event: { type: TYPES[(i + 1) % TYPES.length] }, window } } }] }
-          : { performed: { event: { type, filters: [{ property: "price", op: "gt", value: i % 29 }] }, measure: { sum: "price" }, op: ">=", value: 50, window } };
+          ? {
+              all: [
+                { performed: { event: { type }, op: ">=", value: 2, window } },
+                { not: { performed: { event: { type: TYPES[(i + 1) % TYPES.length] }, window } } },
+              ],
+            }
+          : {
+              performed: { event: { type, filters: [{ property: "price", op: "gt", value: i % 29 }] }, measure: { sum: "price" }, op: ">=", value: 50, window },
+            };
       set.cohorts.push({ id: `k${i}`, definition: cohortDefinitionSchema.parse({ type: "behavioral", match }) });
     }
   }
@@ -37,7 +44,7 @@ function definitionsOf(n: number): DefinitionSet {
 
 function eventsOf(count: number, start: number): TailorEvent[] {
   let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   return Array.from({ length: count }, (_, i) => ({
     uuid: `e${i}`,
     event_type: TYPES[Math.floor(rand() * TYPES.length)]!,

@@ -27,7 +27,9 @@ const argv = process.argv.slice(2);
 const file = option(argv, "file", DEFAULT_DATA)!;
 const horizonDays = Number(option(argv, "horizon-days", "30"));
 const horizon = horizonDays * DAY;
-const cutoffs = option(argv, "cutoffs", "2011-09-10,2011-10-10,2011-11-09")!.split(",").map((d) => Date.parse(`${d}T00:00:00Z`));
+const cutoffs = option(argv, "cutoffs", "2011-09-10,2011-10-10,2011-11-09")!
+  .split(",")
+  .map((d) => Date.parse(`${d}T00:00:00Z`));
 const sampleSize = Number(option(argv, "customers", "Infinity"));
 const jsonOut = option(argv, "json", undefined);
 const N = 10;
@@ -38,7 +40,13 @@ if (report === undefined) for await (const lines of invoices(file)) truth.add(in
 truth.finish();
 // A fixed random sample of customers (all of them by default): the same on every cutoff.
 const rng = mulberry32(7);
-const sample = new Set([...truth.customers.keys()].map((id) => [id, rng()] as const).sort((a, b) => a[1] - b[1]).slice(0, sampleSize).map(([id]) => id));
+const sample = new Set(
+  [...truth.customers.keys()]
+    .map((id) => [id, rng()] as const)
+    .sort((a, b) => a[1] - b[1])
+    .slice(0, sampleSize)
+    .map(([id]) => id),
+);
 
 interface CutoffResult {
   cutoff: string;
@@ -59,7 +67,12 @@ const NEW_ITEMS = { item: ITEM, count: N };
 
 type Answer = { propensity: number | null; repeats: string[]; newItems: string[] };
 
-async function servedAnswers(url: string, secret: string, ids: { prediction: string; repeats: string; newItems: string }, customers: string[]): Promise<Map<string, Answer>> {
+async function servedAnswers(
+  url: string,
+  secret: string,
+  ids: { prediction: string; repeats: string; newItems: string },
+  customers: string[],
+): Promise<Map<string, Answer>> {
   const out = new Map<string, Answer>();
   let next = 0;
   const client = async () => {
@@ -89,7 +102,10 @@ async function archiveSettled(server: Awaited<ReturnType<typeof startLocalWorker
     let n = 0;
     let cursor: string | null = null;
     do {
-      const page: { json: { objects: unknown[]; cursor: string | null } } = await server.admin("GET", `/projects/${project}/archive${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`);
+      const page: { json: { objects: unknown[]; cursor: string | null } } = await server.admin(
+        "GET",
+        `/projects/${project}/archive${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`,
+      );
       n += page.json.objects.length;
       cursor = page.json.cursor;
     } while (cursor !== null);
@@ -121,7 +137,14 @@ async function evaluateCutoff(cutoff: number): Promise<CutoffResult> {
       repeats: await define("recommendations", "Next purchases (repeats allowed)", REPEATS),
       newItems: await define("recommendations", "New products for them", NEW_ITEMS),
     };
-    const load = await loadRetail({ file, url: server.url, apiKey: keys.api_key, until: cutoff, shiftMs: Date.now() - cutoff, customers: (id) => sample.has(id) });
+    const load = await loadRetail({
+      file,
+      url: server.url,
+      apiKey: keys.api_key,
+      until: cutoff,
+      shiftMs: Date.now() - cutoff,
+      customers: (id) => sample.has(id),
+    });
     console.log(`  loaded ${load.sent.toLocaleString()} events of ${load.customers.toLocaleString()} customers in ${load.seconds.toFixed(0)} s`);
     console.log(`  archive settled: ${(await archiveSettled(server, "eval")).toLocaleString()} objects`);
 
@@ -134,14 +157,21 @@ async function evaluateCutoff(cutoff: number): Promise<CutoffResult> {
     if ((await run.exited) !== 0) throw new Error(`the trainer failed: see ${logPath}`);
     const trainSeconds = (Date.now() - started) / 1000;
     console.log(`  trained in ${trainSeconds.toFixed(0)} s (trainer output: ${logPath})`);
-    const models = (await server.admin("GET", `/projects/eval/models?owner_id=${ids.prediction}`)).json as { models: { active: boolean; metrics: { holdout?: { model: { auc: number; log_loss: number } } } }[] };
+    const models = (await server.admin("GET", `/projects/eval/models?owner_id=${ids.prediction}`)).json as {
+      models: { active: boolean; metrics: { holdout?: { model: { auc: number; log_loss: number } } } }[];
+    };
     const holdout = models.models.find((m) => m.active)?.metrics.holdout?.model ?? null;
 
     const customers = truth.known(cutoff).filter((id) => sample.has(id));
     const readStarted = Date.now();
     const served = await servedAnswers(server.url, keys.secret_key, ids, customers);
     console.log(`  read ${customers.length.toLocaleString()} profiles in ${((Date.now() - readStarted) / 1000).toFixed(0)} s`);
-    return { ...score(cutoff, customers, served), load_seconds: load.seconds, train_seconds: trainSeconds, trainer_holdout: holdout && { auc: holdout.auc, log_loss: holdout.log_loss } };
+    return {
+      ...score(cutoff, customers, served),
+      load_seconds: load.seconds,
+      train_seconds: trainSeconds,
+      trainer_holdout: holdout && { auc: holdout.auc, log_loss: holdout.log_loss },
+    };
   } finally {
     await server.stop();
   }
@@ -154,11 +184,31 @@ function score(cutoff: number, customers: string[], served: Map<string, Answer>)
   const lr = rfmLogistic(known, cutoff, horizon);
   const r = customers.map((id) => rfm(c(id), cutoff));
   const propensity: Record<string, PropensityQuality> = {
-    "Tailor (served)": propensityQuality(customers.map((id) => served.get(id)!.propensity ?? 0), labels, true),
-    "RFM logistic regression": propensityQuality(customers.map((id) => lr.get(id)!), labels, true),
-    "frequency (orders)": propensityQuality(r.map((x) => x.frequency), labels, false),
-    "recency (−days)": propensityQuality(r.map((x) => -x.recency), labels, false),
-    "monetary (revenue)": propensityQuality(r.map((x) => x.monetary), labels, false),
+    "Tailor (served)": propensityQuality(
+      customers.map((id) => served.get(id)!.propensity ?? 0),
+      labels,
+      true,
+    ),
+    "RFM logistic regression": propensityQuality(
+      customers.map((id) => lr.get(id)!),
+      labels,
+      true,
+    ),
+    "frequency (orders)": propensityQuality(
+      r.map((x) => x.frequency),
+      labels,
+      false,
+    ),
+    "recency (−days)": propensityQuality(
+      r.map((x) => -x.recency),
+      labels,
+      false,
+    ),
+    "monetary (revenue)": propensityQuality(
+      r.map((x) => x.monetary),
+      labels,
+      false,
+    ),
   };
 
   const popular = popularItems(known.values(), cutoff);
@@ -174,7 +224,11 @@ function score(cutoff: number, customers: string[], served: Map<string, Answer>)
     });
     const out: Record<string, TopNMetrics> = {};
     for (const [name, recommend] of Object.entries(recommenders)) {
-      out[name] = listQuality(cases.map(({ id, relevant }): ListCase => ({ recommended: recommend(id), relevant })), catalog, N);
+      out[name] = listQuality(
+        cases.map(({ id, relevant }): ListCase => ({ recommended: recommend(id), relevant })),
+        catalog,
+        N,
+      );
     }
     return out;
   };
@@ -188,30 +242,69 @@ function score(cutoff: number, customers: string[], served: Map<string, Answer>)
     "item-kNN (cosine, co-purchases)": (id) => knn.recommend(c(id), cutoff, popular, N, true),
     "most popular, last 30 days": (id) => popularFor(c(id), cutoff, popular, N, true),
   });
-  return { cutoff: new Date(cutoff).toISOString().slice(0, 10), customers: customers.length, positive_rate: labels.reduce<number>((a, b) => a + b, 0) / labels.length, propensity, repeats, new_items: newItems };
+  return {
+    cutoff: new Date(cutoff).toISOString().slice(0, 10),
+    customers: customers.length,
+    positive_rate: labels.reduce<number>((a, b) => a + b, 0) / labels.length,
+    propensity,
+    repeats,
+    new_items: newItems,
+  };
 }
 
 const f = (x: number | null | undefined, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(d));
 
 function print(results: CutoffResult[]): void {
   const head = `| | ${results.map((r) => r.cutoff).join(" | ")} |\n|---|${results.map(() => "---").join("|")}|`;
-  console.log(`\n### Propensity: "Order Completed within ${horizonDays} days" (AUC / log loss / precision at top 10 % / worst decile |predicted − observed|)\n${head}`);
+  console.log(
+    `\n### Propensity: "Order Completed within ${horizonDays} days" (AUC / log loss / precision at top 10 % / worst decile |predicted − observed|)\n${head}`,
+  );
   for (const name of Object.keys(results[0]!.propensity)) {
-    console.log(`| ${name} | ${results.map((r) => { const q = r.propensity[name]!; return `${f(q.auc)} / ${f(q.log_loss)} / ${f(q.precision_at_10pct)} / ${f(q.worst_decile_gap)}`; }).join(" | ")} |`);
+    console.log(
+      `| ${name} | ${results
+        .map((r) => {
+          const q = r.propensity[name]!;
+          return `${f(q.auc)} / ${f(q.log_loss)} / ${f(q.precision_at_10pct)} / ${f(q.worst_decile_gap)}`;
+        })
+        .join(" | ")} |`,
+    );
   }
-  console.log(`| trainer's own holdout (AUC / log loss) | ${results.map((r) => (r.trainer_holdout ? `${f(r.trainer_holdout.auc)} / ${f(r.trainer_holdout.log_loss)}` : "–")).join(" | ")} |`);
-  for (const [title, key] of [["Recommendations, repeats allowed", "repeats"], ["Recommendations, new items only", "new_items"]] as const) {
+  console.log(
+    `| trainer's own holdout (AUC / log loss) | ${results.map((r) => (r.trainer_holdout ? `${f(r.trainer_holdout.auc)} / ${f(r.trainer_holdout.log_loss)}` : "–")).join(" | ")} |`,
+  );
+  for (const [title, key] of [
+    ["Recommendations, repeats allowed", "repeats"],
+    ["Recommendations, new items only", "new_items"],
+  ] as const) {
     console.log(`\n### ${title} (HR@${N} / NDCG@${N} / coverage; users)\n${head}`);
     for (const name of Object.keys(results[0]![key])) {
-      console.log(`| ${name} | ${results.map((r) => { const q = r[key][name]!; return `${f(q.hit_rate)} / ${f(q.ndcg)} / ${f(q.coverage)}`; }).join(" | ")} |`);
+      console.log(
+        `| ${name} | ${results
+          .map((r) => {
+            const q = r[key][name]!;
+            return `${f(q.hit_rate)} / ${f(q.ndcg)} / ${f(q.coverage)}`;
+          })
+          .join(" | ")} |`,
+      );
     }
     console.log(`| users scored | ${results.map((r) => Object.values(r[key])[0]!.users.toLocaleString()).join(" | ")} |`);
   }
-  console.log(`\n### Served propensity by decile of prediction (predicted → observed)\n| decile | ${results.map((r) => r.cutoff).join(" | ")} |\n|---|${results.map(() => "---").join("|")}|`);
+  console.log(
+    `\n### Served propensity by decile of prediction (predicted → observed)\n| decile | ${results.map((r) => r.cutoff).join(" | ")} |\n|---|${results.map(() => "---").join("|")}|`,
+  );
   for (let d = 0; d < 10; d++) {
-    console.log(`| ${d + 1} | ${results.map((r) => { const b = r.propensity["Tailor (served)"]!.calibration?.[d]; return b ? `${f(b.predicted)} → ${f(b.actual)}` : "–"; }).join(" | ")} |`);
+    console.log(
+      `| ${d + 1} | ${results
+        .map((r) => {
+          const b = r.propensity["Tailor (served)"]!.calibration?.[d];
+          return b ? `${f(b.predicted)} → ${f(b.actual)}` : "–";
+        })
+        .join(" | ")} |`,
+    );
   }
-  console.log(`\ncustomers per cutoff: ${results.map((r) => `${r.cutoff} ${r.customers.toLocaleString()} (${(r.positive_rate * 100).toFixed(1)} % ordered)`).join(", ")}`);
+  console.log(
+    `\ncustomers per cutoff: ${results.map((r) => `${r.cutoff} ${r.customers.toLocaleString()} (${(r.positive_rate * 100).toFixed(1)} % ordered)`).join(", ")}`,
+  );
   console.log(`load / train seconds: ${results.map((r) => `${r.cutoff} ${r.load_seconds.toFixed(0)} / ${r.train_seconds.toFixed(0)}`).join(", ")}`);
   console.log(ATTRIBUTION);
 }

@@ -19,7 +19,14 @@ const seconds = Number(option(argv, "seconds", "10"));
 const concurrency = Number(option(argv, "concurrency", "16"));
 const userCount = Number(option(argv, "users", "1000"));
 // [events per request, distinct profiles per request]
-const CASES = [[1, 1], [100, 1], [100, 10], [100, 100], [1000, 10], [1000, 100]];
+const CASES = [
+  [1, 1],
+  [100, 1],
+  [100, 10],
+  [100, 100],
+  [1000, 10],
+  [1000, 100],
+];
 
 const worker = await startLocalWorker({ quiet: process.env.BENCH_VERBOSE !== "1" });
 const bare = await startBareWorkerd();
@@ -45,10 +52,12 @@ try {
     return JSON.stringify({ api_key, events });
   };
 
-  const post = (size, profiles, newUsers = false) => () => ({
-    url: `${worker.url}/batch`,
-    init: { method: "POST", headers: { "content-type": "application/json" }, body: makeBatch(size, profiles, newUsers) },
-  });
+  const post =
+    (size, profiles, newUsers = false) =>
+    () => ({
+      url: `${worker.url}/batch`,
+      init: { method: "POST", headers: { "content-type": "application/json" }, body: makeBatch(size, profiles, newUsers) },
+    });
   const runtime = await drive({ seconds, concurrency, makeRequest: () => ({ url: bare.url }) });
   const trivial = await drive({ seconds, concurrency, makeRequest: () => ({ url: `${worker.url}/health` }) });
   // Brand-new profiles first, while none is resident: the pool below fills the local
@@ -60,7 +69,11 @@ try {
   // Create every profile of the pool once, outside the measurement.
   for (let u = 0; u < userCount; u += 500) {
     const events = Array.from({ length: Math.min(500, userCount - u) }, (_, i) => ({ user_id: `bench-user-${u + i}`, event_type: "Warm Up" }));
-    const res = await fetch(`${worker.url}/batch`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ api_key, events }) });
+    const res = await fetch(`${worker.url}/batch`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ api_key, events }),
+    });
     if (!res.ok) throw new Error(`warm-up failed: ${res.status} ${await res.text()}`);
   }
 
@@ -75,7 +88,17 @@ try {
 
   const rows = [
     ["bare workerd, trivial Worker", "–", "–", fmt(runtime.rps), "–", fmt(runtime.p50, 2), fmt(runtime.p99, 2), "1.00", String(runtime.errors)],
-    ["trivial GET /health", "–", "–", fmt(trivial.rps), "–", fmt(trivial.p50, 2), fmt(trivial.p99, 2), fmt(trivial.rps / runtime.rps, 2), String(trivial.errors)],
+    [
+      "trivial GET /health",
+      "–",
+      "–",
+      fmt(trivial.rps),
+      "–",
+      fmt(trivial.p50, 2),
+      fmt(trivial.p99, 2),
+      fmt(trivial.rps / runtime.rps, 2),
+      String(trivial.errors),
+    ],
     ...results.map((r) => [
       r.label,
       String(r.size),
@@ -88,12 +111,20 @@ try {
       String(r.errors),
     ]),
   ];
-  const report = table(["case", "events/request", "profiles/request", "requests/s", "events/s", "p50 ms", "p99 ms", "requests/s ÷ bare workerd", "errors"], rows);
-  console.log(`\nbench/ingest — ${cpus().length} cores, ${concurrency} concurrent clients, ${seconds}s per case, ${userCount} users, the local server (workerd via Miniflare, as npm start) with local state\n`);
+  const report = table(
+    ["case", "events/request", "profiles/request", "requests/s", "events/s", "p50 ms", "p99 ms", "requests/s ÷ bare workerd", "errors"],
+    rows,
+  );
+  console.log(
+    `\nbench/ingest — ${cpus().length} cores, ${concurrency} concurrent clients, ${seconds}s per case, ${userCount} users, the local server (workerd via Miniflare, as npm start) with local state\n`,
+  );
   console.log(report);
   for (const r of [runtime, trivial, ...results]) if (r.firstError) console.log(`first error: ${r.firstError}`);
   mkdirSync("bench/results", { recursive: true });
-  writeFileSync("bench/results/ingest.json", JSON.stringify({ date: new Date().toISOString(), seconds, concurrency, userCount, runtime, trivial, results }, null, 2));
+  writeFileSync(
+    "bench/results/ingest.json",
+    JSON.stringify({ date: new Date().toISOString(), seconds, concurrency, userCount, runtime, trivial, results }, null, 2),
+  );
 } finally {
   await worker.stop();
   await bare.stop();

@@ -48,16 +48,21 @@ try {
   }
   // The data set's rows as (invoice, customer): returning customers for the live traffic (as
   // a live site's is mostly), and each customer's orders for the cohort's true size.
-  const rows = gunzipSync(readFileSync(join(ROOT, DATA))).toString("utf8").split("\n").slice(1).flatMap((l) => {
-    const cells = l.split(",");
-    const customer = cells.at(-2)?.replace(/\.0$/, "");
-    return customer ? [{ invoice: cells[0], customer }] : [];
-  });
+  const rows = gunzipSync(readFileSync(join(ROOT, DATA)))
+    .toString("utf8")
+    .split("\n")
+    .slice(1)
+    .flatMap((l) => {
+      const cells = l.split(",");
+      const customer = cells.at(-2)?.replace(/\.0$/, "");
+      return customer ? [{ invoice: cells[0], customer }] : [];
+    });
   const customers = [...new Set(rows.map((r) => r.customer))];
   const orders = new Map();
   for (const r of rows) if (!r.invoice.startsWith("C")) (orders.get(r.customer) ?? orders.set(r.customer, new Set()).get(r.customer)).add(r.invoice);
   const trueSize = [...orders.values()].filter((o) => o.size >= 3).length;
-  if ((await adminGet(worker.url, worker.adminToken, `/projects/${project}/users?user_id=${customers[0]}`)).status !== 200) throw new Error("the project does not hold the data set: load it first");
+  if ((await adminGet(worker.url, worker.adminToken, `/projects/${project}/users?user_id=${customers[0]}`)).status !== 200)
+    throw new Error("the project does not hold the data set: load it first");
   memory.start();
   const baseline = memory.now();
 
@@ -67,12 +72,18 @@ try {
   let seq = 0;
   const client = async () => {
     while (!stop) {
-      const events = Array.from({ length: 100 }, (_, i) => ({ user_id: customers[(seq + (i % 10)) % customers.length], event_type: "Product Viewed", insert_id: `jobs-${seq}-${i}`, time: Date.now() }));
+      const events = Array.from({ length: 100 }, (_, i) => ({
+        user_id: customers[(seq + (i % 10)) % customers.length],
+        event_type: "Product Viewed",
+        insert_id: `jobs-${seq}-${i}`,
+        time: Date.now(),
+      }));
       seq += 10;
       const { res } = await sendUntilAcknowledged(`${worker.url}/2/httpapi`, JSON.stringify({ api_key: apiKey, events }), {
         onAnswer: (a) => {
           if (a.status === 503 || a.status === 429) live.refused++;
-          else if (a.status === "connection error") live.resets++; // resent, as SDKs do (README: "Memory and bursts")
+          else if (a.status === "connection error")
+            live.resets++; // resent, as SDKs do (README: "Memory and bursts")
           else if (a.status !== 200) {
             live.errors++;
             live.firstError ??= `${a.status} ${String(a.body).slice(0, 160)}`;
@@ -99,7 +110,9 @@ try {
   if (prediction.status !== 201) throw new Error(`prediction: ${prediction.status} ${JSON.stringify(prediction.json)}`);
   log(`backfills started; training ${prediction.json.id}`);
   let trainingDone = false;
-  const training = node(["--import", "tsx", "src/train/cli.ts", prediction.json.id, "--url", worker.url, "--project", project], { TAILOR_ADMIN_TOKEN: worker.adminToken }).then((code) => {
+  const training = node(["--import", "tsx", "src/train/cli.ts", prediction.json.id, "--url", worker.url, "--project", project], {
+    TAILOR_ADMIN_TOKEN: worker.adminToken,
+  }).then((code) => {
     trainingDone = true;
     return { code, seconds: (performance.now() - t0) / 1000 };
   });
@@ -112,7 +125,8 @@ try {
     backfill = list.reduce((a, b) => (b.started_at > a.started_at ? b : a));
     for (const b of list) if (b.status === "superseded" && !superseded.includes(b.id)) superseded.push(b.id);
     if (backfill.status !== "running" && trainingDone) break;
-    if (backfill.status !== "running" && backfillSeconds === undefined) log(`backfill ${backfill.id} ${backfill.status} after ${fmt((performance.now() - t0) / 1000, 1)} s; waiting for training`);
+    if (backfill.status !== "running" && backfillSeconds === undefined)
+      log(`backfill ${backfill.id} ${backfill.status} after ${fmt((performance.now() - t0) / 1000, 1)} s; waiting for training`);
     if (backfill.status !== "running") backfillSeconds ??= (performance.now() - t0) / 1000;
     else backfillSeconds = undefined;
     await sleep(1_000);
@@ -130,7 +144,15 @@ try {
   const samples = memory.stop();
   const result = {
     measured_at: new Date().toISOString(),
-    backfill: { id: backfill.id, status: backfill.status, processed: backfill.processed, total: backfill.total, failures: backfill.failures, seconds: backfillSeconds, superseded },
+    backfill: {
+      id: backfill.id,
+      status: backfill.status,
+      processed: backfill.processed,
+      total: backfill.total,
+      failures: backfill.failures,
+      seconds: backfillSeconds,
+      superseded,
+    },
     cohort_size: { index: size, recomputed_from_raw: trueSize },
     training: { exit_code: trained.code, seconds: trained.seconds },
     live,
@@ -140,8 +162,30 @@ try {
   };
   console.log(
     table(
-      ["backfill (status · failures · s)", "cohort size: index · raw file", "training (exit · s)", "live events acked", "503s resent", "resets resent", "errors", "memory before · peak · end (MB)", "peak resident profiles"],
-      [[`${backfill.status} · ${backfill.failures} · ${fmt(backfillSeconds, 0)}`, `${fmt(size)} · ${fmt(trueSize)}`, `${trained.code} · ${fmt(trained.seconds, 0)}`, fmt(live.acked), fmt(live.refused), fmt(live.resets), `${live.errors}${live.firstError ? ` (${live.firstError})` : ""}`, `${fmt(result.memory_mb.before)} · ${fmt(result.memory_mb.peak)} · ${fmt(result.memory_mb.end)}`, fmt(result.peak_resident_profiles)]],
+      [
+        "backfill (status · failures · s)",
+        "cohort size: index · raw file",
+        "training (exit · s)",
+        "live events acked",
+        "503s resent",
+        "resets resent",
+        "errors",
+        "memory before · peak · end (MB)",
+        "peak resident profiles",
+      ],
+      [
+        [
+          `${backfill.status} · ${backfill.failures} · ${fmt(backfillSeconds, 0)}`,
+          `${fmt(size)} · ${fmt(trueSize)}`,
+          `${trained.code} · ${fmt(trained.seconds, 0)}`,
+          fmt(live.acked),
+          fmt(live.refused),
+          fmt(live.resets),
+          `${live.errors}${live.firstError ? ` (${live.firstError})` : ""}`,
+          `${fmt(result.memory_mb.before)} · ${fmt(result.memory_mb.peak)} · ${fmt(result.memory_mb.end)}`,
+          fmt(result.peak_resident_profiles),
+        ],
+      ],
     ),
   );
   mkdirSync(dirname(jsonFile), { recursive: true });

@@ -161,7 +161,22 @@ export async function startBenchWorker(config) {
   const port = await freePort();
   const state = mkdtempSync(join(tmpdir(), "tailor-bench-"));
   const dev = wrangler(
-    ["dev", "-c", config, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--show-interactive-dev-session=false", "--log-level", "warn", "--inspector-port", String(await freePort())],
+    [
+      "dev",
+      "-c",
+      config,
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--persist-to",
+      state,
+      "--show-interactive-dev-session=false",
+      "--log-level",
+      "warn",
+      "--inspector-port",
+      String(await freePort()),
+    ],
     { stdio: "ignore" },
   );
   const url = `http://127.0.0.1:${port}`;
@@ -224,7 +239,7 @@ export function memorySampler(pid, everyMs) {
 export async function startBareWorkerd() {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "tailor-bare-workerd-"));
-  writeFileSync(join(dir, "worker.js"), 'export default { fetch() { return Response.json({ ok: true }); } };');
+  writeFileSync(join(dir, "worker.js"), "export default { fetch() { return Response.json({ ok: true }); } };");
   writeFileSync(
     join(dir, "config.capnp"),
     `using Workerd = import "/workerd/workerd.capnp";

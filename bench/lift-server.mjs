@@ -58,7 +58,13 @@ try {
         batch: 100,
         concurrency: 8,
         send: (i) =>
-          sendUntilAcknowledged(`${worker.url}/2/httpapi`, JSON.stringify({ api_key, events: ids.slice(i, i + 100).map((d) => ({ device_id: d, event_type: "Page Viewed", insert_id: `${d}-view`, time: now })) })),
+          sendUntilAcknowledged(
+            `${worker.url}/2/httpapi`,
+            JSON.stringify({
+              api_key,
+              events: ids.slice(i, i + 100).map((d) => ({ device_id: d, event_type: "Page Viewed", insert_id: `${d}-view`, time: now })),
+            }),
+          ),
       });
       const arms = new Array(ids.length);
       await inBatches({
@@ -82,7 +88,15 @@ try {
         batch: 100,
         concurrency: 8,
         send: (i) =>
-          sendUntilAcknowledged(`${worker.url}/2/httpapi`, JSON.stringify({ api_key, events: converters.slice(i, i + 100).map((d) => ({ device_id: d, event_type: "Order Completed", insert_id: `${d}-order`, time: later, event_properties: { revenue: 20 } })) })),
+          sendUntilAcknowledged(
+            `${worker.url}/2/httpapi`,
+            JSON.stringify({
+              api_key,
+              events: converters
+                .slice(i, i + 100)
+                .map((d) => ({ device_id: d, event_type: "Order Completed", insert_id: `${d}-order`, time: later, event_properties: { revenue: 20 } })),
+            }),
+          ),
       });
       // The profiles write exposures and conversions to D1 as their due work runs: read until the report has caught up.
       let report;
@@ -94,7 +108,9 @@ try {
       }
       const exact = ["treatment", "control"].every((a) => report[a].users === truth[a].users && report[a].conversions === truth[a].conversions);
       looks.push({ users: first + ids.length, exact, absolute: report.absolute, sequential: report.sequential, p_value: report.p_value });
-      log(`Δ=${delta}: ${first + ids.length} users, report ${exact ? "equals" : "DIFFERS FROM"} the truth; lift ${(report.absolute.estimate * 100).toFixed(2)} points, always-valid ${(report.sequential.low * 100).toFixed(2)} … ${(report.sequential.high * 100).toFixed(2)}, winner ${report.sequential.winner}`);
+      log(
+        `Δ=${delta}: ${first + ids.length} users, report ${exact ? "equals" : "DIFFERS FROM"} the truth; lift ${(report.absolute.estimate * 100).toFixed(2)} points, always-valid ${(report.sequential.low * 100).toFixed(2)} … ${(report.sequential.high * 100).toFixed(2)}, winner ${report.sequential.winner}`,
+      );
       if (!exact) exitCode = 1;
     }
     const last = looks.at(-1);
@@ -114,7 +130,13 @@ try {
   }
   mkdirSync(dirname(jsonFile), { recursive: true });
   writeFileSync(jsonFile, JSON.stringify(results, null, 2));
-  console.log(JSON.stringify(results.map(({ final, ...r }) => r), null, 2));
+  console.log(
+    JSON.stringify(
+      results.map(({ final, ...r }) => r),
+      null,
+      2,
+    ),
+  );
 } catch (err) {
   console.error(err);
   exitCode = 1;

@@ -49,13 +49,23 @@ export function simulate(runs: number, looks: number, batch: number, pControl: n
     if (won) sequentialWinner++;
     if (peeked) peekingWinner++;
   }
-  return { runs, fixed_coverage: fixedCovered / runs, sequential_coverage_at_every_look: sequentialAlwaysCovered / runs, sequential_winner: sequentialWinner / runs, peeking_winner: peekingWinner / runs };
+  return {
+    runs,
+    fixed_coverage: fixedCovered / runs,
+    sequential_coverage_at_every_look: sequentialAlwaysCovered / runs,
+    sequential_winner: sequentialWinner / runs,
+    peeking_winner: peekingWinner / runs,
+  };
 }
 
 if (process.argv[1]?.endsWith("lift-sim.ts")) {
   const runs = Number(option(process.argv.slice(2), "runs", "1000"));
   const aa = simulate(runs, 50, 200, 0.1, 0, 5);
   const ab = simulate(runs, 50, 400, 0.1, 0.02, 23);
-  console.log(`no effect (10 % vs 10 %, 50 looks of 200 users per arm, ${runs} runs): sequential test names a winner in ${(aa.sequential_winner * 100).toFixed(1)} % of runs; peeking at p < 0.05 in ${(aa.peeking_winner * 100).toFixed(1)} %; the final fixed 95 % interval covers 0 in ${(aa.fixed_coverage * 100).toFixed(1)} %`);
-  console.log(`effect +2 points (12 % vs 10 %, 50 looks of 400 users per arm, ${runs} runs): the always-valid interval covers +2 points at every look in ${(ab.sequential_coverage_at_every_look * 100).toFixed(1)} % of runs and names treatment the winner in ${(ab.sequential_winner * 100).toFixed(1)} %; the final fixed interval covers it in ${(ab.fixed_coverage * 100).toFixed(1)} %`);
+  console.log(
+    `no effect (10 % vs 10 %, 50 looks of 200 users per arm, ${runs} runs): sequential test names a winner in ${(aa.sequential_winner * 100).toFixed(1)} % of runs; peeking at p < 0.05 in ${(aa.peeking_winner * 100).toFixed(1)} %; the final fixed 95 % interval covers 0 in ${(aa.fixed_coverage * 100).toFixed(1)} %`,
+  );
+  console.log(
+    `effect +2 points (12 % vs 10 %, 50 looks of 400 users per arm, ${runs} runs): the always-valid interval covers +2 points at every look in ${(ab.sequential_coverage_at_every_look * 100).toFixed(1)} % of runs and names treatment the winner in ${(ab.sequential_winner * 100).toFixed(1)} %; the final fixed interval covers it in ${(ab.fixed_coverage * 100).toFixed(1)} %`,
+  );
 }

@@ -29,16 +29,24 @@ try {
     const computations = [];
     for (let i = 0; i < 10; i++) {
       const aggregate = ["count", "sum", "last", "distinct_count", "max"][i % 5];
-      computations.push(await define("computations", `c${i}`, { event: { type: types[i % 5] }, aggregate, property: "price", window: i < 5 ? { kind: "all" } : { kind: "rolling", duration: { days: 7 + i } } }));
+      computations.push(
+        await define("computations", `c${i}`, {
+          event: { type: types[i % 5] },
+          aggregate,
+          property: "price",
+          window: i < 5 ? { kind: "all" } : { kind: "rolling", duration: { days: 7 + i } },
+        }),
+      );
     }
     const cohorts = [];
     for (let i = 0; i < 20; i++) {
       cohorts.push(
         await define("cohorts", `k${i}`, {
           type: "behavioral",
-          match: i % 2 === 0
-            ? { performed: { event: { type: types[i % 5] }, op: ">=", value: 1 + (i % 3), window: { kind: "rolling", duration: { days: 1 + i } } } }
-            : { all: [{ computation: { id: computations[i % 10], op: "gte", value: i } }, { user_property: { property: "plan", op: "eq", value: "pro" } }] },
+          match:
+            i % 2 === 0
+              ? { performed: { event: { type: types[i % 5] }, op: ">=", value: 1 + (i % 3), window: { kind: "rolling", duration: { days: 1 + i } } } }
+              : { all: [{ computation: { id: computations[i % 10], op: "gte", value: i } }, { user_property: { property: "plan", op: "eq", value: "pro" } }] },
         }),
       );
     }
@@ -49,11 +57,20 @@ try {
     const events = [];
     for (let u = 0; u < userCount; u++) {
       for (let j = 0; j < 10; j++) {
-        events.push({ user_id: `reader-${u}`, event_type: types[(u + j) % 5], event_properties: { price: (u * 7 + j) % 40 }, user_properties: { plan: u % 2 ? "pro" : "free" } });
+        events.push({
+          user_id: `reader-${u}`,
+          event_type: types[(u + j) % 5],
+          event_properties: { price: (u * 7 + j) % 40 },
+          user_properties: { plan: u % 2 ? "pro" : "free" },
+        });
       }
     }
     for (let i = 0; i < events.length; i += 1000) {
-      const res = await fetch(`${worker.url}/batch`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ api_key, events: events.slice(i, i + 1000) }) });
+      const res = await fetch(`${worker.url}/batch`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ api_key, events: events.slice(i, i + 1000) }),
+      });
       if (!res.ok) throw new Error(`load failed: ${res.status} ${await res.text()}`);
     }
     return { api_key, secret_key };
@@ -72,8 +89,14 @@ try {
       init: { headers: { authorization: `Api-Key ${secret_key}` } },
     }),
     // Where the read's time goes: the same RPC to the profile, without segmentation.
-    "/v1/userprofile (the profile alone)": () => ({ url: `${worker.url}/v1/userprofile?user_id=${next()}`, init: { headers: { authorization: `Api-Key ${web.secret_key}` } } }),
-    "/v1/personalize": () => ({ url: `${worker.url}/v1/personalize?api_key=${api_key}&user_id=${next()}`, init: { headers: { origin: "https://shop.example" } } }),
+    "/v1/userprofile (the profile alone)": () => ({
+      url: `${worker.url}/v1/userprofile?user_id=${next()}`,
+      init: { headers: { authorization: `Api-Key ${web.secret_key}` } },
+    }),
+    "/v1/personalize": () => ({
+      url: `${worker.url}/v1/personalize?api_key=${api_key}&user_id=${next()}`,
+      init: { headers: { origin: "https://shop.example" } },
+    }),
   };
   // Warm every profile and isolate cache once.
   await drive({ seconds: 2, warmupSeconds: 0, concurrency: 4, makeRequest: cases["/v1/userprofile (props, cohorts, computations)"] });
@@ -95,8 +118,24 @@ try {
     fmt(r.load.rps / trivial, 2),
     String(r.latency.errors + r.load.errors),
   ]);
-  console.log(`\nbench/profile — ${cpus().length} cores, the local server (workerd via Miniflare, as npm start) with local state, ${userCount} profiles, 20 cohorts + 10 computations defined\n`);
-  console.log(table(["case", "p50 ms (1 client)", "p99 ms (1 client)", `requests/s (${concurrency} clients)`, "p50 ms (loaded)", "p99 ms (loaded)", "throughput ÷ bare workerd", "errors"], rows));
+  console.log(
+    `\nbench/profile — ${cpus().length} cores, the local server (workerd via Miniflare, as npm start) with local state, ${userCount} profiles, 20 cohorts + 10 computations defined\n`,
+  );
+  console.log(
+    table(
+      [
+        "case",
+        "p50 ms (1 client)",
+        "p99 ms (1 client)",
+        `requests/s (${concurrency} clients)`,
+        "p50 ms (loaded)",
+        "p99 ms (loaded)",
+        "throughput ÷ bare workerd",
+        "errors",
+      ],
+      rows,
+    ),
+  );
   for (const r of Object.values(results)) for (const x of [r.latency, r.load]) if (x.firstError) console.log(`first error: ${x.firstError}`);
   mkdirSync("bench/results", { recursive: true });
   writeFileSync("bench/results/profile.json", JSON.stringify({ date: new Date().toISOString(), concurrency, seconds, results }, null, 2));

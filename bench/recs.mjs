@@ -25,7 +25,9 @@ try {
     const js = await perCall("/js");
     rows.push([items.toLocaleString(), fmt(model, 0), fmt(js, 0), fmt(model / js, 2), fmt(popular, 1)]);
   }
-  console.log(`\nbench/recs — ${cpus().length} cores, wrangler dev (workerd), embeddings of 32, 20-item histories, top 10, ${n.toLocaleString()} sequential recommendations per timing\n`);
+  console.log(
+    `\nbench/recs — ${cpus().length} cores, wrangler dev (workerd), embeddings of 32, 20-item histories, top 10, ${n.toLocaleString()} sequential recommendations per timing\n`,
+  );
   console.log(table(["catalogue items", "model µs/rec (ORT)", "plain JS µs/rec", "ORT ÷ JS", "popular fallback µs/rec"], rows));
 } finally {
   await stop();

@@ -49,7 +49,12 @@ let exitCode = 0;
 try {
   const { api_key } = await worker.createProject("load");
   const post = (events) =>
-    request(`${worker.url}/batch`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ api_key, events }), timeoutMs: 30_000 });
+    request(`${worker.url}/batch`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ api_key, events }),
+      timeoutMs: 30_000,
+    });
   /** Reads for the server-side count (resent while the server sheds load or a connection breaks). */
   const read = async (path) => {
     const { status, body } = await adminGet(worker.url, worker.adminToken, path, { timeoutMs: 30_000 });
@@ -61,7 +66,11 @@ try {
   log(burst ? `worker up at ${worker.url}` : `worker up at ${worker.url}; creating ${userCount} profiles`);
   // Every profile exists before the clock starts (one "Warm Up" event each); a burst's are all new.
   for (let u = 0; u < (burst ? 0 : userCount); u += 500) {
-    const events = Array.from({ length: Math.min(500, userCount - u) }, (_, i) => ({ user_id: `load-user-${u + i}`, event_type: "Warm Up", insert_id: `warm-${u + i}` }));
+    const events = Array.from({ length: Math.min(500, userCount - u) }, (_, i) => ({
+      user_id: `load-user-${u + i}`,
+      event_type: "Warm Up",
+      insert_id: `warm-${u + i}`,
+    }));
     const res = await post(events);
     if (res.status !== 200) throw new Error(`warm-up failed: ${res.status} ${res.body}`);
   }
@@ -83,7 +92,13 @@ try {
     cursor = (cursor + profilesPerRequest) % userCount;
     return Array.from({ length: batch }, () => {
       const n = seq++;
-      return { user_id: `load-user-${(first + (n % profilesPerRequest)) % userCount}`, event_type: "Load", insert_id: `load-${n}`, time: Date.now(), event_properties: { n } };
+      return {
+        user_id: `load-user-${(first + (n % profilesPerRequest)) % userCount}`,
+        event_type: "Load",
+        insert_id: `load-${n}`,
+        time: Date.now(),
+        event_properties: { n },
+      };
     });
   };
   // wrangler's local dev proxy (not the Worker) sometimes answers a POST with this 503
@@ -233,7 +248,14 @@ try {
   const bench = benchmarkRate();
   const rows = [
     ["duration s", fmt(elapsed, 1)],
-    ["load", burst ? `burst of new visitors, ${concurrency} clients resending 429/503 after Retry-After` : openLoop ? `open loop, ${fmt(rate)} events/s, ≤${maxInFlight} in flight` : `closed loop, ${concurrency} clients (as bench/ingest)`],
+    [
+      "load",
+      burst
+        ? `burst of new visitors, ${concurrency} clients resending 429/503 after Retry-After`
+        : openLoop
+          ? `open loop, ${fmt(rate)} events/s, ≤${maxInFlight} in flight`
+          : `closed loop, ${concurrency} clients (as bench/ingest)`,
+    ],
     ["events/request · profiles/request", burst ? `${batch} · ${batch} (all new)` : `${batch} · ${profilesPerRequest}`],
     ["profiles", fmt(profileCount)],
     ["requests sent", fmt(requestsSent)],
@@ -243,8 +265,16 @@ try {
     ["achieved events/s", fmt(achieved)],
     burst
       ? ["new profiles/s", fmt(achieved)]
-      : ["bench/ingest events/s, same shape (10 s, bench/results/ingest.json)", bench === undefined ? "– (run npm run bench:ingest)" : `${fmt(bench)} (achieved ÷ bench ${fmt(achieved / bench, 2)})`],
-    ...(burst ? [["429/503 with Retry-After (load shed), resent", fmt(shedAnswers)], ["connections reset by the server, resent", fmt(connectionResets)]] : [["503s from wrangler's dev proxy, resent (workers-sdk#14641)", fmt(proxyResent)]]),
+      : [
+          "bench/ingest events/s, same shape (10 s, bench/results/ingest.json)",
+          bench === undefined ? "– (run npm run bench:ingest)" : `${fmt(bench)} (achieved ÷ bench ${fmt(achieved / bench, 2)})`,
+        ],
+    ...(burst
+      ? [
+          ["429/503 with Retry-After (load shed), resent", fmt(shedAnswers)],
+          ["connections reset by the server, resent", fmt(connectionResets)],
+        ]
+      : [["503s from wrangler's dev proxy, resent (workers-sdk#14641)", fmt(proxyResent)]]),
     [burst ? "errors (requests that met any other non-200 or a hang)" : "errors (any other non-200 or broken connection, nothing resent)", fmt(errors)],
     ["p50 / p99 ms", `${fmt(percentile(latencies, 0.5), 1)} / ${fmt(percentile(latencies, 0.99), 1)}`],
     ["stored in profiles (server count)", fmt(stored)],
@@ -252,13 +282,45 @@ try {
     ["archived twice", fmt(archivedTwice)],
     ["lost (acknowledged, not stored or not archived)", fmt(lost)],
   ];
-  console.log(`\nreliability:load — ${cpus().length} cores, the local server (workerd via Miniflare, as npm start) with local state, ${burst ? "/2/httpapi" : "/batch"}\n`);
+  console.log(
+    `\nreliability:load — ${cpus().length} cores, the local server (workerd via Miniflare, as npm start) with local state, ${burst ? "/2/httpapi" : "/batch"}\n`,
+  );
   console.log(table(["measure", "value"], rows));
   if (firstError) console.log(`first error: ${firstError}`);
   mkdirSync("bench/results", { recursive: true });
   writeFileSync(
     burst ? "bench/results/reliability-burst.json" : "bench/results/reliability-load.json",
-    JSON.stringify({ date: new Date().toISOString(), burst, shedAnswers, connectionResets, seconds, openLoop, rate: openLoop ? rate : null, concurrency, batch, profilesPerRequest, userCount, elapsed, sentEvents, ackedEvents, achieved, bench: bench ?? null, errors, proxyResent, shed, stored, archived, archivedTwice, lost, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) }, null, 2),
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        burst,
+        shedAnswers,
+        connectionResets,
+        seconds,
+        openLoop,
+        rate: openLoop ? rate : null,
+        concurrency,
+        batch,
+        profilesPerRequest,
+        userCount,
+        elapsed,
+        sentEvents,
+        ackedEvents,
+        achieved,
+        bench: bench ?? null,
+        errors,
+        proxyResent,
+        shed,
+        stored,
+        archived,
+        archivedTwice,
+        lost,
+        p50: percentile(latencies, 0.5),
+        p99: percentile(latencies, 0.99),
+      },
+      null,
+      2,
+    ),
   );
   const ok = errors === 0 && shed === 0 && lost === 0 && stored === ackedEvents && archived === ackedEvents && archivedTwice === 0;
   console.log(ok ? "\nOK: zero errors, zero loss" : "\nFAILED: errors or loss (see above)");

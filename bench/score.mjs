@@ -21,7 +21,9 @@ try {
   };
   const ortUs = await perCall("/ort");
   const jsUs = await perCall("/js");
-  console.log(`\nbench/score — ${cpus().length} cores, wrangler dev (workerd), 15-feature logistic model, ${n.toLocaleString()} sequential scores per timing\n`);
+  console.log(
+    `\nbench/score — ${cpus().length} cores, wrangler dev (workerd), 15-feature logistic model, ${n.toLocaleString()} sequential scores per timing\n`,
+  );
   console.log(
     table(
       ["measure", "value"],

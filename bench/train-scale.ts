@@ -32,12 +32,27 @@ interface Run {
 
 async function child(factor: number): Promise<Run> {
   const noApi: AdminCall = () => Promise.reject(new Error("the benchmark publishes nothing"));
-  const span: ArchiveSpan = { src: { url: "", adminToken: "", project: "bench" }, hours: new Map(), first: Date.UTC(2010, 11, 1), last: Date.UTC(2011, 11, 10), publish: false };
+  const span: ArchiveSpan = {
+    src: { url: "", adminToken: "", project: "bench" },
+    hours: new Map(),
+    first: Date.UTC(2010, 11, 1),
+    last: Date.UTC(2011, 11, 10),
+    publish: false,
+  };
   const quiet = console.log;
   console.log = () => {};
   const jobs: TrainingJob[] = [
-    await preparePrediction(noApi, span, { id: "prd_bench", name: "Order Completed within 30 days", definition: { goal: { event: { type: "Order Completed" } }, horizon_days: 30 } }, ["Product Purchased", "Order Completed", "Product Returned", "Order Cancelled"]),
-    prepareRecommendation(noApi, span, { id: "rec_bench", name: "Next purchases", definition: { item: { event: { type: "Product Purchased" }, property: "product_id" }, exclude: { interacted: false, converted: false } } }),
+    await preparePrediction(
+      noApi,
+      span,
+      { id: "prd_bench", name: "Order Completed within 30 days", definition: { goal: { event: { type: "Order Completed" } }, horizon_days: 30 } },
+      ["Product Purchased", "Order Completed", "Product Returned", "Order Cancelled"],
+    ),
+    prepareRecommendation(noApi, span, {
+      id: "rec_bench",
+      name: "Next purchases",
+      definition: { item: { event: { type: "Product Purchased" }, property: "product_id" }, exclude: { interacted: false, converted: false } },
+    }),
   ];
   const started = performance.now();
   let hour = "";
@@ -61,7 +76,16 @@ async function child(factor: number): Promise<Run> {
       for (const e of wire) {
         const user_id = copy === 0 ? e.user_id : `${e.user_id}~${copy}`;
         if (copy === 0) users.add(e.user_id);
-        batch.push({ uuid: `${copy}:${e.insert_id}`, insert_id: e.insert_id, event_type: e.event_type, user_id, time: e.time, received_at: e.time, event_properties: e.event_properties, user_properties: e.user_properties ?? {} });
+        batch.push({
+          uuid: `${copy}:${e.insert_id}`,
+          insert_id: e.insert_id,
+          event_type: e.event_type,
+          user_id,
+          time: e.time,
+          received_at: e.time,
+          event_properties: e.event_properties,
+          user_properties: e.user_properties ?? {},
+        });
       }
     }
   }
@@ -70,7 +94,14 @@ async function child(factor: number): Promise<Run> {
   for (const job of jobs) await job.finish();
   const fit = performance.now();
   console.log = quiet;
-  return { factor, events, users: users.size * factor, read_seconds: (read - started) / 1000, fit_seconds: (fit - read) / 1000, peak_mb: process.resourceUsage().maxRSS / 1024 };
+  return {
+    factor,
+    events,
+    users: users.size * factor,
+    read_seconds: (read - started) / 1000,
+    fit_seconds: (fit - read) / 1000,
+    peak_mb: process.resourceUsage().maxRSS / 1024,
+  };
 }
 
 if (argv.includes("--child")) {
@@ -79,15 +110,23 @@ if (argv.includes("--child")) {
   const factors = option(argv, "factors", "1,4,16")!.split(",").map(Number);
   const runs: Run[] = [];
   for (const factor of factors) {
-    const out = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--child", "--factor", String(factor), "--file", file, "--limit", limit], { encoding: "utf8", maxBuffer: 1 << 26, stdio: ["ignore", "pipe", "inherit"] });
+    const out = spawnSync(
+      process.execPath,
+      ["--import", "tsx", fileURLToPath(import.meta.url), "--child", "--factor", String(factor), "--file", file, "--limit", limit],
+      { encoding: "utf8", maxBuffer: 1 << 26, stdio: ["ignore", "pipe", "inherit"] },
+    );
     if (out.status !== 0) throw new Error(`factor ${factor} failed (exit ${out.status})`);
     const run = JSON.parse(out.stdout.trim().split("\n").at(-1)!) as Run;
     runs.push(run);
-    console.error(`×${factor}: ${run.events.toLocaleString()} events, ${run.read_seconds.toFixed(1)} s reading, ${run.fit_seconds.toFixed(1)} s fitting, ${run.peak_mb.toFixed(0)} MB peak`);
+    console.error(
+      `×${factor}: ${run.events.toLocaleString()} events, ${run.read_seconds.toFixed(1)} s reading, ${run.fit_seconds.toFixed(1)} s fitting, ${run.peak_mb.toFixed(0)} MB peak`,
+    );
   }
   console.log("| data | customers | events | read + features (s) | fit, validate, export (s) | total (s) | peak memory (MB) |\n|---|---|---|---|---|---|---|");
   for (const r of runs) {
-    console.log(`| ×${r.factor} | ${r.users.toLocaleString()} | ${r.events.toLocaleString()} | ${r.read_seconds.toFixed(1)} | ${r.fit_seconds.toFixed(1)} | ${(r.read_seconds + r.fit_seconds).toFixed(1)} | ${r.peak_mb.toFixed(0)} |`);
+    console.log(
+      `| ×${r.factor} | ${r.users.toLocaleString()} | ${r.events.toLocaleString()} | ${r.read_seconds.toFixed(1)} | ${r.fit_seconds.toFixed(1)} | ${(r.read_seconds + r.fit_seconds).toFixed(1)} | ${r.peak_mb.toFixed(0)} |`,
+    );
   }
   console.log(ATTRIBUTION);
 }

@@ -47,7 +47,11 @@ async function customerHistories(file: string) {
     revenue.set(l.customerId, r);
   }
   const span = Math.max(1, Math.round((last - first) / WEEK_MS));
-  return [...weeks].map(([id, w]) => ({ id, weekly: Math.min(1, w.size / span), value: Math.round((revenue.get(id)!.sum / revenue.get(id)!.orders) * 100) / 100 }));
+  return [...weeks].map(([id, w]) => ({
+    id,
+    weekly: Math.min(1, w.size / span),
+    value: Math.round((revenue.get(id)!.sum / revenue.get(id)!.orders) * 100) / 100,
+  }));
 }
 
 /** A seeded uniform draw (Park–Miller): the same customers order on every run. */
@@ -68,7 +72,10 @@ async function personalize(apiKey: string, userId: string): Promise<boolean> {
 }
 
 const token = local.admin_token;
-const apiKey = local.project === project ? local.api_key : ((await adminCall<{ project: { api_key: string } }>(url, token, "GET", `/projects/${project}`)).json.project.api_key);
+const apiKey =
+  local.project === project
+    ? local.api_key
+    : (await adminCall<{ project: { api_key: string } }>(url, token, "GET", `/projects/${project}`)).json.project.api_key;
 const settings = (await adminCall<Record<string, unknown>>(url, token, "GET", `/projects/${project}/settings`)).json;
 await adminCall(url, token, "PUT", `/projects/${project}/settings`, {
   ...settings,
@@ -76,7 +83,9 @@ await adminCall(url, token, "PUT", `/projects/${project}/settings`, {
 });
 
 const customers = await customerHistories(DEFAULT_DATA);
-console.log(`${customers.length.toLocaleString()} customers; holding out ${control} % as the global control group; simulated uplift ×${1 + uplift} in each customer's weekly order rate when personalized`);
+console.log(
+  `${customers.length.toLocaleString()} customers; holding out ${control} % as the global control group; simulated uplift ×${1 + uplift} in each customer's weekly order rate when personalized`,
+);
 const inControl = new Map<string, boolean>();
 for (let i = 0; i < customers.length; i += concurrency) {
   await Promise.all(customers.slice(i, i + concurrency).map(async (c) => inControl.set(c.id, await personalize(apiKey, c.id))));
@@ -89,7 +98,9 @@ const now = Date.now() + 1_000;
 const orders = customers.flatMap((c, i) => {
   const p = inControl.get(c.id) ? c.weekly : Math.min(1, c.weekly * (1 + uplift));
   if (draw() >= p) return [];
-  return [{ user_id: c.id, event_type: "Order Completed", time: now + i, insert_id: `lift-demo-${c.id}`, event_properties: { revenue: c.value, simulated: true } }];
+  return [
+    { user_id: c.id, event_type: "Order Completed", time: now + i, insert_id: `lift-demo-${c.id}`, event_properties: { revenue: c.value, simulated: true } },
+  ];
 });
 for (let i = 0; i < orders.length; i += 500) await send(url, apiKey, orders.slice(i, i + 500));
 
@@ -100,7 +111,9 @@ for (const c of customers) {
   arm.users++;
   if (ordered.has(c.id)) arm.orders++;
 }
-console.log(`sent (simulated): treatment ${arms.treatment.orders} orders of ${arms.treatment.users} users, control ${arms.control.orders} of ${arms.control.users}`);
+console.log(
+  `sent (simulated): treatment ${arms.treatment.orders} orders of ${arms.treatment.users} users, control ${arms.control.orders} of ${arms.control.users}`,
+);
 
 // Conversions reach D1 as the profiles write them: wait until the report counts every order.
 type Arm = { users: number; conversions: number; rate: { estimate: number; low: number; high: number } };
@@ -112,8 +125,12 @@ for (let i = 0; i < 60; i++) {
 }
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 if (report) {
-  console.log(`report: treatment ${pct(report.treatment.rate.estimate)} of ${report.treatment.users}, control ${pct(report.control.rate.estimate)} of ${report.control.users}` +
-    (report.relative ? `; relative lift ${pct(report.relative.estimate)} (95 % ${pct(report.relative.low)} … ${pct(report.relative.high)}), p = ${report.p_value?.toFixed(4)}` : ""));
+  console.log(
+    `report: treatment ${pct(report.treatment.rate.estimate)} of ${report.treatment.users}, control ${pct(report.control.rate.estimate)} of ${report.control.users}` +
+      (report.relative
+        ? `; relative lift ${pct(report.relative.estimate)} (95 % ${pct(report.relative.low)} … ${pct(report.relative.high)}), p = ${report.p_value?.toFixed(4)}`
+        : ""),
+  );
 }
 
 if (screenshot) {

@@ -22,7 +22,9 @@ if (!apiKey) {
 
 const shiftMs = shift ? Date.now() - (await lastTime(file, limit)) : 0;
 const s = await loadRetail({ file, url, apiKey, limit, concurrency, shiftMs, bulk });
-console.log(`Loaded ${s.sent.toLocaleString()} events for ${s.customers.toLocaleString()} customers from ${s.invoices.toLocaleString()} invoices in ${s.seconds.toFixed(1)} s (${Math.round(s.sent / s.seconds).toLocaleString()} events/s) into ${url}`);
+console.log(
+  `Loaded ${s.sent.toLocaleString()} events for ${s.customers.toLocaleString()} customers from ${s.invoices.toLocaleString()} invoices in ${s.seconds.toFixed(1)} s (${Math.round(s.sent / s.seconds).toLocaleString()} events/s) into ${url}`,
+);
 for (const [type, n] of Object.entries(s.counts).sort()) console.log(`  ${type.padEnd(18)} ${n.toLocaleString()}`);
 console.log(`  rows without a customer (skipped): ${s.skippedRows.toLocaleString()}`);
 if (s.sent > 0) console.log(`  event times: ${new Date(s.first).toISOString()} … ${new Date(s.last).toISOString()}${shift ? " (shifted to end now)" : ""}`);

@@ -12,7 +12,7 @@ const definition = recommendationSchema.parse({ item: { event: { type: "Product 
 
 function embeddings(n: number): Float32Array {
   let s = 12345;
-  return Float32Array.from({ length: n * RANK }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) - 0.5);
+  return Float32Array.from({ length: n * RANK }, () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5);
 }
 
 const recs = new Map<number, { rec: CompiledRecommendation; e: Float32Array }>();
@@ -60,11 +60,17 @@ export default {
     const { rec, e } = await catalogue(env, n);
     let total = 0;
     if (url.pathname === "/model") {
-      for (let i = 0; i < reps; i++) total += (await recommend(env, rec, `u:${i}`, { interacted: history(i, n), counts: [], converted: [] }, null)).items.length;
+      for (let i = 0; i < reps; i++)
+        total += (await recommend(env, rec, `u:${i}`, { interacted: history(i, n), counts: [], converted: [] }, null)).items.length;
     } else if (url.pathname === "/popular") {
       for (let i = 0; i < reps; i++) total += (await recommend(env, rec, `u:${i}`, null, null)).items.length;
     } else if (url.pathname === "/js") {
-      for (let i = 0; i < reps; i++) total += jsRecommend(e, n, history(i, n).map((id) => Number(id.slice(5)))).length;
+      for (let i = 0; i < reps; i++)
+        total += jsRecommend(
+          e,
+          n,
+          history(i, n).map((id) => Number(id.slice(5))),
+        ).length;
     } else if (url.pathname !== "/") {
       return new Response("not found", { status: 404 });
     }

@@ -66,7 +66,9 @@ createServer((req, res) => {
   const product = /^\/product\/([^/?]+)/.exec(req.url ?? "")?.[1];
   if (product !== undefined) {
     const id = decodeURIComponent(product);
-    res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(layout(id, `<p><a href="/">← Shop</a></p><h1>${escapeHtml(names.get(id) ?? id)}</h1><p>Product ${escapeHtml(id)}</p>`));
+    res
+      .writeHead(200, { "content-type": "text/html; charset=utf-8" })
+      .end(layout(id, `<p><a href="/">← Shop</a></p><h1>${escapeHtml(names.get(id) ?? id)}</h1><p>Product ${escapeHtml(id)}</p>`));
   } else if (req.url === "/" || req.url?.startsWith("/?")) res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(home());
   else res.writeHead(404, { "content-type": "text/plain" }).end("not found");
 }).listen(port, "127.0.0.1", () => {

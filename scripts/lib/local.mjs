@@ -57,7 +57,12 @@ export function ensureDevVars() {
 /** .dev.vars as `{NAME: value}` (the local secrets, as wrangler dev reads them). */
 export function readDevVars() {
   const lines = readFileSync(DEV_VARS, "utf8").split("\n");
-  return Object.fromEntries(lines.map((line) => /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim())).filter((m) => m !== null).map((m) => [m[1], m[2].trim()]));
+  return Object.fromEntries(
+    lines
+      .map((line) => /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim()))
+      .filter((m) => m !== null)
+      .map((m) => [m[1], m[2].trim()]),
+  );
 }
 
 export function readLocal() {

@@ -59,14 +59,19 @@ export async function send(url: string, apiKey: string, events: WireEvent[]): Pr
   for (let attempt = 0, failed = 0; ; attempt++) {
     let wait = Math.min(30_000, 500 * 2 ** failed) * (0.5 + Math.random());
     try {
-      const res = await fetch(`${url}/batch`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ api_key: apiKey, events }) });
+      const res = await fetch(`${url}/batch`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ api_key: apiKey, events }),
+      });
       if (res.ok) return;
       const body = await res.text();
       if (res.status !== 429 && res.status < 500) throw new Error(`HTTP ${res.status}: ${body}`);
       const retryAfter = res.headers.get("retry-after");
       if (retryAfter !== null && (res.status === 429 || res.status === 503)) {
         wait = Math.max(1, Number(retryAfter)) * 1000 * (1 + Math.random() / 2); // not before it says
-        if (Date.now() - started > SHED_PATIENCE_MS) throw new Error(`HTTP ${res.status} for ${Math.round((Date.now() - started) / 1000)} s (${attempt + 1} tries): ${body}`);
+        if (Date.now() - started > SHED_PATIENCE_MS)
+          throw new Error(`HTTP ${res.status} for ${Math.round((Date.now() - started) / 1000)} s (${attempt + 1} tries): ${body}`);
       } else if (++failed > 8) throw new Error(`HTTP ${res.status} after ${attempt + 1} tries: ${body}`);
     } catch (err) {
       if (err instanceof Error && err.message.startsWith("HTTP ")) throw err;
@@ -119,7 +124,9 @@ function progressBar(total: number, unit: string, started: number) {
     const seconds = (Date.now() - started) / 1000;
     const left = share > 0 ? Math.round((seconds / share) * (1 - share)) : 0;
     const bar = "#".repeat(Math.round(share * 30)).padEnd(30, ".");
-    process.stderr.write(`\r[${bar}] ${Math.floor(share * 100)}% ${done.toLocaleString()}/${total.toLocaleString()} ${unit}, ${events.toLocaleString()} events (${Math.round(events / Math.max(seconds, 0.001)).toLocaleString()}/s), ${left} s left   `);
+    process.stderr.write(
+      `\r[${bar}] ${Math.floor(share * 100)}% ${done.toLocaleString()}/${total.toLocaleString()} ${unit}, ${events.toLocaleString()} events (${Math.round(events / Math.max(seconds, 0.001)).toLocaleString()}/s), ${left} s left   `,
+    );
   };
 }
 
@@ -132,7 +139,9 @@ export async function loadRetail(o: LoadOptions): Promise<LoadSummary> {
   const pending: WireEvent[] = [];
   const inflight = new Set<Promise<void>>();
   const progress = () =>
-    process.stderr.write(`\r${s.invoices.toLocaleString()} invoices, ${s.sent.toLocaleString()} events sent (${Math.round(s.sent / ((Date.now() - started) / 1000)).toLocaleString()}/s)   `);
+    process.stderr.write(
+      `\r${s.invoices.toLocaleString()} invoices, ${s.sent.toLocaleString()} events sent (${Math.round(s.sent / ((Date.now() - started) / 1000)).toLocaleString()}/s)   `,
+    );
   const flush = async (events: WireEvent[]) => {
     const p = send(o.url, o.apiKey, events).then(() => {
       s.sent += events.length;

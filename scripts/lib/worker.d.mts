@@ -14,4 +14,12 @@ export interface LocalWorker {
   /** SIGKILL of the server and workerd (the process group; needs `crashable`): a crash, state left as it was. */
   kill(): Promise<void>;
 }
-export function startLocalWorker(options?: { vars?: Record<string, string>; quiet?: boolean; persistTo?: string; keepState?: boolean; adminToken?: string; credentialsKey?: string; crashable?: boolean }): Promise<LocalWorker>;
+export function startLocalWorker(options?: {
+  vars?: Record<string, string>;
+  quiet?: boolean;
+  persistTo?: string;
+  keepState?: boolean;
+  adminToken?: string;
+  credentialsKey?: string;
+  crashable?: boolean;
+}): Promise<LocalWorker>;

@@ -29,14 +29,34 @@ export function freePort() {
  * @param {{ vars?: Record<string, string>, quiet?: boolean, persistTo?: string, keepState?: boolean, adminToken?: string, credentialsKey?: string, crashable?: boolean, inspectorPort?: number }} options
  * @returns {Promise<{ url: string, adminToken: string, credentialsKey: string, persistTo: string, createProject: (id: string) => Promise<{api_key: string, secret_key: string}>, stop: () => Promise<void>, kill: () => Promise<void> }>}
  */
-export async function startLocalWorker({ vars = {}, quiet = true, persistTo: existing, keepState = false, adminToken = randomBytes(16).toString("hex"), credentialsKey = newCredentialsKey(), crashable = false, inspectorPort } = {}) {
+export async function startLocalWorker({
+  vars = {},
+  quiet = true,
+  persistTo: existing,
+  keepState = false,
+  adminToken = randomBytes(16).toString("hex"),
+  credentialsKey = newCredentialsKey(),
+  crashable = false,
+  inspectorPort,
+} = {}) {
   const persistTo = existing ?? mkdtempSync(join(tmpdir(), "tailor-"));
   const port = await freePort();
   const stdio = quiet ? "ignore" : "inherit";
   const migrate = wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { stdio, env: { CI: "true" } });
   if ((await migrate.exited) !== 0) throw new Error("D1 migrations failed");
   const devVars = varArgs({ ...LOCAL_VARS, ADMIN_TOKEN: adminToken, CREDENTIALS_KEY: credentialsKey, ...vars });
-  const dev = server(["--port", String(port), "--persist-to", persistTo, ...(quiet ? ["--quiet"] : []), ...(inspectorPort === undefined ? [] : ["--inspector-port", String(inspectorPort)]), ...devVars], { stdio, detached: crashable });
+  const dev = server(
+    [
+      "--port",
+      String(port),
+      "--persist-to",
+      persistTo,
+      ...(quiet ? ["--quiet"] : []),
+      ...(inspectorPort === undefined ? [] : ["--inspector-port", String(inspectorPort)]),
+      ...devVars,
+    ],
+    { stdio, detached: crashable },
+  );
   const killGroup = (signal) => {
     try {
       if (crashable) process.kill(-dev.child.pid, signal);

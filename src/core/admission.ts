@@ -15,9 +15,7 @@ import { parseProfileKey, profileObjectName, type ProfileRef } from "./event";
  * Profiles woken by their own alarms are resident too: they are counted in a third window
  * and take room from both (countWakeup).
  */
-let windows:
-  | { bound: number; windowMs: number; live: ActiveProfiles; jobs: ActiveProfiles; wakeups: ActiveProfiles; jobAskedAt: number }
-  | undefined;
+let windows: { bound: number; windowMs: number; live: ActiveProfiles; jobs: ActiveProfiles; wakeups: ActiveProfiles; jobAskedAt: number } | undefined;
 
 /** How soon a job refused for want of room beside live traffic asks again. */
 const JOB_RECHECK_MS = 1_000;
@@ -48,7 +46,12 @@ export function admitProfiles(config: TailorConfig, projectId: string, refs: rea
   if (w === null) return { ok: true };
   const now = Date.now();
   const share = now - w.jobAskedAt < w.windowMs ? 1 - JOB_SHARE : 1;
-  return w.live.admit(refs.map((r) => profileObjectName(projectId, r)), now, share, w.wakeups.size(now));
+  return w.live.admit(
+    refs.map((r) => profileObjectName(projectId, r)),
+    now,
+    share,
+    w.wakeups.size(now),
+  );
 }
 
 /**

@@ -32,8 +32,7 @@ export function dedupeArchived(events: Iterable<TailorEvent>): TailorEvent[] {
   const seen = new Set<string>();
   const out: TailorEvent[] = [];
   for (const e of events) {
-    const key =
-      e.insert_id !== undefined ? `i:${e.user_id ?? ""}:${e.device_id ?? ""}:${e.insert_id}` : `u:${e.uuid}`;
+    const key = e.insert_id !== undefined ? `i:${e.user_id ?? ""}:${e.device_id ?? ""}:${e.insert_id}` : `u:${e.uuid}`;
     if (seen.has(key)) continue;
     seen.add(key);
     out.push(e);

@@ -40,7 +40,8 @@ function positive(value: string | undefined, fallback: number, name: string): nu
 
 export function readConfig(vars: ConfigVars): TailorConfig {
   const windowSeconds = positive(vars.THROTTLE_WINDOW_SECONDS, 30, "THROTTLE_WINDOW_SECONDS");
-  const maxActive = vars.MAX_ACTIVE_PROFILES === undefined || vars.MAX_ACTIVE_PROFILES === "0" ? undefined : positive(vars.MAX_ACTIVE_PROFILES, 0, "MAX_ACTIVE_PROFILES");
+  const maxActive =
+    vars.MAX_ACTIVE_PROFILES === undefined || vars.MAX_ACTIVE_PROFILES === "0" ? undefined : positive(vars.MAX_ACTIVE_PROFILES, 0, "MAX_ACTIVE_PROFILES");
   return {
     retentionMs: positive(vars.EVENT_RETENTION_DAYS, 90, "EVENT_RETENTION_DAYS") * DAY,
     throttle: { eventsPerSecond: positive(vars.THROTTLE_EPS, 30, "THROTTLE_EPS"), windowSeconds },

@@ -17,11 +17,7 @@ export interface ErasedIds {
 
 export function isErasedLine(event: { user_id?: unknown; device_id?: unknown; received_at?: unknown }, ids: ErasedIds): boolean {
   const cut =
-    typeof event.user_id === "string"
-      ? ids.users.get(event.user_id)
-      : typeof event.device_id === "string"
-        ? ids.devices.get(event.device_id)
-        : undefined;
+    typeof event.user_id === "string" ? ids.users.get(event.user_id) : typeof event.device_id === "string" ? ids.devices.get(event.device_id) : undefined;
   return cut !== undefined && typeof event.received_at === "number" && event.received_at <= cut;
 }
 

@@ -75,7 +75,13 @@ export function defaultFeatures(goal: EventSpec, valueProperty: string, commonTy
     features.push({ name: `count_180d:${type}`, computation: c({ type, filters: [] }, "count", days(180)), transform: "log1p", missing: 0 });
   }
   const derived: DerivedFeature[] = [
-    { name: "days_between_goals", op: "interval", of: ["days_since_first_goal", "days_since_last_goal", "goal_count"], transform: "log1p", missing: Math.log1p(365) },
+    {
+      name: "days_between_goals",
+      op: "interval",
+      of: ["days_since_first_goal", "days_since_last_goal", "goal_count"],
+      transform: "log1p",
+      missing: Math.log1p(365),
+    },
     { name: "goal_overdue", op: "ratio", of: ["days_since_last_goal", "days_between_goals"], transform: "log1p", missing: Math.log1p(10) },
     { name: "goal_recent_share", op: "ratio", of: ["goal_count_90d", "goal_count"], transform: "none", missing: 0 },
   ];

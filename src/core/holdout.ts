@@ -30,5 +30,7 @@ export interface HoldoutExposure {
 }
 
 export function holdoutExposure(h: Holdout, control: boolean): HoldoutExposure | undefined {
-  return h.percent > 0 && h.goal !== undefined ? { control, goal: h.goal.event, valueProperty: h.value_property, attributionDays: h.attribution_days } : undefined;
+  return h.percent > 0 && h.goal !== undefined
+    ? { control, goal: h.goal.event, valueProperty: h.value_property, attributionDays: h.attribution_days }
+    : undefined;
 }

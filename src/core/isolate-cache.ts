@@ -139,11 +139,20 @@ export class LatestPerOwner<T> {
   constructor(
     name: string,
     private readonly dispose: (value: T) => unknown,
-    { graceMs = 30_000, maxOwners = 64, idleMs = 30 * 60_000, now = Date.now }: { graceMs?: number; maxOwners?: number; idleMs?: number; now?: () => number } = {},
+    {
+      graceMs = 30_000,
+      maxOwners = 64,
+      idleMs = 30 * 60_000,
+      now = Date.now,
+    }: { graceMs?: number; maxOwners?: number; idleMs?: number; now?: () => number } = {},
   ) {
     this.#graceMs = graceMs;
     this.#now = now;
-    this.#held = cacheNamespace(name, { maxEntries: maxOwners, ttlMs: idleMs, sliding: true, dispose: (held) => this.#retiring.push({ value: held.value, at: this.#now() }) }, now);
+    this.#held = cacheNamespace(
+      name,
+      { maxEntries: maxOwners, ttlMs: idleMs, sliding: true, dispose: (held) => this.#retiring.push({ value: held.value, at: this.#now() }) },
+      now,
+    );
   }
 
   get(owner: string, key: string, load: () => Promise<T>): Promise<T> {

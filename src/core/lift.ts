@@ -88,7 +88,15 @@ function armReport(arm: ArmCounts): ArmReport {
 }
 
 export function liftReport(treatment: ArmCounts, control: ArmCounts, alpha = 0.05, plannedN = 10_000): LiftReport {
-  const out: LiftReport = { treatment: armReport(treatment), control: armReport(control), absolute: null, relative: null, p_value: null, sequential: null, value_difference: null };
+  const out: LiftReport = {
+    treatment: armReport(treatment),
+    control: armReport(control),
+    absolute: null,
+    relative: null,
+    p_value: null,
+    sequential: null,
+    value_difference: null,
+  };
   const { users: nt, conversions: xt } = treatment;
   const { users: nc, conversions: xc } = control;
   if (nt === 0 || nc === 0) return out;

@@ -7,7 +7,10 @@ export interface IndexRepairs {
   remove: { cohortId: string; profileKey: string }[];
 }
 
-export function membershipRepairs(profiles: ReadonlyMap<string, readonly string[]>, indexRows: readonly { cohortId: string; profileKey: string }[]): IndexRepairs {
+export function membershipRepairs(
+  profiles: ReadonlyMap<string, readonly string[]>,
+  indexRows: readonly { cohortId: string; profileKey: string }[],
+): IndexRepairs {
   const indexed = new Map<string, Set<string>>();
   for (const r of indexRows) {
     if (!profiles.has(r.profileKey)) continue;

@@ -20,7 +20,8 @@ export const RECOMMENDER_TENSORS = { inputs: ["items", "weights", "mask", "k"], 
 
 /** A feature's computation as compiled (windows in ms), the form the trainer and the engine share. */
 const compiledComputation = z.custom<Computation>(
-  (v) => typeof v === "object" && v !== null && typeof (v as { aggregate?: unknown }).aggregate === "string" && typeof (v as { event?: unknown }).event === "object",
+  (v) =>
+    typeof v === "object" && v !== null && typeof (v as { aggregate?: unknown }).aggregate === "string" && typeof (v as { event?: unknown }).event === "object",
   { error: "expected a compiled computation (event, aggregate, window)" },
 );
 
@@ -39,9 +40,12 @@ const derivedFeatureSchema: z.ZodType<DerivedFeature> = z.object({
 });
 
 export const featureSpecSchema: z.ZodType<FeatureSpec> = z.object({
-  version: z.number().int().refine((v) => (FEATURE_SPEC_VERSIONS as readonly number[]).includes(v), {
-    error: (issue) => `feature spec version ${String(issue.input)} is not one this Worker serves (${FEATURE_SPEC_VERSIONS.join(", ")}): update Tailor`,
-  }),
+  version: z
+    .number()
+    .int()
+    .refine((v) => (FEATURE_SPEC_VERSIONS as readonly number[]).includes(v), {
+      error: (issue) => `feature spec version ${String(issue.input)} is not one this Worker serves (${FEATURE_SPEC_VERSIONS.join(", ")}): update Tailor`,
+    }),
   features: z.array(featureSchema).min(1),
   derived: z.array(derivedFeatureSchema).optional(),
 });

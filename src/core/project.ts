@@ -22,7 +22,10 @@ export const personalizeSettingsSchema = z.object({
   computations: z.array(z.string().min(1)).max(500).default([]),
   recommendations: z.array(z.string().min(1)).max(100).default([]),
   /** Exact origins (`https://shop.example`); `*` allows any. */
-  origins: z.array(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, "an origin like https://shop.example, or *")).max(100).default([]),
+  origins: z
+    .array(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, "an origin like https://shop.example, or *"))
+    .max(100)
+    .default([]),
   /** Secure mode (core/identity-verification.ts): a user id must come with its `user_hash`; anonymous device ids allowed or not; bump `rotation` to change the key. */
   identity_verification: z
     .object({ required: z.boolean().default(false), allow_device_ids: z.boolean().default(true), rotation: z.number().int().min(0).default(0) })
@@ -60,7 +63,12 @@ export function readSettings(raw: unknown): ProjectSettings {
 export const projectApiPath = (project: string, path = ""): string => `/projects/${encodeURIComponent(project)}${path}`;
 
 /** A read's place in the global control group: in it (no personalization), and the exposure a shown answer records. */
-export function globalAssignment(g: GlobalControl, projectId: string, profileKey: string, shown: boolean): { control: boolean; exposure: HoldoutExposure | undefined } {
+export function globalAssignment(
+  g: GlobalControl,
+  projectId: string,
+  profileKey: string,
+  shown: boolean,
+): { control: boolean; exposure: HoldoutExposure | undefined } {
   const control = inGlobalControl(projectId, profileKey, g.percent);
   return { control, exposure: shown ? holdoutExposure(g, control) : undefined };
 }

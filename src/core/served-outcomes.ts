@@ -86,11 +86,29 @@ export function predictionWindow(ownerId: string, modelId: string, score: number
 }
 
 export function recommendationWindow(ownerId: string, modelId: string, items: readonly string[], source: string, now: number): ServedWindow {
-  return { owner_kind: "recommendation", owner_id: ownerId, model_id: modelId, opened_at: now, closes_at: now + REC_OUTCOME_DAYS * DAY_MS, items: [...items], source, hits: [], taken: [] };
+  return {
+    owner_kind: "recommendation",
+    owner_id: ownerId,
+    model_id: modelId,
+    opened_at: now,
+    closes_at: now + REC_OUTCOME_DAYS * DAY_MS,
+    items: [...items],
+    source,
+    hits: [],
+    taken: [],
+  };
 }
 
 /** The first shown answer of a recommendation: its arm, list and attribution window. */
-export function exposureWindow(ownerId: string, modelId: string, items: readonly string[], source: string, control: boolean, attributionDays: number, now: number): ServedWindow {
+export function exposureWindow(
+  ownerId: string,
+  modelId: string,
+  items: readonly string[],
+  source: string,
+  control: boolean,
+  attributionDays: number,
+  now: number,
+): ServedWindow {
   return {
     owner_kind: "exposure",
     owner_id: ownerId,
@@ -186,10 +204,19 @@ export function resolveWindow(w: ServedWindow): ServedOutcome {
     const outcome = w.reached ? 1 : 0;
     return { ...base, source: null, score: w.score ?? null, outcome, loss: outcome === 1 ? -Math.log(p) : -Math.log(1 - p), relevant: null, ndcg: null };
   }
-  if (w.owner_kind === "exposure") return { ...base, source: w.source ?? null, score: null, outcome: (w.conversions ?? 0) > 0 ? 1 : 0, loss: null, relevant: null, ndcg: null };
+  if (w.owner_kind === "exposure")
+    return { ...base, source: w.source ?? null, score: null, outcome: (w.conversions ?? 0) > 0 ? 1 : 0, loss: null, relevant: null, ndcg: null };
   const hits = w.hits ?? [];
   const relevant = (w.taken ?? []).length;
-  return { ...base, source: w.source ?? null, score: null, outcome: hits.length > 0 ? 1 : 0, loss: null, relevant, ndcg: listNdcg(hits, relevant, (w.items ?? []).length) };
+  return {
+    ...base,
+    source: w.source ?? null,
+    score: null,
+    outcome: hits.length > 0 ? 1 : 0,
+    loss: null,
+    relevant,
+    ndcg: listNdcg(hits, relevant, (w.items ?? []).length),
+  };
 }
 
 /** When a window's outcome is final: its end plus the grace for late events. */

@@ -99,7 +99,9 @@ export interface ServedRecommendationQuality {
 }
 
 /** Hit rate and NDCG per source (model, control, fallback …) and over all of them. */
-export function recommendationQuality(rows: readonly ServedListRow[]): { all: ServedRecommendationQuality; by_source: Record<string, ServedRecommendationQuality> } | null {
+export function recommendationQuality(
+  rows: readonly ServedListRow[],
+): { all: ServedRecommendationQuality; by_source: Record<string, ServedRecommendationQuality> } | null {
   if (rows.length === 0) return null;
   const of = (rs: readonly ServedListRow[]): ServedRecommendationQuality => {
     const users = rs.reduce((s, r) => s + r.relevant_windows, 0);

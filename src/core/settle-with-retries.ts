@@ -7,7 +7,11 @@
 export async function settleWithRetries<T>(
   items: readonly T[],
   run: (item: T) => Promise<unknown>,
-  { attempts = 3, firstWaitMs = 200, sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) }: { attempts?: number; firstWaitMs?: number; sleep?: (ms: number) => Promise<void> } = {},
+  {
+    attempts = 3,
+    firstWaitMs = 200,
+    sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+  }: { attempts?: number; firstWaitMs?: number; sleep?: (ms: number) => Promise<void> } = {},
 ): Promise<{ item: T; reason: unknown }[]> {
   let pending = [...items];
   let failed: { item: T; reason: unknown }[] = [];

@@ -52,7 +52,10 @@ export async function readPruned(env: Pick<Env, "ARCHIVE">, manifest: ArchiveMan
 /** The same for another profile's keys (a device being linked). */
 export async function readPrunedKeys(env: Pick<Env, "ARCHIVE">, keys: readonly string[], prunedBefore: number): Promise<TailorEvent[]> {
   const last = hourOf(prunedBefore);
-  return readObjects(env, keys.filter((k) => (hourOfKey(k) ?? "") <= last));
+  return readObjects(
+    env,
+    keys.filter((k) => (hourOfKey(k) ?? "") <= last),
+  );
 }
 
 /** Reads archive objects (a missing one was erased by a privacy deletion: it holds nothing). */
@@ -60,7 +63,9 @@ export async function readObjects(env: Pick<Env, "ARCHIVE">, keys: readonly stri
   const out: TailorEvent[] = [];
   for (let i = 0; i < keys.length; i += READ_CONCURRENCY) {
     // Decoded by hand: workerd warns on .text() of a body whose type is not text/* (NDJSON is UTF-8).
-    const texts = await Promise.all(keys.slice(i, i + READ_CONCURRENCY).map(async (k) => utf8.decode((await (await env.ARCHIVE.get(k))?.arrayBuffer()) ?? new ArrayBuffer(0))));
+    const texts = await Promise.all(
+      keys.slice(i, i + READ_CONCURRENCY).map(async (k) => utf8.decode((await (await env.ARCHIVE.get(k))?.arrayBuffer()) ?? new ArrayBuffer(0))),
+    );
     for (const text of texts) out.push(...parseNdjson(text));
   }
   return out;

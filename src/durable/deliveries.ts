@@ -60,11 +60,7 @@ export async function writeRegistry(env: Pick<Env, "DB">, state: ProfileState, n
 }
 
 /** Applies membership changes in order to the D1 index and appends them to the change log. */
-export async function writeMemberships(
-  env: Pick<Env, "DB">,
-  state: ProfileState,
-  changes: { cohortId: string; member: boolean; at: number }[],
-): Promise<void> {
+export async function writeMemberships(env: Pick<Env, "DB">, state: ProfileState, changes: { cohortId: string; member: boolean; at: number }[]): Promise<void> {
   if (changes.length === 0) return;
   const db = drizzle(env.DB);
   const key = profileKey(state.profile);

@@ -10,7 +10,8 @@ const RETRY_MAX_MS = 3_600_000;
 export type WorkKind = "archive" | "prune" | "registry" | "segments" | "memberships" | "score" | "outcomes";
 
 /** The table, for an object whose schema has no migration list of its own (UserProfile's has it in schema.ts). */
-export const DUE_WORK_TABLE = "CREATE TABLE IF NOT EXISTS due_work (kind TEXT PRIMARY KEY, due_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID";
+export const DUE_WORK_TABLE =
+  "CREATE TABLE IF NOT EXISTS due_work (kind TEXT PRIMARY KEY, due_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID";
 
 /**
  * Work that holds no alarm of its own: it runs when the alarm fires for other work, or
@@ -47,23 +48,14 @@ export class DueWork<K extends string> {
     const current = this.#due.get(kind);
     if (current !== undefined && current <= at) return;
     this.#due.set(kind, at);
-    this.sql.exec(
-      `INSERT INTO due_work (kind, due_at) VALUES (?, ?) ON CONFLICT (kind) DO UPDATE SET due_at = excluded.due_at`,
-      kind,
-      at,
-    );
+    this.sql.exec(`INSERT INTO due_work (kind, due_at) VALUES (?, ?) ON CONFLICT (kind) DO UPDATE SET due_at = excluded.due_at`, kind, at);
   }
 
   /** Replaces the due time (after a run that has more to do, or a failed one). */
   reschedule(kind: K, at: number, failed: boolean): void {
     if (this.#retired) return;
     this.#due.set(kind, at);
-    this.sql.exec(
-      `UPDATE due_work SET due_at = ?, attempts = CASE WHEN ? THEN attempts + 1 ELSE 0 END WHERE kind = ?`,
-      at,
-      failed ? 1 : 0,
-      kind,
-    );
+    this.sql.exec(`UPDATE due_work SET due_at = ?, attempts = CASE WHEN ? THEN attempts + 1 ELSE 0 END WHERE kind = ?`, at, failed ? 1 : 0, kind);
   }
 
   done(kind: K): void {
@@ -73,9 +65,7 @@ export class DueWork<K extends string> {
   }
 
   due(now: number): { kind: K; attempts: number }[] {
-    return this.sql
-      .exec<{ kind: K; attempts: number }>("SELECT kind, attempts FROM due_work WHERE due_at <= ? ORDER BY due_at", now)
-      .toArray();
+    return this.sql.exec<{ kind: K; attempts: number }>("SELECT kind, attempts FROM due_work WHERE due_at <= ? ORDER BY due_at", now).toArray();
   }
 
   /** Whether lazy work is due: the profile's caller runs it (runDue with `only`). */

@@ -54,11 +54,7 @@ export class EventStore {
   /** This profile's own events after the archive cursor, oldest first. */
   outbox(afterSeq: number, limit: number): { seq: number; event: TailorEvent }[] {
     return this.sql
-      .exec<{ seq: number; body: string }>(
-        "SELECT seq, body FROM events WHERE seq > ? AND imported = 0 ORDER BY seq LIMIT ?",
-        afterSeq,
-        limit,
-      )
+      .exec<{ seq: number; body: string }>("SELECT seq, body FROM events WHERE seq > ? AND imported = 0 ORDER BY seq LIMIT ?", afterSeq, limit)
       .toArray()
       .map((r) => ({ seq: r.seq, event: JSON.parse(r.body) as TailorEvent }));
   }

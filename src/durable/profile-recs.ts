@@ -30,7 +30,11 @@ export function profileRecommendations() {
           const hit = cache.get(key);
           if (hit !== undefined) return hit;
           const interacted = engine.frequencies(rec.interacted);
-          const history = { interacted: interacted.map(([v]) => v), counts: interacted.map(([, n]) => n), converted: engine.frequencies(rec.converted).map(([v]) => v) };
+          const history = {
+            interacted: interacted.map(([v]) => v),
+            counts: interacted.map(([, n]) => n),
+            converted: engine.frequencies(rec.converted).map(([v]) => v),
+          };
           const result = await recommend(env, rec, profileKey(state.profile), history, q.override);
           if (cache.size >= KEPT) cache.clear();
           cache.set(key, result);

@@ -28,7 +28,13 @@ export class ProfileSegments {
    * their state, new streams replay the stored events, and everything is re-evaluated
    * against the previous values and flags (so only real flips are reported).
    */
-  engine(compiled: CompiledSegments, summary: SegmentSummary, now: number, props: () => JsonObject, events: () => TailorEvent[]): {
+  engine(
+    compiled: CompiledSegments,
+    summary: SegmentSummary,
+    now: number,
+    props: () => JsonObject,
+    events: () => TailorEvent[],
+  ): {
     engine: SegmentEngine;
     changes: SegmentChanges | null;
   } {
@@ -60,7 +66,12 @@ export class ProfileSegments {
   /** The streams a load of the engine for `compiled` would have to build from events (none when it is loaded). */
   freshStreams(compiled: CompiledSegments): StreamSpec[] {
     if (this.#engine?.compiled === compiled) return [];
-    const stored = new Set(this.sql.exec<{ key: string }>("SELECT key FROM segment_streams").toArray().map((r) => r.key));
+    const stored = new Set(
+      this.sql
+        .exec<{ key: string }>("SELECT key FROM segment_streams")
+        .toArray()
+        .map((r) => r.key),
+    );
     return compiled.streams.filter((s) => !stored.has(s.key));
   }
 

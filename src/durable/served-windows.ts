@@ -4,7 +4,18 @@ import type { CompiledSegments } from "../core/segments/compile";
 import type { SegmentEngine } from "../core/segments/engine";
 import type { HoldoutExposure } from "../core/holdout";
 import type { RecResult } from "../core/recommendations/result";
-import { exposureWindow, GLOBAL_EXPOSURE, holdoutExposureWindow, recommendationWindow, recordEvents, resolvesAt, resolveWindow, type ServedOutcome, type ServedWindow, type WindowGoal } from "../core/served-outcomes";
+import {
+  exposureWindow,
+  GLOBAL_EXPOSURE,
+  holdoutExposureWindow,
+  recommendationWindow,
+  recordEvents,
+  resolvesAt,
+  resolveWindow,
+  type ServedOutcome,
+  type ServedWindow,
+  type WindowGoal,
+} from "../core/served-outcomes";
 
 /** A window as the profile keeps it until D1 has its latest state (`outcome` once resolved). */
 export interface PendingWindow {
@@ -77,7 +88,11 @@ export class ServedWindows {
    * the definition is gone, nothing to record). Answers whether D1 must hear of it now:
    * an exposure's conversions are reported as they happen, the rest when they resolve.
    */
-  record(events: readonly TailorEvent[], goalOf: (w: ServedWindow) => WindowGoal | undefined, hadBefore: (w: ServedWindow) => (item: string) => boolean): boolean {
+  record(
+    events: readonly TailorEvent[],
+    goalOf: (w: ServedWindow) => WindowGoal | undefined,
+    hadBefore: (w: ServedWindow) => (item: string) => boolean,
+  ): boolean {
     if (events.length === 0) return false;
     let converted = false;
     for (const row of this.#all().values()) {
@@ -146,7 +161,13 @@ export function servedGoals(compiled: CompiledSegments, engine: SegmentEngine) {
     const r = compiled.recommendations.find((x) => x.id === w.owner_id);
     if (r === undefined) return undefined;
     const { exclude, item, attribution } = r.definition;
-    if (w.owner_kind === "exposure") return { goal: goalEvent(r.definition), itemProperty: item.property, onListedItems: attribution.on_recommended_item, valueProperty: attribution.value_property };
+    if (w.owner_kind === "exposure")
+      return {
+        goal: goalEvent(r.definition),
+        itemProperty: item.property,
+        onListedItems: attribution.on_recommended_item,
+        valueProperty: attribution.value_property,
+      };
     return { goal: goalEvent(r.definition), itemProperty: item.property, newItemsOnly: exclude.interacted || exclude.converted };
   };
   const hadBefore = (w: ServedWindow) => {
@@ -172,7 +193,10 @@ export function shownWindows(compiled: CompiledSegments, shown: readonly RecResu
     const rec = compiled.recommendations.find((x) => x.id === r.rec_id);
     if (rec === undefined || r.items.length === 0) return [];
     const model = rec.model?.id ?? "none";
-    return [recommendationWindow(rec.id, model, r.items, r.recommendation_source, now), exposureWindow(rec.id, model, r.items, r.recommendation_source, r.is_control, rec.definition.attribution.days, now)];
+    return [
+      recommendationWindow(rec.id, model, r.items, r.recommendation_source, now),
+      exposureWindow(rec.id, model, r.items, r.recommendation_source, r.is_control, rec.definition.attribution.days, now),
+    ];
   });
   return global === undefined ? windows : [...windows, holdoutExposureWindow(GLOBAL_EXPOSURE, global, now)];
 }

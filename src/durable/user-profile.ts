@@ -184,7 +184,8 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     }
     const profile = await this.getProfile();
     const segments = withSegments ? await this.#segmentView(state, compiled, generation) : null;
-    const recommendations = recs === undefined || recs.ids.length === 0 ? [] : await this.#resumed(generation, this.#recs.read(this.env, state, compiled, engine, recs));
+    const recommendations =
+      recs === undefined || recs.ids.length === 0 ? [] : await this.#resumed(generation, this.#recs.read(this.env, state, compiled, engine, recs));
     if (this.#openWindows(shownWindows(compiled, recs?.shown ? recommendations : [], global, Date.now()))) await this.#work.arm();
     return profile === null ? null : { profile, segments, scores: state.scores ?? {}, recommendations };
   }
@@ -315,7 +316,10 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     if (state.linkedUser !== undefined) return profileStub(this.env, state.projectId, { kind: "user", id: state.linkedUser }).getProfile();
     const isUser = state.profile.kind === "user";
     const deviceIds = isUser
-      ? this.#sql.exec<{ device_id: string }>("SELECT device_id FROM devices ORDER BY linked_at").toArray().map((r) => r.device_id)
+      ? this.#sql
+          .exec<{ device_id: string }>("SELECT device_id FROM devices ORDER BY linked_at")
+          .toArray()
+          .map((r) => r.device_id)
       : [state.profile.id];
     return {
       project_id: state.projectId,
@@ -352,7 +356,9 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     const generation = this.#generation;
     // Work stopped by a link (ProfileReplaced) runs again at once, against the linked device;
     // an erased profile's work table is retired, so nothing of it runs again.
-    await this.#work.runDue((kind, now) => this.#run(kind, now, generation).catch((err) => (err instanceof ProfileReplaced ? Date.now() : Promise.reject(err))));
+    await this.#work.runDue((kind, now) =>
+      this.#run(kind, now, generation).catch((err) => (err instanceof ProfileReplaced ? Date.now() : Promise.reject(err))),
+    );
   }
 
   #open(): void {
@@ -387,7 +393,9 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
     const engine = this.#segments.loaded(compiled);
     if (engine === undefined) return;
     const next = await this.#resumed(generation, computeScores(this.env, compiled, engine, now));
-    const opened = this.#openWindows(compiled.predictions.flatMap((p) => (next[p.id] === undefined ? [] : [predictionWindow(p.id, next[p.id]!.model, next[p.id]!.score, p.horizonDays, now)])));
+    const opened = this.#openWindows(
+      compiled.predictions.flatMap((p) => (next[p.id] === undefined ? [] : [predictionWindow(p.id, next[p.id]!.model, next[p.id]!.score, p.horizonDays, now)])),
+    );
     if (!scoresMoved(state.scores ?? {}, next)) {
       if (opened) await this.#work.arm();
       return;
@@ -414,8 +422,12 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
    * moved: new streams replay the kept events and `archived`, what #prunedHistory read back.
    */
   #engine(state: ProfileState, compiled: CompiledSegments, now: number, archived: readonly TailorEvent[] = []): SegmentEngine {
-    const { engine, changes } = this.#segments.engine(compiled, state.segments ?? emptySummary(), now, () => this.#engineProps(state), () =>
-      mergeHistory(this.#events.list(Number.MAX_SAFE_INTEGER), archived),
+    const { engine, changes } = this.#segments.engine(
+      compiled,
+      state.segments ?? emptySummary(),
+      now,
+      () => this.#engineProps(state),
+      () => mergeHistory(this.#events.list(Number.MAX_SAFE_INTEGER), archived),
     );
     if (changes !== null) this.#segments.persist(engine, changes);
     return engine;
@@ -460,9 +472,7 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
   /** Links each device seen with this user for the first time, importing its history. */
   async #linkNewDevices(state: ProfileState, events: TailorEvent[], compiled: CompiledSegments, generation: number): Promise<void> {
     const known = (id: string) => this.#sql.exec("SELECT 1 FROM devices WHERE device_id = ?", id).toArray().length > 0;
-    const fresh = [...new Set(events.map((e) => e.device_id).filter((d): d is string => d !== undefined))].filter(
-      (d) => !known(d),
-    );
+    const fresh = [...new Set(events.map((e) => e.device_id).filter((d): d is string => d !== undefined))].filter((d) => !known(d));
     if (fresh.length === 0) return;
     const userId = state.profile.id;
     const histories = await this.#resumed(
@@ -470,7 +480,10 @@ export class UserProfile extends DurableObject<Env> implements UserProfileRpc {
       Promise.all(fresh.map((deviceId) => profileStub(this.env, state.projectId, { kind: "device", id: deviceId }).linkTo(state.projectId, deviceId, userId))),
     );
     // What a device pruned is only in its archive: segmentation sees it too (it is not stored again).
-    const pruned = await this.#resumed(generation, Promise.all(histories.map((h) => (h.prunedBefore === undefined ? [] : readPrunedKeys(this.env, h.archive, h.prunedBefore)))));
+    const pruned = await this.#resumed(
+      generation,
+      Promise.all(histories.map((h) => (h.prunedBefore === undefined ? [] : readPrunedKeys(this.env, h.archive, h.prunedBefore)))),
+    );
     const now = Date.now();
     const archived = await this.#resumed(generation, this.#prunedHistory(state, compiled, now));
     this.ctx.storage.transactionSync(() => {

@@ -45,7 +45,13 @@ function renderError(err: Error, c: Context<AppEnv>): Response {
   }
   if (c.get("errorStyle") === "amplitude" && !(error instanceof AmplitudeError)) error = new AmplitudeError(errorBody(error.status, error.message));
   if (c.get("errorStyle") === "dashboard") {
-    const body = { http_code: error.status, code: error.status, type: error.code, message: error.message, ...(error.details === undefined ? {} : { metadata: error.details }) };
+    const body = {
+      http_code: error.status,
+      code: error.status,
+      type: error.code,
+      message: error.message,
+      ...(error.details === undefined ? {} : { metadata: error.details }),
+    };
     return c.json({ error: body }, error.status, error.headers);
   }
   return c.json(error.toBody(), error.status, error.headers);

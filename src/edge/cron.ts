@@ -33,7 +33,10 @@ export async function runDueSyncs(env: Env, now: number): Promise<string[]> {
  */
 export async function startDueReconciliations(env: Env, now: number): Promise<string[]> {
   const d = db(env);
-  const withCohorts = await d.selectDistinct({ projectId: projects.id, createdAt: projects.createdAt }).from(projects).innerJoin(cohorts, eq(cohorts.projectId, projects.id));
+  const withCohorts = await d
+    .selectDistinct({ projectId: projects.id, createdAt: projects.createdAt })
+    .from(projects)
+    .innerJoin(cohorts, eq(cohorts.projectId, projects.id));
   const due: string[] = [];
   for (const { projectId, createdAt } of withCohorts) {
     const last = await latestReconcile(env, projectId);

@@ -7,7 +7,21 @@ import { cohortDefinitionSchema, computationSchema } from "../core/segments/sche
 import { CredentialsKeyError, keepStoredCredentials, redact, sealCredentials } from "../core/syncs/credentials";
 import { destinationSchema, syncSchema, VALUE_DESTINATIONS, type Sync } from "../core/syncs/schema";
 import { bumpDefinitionsVersion, loadDefinitionSet } from "../db/definitions";
-import { backfillJobs, cohortMembers, cohorts, departedIds, membershipChanges, computations, destinations, predictions, recommendations, syncCursors, syncRuns, syncs, syncValues } from "../db/schema";
+import {
+  backfillJobs,
+  cohortMembers,
+  cohorts,
+  departedIds,
+  membershipChanges,
+  computations,
+  destinations,
+  predictions,
+  recommendations,
+  syncCursors,
+  syncRuns,
+  syncs,
+  syncValues,
+} from "../db/schema";
 import type { Db } from "./db";
 import { forgetProjectDefinitions } from "./definitions-version";
 import { AppError } from "./errors";
@@ -40,7 +54,12 @@ export interface DefinitionInput {
 }
 
 /** A destination's definition as stored: credentials sealed, or a clear error if they cannot be. */
-async function sealForStorage(kind: DefinitionKind, definition: Record<string, unknown>, credentialsKey: string | undefined, id: string): Promise<Record<string, unknown>> {
+async function sealForStorage(
+  kind: DefinitionKind,
+  definition: Record<string, unknown>,
+  credentialsKey: string | undefined,
+  id: string,
+): Promise<Record<string, unknown>> {
   if (kind !== "destinations") return definition;
   try {
     return await sealCredentials(definition, credentialsKey, id);
@@ -73,7 +92,16 @@ export async function listDefinitions(db: Db, kind: DefinitionKind, projectId: s
   const table = TABLES[kind];
   const rows = await db.select().from(table).where(eq(table.projectId, projectId)).orderBy(table.createdAt, table.id);
   if (kind !== "cohorts") return rows.map((r) => present(r));
-  const [sizes, moves] = await Promise.all([cohortSizes(db, projectId), trends ? cohortTrends(db, rows.map((r) => r.id), Date.now() - TREND_MS) : null]);
+  const [sizes, moves] = await Promise.all([
+    cohortSizes(db, projectId),
+    trends
+      ? cohortTrends(
+          db,
+          rows.map((r) => r.id),
+          Date.now() - TREND_MS,
+        )
+      : null,
+  ]);
   return rows.map((r) => ({ ...present(r, sizes.get(r.id) ?? 0), ...(moves === null ? {} : { trend_7d: moves.get(r.id) ?? { entered: 0, exited: 0 } }) }));
 }
 
@@ -110,7 +138,11 @@ export async function cohortSizes(db: Db, projectId: string, ids?: string[]): Pr
 
 export async function getDefinition(db: Db, kind: DefinitionKind, projectId: string, id: string): Promise<Row> {
   const table = TABLES[kind];
-  const row = await db.select().from(table).where(and(eq(table.id, id), eq(table.projectId, projectId))).get();
+  const row = await db
+    .select()
+    .from(table)
+    .where(and(eq(table.id, id), eq(table.projectId, projectId)))
+    .get();
   if (row === undefined) throw new AppError(404, "not_found", `No ${kind.slice(0, -1)} ${id} in project ${projectId}`);
   return row;
 }
@@ -137,7 +169,12 @@ async function checkNotUsedBySyncs(db: Db, projectId: string, id: string): Promi
   const users = await db
     .select({ id: syncs.id })
     .from(syncs)
-    .where(and(eq(syncs.projectId, projectId), sql`(json_extract(${syncs.definition}, '$.destination_id') = ${id} OR json_extract(${syncs.definition}, '$.what.cohort_id') = ${id})`));
+    .where(
+      and(
+        eq(syncs.projectId, projectId),
+        sql`(json_extract(${syncs.definition}, '$.destination_id') = ${id} OR json_extract(${syncs.definition}, '$.what.cohort_id') = ${id})`,
+      ),
+    );
   if (users.length > 0) {
     throw new AppError(400, "invalid_request", `${id} is used by sync ${users.map((u) => u.id).join(", ")}`, [{ field: "id", message: "in use by a sync" }]);
   }
@@ -146,20 +183,54 @@ async function checkNotUsedBySyncs(db: Db, projectId: string, id: string): Promi
 async function checkSyncReferences(db: Db, projectId: string, sync: Sync): Promise<void> {
   const what = sync.what;
   const [dest, cohort, comps, preds] = await Promise.all([
-    db.select({ id: destinations.id, definition: destinations.definition }).from(destinations).where(and(eq(destinations.id, sync.destination_id), eq(destinations.projectId, projectId))).get(),
-    db.select({ id: cohorts.id }).from(cohorts).where(and(eq(cohorts.id, what.cohort_id), eq(cohorts.projectId, projectId))).get(),
+    db
+      .select({ id: destinations.id, definition: destinations.definition })
+      .from(destinations)
+      .where(and(eq(destinations.id, sync.destination_id), eq(destinations.projectId, projectId)))
+      .get(),
+    db
+      .select({ id: cohorts.id })
+      .from(cohorts)
+      .where(and(eq(cohorts.id, what.cohort_id), eq(cohorts.projectId, projectId)))
+      .get(),
     what.kind === "properties" && what.computations.length > 0
-      ? db.select({ id: computations.id }).from(computations).where(and(eq(computations.projectId, projectId), inArray(computations.id, what.computations.map((c) => c.id))))
+      ? db
+          .select({ id: computations.id })
+          .from(computations)
+          .where(
+            and(
+              eq(computations.projectId, projectId),
+              inArray(
+                computations.id,
+                what.computations.map((c) => c.id),
+              ),
+            ),
+          )
       : [],
     what.kind === "properties" && what.predictions.length > 0
-      ? db.select({ id: predictions.id }).from(predictions).where(and(eq(predictions.projectId, projectId), inArray(predictions.id, what.predictions.map((p) => p.id))))
+      ? db
+          .select({ id: predictions.id })
+          .from(predictions)
+          .where(
+            and(
+              eq(predictions.projectId, projectId),
+              inArray(
+                predictions.id,
+                what.predictions.map((p) => p.id),
+              ),
+            ),
+          )
       : [],
   ]);
   const found = new Set([...comps, ...preds].map((r) => r.id));
   const missing = [
     ...(dest ? [] : [`destination ${sync.destination_id}`]),
     ...(cohort ? [] : [`cohort ${what.cohort_id}`]),
-    ...(what.kind === "properties" ? [...what.computations.map((c) => `computation ${c.id}`), ...what.predictions.map((p) => `prediction ${p.id}`)].filter((name) => !found.has(name.split(" ")[1]!)) : []),
+    ...(what.kind === "properties"
+      ? [...what.computations.map((c) => `computation ${c.id}`), ...what.predictions.map((p) => `prediction ${p.id}`)].filter(
+          (name) => !found.has(name.split(" ")[1]!),
+        )
+      : []),
   ];
   if (missing.length > 0) throw unknownReferences("sync", missing);
   const type = (dest!.definition as { type: string }).type;
@@ -203,8 +274,15 @@ export async function createDefinition(db: Db, kind: DefinitionKind, projectId: 
   const id = `${PREFIXES[kind]}_${randomKey(5)}`;
   await checkDefinition(db, projectId, kind, id, input.parsed);
   const now = Date.now();
-  const taken = await db.select({ id: table.id }).from(table).where(and(eq(table.projectId, projectId), eq(table.name, input.name))).get();
-  if (taken) throw new AppError(409, "conflict", `A ${kind.slice(0, -1)} named ${JSON.stringify(input.name)} already exists`, [{ field: "name", message: "already in use" }]);
+  const taken = await db
+    .select({ id: table.id })
+    .from(table)
+    .where(and(eq(table.projectId, projectId), eq(table.name, input.name)))
+    .get();
+  if (taken)
+    throw new AppError(409, "conflict", `A ${kind.slice(0, -1)} named ${JSON.stringify(input.name)} already exists`, [
+      { field: "name", message: "already in use" },
+    ]);
   const definition = await sealForStorage(kind, input.definition, input.credentialsKey, id);
   await db.batch([
     db.insert(table).values({
@@ -263,7 +341,11 @@ export async function deleteDefinition(db: Db, kind: DefinitionKind, projectId: 
     ...versionBump(db, kind, projectId),
     db.delete(cohortMembers).where(eq(cohortMembers.cohortId, id)),
     ...(kind === "syncs"
-      ? [db.delete(syncCursors).where(eq(syncCursors.syncId, id)), db.delete(syncValues).where(eq(syncValues.syncId, id)), db.delete(departedIds).where(eq(departedIds.syncId, id))]
+      ? [
+          db.delete(syncCursors).where(eq(syncCursors.syncId, id)),
+          db.delete(syncValues).where(eq(syncValues.syncId, id)),
+          db.delete(departedIds).where(eq(departedIds.syncId, id)),
+        ]
       : []),
   ]);
   forgetProjectDefinitions(projectId); // this isolate sees the change at once
@@ -275,5 +357,14 @@ export async function listBackfills(db: Db, projectId: string) {
 
 export async function listRuns(db: Db, syncId: string) {
   const rows = await db.select().from(syncRuns).where(eq(syncRuns.syncId, syncId)).orderBy(desc(syncRuns.startedAt)).limit(50);
-  return rows.map((r) => ({ id: r.id, status: r.status, sent: r.sent, failed: r.failed, skipped: r.skipped, last_error: r.lastError, started_at: r.startedAt, finished_at: r.finishedAt }));
+  return rows.map((r) => ({
+    id: r.id,
+    status: r.status,
+    sent: r.sent,
+    failed: r.failed,
+    skipped: r.skipped,
+    last_error: r.lastError,
+    started_at: r.startedAt,
+    finished_at: r.finishedAt,
+  }));
 }

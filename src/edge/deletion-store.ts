@@ -82,7 +82,11 @@ export async function createDeletion(env: Env, db: Db, projectId: string, req: D
 }
 
 export async function getDeletion(db: Db, projectId: string, id: string) {
-  const row = await db.select().from(deletionJobs).where(and(eq(deletionJobs.projectId, projectId), eq(deletionJobs.id, id))).get();
+  const row = await db
+    .select()
+    .from(deletionJobs)
+    .where(and(eq(deletionJobs.projectId, projectId), eq(deletionJobs.id, id)))
+    .get();
   if (row === undefined) throw new AppError(404, "not_found", `No deletion ${id}`);
   return row;
 }

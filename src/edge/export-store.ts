@@ -29,7 +29,8 @@ export async function createExport(env: Env, db: Db, projectId: string, req: { c
 
 /** A finished download's file (CSV, Amplitude's format, or JSON); 409 while it runs or after it failed. */
 export async function exportFile(env: Env, row: ExportRow, format: "csv" | "json"): Promise<Response> {
-  if (row.status === "failed") throw new AppError(409, "conflict", `Cohort download ${row.id} failed (${row.error ?? "unknown error"}): request the cohort again`);
+  if (row.status === "failed")
+    throw new AppError(409, "conflict", `Cohort download ${row.id} failed (${row.error ?? "unknown error"}): request the cohort again`);
   if (row.status !== "completed") throw new AppError(409, "conflict", `Cohort download ${row.id} is still running`);
   const object = await env.ARCHIVE.get(cohortExportKey(row.projectId, row.id, format));
   if (object === null) throw new AppError(404, "not_found", `The file of cohort download ${row.id} is gone`);

@@ -10,7 +10,11 @@ import type { Db } from "./db";
  */
 const POSITIVE_TTL_MS = 60_000;
 const NEGATIVE_TTL_MS = 5_000;
-const cache = cacheNamespace<string | null>("api-keys", { maxEntries: 10_000, ttlMs: POSITIVE_TTL_MS, ttlOf: (v) => (v === null ? NEGATIVE_TTL_MS : POSITIVE_TTL_MS) });
+const cache = cacheNamespace<string | null>("api-keys", {
+  maxEntries: 10_000,
+  ttlMs: POSITIVE_TTL_MS,
+  ttlOf: (v) => (v === null ? NEGATIVE_TTL_MS : POSITIVE_TTL_MS),
+});
 
 function cached(cacheKey: string, load: () => Promise<string | null>): Promise<string | null> {
   return cache.load(cacheKey, load);

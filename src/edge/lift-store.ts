@@ -27,7 +27,13 @@ export async function exposurePerformance(d: Db, projectId: string, ownerId: str
   const day = sql<number>`CAST(${recExposures.exposedAt} / ${DAY_MS} AS INTEGER)`;
   const [arms, days] = await Promise.all([
     d
-      .select({ variant: recExposures.variant, users: sql<number>`COUNT(*)`, conversions: converted, sum: sql<number>`SUM(${recExposures.value})`, sum_squares: sql<number>`SUM(${recExposures.value} * ${recExposures.value})` })
+      .select({
+        variant: recExposures.variant,
+        users: sql<number>`COUNT(*)`,
+        conversions: converted,
+        sum: sql<number>`SUM(${recExposures.value})`,
+        sum_squares: sql<number>`SUM(${recExposures.value} * ${recExposures.value})`,
+      })
       .from(recExposures)
       .where(scope)
       .groupBy(recExposures.variant),
@@ -44,7 +50,11 @@ export async function exposurePerformance(d: Db, projectId: string, ownerId: str
   };
   const daily = new Map<number, DailyArms>();
   for (const r of days) {
-    const row = daily.get(r.day) ?? { day: new Date(r.day * DAY_MS).toISOString().slice(0, 10), treatment: { users: 0, conversions: 0 }, control: { users: 0, conversions: 0 } };
+    const row = daily.get(r.day) ?? {
+      day: new Date(r.day * DAY_MS).toISOString().slice(0, 10),
+      treatment: { users: 0, conversions: 0 },
+      control: { users: 0, conversions: 0 },
+    };
     row[r.variant] = { users: r.users, conversions: r.conversions };
     daily.set(r.day, row);
   }

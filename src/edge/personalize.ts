@@ -24,7 +24,13 @@ export interface PersonalizeAnswer {
  * its profile. `exposure` says the answer is shown, so it is measured (served windows,
  * the lift's exposures). Read by /v1/personalize and by pages rendered at the edge.
  */
-export async function personalizeAnswer(env: Env, projectId: string, settings: ProjectSettings, ref: ProfileRef, exposure: boolean): Promise<PersonalizeAnswer> {
+export async function personalizeAnswer(
+  env: Env,
+  projectId: string,
+  settings: ProjectSettings,
+  ref: ProfileRef,
+  exposure: boolean,
+): Promise<PersonalizeAnswer> {
   const pub = settings.personalize;
   const global = globalAssignment(settings.global_control, projectId, profileKey(ref), exposure);
   const recs = { ids: global.control ? [] : pub.recommendations, override: null, shown: exposure };
@@ -32,7 +38,9 @@ export async function personalizeAnswer(env: Env, projectId: string, settings: P
   const wantsSegments = !global.control && pub.cohorts.length + pub.computations.length > 0;
   const read = await profileStub(env, projectId, ref).read(wantsSegments, recs, global.exposure);
   // A visitor never seen gets the cold-user answer (the fallback), computed here.
-  const recommendations = global.control ? pub.recommendations.map(globalControlRec) : (read?.recommendations ?? (await coldRecommendations(env, projectId, recs.ids)));
+  const recommendations = global.control
+    ? pub.recommendations.map(globalControlRec)
+    : (read?.recommendations ?? (await coldRecommendations(env, projectId, recs.ids)));
   const cohortIds = new Set(read?.segments?.cohort_ids ?? []);
   const computations = read?.segments?.computations ?? {};
   // Unknown visitors get the same shape (all flags false): the answer reveals nothing about who exists.
@@ -45,7 +53,12 @@ export async function personalizeAnswer(env: Env, projectId: string, settings: P
 }
 
 /** A recommendation as a page sees it (no model ids, no timestamps). */
-const publicRec = (r: PersonalizeAnswer["recommendations"][number]) => ({ rec_id: r.rec_id, items: r.items, is_control: r.is_control, recommendation_source: r.recommendation_source });
+const publicRec = (r: PersonalizeAnswer["recommendations"][number]) => ({
+  rec_id: r.rec_id,
+  items: r.items,
+  is_control: r.is_control,
+  recommendation_source: r.recommendation_source,
+});
 
 /** A visitor with no id yet (no analytics cookie): no flags, no values, the recommendations' cold-user answer. */
 export async function anonymousAnswer(env: Env, projectId: string, settings: ProjectSettings): Promise<PersonalizeAnswer> {

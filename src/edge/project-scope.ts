@@ -13,7 +13,8 @@ import { parseWith } from "./validate";
  */
 export const requireProject = createMiddleware<AppEnv>(async (c, next) => {
   const id = parseWith(projectIdSchema, c.req.param("project"), "project");
-  if (!(await projectExists(db(c.env), id))) throw new AppError(404, "not_found", `Project ${id} not found`, [{ field: "project", message: "no such project" }]);
+  if (!(await projectExists(db(c.env), id)))
+    throw new AppError(404, "not_found", `Project ${id} not found`, [{ field: "project", message: "no such project" }]);
   c.set("projectId", id);
   await next();
 });

@@ -11,8 +11,7 @@ import { projectForIngestKey, projectForSecretKey } from "./keys";
 export const requireSecretKey = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header("authorization") ?? "";
   const match = /^Basic\s+(.+)$/i.exec(header);
-  const unauthorized = (message: string) =>
-    new AppError(401, "unauthorized", message, undefined, { "WWW-Authenticate": 'Basic realm="tailor"' });
+  const unauthorized = (message: string) => new AppError(401, "unauthorized", message, undefined, { "WWW-Authenticate": 'Basic realm="tailor"' });
   if (!match) throw unauthorized("Missing credentials: send Authorization: Basic base64(api_key:secret_key)");
   let decoded: string;
   try {

@@ -19,12 +19,20 @@ const n = sql<number>`COUNT(*)`;
 
 /** Served quality per model id of a project (one definition's when `ownerId` is given); aggregated by D1, never row by row. */
 export async function servedQualityByModel(d: Db, projectId: string, ownerId?: string): Promise<Map<string, ServedView>> {
-  const scope = (...more: SQL[]) => and(eq(servedOutcomes.projectId, projectId), ownerId === undefined ? undefined : eq(servedOutcomes.ownerId, ownerId), ...more);
+  const scope = (...more: SQL[]) =>
+    and(eq(servedOutcomes.projectId, projectId), ownerId === undefined ? undefined : eq(servedOutcomes.ownerId, ownerId), ...more);
   const resolved = isNotNull(servedOutcomes.outcome);
   const bin = sql<number>`CAST(MIN(${servedOutcomes.score}, 0.999999) * ${SCORE_BINS} AS INTEGER)`;
   const [bins, lists, open] = await Promise.all([
     d
-      .select({ model: servedOutcomes.modelId, bin: bin.as("bin"), n, positives: sql<number>`SUM(${servedOutcomes.outcome})`, sum_score: sql<number>`SUM(${servedOutcomes.score})`, sum_loss: sql<number>`SUM(${servedOutcomes.loss})` })
+      .select({
+        model: servedOutcomes.modelId,
+        bin: bin.as("bin"),
+        n,
+        positives: sql<number>`SUM(${servedOutcomes.outcome})`,
+        sum_score: sql<number>`SUM(${servedOutcomes.score})`,
+        sum_loss: sql<number>`SUM(${servedOutcomes.loss})`,
+      })
       .from(servedOutcomes)
       .where(scope(resolved, eq(servedOutcomes.ownerKind, "prediction")))
       .groupBy(servedOutcomes.modelId, sql`bin`),

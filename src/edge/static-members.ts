@@ -16,7 +16,9 @@ export async function knownProfiles(db: Db, projectId: string, refs: readonly Pr
     const rows = await db
       .select({ key: users.profileKey })
       .from(users)
-      .where(and(eq(users.projectId, projectId), sql`${users.profileKey} IN (SELECT value FROM json_each(${JSON.stringify(keys.slice(i, i + LOOKUP_CHUNK))}))`));
+      .where(
+        and(eq(users.projectId, projectId), sql`${users.profileKey} IN (SELECT value FROM json_each(${JSON.stringify(keys.slice(i, i + LOOKUP_CHUNK))}))`),
+      );
     for (const r of rows) known.add(r.key);
   }
   return known;
@@ -52,8 +54,18 @@ export async function setStaticMembers(
   member: boolean,
 ): Promise<{ applied: string[]; skipped: string[] }> {
   const unique = [...new Set(ids)];
-  const known = await knownProfiles(db, projectId, unique.map((id) => ({ kind, id })));
+  const known = await knownProfiles(
+    db,
+    projectId,
+    unique.map((id) => ({ kind, id })),
+  );
   const applied = unique.filter((id) => known.has(profileKey({ kind, id })));
-  await applyStaticMembership(env, projectId, cohortId, applied.map((id) => ({ kind, id })), member);
+  await applyStaticMembership(
+    env,
+    projectId,
+    cohortId,
+    applied.map((id) => ({ kind, id })),
+    member,
+  );
   return { applied, skipped: unique.filter((id) => !known.has(profileKey({ kind, id }))) };
 }

@@ -28,7 +28,12 @@ const failedSetOf = (job: BackfillRow): FailedSet => ({ failures: job.failures, 
  * page, so a restart resumes where it stopped. What failed is retried, then reported
  * (core/job-retries.ts). A new backfill supersedes the running one.
  */
-export async function startBackfill(env: Pick<Env, "DB">, storage: DurableObjectStorage, projectId: string, definitionsVersion: number): Promise<{ id: string; total: number }> {
+export async function startBackfill(
+  env: Pick<Env, "DB">,
+  storage: DurableObjectStorage,
+  projectId: string,
+  definitionsVersion: number,
+): Promise<{ id: string; total: number }> {
   const db = drizzle(env.DB);
   const now = Date.now();
   const id = `bf_${randomKey(6)}`;
@@ -75,7 +80,13 @@ export async function backfillStep(env: JobEnv, storage: DurableObjectStorage): 
   if (failed.keys.length > 0) console.warn(`backfill ${job.id}: ${failed.keys.length} profiles failed after retries, first ${failed.keys[0]}: ${failed.error}`);
   await db
     .update(backfillJobs)
-    .set({ cursor: keys[keys.length - 1]!, processed: job.processed + keys.length, ...addFailures(failedSetOf(job), failed.keys), lastError: failed.error ?? job.lastError, updatedAt: Date.now() })
+    .set({
+      cursor: keys[keys.length - 1]!,
+      processed: job.processed + keys.length,
+      ...addFailures(failedSetOf(job), failed.keys),
+      lastError: failed.error ?? job.lastError,
+      updatedAt: Date.now(),
+    })
     .where(and(eq(backfillJobs.id, job.id), ne(backfillJobs.status, "superseded")));
   return 0;
 }
@@ -101,7 +112,14 @@ async function retryRound(env: JobEnv, storage: DurableObjectStorage, job: Backf
 }
 
 /** After the walk or a retry round: another round later, or the job's end (succeeded only when nothing failed). */
-async function settle(env: JobEnv, storage: DurableObjectStorage, job: BackfillRow, current: BackfillCursor, set: FailedSet, round: number): Promise<number | null> {
+async function settle(
+  env: JobEnv,
+  storage: DurableObjectStorage,
+  job: BackfillRow,
+  current: BackfillCursor,
+  set: FailedSet,
+  round: number,
+): Promise<number | null> {
   const step = nextStep(set, round);
   // A newer backfill may have taken the cursor while this one awaited D1 or the profiles.
   const owns = (await storage.get<BackfillCursor>(STORAGE_KEY))?.id === current.id;

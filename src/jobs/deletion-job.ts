@@ -55,21 +55,33 @@ export async function deletionStep(env: JobEnv, storage: DurableObjectStorage): 
     if (job.phase === "profiles") {
       const targets = await eraseProfiles(env, job);
       await clearIndexes(env, job.projectId, targets, true);
-      await db.update(deletionJobs).set({ status: "submitted", phase: "archive", targets, attempts: 0, lastError: null, updatedAt: Date.now() }).where(eq(deletionJobs.id, job.id));
+      await db
+        .update(deletionJobs)
+        .set({ status: "submitted", phase: "archive", targets, attempts: 0, lastError: null, updatedAt: Date.now() })
+        .where(eq(deletionJobs.id, job.id));
       return next("again");
     }
     const page = await rewriteArchivePage(env, job);
     const now = Date.now();
     if (!page.finished) {
-      await db.update(deletionJobs).set({ ...page.progress, attempts: 0, lastError: null, updatedAt: now }).where(eq(deletionJobs.id, job.id));
+      await db
+        .update(deletionJobs)
+        .set({ ...page.progress, attempts: 0, lastError: null, updatedAt: now })
+        .where(eq(deletionJobs.id, job.id));
       return next("again");
     }
     await clearIndexes(env, job.projectId, job.targets, false);
-    await db.update(deletionJobs).set({ ...page.progress, status: "done", phase: "done", attempts: 0, lastError: null, updatedAt: now, finishedAt: now }).where(eq(deletionJobs.id, job.id));
+    await db
+      .update(deletionJobs)
+      .set({ ...page.progress, status: "done", phase: "done", attempts: 0, lastError: null, updatedAt: now, finishedAt: now })
+      .where(eq(deletionJobs.id, job.id));
     return next("done");
   } catch (err) {
     console.error(`deletion ${job.id} step failed (attempt ${job.attempts + 1})`, err);
-    await db.update(deletionJobs).set({ attempts: job.attempts + 1, lastError: String(err).slice(0, 500), updatedAt: Date.now() }).where(eq(deletionJobs.id, job.id));
+    await db
+      .update(deletionJobs)
+      .set({ attempts: job.attempts + 1, lastError: String(err).slice(0, 500), updatedAt: Date.now() })
+      .where(eq(deletionJobs.id, job.id));
     return next({ retryAt: Date.now() + Math.min(MAX_RETRY_MS, 500 * 2 ** job.attempts) });
   }
 }
@@ -92,7 +104,12 @@ async function eraseProfiles(env: Pick<Env, "DB" | "USER_PROFILE">, job: Job): P
     await db.update(deletionJobs).set({ targets, updatedAt: Date.now() }).where(eq(deletionJobs.id, job.id));
   }
   if (failed.length > 0) {
-    throw new Error(`${failed.length} of ${pending.length} profiles not erased yet (${failed.map((f) => f.key).slice(0, 10).join(", ")}): ${String(failed[0]!.reason).slice(0, 200)}`);
+    throw new Error(
+      `${failed.length} of ${pending.length} profiles not erased yet (${failed
+        .map((f) => f.key)
+        .slice(0, 10)
+        .join(", ")}): ${String(failed[0]!.reason).slice(0, 200)}`,
+    );
   }
   return targets;
 }
@@ -102,7 +119,9 @@ async function eraseTarget(env: Pick<Env, "USER_PROFILE" | "DB">, projectId: str
   const stub = profileStub(env, projectId, ref);
   // What the archive rewrite needs, read before the profile forgets it: devices and event-time range.
   const profile = await stub.getProfile();
-  const own = profile !== null && profileKey(profile.user_id !== null ? { kind: "user", id: profile.user_id } : { kind: "device", id: profile.device_id ?? "" }) === target.key;
+  const own =
+    profile !== null &&
+    profileKey(profile.user_id !== null ? { kind: "user", id: profile.user_id } : { kind: "device", id: profile.device_id ?? "" }) === target.key;
   if (own) {
     target.devices = [...new Set([...(target.devices ?? []), ...(ref.kind === "user" ? profile.device_ids : [])])];
     target.firstSeen = min(target.firstSeen, profile.first_seen);
@@ -138,12 +157,17 @@ async function clearIndexes(env: Pick<Env, "DB">, projectId: string, targets: re
       .where(and(eq(cohortMembers.projectId, projectId), inArray(cohortMembers.profileKey, keys), lte(cohortMembers.enteredAt, cut)));
     const statements = [
       ...rows.flatMap((r) => [
-        db.insert(membershipChanges).values({ projectId, cohortId: r.cohortId, profileKey: r.profileKey, inCohort: false, changedAt: cut }).onConflictDoNothing(),
+        db
+          .insert(membershipChanges)
+          .values({ projectId, cohortId: r.cohortId, profileKey: r.profileKey, inCohort: false, changedAt: cut })
+          .onConflictDoNothing(),
         db.delete(cohortMembers).where(and(eq(cohortMembers.cohortId, r.cohortId), eq(cohortMembers.profileKey, r.profileKey))),
       ]),
       ...(registry ? [db.delete(users).where(and(eq(users.projectId, projectId), inArray(users.profileKey, keys)))] : []),
       // What the user was served and did next (model quality) is personal data too.
-      db.delete(servedOutcomes).where(and(eq(servedOutcomes.projectId, projectId), inArray(servedOutcomes.profileKey, keys), lte(servedOutcomes.openedAt, cut))),
+      db
+        .delete(servedOutcomes)
+        .where(and(eq(servedOutcomes.projectId, projectId), inArray(servedOutcomes.profileKey, keys), lte(servedOutcomes.openedAt, cut))),
       db.delete(recExposures).where(and(eq(recExposures.projectId, projectId), inArray(recExposures.profileKey, keys), lte(recExposures.exposedAt, cut))),
     ];
     if (statements.length > 0) await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);

@@ -56,7 +56,10 @@ async function attempt(env: JobEnv, exportId: string): Promise<number | null> {
         env.ARCHIVE.put(cohortExportKey(job.projectId, job.id, "csv"), cohortCsv(rows, columns), { httpMetadata: { contentType: "text/csv" } }),
         env.ARCHIVE.put(cohortExportKey(job.projectId, job.id, "json"), cohortJson(rows, columns), { httpMetadata: { contentType: "application/json" } }),
       ]);
-      await db.update(cohortExports).set({ status: "completed", rows: rows.length, failures: 0, failedKeys: [], error: null, finishedAt: Date.now() }).where(eq(cohortExports.id, job.id));
+      await db
+        .update(cohortExports)
+        .set({ status: "completed", rows: rows.length, failures: 0, failedKeys: [], error: null, finishedAt: Date.now() })
+        .where(eq(cohortExports.id, job.id));
       return null;
     }
     failedKeys = failed.map((f) => f.key);

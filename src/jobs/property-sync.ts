@@ -35,8 +35,15 @@ export async function runPropertySync(
 ): Promise<{ sent: number; failed: number; error: string | null }> {
   const db = drizzle(env.DB);
   const sendable = await syncable(db, sync.projectId);
-  const members = (await db.select({ key: cohortMembers.profileKey }).from(cohortMembers).where(eq(cohortMembers.cohortId, sync.what.cohort_id))).filter((m) => sendable(m.key));
-  const delivered = new Map((await db.select({ key: syncValues.profileKey, digest: syncValues.digest }).from(syncValues).where(eq(syncValues.syncId, sync.id))).map((r) => [r.key, r.digest]));
+  const members = (await db.select({ key: cohortMembers.profileKey }).from(cohortMembers).where(eq(cohortMembers.cohortId, sync.what.cohort_id))).filter((m) =>
+    sendable(m.key),
+  );
+  const delivered = new Map(
+    (await db.select({ key: syncValues.profileKey, digest: syncValues.digest }).from(syncValues).where(eq(syncValues.syncId, sync.id))).map((r) => [
+      r.key,
+      r.digest,
+    ]),
+  );
   const current = new Map<string, Record<string, Json>>();
   for (let i = 0; i < members.length; i += READ_CONCURRENCY) {
     await Promise.all(
@@ -51,7 +58,10 @@ export async function runPropertySync(
   if (changes.length === 0) return { sent: 0, failed: 0, error: null };
 
   if (destination.type === "r2_export") {
-    await env.ARCHIVE.put(`exports/${sync.projectId}/syncs/${sync.id}/${new Date(now).toISOString().replace(/[:.]/g, "-")}.${destination.format}`, propertyExportFile(changes, names, destination.format));
+    await env.ARCHIVE.put(
+      `exports/${sync.projectId}/syncs/${sync.id}/${new Date(now).toISOString().replace(/[:.]/g, "-")}.${destination.format}`,
+      propertyExportFile(changes, names, destination.format),
+    );
     await remember(env, sync.id, changes, now);
     return { sent: changes.length, failed: 0, error: null };
   }
@@ -75,7 +85,12 @@ async function remember(env: Pick<Env, "DB">, syncId: string, changes: readonly 
   const statements = [];
   for (let i = 0; i < held.length; i += D1_ROWS) {
     const rows = held.slice(i, i + D1_ROWS).map((c) => ({ syncId, profileKey: c.profileKey, digest: c.digest!, updatedAt: now }));
-    statements.push(db.insert(syncValues).values(rows).onConflictDoUpdate({ target: [syncValues.syncId, syncValues.profileKey], set: { digest: sql`excluded.digest`, updatedAt: now } }));
+    statements.push(
+      db
+        .insert(syncValues)
+        .values(rows)
+        .onConflictDoUpdate({ target: [syncValues.syncId, syncValues.profileKey], set: { digest: sql`excluded.digest`, updatedAt: now } }),
+    );
   }
   for (let i = 0; i < gone.length; i += D1_ROWS) {
     statements.push(db.delete(syncValues).where(and(eq(syncValues.syncId, syncId), inArray(syncValues.profileKey, gone.slice(i, i + D1_ROWS)))));

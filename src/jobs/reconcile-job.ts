@@ -27,10 +27,17 @@ export type ReconcileRun = typeof reconcileRuns.$inferSelect;
  */
 export async function startReconcile(env: Pick<Env, "DB">, storage: DurableObjectStorage, projectId: string): Promise<ReconcileRun> {
   const db = drizzle(env.DB);
-  const running = await db.select().from(reconcileRuns).where(and(eq(reconcileRuns.projectId, projectId), eq(reconcileRuns.status, "running"))).get();
+  const running = await db
+    .select()
+    .from(reconcileRuns)
+    .where(and(eq(reconcileRuns.projectId, projectId), eq(reconcileRuns.status, "running")))
+    .get();
   if (running !== undefined) return running;
   const now = Date.now();
-  const [row] = await db.insert(reconcileRuns).values({ id: `rcn_${randomKey(6)}`, projectId, status: "running", startedAt: now, updatedAt: now }).returning();
+  const [row] = await db
+    .insert(reconcileRuns)
+    .values({ id: `rcn_${randomKey(6)}`, projectId, status: "running", startedAt: now, updatedAt: now })
+    .returning();
   await storage.put(STORAGE_KEY, row!.id);
   return row!;
 }
@@ -52,7 +59,10 @@ export async function reconcileStep(env: JobEnv, storage: DurableObjectStorage):
   const keys = await registryPage(db, env, run.projectId, run.cursor);
   const now = Date.now();
   if (keys.length === 0) {
-    await db.update(reconcileRuns).set({ status: run.failures > 0 ? "partial" : "succeeded", updatedAt: now, finishedAt: now }).where(eq(reconcileRuns.id, run.id));
+    await db
+      .update(reconcileRuns)
+      .set({ status: run.failures > 0 ? "partial" : "succeeded", updatedAt: now, finishedAt: now })
+      .where(eq(reconcileRuns.id, run.id));
     if (run.added + run.removed > 0) console.warn(`reconcile ${run.id}: repaired the membership index of ${run.projectId}: +${run.added} −${run.removed}`);
     await storage.delete(STORAGE_KEY);
     return null;
@@ -63,16 +73,31 @@ export async function reconcileStep(env: JobEnv, storage: DurableObjectStorage):
   const failed = await settleWithRetries(keys, async (key) => views.set(key, await profileStub(env, run.projectId, parseProfileKey(key)).indexedCohorts()));
   // Compared: profiles that answered with nothing on its way; a profile that is gone (null) should be in no cohort.
   const compared = new Map(keys.flatMap((k) => (!views.has(k) || views.get(k)?.pending ? [] : [[k, views.get(k)?.cohort_ids ?? []] as const])));
-  const rows = compared.size === 0 ? [] : await db.select({ cohortId: cohortMembers.cohortId, profileKey: cohortMembers.profileKey }).from(cohortMembers).where(and(eq(cohortMembers.projectId, run.projectId), inArray(cohortMembers.profileKey, [...compared.keys()])));
+  const rows =
+    compared.size === 0
+      ? []
+      : await db
+          .select({ cohortId: cohortMembers.cohortId, profileKey: cohortMembers.profileKey })
+          .from(cohortMembers)
+          .where(and(eq(cohortMembers.projectId, run.projectId), inArray(cohortMembers.profileKey, [...compared.keys()])));
   const { add, remove } = membershipRepairs(compared, rows);
   const statements = [
     ...add.flatMap((r) => [
-      db.insert(cohortMembers).values({ projectId: run.projectId, ...r, enteredAt: now }).onConflictDoNothing(),
-      db.insert(membershipChanges).values({ projectId: run.projectId, ...r, inCohort: true, changedAt: now }).onConflictDoNothing(),
+      db
+        .insert(cohortMembers)
+        .values({ projectId: run.projectId, ...r, enteredAt: now })
+        .onConflictDoNothing(),
+      db
+        .insert(membershipChanges)
+        .values({ projectId: run.projectId, ...r, inCohort: true, changedAt: now })
+        .onConflictDoNothing(),
     ]),
     ...remove.flatMap((r) => [
       db.delete(cohortMembers).where(and(eq(cohortMembers.cohortId, r.cohortId), eq(cohortMembers.profileKey, r.profileKey))),
-      db.insert(membershipChanges).values({ projectId: run.projectId, ...r, inCohort: false, changedAt: now }).onConflictDoNothing(),
+      db
+        .insert(membershipChanges)
+        .values({ projectId: run.projectId, ...r, inCohort: false, changedAt: now })
+        .onConflictDoNothing(),
     ]),
     db
       .update(reconcileRuns)

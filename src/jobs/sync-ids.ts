@@ -15,7 +15,13 @@ const CONCURRENCY = 32;
  * from the profile (a HubSpot record id, a Klaviyo profile id, a hashed email) — for a
  * profile erased since, the id this sync kept for it at the erasure (`departed_ids`).
  */
-export async function idsFor(env: Pick<Env, "USER_PROFILE" | "DB">, projectId: string, syncId: string, destination: Destination, messages: readonly CohortWebhookMessage[]): Promise<IdOf> {
+export async function idsFor(
+  env: Pick<Env, "USER_PROFILE" | "DB">,
+  projectId: string,
+  syncId: string,
+  destination: Destination,
+  messages: readonly CohortWebhookMessage[],
+): Promise<IdOf> {
   const keyOf = (u: { user_id: string | null; device_id: string | null }) =>
     profileKey(u.user_id !== null ? { kind: "user", id: u.user_id } : { kind: "device", id: u.device_id! });
   if (idProperty(destination) === null) return (u) => u.user_id;
@@ -71,10 +77,19 @@ export async function listSyncsOf(env: Pick<Env, "DB">, projectId: string): Prom
  * keeps the id that destination knows it by, so the exit the deletion logs still removes
  * it there (see `idsFor`; the sync forgets the id once delivered).
  */
-export async function keepDepartingIds(env: Pick<Env, "DB">, projectId: string, key: string, userProperties: Readonly<Record<string, Json>>, listSyncs: ListSyncs): Promise<void> {
+export async function keepDepartingIds(
+  env: Pick<Env, "DB">,
+  projectId: string,
+  key: string,
+  userProperties: Readonly<Record<string, Json>>,
+  listSyncs: ListSyncs,
+): Promise<void> {
   if (listSyncs.size === 0) return;
   const db = drizzle(env.DB);
-  const memberOf = await db.select({ cohortId: cohortMembers.cohortId }).from(cohortMembers).where(and(eq(cohortMembers.projectId, projectId), eq(cohortMembers.profileKey, key)));
+  const memberOf = await db
+    .select({ cohortId: cohortMembers.cohortId })
+    .from(cohortMembers)
+    .where(and(eq(cohortMembers.projectId, projectId), eq(cohortMembers.profileKey, key)));
   const rows = [];
   for (const { cohortId } of memberOf) {
     for (const { syncId, destination } of listSyncs.get(cohortId) ?? []) {

@@ -37,7 +37,13 @@ export const syncOwner = (syncId: string) => `sync:${syncId}`;
 const EXPOSE_CONCURRENCY = 16;
 
 /** Exposes each member entering the cohort in this window to the sync's holdout (idempotent: a resumed window exposes nobody twice). */
-async function exposeEntering(env: Pick<Env, "USER_PROFILE">, projectId: string, syncId: string, holdout: Holdout, changes: readonly NetChange[]): Promise<void> {
+async function exposeEntering(
+  env: Pick<Env, "USER_PROFILE">,
+  projectId: string,
+  syncId: string,
+  holdout: Holdout,
+  changes: readonly NetChange[],
+): Promise<void> {
   const owner = syncOwner(syncId);
   const entering = changes.filter((c) => c.inCohort);
   for (let i = 0; i < entering.length; i += EXPOSE_CONCURRENCY) {
@@ -57,7 +63,11 @@ async function exposeEntering(env: Pick<Env, "USER_PROFILE">, projectId: string,
  * once every message of it is delivered, so a failure never loses or repeats a change.
  * A property sync: see `runPropertySync`.
  */
-export async function runSync(env: Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE" | "SYNC_BACKOFF_MS" | "CREDENTIALS_KEY">, syncId: string, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<RunSummary> {
+export async function runSync(
+  env: Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE" | "SYNC_BACKOFF_MS" | "CREDENTIALS_KEY">,
+  syncId: string,
+  sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
+): Promise<RunSummary> {
   const db = drizzle(env.DB);
   const row = await db.select().from(syncs).where(eq(syncs.id, syncId)).get();
   if (row === undefined) throw new Error(`no sync ${syncId}`);
@@ -66,7 +76,10 @@ export async function runSync(env: Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE" |
   const runId = `run_${randomKey(6)}`;
   // ProjectJobs never runs a sync twice at once: a run still marked running died with its isolate.
   await db.batch([
-    db.update(syncRuns).set({ status: "failed", lastError: "interrupted: the run stopped before it finished (a later run resumes it)", finishedAt: startedAt }).where(and(eq(syncRuns.syncId, syncId), eq(syncRuns.status, "running"))),
+    db
+      .update(syncRuns)
+      .set({ status: "failed", lastError: "interrupted: the run stopped before it finished (a later run resumes it)", finishedAt: startedAt })
+      .where(and(eq(syncRuns.syncId, syncId), eq(syncRuns.status, "running"))),
     db.insert(syncRuns).values({ id: runId, syncId, startedAt, status: "running" }),
   ]);
   /** Users the destination cannot name (no id property, device-only for Braze): counted, not sent. */
@@ -86,24 +99,45 @@ export async function runSync(env: Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE" |
     const backoffMs = Number(env.SYNC_BACKOFF_MS ?? 500);
     const send = (request: OutboundRequest) => deliver(request, backoffMs, sleep);
     if (def.what.kind === "properties") {
-      const outcome = await runPropertySync(env, { id: syncId, projectId: row.projectId, what: def.what, batchSize: def.batch_size }, destination, send, startedAt);
+      const outcome = await runPropertySync(
+        env,
+        { id: syncId, projectId: row.projectId, what: def.what, batchSize: def.batch_size },
+        destination,
+        send,
+        startedAt,
+      );
       return finish(outcome.error === null ? "succeeded" : "failed", outcome.sent, outcome.failed, outcome.error);
     }
     const stream = def.what.cohort_id;
-    let cursor = await db.select().from(syncCursors).where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream))).get();
+    let cursor = await db
+      .select()
+      .from(syncCursors)
+      .where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream)))
+      .get();
     if (cursor === undefined) {
       await db.insert(syncCursors).values({ syncId, stream, lastSeq: 0, updatedAt: startedAt });
       cursor = { syncId, stream, lastSeq: 0, pendingEnd: null, delivered: 0, updatedAt: startedAt };
     }
     let end = cursor.pendingEnd;
     if (end === null) {
-      const [{ top }] = (await db.select({ top: max(membershipChanges.seq) }).from(membershipChanges).where(eq(membershipChanges.cohortId, stream))) as [{ top: number | null }];
+      const [{ top }] = (await db
+        .select({ top: max(membershipChanges.seq) })
+        .from(membershipChanges)
+        .where(eq(membershipChanges.cohortId, stream))) as [{ top: number | null }];
       if (top === null || top <= cursor.lastSeq) return finish("succeeded", 0, 0, null);
       end = top;
-      await db.update(syncCursors).set({ pendingEnd: end, delivered: 0, updatedAt: Date.now() }).where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream)));
+      await db
+        .update(syncCursors)
+        .set({ pendingEnd: end, delivered: 0, updatedAt: Date.now() })
+        .where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream)));
     }
     const rows = await db
-      .select({ seq: membershipChanges.seq, profileKey: membershipChanges.profileKey, inCohort: membershipChanges.inCohort, changedAt: membershipChanges.changedAt })
+      .select({
+        seq: membershipChanges.seq,
+        profileKey: membershipChanges.profileKey,
+        inCohort: membershipChanges.inCohort,
+        changedAt: membershipChanges.changedAt,
+      })
       .from(membershipChanges)
       .where(and(eq(membershipChanges.cohortId, stream), gt(membershipChanges.seq, cursor.lastSeq), lte(membershipChanges.seq, end)))
       .orderBy(membershipChanges.seq);
@@ -114,8 +148,13 @@ export async function runSync(env: Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE" |
     const changes = members.filter((c) => !heldOut(syncOwner(syncId), c.profileKey, def.holdout.percent));
     if (destination.type === "r2_export") {
       const key = syncExportKey(row.projectId, syncId, cursor.lastSeq, end, destination.format);
-      await env.ARCHIVE.put(key, exportFile(changes, destination.format), { httpMetadata: { contentType: destination.format === "csv" ? "text/csv" : "application/x-ndjson" } });
-      await db.update(syncCursors).set({ lastSeq: end, pendingEnd: null, delivered: 0, updatedAt: Date.now() }).where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream)));
+      await env.ARCHIVE.put(key, exportFile(changes, destination.format), {
+        httpMetadata: { contentType: destination.format === "csv" ? "text/csv" : "application/x-ndjson" },
+      });
+      await db
+        .update(syncCursors)
+        .set({ lastSeq: end, pendingEnd: null, delivered: 0, updatedAt: Date.now() })
+        .where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream)));
       return finish("succeeded", changes.length, 0, null);
     }
     const messages = cohortWebhookMessages({ id: cohort.id, name: cohort.name }, syncId, changes, def.batch_size, startedAt);
@@ -129,14 +168,23 @@ export async function runSync(env: Pick<Env, "DB" | "ARCHIVE" | "USER_PROFILE" |
       const request = requests[delivered]!;
       const error = await send(request);
       if (error !== null) {
-        await db.update(syncCursors).set({ delivered, updatedAt: Date.now() }).where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream)));
+        await db
+          .update(syncCursors)
+          .set({ delivered, updatedAt: Date.now() })
+          .where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream)));
         return finish("failed", sent, request.users, error);
       }
       sent += request.users;
-      await db.update(syncCursors).set({ delivered: delivered + 1, updatedAt: Date.now() }).where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream)));
+      await db
+        .update(syncCursors)
+        .set({ delivered: delivered + 1, updatedAt: Date.now() })
+        .where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream)));
     }
     await db.batch([
-      db.update(syncCursors).set({ lastSeq: end, pendingEnd: null, delivered: 0, updatedAt: Date.now() }).where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream))),
+      db
+        .update(syncCursors)
+        .set({ lastSeq: end, pendingEnd: null, delivered: 0, updatedAt: Date.now() })
+        .where(and(eq(syncCursors.syncId, syncId), eq(syncCursors.stream, stream))),
       ...(idProperty(destination) === null ? [] : [forgetDeparted(db, syncId, stream, cursor.lastSeq, end)]),
     ]);
     return finish("succeeded", sent, 0, null);
@@ -150,7 +198,9 @@ function forgetDeparted(db: DrizzleD1Database, syncId: string, cohortId: string,
   const exited = db
     .select({ key: membershipChanges.profileKey })
     .from(membershipChanges)
-    .where(and(eq(membershipChanges.cohortId, cohortId), gt(membershipChanges.seq, after), lte(membershipChanges.seq, end), eq(membershipChanges.inCohort, false)));
+    .where(
+      and(eq(membershipChanges.cohortId, cohortId), gt(membershipChanges.seq, after), lte(membershipChanges.seq, end), eq(membershipChanges.inCohort, false)),
+    );
   return db.delete(departedIds).where(and(eq(departedIds.syncId, syncId), inArray(departedIds.profileKey, exited)));
 }
 
@@ -182,7 +232,12 @@ export async function deliver(request: OutboundRequest, backoffMs: number, sleep
 /** Whether the sync's last FAILING_AFTER runs all failed (`failingSyncs` for a whole project). */
 export async function isFailing(env: Pick<Env, "DB">, syncId: string): Promise<boolean> {
   const db = drizzle(env.DB);
-  const recent = await db.select({ status: syncRuns.status }).from(syncRuns).where(eq(syncRuns.syncId, syncId)).orderBy(desc(syncRuns.startedAt), desc(sql`rowid`)).limit(FAILING_AFTER);
+  const recent = await db
+    .select({ status: syncRuns.status })
+    .from(syncRuns)
+    .where(eq(syncRuns.syncId, syncId))
+    .orderBy(desc(syncRuns.startedAt), desc(sql`rowid`))
+    .limit(FAILING_AFTER);
   return recent.length === FAILING_AFTER && recent.every((r) => r.status === "failed");
 }
 

@@ -47,7 +47,9 @@ function checkTensors(session: Session): void {
   const recommender = has(session.inputNames, RECOMMENDER_TENSORS.inputs) && has(session.outputNames, RECOMMENDER_TENSORS.outputs);
   if (!prediction && !recommender) {
     session.release().catch(() => {});
-    throw new Error(`model tensors (inputs ${session.inputNames.join(", ")}; outputs ${session.outputNames.join(", ")}) match neither a prediction (${PREDICTION_TENSORS.input} → ${PREDICTION_TENSORS.output}) nor a recommender (${RECOMMENDER_TENSORS.inputs.join(", ")} → ${RECOMMENDER_TENSORS.outputs.join(", ")})`);
+    throw new Error(
+      `model tensors (inputs ${session.inputNames.join(", ")}; outputs ${session.outputNames.join(", ")}) match neither a prediction (${PREDICTION_TENSORS.input} → ${PREDICTION_TENSORS.output}) nor a recommender (${RECOMMENDER_TENSORS.inputs.join(", ")} → ${RECOMMENDER_TENSORS.outputs.join(", ")})`,
+    );
   }
 }
 
@@ -64,7 +66,13 @@ export async function scoreRows(session: Session, rows: readonly (readonly numbe
  * profile's item indices (weight 1 each) and how often it took each (read by models with
  * a repeat component), a mask of items never to show, the top `k`.
  */
-export async function rankItems(session: Session, items: readonly number[], counts: readonly number[], hidden: Uint8Array, k: number): Promise<{ indices: BigInt64Array; scores: Float32Array }> {
+export async function rankItems(
+  session: Session,
+  items: readonly number[],
+  counts: readonly number[],
+  hidden: Uint8Array,
+  k: number,
+): Promise<{ indices: BigInt64Array; scores: Float32Array }> {
   const mask = new Float32Array(hidden.length);
   for (let i = 0; i < hidden.length; i++) if (hidden[i] === 1) mask[i] = -Infinity;
   const feeds: Record<string, ort.Tensor> = {

@@ -1,16 +1,7 @@
 import type { Json } from "../core/json";
 import type { CompiledRecommendation } from "../core/segments/compile";
 import { hash32 } from "../core/hash";
-import {
-  inControl,
-  indicesOf,
-  itemKey,
-  popularPick,
-  profileExclusions,
-  randomPick,
-  rankedPick,
-  type RecSource,
-} from "../core/recommendations/select";
+import { inControl, indicesOf, itemKey, popularPick, profileExclusions, randomPick, rankedPick, type RecSource } from "../core/recommendations/select";
 import { unknownRec, type RecResult } from "../core/recommendations/result";
 import { rankItems } from "./ort";
 import { recBundle, staticMask } from "./recommendation-models";
@@ -63,12 +54,21 @@ export async function recommend(
   const control = override === null ? inControl(rec.id, profileKey, def.control.percent) : override !== "model";
   if (control) {
     const strategy = override === "random" || override === "popular" ? override : def.control.strategy;
-    const picked = strategy === "popular" ? popularPick(catalog, mask, def.count) : randomPick(catalog.items.length, mask, def.count, hash32(`${rec.id}\u0000${profileKey}`));
+    const picked =
+      strategy === "popular"
+        ? popularPick(catalog, mask, def.count)
+        : randomPick(catalog.items.length, mask, def.count, hash32(`${rec.id}\u0000${profileKey}`));
     return done(picked, strategy, true);
   }
   if (touched.length === 0) {
     return def.fallback === "popular" ? done(popularPick(catalog, mask, def.count), "popular_fallback", false) : done([], "none", false);
   }
-  const ranked = await rankItems(await bundle.session(), touched, touched.map((i) => taken.get(i) ?? 0), mask, def.count);
+  const ranked = await rankItems(
+    await bundle.session(),
+    touched,
+    touched.map((i) => taken.get(i) ?? 0),
+    mask,
+    def.count,
+  );
   return done(rankedPick(ranked.indices, ranked.scores, mask, def.count), "model", false);
 }

@@ -36,7 +36,13 @@ export type DefinitionRow = { id: string; name: string; definition: unknown };
 export type PublishedModel = { id: string; version: number; owner_kind: TrainingKind; owner_id: string };
 
 /** Publishes a model version (bytes and metadata) and makes it the active one. */
-export async function publishModel(api: AdminCall, kind: TrainingKind, ownerId: string, bytes: Uint8Array, metadata: Record<string, unknown>): Promise<PublishedModel> {
+export async function publishModel(
+  api: AdminCall,
+  kind: TrainingKind,
+  ownerId: string,
+  bytes: Uint8Array,
+  metadata: Record<string, unknown>,
+): Promise<PublishedModel> {
   const published = await api<PublishedModel>("POST", "/models", {
     owner_kind: kind,
     owner_id: ownerId,

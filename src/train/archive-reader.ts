@@ -36,7 +36,11 @@ export interface TrainingJob {
 }
 
 /** One pass over the archive, every hour's events handed to every job in order. */
-export async function readInto(span: ArchiveSpan, jobs: readonly TrainingJob[], onProgress?: (done: number, total: number, events: number) => void): Promise<void> {
+export async function readInto(
+  span: ArchiveSpan,
+  jobs: readonly TrainingJob[],
+  onProgress?: (done: number, total: number, events: number) => void,
+): Promise<void> {
   let events = 0;
   for await (const part of readArchive(span.src, span.hours, (done, total) => {
     if (done % 50 === 0 || done === total) process.stderr.write(`\r  reading hour ${done}/${total}, ${events.toLocaleString()} events   `);

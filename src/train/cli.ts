@@ -16,7 +16,14 @@ const USAGE = `usage: npm run train -- <prediction or recommendation id|all> [--
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
-  options: { url: { type: "string" }, "admin-token": { type: "string" }, project: { type: "string" }, poll: { type: "string" }, watch: { type: "boolean" }, "no-publish": { type: "boolean" } },
+  options: {
+    url: { type: "string" },
+    "admin-token": { type: "string" },
+    project: { type: "string" },
+    poll: { type: "string" },
+    watch: { type: "boolean" },
+    "no-publish": { type: "boolean" },
+  },
 });
 const target = positionals[0];
 const local = localServer();

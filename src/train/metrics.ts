@@ -9,10 +9,11 @@ export function auc(scores: readonly number[], labels: readonly number[]): numbe
     let j = i;
     while (j < idx.length && idx[j]![0] === idx[i]![0]) j++;
     const rank = (i + j + 1) / 2; // average 1-based rank of the tie group
-    for (let k = i; k < j; k++) if (idx[k]![1] === 1) {
-      positives++;
-      rankSum += rank;
-    }
+    for (let k = i; k < j; k++)
+      if (idx[k]![1] === 1) {
+        positives++;
+        rankSum += rank;
+      }
     i = j;
   }
   const negatives = idx.length - positives;

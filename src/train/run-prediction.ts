@@ -22,7 +22,11 @@ export async function preparePrediction(api: AdminCall, span: ArchiveSpan, row: 
   const { hours, first, last } = span;
   const p: Prediction = predictionSchema.parse(row.definition);
   const horizon = p.horizon_days * DAY;
-  const spec: FeatureSpec = defaultFeatures(p.goal.event, p.value_property, commonTypes.filter((t) => t !== p.goal.event.type));
+  const spec: FeatureSpec = defaultFeatures(
+    p.goal.event,
+    p.value_property,
+    commonTypes.filter((t) => t !== p.goal.event.type),
+  );
   for (const id of p.computations) {
     const comp = await api<DefinitionRow>("GET", `/computations/${id}`);
     spec.features.push({ name: `computation:${comp.name}`, computation: computationSchema.parse(comp.definition), transform: "log1p", missing: 0 });
@@ -41,7 +45,15 @@ export async function preparePrediction(api: AdminCall, span: ArchiveSpan, row: 
   return { add: (events) => builder.add(events), finish: () => finishPrediction(api, span, row, spec, builder, holdoutCutoff, horizon) };
 }
 
-async function finishPrediction(api: AdminCall, span: ArchiveSpan, row: DefinitionRow, spec: FeatureSpec, builder: SnapshotBuilder, holdoutCutoff: number, horizonMs: number): Promise<PublishedModel | null> {
+async function finishPrediction(
+  api: AdminCall,
+  span: ArchiveSpan,
+  row: DefinitionRow,
+  spec: FeatureSpec,
+  builder: SnapshotBuilder,
+  holdoutCutoff: number,
+  horizonMs: number,
+): Promise<PublishedModel | null> {
   console.log(`\n${row.name} (${row.id}):`);
   const result = trainPrediction(spec, builder.finish(), holdoutCutoff, horizonMs);
   report(result);
@@ -52,7 +64,13 @@ async function finishPrediction(api: AdminCall, span: ArchiveSpan, row: Definiti
     prediction_id: row.id,
     feature_spec: spec,
     feature_spec_version: FEATURE_SPEC_VERSION,
-    metrics: { holdout: result.holdout, importance: result.importance, rows: result.rows, learner: describeLearner(result.learner), validation: result.validation },
+    metrics: {
+      holdout: result.holdout,
+      importance: result.importance,
+      rows: result.rows,
+      learner: describeLearner(result.learner),
+      validation: result.validation,
+    },
     quantiles: result.quantiles,
     trained_at: new Date().toISOString(),
     train_cutoffs: result.trainCutoffs,
@@ -80,7 +98,9 @@ async function projectDefinitions(api: AdminCall): Promise<DefinitionSet> {
 }
 
 function exportOnnx(m: Fitted, features: string[], metadata: Record<string, string>): Uint8Array {
-  return m.kind === "logistic" ? logisticOnnx({ weights: m.model.weights, bias: m.model.bias, featureNames: features, metadata }) : treesOnnx(m.model, features, metadata);
+  return m.kind === "logistic"
+    ? logisticOnnx({ weights: m.model.weights, bias: m.model.bias, featureNames: features, metadata })
+    : treesOnnx(m.model, features, metadata);
 }
 
 /** The exported model must score real holdout rows as the trainer does. */
@@ -97,12 +117,19 @@ async function checkOnnx(bytes: Uint8Array, result: TrainResult) {
 
 function report(r: TrainResult) {
   const f = (n: number, d = 3) => (Number.isFinite(n) ? n.toFixed(d) : "–");
-  console.log(`  rows: ${r.rows.train.toLocaleString()} training (${(r.rows.train_positive_rate * 100).toFixed(1)}% positive), ${r.rows.holdout.toLocaleString()} holdout`);
+  console.log(
+    `  rows: ${r.rows.train.toLocaleString()} training (${(r.rows.train_positive_rate * 100).toFixed(1)}% positive), ${r.rows.holdout.toLocaleString()} holdout`,
+  );
   for (const v of r.validation) console.log(`  validation: ${v.learner.padEnd(48)} AUC ${f(v.auc)}  log loss ${f(v.log_loss)}`);
   console.log(`  chosen: ${describeLearner(r.learner)}`);
-  console.log(`  cutoffs: train ${r.trainCutoffs.map((t) => new Date(t).toISOString().slice(0, 10)).join(", ")}; holdout ${new Date(r.holdoutCutoff).toISOString().slice(0, 10)}`);
+  console.log(
+    `  cutoffs: train ${r.trainCutoffs.map((t) => new Date(t).toISOString().slice(0, 10)).join(", ")}; holdout ${new Date(r.holdoutCutoff).toISOString().slice(0, 10)}`,
+  );
   console.log("  holdout        AUC    log loss  precision@10%  recall@10%");
-  for (const [name, m] of [["model", r.holdout.model], ["baseline (R/F)", r.holdout.baseline]] as const) {
+  for (const [name, m] of [
+    ["model", r.holdout.model],
+    ["baseline (R/F)", r.holdout.baseline],
+  ] as const) {
     console.log(`  ${name.padEnd(14)} ${f(m.auc)}  ${f(m.log_loss)}     ${f(m.precision_at_10pct)}          ${f(m.recall_at_10pct)}`);
   }
   console.log("  calibration (decile: predicted → actual; model | baseline):");
@@ -110,5 +137,10 @@ function report(r: TrainResult) {
     const c = r.holdout.baseline.calibration[i];
     console.log(`    ${String(b.decile).padStart(2)}: ${f(b.predicted)} → ${f(b.actual)}  | ${c ? `${f(c.predicted)} → ${f(c.actual)}` : "–"}  (${b.count})`);
   });
-  console.log(`  top features: ${r.importance.slice(0, 6).map((i) => `${i.feature} ${i.weight > 0 ? "+" : ""}${f(i.weight, 2)}`).join(", ")}`);
+  console.log(
+    `  top features: ${r.importance
+      .slice(0, 6)
+      .map((i) => `${i.feature} ${i.weight > 0 ? "+" : ""}${f(i.weight, 2)}`)
+      .join(", ")}`,
+  );
 }

@@ -22,7 +22,8 @@ export function prepareRecommendation(api: AdminCall, span: ArchiveSpan, row: De
   return {
     add: (events) => log.add(events),
     finish: async () => {
-      if (log.interactions.length === 0) throw new Error(`no ${rec.item.event.type} events with ${rec.item.property} in the archive: nothing to learn from yet`);
+      if (log.interactions.length === 0)
+        throw new Error(`no ${rec.item.event.type} events with ${rec.item.property} in the archive: nothing to learn from yet`);
       return finishRecommendation(api, span, row, log);
     },
   };
@@ -86,15 +87,27 @@ async function checkOnnx(bytes: Uint8Array, result: RecTrainResult, log: Interac
 
 function report(r: RecTrainResult, ms: number): void {
   const f = (x: number) => x.toFixed(3);
-  console.log(`  ${r.rows.users.toLocaleString()} users, ${r.rows.items.toLocaleString()} items, ${r.rows.interactions.toLocaleString()} interactions; fitted in ${(ms / 1000).toFixed(1)} s`);
+  console.log(
+    `  ${r.rows.users.toLocaleString()} users, ${r.rows.items.toLocaleString()} items, ${r.rows.interactions.toLocaleString()} interactions; fitted in ${(ms / 1000).toFixed(1)} s`,
+  );
   console.log("  validation (the month before the holdout), NDCG@10:");
-  for (const v of r.validation) console.log(`    rank ${v.rank}, half-life ${Number.isFinite(v.halfLifeDays) ? `${v.halfLifeDays} d` : "none"}, popularity ${v.popularity}${v.knn > 0 ? `, kNN ${v.knn}` : ""}${v.repeatBase > 0 ? `, repeat ${v.repeatBase}/${v.repeatPerCount}/${v.repeatItem}` : ""}: ${f(v.ndcg)}`);
+  for (const v of r.validation)
+    console.log(
+      `    rank ${v.rank}, half-life ${Number.isFinite(v.halfLifeDays) ? `${v.halfLifeDays} d` : "none"}, popularity ${v.popularity}${v.knn > 0 ? `, kNN ${v.knn}` : ""}${v.repeatBase > 0 ? `, repeat ${v.repeatBase}/${v.repeatPerCount}/${v.repeatItem}` : ""}: ${f(v.ndcg)}`,
+    );
   const p = r.params;
-  const repeat = p.repeatBase + p.repeatPerCount + p.repeatItem > 0 ? `; repeats: base ${p.repeatBase}, per count ${p.repeatPerCount}, item re-take ${p.repeatItem}` : "";
+  const repeat =
+    p.repeatBase + p.repeatPerCount + p.repeatItem > 0 ? `; repeats: base ${p.repeatBase}, per count ${p.repeatPerCount}, item re-take ${p.repeatItem}` : "";
   console.log(`  chosen: rank ${p.rank}, half-life ${p.halfLifeDays} d, kNN blend ${p.knn}, popularity blend ${p.popularity}${repeat}`);
-  console.log(`  holdout from ${new Date(r.holdoutCutoff).toISOString().slice(0, 10)} (${r.holdout.model.users} users buying ${r.holdout.repeat_buy ? "items" : "items new to them"})`);
+  console.log(
+    `  holdout from ${new Date(r.holdoutCutoff).toISOString().slice(0, 10)} (${r.holdout.model.users} users buying ${r.holdout.repeat_buy ? "items" : "items new to them"})`,
+  );
   console.log("                     HR@10   NDCG@10  coverage");
-  const rows = [["model (PureSVD)", r.holdout.model], ["popular, last 30 d", r.holdout.popular_recent], ["popular, all time", r.holdout.popular_all_time]] as const;
+  const rows = [
+    ["model (PureSVD)", r.holdout.model],
+    ["popular, last 30 d", r.holdout.popular_recent],
+    ["popular, all time", r.holdout.popular_all_time],
+  ] as const;
   for (const [name, m] of r.holdout.repeat_buy ? [...rows, ["repeat-buy", r.holdout.repeat_buy] as const] : rows) {
     console.log(`  ${name.padEnd(19)} ${f(m.hit_rate)}   ${f(m.ndcg)}    ${f(m.coverage)}`);
   }

@@ -45,9 +45,13 @@ export async function trainTargets(src: ArchiveSource, api: AdminCall, targets: 
   const jobs: { name: string; job: TrainingJob }[] = [];
   if (targets.predictions.length > 0) {
     // The most common event types of the last week become activity features.
-    const recent = hourKeys.slice(-168).flatMap((h) => hours.get(h)!).slice(-300);
+    const recent = hourKeys
+      .slice(-168)
+      .flatMap((h) => hours.get(h)!)
+      .slice(-300);
     const typeCounts = new Map<string, number>();
-    for (const events of await Promise.all(recent.map((k) => readObject(src, k)))) for (const e of events) typeCounts.set(e.event_type, (typeCounts.get(e.event_type) ?? 0) + 1);
+    for (const events of await Promise.all(recent.map((k) => readObject(src, k))))
+      for (const e of events) typeCounts.set(e.event_type, (typeCounts.get(e.event_type) ?? 0) + 1);
     const commonTypes = [...typeCounts].sort((a, b) => b[1] - a[1]).map(([t]) => t);
     for (const row of targets.predictions) jobs.push({ name: row.name, job: await preparePrediction(api, span, row, commonTypes) });
   }
@@ -56,7 +60,8 @@ export async function trainTargets(src: ArchiveSource, api: AdminCall, targets: 
   await readInto(
     span,
     jobs.map((j) => j.job),
-    (done, total, events) => say(`reading the archive: hour ${done.toLocaleString("en-US")} of ${total.toLocaleString("en-US")}, ${events.toLocaleString("en-US")} events`),
+    (done, total, events) =>
+      say(`reading the archive: hour ${done.toLocaleString("en-US")} of ${total.toLocaleString("en-US")}, ${events.toLocaleString("en-US")} events`),
   );
   const published: PublishedModel[] = [];
   for (const { name, job } of jobs) {

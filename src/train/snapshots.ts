@@ -154,6 +154,7 @@ export class SnapshotBuilder {
     }
     // Windows that have closed can be released.
     // Row by row: spreading one row per user into push() overflows the call stack past ~100,000 users.
-    while (this.#pending.length > 0 && e.time > this.#pending[0]!.cutoff + this.horizonMs) for (const row of this.#pending.shift()!.rows.values()) this.snapshots.push(row);
+    while (this.#pending.length > 0 && e.time > this.#pending[0]!.cutoff + this.horizonMs)
+      for (const row of this.#pending.shift()!.rows.values()) this.snapshots.push(row);
   }
 }

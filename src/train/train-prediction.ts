@@ -66,7 +66,13 @@ const BASELINE = ["days_since_last_goal", "goal_count"];
  * holdout cutoff judge the chosen learner fitted on every earlier cutoff, beside a
  * recency/frequency baseline trained the same way. Published: refitted on all rows.
  */
-export function trainPrediction(spec: FeatureSpec, snapshots: readonly Snapshot[], holdoutCutoff: number, horizonMs = 0, candidates: readonly Learner[] = CANDIDATES): TrainResult {
+export function trainPrediction(
+  spec: FeatureSpec,
+  snapshots: readonly Snapshot[],
+  holdoutCutoff: number,
+  horizonMs = 0,
+  candidates: readonly Learner[] = CANDIDATES,
+): TrainResult {
   const train = snapshots.filter((s) => s.cutoff < holdoutCutoff);
   const holdout = snapshots.filter((s) => s.cutoff === holdoutCutoff);
   if (train.length === 0 || holdout.length === 0) throw new Error(`not enough data: ${train.length} training and ${holdout.length} holdout rows`);
@@ -74,14 +80,30 @@ export function trainPrediction(spec: FeatureSpec, snapshots: readonly Snapshot[
   const y: number[] = train.map((s) => s.label);
 
   const { learner, validation } = chooseLearner(train, horizonMs, candidates);
-  const model = fitWith(learner, train.map((s) => s.x), y);
+  const model = fitWith(
+    learner,
+    train.map((s) => s.x),
+    y,
+  );
   const cols = BASELINE.map((n) => names.indexOf(n));
   const pick = (x: number[]) => cols.map((c) => x[c]!);
-  const baseline = fitLogistic(train.map((s) => pick(s.x)), y, { l2: 1 });
+  const baseline = fitLogistic(
+    train.map((s) => pick(s.x)),
+    y,
+    { l2: 1 },
+  );
 
   const yh: number[] = holdout.map((s) => s.label);
   const p = holdout.map((s) => predictWith(model, s.x));
-  const published = calibrated(fitWith(learner, [...train, ...holdout].map((s) => s.x), [...y, ...yh]), holdout.map((s) => s.x), yh);
+  const published = calibrated(
+    fitWith(
+      learner,
+      [...train, ...holdout].map((s) => s.x),
+      [...y, ...yh],
+    ),
+    holdout.map((s) => s.x),
+    yh,
+  );
   const pb = holdout.map((s) => predict(baseline, pick(s.x)));
   return {
     features: names,
@@ -101,7 +123,11 @@ export function trainPrediction(spec: FeatureSpec, snapshots: readonly Snapshot[
 }
 
 /** Each candidate fitted on the cutoffs whose labels are known by the latest one, judged on it. */
-function chooseLearner(train: readonly Snapshot[], horizonMs: number, candidates: readonly Learner[]): { learner: Learner; validation: TrainResult["validation"] } {
+function chooseLearner(
+  train: readonly Snapshot[],
+  horizonMs: number,
+  candidates: readonly Learner[],
+): { learner: Learner; validation: TrainResult["validation"] } {
   // A loop, not Math.max(...rows): spreading ~125,000 rows (×16 the data set) overflows the call stack.
   const latest = train.reduce((m, s) => Math.max(m, s.cutoff), -Infinity);
   const fitRows = train.filter((s) => s.cutoff + horizonMs <= latest && s.cutoff < latest);
@@ -109,7 +135,11 @@ function chooseLearner(train: readonly Snapshot[], horizonMs: number, candidates
   if (candidates.length === 1 || fitRows.length === 0) return { learner: candidates[0]!, validation: [] };
   const labels = checkRows.map((s) => s.label);
   const validation = candidates.map((learner) => {
-    const m = fitWith(learner, fitRows.map((s) => s.x), fitRows.map((s) => s.label));
+    const m = fitWith(
+      learner,
+      fitRows.map((s) => s.x),
+      fitRows.map((s) => s.label),
+    );
     const p = checkRows.map((s) => predictWith(m, s.x));
     return { learner, result: { learner: describeLearner(learner), auc: auc(p, labels), log_loss: logLoss(p, labels) } };
   });

@@ -92,7 +92,10 @@ export async function watch(options: WatchOptions): Promise<void> {
     let job: TrainingJobView | null = null;
     try {
       // A long poll: the Worker answers when a job arrives, or after wait_seconds with none.
-      const claimed = await Promise.race([api<{ job: TrainingJobView | null }>("POST", "/training-jobs/claim", { worker, wait_seconds: options.waitSeconds ?? CLAIM_WAIT_SECONDS }), stopped]);
+      const claimed = await Promise.race([
+        api<{ job: TrainingJobView | null }>("POST", "/training-jobs/claim", { worker, wait_seconds: options.waitSeconds ?? CLAIM_WAIT_SECONDS }),
+        stopped,
+      ]);
       if (claimed === "stopped") break;
       job = claimed.job;
       if (unreachable) log(`trainer: ${url} answers again`);
@@ -107,12 +110,19 @@ export async function watch(options: WatchOptions): Promise<void> {
   }
 }
 
-async function runJob(api: AdminCall, job: TrainingJobView, worker: string, stopped: Promise<"stopped">, options: WatchOptions & { log: (line: string) => void }): Promise<void> {
+async function runJob(
+  api: AdminCall,
+  job: TrainingJobView,
+  worker: string,
+  stopped: Promise<"stopped">,
+  options: WatchOptions & { log: (line: string) => void },
+): Promise<void> {
   const { log } = options;
   const started = Date.now();
   const label = `job ${job.id} (${job.kind} ${job.owner_id}, project ${job.project_id})`;
   log(`\n${label}: claimed${job.attempts > 1 ? ` (attempt ${job.attempts}: its last trainer went quiet)` : ""}`);
-  const report = (what: "progress" | "finish", body: { message?: string } | Finish) => api("POST", projectApiPath(job.project_id, `/training-jobs/${job.id}/${what}`), { worker, ...body });
+  const report = (what: "progress" | "finish", body: { message?: string } | Finish) =>
+    api("POST", projectApiPath(job.project_id, `/training-jobs/${job.id}/${what}`), { worker, ...body });
   const reporter = new ProgressReporter(
     async (message) => void (await report("progress", message === undefined ? {} : { message })),
     (err) => log(`${label}: progress not recorded: ${messageOf(err)}`),
@@ -133,7 +143,10 @@ async function runJob(api: AdminCall, job: TrainingJobView, worker: string, stop
   let outcome: PublishedModel | "stopped" | undefined;
   try {
     outcome = await Promise.race([work, stopped]);
-    finish = outcome === "stopped" ? { status: "failed", error: "the trainer was stopped before it finished: train again" } : { status: "succeeded", model_id: outcome.id };
+    finish =
+      outcome === "stopped"
+        ? { status: "failed", error: "the trainer was stopped before it finished: train again" }
+        : { status: "succeeded", model_id: outcome.id };
   } catch (err) {
     finish = { status: "failed", error: messageOf(err).slice(0, 4000) };
   }
@@ -144,7 +157,9 @@ async function runJob(api: AdminCall, job: TrainingJobView, worker: string, stop
     // When stopping, wrangler dev may be going down too: don't wait long.
     const done = report("finish", finish);
     await (outcome === "stopped" ? Promise.race([done, sleep(2_000)]) : done);
-    log(`${label}: ${typeof outcome === "object" ? `succeeded, version ${outcome.version}` : `failed: ${finish.status === "failed" ? finish.error : ""}`} in ${seconds} s`);
+    log(
+      `${label}: ${typeof outcome === "object" ? `succeeded, version ${outcome.version}` : `failed: ${finish.status === "failed" ? finish.error : ""}`} in ${seconds} s`,
+    );
   } catch (err) {
     log(`${label}: ${finish.status} in ${seconds} s, but the result was not recorded: ${messageOf(err)}`);
   }

@@ -15,7 +15,16 @@ describe("chart geometry", () => {
     expect(niceMax(0.3)).toBeCloseTo(0.3);
     expect(niceMax(0)).toBe(1);
     const { x, y } = plotScales(FRAME, [0, 1], [0, 1]);
-    expect(linePath([[0, 0], [1, 1]], x, y)).toBe(`M${FRAME.margin.left},${FRAME.height - FRAME.margin.bottom}L${FRAME.width - FRAME.margin.right},${FRAME.margin.top}`);
+    expect(
+      linePath(
+        [
+          [0, 0],
+          [1, 1],
+        ],
+        x,
+        y,
+      ),
+    ).toBe(`M${FRAME.margin.left},${FRAME.height - FRAME.margin.bottom}L${FRAME.width - FRAME.margin.right},${FRAME.margin.top}`);
   });
 
   it("bars share the plot width and hang below zero when negative", () => {
@@ -38,14 +47,31 @@ describe("distributions", () => {
     expect(d).toMatchObject({ kind: "numeric", count: 6, missing: 1, min: 0, max: 10 });
     expect(d.kind === "numeric" && d.bins.map((b) => b.count)).toEqual([2, 2, 1, 0, 1]);
     expect(distribution([5, 5])).toMatchObject({ kind: "numeric", bins: [{ from: 5, to: 5, count: 2 }] });
-    expect(distribution(["a", "b", "a", ["a", "c"]], 5, 2)).toEqual({ kind: "categorical", count: 4, missing: 0, top: [{ value: "a", count: 3 }, { value: "b", count: 1 }], other: 1 });
+    expect(distribution(["a", "b", "a", ["a", "c"]], 5, 2)).toEqual({
+      kind: "categorical",
+      count: 4,
+      missing: 0,
+      top: [
+        { value: "a", count: 3 },
+        { value: "b", count: 1 },
+      ],
+      other: 1,
+    });
     expect(distribution([null, undefined])).toEqual({ kind: "empty", count: 0, missing: 2 });
   });
 
   it("daily membership changes, zero-filled", () => {
     const DAY = 86_400_000;
     const now = 100 * DAY + 5;
-    const series = dailyChanges([{ day: 100, in_cohort: 1, n: 3 }, { day: 99, in_cohort: false, n: 2 }, { day: 50, in_cohort: true, n: 9 }], now, 3);
+    const series = dailyChanges(
+      [
+        { day: 100, in_cohort: 1, n: 3 },
+        { day: 99, in_cohort: false, n: 2 },
+        { day: 50, in_cohort: true, n: 9 },
+      ],
+      now,
+      3,
+    );
     expect(series).toEqual([
       { day: 98 * DAY, entered: 0, exited: 0 },
       { day: 99 * DAY, entered: 0, exited: 2 },
@@ -63,7 +89,11 @@ describe("stored model metrics for the charts", () => {
     expect(roc.at(-1)).toEqual([1, 1]);
     const area = roc.slice(1).reduce((s, [x, y], i) => s + (x - roc[i]![0]) * ((y + roc[i]![1]) / 2), 0);
     expect(area).toBeCloseTo(auc(scores, labels), 10);
-    const many = rocCurve(Array.from({ length: 1000 }, (_, i) => i / 1000), Array.from({ length: 1000 }, (_, i) => i % 2), 50);
+    const many = rocCurve(
+      Array.from({ length: 1000 }, (_, i) => i / 1000),
+      Array.from({ length: 1000 }, (_, i) => i % 2),
+      50,
+    );
     expect(many).toHaveLength(51);
     expect(rocCurve([0.5, 0.6], [1, 1])).toEqual([]);
   });

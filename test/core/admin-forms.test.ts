@@ -21,7 +21,10 @@ describe("form helpers", () => {
     const { definition, paths } = definitionFromPaths(fields);
     expect(definition).toEqual({ goal: { event: { type: "Order Completed" } }, horizon_days: 30, steps: [{ type: "A" }] });
     expect(paths).toContainEqual(["horizon_days", "d.horizon_days:number"]);
-    expect(fieldsFromPaths(definition, ["d.goal.event.type", "d.horizon_days:number"])).toEqual({ "d.goal.event.type": "Order Completed", "d.horizon_days:number": "30" });
+    expect(fieldsFromPaths(definition, ["d.goal.event.type", "d.horizon_days:number"])).toEqual({
+      "d.goal.event.type": "Order Completed",
+      "d.horizon_days:number": "30",
+    });
   });
 
   it("ids from CSV uploads", () => {

@@ -48,6 +48,7 @@ describe("admin sessions", () => {
   it("after sign-in only admin pages are followed", () => {
     expect(safeNext("/admin/p/shop/cohorts?x=1")).toBe("/admin/p/shop/cohorts?x=1");
     expect(safeNext("/admin")).toBe("/admin");
-    for (const bad of ["https://evil.example", "//evil.example", "/admin//evil.example", "/admin/\\evil", "/other", "/admin/api/projects", undefined]) expect(safeNext(bad)).toBe("/admin");
+    for (const bad of ["https://evil.example", "//evil.example", "/admin//evil.example", "/admin/\\evil", "/other", "/admin/api/projects", undefined])
+      expect(safeNext(bad)).toBe("/admin");
   });
 });

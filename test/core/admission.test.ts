@@ -4,8 +4,18 @@ import { readConfig } from "../../src/core/config";
 
 // Live requests and background jobs under one bound of active profiles (here 10 per 10 s).
 const config = readConfig({ MAX_ACTIVE_PROFILES: "10", ACTIVE_PROFILE_SECONDS: "10" } as never);
-const live = (...ids: string[]) => admitProfiles(config, "p", ids.map((id) => ({ kind: "user" as const, id })));
-const job = (...ids: string[]) => admitJobProfiles(config, "p", ids.map((id) => `u:${id}`));
+const live = (...ids: string[]) =>
+  admitProfiles(
+    config,
+    "p",
+    ids.map((id) => ({ kind: "user" as const, id })),
+  );
+const job = (...ids: string[]) =>
+  admitJobProfiles(
+    config,
+    "p",
+    ids.map((id) => `u:${id}`),
+  );
 const wake = (id: string) => countWakeup(config, "p", { kind: "user", id });
 
 beforeEach(() => vi.useFakeTimers({ now: 1_000_000 }));

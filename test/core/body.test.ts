@@ -3,8 +3,7 @@ import { readBody } from "../../src/edge/body";
 import { archiveKey, dedupeArchived, hourOf, parseNdjson, toNdjson } from "../../src/core/archive";
 import type { TailorEvent } from "../../src/core/event";
 
-const gzip = async (text: string) =>
-  new Uint8Array(await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
+const gzip = async (text: string) => new Uint8Array(await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
 
 describe("readBody", () => {
   it("reads plain and gzip bodies, counting decompressed bytes", async () => {
@@ -27,10 +26,22 @@ describe("readBody", () => {
     const res = await readBody(new Request("http://x", { method: "POST", body: bytes, headers: { "content-type": "text/plain" } }), 100);
     expect(res).toEqual({ ok: true, text: '{"batch":[]}', bytes: 12 });
     // Split across chunks, the first one a single byte.
-    const split = new ReadableStream<Uint8Array>({ start(c) { c.enqueue(bytes.slice(0, 1)); c.enqueue(bytes.slice(1)); c.close(); } });
-    expect(await readBody(new Request("http://x", { method: "POST", body: split, duplex: "half" } as RequestInit), 100)).toMatchObject({ ok: true, text: '{"batch":[]}' });
+    const split = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(bytes.slice(0, 1));
+        c.enqueue(bytes.slice(1));
+        c.close();
+      },
+    });
+    expect(await readBody(new Request("http://x", { method: "POST", body: split, duplex: "half" } as RequestInit), 100)).toMatchObject({
+      ok: true,
+      text: '{"batch":[]}',
+    });
     // Magic bytes and then garbage: bad gzip, not bad UTF-8.
-    expect(await readBody(new Request("http://x", { method: "POST", body: new Uint8Array([0x1f, 0x8b, 1, 2, 3]) }), 100)).toMatchObject({ ok: false, reason: "bad_gzip" });
+    expect(await readBody(new Request("http://x", { method: "POST", body: new Uint8Array([0x1f, 0x8b, 1, 2, 3]) }), 100)).toMatchObject({
+      ok: false,
+      reason: "bad_gzip",
+    });
     expect(await readBody(new Request("http://x", { method: "POST", body: new Uint8Array([0x1f]) }), 100)).toEqual({ ok: true, text: "\u001f", bytes: 1 });
   });
 

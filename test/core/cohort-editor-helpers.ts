@@ -65,10 +65,20 @@ export const CORPUS: Record<string, unknown> = {
   },
   nestedAndNegated: {
     all: [
-      { any: [{ cohort: { id: "coh_a" } }, { all: [{ user_property: { property: "country", op: "eq", value: "FR" } }, { not: { cohort: { id: "coh_b" } } }] }] },
+      {
+        any: [{ cohort: { id: "coh_a" } }, { all: [{ user_property: { property: "country", op: "eq", value: "FR" } }, { not: { cohort: { id: "coh_b" } } }] }],
+      },
       { not: { any: [{ performed: { event: { type: "Refund" } } }, { computation: { id: "cmp_2", op: "lt", value: 0 } }] } },
       { not: { not: { cohort: { id: "coh_c" } } } },
-      { not: { sequence: { steps: [{ type: "A", filters: [{ property: "p", op: "eq", value: "x" }] }, { type: "B" }], within: { days: 2 }, window: { kind: "rolling", duration: { days: 30 } } } } },
+      {
+        not: {
+          sequence: {
+            steps: [{ type: "A", filters: [{ property: "p", op: "eq", value: "x" }] }, { type: "B" }],
+            within: { days: 2 },
+            window: { kind: "rolling", duration: { days: 30 } },
+          },
+        },
+      },
     ],
   },
   predictions: {
@@ -90,13 +100,29 @@ export const normalised = (definition: unknown) => cohortDefinitionSchema.parse(
 /** A small seeded generator (mulberry32) of definitions the schema accepts. */
 export function randomDefinitions(count: number, seed = 1): unknown[] {
   const rand = rng(seed);
-  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
-  const values: [string, unknown][] = [["eq", "x"], ["eq", "7"], ["eq", 7], ["neq", null], ["in", ["a", "b,c"]], ["not_in", [1, 2]], ["gt", 1.5], ["contains", " pad "], ["set", undefined], ["eq", false], ["eq", ""], ["lte", 0]];
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const values: [string, unknown][] = [
+    ["eq", "x"],
+    ["eq", "7"],
+    ["eq", 7],
+    ["neq", null],
+    ["in", ["a", "b,c"]],
+    ["not_in", [1, 2]],
+    ["gt", 1.5],
+    ["contains", " pad "],
+    ["set", undefined],
+    ["eq", false],
+    ["eq", ""],
+    ["lte", 0],
+  ];
   const filter = () => {
     const [op, value] = pick(values);
     return { property: pick(["price", "plan", "a.b"]), op, ...(value === undefined ? {} : { value }) };
   };
-  const spec = () => ({ type: pick(["A", "B", "*", "Order Completed"]), ...(rand() < 0.5 ? {} : { filters: Array.from({ length: 1 + Math.floor(rand() * 3) }, filter) }) });
+  const spec = () => ({
+    type: pick(["A", "B", "*", "Order Completed"]),
+    ...(rand() < 0.5 ? {} : { filters: Array.from({ length: 1 + Math.floor(rand() * 3) }, filter) }),
+  });
   const duration = () => pick([{ days: 7 }, { hours: 1, minutes: 30 }, { days: 1, hours: 0.5 }, { minutes: 5 }]);
   const window = () =>
     pick([
@@ -113,12 +139,26 @@ export function randomDefinitions(count: number, seed = 1): unknown[] {
   };
   const clause = (): unknown =>
     pick([
-      () => ({ performed: withWindow({ event: spec(), ...(rand() < 0.3 ? { measure: pick([{ sum: "revenue" }, { distinct: "sku" }, "count"]) } : {}), op: pick([">=", ">", "=", "<=", "<"]), value: pick([0, 1, 2.5, 10]) }) }),
+      () => ({
+        performed: withWindow({
+          event: spec(),
+          ...(rand() < 0.3 ? { measure: pick([{ sum: "revenue" }, { distinct: "sku" }, "count"]) } : {}),
+          op: pick([">=", ">", "=", "<=", "<"]),
+          value: pick([0, 1, 2.5, 10]),
+        }),
+      }),
       () => ({ user_property: filter() }),
       () => ({ computation: { id: "cmp_1", ...(({ property: _, ...rest }) => rest)(filter()) } }),
       () => ({ cohort: { id: pick(["coh_a", "coh_b"]) } }),
       () => ({ sequence: withWindow({ steps: [spec(), spec()], within: duration() }) }),
-      () => ({ prediction: pick([{ id: "prd_1", top_percent: 10 }, { id: "prd_1", bottom_percent: 25 }, { id: "prd_2", on: "score", op: "gte", value: 0.5 }, { id: "prd_2", op: "lt", value: 50 }]) }),
+      () => ({
+        prediction: pick([
+          { id: "prd_1", top_percent: 10 },
+          { id: "prd_1", bottom_percent: 25 },
+          { id: "prd_2", on: "score", op: "gte", value: 0.5 },
+          { id: "prd_2", op: "lt", value: 50 },
+        ]),
+      }),
     ])();
   const expr = (depth: number): unknown => {
     const r = rand();
@@ -129,7 +169,13 @@ export function randomDefinitions(count: number, seed = 1): unknown[] {
   return Array.from({ length: count }, () => behavioral(expr(0)));
 }
 
-const unescapeHtml = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+const unescapeHtml = (s: string) =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
 
 /**
  * What a browser posts for a rendered form: text and number boxes, checked boxes, textareas

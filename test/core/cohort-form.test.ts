@@ -42,7 +42,20 @@ describe("the cohort editor", () => {
       expect(normalised(cohortFromFields({ type: "behavioral", ...(await posted(fields)) }).definition)).toEqual(normalised(definition));
       for (const [k, v] of Object.entries(fields)) if (k.endsWith(".kind")) kinds.add(v);
     }
-    expect([...kinds].sort()).toEqual(["all", "between", "cohort", "computation", "group", "performed", "prediction", "rolling", "sequence", "since", "since_last", "user_property"]);
+    expect([...kinds].sort()).toEqual([
+      "all",
+      "between",
+      "cohort",
+      "computation",
+      "group",
+      "performed",
+      "prediction",
+      "rolling",
+      "sequence",
+      "since",
+      "since_last",
+      "user_property",
+    ]);
   });
 
   it("names fields by tree position; negation is the node's 'not' count", () => {
@@ -138,7 +151,13 @@ describe("the cohort editor", () => {
       _form: "definition: unknown cohort coh_x",
     });
     const measures = cohortFromFields(cohortToFields(behavioral(CORPUS.measures))!).paths;
-    expect(fieldErrors({ error: { message: "x", details: [error("match.all.0.performed.measure.sum"), error("match.all.2.performed.event.filters")] } }, measures, "_form")).toEqual({
+    expect(
+      fieldErrors(
+        { error: { message: "x", details: [error("match.all.0.performed.measure.sum"), error("match.all.2.performed.event.filters")] } },
+        measures,
+        "_form",
+      ),
+    ).toEqual({
       "n.0.measure_property": "match.all.0.performed.measure.sum",
       "n.2.event.type": "match.all.2.performed.event.filters",
     });
@@ -150,18 +169,31 @@ describe("the cohort editor", () => {
     expect(added.focus).toBe("n.3.kind");
     expect(added.fields).toMatchObject({ "n.3.kind": "group", "n.3.join": "all", "n.3.0.kind": "performed" });
     const withFilter = addFilter(added.fields, "n.3.0.event");
-    expect(withFilter).toEqual({ fields: { ...added.fields, "n.3.0.event.f.0.property": "", "n.3.0.event.f.0.op": "eq", "n.3.0.event.f.0.value": "" }, focus: "n.3.0.event.f.0.property" });
+    expect(withFilter).toEqual({
+      fields: { ...added.fields, "n.3.0.event.f.0.property": "", "n.3.0.event.f.0.op": "eq", "n.3.0.event.f.0.value": "" },
+      focus: "n.3.0.event.f.0.property",
+    });
 
     const removed = removeIndexed(withFilter.fields, "n.1");
     expect(removed["n.1.id"]).toBe("c");
     expect(removed["n.2.kind"]).toBe("group");
     expect(removed["n.2.0.event.f.0.op"]).toBe("eq");
     expect(removed["n.3.kind"]).toBeUndefined();
-    expect(cohortFromFields(removed).definition).toMatchObject({ match: { all: [{ cohort: { id: "a" } }, { cohort: { id: "c" } }, { all: [{ performed: { event: { type: "", filters: [{ property: "", op: "eq" }] } } }] }] } });
+    expect(cohortFromFields(removed).definition).toMatchObject({
+      match: {
+        all: [{ cohort: { id: "a" } }, { cohort: { id: "c" } }, { all: [{ performed: { event: { type: "", filters: [{ property: "", op: "eq" }] } } }] }],
+      },
+    });
 
     // A clause at the root becomes a group when a condition is added to it; its negation goes with it.
     const root = cohortToFields(behavioral({ not: CORPUS.rootSequence }))!;
-    expect(wrapInGroup(root, "n")).toMatchObject({ "n.kind": "group", "n.join": "all", "n.0.kind": "sequence", "n.0.not": "1", "n.0.step0.type": "Product Added" });
+    expect(wrapInGroup(root, "n")).toMatchObject({
+      "n.kind": "group",
+      "n.join": "all",
+      "n.0.kind": "sequence",
+      "n.0.not": "1",
+      "n.0.step0.type": "Product Added",
+    });
     const grown = applyEdit(root, "add-condition n");
     expect(cohortFromFields(grown.fields).definition).toMatchObject({ match: { all: [{ not: CORPUS.rootSequence }, { performed: { event: { type: "" } } }] } });
 

@@ -29,7 +29,13 @@ describe("the deletion plan", () => {
       { key: "u:ann", erasedAt: 50, devices: ["ann-phone"], firstSeen: Date.UTC(2026, 0, 1, 3), lastSeen: Date.UTC(2026, 0, 2, 4) },
       { key: "d:anon-1", erasedAt: 60, firstSeen: Date.UTC(2025, 11, 31, 23), lastSeen: Date.UTC(2026, 0, 1, 0) },
     ]);
-    expect(plan.ids).toEqual({ users: new Map([["ann", 50]]), devices: new Map([["ann-phone", 50], ["anon-1", 60]]) });
+    expect(plan.ids).toEqual({
+      users: new Map([["ann", 50]]),
+      devices: new Map([
+        ["ann-phone", 50],
+        ["anon-1", 60],
+      ]),
+    });
     expect(plan.hours).toEqual({ from: "2025-12-31T23", to: "2026-01-02T04" });
   });
 

@@ -10,7 +10,16 @@ const T = Date.UTC(2011, 8, 1);
 let invoiceNo = 0;
 function invoice(customer: string, daysBeforeT: number, items: string[], price = 2): RetailRow[] {
   const invoice = String(500000 + ++invoiceNo);
-  return items.map((stockCode) => ({ invoice, stockCode, description: stockCode, quantity: 1, time: T - daysBeforeT * DAY, unitPrice: price, customerId: customer, country: "United Kingdom" }));
+  return items.map((stockCode) => ({
+    invoice,
+    stockCode,
+    description: stockCode,
+    quantity: 1,
+    time: T - daysBeforeT * DAY,
+    unitPrice: price,
+    customerId: customer,
+    country: "United Kingdom",
+  }));
 }
 
 function truthOf(...invoices: RetailRow[][]): RetailTruth {
@@ -36,7 +45,11 @@ describe("evaluation ground truth and baselines", () => {
     expect(orderedWithin(c("1"), T, 30 * DAY)).toBe(1);
     expect(orderedWithin(c("3"), T, 30 * DAY)).toBe(0); // its next order is 40 days on
     expect([...boughtWithin(c("1"), T, 30 * DAY)].sort()).toEqual(["A", "D"]);
-    expect(Object.fromEntries(boughtBefore(c("1"), T))).toEqual({ A: { count: 2, last: T - 10 * DAY }, B: { count: 1, last: T - 40 * DAY }, C: { count: 1, last: T - 10 * DAY } });
+    expect(Object.fromEntries(boughtBefore(c("1"), T))).toEqual({
+      A: { count: 2, last: T - 10 * DAY },
+      B: { count: 1, last: T - 40 * DAY },
+      C: { count: 1, last: T - 10 * DAY },
+    });
     expect(rfm(c("1"), T)).toEqual({ recency: 10, frequency: 2, monetary: 14 });
     expect(rfm(c("1"), T - 50 * DAY).recency).toBe(3650);
   });
@@ -64,9 +77,16 @@ describe("evaluation ground truth and baselines", () => {
     expect(q.auc).toBe(0.75);
     expect(q.log_loss).toBeCloseTo(-(Math.log(0.9) + Math.log(0.2) + Math.log(0.2) + Math.log(0.9)) / 4, 9);
     expect(propensityQuality([3, 1], [1, 0], false).log_loss).toBeNull();
-    const lists = listQuality([{ recommended: ["A", "B"], relevant: new Set(["B"]) }, { recommended: ["C"], relevant: new Set(["D"]) }], 4, 10);
+    const lists = listQuality(
+      [
+        { recommended: ["A", "B"], relevant: new Set(["B"]) },
+        { recommended: ["C"], relevant: new Set(["D"]) },
+      ],
+      4,
+      10,
+    );
     expect(lists.hit_rate).toBe(0.5);
-    expect(lists.ndcg).toBeCloseTo((1 / Math.log2(3)) / 2, 9);
+    expect(lists.ndcg).toBeCloseTo(1 / Math.log2(3) / 2, 9);
     expect(lists.coverage).toBe(0.75);
   });
 });

@@ -15,7 +15,7 @@ function data(n: number, seed: number) {
   const y: number[] = [];
   for (let i = 0; i < n; i++) {
     const row = [u() * 10, u() * 10, u()];
-    const p = (row[0]! > 5) !== (row[1]! > 5) ? 0.8 : 0.15;
+    const p = row[0]! > 5 !== row[1]! > 5 ? 0.8 : 0.15;
     x.push(row);
     y.push(u() < p ? 1 : 0);
   }
@@ -65,7 +65,18 @@ describe("calibration on the latest window", () => {
       const rate = y.reduce((a, b) => a + b, 0) / y.length;
       expect(Math.abs(mean((r) => predictWith(c, r)) - rate)).toBeLessThan(0.01);
       expect(Math.abs(mean((r) => predictWith(m, r)) - rate)).toBeGreaterThan(0.1);
-      expect(auc(recent.x.map((r) => predictWith(c, r)), y)).toBeCloseTo(auc(recent.x.map((r) => predictWith(m, r)), y), 9);
+      expect(
+        auc(
+          recent.x.map((r) => predictWith(c, r)),
+          y,
+        ),
+      ).toBeCloseTo(
+        auc(
+          recent.x.map((r) => predictWith(m, r)),
+          y,
+        ),
+        9,
+      );
     }
   });
 });
@@ -75,6 +86,11 @@ describe("stochastic boosting past maxRowsPerTree", () => {
     const train = data(4000, 5);
     const test = data(2000, 6);
     const sampled = fitGbdt(train.x, train.y, { trees: 60, depth: 3, learningRate: 0.2, minLeaf: 20, maxRowsPerTree: 1000 });
-    expect(auc(test.x.map((r) => predictGbdt(sampled, r)), test.y)).toBeGreaterThan(0.75);
+    expect(
+      auc(
+        test.x.map((r) => predictGbdt(sampled, r)),
+        test.y,
+      ),
+    ).toBeGreaterThan(0.75);
   });
 });

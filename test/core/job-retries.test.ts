@@ -7,7 +7,11 @@ describe("backfill retries", () => {
     const set = addFailures({ failures: 0, failedKeys: [] }, ["u:a", "d:b"]);
     expect(set).toEqual({ failures: 2, failedKeys: ["u:a", "d:b"] });
     const waits = [0, 1, 2].map((round) => nextStep(set, round));
-    expect(waits).toEqual([{ status: "retry", inMs: 5_000 }, { status: "retry", inMs: 20_000 }, { status: "retry", inMs: 80_000 }]);
+    expect(waits).toEqual([
+      { status: "retry", inMs: 5_000 },
+      { status: "retry", inMs: 20_000 },
+      { status: "retry", inMs: 80_000 },
+    ]);
     expect(retryWaitMs(1)).toBeGreaterThan(retryWaitMs(0));
     expect(nextStep(set, BACKFILL_RETRY_ROUNDS)).toEqual({ status: "partial" });
   });

@@ -4,10 +4,18 @@ import { liftSentences } from "../../src/edge/ui/lift-words";
 
 describe("lift in plain words", () => {
   it("says what each arm did, the lift with its interval, and when each test may be read", () => {
-    const words = liftSentences(liftReport({ users: 1000, conversions: 120, value: { sum: 1200, sum_squares: 30000 } }, { users: 1000, conversions: 100, value: { sum: 1000, sum_squares: 25000 } }), 50);
+    const words = liftSentences(
+      liftReport(
+        { users: 1000, conversions: 120, value: { sum: 1200, sum_squares: 30000 } },
+        { users: 1000, conversions: 100, value: { sum: 1000, sum_squares: 25000 } },
+      ),
+      50,
+    );
     expect(words[0]).toBe("Treatment converted 12.0 % of 1,000 users vs 10.0 % of 1,000 in control; +20 % (95 % interval −7 % … +54 %).");
     expect(words[1]).toBe("That is +2.0 points (95 % interval −0.7 … +4.7); p = 0.153 — valid when read once, at a size chosen in advance.");
-    expect(words[2]).toMatch(/^Always-valid test \(may be read at any time\): no winner yet, lift \+2\.0 points \(95 % always-valid interval −\d\.\d … \+\d\.\d\)\.$/);
+    expect(words[2]).toMatch(
+      /^Always-valid test \(may be read at any time\): no winner yet, lift \+2\.0 points \(95 % always-valid interval −\d\.\d … \+\d\.\d\)\.$/,
+    );
     expect(words[3]).toMatch(/^Value per user: 1\.20 vs 1\.00 \(difference \+0\.20, 95 % interval/);
   });
 

@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { simulate } from "../../bench/lift-sim";
 import { liftReport, normalCdf, sequentialHalfWidth, wilson } from "../../src/core/lift";
 
-
 describe("lift statistics, pinned to hand-computed cases", () => {
   // 120 of 1,000 treated users converted, 100 of 1,000 in control.
   const r = liftReport({ users: 1000, conversions: 120 }, { users: 1000, conversions: 100 });
@@ -44,7 +43,10 @@ describe("lift statistics, pinned to hand-computed cases", () => {
   });
 
   it("value per user: mean and the difference's interval from sums and sums of squares", () => {
-    const v = liftReport({ users: 4, conversions: 2, value: { sum: 40, sum_squares: 1000 } }, { users: 4, conversions: 1, value: { sum: 20, sum_squares: 400 } });
+    const v = liftReport(
+      { users: 4, conversions: 2, value: { sum: 40, sum_squares: 1000 } },
+      { users: 4, conversions: 1, value: { sum: 20, sum_squares: 400 } },
+    );
     // treatment values e.g. 0, 0, 10, 30: mean 10, variance (1000 − 4·100)/3 = 200
     expect(v.treatment.value_per_user!.estimate).toBe(10);
     expect(v.value_difference!.estimate).toBe(5);

@@ -31,15 +31,25 @@ describe("PostHog events → TailorEvent", () => {
   it("$identify links $anon_distinct_id (as a device) to the user; $set_once and $unset too", () => {
     expect(
       map({ event: "$identify", distinct_id: "u-1", properties: { $anon_distinct_id: "anon-1", $set: { a: 1 }, $set_once: { b: 2 }, $unset: ["c"] } }),
-    ).toMatchObject({ event_type: "$identify", user_id: "u-1", device_id: "anon-1", user_properties: { $set: { a: 1 }, $setOnce: { b: 2 }, $unset: { c: "-" } } });
+    ).toMatchObject({
+      event_type: "$identify",
+      user_id: "u-1",
+      device_id: "anon-1",
+      user_properties: { $set: { a: 1 }, $setOnce: { b: 2 }, $unset: { c: "-" } },
+    });
   });
 
   it("top-level $set / $set_once (older clients) count as well", () => {
-    expect(map({ event: "$identify", distinct_id: "u-1", $set: { a: 1 }, $set_once: { b: 2 } })).toMatchObject({ user_properties: { $set: { a: 1 }, $setOnce: { b: 2 } } });
+    expect(map({ event: "$identify", distinct_id: "u-1", $set: { a: 1 }, $set_once: { b: 2 } })).toMatchObject({
+      user_properties: { $set: { a: 1 }, $setOnce: { b: 2 } },
+    });
   });
 
   it("$create_alias links the alias to the distinct_id", () => {
-    expect(map({ event: "$create_alias", distinct_id: "u-1", properties: { distinct_id: "u-1", alias: "anon-2" } })).toMatchObject({ user_id: "u-1", device_id: "anon-2" });
+    expect(map({ event: "$create_alias", distinct_id: "u-1", properties: { distinct_id: "u-1", alias: "anon-2" } })).toMatchObject({
+      user_id: "u-1",
+      device_id: "anon-2",
+    });
   });
 
   it("anonymous events belong to the device: distinct_id = $device_id, or $process_person_profile false", () => {
@@ -53,7 +63,11 @@ describe("PostHog events → TailorEvent", () => {
   it("$groupidentify for the group itself is dropped; for a person it is stored with the group", () => {
     const props = { $group_type: "company", $group_key: "acme", $group_set: { size: 10 } };
     expect(map({ event: "$groupidentify", distinct_id: "$company_acme", properties: props })).toBeNull();
-    expect(map({ event: "$groupidentify", distinct_id: "u-1", properties: props })).toMatchObject({ user_id: "u-1", groups: { company: "acme" }, group_properties: { size: 10 } });
+    expect(map({ event: "$groupidentify", distinct_id: "u-1", properties: props })).toMatchObject({
+      user_id: "u-1",
+      groups: { company: "acme" },
+      group_properties: { size: 10 },
+    });
   });
 
   it("time: timestamp corrected by sent_at; else offset; else receive time", () => {
@@ -94,7 +108,10 @@ describe("parsePostHogBody", () => {
   });
 
   it("one event, or an array of events with the key in properties.token", () => {
-    expect(parsePostHogBody(JSON.stringify({ api_key: "phc", event: "A", distinct_id: "u" }))).toMatchObject({ ok: true, value: { apiKey: "phc", messages: [{ event: "A" }] } });
+    expect(parsePostHogBody(JSON.stringify({ api_key: "phc", event: "A", distinct_id: "u" }))).toMatchObject({
+      ok: true,
+      value: { apiKey: "phc", messages: [{ event: "A" }] },
+    });
     expect(parsePostHogBody(JSON.stringify([{ event: "A", properties: { token: "phc" } }]))).toMatchObject({ ok: true, value: { apiKey: "phc" } });
   });
 

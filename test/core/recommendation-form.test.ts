@@ -20,10 +20,27 @@ describe("the recommendation form", () => {
     walkthrough: WALKTHROUGH,
     // Goal ≠ item, every exclusion off or listed, a random control, no fallback.
     goalAndFilters: {
-      item: { event: { type: "Product Added", filters: [{ property: "price", op: "gte", value: 5 }, { property: "channel", op: "in", value: ["web", "app"] }] }, property: "sku" },
+      item: {
+        event: {
+          type: "Product Added",
+          filters: [
+            { property: "price", op: "gte", value: 5 },
+            { property: "channel", op: "in", value: ["web", "app"] },
+          ],
+        },
+        property: "sku",
+      },
       goal: { event: { type: "Order Completed", filters: [{ property: "coupon", op: "not_set" }] } },
       count: 25,
-      exclude: { interacted: false, converted: true, items: ["A-1", "B 2", "c:3"], where: [{ property: "stock", op: "gt", value: 0 }, { property: "brand", op: "not_in", value: ["acme", "42"] }] },
+      exclude: {
+        interacted: false,
+        converted: true,
+        items: ["A-1", "B 2", "c:3"],
+        where: [
+          { property: "stock", op: "gt", value: 0 },
+          { property: "brand", op: "not_in", value: ["acme", "42"] },
+        ],
+      },
       control: { percent: 12.5, strategy: "random" },
       fallback: "none",
     },
@@ -72,13 +89,20 @@ describe("the recommendation form", () => {
     });
     const { definition } = recommendationFromFields({ ...recommendationToFields(WALKTHROUGH)!, "goal.event.type": " " });
     expect(definition.goal).toBeUndefined();
-    expect(recommendationToFields(CASES.onlyTheItem)).toMatchObject({ "goal.event.type": "", count: "10", "exclude.interacted": "true", "control.percent": "0", fallback: "popular" });
+    expect(recommendationToFields(CASES.onlyTheItem)).toMatchObject({
+      "goal.event.type": "",
+      count: "10",
+      "exclude.interacted": "true",
+      "control.percent": "0",
+      fallback: "popular",
+    });
   });
 
   it("excluded items: commas or new lines; items the list cannot show exactly leave the definition to the JSON view", () => {
     expect(parseItems(" a, b\r\nc,,\n\nd e ")).toEqual(["a", "b", "c", "d e"]);
     const item = { event: { type: "A" }, property: "p" };
-    for (const items of [["a,b"], ["line\nbreak"], [" padded"], [""], [1]]) expect(recommendationToFields({ item, exclude: { items } }), JSON.stringify(items)).toBeNull();
+    for (const items of [["a,b"], ["line\nbreak"], [" padded"], [""], [1]])
+      expect(recommendationToFields({ item, exclude: { items } }), JSON.stringify(items)).toBeNull();
     expect(recommendationToFields({ item, goal: { event: { type: "  " } } })).toBeNull(); // would read back as "no goal"
     expect(recommendationToFields({ item, exclude: { where: { property: "x" } } })).toBeNull();
     expect(recommendationToFields({ item, exclude: { interacted: "yes" } })).toBeNull();
@@ -88,8 +112,8 @@ describe("the recommendation form", () => {
 
   it("round-trips 200 random definitions", () => {
     let t = 7;
-    const rand = () => ((t = (t * 16807) % 2147483647) / 2147483647);
-    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    const rand = () => (t = (t * 16807) % 2147483647) / 2147483647;
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
     const maybe = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(() => rand() < 0.6));
     const filters = () => Array.from({ length: Math.floor(rand() * 3) }, () => pick(tricky));
     const spec = () => ({ type: pick(["A", "Order Completed", "*"]), ...(rand() < 0.5 ? {} : { filters: filters() }) });
@@ -99,7 +123,12 @@ describe("the recommendation form", () => {
         ...maybe({
           goal: { event: spec() },
           count: 1 + Math.floor(rand() * 100),
-          exclude: maybe({ interacted: rand() < 0.5, converted: rand() < 0.5, items: Array.from({ length: Math.floor(rand() * 4) }, () => pick(["X-1", "gift card", "é"])), where: filters() }),
+          exclude: maybe({
+            interacted: rand() < 0.5,
+            converted: rand() < 0.5,
+            items: Array.from({ length: Math.floor(rand() * 4) }, () => pick(["X-1", "gift card", "é"])),
+            where: filters(),
+          }),
           control: maybe({ percent: pick([0, 5, 33.3, 100]), strategy: pick(["popular", "random"]) }),
           fallback: pick(["popular", "none"]),
         }),
@@ -114,7 +143,21 @@ describe("the recommendation form", () => {
   it("maps the API's error paths to their fields", () => {
     const { paths } = recommendationFromFields(recommendationToFields(CASES.goalAndFilters)!);
     const error = (field: string) => ({ field: `definition.${field}`, message: field });
-    const details = ["count", "item.property", "item.event.type", "item.event.filters.1.value", "goal.event.filters.0.op", "exclude.items.2", "exclude.where.1.value", "exclude.where", "exclude.interacted", "control.percent", "control.strategy", "fallback", "item"].map(error);
+    const details = [
+      "count",
+      "item.property",
+      "item.event.type",
+      "item.event.filters.1.value",
+      "goal.event.filters.0.op",
+      "exclude.items.2",
+      "exclude.where.1.value",
+      "exclude.where",
+      "exclude.interacted",
+      "control.percent",
+      "control.strategy",
+      "fallback",
+      "item",
+    ].map(error);
     expect(fieldErrors({ error: { message: "Invalid", details: [...details, { field: "definition", message: "whole" }] } }, paths, "_form")).toEqual({
       count: "count",
       "item.property": "item.property",
@@ -131,17 +174,29 @@ describe("the recommendation form", () => {
       _form: "definition: whole",
     });
     // Caught before the API: text in a number box, goal filters without a goal event.
-    const fields = { ...recommendationToFields(CASES.onlyTheItem)!, count: "ten", "goal.event.f.0.property": "coupon", "goal.event.f.0.op": "set", "goal.event.f.0.value": "" };
+    const fields = {
+      ...recommendationToFields(CASES.onlyTheItem)!,
+      count: "ten",
+      "goal.event.f.0.property": "coupon",
+      "goal.event.f.0.op": "set",
+      "goal.event.f.0.value": "",
+    };
     expect(recommendationFromFields(fields).problems).toEqual({ count: "Enter a number", "goal.event.type": expect.stringMatching(/^Enter the goal event/) });
   });
 
   it("adds and removes filter rows without script; other targets are ignored", () => {
     const fields = recommendationToFields(CASES.goalAndFilters)!;
     const added = editRecommendation(fields, "add-filter exclude.where");
-    expect(added).toEqual({ fields: { ...fields, "exclude.where.f.2.property": "", "exclude.where.f.2.op": "eq", "exclude.where.f.2.value": "" }, focus: "exclude.where.f.2.property" });
+    expect(added).toEqual({
+      fields: { ...fields, "exclude.where.f.2.property": "", "exclude.where.f.2.op": "eq", "exclude.where.f.2.value": "" },
+      focus: "exclude.where.f.2.property",
+    });
     const removed = editRecommendation(fields, "remove item.event.f.0");
     expect(removed.focus).toBe("edit:add-filter item.event");
-    expect((recommendationFromFields(removed.fields).definition.item as { event: unknown }).event).toEqual({ type: "Product Added", filters: [{ property: "channel", op: "in", value: ["web", "app"] }] });
+    expect((recommendationFromFields(removed.fields).definition.item as { event: unknown }).event).toEqual({
+      type: "Product Added",
+      filters: [{ property: "channel", op: "in", value: ["web", "app"] }],
+    });
     expect(editRecommendation(fields, "add-filter n.event")).toEqual({ fields });
     expect(editRecommendation(fields, "remove count")).toEqual({ fields });
     expect(editRecommendation(fields, "refresh fallback")).toEqual({ fields, focus: "fallback" });

@@ -13,7 +13,15 @@ import { fit, holdoutCases, scoreUser, trainRecommendation } from "../../src/tra
 const DAY = 86_400_000;
 
 function purchase(user: string, item: string, time: number, extra: Record<string, string | number> = {}): TailorEvent {
-  return { event_type: "Product Purchased", user_id: user, time, event_properties: { product_id: item, ...extra }, user_properties: {}, uuid: `${user}-${item}-${time}`, received_at: time };
+  return {
+    event_type: "Product Purchased",
+    user_id: user,
+    time,
+    event_properties: { product_id: item, ...extra },
+    user_properties: {},
+    uuid: `${user}-${item}-${time}`,
+    received_at: time,
+  };
 }
 
 /**
@@ -22,7 +30,7 @@ function purchase(user: string, item: string, time: number, extra: Record<string
  */
 function twoTasteShop(users = 120, seed = 7): { events: TailorEvent[]; end: number } {
   let s = seed;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const events: TailorEvent[] = [];
   const start = Date.UTC(2026, 0, 1);
   for (let u = 0; u < users; u++) {
@@ -67,7 +75,7 @@ describe("top-N metrics", () => {
     ];
     const m = evaluateTopN(cases, 10, 2, (c) => (c.user === 0 ? [3, 2] : [3, 4]));
     expect(m.hit_rate).toBe(0.5);
-    expect(m.ndcg).toBeCloseTo((1 / Math.log2(3)) / 2, 12);
+    expect(m.ndcg).toBeCloseTo(1 / Math.log2(3) / 2, 12);
     expect(m.coverage).toBeCloseTo(3 / 10, 12);
   });
 
@@ -98,7 +106,10 @@ describe("training when repeats may be shown", () => {
     events.sort((a, b) => a.time - b.time);
     return { events, end: start + 121 * DAY };
   }
-  const repeats = recommendationSchema.parse({ item: { event: { type: "Product Purchased" }, property: "product_id" }, exclude: { interacted: false, converted: false } });
+  const repeats = recommendationSchema.parse({
+    item: { event: { type: "Product Purchased" }, property: "product_id" },
+    exclude: { interacted: false, converted: false },
+  });
 
   it("counts repeats in validation and holdout, learns a repeat component and beats repeat-buy or matches it", () => {
     const { events, end } = stapleShop();
@@ -126,7 +137,10 @@ describe("training when repeats may be shown", () => {
 
 describe("goal-aware ranking", () => {
   it("items after which users go on to the goal get a higher bias than items after which they do not", () => {
-    const goalRec = recommendationSchema.parse({ item: { event: { type: "Product Viewed" }, property: "product_id" }, goal: { event: { type: "Order Completed" } } });
+    const goalRec = recommendationSchema.parse({
+      item: { event: { type: "Product Viewed" }, property: "product_id" },
+      goal: { event: { type: "Order Completed" } },
+    });
     const events: TailorEvent[] = [];
     const start = Date.UTC(2026, 0, 1);
     for (let u = 0; u < 60; u++) {
@@ -134,7 +148,16 @@ describe("goal-aware ranking", () => {
       const viewed = u % 2 === 0 ? "converts" : "browses";
       events.push({ ...purchase(`u${u}`, viewed, t), event_type: "Product Viewed" });
       events.push({ ...purchase(`u${u}`, "other", t + 1), event_type: "Product Viewed" });
-      if (viewed === "converts") events.push({ event_type: "Order Completed", user_id: `u${u}`, time: t + DAY, event_properties: {}, user_properties: {}, uuid: `o${u}`, received_at: t });
+      if (viewed === "converts")
+        events.push({
+          event_type: "Order Completed",
+          user_id: `u${u}`,
+          time: t + DAY,
+          event_properties: {},
+          user_properties: {},
+          uuid: `o${u}`,
+          received_at: t,
+        });
     }
     const log = new InteractionLog(goalRec);
     log.add(events);
@@ -192,7 +215,11 @@ describe("ONNX export with a repeat component", () => {
     const model = { rank, embeddings, bias, popular: [], repeat, knn: null };
     const session = await ort.InferenceSession.create(recommenderOnnx({ embeddings, rank, bias, repeat }));
     expect(session.inputNames).toContain("counts");
-    const counts = new Map([[4, 3], [11, 1], [27, 0]]);
+    const counts = new Map([
+      [4, 3],
+      [11, 1],
+      [27, 0],
+    ]);
     const history = [...counts.keys()];
     const { got, scores } = await rankWith(session, history, n, n, { counts: [...counts.values()] });
     const expected = scoreUser(model, history, counts);
@@ -218,7 +245,9 @@ describe("ONNX export with item neighbours", () => {
     // Each item's neighbours are the other items most often taken by the same users, most similar first.
     expect(neighbours.sim[0]!).toBeGreaterThanOrEqual(neighbours.sim[1]!);
     const model = { rank, embeddings, bias: new Float64Array(n), popular: [], repeat: null, knn: { neighbours, weight: 0.7 } };
-    const session = await ort.InferenceSession.create(recommenderOnnx({ embeddings, rank, bias: model.bias, knn: { k: 5, index: neighbours.index, sim: neighbours.sim, weight: 0.7 } }));
+    const session = await ort.InferenceSession.create(
+      recommenderOnnx({ embeddings, rank, bias: model.bias, knn: { k: 5, index: neighbours.index, sim: neighbours.sim, weight: 0.7 } }),
+    );
     const history = [0, 3, 7];
     const { got, scores } = await rankWith(session, history, n, 10);
     const expected = scoreUser(model, history, new Map());

@@ -130,7 +130,10 @@ describe("Segment validation names the field and the message index", () => {
 
 describe("parseSegmentBody", () => {
   it("a batch envelope with writeKey, sentAt and context", () => {
-    const parsed = parseSegmentBody(JSON.stringify({ batch: [{ type: "track" }], writeKey: "wk", sentAt: "2026-05-01T12:00:00Z", context: { ip: "1.2.3.4" } }), "batch");
+    const parsed = parseSegmentBody(
+      JSON.stringify({ batch: [{ type: "track" }], writeKey: "wk", sentAt: "2026-05-01T12:00:00Z", context: { ip: "1.2.3.4" } }),
+      "batch",
+    );
     expect(parsed).toEqual({ ok: true, value: { writeKey: "wk", sentAt: NOW, context: { ip: "1.2.3.4" }, messages: [{ type: "track" }] } });
   });
 

@@ -71,7 +71,10 @@ describe("operators", () => {
         cohorts: {
           spent: { type: "behavioral", match: { performed: { event: { type: "Buy" }, measure: { sum: "price" }, op: ">=", value: 10 } } },
           variety: { type: "behavioral", match: { performed: { event: { type: "View" }, measure: { distinct: "sku" }, op: ">=", value: 2 } } },
-          bigOrders: { type: "behavioral", match: { performed: { event: { type: "Buy", filters: [{ property: "price", op: "gt", value: 5 }] }, op: ">=", value: 2 } } },
+          bigOrders: {
+            type: "behavioral",
+            match: { performed: { event: { type: "Buy", filters: [{ property: "price", op: "gt", value: 5 }] }, op: ">=", value: 2 } },
+          },
         },
       }),
     );
@@ -100,7 +103,14 @@ describe("operators", () => {
     const props = { plan: "pro", country: "UK", email: "ann@shop.example", tags: ["new", "vip"], age: "21" };
     engine.ingest([], T, props, true);
     expect(["eq", "in", "contains", "tagged", "adult", "hasPhone", "noPhone", "notUk"].map((c) => engine.member(c))).toEqual([
-      true, true, true, true, true, false, true, false,
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+      true,
+      false,
     ]);
   });
 
@@ -138,9 +148,15 @@ describe("operators", () => {
     );
     engine.evaluateAll(T, {});
     const entered = engine.ingest([ev("A", T)], T, {}, false).memberships.map((m) => [m.cohortId, m.member]);
-    expect(entered).toEqual([["inner", true], ["outer", true]]);
+    expect(entered).toEqual([
+      ["inner", true],
+      ["outer", true],
+    ]);
     const upload = engine.setStatic("vip", true, T + 1, {}).memberships.map((m) => [m.cohortId, m.member]);
-    expect(upload).toEqual([["vip", true], ["outer", false]]);
+    expect(upload).toEqual([
+      ["vip", true],
+      ["outer", false],
+    ]);
   });
 
   it("rejects unknown references and cycles", () => {
@@ -198,8 +214,18 @@ describe("computations over windows", () => {
     engine.ingest([ev("Buy", T, { price: 5 }), ev("Buy", T + 10, { price: 2 }), ev("Buy", T + 20, { price: 5 })], T + 20, {}, false);
     const read = () => Object.fromEntries(set.computations.map((c, i) => [c.id, engine.value(i, T + 20)]));
     expect(read()).toEqual({
-      count: 3, sum: 12, avg: 4, min: 2, max: 5, first: 5, last: 5, most_frequent: 5,
-      distinct_count: 2, distinct_values: [2, 5], first_seen: T, last_seen: T + 20,
+      count: 3,
+      sum: 12,
+      avg: 4,
+      min: 2,
+      max: 5,
+      first: 5,
+      last: 5,
+      most_frequent: 5,
+      distinct_count: 2,
+      distinct_values: [2, 5],
+      first_seen: T,
+      last_seen: T + 20,
     });
     engine.tick(T + H, {});
     expect(engine.value(0, T + H)).toBe(2);

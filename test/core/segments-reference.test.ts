@@ -31,15 +31,24 @@ for (const [w, window] of Object.entries(WINDOWS)) {
 const cohorts: Record<string, unknown> = {
   frequent: { type: "behavioral", match: { performed: { event: { type: "Viewed" }, op: ">=", value: 3, window: WINDOWS.hour } } },
   bigSpender: { type: "behavioral", match: { performed: { event: { type: "Purchased" }, measure: { sum: "price" }, op: ">", value: 6, window: WINDOWS.all } } },
-  colorful: { type: "behavioral", match: { performed: { event: { type: "Viewed" }, measure: { distinct: "color" }, op: ">=", value: 2, window: WINDOWS.ten } } },
+  colorful: {
+    type: "behavioral",
+    match: { performed: { event: { type: "Viewed" }, measure: { distinct: "color" }, op: ">=", value: 2, window: WINDOWS.ten } },
+  },
   neverPurchased: { type: "behavioral", match: { not: { performed: { event: { type: "Purchased" } } } } },
-  exactlyTwoRed: { type: "behavioral", match: { performed: { event: { type: "Viewed", filters: [{ property: "color", op: "in", value: ["red"] }] }, op: "=", value: 2, window: WINDOWS.between } } },
+  exactlyTwoRed: {
+    type: "behavioral",
+    match: { performed: { event: { type: "Viewed", filters: [{ property: "color", op: "in", value: ["red"] }] }, op: "=", value: 2, window: WINDOWS.between } },
+  },
   fewRecent: { type: "behavioral", match: { performed: { event: { type: "*" }, op: "<", value: 2, window: WINDOWS.ten } } },
   pro: { type: "behavioral", match: { user_property: { property: "plan", op: "eq", value: "pro" } } },
   proAndFrequent: { type: "behavioral", match: { all: [{ cohort: { id: "pro" } }, { cohort: { id: "frequent" } }] } },
   proOrSpender: { type: "behavioral", match: { any: [{ cohort: { id: "pro" } }, { cohort: { id: "bigSpender" } }] } },
   notProAndFrequent: { type: "behavioral", match: { not: { cohort: { id: "proAndFrequent" } } } },
-  viewedThenBought: { type: "behavioral", match: { sequence: { steps: [{ type: "Viewed" }, { type: "Purchased" }], within: { minutes: 15 }, window: WINDOWS.hour } } },
+  viewedThenBought: {
+    type: "behavioral",
+    match: { sequence: { steps: [{ type: "Viewed" }, { type: "Purchased" }], within: { minutes: 15 }, window: WINDOWS.hour } },
+  },
   // The example: added to cart in the last 24 h and no purchase since.
   abandonedCart: {
     type: "behavioral",

@@ -5,7 +5,14 @@ import { predictionQuality, recommendationQuality, SCORE_BINS, type ScoreBinRow 
 import { atTop, auc, calibration, logLoss } from "../../src/train/metrics";
 
 const DAY = 86_400_000;
-const event = (event_type: string, time: number, event_properties: Record<string, string> = {}): TailorEvent => ({ uuid: `${event_type}-${time}`, event_type, time, received_at: time, event_properties, user_properties: {} });
+const event = (event_type: string, time: number, event_properties: Record<string, string> = {}): TailorEvent => ({
+  uuid: `${event_type}-${time}`,
+  event_type,
+  time,
+  received_at: time,
+  event_properties,
+  user_properties: {},
+});
 
 /** What D1's GROUP BY answers for these resolved prediction windows. */
 function bins(scores: number[], labels: number[]): ScoreBinRow[] {
@@ -26,7 +33,7 @@ function bins(scores: number[], labels: number[]): ScoreBinRow[] {
 describe("served prediction quality from score bins", () => {
   // A seeded draw: outcomes follow the scores loosely, so every metric is informative.
   let seed = 7;
-  const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
   const scores = Array.from({ length: 5_000 }, () => rand() ** 2);
   const labels: number[] = scores.map((s) => (rand() < 0.1 + 0.7 * s ? 1 : 0));
 
@@ -68,7 +75,12 @@ describe("served windows", () => {
     const recGoal = { goal: { type: "Bought", filters: [] }, itemProperty: "sku", newItemsOnly: true };
     const w = recommendationWindow("r", "m", ["x", "y", "z"], "model", 0);
     const had = new Set(["old"]);
-    recordEvents(w, recGoal, ["z", "old", "new", "z"].map((sku, i) => event("Bought", 10 + i, { sku })), (item) => had.has(item));
+    recordEvents(
+      w,
+      recGoal,
+      ["z", "old", "new", "z"].map((sku, i) => event("Bought", 10 + i, { sku })),
+      (item) => had.has(item),
+    );
     const o = resolveWindow(w);
     expect(o).toMatchObject({ outcome: 1, relevant: 2 });
     expect(o.ndcg).toBeCloseTo(1 / Math.log2(4) / (1 + 1 / Math.log2(3)), 12);

@@ -5,7 +5,11 @@ describe("settleWithRetries", () => {
   it("retries only what failed, with doubling waits, and reports what still fails", async () => {
     const calls: string[] = [];
     const waits: number[] = [];
-    const failuresLeft = new Map([["a", 0], ["b", 1], ["c", 5]]);
+    const failuresLeft = new Map([
+      ["a", 0],
+      ["b", 1],
+      ["c", 5],
+    ]);
     const failed = await settleWithRetries(
       ["a", "b", "c"],
       async (item) => {

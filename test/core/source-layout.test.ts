@@ -31,7 +31,10 @@ for (const file of sourceFiles(SRC)) {
   const text = readFileSync(file, "utf8");
   graph.set(
     file,
-    [...text.matchAll(RUNTIME_IMPORT)].map((m) => m[1]!).filter((spec) => spec.startsWith(".")).map((spec) => resolveImport(file, spec)),
+    [...text.matchAll(RUNTIME_IMPORT)]
+      .map((m) => m[1]!)
+      .filter((spec) => spec.startsWith("."))
+      .map((spec) => resolveImport(file, spec)),
   );
 }
 const rel = (f: string) => relative(ROOT, f);
@@ -80,7 +83,9 @@ describe("the source layout", () => {
 
   it("src/core imports nothing outside itself, and nothing of the runtime (unit-tested in plain Node)", () => {
     expect(importsOf("src/core/").filter(([, to]) => !to.startsWith("src/core/"))).toEqual([]);
-    const runtime = [...graph.keys()].filter((f) => rel(f).startsWith("src/core/") && /from\s+["'](cloudflare:|drizzle-orm|onnxruntime)/.test(readFileSync(f, "utf8")));
+    const runtime = [...graph.keys()].filter(
+      (f) => rel(f).startsWith("src/core/") && /from\s+["'](cloudflare:|drizzle-orm|onnxruntime)/.test(readFileSync(f, "utf8")),
+    );
     expect(runtime.map(rel)).toEqual([]);
   });
 

@@ -1,7 +1,18 @@
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { cohortWebhookMessages } from "../../src/core/syncs/cohort-webhook";
-import { CredentialsKeyError, importCredentialsKey, keepStoredCredentials, newCredentialsKey, openCredentials, openValue, redact, SEALED_PREFIX, sealCredentials, sealValue } from "../../src/core/syncs/credentials";
+import {
+  CredentialsKeyError,
+  importCredentialsKey,
+  keepStoredCredentials,
+  newCredentialsKey,
+  openCredentials,
+  openValue,
+  redact,
+  SEALED_PREFIX,
+  sealCredentials,
+  sealValue,
+} from "../../src/core/syncs/credentials";
 import { parseRetryAfter, retryDelay } from "../../src/core/syncs/retry";
 import { netChanges } from "../../src/core/syncs/diff";
 import { digest, propertyChanges, propertyMessages, propertyNames, propertyValues } from "../../src/core/syncs/property-diff";
@@ -36,9 +47,30 @@ describe("cohort webhook messages", () => {
     const changes = netChanges([row(1, "u:a", true), row(2, "d:dev-1", true), row(3, "u:b", false)]);
     const messages = cohortWebhookMessages({ id: "coh_1", name: "VIP" }, "syn_1", changes, 1, Date.UTC(2026, 0, 1));
     expect(messages).toEqual([
-      { cohort_name: "VIP", cohort_id: "coh_1", in_cohort: true, computed_time: "2026-01-01T00:00:00.000Z", message_id: "syn_1:coh_1:in:1-1", users: [{ user_id: "a", device_id: null }] },
-      { cohort_name: "VIP", cohort_id: "coh_1", in_cohort: true, computed_time: "2026-01-01T00:00:00.000Z", message_id: "syn_1:coh_1:in:2-2", users: [{ user_id: null, device_id: "dev-1" }] },
-      { cohort_name: "VIP", cohort_id: "coh_1", in_cohort: false, computed_time: "2026-01-01T00:00:00.000Z", message_id: "syn_1:coh_1:out:3-3", users: [{ user_id: "b", device_id: null }] },
+      {
+        cohort_name: "VIP",
+        cohort_id: "coh_1",
+        in_cohort: true,
+        computed_time: "2026-01-01T00:00:00.000Z",
+        message_id: "syn_1:coh_1:in:1-1",
+        users: [{ user_id: "a", device_id: null }],
+      },
+      {
+        cohort_name: "VIP",
+        cohort_id: "coh_1",
+        in_cohort: true,
+        computed_time: "2026-01-01T00:00:00.000Z",
+        message_id: "syn_1:coh_1:in:2-2",
+        users: [{ user_id: null, device_id: "dev-1" }],
+      },
+      {
+        cohort_name: "VIP",
+        cohort_id: "coh_1",
+        in_cohort: false,
+        computed_time: "2026-01-01T00:00:00.000Z",
+        message_id: "syn_1:coh_1:out:3-3",
+        users: [{ user_id: "b", device_id: null }],
+      },
     ]);
   });
 });
@@ -72,7 +104,12 @@ describe("schedules", () => {
     expect(nextRunAt("hourly", ran(T), T + 10_000)).toBe(T + 3_600_000);
     expect(nextRunAt("daily", ran(T - 86_400_000), T + 30_000)).toBe(T + 60_000); // overdue: the coming tick
     expect(nextRunAt("daily", ran(T, 2), T + 10_000)).toBe(T + 240_000);
-    for (const [schedule, last, now] of [["minute", ran(T), T + 1], ["hourly", ran(T + 7_000), T + 9_000], ["daily", null, T + 59_999], ["daily", ran(T + 7_000, 3), T + 9_000]] as const) {
+    for (const [schedule, last, now] of [
+      ["minute", ran(T), T + 1],
+      ["hourly", ran(T + 7_000), T + 9_000],
+      ["daily", null, T + 59_999],
+      ["daily", ran(T + 7_000, 3), T + 9_000],
+    ] as const) {
       const next = nextRunAt(schedule, last, now)!;
       expect(next % 60_000, schedule).toBe(0);
       expect(isDue(schedule, last, next), schedule).toBe(true);
@@ -92,9 +129,15 @@ describe("schedules", () => {
     const stored = { type: "braze", credentials: { api_key: "enc:v1:old", app_id: "enc:v1:app" } };
     expect(keepStoredCredentials({ type: "braze", attribute: "vip" }, stored)).toEqual({ type: "braze", attribute: "vip", credentials: stored.credentials });
     expect(keepStoredCredentials(redact({ ...stored, attribute: "vip" }), stored)).toEqual({ ...stored, attribute: "vip" });
-    expect(keepStoredCredentials({ type: "braze", credentials: { api_key: "new-key", app_id: "(set)" } }, stored)).toEqual({ type: "braze", credentials: { api_key: "new-key", app_id: "enc:v1:app" } });
+    expect(keepStoredCredentials({ type: "braze", credentials: { api_key: "new-key", app_id: "(set)" } }, stored)).toEqual({
+      type: "braze",
+      credentials: { api_key: "new-key", app_id: "enc:v1:app" },
+    });
     // Nothing stored under that name: the marker is taken as given (and fails the destination's own checks).
-    expect(keepStoredCredentials({ type: "webhook", credentials: { signing_secret: "(set)" } }, { type: "webhook" })).toEqual({ type: "webhook", credentials: { signing_secret: "(set)" } });
+    expect(keepStoredCredentials({ type: "webhook", credentials: { signing_secret: "(set)" } }, { type: "webhook" })).toEqual({
+      type: "webhook",
+      credentials: { signing_secret: "(set)" },
+    });
   });
 });
 
@@ -165,7 +208,14 @@ describe("list destinations: exact requests", () => {
 
   it("Facebook: POST / DELETE audience users with the EMAIL_SHA256 schema", async () => {
     const requests = requestsFor(
-      { type: "facebook", base_url: "https://graph.example", api_version: "v21.0", audience_id: "A9", email_property: "email", credentials: { access_token: "fb" } },
+      {
+        type: "facebook",
+        base_url: "https://graph.example",
+        api_version: "v21.0",
+        audience_id: "A9",
+        email_property: "email",
+        credentials: { access_token: "fb" },
+      },
       messages,
       idOf,
     );
@@ -212,7 +262,15 @@ describe("property sync diff", () => {
   });
 
   it("batches into messages whose ids depend only on their content", () => {
-    const changes = propertyChanges(new Map([["u:a", values(1, 1)], ["d:x", values(2, 2)], ["u:b", values(3, 3)]]), new Map(), ["spend", "prd_1_pct"]);
+    const changes = propertyChanges(
+      new Map([
+        ["u:a", values(1, 1)],
+        ["d:x", values(2, 2)],
+        ["u:b", values(3, 3)],
+      ]),
+      new Map(),
+      ["spend", "prd_1_pct"],
+    );
     const one = propertyMessages("syn_1", "c", changes, 2, 0);
     const two = propertyMessages("syn_1", "c", changes, 2, 99_999);
     expect(one.map((m) => m.message.users.length)).toEqual([2, 1]);

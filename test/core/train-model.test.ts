@@ -43,7 +43,12 @@ describe("fitLogistic", () => {
     expect(model.weights[0]).toBeCloseTo(0.4, 1);
     expect(model.weights[1]).toBeCloseTo(-2, 0);
     expect(model.bias).toBeCloseTo(-2, 0);
-    expect(auc(x.map((row) => predict(model, row)), y)).toBeGreaterThan(0.8);
+    expect(
+      auc(
+        x.map((row) => predict(model, row)),
+        y,
+      ),
+    ).toBeGreaterThan(0.8);
   });
 
   it("regularisation shrinks weights", () => {

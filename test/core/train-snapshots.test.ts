@@ -84,7 +84,11 @@ describe("trainPrediction", () => {
 describe("featureVector", () => {
   const now = T0 + 10 * DAY;
   const vector = (named: Record<string, number | null>) => {
-    const v = featureVector(spec, spec.features.map((f) => (f.name in named ? named[f.name]! : 0)), now);
+    const v = featureVector(
+      spec,
+      spec.features.map((f) => (f.name in named ? named[f.name]! : 0)),
+      now,
+    );
     expect(v).toHaveLength(featureNames(spec).length);
     return (name: string) => v[featureNames(spec).indexOf(name)]!;
   };

@@ -7,7 +7,12 @@ function reporter(minMs = 2_000) {
   let now = 0;
   const sent: (string | undefined)[] = [];
   const errors: unknown[] = [];
-  const r = new ProgressReporter(async (m) => void sent.push(m), (e) => errors.push(e), minMs, () => now);
+  const r = new ProgressReporter(
+    async (m) => void sent.push(m),
+    (e) => errors.push(e),
+    minMs,
+    () => now,
+  );
   return { r, sent, errors, tick: (ms: number) => (now += ms) };
 }
 

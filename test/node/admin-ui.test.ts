@@ -54,7 +54,11 @@ async function signInCookie(): Promise<string> {
 }
 
 async function ingest(events: unknown[]) {
-  const res = await fetch(`${worker.url}/2/httpapi`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ api_key: keys.api_key, events }) });
+  const res = await fetch(`${worker.url}/2/httpapi`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ api_key: keys.api_key, events }),
+  });
   expect(res.status).toBe(200);
 }
 
@@ -79,7 +83,8 @@ describe("admin UI auth", () => {
   it("API writes with the session cookie need the session's CSRF token; Bearer use is unchanged", async () => {
     const cookie = await signInCookie();
     const body = JSON.stringify({ name: "Csrf check", definition: { type: "static" } });
-    const post = (headers: Record<string, string>) => fetch(`${worker.url}/admin/api/projects/shop/cohorts`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+    const post = (headers: Record<string, string>) =>
+      fetch(`${worker.url}/admin/api/projects/shop/cohorts`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
 
     const read = await fetch(`${worker.url}/admin/api/projects/shop/cohorts`, { headers: { cookie } });
     expect(read.status).toBe(200);
@@ -96,10 +101,18 @@ describe("admin UI auth", () => {
     const ok = await post({ cookie, "x-csrf-token": csrf });
     expect(ok.status).toBe(201);
     const id = ((await ok.json()) as { id: string }).id;
-    const bearer = await fetch(`${worker.url}/admin/api/projects/shop/cohorts/${id}`, { method: "DELETE", headers: { authorization: `Bearer ${worker.adminToken}` } });
+    const bearer = await fetch(`${worker.url}/admin/api/projects/shop/cohorts/${id}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${worker.adminToken}` },
+    });
     expect(bearer.status).toBe(204);
     // A form POST to the UI without its CSRF field is refused too.
-    const form = await fetch(`${worker.url}/admin/p/shop/cohorts/new`, { method: "POST", headers: { cookie }, body: new URLSearchParams({ name: "x" }), redirect: "manual" });
+    const form = await fetch(`${worker.url}/admin/p/shop/cohorts/new`, {
+      method: "POST",
+      headers: { cookie },
+      body: new URLSearchParams({ name: "x" }),
+      redirect: "manual",
+    });
     expect(form.status).toBe(403);
   });
 });
@@ -107,7 +120,7 @@ describe("admin UI auth", () => {
 /** Synthetic holdout metrics in the trainer's shape (the trainer's own metric functions). */
 function trainerMetrics(shift: number) {
   let seed = 7;
-  const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
   const p: number[] = [];
   const y: number[] = [];
   for (let i = 0; i < 600; i++) {
@@ -115,7 +128,16 @@ function trainerMetrics(shift: number) {
     p.push(score);
     y.push(rand() < score ? 1 : 0);
   }
-  const quality = (s: number[]) => ({ auc: auc(s, y), log_loss: logLoss(s, y), positive_rate: y.reduce((a, b) => a + b, 0) / y.length, precision_at_10pct: atTop(s, y, 0.1).precision, recall_at_10pct: atTop(s, y, 0.1).recall, calibration: calibration(s, y), roc: rocCurve(s, y), score_histogram: scoreHistogram(s, y) });
+  const quality = (s: number[]) => ({
+    auc: auc(s, y),
+    log_loss: logLoss(s, y),
+    positive_rate: y.reduce((a, b) => a + b, 0) / y.length,
+    precision_at_10pct: atTop(s, y, 0.1).precision,
+    recall_at_10pct: atTop(s, y, 0.1).recall,
+    calibration: calibration(s, y),
+    roc: rocCurve(s, y),
+    score_histogram: scoreHistogram(s, y),
+  });
   const baseline = p.map((s, i) => (i % 3 === 0 ? 0.5 : s));
   return {
     holdout: { model: quality(p), baseline: quality(baseline) },
@@ -166,7 +188,16 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     context = await chromium.launchPersistentContext(profileDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
       viewport: { width: 1280, height: 860 },
     });
     page = context.pages()[0] ?? (await context.newPage());
@@ -243,7 +274,9 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     await page.getByLabel("Cohort type").selectOption("static");
     await button("Save").click();
     await page.waitForURL(/\/cohorts\/coh_[^/?]+\?saved=1$/);
-    await page.getByLabel("CSV file").setInputFiles({ name: "members.csv", mimeType: "text/csv", buffer: Buffer.from('"email","user_id"\n"a@x","ui-user-1"\n"b@x","never-seen-user"\n') });
+    await page
+      .getByLabel("CSV file")
+      .setInputFiles({ name: "members.csv", mimeType: "text/csv", buffer: Buffer.from('"email","user_id"\n"a@x","ui-user-1"\n"b@x","never-seen-user"\n') });
     await button("Upload").click();
     await page.getByText("Added 1 ids (1 never seen, skipped).").waitFor();
     await waitForText(page.locator("#cohort-size"), "1");
@@ -260,7 +293,9 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     await json.fill(JSON.stringify({ type: "behavioral", match: { all: [{ cohort: { id: "coh_nope" } }] } }));
     await button("Save JSON").click();
     expect(await page.locator("#f-definition_json-error").textContent()).toContain("coh_nope");
-    await json.fill(JSON.stringify({ type: "behavioral", match: { sequence: { steps: [{ type: "Product Added" }, { type: "Order Completed" }], within: { hours: 1 } } } }));
+    await json.fill(
+      JSON.stringify({ type: "behavioral", match: { sequence: { steps: [{ type: "Product Added" }, { type: "Order Completed" }], within: { hours: 1 } } } }),
+    );
     await button("Save JSON").click();
     await page.waitForURL(/\/cohorts\/coh_[^/?]+\?saved=1$/);
     expect(await field("n.kind").inputValue()).toBe("sequence"); // the form shows the whole language
@@ -307,8 +342,21 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
       match: {
         all: [
           { sequence: { steps: [{ type: "Product Added" }, { type: "Order Completed" }], within: { hours: 2 }, window: all } },
-          { any: [{ cohort: { id: abandoned } }, { performed: { event: { type: "Order Completed" }, measure: { sum: "revenue" }, op: ">=", value: 30, window: all } }] },
-          { not: { all: [{ performed: { event: { type: "Refund Requested", filters: [{ property: "amount", op: "gt", value: 100 }] }, op: ">=", value: 1, window: all } }] } },
+          {
+            any: [
+              { cohort: { id: abandoned } },
+              { performed: { event: { type: "Order Completed" }, measure: { sum: "revenue" }, op: ">=", value: 30, window: all } },
+            ],
+          },
+          {
+            not: {
+              all: [
+                {
+                  performed: { event: { type: "Refund Requested", filters: [{ property: "amount", op: "gt", value: 100 }] }, op: ">=", value: 1, window: all },
+                },
+              ],
+            },
+          },
         ],
       },
     });
@@ -318,7 +366,9 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     await shot("cohort-tree");
     // JSON is the other view of the same definition: "Edit in the form" shows it there.
     await page.locator("details summary", { hasText: "JSON definition" }).click();
-    await page.getByLabel("Definition (JSON)").fill(JSON.stringify({ type: "behavioral", match: { not: { not: { prediction: { id: "prd_gone", top_percent: 5 } } } } }));
+    await page
+      .getByLabel("Definition (JSON)")
+      .fill(JSON.stringify({ type: "behavioral", match: { not: { not: { prediction: { id: "prd_gone", top_percent: 5 } } } } }));
     await button("Edit in the form").click();
     expect(await field("n.not").inputValue()).toBe("2");
     expect(await field("n.id").inputValue()).toBe("prd_gone");
@@ -364,7 +414,12 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     const kept = ["ui-user-1", "ui-user-3"].filter((id) => !heldOut(`sync:${measured}`, profileKey({ kind: "user", id }), 50));
     await button("Run now").click();
     await page.getByText(`Run succeeded: ${kept.length} users sent.`).waitFor();
-    expect(hookBodies.slice(sentBefore).flatMap((b) => b.users.map((u) => u.user_id)).sort()).toEqual(kept);
+    expect(
+      hookBodies
+        .slice(sentBefore)
+        .flatMap((b) => b.users.map((u) => u.user_id))
+        .sort(),
+    ).toEqual(kept);
     expect(await page.locator("#lift-words").count()).toBe(1);
   });
 
@@ -422,10 +477,13 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     // The backfill re-scored every profile with the new version: each opened a served window,
     // and the page says how many wait for their 30 days (the served column fills as they end).
     await expect
-      .poll(async () => {
-        await page.reload();
-        return page.locator("#served-note").textContent();
-      }, { timeout: 30_000 })
+      .poll(
+        async () => {
+          await page.reload();
+          return page.locator("#served-note").textContent();
+        },
+        { timeout: 30_000 },
+      )
       .toMatch(/0 answers have resolved, [1-9][\d,]* (is|are) still inside (its|their) 30 days/);
     expect(await page.locator("#quality-table thead").textContent()).toContain("Served to");
     await shot("prediction-quality");
@@ -544,11 +602,22 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     // A tiny two-direction model published as the trainer does.
     const items = ["p-a", "p-b", "p-c", "p-d"].map((id) => ({ id, props: {} }));
     const bytes = recommenderOnnx({ embeddings: [1, 0, 0.9, 0, 0, 1, 0, 0.9], rank: 2, bias: [0, 0, 0, 0] });
-    const holdout = { model: { hit_rate: 0.54, ndcg: 0.13, coverage: 0.07, users: 100 }, popular_recent: { hit_rate: 0.43, ndcg: 0.08, coverage: 0.01, users: 100 }, popular_all_time: { hit_rate: 0.23, ndcg: 0.03, coverage: 0.02, users: 100 } };
-    const res = await worker.admin("POST", "/projects/shop/models", { owner_kind: "recommendation", owner_id: recId, model: Buffer.from(bytes).toString("base64"), metadata: { items, popular: [3, 2, 1, 0], metrics: { holdout } } });
+    const holdout = {
+      model: { hit_rate: 0.54, ndcg: 0.13, coverage: 0.07, users: 100 },
+      popular_recent: { hit_rate: 0.43, ndcg: 0.08, coverage: 0.01, users: 100 },
+      popular_all_time: { hit_rate: 0.23, ndcg: 0.03, coverage: 0.02, users: 100 },
+    };
+    const res = await worker.admin("POST", "/projects/shop/models", {
+      owner_kind: "recommendation",
+      owner_id: recId,
+      model: Buffer.from(bytes).toString("base64"),
+      metadata: { items, popular: [3, 2, 1, 0], metrics: { holdout } },
+    });
     expect(res.status).toBe(201);
     // A user outside the control group (the template holds back a share; the split hangs on the new id).
-    const recUser = ["rec-user-1", "rec-user-2", "rec-user-3", "rec-user-4", "rec-user-5"].find((id) => !inControl(recId, profileKey({ kind: "user", id }), 50))!;
+    const recUser = ["rec-user-1", "rec-user-2", "rec-user-3", "rec-user-4", "rec-user-5"].find(
+      (id) => !inControl(recId, profileKey({ kind: "user", id }), 50),
+    )!;
     await ingest([{ user_id: recUser, event_type: "Product Purchased", event_properties: { product_id: "p-a" } }]);
 
     await page.reload();
@@ -567,10 +636,13 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     expect(read.status).toBe(200);
     await ingest([{ user_id: recUser, event_type: "Product Purchased", time: Date.now() + 1_000, event_properties: { product_id: "p-b", revenue: 12.5 } }]);
     await expect
-      .poll(async () => {
-        await page.reload();
-        return page.locator("#lift-words").textContent();
-      }, { timeout: 30_000 })
+      .poll(
+        async () => {
+          await page.reload();
+          return page.locator("#lift-words").textContent();
+        },
+        { timeout: 30_000 },
+      )
       .toContain("Treatment: 1 user shown it, 1 converted (100.0 %).");
     expect(await page.locator("#lift-words").textContent()).toContain("Lift needs users in both groups.");
     expect(await page.locator("#lift-arms tbody tr").first().textContent()).toContain("12.50");
@@ -579,7 +651,10 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
 
   it("shows a failing sync: the badge in the list, the errors in its run log", async () => {
     // A destination nothing listens on: every delivery attempt fails.
-    const dead = await worker.admin("POST", "/projects/shop/destinations", { name: "Dead hook", definition: { type: "webhook", url: "http://127.0.0.1:9/hook" } });
+    const dead = await worker.admin("POST", "/projects/shop/destinations", {
+      name: "Dead hook",
+      definition: { type: "webhook", url: "http://127.0.0.1:9/hook" },
+    });
     expect(dead.status).toBe(201);
     await page.goto(`${base()}/syncs/new`);
     await page.getByLabel("Name").fill("Carts to a dead hook");
@@ -613,7 +688,12 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     await button("Save").click();
     await page.getByText("Saved: answers follow the new group").waitFor();
     const settings = (await worker.admin("GET", "/projects/shop/settings")).json;
-    expect(settings.global_control).toEqual({ percent: 20, goal: { event: { type: "Order Completed", filters: [] } }, attribution_days: 7, value_property: "revenue" });
+    expect(settings.global_control).toEqual({
+      percent: 20,
+      goal: { event: { type: "Order Completed", filters: [] } },
+      attribution_days: 7,
+      value_property: "revenue",
+    });
     // The rest of the settings are untouched, and the page now reads the group's report.
     expect(settings.personalize).toBeDefined();
     expect(await page.locator("#lift-words").first().textContent()).toMatch(/No user has been shown|Treatment/);

@@ -18,14 +18,19 @@ const upload = (deviceIds: string[], insertId = "pv") =>
   fetch(`${worker.url}/2/httpapi`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ api_key: apiKey, events: deviceIds.map((d) => ({ device_id: `visitor-${d}`, event_type: "Page Viewed", insert_id: `${insertId}-${d}` })) }),
+    body: JSON.stringify({
+      api_key: apiKey,
+      events: deviceIds.map((d) => ({ device_id: `visitor-${d}`, event_type: "Page Viewed", insert_id: `${insertId}-${d}` })),
+    }),
   });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Whether an event with this insert_id is in the project's R2 archive. */
 async function archived(insertId: string): Promise<boolean> {
   const list = await worker.admin<{ objects: { key: string }[] }>("GET", "/projects/admit/archive");
   for (const { key } of list.json.objects) {
-    const res = await fetch(`${worker.url}/admin/api/projects/admit/archive/object?key=${encodeURIComponent(key)}`, { headers: { authorization: `Bearer ${worker.adminToken}` } });
+    const res = await fetch(`${worker.url}/admin/api/projects/admit/archive/object?key=${encodeURIComponent(key)}`, {
+      headers: { authorization: `Bearer ${worker.adminToken}` },
+    });
     if ((await res.text()).includes(`"${insertId}"`)) return true;
   }
   return false;
@@ -72,7 +77,10 @@ describe("admission control on the local server", () => {
     expect(created.status).toBe(201);
     const { id, total } = created.json.backfill;
     expect(total).toBeGreaterThanOrEqual(old.length);
-    const backfill = async () => (await worker.admin<{ backfills: { id: string; status: string; processed: number; failures: number }[] }>("GET", "/projects/admit/backfills")).json.backfills.find((b) => b.id === id)!;
+    const backfill = async () =>
+      (
+        await worker.admin<{ backfills: { id: string; status: string; processed: number; failures: number }[] }>("GET", "/projects/admit/backfills")
+      ).json.backfills.find((b) => b.id === id)!;
     // The job holds at most 2 of the 5: three new visitors are let in beside it.
     await new Promise((r) => setTimeout(r, 500));
     expect((await backfill()).status).toBe("running");

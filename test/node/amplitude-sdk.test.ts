@@ -19,7 +19,10 @@ async function lookup(userId: string) {
     headers: { authorization: `Bearer ${worker.adminToken}` },
   });
   expect(res.status).toBe(200);
-  return (await res.json()) as { profile: { user_properties: Record<string, unknown>; event_count: number }; events: { event_type: string; insert_id: string }[] };
+  return (await res.json()) as {
+    profile: { user_properties: Record<string, unknown>; event_count: number };
+    events: { event_type: string; insert_id: string }[];
+  };
 }
 
 describe("@amplitude/analytics-node against Tailor", () => {
@@ -45,7 +48,8 @@ describe("@amplitude/analytics-node against Tailor", () => {
     const before = await lookup("sdk-user-1");
     const again = await Promise.all([
       amp.track("Order Completed", { revenue: 12.5 }, { user_id: "sdk-user-1", insert_id: "order-1" }).promise,
-      amp.identify(new Identify().add("logins", 5), { user_id: "sdk-user-1", insert_id: before.events.find((e) => e.event_type === "$identify")!.insert_id }).promise,
+      amp.identify(new Identify().add("logins", 5), { user_id: "sdk-user-1", insert_id: before.events.find((e) => e.event_type === "$identify")!.insert_id })
+        .promise,
     ]);
     expect(again.map((r) => r.code)).toEqual([200, 200]);
     const after = await lookup("sdk-user-1");

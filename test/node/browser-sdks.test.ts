@@ -30,14 +30,20 @@ const pages: Record<string, () => string> = { "/blank": () => "<!doctype html><t
 /** What Tailor's personalization client (served by the Worker) finds as the visitor on the current page. */
 async function clientSees(): Promise<{ userId?: string; deviceId?: string }> {
   await page.addScriptTag({ url: `${worker.url}/v1/tailor.js` });
-  return page.evaluate((key) => (globalThis as unknown as { tailor: { findVisitor: (k: string) => { userId?: string; deviceId?: string } } }).tailor.findVisitor(key), keys.api_key);
+  return page.evaluate(
+    (key) => (globalThis as unknown as { tailor: { findVisitor: (k: string) => { userId?: string; deviceId?: string } } }).tailor.findVisitor(key),
+    keys.api_key,
+  );
 }
 const scripts: Record<string, string> = {
   "/posthog.js": require.resolve("posthog-js/dist/array.full.no-external.js"),
   "/amplitude.js": join(dirname(require.resolve("@amplitude/analytics-browser/package.json")), "lib/scripts/amplitude-min.js"),
 };
 
-type Lookup = { profile: { user_id: string | null; device_ids: string[]; user_properties: Record<string, unknown> }; events: { event_type: string; event_properties: Record<string, unknown> }[] };
+type Lookup = {
+  profile: { user_id: string | null; device_ids: string[]; user_properties: Record<string, unknown> };
+  events: { event_type: string; event_properties: Record<string, unknown> }[];
+};
 
 /** The profile as the admin lookup shows it, once it holds every expected event type (SDKs send asynchronously). */
 async function profileWith(query: string, types: string[]): Promise<Lookup> {
@@ -50,13 +56,20 @@ async function profileWith(query: string, types: string[]): Promise<Lookup> {
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  const devices = await Promise.all((last?.profile.device_ids ?? []).map(async (d) => `${d}: ${JSON.stringify((await worker.admin("GET", `/projects/browser/users?device_id=${d}&events=50`)).json).slice(0, 600)}`));
-  throw new Error(`${query}: expected ${types.join(", ")}, have ${last?.events.map((e) => e.event_type).join(", ") ?? "no profile"}; devices ${devices.join(" | ")}`);
+  const devices = await Promise.all(
+    (last?.profile.device_ids ?? []).map(
+      async (d) => `${d}: ${JSON.stringify((await worker.admin("GET", `/projects/browser/users?device_id=${d}&events=50`)).json).slice(0, 600)}`,
+    ),
+  );
+  throw new Error(
+    `${query}: expected ${types.join(", ")}, have ${last?.events.map((e) => e.event_type).join(", ") ?? "no profile"}; devices ${devices.join(" | ")}`,
+  );
 }
 
 describe.skipIf(!haveChromium && !inCi)("browser SDKs in Chromium", () => {
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`Chromium is required for the browser SDK tests but is not at ${CHROMIUM}: .ci/run installs it (apt-get install chromium)`);
+    if (!haveChromium)
+      throw new Error(`Chromium is required for the browser SDK tests but is not at ${CHROMIUM}: .ci/run installs it (apt-get install chromium)`);
     worker = await startLocalWorker();
     keys = await worker.createProject("browser");
     site = createServer((req, res) => {
@@ -73,16 +86,39 @@ describe.skipIf(!haveChromium && !inCi)("browser SDKs in Chromium", () => {
     context = await chromium.launchPersistentContext(profileDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
     page = context.pages()[0] ?? (await context.newPage());
     // analytics-next ships as modules: bundled here for the page (esbuild, from node_modules).
     const out = join(profileDir, "segment.js");
-    await build({ stdin: { contents: 'export { AnalyticsBrowser } from "@segment/analytics-next";', resolveDir: process.cwd() }, bundle: true, format: "iife", globalName: "SegmentAnalytics", outfile: out, logLevel: "silent" });
+    await build({
+      stdin: { contents: 'export { AnalyticsBrowser } from "@segment/analytics-next";', resolveDir: process.cwd() },
+      bundle: true,
+      format: "iife",
+      globalName: "SegmentAnalytics",
+      outfile: out,
+      logLevel: "silent",
+    });
     scripts["/segment.js"] = out;
     // RudderStack's v3 SDK with its plugins bundled (the default build loads them from RudderStack's CDN).
     const rudder = join(profileDir, "rudder.js");
-    await build({ stdin: { contents: 'export { RudderAnalytics } from "@rudderstack/analytics-js/bundled";', resolveDir: process.cwd() }, bundle: true, format: "iife", globalName: "Rudder", outfile: rudder, logLevel: "silent" });
+    await build({
+      stdin: { contents: 'export { RudderAnalytics } from "@rudderstack/analytics-js/bundled";', resolveDir: process.cwd() },
+      bundle: true,
+      format: "iife",
+      globalName: "Rudder",
+      outfile: rudder,
+      logLevel: "silent",
+    });
     scripts["/rudder.js"] = rudder;
   });
   // Each SDK starts from an empty browser: the client must find the visitor in that SDK's own storage.
@@ -141,7 +177,11 @@ describe.skipIf(!haveChromium && !inCi)("browser SDKs in Chromium", () => {
     const outbound: string[] = [];
     page.on("request", (r) => outbound.push(r.url()));
     await page.goto(`${siteUrl}/segment`);
-    await page.waitForFunction(() => (globalThis as unknown as { __done?: boolean; __error?: string }).__done === true || (globalThis as unknown as { __error?: string }).__error !== undefined);
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as { __done?: boolean; __error?: string }).__done === true ||
+        (globalThis as unknown as { __error?: string }).__error !== undefined,
+    );
     expect(await page.evaluate(() => (globalThis as unknown as { __error?: string }).__error)).toBeUndefined();
     const { profile, events } = await profileWith("user_id=seg-browser-user", ["Product Viewed", "Order Completed"]);
     expect(events.find((e) => e.event_type === "Order Completed")!.event_properties.revenue).toBe(7);
@@ -215,7 +255,8 @@ describe.skipIf(!haveChromium && !inCi)("browser SDKs in Chromium", () => {
     </script></body></html>`;
     const bodies: { type: string | null; encoding: string | null; url: string }[] = [];
     page.on("request", (r) => {
-      if (r.url().startsWith(worker.url) && r.method() === "POST") bodies.push({ type: r.headers()["content-type"] ?? null, encoding: r.headers()["content-encoding"] ?? null, url: r.url() });
+      if (r.url().startsWith(worker.url) && r.method() === "POST")
+        bodies.push({ type: r.headers()["content-type"] ?? null, encoding: r.headers()["content-encoding"] ?? null, url: r.url() });
     });
     await page.goto(`${siteUrl}/posthog`);
     await page.waitForFunction(() => (globalThis as unknown as { __done?: boolean }).__done === true);
@@ -324,10 +365,17 @@ describe.skipIf(!haveChromium && !inCi)("browser SDKs in Chromium", () => {
     const module = await (await fetch(`${worker.url}/v1/tailor.mjs`)).text();
     expect(gzipSync(script).length).toBeLessThan(5_000);
     expect(module).toContain("export function create");
-    const cohort = await worker.admin("POST", "/projects/browser/cohorts", { name: "Buyers", definition: { type: "behavioral", match: { performed: { event: { type: "Order Completed" } } } } });
+    const cohort = await worker.admin("POST", "/projects/browser/cohorts", {
+      name: "Buyers",
+      definition: { type: "behavioral", match: { performed: { event: { type: "Order Completed" } } } },
+    });
     const cohortId = (cohort.json as { id: string }).id;
     expect((await worker.admin("PUT", "/projects/browser/settings", { personalize: { cohorts: [cohortId], origins: [siteUrl] } })).status).toBe(200);
-    await fetch(`${worker.url}/2/httpapi`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ api_key: keys.api_key, events: [{ user_id: "client-user", device_id: "client-device", event_type: "Order Completed" }] }) });
+    await fetch(`${worker.url}/2/httpapi`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ api_key: keys.api_key, events: [{ user_id: "client-user", device_id: "client-device", event_type: "Order Completed" }] }),
+    });
     await new Promise((r) => setTimeout(r, 11_000)); // the settings and the definitions reach every isolate (cached up to 10 s)
     const probe = await fetch(`${worker.url}/v1/personalize?api_key=${keys.api_key}&user_id=client-user&exposure=false`, { headers: { origin: siteUrl } });
     expect(probe.status, await probe.clone().text()).toBe(200);
@@ -338,16 +386,22 @@ describe.skipIf(!haveChromium && !inCi)("browser SDKs in Chromium", () => {
     });
     await page.goto(`${siteUrl}/blank`);
     await page.addScriptTag({ url: `${worker.url}/v1/tailor.js` });
-    const seen = await page.evaluate(async ({ key, host, cohortId }) => {
-      const t = (globalThis as unknown as { tailor: { create: (o: object) => { personalize: () => Promise<unknown>; shown: () => Promise<unknown>; inCohort: (id: string) => boolean } } }).tailor.create({ apiKey: key, host, userId: "client-user" });
-      await t.personalize();
-      await t.personalize();
-      await t.shown();
-      return t.inCohort(cohortId);
-    }, { key: keys.api_key, host: worker.url, cohortId });
+    const seen = await page.evaluate(
+      async ({ key, host, cohortId }) => {
+        const t = (
+          globalThis as unknown as {
+            tailor: { create: (o: object) => { personalize: () => Promise<unknown>; shown: () => Promise<unknown>; inCohort: (id: string) => boolean } };
+          }
+        ).tailor.create({ apiKey: key, host, userId: "client-user" });
+        await t.personalize();
+        await t.personalize();
+        await t.shown();
+        return t.inCohort(cohortId);
+      },
+      { key: keys.api_key, host: worker.url, cohortId },
+    );
     expect(seen).toBe(true);
     // The second read was answered 304 from the kept ETag; the third (shown) too, and it still counts as shown.
     expect(statuses).toEqual([200, 304, 304]);
   });
 });
-

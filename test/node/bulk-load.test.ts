@@ -15,10 +15,18 @@ const ids: Record<string, Record<string, string>> = {};
 const DEFINITIONS = {
   cohorts: {
     "Three orders or more": { type: "behavioral", match: { performed: { event: { type: "Order Completed" }, op: ">=", value: 3 } } },
-    "Ordered in the last 30 days": { type: "behavioral", match: { performed: { event: { type: "Order Completed" }, window: { kind: "rolling", duration: { days: 30 } } } } },
+    "Ordered in the last 30 days": {
+      type: "behavioral",
+      match: { performed: { event: { type: "Order Completed" }, window: { kind: "rolling", duration: { days: 30 } } } },
+    },
     "Returned something, never twice the same week": {
       type: "behavioral",
-      match: { all: [{ performed: { event: { type: "Product Returned" } } }, { not: { performed: { event: { type: "Product Returned" }, op: ">=", value: 2, window: { kind: "rolling", duration: { days: 7 } } } } }] },
+      match: {
+        all: [
+          { performed: { event: { type: "Product Returned" } } },
+          { not: { performed: { event: { type: "Product Returned" }, op: ">=", value: 2, window: { kind: "rolling", duration: { days: 7 } } } } },
+        ],
+      },
     },
   },
   computations: {
@@ -44,7 +52,10 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => worker?.stop());
 
-type Lookup = { profile: { event_count: number; user_properties: Record<string, unknown> }; segments: { cohort_ids: string[]; computations: Record<string, unknown> } };
+type Lookup = {
+  profile: { event_count: number; user_properties: Record<string, unknown> };
+  segments: { cohort_ids: string[]; computations: Record<string, unknown> };
+};
 
 /** A customer as its project shows it, with definitions named (the two projects' ids differ). */
 async function customer(project: string, userId: string) {
@@ -86,7 +97,8 @@ describe("a historical import", () => {
       return Object.fromEntries(list.json.cohorts.map((c) => [ids[project]![c.id], c.size]));
     };
     let [a, b] = [await sizes("chrono"), await sizes("bulk")];
-    for (let i = 0; i < 60 && JSON.stringify(a) !== JSON.stringify(b); i++, await new Promise((r) => setTimeout(r, 500))) [a, b] = [await sizes("chrono"), await sizes("bulk")];
+    for (let i = 0; i < 60 && JSON.stringify(a) !== JSON.stringify(b); i++, await new Promise((r) => setTimeout(r, 500)))
+      [a, b] = [await sizes("chrono"), await sizes("bulk")];
     expect(b).toEqual(a);
   }, 240_000);
 });

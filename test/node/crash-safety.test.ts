@@ -46,7 +46,11 @@ describe("crash safety", () => {
         });
         sent += events.length;
         try {
-          const res = await fetch(`${url}/batch`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ api_key, events }) });
+          const res = await fetch(`${url}/batch`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ api_key, events }),
+          });
           const body = (await res.json()) as { code: number };
           if (res.status === 200 && body.code === 200) for (const e of events) acked.add(e.insert_id);
           else failed += events.length;
@@ -71,7 +75,10 @@ describe("crash safety", () => {
     // Every acknowledged event is in its profile, none twice.
     const stored = new Map<string, number>();
     for (let u = 0; u < USERS; u++) {
-      const body = await admin<{ profile: { event_count: number }; events: { insert_id: string }[] }>(restarted, `/projects/crash/users?user_id=crash-user-${u}&events=1000`);
+      const body = await admin<{ profile: { event_count: number }; events: { insert_id: string }[] }>(
+        restarted,
+        `/projects/crash/users?user_id=crash-user-${u}&events=1000`,
+      );
       for (const e of body.events) stored.set(e.insert_id, (stored.get(e.insert_id) ?? 0) + 1);
       expect(body.profile.event_count).toBe(body.events.length);
     }
@@ -84,9 +91,14 @@ describe("crash safety", () => {
       archived = new Map();
       let cursor: string | null = null;
       do {
-        const page: { objects: { key: string }[]; cursor: string | null } = await admin(restarted, `/projects/crash/archive${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`);
+        const page: { objects: { key: string }[]; cursor: string | null } = await admin(
+          restarted,
+          `/projects/crash/archive${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`,
+        );
         for (const o of page.objects) {
-          const res = await fetch(`${restarted.url}/admin/api/projects/crash/archive/object?key=${encodeURIComponent(o.key)}`, { headers: { authorization: `Bearer ${restarted.adminToken}` } });
+          const res = await fetch(`${restarted.url}/admin/api/projects/crash/archive/object?key=${encodeURIComponent(o.key)}`, {
+            headers: { authorization: `Bearer ${restarted.adminToken}` },
+          });
           for (const line of (await res.text()).split("\n")) {
             if (line.trim() === "") continue;
             const id = (JSON.parse(line) as { insert_id: string }).insert_id;

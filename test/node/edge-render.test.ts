@@ -31,7 +31,10 @@ beforeAll(async () => {
     let body = "";
     req.on("data", (c) => (body += c));
     req.on("end", () => {
-      if (req.url === "/product/1") res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "public, max-age=600", "set-cookie": "cart=abc; Path=/" }).end(page());
+      if (req.url === "/product/1")
+        res
+          .writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "public, max-age=600", "set-cookie": "cart=abc; Path=/" })
+          .end(page());
       else if (req.url === "/style.css") res.writeHead(200, { "content-type": "text/css", "cache-control": "public, max-age=600" }).end("body{color:#123}");
       else if (req.url === "/form" && req.method === "POST") {
         posted.push(body);
@@ -44,30 +47,55 @@ beforeAll(async () => {
   originUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
   worker = await startLocalWorker({ vars: { EDGE_ORIGIN: originUrl, EDGE_PROJECT: "edge" } });
   ({ api_key: apiKey } = await worker.createProject("edge"));
-  const admin = async <T,>(method: string, path: string, body?: unknown) => {
+  const admin = async <T>(method: string, path: string, body?: unknown) => {
     const res = await worker.admin<T>(method, `/projects/edge${path}`, body);
     expect(res.status, JSON.stringify(res.json)).toBeLessThan(300);
     return res.json;
   };
-  ids.computation = (await admin<{ id: string }>("POST", "/computations", { name: "Spent", definition: { event: { type: "Order Completed" }, aggregate: "sum", property: "revenue" } })).id;
-  ids.cohort = (await admin<{ id: string }>("POST", "/cohorts", { name: "Regulars", definition: { type: "behavioral", match: { performed: { event: { type: "Order Completed" }, op: ">=", value: 2 } } } })).id;
+  ids.computation = (
+    await admin<{ id: string }>("POST", "/computations", {
+      name: "Spent",
+      definition: { event: { type: "Order Completed" }, aggregate: "sum", property: "revenue" },
+    })
+  ).id;
+  ids.cohort = (
+    await admin<{ id: string }>("POST", "/cohorts", {
+      name: "Regulars",
+      definition: { type: "behavioral", match: { performed: { event: { type: "Order Completed" }, op: ">=", value: 2 } } },
+    })
+  ).id;
   ids.rec = (
     await admin<{ id: string }>("POST", "/recommendations", {
       name: "Next products",
-      definition: { item: { event: { type: "Product Viewed" }, property: "product_id" }, count: 10, exclude: { interacted: false, converted: false }, control: { percent: 0, strategy: "popular" }, fallback: "popular" },
+      definition: {
+        item: { event: { type: "Product Viewed" }, property: "product_id" },
+        count: 10,
+        exclude: { interacted: false, converted: false },
+        control: { percent: 0, strategy: "popular" },
+        fallback: "popular",
+      },
     })
   ).id;
   // A tiny model published as the trainer does: p-d is the most popular item.
   const items = ["p-a", "p-b", "p-c", "p-d"].map((id) => ({ id, props: {} }));
   const bytes = recommenderOnnx({ embeddings: [1, 0, 0.9, 0, 0, 1, 0, 0.9], rank: 2, bias: [0, 0, 0, 0] });
-  await admin("POST", "/models", { owner_kind: "recommendation", owner_id: ids.rec, model: Buffer.from(bytes).toString("base64"), metadata: { items, popular: [3, 2, 1, 0], metrics: {} } });
+  await admin("POST", "/models", {
+    owner_kind: "recommendation",
+    owner_id: ids.rec,
+    model: Buffer.from(bytes).toString("base64"),
+    metadata: { items, popular: [3, 2, 1, 0], metrics: {} },
+  });
   await admin("PUT", "/settings", { personalize: { cohorts: [ids.cohort], computations: [ids.computation], recommendations: [ids.rec], origins: [] } });
   const events = [
     { user_id: "shopper", device_id: "dev-shopper", event_type: "Product Viewed", event_properties: { product_id: "p-a" }, insert_id: "e1" },
     { user_id: "shopper", device_id: "dev-shopper", event_type: "Order Completed", event_properties: { revenue: 20 }, insert_id: "e2" },
     { user_id: "shopper", device_id: "dev-shopper", event_type: "Order Completed", event_properties: { revenue: 22.5 }, insert_id: "e3" },
   ];
-  const res = await fetch(`${worker.url}/2/httpapi`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ api_key: apiKey, events }) });
+  const res = await fetch(`${worker.url}/2/httpapi`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ api_key: apiKey, events }),
+  });
   expect(res.status).toBe(200);
 }, 120_000);
 afterAll(async () => {
@@ -76,8 +104,10 @@ afterAll(async () => {
 });
 
 /** Amplitude Browser SDK 2's cookie for this project's key. */
-const ampCookie = (state: object) => `AMP_${apiKey.slice(0, 10)}=${encodeURIComponent(Buffer.from(encodeURIComponent(JSON.stringify(state))).toString("base64"))}`;
-const get = (path: string, cookie?: string) => fetch(`${worker.url}${path}`, { headers: { accept: "text/html,application/xhtml+xml", ...(cookie ? { cookie } : {}) }, redirect: "manual" });
+const ampCookie = (state: object) =>
+  `AMP_${apiKey.slice(0, 10)}=${encodeURIComponent(Buffer.from(encodeURIComponent(JSON.stringify(state))).toString("base64"))}`;
+const get = (path: string, cookie?: string) =>
+  fetch(`${worker.url}${path}`, { headers: { accept: "text/html,application/xhtml+xml", ...(cookie ? { cookie } : {}) }, redirect: "manual" });
 const text = (html: string, id: string) => new RegExp(`id="${id}"[^>]*>([\\s\\S]*?)</`).exec(html)?.[1];
 
 describe("a site's pages rendered at the edge", () => {
@@ -115,7 +145,12 @@ describe("a site's pages rendered at the edge", () => {
     expect(css.headers.get("content-type")).toBe("text/css");
     expect(css.headers.get("cache-control")).toBe("public, max-age=600");
     expect(await css.text()).toBe("body{color:#123}");
-    const form = await fetch(`${worker.url}/form`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "email=a%40b.example", redirect: "manual" });
+    const form = await fetch(`${worker.url}/form`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "email=a%40b.example",
+      redirect: "manual",
+    });
     expect(form.status).toBe(303);
     expect(form.headers.get("location")).toBe("/thanks");
     expect(posted).toContain("email=a%40b.example");
@@ -124,7 +159,8 @@ describe("a site's pages rendered at the edge", () => {
   });
 
   it("a rendered list is measured as shown: the visitor's exposure is recorded", async () => {
-    const lift = async () => (await worker.admin<{ report: { treatment: { users: number } } }>("GET", `/projects/edge/recommendations/${ids.rec}/performance`)).json;
+    const lift = async () =>
+      (await worker.admin<{ report: { treatment: { users: number } } }>("GET", `/projects/edge/recommendations/${ids.rec}/performance`)).json;
     const started = Date.now();
     let users = 0;
     while (users === 0 && Date.now() - started < 15_000) {
@@ -136,7 +172,8 @@ describe("a site's pages rendered at the edge", () => {
 
   it("in secure mode a user id from a cookie is not trusted (the page's script wrote it): only the device id is read", async () => {
     const lists = { cohorts: [ids.cohort], computations: [ids.computation], recommendations: [ids.rec], origins: [] };
-    const secure = (allow: boolean) => worker.admin("PUT", "/projects/edge/settings", { personalize: { ...lists, identity_verification: { required: true, allow_device_ids: allow } } });
+    const secure = (allow: boolean) =>
+      worker.admin("PUT", "/projects/edge/settings", { personalize: { ...lists, identity_verification: { required: true, allow_device_ids: allow } } });
     expect((await secure(true)).status).toBe(200);
     try {
       const claimed = await (await get("/product/1", ampCookie({ userId: "shopper", deviceId: "dev-stranger" }))).text();

@@ -20,7 +20,10 @@ beforeAll(async () => {
     return res.json.id;
   };
   countId = await define("computations", { name: "Purchases", definition: { event: { type: "Purchase" }, aggregate: "count" } });
-  cohortId = await define("cohorts", { name: "Repeat buyers", definition: { type: "behavioral", match: { performed: { event: { type: "Purchase" }, op: ">=", value: 2 } } } });
+  cohortId = await define("cohorts", {
+    name: "Repeat buyers",
+    definition: { type: "behavioral", match: { performed: { event: { type: "Purchase" }, op: ">=", value: 2 } } },
+  });
 }, 120_000);
 afterAll(() => worker?.stop());
 
@@ -29,10 +32,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const purchases = (u: number, extra: number) => (u % 3) + 1 + extra;
 
 async function send(events: object[]) {
-  const res = await fetch(`${worker.url}/2/httpapi`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ api_key: apiKey, events }) });
+  const res = await fetch(`${worker.url}/2/httpapi`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ api_key: apiKey, events }),
+  });
   expect(res.status).toBe(200);
 }
-type Read = { profile: { event_count: number; user_id: string }; segments: { cohort_ids: string[]; computations: Record<string, unknown> }; events: { insert_id: string }[] };
+type Read = {
+  profile: { event_count: number; user_id: string };
+  segments: { cohort_ids: string[]; computations: Record<string, unknown> };
+  events: { insert_id: string }[];
+};
 async function readAll() {
   const reads: Read[] = [];
   for (let u = 0; u < USERS; u++) {
@@ -56,7 +67,8 @@ describe("idle profiles on the local server", () => {
   it("are evicted from memory and come back with their state intact", async () => {
     const events = [];
     for (let u = 0; u < USERS; u++) {
-      for (let i = 0; i < purchases(u, 0); i++) events.push({ user_id: `buyer-${u}`, event_type: "Purchase", insert_id: `p-${u}-${i}`, event_properties: { price: 10 + i } });
+      for (let i = 0; i < purchases(u, 0); i++)
+        events.push({ user_id: `buyer-${u}`, event_type: "Purchase", insert_id: `p-${u}-${i}`, event_properties: { price: 10 + i } });
     }
     await send(events);
     const before = await readAll();
@@ -74,7 +86,9 @@ describe("idle profiles on the local server", () => {
     const after = await readAll();
     expect(after).toEqual(before);
     // And it goes on from there: one more purchase each.
-    await send(Array.from({ length: USERS }, (_, u) => ({ user_id: `buyer-${u}`, event_type: "Purchase", insert_id: `p-${u}-extra`, event_properties: { price: 99 } })));
+    await send(
+      Array.from({ length: USERS }, (_, u) => ({ user_id: `buyer-${u}`, event_type: "Purchase", insert_id: `p-${u}-extra`, event_properties: { price: 99 } })),
+    );
     const next = await readAll();
     for (let u = 0; u < USERS; u++) {
       expect(next[u]!.profile.event_count).toBe(purchases(u, 1));

@@ -35,7 +35,10 @@ async function admin<T>(method: string, path: string, body?: unknown): Promise<T
 /** A project with a `count` of Purchase events, and a faulty proxy of its own. */
 async function setup(name: string, options: FaultProxyOptions = {}) {
   const { api_key } = await worker.createProject(name);
-  const count = await admin<{ id: string }>("POST", `/projects/${name}/computations`, { name: "Purchases", definition: { event: { type: "Purchase" }, aggregate: "count" } });
+  const count = await admin<{ id: string }>("POST", `/projects/${name}/computations`, {
+    name: "Purchases",
+    definition: { event: { type: "Purchase" }, aggregate: "count" },
+  });
   const proxy = await startFaultProxy(worker.url, options);
   proxies.push(proxy);
   return { apiKey: api_key, countId: count.id, proxy };
@@ -60,10 +63,11 @@ async function expectExactlyOnce(project: string, setupResult: { countId: string
   const perUser = EVENTS / USERS;
   let total = 0;
   for (let u = 0; u < USERS; u++) {
-    const body = await admin<{ profile: { event_count: number }; segments: { computations: Record<string, unknown> }; events: { insert_id: string; event_properties: { n?: number } }[] }>(
-      "GET",
-      `/projects/${project}/users?user_id=user-${u}&events=1000`,
-    );
+    const body = await admin<{
+      profile: { event_count: number };
+      segments: { computations: Record<string, unknown> };
+      events: { insert_id: string; event_properties: { n?: number } }[];
+    }>("GET", `/projects/${project}/users?user_id=user-${u}&events=1000`);
     expect(body.profile.event_count).toBe(perUser);
     expect(body.segments.computations[countId]).toBe(perUser);
     expect(new Set(body.events.map((e) => e.insert_id)).size).toBe(perUser);
@@ -80,8 +84,17 @@ describe("exactly once under retries", () => {
     // byte is "never reached the server" and dropped, so the proxy cuts mid-body).
     const s = await setup("once-amplitude", { drop: "midBody" });
     const amp = createInstance();
-    await amp.init(s.apiKey, { serverUrl: `${s.proxy.url}/2/httpapi`, flushIntervalMillis: 20, flushQueueSize: 10, flushMaxRetries: 100, requestTimeoutMillis: 1_000, logLevel: 0 }).promise;
-    const results = await Promise.all(Array.from({ length: EVENTS }, (_, n) => amp.track("Purchase", { n }, { user_id: userOf(n), insert_id: `once-${n}` }).promise));
+    await amp.init(s.apiKey, {
+      serverUrl: `${s.proxy.url}/2/httpapi`,
+      flushIntervalMillis: 20,
+      flushQueueSize: 10,
+      flushMaxRetries: 100,
+      requestTimeoutMillis: 1_000,
+      logLevel: 0,
+    }).promise;
+    const results = await Promise.all(
+      Array.from({ length: EVENTS }, (_, n) => amp.track("Purchase", { n }, { user_id: userOf(n), insert_id: `once-${n}` }).promise),
+    );
     expect(results.filter((r) => r.code !== 200)).toEqual([]);
     await expectExactlyOnce("once-amplitude", s);
   }, 120_000);
@@ -93,11 +106,21 @@ describe("exactly once under retries", () => {
     // keep the run within ~15 s. The body (and `sentAt`) is rebuilt per attempt; the
     // messageIds are fixed when the event is created.
     const s = await setup("once-segment", { drop: "beforeResponse", maxFaultsPerEvent: 2 });
-    const analytics = new SegmentAnalytics({ writeKey: s.apiKey, host: s.proxy.url, flushAt: 10, flushInterval: 20, maxRetries: 10, httpRequestTimeout: 3_000 });
+    const analytics = new SegmentAnalytics({
+      writeKey: s.apiKey,
+      host: s.proxy.url,
+      flushAt: 10,
+      flushInterval: 20,
+      maxRetries: 10,
+      httpRequestTimeout: 3_000,
+    });
     const failures: unknown[] = [];
     const delivered = Array.from(
       { length: EVENTS },
-      (_, n) => new Promise<void>((resolve) => analytics.track({ userId: userOf(n), event: "Purchase", properties: { n } }, (err) => resolve(void (err && failures.push(err))))),
+      (_, n) =>
+        new Promise<void>((resolve) =>
+          analytics.track({ userId: userOf(n), event: "Purchase", properties: { n } }, (err) => resolve(void (err && failures.push(err)))),
+        ),
     );
     await Promise.all(delivered);
     await analytics.closeAndFlush({ timeout: 60_000 });
@@ -124,7 +147,10 @@ describe("exactly once under retries", () => {
     });
     const delivered = Array.from(
       { length: EVENTS },
-      (_, n) => new Promise<void>((resolve) => rudder.track({ userId: userOf(n), event: "Purchase", properties: { n } }, (...args: unknown[]) => resolve(void (args[0] && failures.push(args[0]))))),
+      (_, n) =>
+        new Promise<void>((resolve) =>
+          rudder.track({ userId: userOf(n), event: "Purchase", properties: { n } }, (...args: unknown[]) => resolve(void (args[0] && failures.push(args[0])))),
+        ),
     );
     await Promise.all(delivered);
     expect(failures).toEqual([]);
@@ -137,7 +163,15 @@ describe("exactly once under retries", () => {
     // batch still failing on the network stays queued for the next flush. It reads only
     // the status, so the proxy cuts before any byte.
     const s = await setup("once-posthog", { drop: "beforeResponse", maxFaultsPerEvent: 3 });
-    const ph = new PostHog(s.apiKey, { host: s.proxy.url, flushAt: 10, maxBatchSize: 10, flushInterval: 20, fetchRetryCount: 10, fetchRetryDelay: 100, requestTimeout: 3_000 });
+    const ph = new PostHog(s.apiKey, {
+      host: s.proxy.url,
+      flushAt: 10,
+      maxBatchSize: 10,
+      flushInterval: 20,
+      fetchRetryCount: 10,
+      fetchRetryDelay: 100,
+      requestTimeout: 3_000,
+    });
     const failures: unknown[] = [];
     ph.on("error", (err) => failures.push(err));
     for (let n = 0; n < EVENTS; n++) ph.capture({ distinctId: userOf(n), event: "Purchase", properties: { n } });
@@ -151,7 +185,14 @@ describe("@rudderstack/rudder-sdk-node with only `timeout` set", () => {
   it("does not retry a timed-out request (axios ECONNABORTED): the event, already stored, is reported failed", async () => {
     const s = await setup("once-rudder-timeout", { first: ["hang"], faults: { unavailable: 0, dropResponse: 0, hang: 0, duplicate: 0 } });
     const errors: { code?: string }[] = [];
-    const options = { dataPlaneUrl: s.proxy.url, flushAt: 1, retryCount: 10, timeout: 1_000, logLevel: "none", errorHandler: (err?: { code?: string }) => void errors.push(err ?? {}) };
+    const options = {
+      dataPlaneUrl: s.proxy.url,
+      flushAt: 1,
+      retryCount: 10,
+      timeout: 1_000,
+      logLevel: "none",
+      errorHandler: (err?: { code?: string }) => void errors.push(err ?? {}),
+    };
     const rudder = new RudderAnalytics(s.apiKey, options);
     await new Promise<void>((resolve) => rudder.track({ userId: "user-0", event: "Purchase", properties: { n: 0 } }, () => resolve()));
     expect(errors.map((e) => e.code)).toEqual(["ECONNABORTED"]);

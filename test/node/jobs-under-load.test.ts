@@ -57,10 +57,16 @@ describe("the data set loaded while jobs run", () => {
       cancelled: await cohort("Cancelled an order", cancelledOnce),
       loyal: await cohort("Three orders, never cancelled", { all: [threeOrders, { not: cancelledOnce }] }),
     };
-    const prediction = await admin<{ id: string }>("POST", "/predictions", { name: "Orders again", definition: { goal: { event: { type: "Order Completed" } }, horizon_days: 7 } });
+    const prediction = await admin<{ id: string }>("POST", "/predictions", {
+      name: "Orders again",
+      definition: { goal: { event: { type: "Order Completed" } }, horizon_days: 7 },
+    });
     expect(prediction.status).toBe(201);
     let output = "";
-    const training = trainer([prediction.json.id, "--url", worker.url, "--project", "jobs"], { env: { TAILOR_ADMIN_TOKEN: worker.adminToken }, stdio: ["ignore", "pipe", "pipe"] });
+    const training = trainer([prediction.json.id, "--url", worker.url, "--project", "jobs"], {
+      env: { TAILOR_ADMIN_TOKEN: worker.adminToken },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     training.child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
     training.child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
     await load;
@@ -79,7 +85,10 @@ describe("the data set loaded while jobs run", () => {
     expect(last).toMatchObject({ status: "succeeded", failures: 0 });
 
     // The index (sizes, the Cohort API, syncs) converges to the raw rows' answer.
-    const sizes = async () => Object.fromEntries(await Promise.all(Object.entries(ids).map(async ([k, id]) => [k, (await admin<{ size: number }>("GET", `/cohorts/${id}`)).json.size] as const)));
+    const sizes = async () =>
+      Object.fromEntries(
+        await Promise.all(Object.entries(ids).map(async ([k, id]) => [k, (await admin<{ size: number }>("GET", `/cohorts/${id}`)).json.size] as const)),
+      );
     let seen = await sizes();
     for (let i = 0; i < 120 && JSON.stringify(seen) !== JSON.stringify(expected); i++, await new Promise((r) => setTimeout(r, 500))) seen = await sizes();
     expect(seen).toEqual(expected);

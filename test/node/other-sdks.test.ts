@@ -95,7 +95,14 @@ describe("@rudderstack/rudder-sdk-node against Tailor (gzip bodies)", () => {
 
   it("an unknown write key is a 401 the SDK reports", async () => {
     const errors: { response?: { status: number } }[] = [];
-    const options = { dataPlaneUrl: worker.url, flushAt: 100, flushInterval: 60_000, retryCount: 0, logLevel: "none", errorHandler: (err?: { response?: { status: number } }) => void errors.push(err ?? {}) };
+    const options = {
+      dataPlaneUrl: worker.url,
+      flushAt: 100,
+      flushInterval: 60_000,
+      retryCount: 0,
+      logLevel: "none",
+      errorHandler: (err?: { response?: { status: number } }) => void errors.push(err ?? {}),
+    };
     const rudder = new RudderAnalytics("not-a-key", options);
     rudder.track({ userId: "rs-sdk-user-2", event: "A" });
     await rudder.flush();

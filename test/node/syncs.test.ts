@@ -45,7 +45,11 @@ afterAll(async () => {
 const admin = <T>(method: string, path: string, body?: unknown) => worker.admin<T>(method, path, body);
 
 async function ingest(events: unknown[]) {
-  const res = await fetch(`${worker.url}/2/httpapi`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ api_key: keys.api_key, events }) });
+  const res = await fetch(`${worker.url}/2/httpapi`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ api_key: keys.api_key, events }),
+  });
   expect(res.status).toBe(200);
 }
 
@@ -62,13 +66,23 @@ async function waitForSize(cohortId: string, n: number) {
 const webhookDeliveries = () => received.filter((d) => d.url === "/hook");
 type Message = { cohort_id: string; in_cohort: boolean; message_id: string; users: { user_id: string | null }[] };
 const messages = () => webhookDeliveries().map((d) => JSON.parse(d.body) as Message);
-const delivered = (from: number) => messages().slice(from).flatMap((m) => m.users.map((u) => `${m.in_cohort ? "+" : "-"}${u.user_id}`)).sort();
+const delivered = (from: number) =>
+  messages()
+    .slice(from)
+    .flatMap((m) => m.users.map((u) => `${m.in_cohort ? "+" : "-"}${u.user_id}`))
+    .sort();
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 /** A cohort message's id: `<sync>:<cohort>:in|out:<first seq>-<last seq>`. */
-const messageIdOf = (syncId: string, cohortId: string, direction: "in" | "out") => expect.stringMatching(new RegExp(`^${syncId}:${cohortId}:${direction}:\\d+-\\d+$`));
+const messageIdOf = (syncId: string, cohortId: string, direction: "in" | "out") =>
+  expect.stringMatching(new RegExp(`^${syncId}:${cohortId}:${direction}:\\d+-\\d+$`));
 /** A request as the destination saw it: method, path, the named headers, and the JSON body. */
-const wire = (d: Delivery, headers: string[]) => ({ method: d.method, path: d.url, headers: Object.fromEntries(headers.map((h) => [h, d.headers[h]])), body: JSON.parse(d.body) as unknown });
+const wire = (d: Delivery, headers: string[]) => ({
+  method: d.method,
+  path: d.url,
+  headers: Object.fromEntries(headers.map((h) => [h, d.headers[h]])),
+  body: JSON.parse(d.body) as unknown,
+});
 
 /** Sets a user property, and waits until the cohort has `size` members. */
 async function setProperty(userId: string, property: string, value: unknown, cohortId: string, size: number) {
@@ -79,7 +93,10 @@ async function setProperty(userId: string, property: string, value: unknown, coh
 async function createSync(name: string, destination: unknown, cohortId: string, extra: Record<string, unknown> = {}) {
   const dest = await admin<{ id: string; signing_secret?: string }>("POST", "/projects/syncs/destinations", { name, definition: destination });
   expect(dest.status).toBe(201);
-  const sync = await admin<{ id: string }>("POST", "/projects/syncs/syncs", { name: `to ${name}`, definition: { destination_id: dest.json.id, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual", ...extra } });
+  const sync = await admin<{ id: string }>("POST", "/projects/syncs/syncs", {
+    name: `to ${name}`,
+    definition: { destination_id: dest.json.id, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual", ...extra },
+  });
   expect(sync.status).toBe(201);
   return { id: sync.json.id, destinationId: dest.json.id, secret: dest.json.signing_secret };
 }
@@ -115,19 +132,32 @@ describe("cohort webhook syncs", () => {
   }
 
   it("first run sends the full membership, signed per Standard Webhooks", async () => {
-    cohortId = (await admin<{ id: string }>("POST", "/projects/syncs/cohorts", { name: "Pro", definition: { type: "behavioral", match: { user_property: { property: "plan", op: "eq", value: "pro" } } } })).json.id;
+    cohortId = (
+      await admin<{ id: string }>("POST", "/projects/syncs/cohorts", {
+        name: "Pro",
+        definition: { type: "behavioral", match: { user_property: { property: "plan", op: "eq", value: "pro" } } },
+      })
+    ).json.id;
     // One after the other, so the change log (and the message) has them in this order.
     await setProperty("sync-a", "plan", "pro", cohortId, 1);
     await setProperty("sync-b", "plan", "pro", cohortId, 2);
 
-    const dest = await admin<{ id: string; signing_secret: string; definition: { credentials: unknown } }>("POST", "/projects/syncs/destinations", { name: "Hook", definition: { type: "webhook", url: destinationUrl } });
+    const dest = await admin<{ id: string; signing_secret: string; definition: { credentials: unknown } }>("POST", "/projects/syncs/destinations", {
+      name: "Hook",
+      definition: { type: "webhook", url: destinationUrl },
+    });
     expect(dest.status).toBe(201);
     secret = dest.json.signing_secret;
     expect(secret).toMatch(/^whsec_/);
     const shown = await admin<{ definition: { credentials: unknown } }>("GET", `/projects/syncs/destinations/${dest.json.id}`);
     expect(shown.json.definition.credentials).toEqual({ signing_secret: "(set)" });
 
-    syncId = (await admin<{ id: string }>("POST", "/projects/syncs/syncs", { name: "Pro to hook", definition: { destination_id: dest.json.id, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" } })).json.id;
+    syncId = (
+      await admin<{ id: string }>("POST", "/projects/syncs/syncs", {
+        name: "Pro to hook",
+        definition: { destination_id: dest.json.id, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" },
+      })
+    ).json.id;
     const run = await runSync(syncId);
     expect(run).toMatchObject({ status: "succeeded", sent: 2 });
     expect(received).toHaveLength(1);
@@ -162,7 +192,10 @@ describe("cohort webhook syncs", () => {
     expect(received.length).toBe(before);
 
     // 1 s as seconds, then 2–3 s as an HTTP-date (whole seconds, so up to 1 s less than asked).
-    script = [{ status: 429, headers: { "retry-after": "1" } }, { status: 503, retryAfterDate: 3 }];
+    script = [
+      { status: 429, headers: { "retry-after": "1" } },
+      { status: 503, retryAfterDate: 3 },
+    ];
     const t0 = Date.now();
     const recovered = await runSync(syncId);
     expect(recovered).toMatchObject({ status: "succeeded", sent: 1 });
@@ -194,13 +227,20 @@ describe("cohort webhook syncs", () => {
     script = [];
     // Recovered: delivered once, and no longer failing.
     expect(await runSync(syncId)).toMatchObject({ status: "succeeded", sent: 1 });
-    expect((await admin<{ syncs: { id: string; failing: boolean }[] }>("GET", "/projects/syncs/syncs")).json.syncs.find((s) => s.id === syncId)?.failing).toBe(false);
+    expect((await admin<{ syncs: { id: string; failing: boolean }[] }>("GET", "/projects/syncs/syncs")).json.syncs.find((s) => s.id === syncId)?.failing).toBe(
+      false,
+    );
   });
 });
 
 describe("cohort sync delivery guarantees", () => {
   it("a run failing halfway resumes at the undelivered message with the same ids: every user exactly once", async () => {
-    const cohortId = (await admin<{ id: string }>("POST", "/projects/syncs/cohorts", { name: "Resume", definition: { type: "behavioral", match: { user_property: { property: "resume", op: "eq", value: true } } } })).json.id;
+    const cohortId = (
+      await admin<{ id: string }>("POST", "/projects/syncs/cohorts", {
+        name: "Resume",
+        definition: { type: "behavioral", match: { user_property: { property: "resume", op: "eq", value: true } } },
+      })
+    ).json.id;
     const users = ["res-1", "res-2", "res-3", "res-4"];
     for (const [i, u] of users.entries()) await setProperty(u, "resume", true, cohortId, i + 1);
     const sync = await createSync("Resume hook", { type: "webhook", url: destinationUrl.replace("/hook", "/resume") }, cohortId, { batch_size: 1 });
@@ -210,13 +250,23 @@ describe("cohort sync delivery guarantees", () => {
     script = [{ status: 200 }, { status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }];
     expect(await runSync(sync.id)).toMatchObject({ status: "failed", sent: 1, failed: 1 });
     const first = hits();
-    expect(first.map((h) => [h.status, h.users[0]!.user_id])).toEqual([[200, "res-1"], [500, "res-2"], [500, "res-2"], [500, "res-2"], [500, "res-2"]]);
+    expect(first.map((h) => [h.status, h.users[0]!.user_id])).toEqual([
+      [200, "res-1"],
+      [500, "res-2"],
+      [500, "res-2"],
+      [500, "res-2"],
+      [500, "res-2"],
+    ]);
     expect(new Set(first.slice(1).map((h) => h.message_id)).size).toBe(1);
 
     // The destination recovers: the next run starts at message 2, with the id it had.
     expect(await runSync(sync.id)).toMatchObject({ status: "succeeded", sent: 3, failed: 0 });
     const second = hits().slice(first.length);
-    expect(second.map((h) => [h.status, h.users[0]!.user_id])).toEqual([[200, "res-2"], [200, "res-3"], [200, "res-4"]]);
+    expect(second.map((h) => [h.status, h.users[0]!.user_id])).toEqual([
+      [200, "res-2"],
+      [200, "res-3"],
+      [200, "res-4"],
+    ]);
     expect(second[0]!.message_id).toBe(first[1]!.message_id);
 
     const ok = hits().filter((h) => h.status === 200);
@@ -227,7 +277,12 @@ describe("cohort sync delivery guarantees", () => {
   });
 
   it("enter → run → exit → run → re-enter → run: each change delivered exactly once, in order", async () => {
-    const cohortId = (await admin<{ id: string }>("POST", "/projects/syncs/cohorts", { name: "Cycle", definition: { type: "behavioral", match: { user_property: { property: "cycle", op: "eq", value: true } } } })).json.id;
+    const cohortId = (
+      await admin<{ id: string }>("POST", "/projects/syncs/cohorts", {
+        name: "Cycle",
+        definition: { type: "behavioral", match: { user_property: { property: "cycle", op: "eq", value: true } } },
+      })
+    ).json.id;
     const sync = await createSync("Cycle hook", { type: "webhook", url: destinationUrl.replace("/hook", "/cycle") }, cohortId);
     const changes = () => received.filter((d) => d.url === "/cycle").map((d) => JSON.parse(d.body) as Message);
 
@@ -245,14 +300,23 @@ describe("cohort sync delivery guarantees", () => {
       [false, [{ user_id: "cyc-1", device_id: null }]],
       [true, [{ user_id: "cyc-1", device_id: null }]],
     ]);
-    expect(sent.map((m) => m.message_id)).toEqual([messageIdOf(sync.id, cohortId, "in"), messageIdOf(sync.id, cohortId, "out"), messageIdOf(sync.id, cohortId, "in")]);
+    expect(sent.map((m) => m.message_id)).toEqual([
+      messageIdOf(sync.id, cohortId, "in"),
+      messageIdOf(sync.id, cohortId, "out"),
+      messageIdOf(sync.id, cohortId, "in"),
+    ]);
     expect(new Set(sent.map((m) => m.message_id)).size).toBe(3);
   });
 });
 
 describe("Braze destination", () => {
   it("sends the exact /users/track requests with the API key: the attribute true on entry, false on exit", async () => {
-    const cohortId = (await admin<{ id: string }>("POST", "/projects/syncs/cohorts", { name: "Gold", definition: { type: "behavioral", match: { user_property: { property: "tier", op: "eq", value: "gold" } } } })).json.id;
+    const cohortId = (
+      await admin<{ id: string }>("POST", "/projects/syncs/cohorts", {
+        name: "Gold",
+        definition: { type: "behavioral", match: { user_property: { property: "tier", op: "eq", value: "gold" } } },
+      })
+    ).json.id;
     await setProperty("braze-1", "tier", "gold", cohortId, 1);
     await setProperty("braze-2", "tier", "gold", cohortId, 2);
     const base = destinationUrl.replace("/hook", "/braze");
@@ -262,14 +326,29 @@ describe("Braze destination", () => {
     });
     expect(dest.status).toBe(201);
     expect(dest.json.definition).toEqual({ type: "braze", base_url: base, attribute: "is_gold", credentials: { api_key: "(set)" } });
-    const sync = (await admin<{ id: string }>("POST", "/projects/syncs/syncs", { name: "Gold to Braze", definition: { destination_id: dest.json.id, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" } })).json.id;
+    const sync = (
+      await admin<{ id: string }>("POST", "/projects/syncs/syncs", {
+        name: "Gold to Braze",
+        definition: { destination_id: dest.json.id, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" },
+      })
+    ).json.id;
     const headers = ["content-type", "authorization"];
     const braze = { "content-type": "application/json", authorization: "Bearer braze-key-1" };
 
     let before = received.length;
     expect(await runSync(sync)).toMatchObject({ status: "succeeded", sent: 2 });
     expect(received.slice(before).map((c) => wire(c, headers))).toEqual([
-      { method: "POST", path: "/braze/users/track", headers: braze, body: { attributes: [{ external_id: "braze-1", is_gold: true }, { external_id: "braze-2", is_gold: true }] } },
+      {
+        method: "POST",
+        path: "/braze/users/track",
+        headers: braze,
+        body: {
+          attributes: [
+            { external_id: "braze-1", is_gold: true },
+            { external_id: "braze-2", is_gold: true },
+          ],
+        },
+      },
     ]);
 
     await setProperty("braze-2", "tier", "silver", cohortId, 1);
@@ -283,15 +362,29 @@ describe("Braze destination", () => {
 
 describe("Facebook destination", () => {
   it("reads each user's email from the profile, normalises and hashes it: POST to add, DELETE to remove", async () => {
-    const cohortId = (await admin<{ id: string }>("POST", "/projects/syncs/cohorts", { name: "Newsletter", definition: { type: "behavioral", match: { user_property: { property: "newsletter", op: "eq", value: true } } } })).json.id;
+    const cohortId = (
+      await admin<{ id: string }>("POST", "/projects/syncs/cohorts", {
+        name: "Newsletter",
+        definition: { type: "behavioral", match: { user_property: { property: "newsletter", op: "eq", value: true } } },
+      })
+    ).json.id;
     await ingest([
       { user_id: "fb-user-1", event_type: "$identify", user_properties: { $set: { newsletter: true, email: "  Ann@Example.COM " } } },
       { user_id: "fb-user-2", event_type: "$identify", user_properties: { $set: { newsletter: true } } }, // no email: not sendable
     ]);
     await waitForSize(cohortId, 2);
-    const sync = await createSync("FB", { type: "facebook", base_url: destinationUrl.replace("/hook", "/graph"), audience_id: "A1", credentials: { access_token: "fb-token" } }, cohortId);
+    const sync = await createSync(
+      "FB",
+      { type: "facebook", base_url: destinationUrl.replace("/hook", "/graph"), audience_id: "A1", credentials: { access_token: "fb-token" } },
+      cohortId,
+    );
     const hashed = createHash("sha256").update("ann@example.com").digest("hex");
-    const request = (method: string) => ({ method, path: "/graph/v21.0/A1/users?access_token=fb-token", headers: { "content-type": "application/json" }, body: { payload: { schema: "EMAIL_SHA256", data: [hashed] } } });
+    const request = (method: string) => ({
+      method,
+      path: "/graph/v21.0/A1/users?access_token=fb-token",
+      headers: { "content-type": "application/json" },
+      body: { payload: { schema: "EMAIL_SHA256", data: [hashed] } },
+    });
 
     let before = received.length;
     expect(await runSync(sync.id)).toMatchObject({ status: "succeeded", sent: 1, skipped: 1 });
@@ -306,15 +399,28 @@ describe("Facebook destination", () => {
 
 describe("HubSpot and Klaviyo destinations", () => {
   it("send their exact list-membership requests (add, then remove), with ids read from user properties", async () => {
-    const cohortId = (await admin<{ id: string }>("POST", "/projects/syncs/cohorts", { name: "Crm", definition: { type: "behavioral", match: { user_property: { property: "crm", op: "set" } } } })).json.id;
+    const cohortId = (
+      await admin<{ id: string }>("POST", "/projects/syncs/cohorts", {
+        name: "Crm",
+        definition: { type: "behavioral", match: { user_property: { property: "crm", op: "set" } } },
+      })
+    ).json.id;
     await ingest([
       { user_id: "crm-user-1", event_type: "$identify", user_properties: { $set: { crm: true, hubspot_id: 501, klaviyo_id: "01KLAV" } } },
       // In the cohort, but unknown to both CRMs: counted as skipped, never sent.
       { user_id: "crm-user-2", event_type: "$identify", user_properties: { $set: { crm: true } } },
     ]);
     await waitForSize(cohortId, 2);
-    const hubspot = await createSync("HubSpot", { type: "hubspot", base_url: destinationUrl.replace("/hook", "/hs"), list_id: "77", credentials: { access_token: "hs-token" } }, cohortId);
-    const klaviyo = await createSync("Klaviyo", { type: "klaviyo", base_url: destinationUrl.replace("/hook", "/kl"), list_id: "L7", credentials: { api_key: "pk_1" } }, cohortId);
+    const hubspot = await createSync(
+      "HubSpot",
+      { type: "hubspot", base_url: destinationUrl.replace("/hook", "/hs"), list_id: "77", credentials: { access_token: "hs-token" } },
+      cohortId,
+    );
+    const klaviyo = await createSync(
+      "Klaviyo",
+      { type: "klaviyo", base_url: destinationUrl.replace("/hook", "/kl"), list_id: "L7", credentials: { api_key: "pk_1" } },
+      cohortId,
+    );
     const run = async (syncId: string, counts: { sent: number; skipped: number }) => {
       const before = received.length;
       expect(await runSync(syncId)).toMatchObject({ status: "succeeded", ...counts });
@@ -323,11 +429,18 @@ describe("HubSpot and Klaviyo destinations", () => {
       return received.slice(before);
     };
     const hsHeaders = { "content-type": "application/json", authorization: "Bearer hs-token" };
-    const klHeaders = { "content-type": "application/vnd.api+json", accept: "application/vnd.api+json", revision: "2024-10-15", authorization: "Klaviyo-API-Key pk_1" };
+    const klHeaders = {
+      "content-type": "application/vnd.api+json",
+      accept: "application/vnd.api+json",
+      revision: "2024-10-15",
+      authorization: "Klaviyo-API-Key pk_1",
+    };
     const hs = (calls: Delivery[]) => calls.map((c) => wire(c, Object.keys(hsHeaders)));
     const kl = (calls: Delivery[]) => calls.map((c) => wire(c, Object.keys(klHeaders)));
 
-    expect(hs(await run(hubspot.id, { sent: 1, skipped: 1 }))).toEqual([{ method: "PUT", path: "/hs/crm/v3/lists/77/memberships/add", headers: hsHeaders, body: ["501"] }]);
+    expect(hs(await run(hubspot.id, { sent: 1, skipped: 1 }))).toEqual([
+      { method: "PUT", path: "/hs/crm/v3/lists/77/memberships/add", headers: hsHeaders, body: ["501"] },
+    ]);
     expect(kl(await run(klaviyo.id, { sent: 1, skipped: 1 }))).toEqual([
       { method: "POST", path: "/kl/api/lists/L7/relationships/profiles", headers: klHeaders, body: { data: [{ type: "profile", id: "01KLAV" }] } },
     ]);
@@ -335,7 +448,9 @@ describe("HubSpot and Klaviyo destinations", () => {
     // crm-user-1 leaves (its ids stay on the profile, so the lists can be told).
     await ingest([{ user_id: "crm-user-1", event_type: "$identify", user_properties: { $unset: { crm: "-" } } }]);
     await waitForSize(cohortId, 1);
-    expect(hs(await run(hubspot.id, { sent: 1, skipped: 0 }))).toEqual([{ method: "PUT", path: "/hs/crm/v3/lists/77/memberships/remove", headers: hsHeaders, body: ["501"] }]);
+    expect(hs(await run(hubspot.id, { sent: 1, skipped: 0 }))).toEqual([
+      { method: "PUT", path: "/hs/crm/v3/lists/77/memberships/remove", headers: hsHeaders, body: ["501"] },
+    ]);
     expect(kl(await run(klaviyo.id, { sent: 1, skipped: 0 }))).toEqual([
       { method: "DELETE", path: "/kl/api/lists/L7/relationships/profiles", headers: klHeaders, body: { data: [{ type: "profile", id: "01KLAV" }] } },
     ]);
@@ -350,7 +465,9 @@ describe("property syncs to a webhook and to Braze", () => {
       return res.json;
     };
     const spend = (await post("computations", { name: "Spend", definition: { event: { type: "Order Completed" }, aggregate: "sum", property: "revenue" } })).id;
-    const cohortId = (await post("cohorts", { name: "Spenders", definition: { type: "behavioral", match: { performed: { event: { type: "Order Completed" } } } } })).id;
+    const cohortId = (
+      await post("cohorts", { name: "Spenders", definition: { type: "behavioral", match: { performed: { event: { type: "Order Completed" } } } } })
+    ).id;
     await ingest(["val-1", "val-2", "val-3"].map((u, i) => ({ user_id: u, event_type: "Order Completed", event_properties: { revenue: 10 * (i + 1) } })));
     await waitForSize(cohortId, 3);
     const hook = await post("destinations", { name: "Values hook", definition: { type: "webhook", url: destinationUrl } });
@@ -378,13 +495,21 @@ describe("property syncs to a webhook and to Braze", () => {
     await ingest([{ user_id: "val-2", event_type: "Order Completed", event_properties: { revenue: 5 } }]);
     const next = received.length;
     expect((await admin<{ sent: number }>("POST", `/projects/syncs/syncs/${sync}/run`)).json.sent).toBe(1);
-    expect((JSON.parse(received[next]!.body) as ValueMessage).users).toEqual([{ user_id: "val-2", device_id: null, in_cohort: true, properties: { spend: 25 } }]);
+    expect((JSON.parse(received[next]!.body) as ValueMessage).users).toEqual([
+      { user_id: "val-2", device_id: null, in_cohort: true, properties: { spend: 25 } },
+    ]);
 
     // Braze gets the same values as custom attributes.
-    const braze = await post("destinations", { name: "Braze values", definition: { type: "braze", base_url: destinationUrl.replace("/hook", "/braze"), credentials: { api_key: "braze-key-2" } } });
+    const braze = await post("destinations", {
+      name: "Braze values",
+      definition: { type: "braze", base_url: destinationUrl.replace("/hook", "/braze"), credentials: { api_key: "braze-key-2" } },
+    });
     const toBraze = (await post("syncs", { name: "Spend to Braze", definition: { destination_id: braze.id, what, schedule: "manual" } })).id;
     const b0 = received.length;
-    expect((await admin<{ status: string; sent: number }>("POST", `/projects/syncs/syncs/${toBraze}/run`)).json).toMatchObject({ status: "succeeded", sent: 3 });
+    expect((await admin<{ status: string; sent: number }>("POST", `/projects/syncs/syncs/${toBraze}/run`)).json).toMatchObject({
+      status: "succeeded",
+      sent: 3,
+    });
     expect(received.slice(b0).map((c) => [c.url, c.headers.authorization])).toEqual([["/braze/users/track", "Bearer braze-key-2"]]);
     expect(JSON.parse(received[b0]!.body)).toEqual({
       attributes: [
@@ -398,11 +523,19 @@ describe("property syncs to a webhook and to Braze", () => {
 
 describe("scheduled syncs under npm start's server", () => {
   it("a minute sync delivers by itself (the server fires the cron every minute); the list shows its last and next run", async () => {
-    const cohort = (await admin<{ id: string }>("POST", "/projects/syncs/cohorts", { name: "Scheduled", definition: { type: "behavioral", match: { user_property: { property: "schedule_test", op: "eq", value: "gold" } } } })).json.id;
+    const cohort = (
+      await admin<{ id: string }>("POST", "/projects/syncs/cohorts", {
+        name: "Scheduled",
+        definition: { type: "behavioral", match: { user_property: { property: "schedule_test", op: "eq", value: "gold" } } },
+      })
+    ).json.id;
     await setProperty("sched-user", "schedule_test", "gold", cohort, 1);
     const url = `${destinationUrl}?scheduled`;
     const dest = await admin<{ id: string }>("POST", "/projects/syncs/destinations", { name: "Scheduled hook", definition: { type: "webhook", url } });
-    const sync = await admin<{ id: string }>("POST", "/projects/syncs/syncs", { name: "Every minute", definition: { destination_id: dest.json.id, what: { kind: "cohort", cohort_id: cohort }, schedule: "minute" } });
+    const sync = await admin<{ id: string }>("POST", "/projects/syncs/syncs", {
+      name: "Every minute",
+      definition: { destination_id: dest.json.id, what: { kind: "cohort", cohort_id: cohort }, schedule: "minute" },
+    });
     expect(sync.status).toBe(201);
     type Listed = { id: string; last_run_at: number | null; next_run_at: number | null };
     const listed = async () => (await admin<{ syncs: Listed[] }>("GET", "/projects/syncs/syncs")).json.syncs.find((s) => s.id === sync.json.id)!;

@@ -43,7 +43,13 @@ beforeAll(async () => {
     headers: { "content-type": "application/json" },
     body: JSON.stringify({
       api_key: keys.api_key,
-      events: placed.map((o, n) => ({ user_id: o.user, event_type: "Order Completed", time: o.time, insert_id: `watch-${n}`, event_properties: { revenue: 10 + (n % 7) } })),
+      events: placed.map((o, n) => ({
+        user_id: o.user,
+        event_type: "Order Completed",
+        time: o.time,
+        insert_id: `watch-${n}`,
+        event_properties: { revenue: 10 + (n % 7) },
+      })),
     }),
   });
   expect(res.status, await res.clone().text()).toBe(200);
@@ -88,7 +94,10 @@ async function waitForJob(id: string, done: (j: TrainingJobView) => boolean, tim
 
 describe("npm run train -- --watch", () => {
   it("trains a queued prediction and finishes the job with the version it published, which is active", async () => {
-    const created = await admin<{ id: string }>("POST", "/projects/train-watch/predictions", { name: "Orders within a week", definition: { goal: { event: { type: "Order Completed" } }, horizon_days: 7, value_property: "revenue" } });
+    const created = await admin<{ id: string }>("POST", "/projects/train-watch/predictions", {
+      name: "Orders within a week",
+      definition: { goal: { event: { type: "Order Completed" } }, horizon_days: 7, value_property: "revenue" },
+    });
     expect(created.status).toBe(201);
     const queued = await admin<TrainingJobView>("POST", `/projects/train-watch/predictions/${created.json.id}/train`);
     expect(queued.status).toBe(202);
@@ -101,14 +110,20 @@ describe("npm run train -- --watch", () => {
     expect(job.finished_at).toBeGreaterThanOrEqual(job.started_at!);
     expect([...seen]).toContain("succeeded");
 
-    const { json } = await admin<{ models: { id: string; version: number; active: boolean }[] }>("GET", `/projects/train-watch/models?owner_id=${created.json.id}`);
+    const { json } = await admin<{ models: { id: string; version: number; active: boolean }[] }>(
+      "GET",
+      `/projects/train-watch/models?owner_id=${created.json.id}`,
+    );
     expect(json.models).toEqual([expect.objectContaining({ id: job.model_id, version: 1, active: true })]);
     expect(output).toContain(`job ${job.id}`);
   });
 
   it("fails the job with the trainer's error when training cannot run", async () => {
     // A recommendation whose items never occur: nothing to learn from.
-    const created = await admin<{ id: string }>("POST", "/projects/train-watch/recommendations", { name: "Nothing to learn", definition: { item: { event: { type: "Never Happens" }, property: "sku" } } });
+    const created = await admin<{ id: string }>("POST", "/projects/train-watch/recommendations", {
+      name: "Nothing to learn",
+      definition: { item: { event: { type: "Never Happens" }, property: "sku" } },
+    });
     const queued = await admin<TrainingJobView>("POST", `/projects/train-watch/recommendations/${created.json.id}/train`);
     const { job } = await waitForJob(queued.json.id, (j) => j.status === "succeeded" || j.status === "failed");
     expect(job.status).toBe("failed");

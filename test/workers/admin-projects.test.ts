@@ -16,11 +16,28 @@ describe("admin API auth", () => {
 
 describe("project addressing", () => {
   it("every project-scoped route answers 404 naming the project when it does not exist", async () => {
-    const paths = ["", "/settings", "/users?user_id=u", "/cohorts", "/computations/cmp_x/distribution", "/predictions", "/recommendations", "/destinations", "/syncs", "/backfills", "/archive", "/models", "/training-jobs", "/deletions"];
+    const paths = [
+      "",
+      "/settings",
+      "/users?user_id=u",
+      "/cohorts",
+      "/computations/cmp_x/distribution",
+      "/predictions",
+      "/recommendations",
+      "/destinations",
+      "/syncs",
+      "/backfills",
+      "/archive",
+      "/models",
+      "/training-jobs",
+      "/deletions",
+    ];
     for (const path of paths) {
       const res = await admin(`/projects/nowhere${path}`);
       expect(res.status, path).toBe(404);
-      expect(await res.json(), path).toEqual({ error: { code: "not_found", message: "Project nowhere not found", details: [{ field: "project", message: "no such project" }] } });
+      expect(await res.json(), path).toEqual({
+        error: { code: "not_found", message: "Project nowhere not found", details: [{ field: "project", message: "no such project" }] },
+      });
     }
     const write = await admin("/projects/nowhere/cohorts", { method: "POST", body: JSON.stringify({ name: "x", definition: {} }) });
     expect(write.status).toBe(404);

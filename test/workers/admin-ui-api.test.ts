@@ -22,7 +22,8 @@ describe("the admin API with the UI's session cookie", () => {
     const { signIn, cookie, csrf } = await uiSession();
     expect(signIn.status).toBe(303);
     const body = JSON.stringify({ name: "Static via cookie", definition: { type: "static" } });
-    const post = (headers: Record<string, string>) => call(`/admin/api/projects/${project.id}/cohorts`, { method: "POST", headers: { "content-type": "application/json", cookie, ...headers }, body });
+    const post = (headers: Record<string, string>) =>
+      call(`/admin/api/projects/${project.id}/cohorts`, { method: "POST", headers: { "content-type": "application/json", cookie, ...headers }, body });
 
     expect((await call("/admin/api/projects", { headers: { cookie } })).status).toBe(200);
     const refused = await post({});
@@ -55,7 +56,9 @@ describe("read-outs for the UI's charts", () => {
       ["u:c", 1, now - 20 * DAY],
     ];
     for (const [key, inCohort, at] of rows) {
-      await env.DB.prepare("INSERT INTO membership_changes (project_id, cohort_id, profile_key, in_cohort, changed_at) VALUES (?, ?, ?, ?, ?)").bind(project.id, cohort, key, inCohort, at).run();
+      await env.DB.prepare("INSERT INTO membership_changes (project_id, cohort_id, profile_key, in_cohort, changed_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(project.id, cohort, key, inCohort, at)
+        .run();
     }
     const res = await admin(`/projects/${project.id}/cohorts/${cohort}/trend?days=3`);
     expect(res.status).toBe(200);
@@ -72,9 +75,17 @@ describe("read-outs for the UI's charts", () => {
   it("a computation's distribution over a sample of profiles", async () => {
     const spend = await define("computations", "Spend", { event: { type: "Order Completed" }, aggregate: "sum", property: "revenue" });
     const now = Date.now();
-    for (const [user, revenue] of [["dist-1", 10], ["dist-2", 20], ["dist-3", 90]] as const) {
-      expect((await upload({ api_key: project.apiKey, events: [{ user_id: user, event_type: "Order Completed", event_properties: { revenue } }] })).status).toBe(200);
-      await env.DB.prepare("INSERT OR IGNORE INTO users (project_id, profile_key, user_id, event_count, first_seen, last_seen) VALUES (?, ?, ?, 1, ?, ?)").bind(project.id, `u:${user}`, user, now, now).run();
+    for (const [user, revenue] of [
+      ["dist-1", 10],
+      ["dist-2", 20],
+      ["dist-3", 90],
+    ] as const) {
+      expect(
+        (await upload({ api_key: project.apiKey, events: [{ user_id: user, event_type: "Order Completed", event_properties: { revenue } }] })).status,
+      ).toBe(200);
+      await env.DB.prepare("INSERT OR IGNORE INTO users (project_id, profile_key, user_id, event_count, first_seen, last_seen) VALUES (?, ?, ?, 1, ?, ?)")
+        .bind(project.id, `u:${user}`, user, now, now)
+        .run();
     }
     const res = await admin(`/projects/${project.id}/computations/${spend}/distribution?sample=10`);
     expect(res.status).toBe(200);

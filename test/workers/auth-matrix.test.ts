@@ -22,12 +22,18 @@ beforeAll(async () => {
 });
 
 const basic = (user: string, password: string) => `Basic ${btoa(`${user}:${password}`)}`;
-const profileRead = (key: string, userId: string) => call(`/v1/userprofile?user_id=${userId}&get_amp_props=true`, { headers: { authorization: `Api-Key ${key}` } });
+const profileRead = (key: string, userId: string) =>
+  call(`/v1/userprofile?user_id=${userId}&get_amp_props=true`, { headers: { authorization: `Api-Key ${key}` } });
 const cohortList = (authorization: string) => call("/api/3/cohorts", { headers: { authorization } });
 const adminAs = (authorization: string, path = "/admin/api/projects") => call(path, { headers: { authorization } });
 /** Amplitude's User Privacy API: POST requests a deletion, GET lists them. */
 const privacy = (authorization: string, body?: unknown) =>
-  call("/api/2/deletions/users", body === undefined ? { headers: { authorization } } : { method: "POST", headers: { authorization, "content-type": "application/json" }, body: JSON.stringify(body) });
+  call(
+    "/api/2/deletions/users",
+    body === undefined
+      ? { headers: { authorization } }
+      : { method: "POST", headers: { authorization, "content-type": "application/json" }, body: JSON.stringify(body) },
+  );
 
 describe("the ingest key cannot read", () => {
   it("profiles", async () => {
@@ -82,9 +88,16 @@ describe("the secret key", () => {
   it("is not an ingest key on any ingestion API", async () => {
     const amplitude = await upload({ api_key: a.secretKey, events: [{ user_id: "only-in-a", event_type: "A" }] });
     expect(amplitude.status).toBe(400);
-    const segment = await call("/v1/track", { method: "POST", headers: { authorization: basic(a.secretKey, "") }, body: JSON.stringify({ userId: "only-in-a", event: "A" }) });
+    const segment = await call("/v1/track", {
+      method: "POST",
+      headers: { authorization: basic(a.secretKey, "") },
+      body: JSON.stringify({ userId: "only-in-a", event: "A" }),
+    });
     expect(segment.status).toBe(401);
-    const posthog = await call("/batch/", { method: "POST", body: JSON.stringify({ api_key: a.secretKey, batch: [{ event: "A", distinct_id: "only-in-a" }] }) });
+    const posthog = await call("/batch/", {
+      method: "POST",
+      body: JSON.stringify({ api_key: a.secretKey, batch: [{ event: "A", distinct_id: "only-in-a" }] }),
+    });
     expect(posthog.status).toBe(401);
   });
 });
@@ -135,13 +148,16 @@ describe("secure mode for /v1/personalize", () => {
     const p = await createProject("auth-secure");
     expect((await upload({ api_key: p.apiKey, events: [{ user_id: "secure-user", device_id: "secure-device", event_type: "Viewed" }] })).status).toBe(200);
     const personalize = (query: string) => call(`/v1/personalize?api_key=${p.apiKey}&${query}`);
-    const settings = (identity_verification: object) => admin(`/projects/${p.id}/settings`, { method: "PUT", body: JSON.stringify({ personalize: { identity_verification } }) });
+    const settings = (identity_verification: object) =>
+      admin(`/projects/${p.id}/settings`, { method: "PUT", body: JSON.stringify({ personalize: { identity_verification } }) });
     expect((await personalize("user_id=secure-user")).status).toBe(200);
 
     expect((await settings({ required: true })).status).toBe(200);
     const { key } = await (await admin(`/projects/${p.id}/personalize-key`)).json<{ key: string }>();
     const hash = async (id: string) => {
-      const k = await crypto.subtle.importKey("raw", new Uint8Array(key.match(/../g)!.map((b) => parseInt(b, 16))), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+      const k = await crypto.subtle.importKey("raw", new Uint8Array(key.match(/../g)!.map((b) => parseInt(b, 16))), { name: "HMAC", hash: "SHA-256" }, false, [
+        "sign",
+      ]);
       return [...new Uint8Array(await crypto.subtle.sign("HMAC", k, new TextEncoder().encode(id)))].map((b) => b.toString(16).padStart(2, "0")).join("");
     };
     const missing = await personalize("user_id=secure-user");

@@ -138,9 +138,15 @@ async function* badRequests(ep: Endpoint, victim: string): AsyncGenerator<Case> 
     ["array", deepArray],
   ]) {
     const placeholder = "__DEEP__";
-    yield { name: `${DEEP}-deep ${what} in properties`, body: json(withBad({ ...ep.good(victim), [ep.propsField]: { d: placeholder } })).replace(`"${placeholder}"`, deep!) };
+    yield {
+      name: `${DEEP}-deep ${what} in properties`,
+      body: json(withBad({ ...ep.good(victim), [ep.propsField]: { d: placeholder } })).replace(`"${placeholder}"`, deep!),
+    };
     if (ep.keepsUnknownFields) {
-      yield { name: `${DEEP}-deep ${what} in an unknown field`, body: json(withBad({ ...ep.good(victim), extra: placeholder })).replace(`"${placeholder}"`, deep!) };
+      yield {
+        name: `${DEEP}-deep ${what} in an unknown field`,
+        body: json(withBad({ ...ep.good(victim), extra: placeholder })).replace(`"${placeholder}"`, deep!),
+      };
     }
     yield { name: `${DEEP}-deep ${what} as the body`, body: deep! };
   }
@@ -160,7 +166,11 @@ async function* badRequests(ep: Endpoint, victim: string): AsyncGenerator<Case> 
   yield { name: "gzip header on a plain body", body: valid, headers: { "content-encoding": "gzip" } };
   // gzip is known by its magic bytes without any header (posthog-js posts it as text/plain): bad gzip behind them is still refused.
   yield { name: "truncated gzip, no header", body: zipped.slice(0, Math.floor(zipped.byteLength / 2)) };
-  yield { name: "gzip magic bytes then garbage, as text/plain", body: new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2, 3, 4]), headers: { "content-type": "text/plain" } };
+  yield {
+    name: "gzip magic bytes then garbage, as text/plain",
+    body: new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2, 3, 4]),
+    headers: { "content-type": "text/plain" },
+  };
   yield { name: "unknown content-encoding", body: valid, headers: { "content-encoding": "br" } };
   // Content types nobody sends JSON as.
   for (const type of ["text/csv", "application/xml", "multipart/form-data; boundary=x", "image/png"]) {
@@ -168,10 +178,17 @@ async function* badRequests(ep: Endpoint, victim: string): AsyncGenerator<Case> 
   }
   // Over the size limit: plain, and a gzip bomb that is small on the wire.
   yield { name: "body over the limit", body: json([{ ...ep.good(victim), pad: "p".repeat(ep.maxBytes) }]) };
-  yield { name: "gzip bomb over the limit", body: await gzip(json([{ ...ep.good(victim), pad: "0".repeat(ep.maxBytes + 10) }])), headers: { "content-encoding": "gzip" } };
+  yield {
+    name: "gzip bomb over the limit",
+    body: await gzip(json([{ ...ep.good(victim), pad: "0".repeat(ep.maxBytes + 10) }])),
+    headers: { "content-encoding": "gzip" },
+  };
   // Too many messages.
   if (ep.maxMessages > 1) {
-    yield { name: "too many messages", body: json(Array.from({ length: ep.maxMessages + 1 }, () => ({ ...ep.good(victim), insert_id: undefined, messageId: undefined, uuid: undefined }))) };
+    yield {
+      name: "too many messages",
+      body: json(Array.from({ length: ep.maxMessages + 1 }, () => ({ ...ep.good(victim), insert_id: undefined, messageId: undefined, uuid: undefined }))),
+    };
   }
   // Literal 10 MB bodies, plain and gzip: one 10 MB event; 10 MB of small events (more
   // than one request may carry); 10 MB that is not JSON.

@@ -90,7 +90,12 @@ describe("async download", () => {
     const csv = await api(`/api/5/cohorts/request/${request_id}/file`);
     expect(csv.headers.get("content-type")).toMatch(/^text\/csv/);
     expect(await csv.text()).toBe(
-      ['"amplitude_id","user_id","email","plan"', '"u:api-user-1","api-user-1","a@x.example","pro"', '"u:api-user-2","api-user-2","b ""quoted""@x.example",""', ""].join("\n"),
+      [
+        '"amplitude_id","user_id","email","plan"',
+        '"u:api-user-1","api-user-1","a@x.example","pro"',
+        '"u:api-user-2","api-user-2","b ""quoted""@x.example",""',
+        "",
+      ].join("\n"),
     );
     const json = await api(`/api/5/cohorts/request/${request_id}/file?format=json`);
     expect(await json.json()).toEqual([
@@ -106,7 +111,10 @@ describe("async download", () => {
     const step = async () => {
       await runInDurableObject(jobs, async (_, state) => {
         const queue = (await state.storage.get<{ id: string; retryAt?: number }[]>("exports")) ?? [];
-        await state.storage.put("exports", queue.map((q) => ({ id: q.id })));
+        await state.storage.put(
+          "exports",
+          queue.map((q) => ({ id: q.id })),
+        );
         state.storage.sql.exec("UPDATE due_work SET due_at = 0"); // and the object's own wait for it
       });
       await runDurableObjectAlarm(jobs);
@@ -125,7 +133,8 @@ describe("async download", () => {
       throw new Error(`download ${id} never got there: ${JSON.stringify(await status(id))}`);
     };
     // An index row no profile answers to: reading its properties fails every time.
-    const broken = () => env.DB.prepare("INSERT INTO cohort_members (project_id, cohort_id, profile_key, entered_at) VALUES (?, ?, 'x:broken', 1)").bind(project.id, vipId).run();
+    const broken = () =>
+      env.DB.prepare("INSERT INTO cohort_members (project_id, cohort_id, profile_key, entered_at) VALUES (?, ?, 'x:broken', 1)").bind(project.id, vipId).run();
     const mend = () => env.DB.prepare("DELETE FROM cohort_members WHERE cohort_id = ? AND profile_key = 'x:broken'").bind(vipId).run();
     await broken();
     try {
@@ -144,10 +153,19 @@ describe("async download", () => {
       expect((await stepUntil(again, (s) => (s.body.failed_attempts ?? 0) > 0)).body).toMatchObject({ async_status: "JOB INPROGRESS", failures: 1 });
       await mend();
       const done = await stepUntil(again, (s) => s.code !== 202);
-      expect(done).toMatchObject({ code: 200, body: { request_id: again, cohort_id: vipId, async_status: "JOB COMPLETED", failures: 0, failed_profiles: [], last_error: null } });
+      expect(done).toMatchObject({
+        code: 200,
+        body: { request_id: again, cohort_id: vipId, async_status: "JOB COMPLETED", failures: 0, failed_profiles: [], last_error: null },
+      });
       expect(done.body.failed_attempts).toBeGreaterThanOrEqual(1);
       const csv = await (await api(`/api/5/cohorts/request/${again}/file`)).text();
-      expect(csv.trim().split("\n").slice(1).map((l) => l.split(",")[0])).toEqual(['"u:api-user-1"', '"u:api-user-2"']);
+      expect(
+        csv
+          .trim()
+          .split("\n")
+          .slice(1)
+          .map((l) => l.split(",")[0]),
+      ).toEqual(['"u:api-user-1"', '"u:api-user-2"']);
     } finally {
       await mend();
     }
@@ -163,7 +181,14 @@ describe("upload and membership", () => {
   it("uploads a static cohort (unknown ids skipped), then adds and removes members", async () => {
     const res = await api("/api/3/cohorts/upload", {
       method: "POST",
-      body: JSON.stringify({ name: "Imported", app_id: 1, id_type: "BY_USER_ID", ids: ["api-user-1", "api-user-3", "ghost-user"], owner: "me@x.example", published: true }),
+      body: JSON.stringify({
+        name: "Imported",
+        app_id: 1,
+        id_type: "BY_USER_ID",
+        ids: ["api-user-1", "api-user-3", "ghost-user"],
+        owner: "me@x.example",
+        published: true,
+      }),
     });
     expect(res.status).toBe(200);
     const body = await res.json<{ cohortId: string; metadata: unknown; cohortsById: Record<string, { type: string }> }>();
@@ -175,7 +200,11 @@ describe("upload and membership", () => {
 
     const strict = await api("/api/3/cohorts/membership", {
       method: "POST",
-      body: JSON.stringify({ cohort_id: body.cohortId, memberships: [{ ids: ["api-user-2", "ghost-user"], id_type: "BY_NAME", operation: "ADD" }], skip_invalid_ids: false }),
+      body: JSON.stringify({
+        cohort_id: body.cohortId,
+        memberships: [{ ids: ["api-user-2", "ghost-user"], id_type: "BY_NAME", operation: "ADD" }],
+        skip_invalid_ids: false,
+      }),
     });
     expect(strict.status).toBe(400);
     expect(((await strict.json()) as { error: { metadata: unknown } }).error.metadata).toEqual({
@@ -227,7 +256,8 @@ describe("downloads and deletions in the admin API and the admin UI", () => {
     const req = await admin(`/projects/${project.id}/exports`, { method: "POST", body: JSON.stringify({ cohort_id: vipId }) });
     expect(req.status).toBe(202);
     const { id } = await req.json<{ id: string }>();
-    for (let i = 0; i < 40 && (await downloads()).find((d) => d.id === id)?.status === "running"; i++) await runDurableObjectAlarm(env.PROJECT_JOBS.getByName(project.id));
+    for (let i = 0; i < 40 && (await downloads()).find((d) => d.id === id)?.status === "running"; i++)
+      await runDurableObjectAlarm(env.PROJECT_JOBS.getByName(project.id));
     const listed = await downloads();
     expect(listed[0]).toMatchObject({ id, cohort_id: vipId, status: "completed", rows: 2, failed_attempts: 0 });
     expect(listed.some((d) => d.status === "failed" && d.failed_profiles.includes("x:broken"))).toBe(true); // the Cohort API's failed request above
@@ -243,7 +273,12 @@ describe("downloads and deletions in the admin API and the admin UI", () => {
     await settle(["erase-me"]);
     const { cookie, csrf } = await uiSession();
     const post = (path: string, fields: Record<string, string>) =>
-      call(`/admin/p/${project.id}/jobs${path}`, { method: "POST", headers: { cookie, "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ _csrf: csrf, ...fields }), redirect: "manual" });
+      call(`/admin/p/${project.id}/jobs${path}`, {
+        method: "POST",
+        headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ _csrf: csrf, ...fields }),
+        redirect: "manual",
+      });
 
     expect((await post("/downloads", { cohort_id: vipId })).status).toBe(303);
     const none = await post("/deletions", { id_type: "user_id", ids: " \n" });

@@ -23,7 +23,10 @@ describe("cohort size preview", () => {
 
     const twice = await preview({ type: "behavioral", match: { performed: { event: { type: "Purchase" }, op: ">=", value: 2 } } });
     expect(await twice.json()).toEqual({ sampled: 3, matched: 1, estimate: 1, profiles: 3 });
-    const proBuyers = await preview({ type: "behavioral", match: { all: [{ performed: { event: { type: "Purchase" } } }, { user_property: { property: "plan", op: "eq", value: "pro" } }] } });
+    const proBuyers = await preview({
+      type: "behavioral",
+      match: { all: [{ performed: { event: { type: "Purchase" } } }, { user_property: { property: "plan", op: "eq", value: "pro" } }] },
+    });
     expect(await proBuyers.json()).toMatchObject({ matched: 1, estimate: 1 });
     // Nothing was saved.
     expect((await (await admin(`/projects/${project.id}/cohorts`)).json<{ cohorts: unknown[] }>()).cohorts).toEqual([]);

@@ -41,7 +41,13 @@ describe("onnxruntime-web in workerd", () => {
 describe("boosted trees in workerd", () => {
   it("runs ai.onnx.ml's TreeEnsembleRegressor as the trainer's trees decide", async () => {
     // Two stumps: x0 <= 1 → -1 else +1; x1 <= 0.5 → 0.25 else -0.5; base 0.1.
-    const stump = (threshold: number, left: number, right: number) => ({ feature: [0, -1, -1], threshold: [threshold, 0, 0], left: [1, -1, -1], right: [2, -1, -1], value: [0, left, right] });
+    const stump = (threshold: number, left: number, right: number) => ({
+      feature: [0, -1, -1],
+      threshold: [threshold, 0, 0],
+      left: [1, -1, -1],
+      right: [2, -1, -1],
+      value: [0, left, right],
+    });
     const model = { base: 0.1, gain: [1, 1], trees: [stump(1, -1, 1), { ...stump(0.5, 0.25, -0.5), feature: [1, -1, -1] }] };
     const session = await createSession(treesOnnx(model, ["a", "b"]));
     const rows = [

@@ -42,7 +42,12 @@ function trainerScore(events: { event_type: string; time: number; event_properti
   const engine = new SegmentEngine(featureDefinitions(spec), emptySnapshot());
   for (const e of events) {
     const props: Record<string, number> = e.event_properties.revenue === undefined ? {} : { revenue: e.event_properties.revenue };
-    engine.ingest([{ uuid: String(e.time), user_properties: {}, received_at: e.time, event_type: e.event_type, time: e.time, event_properties: props }], e.time, {}, false);
+    engine.ingest(
+      [{ uuid: String(e.time), user_properties: {}, received_at: e.time, event_type: e.event_type, time: e.time, event_properties: props }],
+      e.time,
+      {},
+      false,
+    );
   }
   engine.tick(at, {});
   return predict({ weights, bias }, featureVector(spec, featureValues(engine, at), at));
@@ -76,11 +81,17 @@ describe("predictions served at the edge", () => {
 
   it("a predictive cohort's membership changes when the score crosses its threshold", async () => {
     const now = Date.now();
-    await upload({ api_key: project.apiKey, events: [{ user_id: "scored-user-2", event_type: "Order Completed", time: now - DAY, event_properties: { revenue: 10 } }] });
+    await upload({
+      api_key: project.apiKey,
+      events: [{ user_id: "scored-user-2", event_type: "Order Completed", time: now - DAY, event_properties: { revenue: 10 } }],
+    });
     const before = (await profile(project.id, user("scored-user-2")).read(false))!.scores[predictionId]!.score;
     const res = await admin(`/projects/${project.id}/cohorts`, {
       method: "POST",
-      body: JSON.stringify({ name: "Likely buyers", definition: { type: "behavioral", match: { prediction: { id: predictionId, on: "score", op: "gte", value: before + 0.05 } } } }),
+      body: JSON.stringify({
+        name: "Likely buyers",
+        definition: { type: "behavioral", match: { prediction: { id: predictionId, on: "score", op: "gte", value: before + 0.05 } } },
+      }),
     });
     expect(res.status, await res.clone().text()).toBe(201);
     const likely = (await res.json<{ id: string }>()).id;
@@ -139,11 +150,17 @@ describe("model versions", () => {
     const bytes = logisticOnnx({ weights: weights.map((w) => w / 2), bias, featureNames: featureNames(spec) });
     const v2 = await admin(`/projects/${project.id}/models`, {
       method: "POST",
-      body: JSON.stringify({ owner_kind: "prediction", owner_id: predictionId, model: btoa(String.fromCharCode(...bytes)), metadata: { feature_spec: spec, quantiles } }),
+      body: JSON.stringify({
+        owner_kind: "prediction",
+        owner_id: predictionId,
+        model: btoa(String.fromCharCode(...bytes)),
+        metadata: { feature_spec: spec, quantiles },
+      }),
     });
     expect(v2.status).toBe(201);
     const list = async () =>
-      (await (await admin(`/projects/${project.id}/models?owner_id=${predictionId}`)).json<{ models: { id: string; version: number; active: boolean }[] }>()).models;
+      (await (await admin(`/projects/${project.id}/models?owner_id=${predictionId}`)).json<{ models: { id: string; version: number; active: boolean }[] }>())
+        .models;
     const versions = await list();
     expect(versions.filter((m) => m.active).map((m) => m.version)).toEqual([2]);
     const v1 = versions.find((m) => m.version === 1)!;
@@ -160,30 +177,50 @@ describe("model versions", () => {
     const bytes = logisticOnnx({ weights, bias, featureNames: featureNames(spec) });
     const res = await admin(`/projects/${other.id}/models`, {
       method: "POST",
-      body: JSON.stringify({ owner_kind: "prediction", owner_id: predictionId, model: btoa(String.fromCharCode(...bytes)), metadata: { feature_spec: spec, quantiles } }),
+      body: JSON.stringify({
+        owner_kind: "prediction",
+        owner_id: predictionId,
+        model: btoa(String.fromCharCode(...bytes)),
+        metadata: { feature_spec: spec, quantiles },
+      }),
     });
     expect(res.status).toBe(404);
-    expect((await (await admin(`/projects/${project.id}/models?owner_id=${predictionId}`)).json<{ models: { active: boolean; version: number }[] }>()).models.filter((m) => m.active).map((m) => m.version)).toEqual([1]);
+    expect(
+      (await (await admin(`/projects/${project.id}/models?owner_id=${predictionId}`)).json<{ models: { active: boolean; version: number }[] }>()).models
+        .filter((m) => m.active)
+        .map((m) => m.version),
+    ).toEqual([1]);
   });
 
   it("the trainer ↔ Worker contract: a feature spec version this Worker cannot serve, or a model without its tensors, is refused with the field named; a stored one is left unscored", async () => {
     const bytes = logisticOnnx({ weights, bias, featureNames: featureNames(spec) });
     const publish = (metadata: unknown, model = btoa(String.fromCharCode(...bytes))) =>
-      admin(`/projects/${project.id}/models`, { method: "POST", body: JSON.stringify({ owner_kind: "prediction", owner_id: predictionId, model, metadata, activate: false }) });
+      admin(`/projects/${project.id}/models`, {
+        method: "POST",
+        body: JSON.stringify({ owner_kind: "prediction", owner_id: predictionId, model, metadata, activate: false }),
+      });
     const future = await publish({ feature_spec: { ...spec, version: 99 }, quantiles });
     expect(future.status).toBe(400);
     const body = await future.json<{ error: { message: string; details: { field: string; message: string }[] } }>();
-    expect(body.error.details[0]).toEqual({ field: "metadata.feature_spec.version", message: "feature spec version 99 is not one this Worker serves (1, 2): update Tailor" });
+    expect(body.error.details[0]).toEqual({
+      field: "metadata.feature_spec.version",
+      message: "feature spec version 99 is not one this Worker serves (1, 2): update Tailor",
+    });
     const missing = await publish({ quantiles });
     expect(missing.status).toBe(400);
     expect(JSON.stringify(await missing.json())).toMatch(/metadata\.feature_spec/);
 
     // A model row written by a newer trainer straight into D1: the prediction stays defined, unscored, and ingestion goes on.
-    const [active] = (await (await admin(`/projects/${project.id}/models?owner_id=${predictionId}`)).json<{ models: { id: string; active: boolean }[] }>()).models.filter((m) => m.active);
+    const [active] = (
+      await (await admin(`/projects/${project.id}/models?owner_id=${predictionId}`)).json<{ models: { id: string; active: boolean }[] }>()
+    ).models.filter((m) => m.active);
     const { serving } = (await env.DB.prepare("SELECT serving FROM models WHERE id = ?").bind(active!.id).first<{ serving: string }>())!;
     try {
       await env.DB.batch([
-        env.DB.prepare("UPDATE models SET serving = ? WHERE id = ?").bind(JSON.stringify({ ...JSON.parse(serving), feature_spec: { ...spec, version: 99 } }), active!.id),
+        env.DB.prepare("UPDATE models SET serving = ? WHERE id = ?").bind(
+          JSON.stringify({ ...JSON.parse(serving), feature_spec: { ...spec, version: 99 } }),
+          active!.id,
+        ),
         env.DB.prepare("UPDATE projects SET definitions_version = definitions_version + 1 WHERE id = ?").bind(project.id),
       ]);
       const res = await upload({ api_key: project.apiKey, events: [{ user_id: "newer-trainer-user", event_type: "Order Completed", insert_id: "nt-1" }] });

@@ -40,7 +40,15 @@ async function archived(): Promise<TailorEvent[]> {
   return out;
 }
 
-type Job = { id: string; status: string; phase: string; last_error: string | null; skipped_ids: string[]; profiles: { profile_key: string; erased_at: number | null }[]; archive: { objects_scanned: number; objects_rewritten: number; lines_removed: number } };
+type Job = {
+  id: string;
+  status: string;
+  phase: string;
+  last_error: string | null;
+  skipped_ids: string[];
+  profiles: { profile_key: string; erased_at: number | null }[];
+  archive: { objects_scanned: number; objects_rewritten: number; lines_removed: number };
+};
 
 /** Drives the project's jobs object until the deletion is done; `steps` sees the job after each step. */
 async function runJob(id: string, steps: Job[] = []): Promise<Job> {
@@ -90,21 +98,38 @@ beforeAll(async () => {
   cohortId = await create(project.id, "cohorts", { name: "Viewers", definition: { type: "behavioral", match: { performed: { event: { type: "Viewed" } } } } });
   const views = await create(project.id, "computations", { name: "Views", definition: { event: { type: "Viewed" }, aggregate: "count" } });
   const destination = await create(project.id, "destinations", { name: "Files", definition: { type: "r2_export", format: "ndjson" } });
-  syncId = await create(project.id, "syncs", { name: "Viewers to files", definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" } });
+  syncId = await create(project.id, "syncs", {
+    name: "Viewers to files",
+    definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" },
+  });
   const facebook = await create(project.id, "destinations", {
     name: "Facebook audience",
     definition: { type: "facebook", base_url: "http://dest.test", audience_id: "A1", email_property: "email", credentials: { access_token: "fb-token" } },
   });
-  facebookSyncId = await create(project.id, "syncs", { name: "Viewers to Facebook", definition: { destination_id: facebook, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" } });
+  facebookSyncId = await create(project.id, "syncs", {
+    name: "Viewers to Facebook",
+    definition: { destination_id: facebook, what: { kind: "cohort", cohort_id: cohortId }, schedule: "manual" },
+  });
   propertySyncId = await create(project.id, "syncs", {
     name: "Viewers' views to files",
-    definition: { destination_id: destination, what: { kind: "properties", cohort_id: cohortId, computations: [{ id: views, as: "views" }] }, schedule: "manual" },
+    definition: {
+      destination_id: destination,
+      what: { kind: "properties", cohort_id: cohortId, computations: [{ id: views, as: "views" }] },
+      schedule: "manual",
+    },
   });
 
   // Alice browses anonymously, signs in on that device, and carries on as a user; Bob alongside her.
   await send([{ device_id: "alice-phone", event_type: "Viewed", insert_id: "a-1", time: t0 }]);
   await send([
-    { user_id: "alice", device_id: "alice-phone", event_type: "Signed In", insert_id: "a-2", time: t0 + hour, user_properties: { $set: { email: "alice@example.com" } } },
+    {
+      user_id: "alice",
+      device_id: "alice-phone",
+      event_type: "Signed In",
+      insert_id: "a-2",
+      time: t0 + hour,
+      user_properties: { $set: { email: "alice@example.com" } },
+    },
     { user_id: "bobby", event_type: "Viewed", insert_id: "b-1", time: t0 },
   ]);
   await send([
@@ -112,7 +137,9 @@ beforeAll(async () => {
     { user_id: "bobby", event_type: "Viewed", insert_id: "b-2", time: t0 + 2 * hour },
   ]);
   for (const ref of [device("alice-phone"), user("alice"), user("bobby")]) await flush(ref);
-  const rows = await env.DB.prepare("SELECT profile_key FROM cohort_members WHERE cohort_id = ? ORDER BY profile_key").bind(cohortId).all<{ profile_key: string }>();
+  const rows = await env.DB.prepare("SELECT profile_key FROM cohort_members WHERE cohort_id = ? ORDER BY profile_key")
+    .bind(cohortId)
+    .all<{ profile_key: string }>();
   expect(rows.results.map((r) => r.profile_key)).toEqual(["u:alice", "u:bobby"]);
   expect(await runSync()).toContain('"user_id":"alice"');
   const audience = await runFacebookSync();
@@ -120,7 +147,12 @@ beforeAll(async () => {
   expect(audience).toEqual([{ method: "POST", emails: [await sha256Hex("alice@example.com")] }]);
   expect(await runSync(propertySyncId)).toContain('{"user_id":"alice","device_id":null,"in_cohort":true,"properties":{"views":');
   const before = await archived();
-  expect(before.filter((e) => e.user_id === "alice" || e.device_id === "alice-phone").map((e) => e.insert_id).sort()).toEqual(["a-1", "a-2", "a-3"]);
+  expect(
+    before
+      .filter((e) => e.user_id === "alice" || e.device_id === "alice-phone")
+      .map((e) => e.insert_id)
+      .sort(),
+  ).toEqual(["a-1", "a-2", "a-3"]);
 });
 
 describe("privacy deletion (admin API)", () => {
@@ -157,8 +189,14 @@ describe("privacy deletion (admin API)", () => {
     for (const ref of [user("alice"), device("alice-phone")]) {
       // The schema (empty tables), the tombstone its only row.
       const [rows, alarm] = await runInDurableObject(stubOf(ref), async (_, s) => {
-        const names = s.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '_cf_%' AND name <> 'schema_version'").toArray().map((r) => r.name);
-        return [Object.fromEntries(names.map((name) => [name, s.storage.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${name}`).one().n])), await s.storage.getAlarm()] as const;
+        const names = s.storage.sql
+          .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '_cf_%' AND name <> 'schema_version'")
+          .toArray()
+          .map((r) => r.name);
+        return [
+          Object.fromEntries(names.map((name) => [name, s.storage.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${name}`).one().n])),
+          await s.storage.getAlarm(),
+        ] as const;
       });
       expect(Object.entries(rows).filter(([, n]) => n > 0)).toEqual([["erasure", 1]]);
       expect(Object.keys(rows)).toEqual(expect.arrayContaining(["state", "events", "erasure"]));
@@ -169,15 +207,25 @@ describe("privacy deletion (admin API)", () => {
   it("memberships and registry rows are removed, and the exit is in the change log", async () => {
     const members = await env.DB.prepare("SELECT profile_key FROM cohort_members WHERE project_id = ?").bind(project.id).all<{ profile_key: string }>();
     expect(members.results.map((r) => r.profile_key)).toEqual(["u:bobby"]);
-    const changes = await env.DB.prepare("SELECT in_cohort, changed_at FROM membership_changes WHERE cohort_id = ? AND profile_key = 'u:alice' ORDER BY seq").bind(cohortId).all();
-    expect(changes.results).toEqual([{ in_cohort: 1, changed_at: expect.any(Number) }, { in_cohort: 0, changed_at: erasedAt }]);
-    const registry = await env.DB.prepare("SELECT profile_key FROM users WHERE project_id = ? ORDER BY profile_key").bind(project.id).all<{ profile_key: string }>();
+    const changes = await env.DB.prepare("SELECT in_cohort, changed_at FROM membership_changes WHERE cohort_id = ? AND profile_key = 'u:alice' ORDER BY seq")
+      .bind(cohortId)
+      .all();
+    expect(changes.results).toEqual([
+      { in_cohort: 1, changed_at: expect.any(Number) },
+      { in_cohort: 0, changed_at: erasedAt },
+    ]);
+    const registry = await env.DB.prepare("SELECT profile_key FROM users WHERE project_id = ? ORDER BY profile_key")
+      .bind(project.id)
+      .all<{ profile_key: string }>();
     expect(registry.results.map((r) => r.profile_key)).toEqual(["u:bobby"]);
   });
 
   it("a sync delivers the exit (ids only, no properties)", async () => {
     const file = await runSync();
-    const lines = file.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = file
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toEqual([{ user_id: "alice", device_id: null, in_cohort: false, changed_at: new Date(erasedAt).toISOString() }]);
     expect(file).not.toContain("example.com");
   });
@@ -193,8 +241,15 @@ describe("privacy deletion (admin API)", () => {
 
   it("a property sync clears what the destination held of her (no values), forgets it, and never sends her again", async () => {
     const file = await runSync(propertySyncId);
-    expect(file.trim().split("\n").map((l) => JSON.parse(l) as unknown)).toEqual([{ user_id: "alice", device_id: null, in_cohort: false, properties: { views: null } }]);
-    const held = await env.DB.prepare("SELECT profile_key FROM sync_values WHERE sync_id = ? ORDER BY profile_key").bind(propertySyncId).all<{ profile_key: string }>();
+    expect(
+      file
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as unknown),
+    ).toEqual([{ user_id: "alice", device_id: null, in_cohort: false, properties: { views: null } }]);
+    const held = await env.DB.prepare("SELECT profile_key FROM sync_values WHERE sync_id = ? ORDER BY profile_key")
+      .bind(propertySyncId)
+      .all<{ profile_key: string }>();
     expect(held.results.map((r) => r.profile_key)).toEqual(["u:bobby"]);
     expect(await runSync(propertySyncId)).toBe("");
   });
@@ -202,7 +257,12 @@ describe("privacy deletion (admin API)", () => {
   it("the archive no longer holds the user's or her device's lines; other users' lines remain", async () => {
     const after = await archived();
     expect(after.filter((e) => e.user_id === "alice" || e.device_id === "alice-phone")).toEqual([]);
-    expect(after.filter((e) => e.user_id === "bobby").map((e) => e.insert_id).sort()).toEqual(["b-1", "b-2"]);
+    expect(
+      after
+        .filter((e) => e.user_id === "bobby")
+        .map((e) => e.insert_id)
+        .sort(),
+    ).toEqual(["b-1", "b-2"]);
   });
 
   it("late events: before the erasure they are dropped; after it they start a fresh, empty profile", async () => {
@@ -268,13 +328,24 @@ describe("Amplitude's User Privacy API (POST/GET /api/2/deletions/users)", () =>
   const auth = () => ({ authorization: `Basic ${btoa(`${project.apiKey}:${project.secretKey}`)}` });
 
   it("creates a job in Amplitude's shape and lists it with its status", async () => {
-    const res = await call("/api/2/deletions/users", { method: "POST", headers: { ...auth(), "content-type": "application/json" }, body: JSON.stringify({ user_ids: ["bobby"], requester: "dpo@example.com" }) });
+    const res = await call("/api/2/deletions/users", {
+      method: "POST",
+      headers: { ...auth(), "content-type": "application/json" },
+      body: JSON.stringify({ user_ids: ["bobby"], requester: "dpo@example.com" }),
+    });
     expect(res.status).toBe(200);
     const today = new Date().toISOString().slice(0, 10);
     const body = await res.json<{ job_id: string }>();
-    expect(body).toEqual({ day: today, status: "staging", amplitude_ids: [{ amplitude_id: "u:bobby", requester: "dpo@example.com", requested_on_day: today }], job_id: expect.any(String) });
+    expect(body).toEqual({
+      day: today,
+      status: "staging",
+      amplitude_ids: [{ amplitude_id: "u:bobby", requester: "dpo@example.com", requested_on_day: today }],
+      job_id: expect.any(String),
+    });
     await runJob(body.job_id);
-    const list = await (await call(`/api/2/deletions/users?start_day=${today}&end_day=${today}`, { headers: auth() })).json<{ job_id: string; status: string }[]>();
+    const list = await (await call(`/api/2/deletions/users?start_day=${today}&end_day=${today}`, { headers: auth() })).json<
+      { job_id: string; status: string }[]
+    >();
     expect(list.find((j) => j.job_id === body.job_id)?.status).toBe("done");
     expect((await admin(`/projects/${project.id}/users?user_id=bobby`)).status).toBe(404);
   });

@@ -69,13 +69,17 @@ describe("GET /v1/userprofile (Amplitude's User Profile API)", () => {
   });
 
   it("predictions and recommendations are accepted and answered from what exists", async () => {
-    const body = await (await profileApi("user_id=pa-user-1&get_propensity=true&prediction_id=p1,p2&propensity_type=pct&get_recs=true&rec_id=r1")).json<{ userData: Record<string, unknown> }>();
+    const body = await (await profileApi("user_id=pa-user-1&get_propensity=true&prediction_id=p1,p2&propensity_type=pct&get_recs=true&rec_id=r1")).json<{
+      userData: Record<string, unknown>;
+    }>();
     expect(body.userData.propensity).toBeNull();
     expect(body.userData.propensities).toEqual([
       { prop: null, pred_id: "p1", prop_type: "pct" },
       { prop: null, pred_id: "p2", prop_type: "pct" },
     ]);
-    expect(body.userData.recommendations).toEqual([{ rec_id: "r1", child_rec_id: "r1", items: [], is_control: false, recommendation_source: "none", last_updated: null }]);
+    expect(body.userData.recommendations).toEqual([
+      { rec_id: "r1", child_rec_id: "r1", items: [], is_control: false, recommendation_source: "none", last_updated: null },
+    ]);
   });
 
   it("Amplitude's errors: unknown user, missing or invalid key, bad parameters", async () => {

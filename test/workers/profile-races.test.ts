@@ -31,7 +31,13 @@ function event(ref: { kind: "user" | "device"; id: string }, eventType: string, 
 
 let unseenVersion = 1_000_000;
 function ingestOf(ref: { kind: "user" | "device"; id: string }, events: TailorEvent[], { held = false } = {}): IngestRequest {
-  return { projectId: project.id, profile: ref, events, limits: { eventsPerSecond: 1_000, windowSeconds: 10 }, ...(held ? { definitionsVersion: unseenVersion++ } : {}) };
+  return {
+    projectId: project.id,
+    profile: ref,
+    events,
+    limits: { eventsPerSecond: 1_000, windowSeconds: 10 },
+    ...(held ? { definitionsVersion: unseenVersion++ } : {}),
+  };
 }
 
 /** D1 whose statements wait for `open` before they run. */
@@ -69,7 +75,11 @@ function heldDb(db: D1Database, open: Promise<unknown>): D1Database {
  * Inside the profile's object: starts `first` with D1 held, runs `second` to its end,
  * then lets D1 answer and waits for `first`.
  */
-async function interleaved<A, B>(ref: { kind: "user" | "device"; id: string }, first: (p: UserProfile) => Promise<A>, second: (p: UserProfile) => Promise<B>): Promise<[A, B]> {
+async function interleaved<A, B>(
+  ref: { kind: "user" | "device"; id: string },
+  first: (p: UserProfile) => Promise<A>,
+  second: (p: UserProfile) => Promise<B>,
+): Promise<[A, B]> {
   return runInDurableObject(env.USER_PROFILE.getByName(profileObjectName(project.id, ref)), async (instance: UserProfile) => {
     const target = instance as unknown as { env: Env };
     let release!: () => void;

@@ -17,7 +17,16 @@ beforeAll(async () => {
 
 const stubOf = (ref: ProfileRef) => env.USER_PROFILE.getByName(profileObjectName(project.id, ref));
 function pageView(ref: ProfileRef, insertId: string, time: number): IngestRequest {
-  const e: TailorEvent = { uuid: insertId, insert_id: insertId, event_type: "Page Viewed", user_id: ref.id, time, received_at: time, event_properties: {}, user_properties: {} };
+  const e: TailorEvent = {
+    uuid: insertId,
+    insert_id: insertId,
+    event_type: "Page Viewed",
+    user_id: ref.id,
+    time,
+    received_at: time,
+    event_properties: {},
+    user_properties: {},
+  };
   return { projectId: project.id, profile: ref, events: [e], limits: { eventsPerSecond: 1_000, windowSeconds: 10 } };
 }
 
@@ -68,12 +77,29 @@ describe("a profile's stored layout", () => {
   });
 
   it("a stored definition that no longer parses is skipped: the project's ingestion and its other cohorts go on", async () => {
-    const viewers = await create(project.id, "cohorts", { name: "Viewers", definition: { type: "behavioral", match: { performed: { event: { type: "Page Viewed" } } } } });
+    const viewers = await create(project.id, "cohorts", {
+      name: "Viewers",
+      definition: { type: "behavioral", match: { performed: { event: { type: "Page Viewed" } } } },
+    });
     // Rows as another version (or a hand edit) left them: one this code cannot parse, and one that refers to it.
     const now = Date.now();
     await env.DB.batch([
-      env.DB.prepare("INSERT INTO cohorts (id, project_id, name, definition, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)").bind("coh_future", project.id, "From the future", JSON.stringify({ type: "behavioral", match: { hologram: true } }), now, now),
-      env.DB.prepare("INSERT INTO cohorts (id, project_id, name, definition, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)").bind("coh_needs_future", project.id, "Needs it", JSON.stringify({ type: "behavioral", match: { cohort: { id: "coh_future" } } }), now, now),
+      env.DB.prepare("INSERT INTO cohorts (id, project_id, name, definition, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)").bind(
+        "coh_future",
+        project.id,
+        "From the future",
+        JSON.stringify({ type: "behavioral", match: { hologram: true } }),
+        now,
+        now,
+      ),
+      env.DB.prepare("INSERT INTO cohorts (id, project_id, name, definition, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)").bind(
+        "coh_needs_future",
+        project.id,
+        "Needs it",
+        JSON.stringify({ type: "behavioral", match: { cohort: { id: "coh_future" } } }),
+        now,
+        now,
+      ),
       env.DB.prepare("UPDATE projects SET definitions_version = definitions_version + 1 WHERE id = ?").bind(project.id),
     ]);
     const res = await upload({ api_key: project.apiKey, events: [{ user_id: "after-bad-row", event_type: "Page Viewed", insert_id: "b-1" }] });

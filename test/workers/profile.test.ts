@@ -143,7 +143,14 @@ describe("alarm-driven work", () => {
     const visitor = env.USER_PROFILE.getByName(profileObjectName(project.id, { kind: "device", id: "one-off-visitor" }));
     await runDurableObjectAlarm(visitor); // its archive and registry, due at once
     expect(await runInDurableObject(visitor, (_, state) => state.storage.getAlarm())).toBeNull();
-    expect(await runInDurableObject(visitor, (_, state) => state.storage.sql.exec("SELECT kind FROM due_work").toArray().map((r) => r.kind))).toEqual(["prune"]);
+    expect(
+      await runInDurableObject(visitor, (_, state) =>
+        state.storage.sql
+          .exec("SELECT kind FROM due_work")
+          .toArray()
+          .map((r) => r.kind),
+      ),
+    ).toEqual(["prune"]);
 
     // An event that passes retention 1.5 s from now: pruned when the profile is next asked (here: the reconciliation's question).
     const retention = 90 * 86_400_000;
@@ -191,7 +198,10 @@ describe("alarm-driven work", () => {
   it("archives a new profile's first write at once, and batches the writes that follow", async () => {
     const stub = env.USER_PROFILE.getByName(profileObjectName(project.id, user("flush-user")));
     const archiveDue = () =>
-      runInDurableObject(stub, (_, s) => s.storage.sql.exec<{ due_at: number }>("SELECT due_at FROM due_work WHERE kind = 'archive'").toArray()[0]?.due_at ?? null);
+      runInDurableObject(
+        stub,
+        (_, s) => s.storage.sql.exec<{ due_at: number }>("SELECT due_at FROM due_work WHERE kind = 'archive'").toArray()[0]?.due_at ?? null,
+      );
     await send([{ user_id: "flush-user", event_type: "First" }]);
     // Due at once (the alarm may already have run it): the object can be freed without waking for the flush.
     const first = await archiveDue();

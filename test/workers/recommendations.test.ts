@@ -24,13 +24,21 @@ const definition = (extra: object = {}) => ({
 
 async function setup(projectId: string, extra: object = {}): Promise<{ project: TestProject; recId: string }> {
   const project = await createProject(projectId);
-  const created = await admin(`/projects/${project.id}/recommendations`, { method: "POST", body: JSON.stringify({ name: "Next buys", definition: definition(extra) }) });
+  const created = await admin(`/projects/${project.id}/recommendations`, {
+    method: "POST",
+    body: JSON.stringify({ name: "Next buys", definition: definition(extra) }),
+  });
   expect(created.status).toBe(201);
   const recId = (await created.json<{ id: string }>()).id;
   const bytes = recommenderOnnx({ embeddings, rank: 2, bias: new Array(ids.length).fill(0) });
   const published = await admin(`/projects/${project.id}/models`, {
     method: "POST",
-    body: JSON.stringify({ owner_kind: "recommendation", owner_id: recId, model: btoa(String.fromCharCode(...bytes)), metadata: { items, popular, metrics: {} } }),
+    body: JSON.stringify({
+      owner_kind: "recommendation",
+      owner_id: recId,
+      model: btoa(String.fromCharCode(...bytes)),
+      metadata: { items, popular, metrics: {} },
+    }),
   });
   expect(published.status).toBe(201);
   return { project, recId };
@@ -163,14 +171,22 @@ describe("a model with a repeat component (repeats allowed)", () => {
     const project = await createProject("recs-repeat");
     const created = await admin(`/projects/${project.id}/recommendations`, {
       method: "POST",
-      body: JSON.stringify({ name: "Buy again", definition: { item: { event: { type: "Product Purchased" }, property: "product_id" }, count: 3, exclude: { interacted: false, converted: false } } }),
+      body: JSON.stringify({
+        name: "Buy again",
+        definition: { item: { event: { type: "Product Purchased" }, property: "product_id" }, count: 3, exclude: { interacted: false, converted: false } },
+      }),
     });
     const recId = (await created.json<{ id: string }>()).id;
     const repeat = { base: 1, perCount: 1, item: new Array(ids.length).fill(0) };
     const bytes = recommenderOnnx({ embeddings, rank: 2, bias: new Array(ids.length).fill(0), repeat });
     const published = await admin(`/projects/${project.id}/models`, {
       method: "POST",
-      body: JSON.stringify({ owner_kind: "recommendation", owner_id: recId, model: btoa(String.fromCharCode(...bytes)), metadata: { items, popular, metrics: {} } }),
+      body: JSON.stringify({
+        owner_kind: "recommendation",
+        owner_id: recId,
+        model: btoa(String.fromCharCode(...bytes)),
+        metadata: { items, popular, metrics: {} },
+      }),
     });
     expect(published.status).toBe(201);
     // b5 three times, a0 once: b5 leads on its count (1 + log 4 over a0's 1 + log 2), then the best unseen item, a1.

@@ -8,8 +8,7 @@ beforeAll(async () => {
 });
 
 const basic = (key: string) => `Basic ${btoa(`${key}:`)}`;
-const gzip = async (text: string) =>
-  new Uint8Array(await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
+const gzip = async (text: string) => new Uint8Array(await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
 
 function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return call(path, {

@@ -38,7 +38,9 @@ async function expectMembers(cohortId: string, expected: string[]): Promise<void
 }
 
 async function members(cohortId: string): Promise<string[]> {
-  const rows = await env.DB.prepare("SELECT profile_key FROM cohort_members WHERE cohort_id = ? ORDER BY profile_key").bind(cohortId).all<{ profile_key: string }>();
+  const rows = await env.DB.prepare("SELECT profile_key FROM cohort_members WHERE cohort_id = ? ORDER BY profile_key")
+    .bind(cohortId)
+    .all<{ profile_key: string }>();
   return rows.results.map((r) => r.profile_key);
 }
 
@@ -119,7 +121,10 @@ describe("definitions API", () => {
 
     const a = await define("cohorts", "Cycle A", { type: "behavioral", match: { performed: { event: { type: "A" } } } });
     const b = await define("cohorts", "Cycle B", { type: "behavioral", match: { cohort: { id: a } } });
-    const cyc = await admin(`/projects/${project.id}/cohorts/${a}`, { method: "PUT", body: JSON.stringify({ definition: { type: "behavioral", match: { cohort: { id: b } } } }) });
+    const cyc = await admin(`/projects/${project.id}/cohorts/${a}`, {
+      method: "PUT",
+      body: JSON.stringify({ definition: { type: "behavioral", match: { cohort: { id: b } } } }),
+    });
     expect(cyc.status).toBe(400);
     expect((await cyc.json<{ error: { message: string } }>()).error.message).toMatch(/cycle/);
 
@@ -151,7 +156,10 @@ describe("backfill after a definition change", () => {
 
     const res = await admin(`/projects/${project.id}/cohorts`, {
       method: "POST",
-      body: JSON.stringify({ name: "Viewed twice", definition: { type: "behavioral", match: { performed: { event: { type: "Viewed" }, op: ">=", value: 2 } } } }),
+      body: JSON.stringify({
+        name: "Viewed twice",
+        definition: { type: "behavioral", match: { performed: { event: { type: "Viewed" }, op: ">=", value: 2 } } },
+      }),
     });
     const created = await res.json<{ id: string; backfill: { id: string; total: number } }>();
     expect(created.backfill.total).toBeGreaterThanOrEqual(5);
@@ -161,7 +169,9 @@ describe("backfill after a definition change", () => {
     const seen: number[] = [];
     for (let i = 0; i < 50; i++) {
       await runDurableObjectAlarm(jobs);
-      const list = await (await admin(`/projects/${project.id}/backfills`)).json<{ backfills: { id: string; status: string; processed: number; total: number }[] }>();
+      const list = await (await admin(`/projects/${project.id}/backfills`)).json<{
+        backfills: { id: string; status: string; processed: number; total: number }[];
+      }>();
       job = list.backfills.find((b) => b.id === created.backfill.id);
       seen.push(job!.processed);
       if (job?.status === "succeeded") break;
@@ -178,8 +188,17 @@ describe("backfill after a definition change", () => {
 });
 
 describe("a backfill that cannot recompute every profile", () => {
-  type Backfill = { id: string; status: string; processed: number; failures: number; failed_profiles: string[]; retry_rounds: number; last_error: string | null };
-  const backfill = async (p: string, id: string) => (await (await admin(`/projects/${p}/backfills`)).json<{ backfills: Backfill[] }>()).backfills.find((b) => b.id === id)!;
+  type Backfill = {
+    id: string;
+    status: string;
+    processed: number;
+    failures: number;
+    failed_profiles: string[];
+    retry_rounds: number;
+    last_error: string | null;
+  };
+  const backfill = async (p: string, id: string) =>
+    (await (await admin(`/projects/${p}/backfills`)).json<{ backfills: Backfill[] }>()).backfills.find((b) => b.id === id)!;
   /** Runs the project's job steps, skipping retry waits, until the backfill leaves `running` (a step may also be running on its own). */
   async function runUntilSettled(p: string, id: string): Promise<Backfill> {
     const jobs = env.PROJECT_JOBS.getByName(p);
@@ -205,7 +224,10 @@ describe("a backfill that cannot recompute every profile", () => {
     // A registry row no profile answers to: its recompute fails every time.
     await env.DB.prepare("INSERT INTO users (project_id, profile_key, event_count, first_seen, last_seen) VALUES (?, 'x:broken', 1, 1, 1)").bind(p.id).run();
 
-    const created = await admin(`/projects/${p.id}/cohorts`, { method: "POST", body: JSON.stringify({ name: "Viewed", definition: { type: "behavioral", match: { performed: { event: { type: "Viewed" } } } } }) });
+    const created = await admin(`/projects/${p.id}/cohorts`, {
+      method: "POST",
+      body: JSON.stringify({ name: "Viewed", definition: { type: "behavioral", match: { performed: { event: { type: "Viewed" } } } } }),
+    });
     const { id: cohortId, backfill: started } = await created.json<{ id: string; backfill: { id: string; total: number } }>();
     expect(started.total).toBe(4);
     const ended = await runUntilSettled(p.id, started.id);
@@ -220,7 +242,12 @@ describe("a backfill that cannot recompute every profile", () => {
     expect(page).toContain("1 profiles could not be recomputed");
     expect(page).toMatch(/id="backfill-failed">Not recomputed: <code>x:broken<\/code>/);
     expect(page).toContain(`action="/admin/p/${p.id}/cohorts/${cohortId}/backfills/${started.id}/resume"`);
-    const viaUi = await call(`/admin/p/${p.id}/cohorts/${cohortId}/backfills/${started.id}/resume`, { method: "POST", headers: { cookie }, body: new URLSearchParams({ _csrf: csrf }), redirect: "manual" });
+    const viaUi = await call(`/admin/p/${p.id}/cohorts/${cohortId}/backfills/${started.id}/resume`, {
+      method: "POST",
+      headers: { cookie },
+      body: new URLSearchParams({ _csrf: csrf }),
+      redirect: "manual",
+    });
     expect(viaUi.status).toBe(303);
     expect(await backfill(p.id, started.id)).toMatchObject({ status: "running", retry_rounds: 0 });
     const running = await (await call(`/admin/p/${p.id}/cohorts/${cohortId}`, { headers: { cookie } })).text();
@@ -247,7 +274,13 @@ describe("index writes that fail", () => {
     const sendP = async (events: object[]) => expect((await upload({ api_key: p.apiKey, events })).status).toBe(200);
     const res = await admin(`/projects/${p.id}/cohorts`, {
       method: "POST",
-      body: JSON.stringify({ name: "Bought, kept it", definition: { type: "behavioral", match: { all: [{ performed: { event: { type: "Purchased" } } }, { not: { performed: { event: { type: "Refunded" } } } }] } } }),
+      body: JSON.stringify({
+        name: "Bought, kept it",
+        definition: {
+          type: "behavioral",
+          match: { all: [{ performed: { event: { type: "Purchased" } } }, { not: { performed: { event: { type: "Refunded" } } } }] },
+        },
+      }),
     });
     expect(res.status, await res.clone().text()).toBe(201);
     const { id: cohortId } = await res.json<{ id: string }>();
@@ -269,7 +302,9 @@ describe("index writes that fail", () => {
       for (const id of ids) await runNow(id);
       expect(await members(cohortId)).toEqual([]);
       for (const id of ids) {
-        const owed = await runInDurableObject(stub(id), (_, st) => st.storage.sql.exec<{ attempts: number }>("SELECT attempts FROM due_work WHERE kind = 'memberships'").toArray());
+        const owed = await runInDurableObject(stub(id), (_, st) =>
+          st.storage.sql.exec<{ attempts: number }>("SELECT attempts FROM due_work WHERE kind = 'memberships'").toArray(),
+        );
         expect(owed.length, id).toBe(1);
         expect(owed[0]!.attempts, id).toBeGreaterThan(0);
         expect((await stub(id).indexedCohorts())!.pending, id).toBe(true);
@@ -286,12 +321,27 @@ describe("index writes that fail", () => {
       expect(seen.pending, id).toBe(false);
       if (seen.cohort_ids.includes(cohortId)) flagged.push(`u:${id}`);
     }
-    expect(flagged.sort()).toEqual(ids.slice(4).map((id) => `u:${id}`).sort());
+    expect(flagged.sort()).toEqual(
+      ids
+        .slice(4)
+        .map((id) => `u:${id}`)
+        .sort(),
+    );
     expect(await members(cohortId)).toEqual(flagged);
     // The change log has each user's entry, and the four exits after them.
     const log = await changes(cohortId);
     expect(log.filter((c) => c.in_cohort === 1)).toHaveLength(12);
-    expect(log.filter((c) => c.in_cohort === 0).map((c) => c.profile_key).sort()).toEqual(ids.slice(0, 4).map((id) => `u:${id}`).sort());
+    expect(
+      log
+        .filter((c) => c.in_cohort === 0)
+        .map((c) => c.profile_key)
+        .sort(),
+    ).toEqual(
+      ids
+        .slice(0, 4)
+        .map((id) => `u:${id}`)
+        .sort(),
+    );
   }, 30_000);
 });
 
@@ -315,7 +365,10 @@ describe("reconciling the membership index with the profiles", () => {
     const ids = ["recon-user-1", "recon-user-2", "recon-user-3"];
     const res = await upload({ api_key: p.apiKey, events: ids.map((id, i) => ({ user_id: id, event_type: i < 2 ? "Purchased" : "Viewed" })) });
     expect(res.status).toBe(200);
-    const cohort = await admin(`/projects/${p.id}/cohorts`, { method: "POST", body: JSON.stringify({ name: "Buyers", definition: { type: "behavioral", match: { performed: { event: { type: "Purchased" } } } } }) });
+    const cohort = await admin(`/projects/${p.id}/cohorts`, {
+      method: "POST",
+      body: JSON.stringify({ name: "Buyers", definition: { type: "behavioral", match: { performed: { event: { type: "Purchased" } } } } }),
+    });
     const { id: cohortId } = await cohort.json<{ id: string }>();
     const stub = (id: string) => env.USER_PROFILE.getByName(profileObjectName(p.id, user(id)));
     for (const id of ids) {
@@ -327,11 +380,15 @@ describe("reconciling the membership index with the profiles", () => {
 
     // Two writes the index lost or got wrong: a member missing, a non-member present.
     await env.DB.prepare("DELETE FROM cohort_members WHERE cohort_id = ? AND profile_key = 'u:recon-user-2'").bind(cohortId).run();
-    await env.DB.prepare("INSERT INTO cohort_members (project_id, cohort_id, profile_key, entered_at) VALUES (?, ?, 'u:recon-user-3', 1)").bind(p.id, cohortId).run();
+    await env.DB.prepare("INSERT INTO cohort_members (project_id, cohort_id, profile_key, entered_at) VALUES (?, ?, 'u:recon-user-3', 1)")
+      .bind(p.id, cohortId)
+      .run();
     const before = Date.now();
     expect(await runReconcile(p.id)).toMatchObject({ status: "succeeded", checked: 3, added: 1, removed: 1, skipped: 0, failures: 0 });
     expect(await members(cohortId)).toEqual(["u:recon-user-1", "u:recon-user-2"]);
-    const logged = await env.DB.prepare("SELECT profile_key, in_cohort FROM membership_changes WHERE cohort_id = ? AND changed_at >= ? ORDER BY profile_key").bind(cohortId, before).all();
+    const logged = await env.DB.prepare("SELECT profile_key, in_cohort FROM membership_changes WHERE cohort_id = ? AND changed_at >= ? ORDER BY profile_key")
+      .bind(cohortId, before)
+      .all();
     expect(logged.results).toEqual([
       { profile_key: "u:recon-user-2", in_cohort: 1 },
       { profile_key: "u:recon-user-3", in_cohort: 0 },
@@ -342,7 +399,10 @@ describe("reconciling the membership index with the profiles", () => {
   it("the cron starts one a day per project with cohorts, and not on a project's first day", async () => {
     const { startDueReconciliations } = await import("../../src/edge/cron");
     const p = await createProject("seg-reconcile-cron");
-    await admin(`/projects/${p.id}/cohorts`, { method: "POST", body: JSON.stringify({ name: "Any", definition: { type: "behavioral", match: { performed: { event: { type: "Seen" } } } } }) });
+    await admin(`/projects/${p.id}/cohorts`, {
+      method: "POST",
+      body: JSON.stringify({ name: "Any", definition: { type: "behavioral", match: { performed: { event: { type: "Seen" } } } } }),
+    });
     expect(await startDueReconciliations(env, Date.now())).not.toContain(p.id);
     const tomorrow = Date.now() + 86_400_000 + 60_000;
     expect(await startDueReconciliations(env, tomorrow)).toContain(p.id);
@@ -376,7 +436,10 @@ describe("static cohorts", () => {
     await expectMembers(list, ["u:static-user-1"]);
     await expectMembers(listedAndActive, ["u:static-user-1"]);
 
-    const behavioral = await admin(`/projects/${project.id}/cohorts/${listedAndActive}/members`, { method: "POST", body: JSON.stringify({ ids: ["x-user-1"] }) });
+    const behavioral = await admin(`/projects/${project.id}/cohorts/${listedAndActive}/members`, {
+      method: "POST",
+      body: JSON.stringify({ ids: ["x-user-1"] }),
+    });
     expect(behavioral.status).toBe(400);
   });
 });

@@ -64,14 +64,19 @@ describe("served quality", () => {
     const ids = Array.from({ length: 12 }, (_, i) => `sq-user-${i}`);
     const now = Date.now();
     // i orders each, the last one i days ago: twelve distinct scores.
-    await send(project, ids.flatMap((id, i) => [
-      { user_id: id, event_type: "Viewed", time: now - 40 * DAY, insert_id: `${id}-v` },
-      ...Array.from({ length: i }, (_, k) => ({ user_id: id, event_type: "Order Completed", time: now - (i + 3 * k) * DAY, insert_id: `${id}-o${k}` })),
-    ]));
+    await send(
+      project,
+      ids.flatMap((id, i) => [
+        { user_id: id, event_type: "Viewed", time: now - 40 * DAY, insert_id: `${id}-v` },
+        ...Array.from({ length: i }, (_, k) => ({ user_id: id, event_type: "Order Completed", time: now - (i + 3 * k) * DAY, insert_id: `${id}-o${k}` })),
+      ]),
+    );
 
     const scores: number[] = [];
     for (const id of ids) {
-      const res = await call(`/v1/userprofile?user_id=${id}&get_propensity=true&prediction_id=${predictionId}&propensity_type=score`, { headers: { authorization: `Api-Key ${project.secretKey}` } });
+      const res = await call(`/v1/userprofile?user_id=${id}&get_propensity=true&prediction_id=${predictionId}&propensity_type=score`, {
+        headers: { authorization: `Api-Key ${project.secretKey}` },
+      });
       scores.push((await res.json<{ userData: { propensity: number } }>()).userData.propensity);
       await runOutcomes(project, id);
     }
@@ -83,7 +88,10 @@ describe("served quality", () => {
     // What users did next: some order inside the window; one order is a late arrival dated before it opened.
     const buyers = new Set(["sq-user-1", "sq-user-4", "sq-user-5", "sq-user-8", "sq-user-10", "sq-user-11"]);
     const after = Date.now() + 1_000;
-    await send(project, [...buyers].map((id) => ({ user_id: id, event_type: "Order Completed", time: after, insert_id: `${id}-next` })));
+    await send(
+      project,
+      [...buyers].map((id) => ({ user_id: id, event_type: "Order Completed", time: after, insert_id: `${id}-next` })),
+    );
     await send(project, [{ user_id: "sq-user-2", event_type: "Order Completed", time: now - 2 * DAY - 1, insert_id: "sq-2-late" }]);
     for (const id of ids) await runOutcomes(project, id, true);
 
@@ -107,12 +115,20 @@ describe("served quality", () => {
     expect(await served(project, predictionId, modelId)).toMatchObject({ resolved: ids.length, open: 1 });
 
     // A retrained version is measured on its own answers, beside the old version's open window.
-    const retrained = await publish(project, "prediction", predictionId, logisticOnnx({ weights: weights.map((w) => w / 2), bias: -1, featureNames: featureNames(spec) }), {
-      feature_spec: spec,
-      quantiles: Array.from({ length: 101 }, (_, i) => i / 100),
-      metrics: {},
+    const retrained = await publish(
+      project,
+      "prediction",
+      predictionId,
+      logisticOnnx({ weights: weights.map((w) => w / 2), bias: -1, featureNames: featureNames(spec) }),
+      {
+        feature_spec: spec,
+        quantiles: Array.from({ length: 101 }, (_, i) => i / 100),
+        metrics: {},
+      },
+    );
+    await call(`/v1/userprofile?user_id=sq-user-3&get_propensity=true&prediction_id=${predictionId}`, {
+      headers: { authorization: `Api-Key ${project.secretKey}` },
     });
-    await call(`/v1/userprofile?user_id=sq-user-3&get_propensity=true&prediction_id=${predictionId}`, { headers: { authorization: `Api-Key ${project.secretKey}` } });
     await runOutcomes(project, "sq-user-3");
     const fresh = await served(project, predictionId, retrained);
     expect(fresh).toMatchObject({ resolved: 0, prediction: null });
@@ -122,7 +138,10 @@ describe("served quality", () => {
 
   it("a recommendation's served lists and the items users took after them give its hit rate and NDCG", async () => {
     const project = await createProject("served-recs");
-    const recId = await create(project.id, "recommendations", { name: "Next buys", definition: { item: { event: { type: "Product Purchased" }, property: "product_id" }, count: 3 } });
+    const recId = await create(project.id, "recommendations", {
+      name: "Next buys",
+      definition: { item: { event: { type: "Product Purchased" }, property: "product_id" }, count: 3 },
+    });
     const catalog = ["a0", "a1", "a2", "a3", "b0", "b1", "b2", "b3"];
     const embeddings = catalog.flatMap((id) => (id[0] === "a" ? [1 - Number(id[1]) * 0.01, 0] : [0, 1 - Number(id[1]) * 0.01]));
     const modelId = await publish(project, "recommendation", recId, recommenderOnnx({ embeddings, rank: 2, bias: new Array(catalog.length).fill(0) }), {
@@ -131,7 +150,11 @@ describe("served quality", () => {
       metrics: {},
     });
     let t = Date.now() - DAY;
-    const buy = (id: string, ...items: string[]) => send(project, items.map((p) => ({ user_id: id, event_type: "Product Purchased", time: t++, event_properties: { product_id: p } })));
+    const buy = (id: string, ...items: string[]) =>
+      send(
+        project,
+        items.map((p) => ({ user_id: id, event_type: "Product Purchased", time: t++, event_properties: { product_id: p } })),
+      );
     const list = async (id: string) => {
       const res = await call(`/v1/userprofile?user_id=${id}&rec_id=${recId}`, { headers: { authorization: `Api-Key ${project.secretKey}` } });
       const rec = (await res.json<{ userData: { recommendations: { items: string[]; recommendation_source: string }[] } }>()).userData.recommendations[0]!;
@@ -174,9 +197,13 @@ describe("served quality", () => {
     for (let i = 0; i < 20 && (await (await admin(`/projects/${project.id}/deletions/${jobId}`)).json<{ status: string }>()).status !== "done"; i++) {
       await runDurableObjectAlarm(env.PROJECT_JOBS.getByName(project.id));
     }
-    const left = await env.DB.prepare("SELECT profile_key FROM served_outcomes WHERE project_id = ? ORDER BY profile_key").bind(project.id).all<{ profile_key: string }>();
+    const left = await env.DB.prepare("SELECT profile_key FROM served_outcomes WHERE project_id = ? ORDER BY profile_key")
+      .bind(project.id)
+      .all<{ profile_key: string }>();
     expect(left.results.map((r) => r.profile_key)).toEqual(["u:rec-user-2", "u:rec-user-3"]);
-    const exposed = await env.DB.prepare("SELECT profile_key FROM rec_exposures WHERE project_id = ? ORDER BY profile_key").bind(project.id).all<{ profile_key: string }>();
+    const exposed = await env.DB.prepare("SELECT profile_key FROM rec_exposures WHERE project_id = ? ORDER BY profile_key")
+      .bind(project.id)
+      .all<{ profile_key: string }>();
     expect(exposed.results.map((r) => r.profile_key)).toEqual(["u:rec-user-2", "u:rec-user-3"]);
     expect((await served(project, recId, modelId))!.recommendation!.all).toMatchObject({ lists: 2, users: 1, hit_rate: 0 });
   });

@@ -21,7 +21,9 @@ describe("cron-driven syncs", () => {
       .bind(hourly, now - 600_000, daily, now - 25 * 3_600_000)
       .run();
     // Some changes to deliver, so a started run tries the destination.
-    await env.DB.prepare("INSERT INTO membership_changes (project_id, cohort_id, profile_key, in_cohort, changed_at) VALUES (?, ?, 'u:x', 1, ?)").bind(project.id, cohort, now).run();
+    await env.DB.prepare("INSERT INTO membership_changes (project_id, cohort_id, profile_key, in_cohort, changed_at) VALUES (?, ?, 'u:x', 1, ?)")
+      .bind(project.id, cohort, now)
+      .run();
 
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController({ scheduledTime: now, cron: "* * * * *" }), env, ctx);
@@ -39,7 +41,10 @@ describe("R2 export destination", () => {
     const project = await createProject("exports");
     const cohort = await create(project.id, "cohorts", { name: "Any", definition: { type: "behavioral", match: { performed: { event: { type: "*" } } } } });
     const destination = await create(project.id, "destinations", { name: "Files", definition: { type: "r2_export", format: "csv" } });
-    const sync = await create(project.id, "syncs", { name: "Any to files", definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohort }, schedule: "manual" } });
+    const sync = await create(project.id, "syncs", {
+      name: "Any to files",
+      definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohort }, schedule: "manual" },
+    });
     await env.DB.prepare(
       "INSERT INTO membership_changes (project_id, cohort_id, profile_key, in_cohort, changed_at) VALUES (?1, ?2, 'u:ann', 1, 0), (?1, ?2, 'd:dev-9', 1, 1000), (?1, ?2, 'u:bob', 1, 2000), (?1, ?2, 'u:bob', 0, 3000)",
     )
@@ -51,7 +56,9 @@ describe("R2 export destination", () => {
     expect(files).toHaveLength(1);
     const file = await admin(files[0]!.url.replace("/admin/api", ""));
     expect(await file.text()).toBe(
-      ['"user_id","device_id","in_cohort","changed_at"', '"ann","","true","1970-01-01T00:00:00.000Z"', '"","dev-9","true","1970-01-01T00:00:01.000Z"', ""].join("\n"),
+      ['"user_id","device_id","in_cohort","changed_at"', '"ann","","true","1970-01-01T00:00:00.000Z"', '"","dev-9","true","1970-01-01T00:00:01.000Z"', ""].join(
+        "\n",
+      ),
     );
   });
 });
@@ -60,12 +67,21 @@ describe("property syncs", () => {
   it("send members' values when they change, nothing when they do not, and clear them when a member leaves", async () => {
     const project = await createProject("prop-sync");
     const orders = await create(project.id, "computations", { name: "Orders", definition: { event: { type: "Order Completed" }, aggregate: "count" } });
-    const pro = await create(project.id, "cohorts", { name: "Pro", definition: { type: "behavioral", match: { user_property: { property: "plan", op: "eq", value: "pro" } } } });
+    const pro = await create(project.id, "cohorts", {
+      name: "Pro",
+      definition: { type: "behavioral", match: { user_property: { property: "plan", op: "eq", value: "pro" } } },
+    });
     const files = await create(project.id, "destinations", { name: "Files", definition: { type: "r2_export", format: "ndjson" } });
-    const lists = await create(project.id, "destinations", { name: "A list", definition: { type: "hubspot", list_id: "1", credentials: { access_token: "t" } } });
+    const lists = await create(project.id, "destinations", {
+      name: "A list",
+      definition: { type: "hubspot", list_id: "1", credentials: { access_token: "t" } },
+    });
     const what = { kind: "properties", cohort_id: pro, computations: [{ id: orders, as: "orders" }] };
     // List destinations hold memberships, not values.
-    const refused = await admin(`/projects/${project.id}/syncs`, { method: "POST", body: JSON.stringify({ name: "no", definition: { destination_id: lists, what } }) });
+    const refused = await admin(`/projects/${project.id}/syncs`, {
+      method: "POST",
+      body: JSON.stringify({ name: "no", definition: { destination_id: lists, what } }),
+    });
     expect(refused.status).toBe(400);
     expect(await refused.text()).toContain("what.kind");
     const sync = await create(project.id, "syncs", { name: "Pro values", definition: { destination_id: files, what, schedule: "manual" } });
@@ -91,7 +107,10 @@ describe("property syncs", () => {
     const latestFile = async () => {
       const { files: listed } = await (await admin(`/projects/${project.id}/syncs/${sync}/exports`)).json<{ files: { key: string; url: string }[] }>();
       const last = listed.sort((a, b) => (a.key < b.key ? -1 : 1)).at(-1)!;
-      return (await (await admin(last.url.replace("/admin/api", ""))).text()).trim().split("\n").map((l) => JSON.parse(l));
+      return (await (await admin(last.url.replace("/admin/api", ""))).text())
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
     };
 
     await send([
@@ -108,7 +127,10 @@ describe("property syncs", () => {
     ]);
     expect(await run()).toBe(0);
 
-    await send([{ user_id: "ann-1", event_type: "Order Completed" }, { user_id: "bob-1", event_type: "Identify", user_properties: { $set: { plan: "free" } } }]);
+    await send([
+      { user_id: "ann-1", event_type: "Order Completed" },
+      { user_id: "bob-1", event_type: "Identify", user_properties: { $set: { plan: "free" } } },
+    ]);
     await members(1);
     expect(await run()).toBe(2);
     expect(await latestFile()).toEqual([
@@ -124,7 +146,16 @@ async function setUp(projectId: string) {
   const post = (kind: string, body: unknown) => create(project.id, kind, body);
   const cohort = await post("cohorts", { name: "All", definition: { type: "behavioral", match: { performed: { event: { type: "*" } } } } });
   const enter = (...users: string[]) =>
-    env.DB.batch(users.map((u) => env.DB.prepare("INSERT INTO membership_changes (project_id, cohort_id, profile_key, in_cohort, changed_at) VALUES (?, ?, ?, 1, ?)").bind(project.id, cohort, `u:${u}`, Date.now())));
+    env.DB.batch(
+      users.map((u) =>
+        env.DB.prepare("INSERT INTO membership_changes (project_id, cohort_id, profile_key, in_cohort, changed_at) VALUES (?, ?, ?, 1, ?)").bind(
+          project.id,
+          cohort,
+          `u:${u}`,
+          Date.now(),
+        ),
+      ),
+    );
   return { project, post, cohort, enter };
 }
 
@@ -137,23 +168,34 @@ async function tick(scheduledTime: number) {
 describe("credentials at rest", () => {
   it("are stored encrypted (no plaintext in the D1 row) and still authenticate the sync's requests", async () => {
     const { project, post, cohort, enter } = await setUp("creds");
-    const destination = await post("destinations", { name: "Braze", definition: { type: "braze", base_url: "http://dest.test/braze", credentials: { api_key: "braze-key-at-rest-42" } } });
+    const destination = await post("destinations", {
+      name: "Braze",
+      definition: { type: "braze", base_url: "http://dest.test/braze", credentials: { api_key: "braze-key-at-rest-42" } },
+    });
     const raw = await env.DB.prepare("SELECT definition FROM destinations WHERE id = ?").bind(destination).first<{ definition: string }>();
     expect(raw!.definition).not.toContain("braze-key-at-rest-42");
     expect(JSON.parse(raw!.definition).credentials.api_key).toMatch(/^enc:v1:[A-Za-z0-9+/]+=*$/);
     // Renaming keeps the sealed credentials as they are.
-    expect((await admin(`/projects/${project.id}/destinations/${destination}`, { method: "PUT", body: JSON.stringify({ name: "Braze (prod)" }) })).status).toBe(200);
+    expect((await admin(`/projects/${project.id}/destinations/${destination}`, { method: "PUT", body: JSON.stringify({ name: "Braze (prod)" }) })).status).toBe(
+      200,
+    );
     const renamed = await env.DB.prepare("SELECT definition FROM destinations WHERE id = ?").bind(destination).first<{ definition: string }>();
     expect(renamed!.definition).toBe(raw!.definition);
     // Saving back what the API shows (credentials as "(set)") keeps them too.
     const shown = await (await admin(`/projects/${project.id}/destinations/${destination}`)).json<{ definition: Record<string, unknown> }>();
     expect(shown.definition.credentials).toEqual({ api_key: "(set)" });
-    const resaved = await admin(`/projects/${project.id}/destinations/${destination}`, { method: "PUT", body: JSON.stringify({ definition: { ...shown.definition, attribute: "vip" } }) });
+    const resaved = await admin(`/projects/${project.id}/destinations/${destination}`, {
+      method: "PUT",
+      body: JSON.stringify({ definition: { ...shown.definition, attribute: "vip" } }),
+    });
     expect(resaved.status, await resaved.clone().text()).toBe(200);
     const after = await env.DB.prepare("SELECT definition FROM destinations WHERE id = ?").bind(destination).first<{ definition: string }>();
     expect(JSON.parse(after!.definition)).toMatchObject({ attribute: "vip", credentials: JSON.parse(raw!.definition).credentials });
 
-    const sync = await post("syncs", { name: "All to Braze", definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohort }, schedule: "manual" } });
+    const sync = await post("syncs", {
+      name: "All to Braze",
+      definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohort }, schedule: "manual" },
+    });
     await enter("ann");
     const fake = fakeDestinations();
     try {
@@ -168,19 +210,39 @@ describe("credentials at rest", () => {
   it("rows written before encryption (plain) still work, and are sealed on their next write", async () => {
     const { project, post, cohort, enter } = await setUp("creds-legacy");
     const now = Date.now();
-    await env.DB.prepare("INSERT INTO destinations (id, project_id, name, description, definition, version, status, created_at, updated_at) VALUES ('dst_legacy', ?, 'Old list', '', ?, 1, 'active', ?, ?)")
-      .bind(project.id, JSON.stringify({ type: "hubspot", base_url: "http://dest.test/hs", list_id: "7", id_property: "user_id", credentials: { access_token: "plain-old-token" } }), now, now)
+    await env.DB.prepare(
+      "INSERT INTO destinations (id, project_id, name, description, definition, version, status, created_at, updated_at) VALUES ('dst_legacy', ?, 'Old list', '', ?, 1, 'active', ?, ?)",
+    )
+      .bind(
+        project.id,
+        JSON.stringify({
+          type: "hubspot",
+          base_url: "http://dest.test/hs",
+          list_id: "7",
+          id_property: "user_id",
+          credentials: { access_token: "plain-old-token" },
+        }),
+        now,
+        now,
+      )
       .run();
-    const sync = await post("syncs", { name: "All to HubSpot", definition: { destination_id: "dst_legacy", what: { kind: "cohort", cohort_id: cohort }, schedule: "manual" } });
+    const sync = await post("syncs", {
+      name: "All to HubSpot",
+      definition: { destination_id: "dst_legacy", what: { kind: "cohort", cohort_id: cohort }, schedule: "manual" },
+    });
     await enter("bob");
     const fake = fakeDestinations();
     try {
       expect(await (await admin(`/projects/${project.id}/syncs/${sync}/run`, { method: "POST" })).json()).toMatchObject({ status: "succeeded", sent: 1 });
-      expect(fake.calls.map((c) => [c.method, c.path, c.headers.authorization, c.body])).toEqual([["PUT", "/hs/crm/v3/lists/7/memberships/add", "Bearer plain-old-token", '["bob"]']]);
+      expect(fake.calls.map((c) => [c.method, c.path, c.headers.authorization, c.body])).toEqual([
+        ["PUT", "/hs/crm/v3/lists/7/memberships/add", "Bearer plain-old-token", '["bob"]'],
+      ]);
     } finally {
       fake.restore();
     }
-    expect((await admin(`/projects/${project.id}/destinations/dst_legacy`, { method: "PUT", body: JSON.stringify({ name: "Old list (sealed)" }) })).status).toBe(200);
+    expect(
+      (await admin(`/projects/${project.id}/destinations/dst_legacy`, { method: "PUT", body: JSON.stringify({ name: "Old list (sealed)" }) })).status,
+    ).toBe(200);
     const raw = await env.DB.prepare("SELECT definition FROM destinations WHERE id = 'dst_legacy'").first<{ definition: string }>();
     expect(raw!.definition).not.toContain("plain-old-token");
     expect(raw!.definition).toContain("enc:v1:");
@@ -200,7 +262,9 @@ describe("credentials at rest", () => {
     );
     await waitOnExecutionContext(ctx);
     expect(res.status).toBe(500);
-    expect(await res.json()).toEqual({ error: { code: "internal", message: expect.stringMatching(/^Destination credentials cannot be stored: CREDENTIALS_KEY is not set/) } });
+    expect(await res.json()).toEqual({
+      error: { code: "internal", message: expect.stringMatching(/^Destination credentials cannot be stored: CREDENTIALS_KEY is not set/) },
+    });
     const rows = await env.DB.prepare("SELECT count(*) AS n FROM destinations WHERE project_id = ?").bind(project.id).first<{ n: number }>();
     expect(rows!.n).toBe(0);
   });
@@ -211,7 +275,8 @@ describe("syncs on the cron tick", () => {
     const { project, post, cohort, enter } = await setUp("cron-isolation");
     const bad = await post("destinations", { name: "Broken", definition: { type: "webhook", url: "http://dest.test/broken" } });
     const good = await post("destinations", { name: "Healthy", definition: { type: "webhook", url: "http://dest.test/healthy" } });
-    const syncOf = (name: string, destination: string) => post("syncs", { name, definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohort }, schedule: "minute" } });
+    const syncOf = (name: string, destination: string) =>
+      post("syncs", { name, definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohort }, schedule: "minute" } });
     const broken = await syncOf("to broken", bad);
     const healthy = await syncOf("to healthy", good);
     await enter("ann", "bob");
@@ -221,7 +286,12 @@ describe("syncs on the cron tick", () => {
     } finally {
       fake.restore();
     }
-    const runs = async (sync: string) => (await env.DB.prepare("SELECT status, sent, last_error FROM sync_runs WHERE sync_id = ? ORDER BY started_at, rowid").bind(sync).all<{ status: string; sent: number; last_error: string | null }>()).results;
+    const runs = async (sync: string) =>
+      (
+        await env.DB.prepare("SELECT status, sent, last_error FROM sync_runs WHERE sync_id = ? ORDER BY started_at, rowid")
+          .bind(sync)
+          .all<{ status: string; sent: number; last_error: string | null }>()
+      ).results;
     expect(await runs(healthy)).toEqual([
       { status: "succeeded", sent: 2, last_error: null },
       { status: "succeeded", sent: 0, last_error: null },
@@ -232,7 +302,11 @@ describe("syncs on the cron tick", () => {
     expect(failed.every((r) => r.last_error?.startsWith("HTTP 500"))).toBe(true);
     const healthyCalls = fake.calls.filter((c) => c.path === "/healthy");
     expect(healthyCalls).toHaveLength(1);
-    expect(JSON.parse(healthyCalls[0]!.body).users.map((u: { user_id: string }) => u.user_id).sort()).toEqual(["ann", "bob"]);
+    expect(
+      JSON.parse(healthyCalls[0]!.body)
+        .users.map((u: { user_id: string }) => u.user_id)
+        .sort(),
+    ).toEqual(["ann", "bob"]);
     // Each failed run tried the broken destination 4 times (retries), every time with the same message.
     const brokenCalls = fake.calls.filter((c) => c.path === "/broken");
     expect(brokenCalls).toHaveLength(12);
@@ -254,9 +328,14 @@ describe("syncs on the cron tick", () => {
   it("a due hourly sync runs and delivers", async () => {
     const { post, cohort, enter } = await setUp("cron-hourly");
     const destination = await post("destinations", { name: "Hook", definition: { type: "webhook", url: "http://dest.test/hourly" } });
-    const hourly = await post("syncs", { name: "hourly", definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohort }, schedule: "hourly" } });
+    const hourly = await post("syncs", {
+      name: "hourly",
+      definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohort }, schedule: "hourly" },
+    });
     const now = Date.now();
-    await env.DB.prepare("INSERT INTO sync_runs (id, sync_id, started_at, finished_at, status) VALUES ('r-hourly', ?, ?, ?, 'succeeded')").bind(hourly, now - 61 * 60_000, now - 61 * 60_000).run();
+    await env.DB.prepare("INSERT INTO sync_runs (id, sync_id, started_at, finished_at, status) VALUES ('r-hourly', ?, ?, ?, 'succeeded')")
+      .bind(hourly, now - 61 * 60_000, now - 61 * 60_000)
+      .run();
     await enter("cat");
     const fake = fakeDestinations();
     try {
@@ -275,14 +354,24 @@ describe("syncs on the cron tick", () => {
   it("a daily sync whose run failed retries within minutes, not the next day; a run that died is closed as interrupted", async () => {
     const { project, post, cohort, enter } = await setUp("cron-retry");
     const destination = await post("destinations", { name: "Flaky", definition: { type: "webhook", url: "http://dest.test/flaky" } });
-    const daily = await post("syncs", { name: "daily", definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohort }, schedule: "daily" } });
+    const daily = await post("syncs", {
+      name: "daily",
+      definition: { destination_id: destination, what: { kind: "cohort", cohort_id: cohort }, schedule: "daily" },
+    });
     const now = Date.now();
     // Yesterday's run died with its isolate: its row still says running.
-    await env.DB.prepare("INSERT INTO sync_runs (id, sync_id, started_at, status) VALUES ('r-dead', ?, ?, 'running')").bind(daily, now - 25 * 3_600_000).run();
+    await env.DB.prepare("INSERT INTO sync_runs (id, sync_id, started_at, status) VALUES ('r-dead', ?, ?, 'running')")
+      .bind(daily, now - 25 * 3_600_000)
+      .run();
     await enter("dan");
     let down = true;
     const fake = fakeDestinations((path) => (path === "/flaky" && down ? 503 : 200));
-    const runs = async () => (await env.DB.prepare("SELECT id, status, sent, last_error FROM sync_runs WHERE sync_id = ? ORDER BY started_at, rowid").bind(daily).all<{ id: string; status: string; sent: number; last_error: string | null }>()).results;
+    const runs = async () =>
+      (
+        await env.DB.prepare("SELECT id, status, sent, last_error FROM sync_runs WHERE sync_id = ? ORDER BY started_at, rowid")
+          .bind(daily)
+          .all<{ id: string; status: string; sent: number; last_error: string | null }>()
+      ).results;
     try {
       await tick(now); // due (a day since the last run): the destination is down
       expect((await runs()).map((r) => r.status)).toEqual(["failed", "failed"]);
@@ -297,6 +386,10 @@ describe("syncs on the cron tick", () => {
     } finally {
       fake.restore();
     }
-    expect((await runs()).map((r) => [r.status, r.sent])).toEqual([["failed", 0], ["failed", 0], ["succeeded", 1]]);
+    expect((await runs()).map((r) => [r.status, r.sent])).toEqual([
+      ["failed", 0],
+      ["failed", 0],
+      ["succeeded", 1],
+    ]);
   });
 });

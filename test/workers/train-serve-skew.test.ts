@@ -103,7 +103,12 @@ describe("no train/serve skew after history ages out of the profiles", () => {
     const bytes = logisticOnnx({ weights, bias, featureNames: featureNames(spec) });
     const published = await admin(`/projects/${project.id}/models`, {
       method: "POST",
-      body: JSON.stringify({ owner_kind: "prediction", owner_id: predictionId, model: btoa(String.fromCharCode(...bytes)), metadata: { feature_spec: spec, quantiles: [0, 0.5, 1] } }),
+      body: JSON.stringify({
+        owner_kind: "prediction",
+        owner_id: predictionId,
+        model: btoa(String.fromCharCode(...bytes)),
+        metadata: { feature_spec: spec, quantiles: [0, 0.5, 1] },
+      }),
     });
     expect(published.status).toBe(201);
     const archive = await archivedEvents();
@@ -123,8 +128,14 @@ describe("no train/serve skew after history ages out of the profiles", () => {
   });
 
   it("a computed property and a cohort defined afterwards count every purchase in the archive", async () => {
-    const computationId = await create(project.id, "computations", { name: "Orders ever", definition: { event: goal, aggregate: "count", window: { kind: "all" } } });
-    const cohortId = await create(project.id, "cohorts", { name: "Ordered at least 5 times", definition: { type: "behavioral", match: { performed: { event: goal, op: ">=", value: 5, window: { kind: "all" } } } } });
+    const computationId = await create(project.id, "computations", {
+      name: "Orders ever",
+      definition: { event: goal, aggregate: "count", window: { kind: "all" } },
+    });
+    const cohortId = await create(project.id, "cohorts", {
+      name: "Ordered at least 5 times",
+      definition: { type: "behavioral", match: { performed: { event: goal, op: ">=", value: 5, window: { kind: "all" } } } },
+    });
     const archive = await archivedEvents();
     for (const id of users) {
       // The user's own orders and those of the device linked to it (archived under the device id, merged into the user).
@@ -137,12 +148,20 @@ describe("no train/serve skew after history ages out of the profiles", () => {
   });
 
   it("a recommendation defined afterwards knows every item the user ever took", async () => {
-    const recId = await create(project.id, "recommendations", { name: "Next buys", definition: { item: { event: { type: "Product Purchased" }, property: "product_id" }, count: 2 } });
+    const recId = await create(project.id, "recommendations", {
+      name: "Next buys",
+      definition: { item: { event: { type: "Product Purchased" }, property: "product_id" }, count: 2 },
+    });
     const embeddings = catalog.flatMap((id) => (id[0] === "a" ? [1 - Number(id[1]) * 0.01, 0] : [0, 1 - Number(id[1]) * 0.01]));
     const bytes = recommenderOnnx({ embeddings, rank: 2, bias: new Array(catalog.length).fill(0) });
     const published = await admin(`/projects/${project.id}/models`, {
       method: "POST",
-      body: JSON.stringify({ owner_kind: "recommendation", owner_id: recId, model: btoa(String.fromCharCode(...bytes)), metadata: { items: catalog.map((id) => ({ id, props: {} })), popular: [4, 5, 6, 7, 0, 1, 2, 3], metrics: {} } }),
+      body: JSON.stringify({
+        owner_kind: "recommendation",
+        owner_id: recId,
+        model: btoa(String.fromCharCode(...bytes)),
+        metadata: { items: catalog.map((id) => ({ id, props: {} })), popular: [4, 5, 6, 7, 0, 1, 2, 3], metrics: {} },
+      }),
     });
     expect(published.status).toBe(201);
     const recs = async (id: string) => {

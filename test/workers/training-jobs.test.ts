@@ -12,26 +12,43 @@ let recA: string;
 let predB: string;
 
 async function define(project: string, kind: "predictions" | "recommendations", name: string): Promise<string> {
-  const definition = kind === "predictions" ? { goal: { event: { type: "Order Completed" } }, horizon_days: 30 } : { item: { event: { type: "Product Purchased" }, property: "product_id" } };
+  const definition =
+    kind === "predictions"
+      ? { goal: { event: { type: "Order Completed" } }, horizon_days: 30 }
+      : { item: { event: { type: "Product Purchased" }, property: "product_id" } };
   return create(project, kind, { name, definition });
 }
 
 const post = (path: string, body?: unknown) => admin(path, { method: "POST", ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
 const train = (project: string, kind: "predictions" | "recommendations", id: string) => post(`/projects/${project}/${kind}/${id}/train`);
 const claim = async (worker: string) => (await (await post("/training-jobs/claim", { worker })).json<{ job: TrainingJobView | null }>()).job;
-const sql = (query: string, ...params: unknown[]) => env.DB.prepare(query).bind(...params).run();
+const sql = (query: string, ...params: unknown[]) =>
+  env.DB.prepare(query)
+    .bind(...params)
+    .run();
 
 /** Claims and fails every claimable job, so a test starts from an empty queue. */
 async function drain() {
   for (let job = await claim("drain"); job !== null; job = await claim("drain")) {
-    expect((await post(`/projects/${job.project_id}/training-jobs/${job.id}/finish`, { worker: "drain", status: "failed", error: "drained by the test" })).status).toBe(200);
+    expect(
+      (await post(`/projects/${job.project_id}/training-jobs/${job.id}/finish`, { worker: "drain", status: "failed", error: "drained by the test" })).status,
+    ).toBe(200);
   }
 }
 
 /** A model version row as publishing leaves it (the bytes are not needed here). */
 async function fakeModel(project: string, kind: "prediction" | "recommendation", ownerId: string, version: number): Promise<string> {
   const id = `mdl_test${ownerId.slice(4)}${version}`;
-  await sql("INSERT INTO models (id, project_id, owner_kind, owner_id, version, r2_key, metrics, active, created_at) VALUES (?, ?, ?, ?, ?, ?, '{}', 1, ?)", id, project, kind, ownerId, version, `models/${project}/${ownerId}/v${version}`, Date.now());
+  await sql(
+    "INSERT INTO models (id, project_id, owner_kind, owner_id, version, r2_key, metrics, active, created_at) VALUES (?, ?, ?, ?, ?, ?, '{}', 1, ?)",
+    id,
+    project,
+    kind,
+    ownerId,
+    version,
+    `models/${project}/${ownerId}/v${version}`,
+    Date.now(),
+  );
   return id;
 }
 
@@ -48,7 +65,16 @@ describe("queueing a training", () => {
     const first = await train(a.id, "predictions", predA);
     expect(first.status).toBe(202);
     const job = await first.json<TrainingJobView>();
-    expect(job).toMatchObject({ project_id: a.id, kind: "prediction", owner_id: predA, status: "queued", started_at: null, finished_at: null, attempts: 0, model_version: null });
+    expect(job).toMatchObject({
+      project_id: a.id,
+      kind: "prediction",
+      owner_id: predA,
+      status: "queued",
+      started_at: null,
+      finished_at: null,
+      attempts: 0,
+      model_version: null,
+    });
     expect(job.id).toMatch(/^trn_/);
 
     const again = await train(a.id, "predictions", predA);
@@ -82,14 +108,22 @@ describe("queueing a training", () => {
     expect((await train(a.id, "predictions", "prd_missing")).status).toBe(404);
     expect((await train(a.id, "recommendations", predA)).status).toBe(404);
     expect((await train(b.id, "predictions", predA)).status).toBe(404);
-    for (const res of [await admin(`/projects/${a.id}/training-jobs/trn_missing`), await post(`/projects/${a.id}/training-jobs/trn_missing/progress`, { worker: "w" }), await post(`/projects/${a.id}/training-jobs/trn_missing/finish`, { worker: "w", status: "failed", error: "x" })]) {
+    for (const res of [
+      await admin(`/projects/${a.id}/training-jobs/trn_missing`),
+      await post(`/projects/${a.id}/training-jobs/trn_missing/progress`, { worker: "w" }),
+      await post(`/projects/${a.id}/training-jobs/trn_missing/finish`, { worker: "w", status: "failed", error: "x" }),
+    ]) {
       expect(res.status).toBe(404);
       expect(await res.json()).toMatchObject({ error: { code: "not_found" } });
     }
     // A job is reachable only through its own project.
     const [job] = (await (await admin(`/projects/${a.id}/training-jobs?owner=${predA}`)).json<{ jobs: TrainingJobView[] }>()).jobs;
     expect((await admin(`/projects/${a.id}/training-jobs/${job!.id}`)).status).toBe(200);
-    for (const res of [await admin(`/projects/${b.id}/training-jobs/${job!.id}`), await post(`/projects/${b.id}/training-jobs/${job!.id}/progress`, { worker: "w" })]) expect(res.status).toBe(404);
+    for (const res of [
+      await admin(`/projects/${b.id}/training-jobs/${job!.id}`),
+      await post(`/projects/${b.id}/training-jobs/${job!.id}/progress`, { worker: "w" }),
+    ])
+      expect(res.status).toBe(404);
   });
 
   it("bad input is a 400 naming the field", async () => {
@@ -118,7 +152,9 @@ describe("queueing a training", () => {
 
   it("needs the admin token, and the session's CSRF token for the UI's cookie", async () => {
     expect((await call(`/admin/api/projects/${a.id}/predictions/${predA}/train`, { method: "POST" })).status).toBe(401);
-    expect((await call("/admin/api/training-jobs/claim", { method: "POST", headers: { authorization: `Bearer ${a.secretKey}` }, body: "{}" })).status).toBe(401);
+    expect((await call("/admin/api/training-jobs/claim", { method: "POST", headers: { authorization: `Bearer ${a.secretKey}` }, body: "{}" })).status).toBe(
+      401,
+    );
     expect((await call(`/admin/api/projects/${a.id}/training-jobs`)).status).toBe(401);
 
     const { cookie, csrf } = await uiSession();
@@ -133,7 +169,12 @@ describe("trainers claiming jobs", () => {
   it("claims the oldest queued job across projects, then the next, then none", async () => {
     await drain();
     const queued = [];
-    for (const [p, kind, id] of [[b.id, "predictions", predB], [a.id, "predictions", predA], [a.id, "recommendations", recA]] as const) queued.push(await (await train(p, kind, id)).json<TrainingJobView>());
+    for (const [p, kind, id] of [
+      [b.id, "predictions", predB],
+      [a.id, "predictions", predA],
+      [a.id, "recommendations", recA],
+    ] as const)
+      queued.push(await (await train(p, kind, id)).json<TrainingJobView>());
     // Requested in this order, a millisecond apart at least.
     for (const [i, job] of queued.entries()) await sql("UPDATE training_jobs SET requested_at = ? WHERE id = ?", 1_000 + i, job.id);
 
@@ -151,7 +192,13 @@ describe("trainers claiming jobs", () => {
 
   it("concurrent claims never hand out the same job twice", async () => {
     await drain();
-    const queued = await Promise.all([[a.id, "predictions", predA], [a.id, "recommendations", recA], [b.id, "predictions", predB]].map(async ([p, k, id]) => (await train(p!, k as "predictions", id!)).json<TrainingJobView>()));
+    const queued = await Promise.all(
+      [
+        [a.id, "predictions", predA],
+        [a.id, "recommendations", recA],
+        [b.id, "predictions", predB],
+      ].map(async ([p, k, id]) => (await train(p!, k as "predictions", id!)).json<TrainingJobView>()),
+    );
     const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => claim(`racer-${i}`)));
     const got = claims.filter((j) => j !== null);
     expect(got.map((j) => j.id).sort()).toEqual(queued.map((j) => j.id).sort());
@@ -188,7 +235,9 @@ describe("trainers claiming jobs", () => {
     const late = await post(`/projects/${job.project_id}/training-jobs/${job.id}/progress`, { worker: "gone-away", message: "still here" });
     expect(late.status).toBe(409);
     expect(await late.json()).toMatchObject({ error: { code: "conflict" } });
-    expect((await post(`/projects/${job.project_id}/training-jobs/${job.id}/finish`, { worker: "gone-away", status: "failed", error: "late" })).status).toBe(409);
+    expect((await post(`/projects/${job.project_id}/training-jobs/${job.id}/finish`, { worker: "gone-away", status: "failed", error: "late" })).status).toBe(
+      409,
+    );
     await drainRunning([job], "other");
   });
 });
@@ -206,7 +255,9 @@ describe("a trainer's reports", () => {
     expect(after.message).toBe("reading hour 10/40");
     expect(after.heartbeat_at).toBeGreaterThan(claimed.heartbeat_at! - 60_000);
     // A bare heartbeat keeps the message.
-    expect((await (await post(`/projects/${job.project_id}/training-jobs/${job.id}/progress`, { worker: "w1" })).json<TrainingJobView>()).message).toBe("reading hour 10/40");
+    expect((await (await post(`/projects/${job.project_id}/training-jobs/${job.id}/progress`, { worker: "w1" })).json<TrainingJobView>()).message).toBe(
+      "reading hour 10/40",
+    );
 
     // The model must be a version of this job's definition.
     const otherModel = await fakeModel(b.id, "prediction", predB, 1);
@@ -232,7 +283,11 @@ describe("a trainer's reports", () => {
     await drain();
     const job = await (await train(b.id, "predictions", predB)).json<TrainingJobView>();
     expect((await claim("w2"))!.id).toBe(job.id);
-    const res = await post(`/projects/${job.project_id}/training-jobs/${job.id}/finish`, { worker: "w2", status: "failed", error: "the archive is empty: load some events first" });
+    const res = await post(`/projects/${job.project_id}/training-jobs/${job.id}/finish`, {
+      worker: "w2",
+      status: "failed",
+      error: "the archive is empty: load some events first",
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: "failed", error: "the archive is empty: load some events first", model_version: null });
     const listed = await (await admin(`/projects/${b.id}/training-jobs?owner=${predB}&limit=1`)).json<{ jobs: TrainingJobView[] }>();
@@ -246,7 +301,9 @@ async function drainRunning(jobs: TrainingJobView[], worker?: string) {
   for (const { id, project_id } of jobs) {
     const job = await (await admin(`/projects/${project_id}/training-jobs/${id}`)).json<TrainingJobView>();
     if (job.status !== "running") continue;
-    expect((await post(`/projects/${project_id}/training-jobs/${id}/finish`, { worker: worker ?? job.claimed_by, status: "failed", error: "test over" })).status).toBe(200);
+    expect(
+      (await post(`/projects/${project_id}/training-jobs/${id}/finish`, { worker: worker ?? job.claimed_by, status: "failed", error: "test over" })).status,
+    ).toBe(200);
   }
 }
 
@@ -281,7 +338,7 @@ describe("the admin UI's Train now", () => {
     // Finished: the table stops refreshing and shows the outcome.
     await drain();
     const done = await (await call(page, { headers: { cookie } })).text();
-    expect(done).not.toContain("data-live-url=\"/admin/api/training-jobs");
+    expect(done).not.toContain('data-live-url="/admin/api/training-jobs');
     expect(done).toMatch(/data-live-field="error">drained by the test</);
   });
 

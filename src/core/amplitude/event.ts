@@ -24,10 +24,33 @@ const BLOCKED_IDS = new Set([
 const MAX_STRING = 1024;
 
 const STRING_FIELDS = [
-  "insert_id", "app_version", "version_name", "platform", "os_name", "os_version", "device_brand",
-  "device_manufacturer", "device_model", "carrier", "country", "region", "city", "dma", "language",
-  "productId", "revenueType", "currency", "ip", "idfa", "idfv", "adid", "android_id", "android_app_set_id",
-  "partner_id", "library", "user_agent",
+  "insert_id",
+  "app_version",
+  "version_name",
+  "platform",
+  "os_name",
+  "os_version",
+  "device_brand",
+  "device_manufacturer",
+  "device_model",
+  "carrier",
+  "country",
+  "region",
+  "city",
+  "dma",
+  "language",
+  "productId",
+  "revenueType",
+  "currency",
+  "ip",
+  "idfa",
+  "idfv",
+  "adid",
+  "android_id",
+  "android_app_set_id",
+  "partner_id",
+  "library",
+  "user_agent",
 ] as const;
 const NUMBER_FIELDS = ["price", "revenue", "location_lat", "location_lng"] as const;
 const INTEGER_FIELDS = ["session_id", "event_id", "quantity"] as const;
@@ -103,9 +126,7 @@ export function validateEvent(raw: unknown, minIdLength: number): Problem[] | Va
 
 /** `$`-keys must be known operations, each (but `$clearAll`) taking an object. */
 function validOperations(props: JsonObject): boolean {
-  return Object.entries(props).every(
-    ([key, value]) => !key.startsWith("$") || (isOperation(key) && (key === "$clearAll" || isJsonObject(value))),
-  );
+  return Object.entries(props).every(([key, value]) => !key.startsWith("$") || (isOperation(key) && (key === "$clearAll" || isJsonObject(value))));
 }
 
 /** Maps a validated wire event to Tailor's event, stamping server fields. */

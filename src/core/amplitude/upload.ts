@@ -73,10 +73,6 @@ export function validateEvents(events: Json[], minIdLength: number): Parsed<Vali
   if (Object.keys(found.missing).length > 0) extra.events_with_missing_fields = found.missing;
   if (Object.keys(found.invalid).length > 0) extra.events_with_invalid_fields = found.invalid;
   if (Object.keys(found.id_length).length > 0) extra.events_with_invalid_id_lengths = found.id_length;
-  const error = extra.events_with_missing_fields
-    ? ERRORS.missingField
-    : extra.events_with_invalid_fields
-      ? ERRORS.invalidFields
-      : ERRORS.invalidIdLength;
+  const error = extra.events_with_missing_fields ? ERRORS.missingField : extra.events_with_invalid_fields ? ERRORS.invalidFields : ERRORS.invalidIdLength;
   return fail(400, errorBody(400, error, extra));
 }

@@ -34,16 +34,14 @@ export const objectSchema = z.custom<JsonObject>((v) => isJsonObject(v) && withi
 });
 
 /** An ISO-8601 date string or epoch milliseconds, as epoch milliseconds. */
-export const timeSchema = z
-  .union([z.string().max(64), z.number()], { error: "expected an ISO-8601 date or epoch milliseconds" })
-  .transform((v, ctx) => {
-    const ms = typeof v === "number" ? v : Date.parse(v);
-    if (!Number.isSafeInteger(Math.trunc(ms)) || ms < 0) {
-      ctx.addIssue({ code: "custom", message: "expected an ISO-8601 date or epoch milliseconds" });
-      return z.NEVER;
-    }
-    return Math.trunc(ms);
-  });
+export const timeSchema = z.union([z.string().max(64), z.number()], { error: "expected an ISO-8601 date or epoch milliseconds" }).transform((v, ctx) => {
+  const ms = typeof v === "number" ? v : Date.parse(v);
+  if (!Number.isSafeInteger(Math.trunc(ms)) || ms < 0) {
+    ctx.addIssue({ code: "custom", message: "expected an ISO-8601 date or epoch milliseconds" });
+    return z.NEVER;
+  }
+  return Math.trunc(ms);
+});
 
 export const eventNameSchema = z.string().min(1).max(1024);
 
@@ -57,7 +55,10 @@ export function problemsOf(index: number, error: z.ZodError, under?: string): Pr
 }
 
 /** Validates every message with `parse`; any problem refuses the batch (like Amplitude's). */
-export function parseAll<T>(messages: readonly unknown[], parse: (raw: unknown, index: number) => T | Problem[]): { ok: true; value: T[] } | { ok: false; problems: Problem[] } {
+export function parseAll<T>(
+  messages: readonly unknown[],
+  parse: (raw: unknown, index: number) => T | Problem[],
+): { ok: true; value: T[] } | { ok: false; problems: Problem[] } {
   const value: T[] = [];
   const problems: Problem[] = [];
   messages.forEach((raw, index) => {

@@ -161,7 +161,8 @@ export function posthogToTailor(raw: unknown, index: number, ctx: PostHogContext
   const props: Properties = ownProps.data;
   const distinctId = m.distinct_id ?? props.distinct_id ?? undefined;
   if (distinctId === undefined) return [{ index, field: "distinct_id", message: "required" }];
-  if (m.event === "$create_alias" && (props.alias ?? undefined) === undefined) return [{ index, field: "properties.alias", message: "required for $create_alias" }];
+  if (m.event === "$create_alias" && (props.alias ?? undefined) === undefined)
+    return [{ index, field: "properties.alias", message: "required for $create_alias" }];
   if (m.event === "$groupidentify" && distinctId === `$${String(props.$group_type)}_${String(props.$group_key)}`) return null;
 
   const event = mapMessage(m, props, distinctId, ctx);
@@ -221,5 +222,9 @@ export function posthogEvents(envelope: PostHogEnvelope, receivedAt: number, new
   if (result.ok) return { ok: true, value: result.value.filter((e): e is TailorEvent => e !== null) };
   const first = result.problems[0]!;
   const indices = new Set(result.problems.map((p) => p.index));
-  return invalid(`${indices.size} invalid event(s): ${first.field}: ${first.message}; the request was not stored`, `batch.${first.index}.${first.field}`, result.problems.slice(0, MAX_REPORTED));
+  return invalid(
+    `${indices.size} invalid event(s): ${first.field}: ${first.message}; the request was not stored`,
+    `batch.${first.index}.${first.field}`,
+    result.problems.slice(0, MAX_REPORTED),
+  );
 }

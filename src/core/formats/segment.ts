@@ -76,7 +76,8 @@ export function parseSegmentBody(text: string, endpoint: SegmentType | "batch"):
   }
   if (!isJsonObject(body)) return invalid("Request body must be a JSON object");
   const writeKey = body.writeKey;
-  if (writeKey !== undefined && writeKey !== null && typeof writeKey !== "string") return invalid("writeKey must be a string", [{ index: 0, field: "writeKey", message: "expected a string" }]);
+  if (writeKey !== undefined && writeKey !== null && typeof writeKey !== "string")
+    return invalid("writeKey must be a string", [{ index: 0, field: "writeKey", message: "expected a string" }]);
   const sentAt = timeSchema.optional().safeParse(body.sentAt ?? undefined);
   if (!sentAt.success) return invalid("Invalid sentAt", [{ index: 0, field: "sentAt", message: sentAt.error.issues[0]!.message }]);
   const envelope: SegmentEnvelope = compact({ writeKey: writeKey || undefined, messages: [], sentAt: sentAt.data });
@@ -182,7 +183,13 @@ function mapMessage(m: Message, ctx: SegmentContext): TailorEvent {
       // previousId is the id the person had before (usually the anonymous id): link it.
       return compact({ ...event, event_type: "$alias", device_id: m.previousId === m.userId ? event.device_id : m.previousId });
     case "group":
-      return { ...event, event_type: "$groupidentify", event_properties: { group_id: m.groupId }, groups: { group: m.groupId }, group_properties: m.traits ?? {} };
+      return {
+        ...event,
+        event_type: "$groupidentify",
+        event_properties: { group_id: m.groupId },
+        groups: { group: m.groupId },
+        group_properties: m.traits ?? {},
+      };
   }
 }
 

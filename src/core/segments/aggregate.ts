@@ -84,4 +84,3 @@ export function readAggregate(state: StreamState, aggregate: Aggregate, cap: num
     }
   }
 }
-

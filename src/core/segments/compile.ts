@@ -160,9 +160,19 @@ export function compileLeniently(set: DefinitionSet): { compiled: CompiledSegmen
       if (!(err instanceof DefinitionError)) throw err;
       skipped.push({ id: err.definitionId, reason: err.message });
       const keep = <T extends { id: string }>(list: T[] | undefined) => list?.filter((d) => d.id !== err.definitionId);
-      const next: DefinitionSet = { ...current, computations: keep(current.computations)!, cohorts: keep(current.cohorts)!, predictions: keep(current.predictions), recommendations: keep(current.recommendations) };
+      const next: DefinitionSet = {
+        ...current,
+        computations: keep(current.computations)!,
+        cohorts: keep(current.cohorts)!,
+        predictions: keep(current.predictions),
+        recommendations: keep(current.recommendations),
+      };
       // Every pass removes one definition, so this ends; a definition that cannot be removed is a bug.
-      if (next.computations.length + next.cohorts.length + (next.predictions?.length ?? 0) + (next.recommendations?.length ?? 0) === current.computations.length + current.cohorts.length + (current.predictions?.length ?? 0) + (current.recommendations?.length ?? 0)) throw err;
+      if (
+        next.computations.length + next.cohorts.length + (next.predictions?.length ?? 0) + (next.recommendations?.length ?? 0) ===
+        current.computations.length + current.cohorts.length + (current.predictions?.length ?? 0) + (current.recommendations?.length ?? 0)
+      )
+        throw err;
       current = next;
     }
   }
@@ -206,12 +216,25 @@ export function compileDefinitions(set: DefinitionSet): CompiledSegments {
     if (population !== undefined && !set.cohorts.some((c) => c.id === population)) {
       throw new DefinitionError(`prediction ${p.id} refers to unknown cohort ${population}`, p.id);
     }
-    predictions.push({ id: p.id, model: p.model, features, goal: p.definition.goal.event, horizonDays: p.definition.horizon_days, ...(population === undefined ? {} : { population }) });
+    predictions.push({
+      id: p.id,
+      model: p.model,
+      features,
+      goal: p.definition.goal.event,
+      horizonDays: p.definition.horizon_days,
+      ...(population === undefined ? {} : { population }),
+    });
   }
 
   const recommendations = (set.recommendations ?? []).map((r): CompiledRecommendation => {
     const items = (event: EventSpec, what: string) =>
-      addComputation(`${HIDDEN_PREFIX}r:${r.id}:${what}`, { event, aggregate: "distinct_count", property: r.definition.item.property, window: { kind: "all" }, cap: 1 });
+      addComputation(`${HIDDEN_PREFIX}r:${r.id}:${what}`, {
+        event,
+        aggregate: "distinct_count",
+        property: r.definition.item.property,
+        window: { kind: "all" },
+        cap: 1,
+      });
     const interacted = items(r.definition.item.event, "items");
     return { ...r, interacted, converted: items(goalEvent(r.definition), "goal") };
   });
@@ -226,7 +249,12 @@ export function compileDefinitions(set: DefinitionSet): CompiledSegments {
       if ("not" in e) return { not: compile(e.not) };
       if ("performed" in e) {
         const p = e.performed;
-        const [measure, property] = p.measure === "count" ? (["count", undefined] as const) : "sum" in p.measure ? (["sum", p.measure.sum] as const) : (["distinct", p.measure.distinct] as const);
+        const [measure, property] =
+          p.measure === "count"
+            ? (["count", undefined] as const)
+            : "sum" in p.measure
+              ? (["sum", p.measure.sum] as const)
+              : (["distinct", p.measure.distinct] as const);
         const s = stream(p.event, p.window, property, measure === "distinct", false);
         refs.streams.add(s);
         return { performed: { stream: s, measure, op: p.op, value: p.value } };

@@ -49,9 +49,7 @@ export class SegmentEngine {
     readonly snapshot: SegmentSnapshot,
   ) {
     this.#states = compiled.streams.map((s) => (snapshot.streams[s.key] ??= emptyState(s)));
-    this.#timeCohorts = compiled.cohorts.flatMap((c, i) =>
-      c.computations.some((k) => compiled.computations[k]!.aggregate === "time_since_last") ? [i] : [],
-    );
+    this.#timeCohorts = compiled.cohorts.flatMap((c, i) => (c.computations.some((k) => compiled.computations[k]!.aggregate === "time_since_last") ? [i] : []));
   }
 
   /** Applies events (in arrival order) at `now`; `propsChanged` when user properties moved. */
@@ -102,7 +100,12 @@ export class SegmentEngine {
 
   /** Re-evaluates every definition (after a definition change or a rebuild). */
   evaluateAll(now: number, props: JsonObject): SegmentChanges {
-    return this.#settle(new Set(this.#states.keys()), now, props, this.compiled.cohorts.map((_, i) => i));
+    return this.#settle(
+      new Set(this.#states.keys()),
+      now,
+      props,
+      this.compiled.cohorts.map((_, i) => i),
+    );
   }
 
   /** Sets a static cohort's membership (from an upload) and re-evaluates its dependents. */

@@ -22,11 +22,22 @@ export interface SizeEstimate {
  * each sampled profile's stored events are replayed through the same engine profiles
  * run, at `now`. Static cohorts it refers to count as not joined.
  */
-export function estimateCohortSize(compiled: CompiledSegments, cohortId: string, sample: readonly SampledProfile[], profiles: number, now: number): SizeEstimate {
+export function estimateCohortSize(
+  compiled: CompiledSegments,
+  cohortId: string,
+  sample: readonly SampledProfile[],
+  profiles: number,
+  now: number,
+): SizeEstimate {
   let matched = 0;
   for (const p of sample) {
     const engine = new SegmentEngine(compiled, emptySnapshot());
-    engine.ingest([...p.events].sort((a, b) => a.time - b.time), now, p.properties, true);
+    engine.ingest(
+      [...p.events].sort((a, b) => a.time - b.time),
+      now,
+      p.properties,
+      true,
+    );
     engine.tick(now, p.properties);
     if (engine.member(cohortId)) matched++;
   }

@@ -6,9 +6,7 @@ import type { Json } from "../json";
  * with property filters, time windows, computed properties and cohort expressions.
  * Schemas validate and normalise (durations become milliseconds, dates epoch ms).
  */
-const json: z.ZodType<Json> = z.lazy(() =>
-  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(json), z.record(z.string(), json)]),
-);
+const json: z.ZodType<Json> = z.lazy(() => z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(json), z.record(z.string(), json)]));
 
 export const FILTER_OPS = ["eq", "neq", "in", "not_in", "contains", "not_contains", "gt", "gte", "lt", "lte", "set", "not_set"] as const;
 export type FilterOp = (typeof FILTER_OPS)[number];
@@ -46,9 +44,9 @@ const durationSchema = z
   .transform((d) => Math.round(((d.days ?? 0) * 1440 + (d.hours ?? 0) * 60 + (d.minutes ?? 0)) * MINUTE))
   .refine((ms) => ms >= MINUTE && ms <= 3650 * 1440 * MINUTE, "a duration between 1 minute and 10 years");
 
-const instantSchema = z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true }).or(z.iso.date())]).transform((v) =>
-  typeof v === "number" ? v : Date.parse(v),
-);
+const instantSchema = z
+  .union([z.number().int().nonnegative(), z.iso.datetime({ offset: true }).or(z.iso.date())])
+  .transform((v) => (typeof v === "number" ? v : Date.parse(v)));
 
 /**
  * Which events count, as of the moment of evaluation `now`:
@@ -106,9 +104,7 @@ export type Computation = z.infer<typeof computationSchema>;
 export const COMPARATORS = [">=", ">", "=", "<=", "<"] as const;
 export type Comparator = (typeof COMPARATORS)[number];
 
-const measureSchema = z
-  .union([z.literal("count"), z.object({ sum: z.string().min(1) }), z.object({ distinct: z.string().min(1) })])
-  .default("count");
+const measureSchema = z.union([z.literal("count"), z.object({ sum: z.string().min(1) }), z.object({ distinct: z.string().min(1) })]).default("count");
 export type Measure = z.infer<typeof measureSchema>;
 
 export type Clause =
@@ -121,15 +117,17 @@ export type Clause =
 export type Expr = { all: Expr[] } | { any: Expr[] } | { not: Expr } | Clause;
 
 const clauseSchemas = [
-  z.object({
-    performed: z.object({
-      event: eventSpecSchema,
-      measure: measureSchema,
-      op: z.enum(COMPARATORS).default(">="),
-      value: z.number().default(1),
-      window: windowSchema.default({ kind: "all" }),
-    }),
-  }).strict(),
+  z
+    .object({
+      performed: z.object({
+        event: eventSpecSchema,
+        measure: measureSchema,
+        op: z.enum(COMPARATORS).default(">="),
+        value: z.number().default(1),
+        window: windowSchema.default({ kind: "all" }),
+      }),
+    })
+    .strict(),
   z.object({ user_property: z.object({ property: z.string().min(1).max(200), ...conditionShape }).superRefine(checkCondition) }).strict(),
   z.object({ computation: z.object({ id: z.string().min(1), ...conditionShape }).superRefine(checkCondition) }).strict(),
   z.object({ cohort: z.object({ id: z.string().min(1) }) }).strict(),
@@ -137,33 +135,37 @@ const clauseSchemas = [
    * Predictive cohorts: a prediction's score (0–1) or percentile (0–100) compared with a
    * value; `top_percent: 10` is sugar for percentile ≥ 90, `bottom_percent: 10` for ≤ 10.
    */
-  z.object({
-    prediction: z
-      .object({
-        id: z.string().min(1),
-        top_percent: z.number().gt(0).max(100).optional(),
-        bottom_percent: z.number().gt(0).max(100).optional(),
-        on: z.enum(["score", "pct"]).default("pct"),
-        op: z.enum(["gt", "gte", "lt", "lte"]).optional(),
-        value: z.number().optional(),
-      })
-      .transform((p, ctx) => {
-        if (p.top_percent !== undefined) return { id: p.id, on: "pct" as const, op: "gte" as const, value: 100 - p.top_percent };
-        if (p.bottom_percent !== undefined) return { id: p.id, on: "pct" as const, op: "lte" as const, value: p.bottom_percent };
-        if (p.op === undefined || p.value === undefined) {
-          ctx.addIssue({ code: "custom", message: "give top_percent, bottom_percent, or op and value", path: ["op"] });
-          return z.NEVER;
-        }
-        return { id: p.id, on: p.on, op: p.op, value: p.value };
+  z
+    .object({
+      prediction: z
+        .object({
+          id: z.string().min(1),
+          top_percent: z.number().gt(0).max(100).optional(),
+          bottom_percent: z.number().gt(0).max(100).optional(),
+          on: z.enum(["score", "pct"]).default("pct"),
+          op: z.enum(["gt", "gte", "lt", "lte"]).optional(),
+          value: z.number().optional(),
+        })
+        .transform((p, ctx) => {
+          if (p.top_percent !== undefined) return { id: p.id, on: "pct" as const, op: "gte" as const, value: 100 - p.top_percent };
+          if (p.bottom_percent !== undefined) return { id: p.id, on: "pct" as const, op: "lte" as const, value: p.bottom_percent };
+          if (p.op === undefined || p.value === undefined) {
+            ctx.addIssue({ code: "custom", message: "give top_percent, bottom_percent, or op and value", path: ["op"] });
+            return z.NEVER;
+          }
+          return { id: p.id, on: p.on, op: p.op, value: p.value };
+        }),
+    })
+    .strict(),
+  z
+    .object({
+      sequence: z.object({
+        steps: z.tuple([eventSpecSchema, eventSpecSchema]),
+        within: durationSchema,
+        window: windowSchema.default({ kind: "all" }),
       }),
-  }).strict(),
-  z.object({
-    sequence: z.object({
-      steps: z.tuple([eventSpecSchema, eventSpecSchema]),
-      within: durationSchema,
-      window: windowSchema.default({ kind: "all" }),
-    }),
-  }).strict(),
+    })
+    .strict(),
 ] as const;
 
 export const exprSchema: z.ZodType<Expr> = z.lazy(() =>

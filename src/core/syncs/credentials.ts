@@ -23,7 +23,9 @@ export function newCredentialsKey(): string {
 export async function importCredentialsKey(base64: string | undefined): Promise<CryptoKey> {
   const text = base64?.trim() ?? "";
   if (text === "") {
-    throw new CredentialsKeyError("CREDENTIALS_KEY is not set: destination credentials are stored encrypted under it (wrangler secret put CREDENTIALS_KEY; npm start writes one to .dev.vars)");
+    throw new CredentialsKeyError(
+      "CREDENTIALS_KEY is not set: destination credentials are stored encrypted under it (wrangler secret put CREDENTIALS_KEY; npm start writes one to .dev.vars)",
+    );
   }
   let raw: Uint8Array<ArrayBuffer>;
   try {
@@ -52,7 +54,11 @@ export async function openValue(key: CryptoKey, value: string, context: string):
   if (!isSealed(value)) return value;
   try {
     const bytes = fromBase64(value.slice(SEALED_PREFIX.length));
-    const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: bytes.subarray(0, IV_BYTES), additionalData: aad(context) }, key, bytes.subarray(IV_BYTES));
+    const plain = await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: bytes.subarray(0, IV_BYTES), additionalData: aad(context) },
+      key,
+      bytes.subarray(IV_BYTES),
+    );
     return new TextDecoder().decode(plain);
   } catch {
     throw new CredentialsKeyError(`${context} does not open with this CREDENTIALS_KEY (changed since it was stored?): enter the credentials again`);
@@ -74,7 +80,9 @@ export async function sealCredentials(definition: Definition, keyBase64: string 
   const needsSeal = (v: unknown): v is string => typeof v === "string" && !isSealed(v);
   if (!Object.values(credentials).some(needsSeal)) return definition;
   const key = await importCredentialsKey(keyBase64);
-  const sealed = await Promise.all(Object.entries(credentials).map(async ([k, v]) => [k, needsSeal(v) ? await sealValue(key, v, contextOf(destinationId, k)) : v] as const));
+  const sealed = await Promise.all(
+    Object.entries(credentials).map(async ([k, v]) => [k, needsSeal(v) ? await sealValue(key, v, contextOf(destinationId, k)) : v] as const),
+  );
   return { ...definition, credentials: Object.fromEntries(sealed) };
 }
 
@@ -83,7 +91,9 @@ export async function openCredentials(definition: Definition, keyBase64: string 
   const credentials = credentialsOf(definition);
   if (credentials === null || !Object.values(credentials).some(isSealed)) return definition;
   const key = await importCredentialsKey(keyBase64);
-  const opened = await Promise.all(Object.entries(credentials).map(async ([k, v]) => [k, isSealed(v) ? await openValue(key, v, contextOf(destinationId, k)) : v] as const));
+  const opened = await Promise.all(
+    Object.entries(credentials).map(async ([k, v]) => [k, isSealed(v) ? await openValue(key, v, contextOf(destinationId, k)) : v] as const),
+  );
   return { ...definition, credentials: Object.fromEntries(opened) };
 }
 

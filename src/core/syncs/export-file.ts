@@ -5,7 +5,12 @@ import type { NetChange } from "./diff";
 import type { PropertyChange } from "./property-diff";
 
 /** Rows as a file: NDJSON as they are, or CSV with these columns (nested values as JSON). */
-function rowsFile(rows: readonly Record<string, Json>[], columns: readonly string[], format: "csv" | "ndjson", cell: (row: Record<string, Json>, column: string) => Json = (r, c) => r[c] ?? null): string {
+function rowsFile(
+  rows: readonly Record<string, Json>[],
+  columns: readonly string[],
+  format: "csv" | "ndjson",
+  cell: (row: Record<string, Json>, column: string) => Json = (r, c) => r[c] ?? null,
+): string {
   if (format === "ndjson") return rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length > 0 ? "\n" : "");
   return [columns.map(csvCell).join(","), ...rows.map((r) => columns.map((c) => csvCell(cell(r, c))).join(","))].join("\n") + "\n";
 }

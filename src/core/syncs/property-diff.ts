@@ -21,7 +21,11 @@ export function propertyValues(what: PropertiesWhat, facts: ProfileFacts): Recor
 
 /** A stable text form of values (sorted keys): what was delivered, compared by equality. */
 export function digest(values: Record<string, Json>): string {
-  return JSON.stringify(Object.keys(values).sort().map((k) => [k, values[k]]));
+  return JSON.stringify(
+    Object.keys(values)
+      .sort()
+      .map((k) => [k, values[k]]),
+  );
 }
 
 export interface PropertyChange {
@@ -39,7 +43,11 @@ export interface PropertyChange {
  * The delivered state is the cursor, so a run that fails halfway resends only what is
  * still different.
  */
-export function propertyChanges(current: ReadonlyMap<string, Record<string, Json>>, delivered: ReadonlyMap<string, string>, names: readonly string[]): PropertyChange[] {
+export function propertyChanges(
+  current: ReadonlyMap<string, Record<string, Json>>,
+  delivered: ReadonlyMap<string, string>,
+  names: readonly string[],
+): PropertyChange[] {
   const out: PropertyChange[] = [];
   for (const [profileKey, values] of [...current].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const d = digest(values);
@@ -66,7 +74,13 @@ export interface PropertyWebhookMessage {
   users: { user_id: string | null; device_id: string | null; in_cohort: boolean; properties: Record<string, Json> }[];
 }
 
-export function propertyMessages(syncId: string, cohortId: string, changes: readonly PropertyChange[], batchSize: number, now: number): { message: PropertyWebhookMessage; changes: PropertyChange[] }[] {
+export function propertyMessages(
+  syncId: string,
+  cohortId: string,
+  changes: readonly PropertyChange[],
+  batchSize: number,
+  now: number,
+): { message: PropertyWebhookMessage; changes: PropertyChange[] }[] {
   const out: { message: PropertyWebhookMessage; changes: PropertyChange[] }[] = [];
   for (let i = 0; i < changes.length; i += batchSize) {
     const part = changes.slice(i, i + batchSize);

@@ -40,7 +40,10 @@ export const destinationSchema = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("facebook"),
     base_url: z.url().default("https://graph.facebook.com"),
-    api_version: z.string().regex(/^v\d+\.\d+$/).default("v21.0"),
+    api_version: z
+      .string()
+      .regex(/^v\d+\.\d+$/)
+      .default("v21.0"),
     audience_id: z.string().min(1),
     /** The user property holding the email (normalised and SHA-256 hashed before sending). */
     email_property: z.string().min(1).default("email"),
@@ -68,7 +71,10 @@ export const syncSchema = z.object({
       .object({
         kind: z.literal("properties"),
         cohort_id: z.string().min(1),
-        computations: z.array(z.object({ id: z.string().min(1), as: z.string().min(1).max(255).optional() })).max(50).default([]),
+        computations: z
+          .array(z.object({ id: z.string().min(1), as: z.string().min(1).max(255).optional() }))
+          .max(50)
+          .default([]),
         predictions: z
           .array(z.object({ id: z.string().min(1), on: z.enum(["score", "pct"]).default("pct"), as: z.string().min(1).max(255).optional() }))
           .max(20)

@@ -19,7 +19,9 @@ function definitionTable<const N extends string>(name: N) {
       description: text("description").notNull().default(""),
       definition: text("definition", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
       version: integer("version").notNull().default(1),
-      status: text("status", { enum: ["active", "inactive", "archived"] }).notNull().default("active"),
+      status: text("status", { enum: ["active", "inactive", "archived"] })
+        .notNull()
+        .default("active"),
       createdAt: integer("created_at").notNull(),
       updatedAt: integer("updated_at").notNull(),
     },

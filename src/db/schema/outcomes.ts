@@ -62,5 +62,9 @@ export const recExposures = sqliteTable(
     value: real("value").notNull().default(0),
     final: integer("final", { mode: "boolean" }).notNull().default(false),
   },
-  (t) => [primaryKey({ columns: [t.recId, t.profileKey] }), index("rec_exposures_report").on(t.projectId, t.recId, t.variant), index("rec_exposures_profile").on(t.projectId, t.profileKey)],
+  (t) => [
+    primaryKey({ columns: [t.recId, t.profileKey] }),
+    index("rec_exposures_report").on(t.projectId, t.recId, t.variant),
+    index("rec_exposures_profile").on(t.projectId, t.profileKey),
+  ],
 );

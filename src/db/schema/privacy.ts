@@ -30,7 +30,9 @@ export const deletionJobs = sqliteTable(
       .notNull()
       .references(() => projects.id, { onDelete: "cascade" }),
     status: text("status", { enum: ["staging", "submitted", "done"] }).notNull(),
-    phase: text("phase", { enum: ["profiles", "archive", "done"] }).notNull().default("profiles"),
+    phase: text("phase", { enum: ["profiles", "archive", "done"] })
+      .notNull()
+      .default("profiles"),
     requester: text("requester"),
     targets: text("targets", { mode: "json" }).$type<DeletionTarget[]>().notNull(),
     /** Ids that matched no profile (accepted with ignore_invalid_ids). */

@@ -39,6 +39,8 @@ export const trainingJobs = sqliteTable(
     index("training_jobs_project").on(t.projectId, t.requestedAt),
     index("training_jobs_claimable").on(t.status, t.requestedAt),
     // At most one queued or running job per definition: a second request finds the first.
-    uniqueIndex("training_jobs_one_active").on(t.projectId, t.ownerId).where(sql.raw(`status IN (${ACTIVE_STATUSES.map((s) => `'${s}'`).join(", ")})`)),
+    uniqueIndex("training_jobs_one_active")
+      .on(t.projectId, t.ownerId)
+      .where(sql.raw(`status IN (${ACTIVE_STATUSES.map((s) => `'${s}'`).join(", ")})`)),
   ],
 );

@@ -5,7 +5,9 @@ import { createApp } from "../app";
 export const clientRoutes = createApp();
 
 const serve = (body: string) => () =>
-  new Response(body, { headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=300", "access-control-allow-origin": "*" } });
+  new Response(body, {
+    headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=300", "access-control-allow-origin": "*" },
+  });
 
 clientRoutes.get("/v1/tailor.js", serve(CLIENT_SCRIPT));
 clientRoutes.get("/v1/tailor.mjs", serve(CLIENT_MODULE));

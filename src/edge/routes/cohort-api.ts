@@ -58,7 +58,11 @@ cohortApi.get("/api/3/cohorts", async (c) => {
 cohortApi.get("/api/5/cohorts/request/:id", async (c) => {
   const projectId = c.get("projectId")!;
   const cohort = await getDefinition(db(c.env), "cohorts", projectId, c.req.param("id"));
-  const propKeys = c.req.queries("propKeys")?.flatMap((k) => k.split(",")).filter((k) => k !== "") ?? [];
+  const propKeys =
+    c.req
+      .queries("propKeys")
+      ?.flatMap((k) => k.split(","))
+      .filter((k) => k !== "") ?? [];
   const { id } = await createExport(c.env, db(c.env), projectId, { cohortId: cohort.id, withProps: c.req.query("props") === "1", propKeys });
   return c.json({ request_id: id, cohort_id: cohort.id }, 202);
 });
@@ -126,7 +130,13 @@ cohortApi.post("/api/3/cohorts/upload", async (c) => {
     if ((cohort.definition as { type?: string }).type !== "static") throw new AppError(400, "invalid_request", `Cohort ${cohort.id} is not an uploaded cohort`);
     const current = await db(c.env).select({ key: cohortMembers.profileKey }).from(cohortMembers).where(eq(cohortMembers.cohortId, cohort.id));
     const keep = new Set(matched.map(profileKey));
-    await applyStaticMembership(c.env, projectId, cohort.id, current.filter((m) => !keep.has(m.key)).map((m) => parseProfileKey(m.key)), false);
+    await applyStaticMembership(
+      c.env,
+      projectId,
+      cohort.id,
+      current.filter((m) => !keep.has(m.key)).map((m) => parseProfileKey(m.key)),
+      false,
+    );
   } else {
     cohort = await createDefinition(db(c.env), "cohorts", projectId, { name: input.name, definition: { type: "static" }, parsed: { type: "static" } });
   }

@@ -37,16 +37,21 @@ for (const path of PATHS) {
 
     const apiKey = envelope.value.apiKey ?? c.req.query("api_key") ?? c.req.query("token");
     if (!apiKey) {
-      throw fail(401, posthogError("authentication_error", "missing_api_key", "API key not provided: send api_key in the body (the project's Tailor ingest key)"));
+      throw fail(
+        401,
+        posthogError("authentication_error", "missing_api_key", "API key not provided: send api_key in the body (the project's Tailor ingest key)"),
+      );
     }
     const projectId = await ingestProject(c.env, apiKey);
-    if (projectId === null) throw fail(401, posthogError("authentication_error", "invalid_api_key", "Project API key invalid: use the project's Tailor ingest key"));
+    if (projectId === null)
+      throw fail(401, posthogError("authentication_error", "invalid_api_key", "Project API key invalid: use the project's Tailor ingest key"));
 
     const now = Date.now();
     const events = posthogEvents(envelope.value, now, () => crypto.randomUUID());
     if (!events.ok) throw fail(400, events.body);
     const outcome = await storeEvents(c.env, projectId, events.value, "batchThrottle");
-    if (outcome.status === "unavailable") throw fail(503, posthogError("server_error", "unavailable", "Service temporarily unavailable: retry"), retryAfter(outcome.retryAfterMs));
+    if (outcome.status === "unavailable")
+      throw fail(503, posthogError("server_error", "unavailable", "Service temporarily unavailable: retry"), retryAfter(outcome.retryAfterMs));
     if (outcome.status === "throttled") {
       const body = posthogError("rate_limited", "rate_limited", "Too many events for some users or devices: retry later");
       throw fail(429, body, retryAfter(outcome.retryAfterMs));

@@ -27,7 +27,12 @@ const RATE_LIMITED = { error: "Number of requests per minute exceeds system limi
 const UNKNOWN_USER = { error: "User id and device id not seen before" };
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
-const list = z.string().transform((v) => v.split(",").map((s) => s.trim()).filter((s) => s !== ""));
+const list = z.string().transform((v) =>
+  v
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== ""),
+);
 const querySchema = z.object({
   user_id: z.string().min(1).optional(),
   device_id: z.string().min(1).optional(),
@@ -61,7 +66,6 @@ function unavailable(c: Context<AppEnv>, projectId: string, ref: ProfileRef) {
   return c.json({ error: "Service temporarily unavailable: retry after the Retry-After delay" }, 503, retryAfter(admission.retryAfterMs));
 }
 
-
 profileRoutes.get("/v1/userprofile", async (c) => {
   const auth = /^Api-Key\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
   if (!auth) return c.text("Missing Api-Key in Authorization header", 401);
@@ -92,19 +96,20 @@ profileRoutes.get("/v1/userprofile", async (c) => {
   const ref = refOf(p);
   const global = globalAssignment((await projectSettings(db(c.env), projectId)).global_control, projectId, profileKey(ref), p.exposure);
   // A forced variant (rec_type) is not the user's own assignment: it is not measured either. The global control group gets no lists.
-  const recs = query.recs === null || global.control ? undefined : { ids: query.recs.recIds, override: query.recs.type, shown: p.exposure && query.recs.type === null };
+  const recs =
+    query.recs === null || global.control ? undefined : { ids: query.recs.recIds, override: query.recs.type, shown: p.exposure && query.recs.type === null };
   const busy = unavailable(c, projectId, ref);
   if (busy !== null) return busy;
   const read = await profileStub(c.env, projectId, ref).read(needsSegments, recs, global.exposure);
   if (read === null) return c.json(UNKNOWN_USER, 400);
   const body = userProfileBody(query, {
-      user_id: read.profile.user_id,
-      device_id: read.profile.device_id,
-      user_properties: read.profile.user_properties,
-      cohort_ids: read.segments?.cohort_ids ?? [],
-      computations: read.segments?.computations ?? {},
-      scores: read.scores,
-      recommendations: global.control ? (query.recs?.recIds ?? []).map(globalControlRec) : read.recommendations,
+    user_id: read.profile.user_id,
+    device_id: read.profile.device_id,
+    user_properties: read.profile.user_properties,
+    cohort_ids: read.segments?.cohort_ids ?? [],
+    computations: read.segments?.computations ?? {},
+    scores: read.scores,
+    recommendations: global.control ? (query.recs?.recIds ?? []).map(globalControlRec) : read.recommendations,
   });
   if (global.control) body.userData.global_control = true;
   return c.json(body);
@@ -115,7 +120,10 @@ const personalizeSchema = z.object({
   user_id: z.string().min(1).optional(),
   device_id: z.string().min(1).optional(),
   /** Secure mode: hex HMAC-SHA256 of user_id under the project's personalize key. */
-  user_hash: z.string().regex(/^[0-9a-f]{64}$/i, "64 hex digits").optional(),
+  user_hash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/i, "64 hex digits")
+    .optional(),
   exposure: bool.default(true),
 });
 
@@ -146,7 +154,12 @@ profileRoutes.options("/v1/personalize", async (c) => {
 });
 
 /** Secure mode's check (core/identity-verification.ts): null when the request may read, else why not. */
-async function unverified(env: Env, projectId: string, mode: { required: boolean; allow_device_ids: boolean; rotation: number }, q: { user_id?: string | undefined; user_hash?: string | undefined }): Promise<string | null> {
+async function unverified(
+  env: Env,
+  projectId: string,
+  mode: { required: boolean; allow_device_ids: boolean; rotation: number },
+  q: { user_id?: string | undefined; user_hash?: string | undefined },
+): Promise<string | null> {
   if (!mode.required) return null;
   if (q.user_id === undefined) return mode.allow_device_ids ? null : "this project requires a verified user_id (anonymous device ids are not allowed)";
   if (q.user_hash === undefined) return "this project requires user_hash, HMAC-SHA256 of user_id under its personalize key";
@@ -164,12 +177,30 @@ profileRoutes.get("/v1/personalize", PERSONALIZE_ETAG, async (c) => {
   const parsed = personalizeSchema.safeParse(c.req.query());
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    return c.json({ error: { code: "invalid_request", message: `${issue.path.join(".")}: ${issue.message}`, details: parsed.error.issues.map((i) => ({ field: i.path.join("."), message: i.message })) } }, 400);
+    return c.json(
+      {
+        error: {
+          code: "invalid_request",
+          message: `${issue.path.join(".")}: ${issue.message}`,
+          details: parsed.error.issues.map((i) => ({ field: i.path.join("."), message: i.message })),
+        },
+      },
+      400,
+    );
   }
   if (projectId === null || settings === null) return c.json({ error: { code: "unauthorized", message: "Invalid api_key" } }, 401);
   const q = parsed.data;
   if (q.user_id === undefined && q.device_id === undefined) {
-    return c.json({ error: { code: "invalid_request", message: "Either user_id or device_id must be set", details: [{ field: "user_id", message: "required unless device_id is set" }] } }, 400);
+    return c.json(
+      {
+        error: {
+          code: "invalid_request",
+          message: "Either user_id or device_id must be set",
+          details: [{ field: "user_id", message: "required unless device_id is set" }],
+        },
+      },
+      400,
+    );
   }
   if (await rateLimited(c.env, projectId)) return c.json(RATE_LIMITED, 429);
   const refused = await unverified(c.env, projectId, settings.personalize.identity_verification, q);

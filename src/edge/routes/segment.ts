@@ -65,7 +65,8 @@ for (const [path, endpoint] of Object.entries(ENDPOINTS)) {
     const fromHeader = basicUser(c.req.header("authorization"));
     if (fromHeader instanceof WireError) throw fromHeader;
     const writeKey = fromHeader || envelope.value.writeKey;
-    if (!writeKey) throw fail(400, segmentError("invalid_request", "Missing write key: send Authorization: Basic base64(<write key>:) or writeKey in the body"));
+    if (!writeKey)
+      throw fail(400, segmentError("invalid_request", "Missing write key: send Authorization: Basic base64(<write key>:) or writeKey in the body"));
     const projectId = await ingestProject(c.env, writeKey);
     if (projectId === null) throw fail(401, segmentError("unauthorized", "Invalid write key"));
 
@@ -73,7 +74,8 @@ for (const [path, endpoint] of Object.entries(ENDPOINTS)) {
     const events = segmentEvents(envelope.value, now, () => crypto.randomUUID());
     if (!events.ok) throw fail(400, events.body);
     const outcome = await storeEvents(c.env, projectId, events.value, "batchThrottle");
-    if (outcome.status === "unavailable") throw fail(503, segmentError("unavailable", "Service temporarily unavailable: retry"), retryAfter(outcome.retryAfterMs));
+    if (outcome.status === "unavailable")
+      throw fail(503, segmentError("unavailable", "Service temporarily unavailable: retry"), retryAfter(outcome.retryAfterMs));
     if (outcome.status === "throttled") {
       const body = segmentError("rate_limited", "Too many events for some users or devices: retry later", { throttled_indices: outcome.report.eventIndices });
       throw fail(429, body, retryAfter(outcome.retryAfterMs));

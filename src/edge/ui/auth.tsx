@@ -3,7 +3,18 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app";
 import { fieldId } from "./fields";
 import { Document } from "./layout";
-import { checkCsrf, clearedSessionCookie, cookieValue, csrfToken, issueSession, readSession, sameString, SESSION_COOKIE, sessionCookie, type Session } from "./session";
+import {
+  checkCsrf,
+  clearedSessionCookie,
+  cookieValue,
+  csrfToken,
+  issueSession,
+  readSession,
+  sameString,
+  SESSION_COOKIE,
+  sessionCookie,
+  type Session,
+} from "./session";
 
 export interface UiEnv {
   Bindings: Env;

@@ -31,7 +31,8 @@ export function wrapInGroup(fields: Fields, node: string): Fields {
 export function addNode(fields: Fields, node: string, kind: "performed" | "group"): Edited {
   const base = (fields[`${node}.kind`] ?? "group") === "group" ? { ...fields, [`${node}.kind`]: "group" } : wrapInGroup(fields, node);
   const child = `${node}.${childCount(base, node)}`;
-  const added: Fields = kind === "group" ? { [`${child}.kind`]: "group", [`${child}.join`]: "all", [`${child}.0.kind`]: "performed" } : { [`${child}.kind`]: "performed" };
+  const added: Fields =
+    kind === "group" ? { [`${child}.kind`]: "group", [`${child}.join`]: "all", [`${child}.0.kind`]: "performed" } : { [`${child}.kind`]: "performed" };
   return { fields: { ...base, ...added }, focus: `${child}.kind` };
 }
 
@@ -79,7 +80,10 @@ export function applyEdit(fields: Fields, action: string, allowed: EditAllowed =
       return addFilter(fields, target);
     case "remove":
       if (!/\.\d+$/.test(target)) return { fields };
-      return { fields: removeIndexed(fields, target), focus: /\.f\.\d+$/.test(target) ? `edit:add-filter ${parentOf(parentOf(target))}` : `edit:add-condition ${parentOf(target)}` };
+      return {
+        fields: removeIndexed(fields, target),
+        focus: /\.f\.\d+$/.test(target) ? `edit:add-filter ${parentOf(parentOf(target))}` : `edit:add-condition ${parentOf(target)}`,
+      };
     default:
       return { fields };
   }

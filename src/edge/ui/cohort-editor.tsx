@@ -41,7 +41,14 @@ function EventSpec(props: { ctx: Ctx; prefix: string; legend: string }) {
       <div class="clause">
         <Box ctx={ctx} name={`${prefix}.type`} label="Event type" placeholder="Product Added" hint="* for any event" />
       </div>
-      <FilterRows ctx={ctx} prefix={prefix} legend={(i) => `Where (filter ${i})`} removeLabel={(i) => `Remove filter ${i} of ${legend}`} addLabel={`Add a property filter to ${legend}`} addText="Add a property filter" />
+      <FilterRows
+        ctx={ctx}
+        prefix={prefix}
+        legend={(i) => `Where (filter ${i})`}
+        removeLabel={(i) => `Remove filter ${i} of ${legend}`}
+        addLabel={`Add a property filter to ${legend}`}
+        addText="Add a property filter"
+      />
     </fieldset>
   );
 }
@@ -119,7 +126,11 @@ function clauseParts(ctx: Ctx, refs: Refs, node: string, kind: string) {
       return {
         simple: (
           <>
-            {kind === "computation" ? <Pick ctx={ctx} name={n("id")} label="Computed property" options={choose(refs.computations)} /> : <Box ctx={ctx} name={n("property")} label="Property" />}
+            {kind === "computation" ? (
+              <Pick ctx={ctx} name={n("id")} label="Computed property" options={choose(refs.computations)} />
+            ) : (
+              <Box ctx={ctx} name={n("property")} label="Property" />
+            )}
             <Pick ctx={ctx} name={n("op")} label="Op" options={FILTER_OPTIONS} />
             <Box ctx={ctx} name={n("value")} label="Value" hint={VALUE_HINT} />
           </>
@@ -134,10 +145,28 @@ function clauseParts(ctx: Ctx, refs: Refs, node: string, kind: string) {
         simple: (
           <>
             <Pick ctx={ctx} name={n("id")} label="Prediction" options={choose(refs.predictions)} />
-            <Pick ctx={ctx} name={n("mode")} label="Test" options={[["compare", "compare score or percentile"], ["top_percent", "in the top %"], ["bottom_percent", "in the bottom %"]]} refresh />
+            <Pick
+              ctx={ctx}
+              name={n("mode")}
+              label="Test"
+              options={[
+                ["compare", "compare score or percentile"],
+                ["top_percent", "in the top %"],
+                ["bottom_percent", "in the bottom %"],
+              ]}
+              refresh
+            />
             {mode === "compare" ? (
               <>
-                <Pick ctx={ctx} name={n("on")} label="On" options={[["pct", "percentile (0–100)"], ["score", "score (0–1)"]]} />
+                <Pick
+                  ctx={ctx}
+                  name={n("on")}
+                  label="On"
+                  options={[
+                    ["pct", "percentile (0–100)"],
+                    ["score", "score (0–1)"],
+                  ]}
+                />
                 <Pick ctx={ctx} name={n("op")} label="Op" options={["gte", "gt", "lte", "lt"].map((o): Option => [o, o])} />
                 <Box ctx={ctx} name={n("value")} label="Value" type="number" />
               </>
@@ -174,7 +203,15 @@ function Node(props: { ctx: Ctx; refs: Refs; node: string }) {
         <Pick ctx={ctx} name={`${node}.kind`} label="Kind" options={NODE_KINDS} fallback="group" refresh />
         <Negate ctx={ctx} name={`${node}.not`} />
         {kind === "group" ? (
-          <Pick ctx={ctx} name={`${node}.join`} label="Match" options={[["all", "all of these"], ["any", "any of these"]]} />
+          <Pick
+            ctx={ctx}
+            name={`${node}.join`}
+            label="Match"
+            options={[
+              ["all", "all of these"],
+              ["any", "any of these"],
+            ]}
+          />
         ) : (
           clause?.simple
         )}

@@ -126,7 +126,8 @@ function clauseBody(r: Reader, kind: Exclude<NodeKind, "group">, node: string, p
   switch (kind) {
     case "performed": {
       const measureKind = r.text(f("measure"), `${p}.measure`);
-      const measure = measureKind === "sum" || measureKind === "distinct" ? { [measureKind]: r.text(f("measure_property"), `${p}.measure.${measureKind}`) } : undefined;
+      const measure =
+        measureKind === "sum" || measureKind === "distinct" ? { [measureKind]: r.text(f("measure_property"), `${p}.measure.${measureKind}`) } : undefined;
       return {
         event: eventFromFields(r, f("event"), `${p}.event`),
         ...defined("measure", measure),

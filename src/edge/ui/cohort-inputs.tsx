@@ -43,7 +43,15 @@ export function Box(props: Common & { type?: "text" | "number"; placeholder?: st
   return (
     <div class="field">
       <label for={fieldId(props.name)}>{props.label}</label>
-      <input id={fieldId(props.name)} name={props.name} type={props.type ?? "text"} value={value} placeholder={props.placeholder} step={props.type === "number" ? "any" : undefined} {...a11y(props.ctx, props.name, props.describedBy)} />
+      <input
+        id={fieldId(props.name)}
+        name={props.name}
+        type={props.type ?? "text"}
+        value={value}
+        placeholder={props.placeholder}
+        step={props.type === "number" ? "any" : undefined}
+        {...a11y(props.ctx, props.name, props.describedBy)}
+      />
       {props.hint === undefined ? null : <div class="hint">{props.hint}</div>}
       <ErrorText ctx={props.ctx} name={props.name} />
     </div>
@@ -76,7 +84,14 @@ export function Negate(props: { ctx: Ctx; name: string }) {
   return (
     <div class="field">
       <label for={fieldId(props.name)}>{times > 1 ? `Not (×${times})` : "Not"}</label>
-      <input id={fieldId(props.name)} name={props.name} type="checkbox" value={String(Math.max(1, times))} checked={times > 0} {...a11y(props.ctx, props.name)} />
+      <input
+        id={fieldId(props.name)}
+        name={props.name}
+        type="checkbox"
+        value={String(Math.max(1, times))}
+        checked={times > 0}
+        {...a11y(props.ctx, props.name)}
+      />
       <ErrorText ctx={props.ctx} name={props.name} />
     </div>
   );
@@ -99,7 +114,15 @@ export function Check(props: { ctx: Ctx; name: string; label: string }) {
 export function EditButton(props: { ctx: Ctx; action: string; label: string; children: Child; danger?: boolean }) {
   const value = `edit:${props.action}`;
   return (
-    <button type="submit" name="mode" value={value} formnovalidate class={props.danger ? "danger" : "secondary"} aria-label={props.label} autofocus={props.ctx.focus === value ? true : undefined}>
+    <button
+      type="submit"
+      name="mode"
+      value={value}
+      formnovalidate
+      class={props.danger ? "danger" : "secondary"}
+      aria-label={props.label}
+      autofocus={props.ctx.focus === value ? true : undefined}
+    >
       {props.children}
     </button>
   );
@@ -113,7 +136,15 @@ export const VALUE_HINT = "numbers, true/false, a,b,c for in; JSON for anything 
  * the add button (`showError`: with the error the API gives the rows as a whole, at `prefix`).
  * The legends and button labels are the caller's, by row (`i` counts from 1).
  */
-export function FilterRows(props: { ctx: Ctx; prefix: string; legend: (i: number) => string; removeLabel: (i: number) => string; addLabel: string; addText: string; showError?: boolean }) {
+export function FilterRows(props: {
+  ctx: Ctx;
+  prefix: string;
+  legend: (i: number) => string;
+  removeLabel: (i: number) => string;
+  addLabel: string;
+  addText: string;
+  showError?: boolean;
+}) {
   const { ctx, prefix } = props;
   return (
     <>

@@ -1,6 +1,16 @@
 import { countRows } from "./cohort-edit";
 import type { Fields } from "./forms";
-import { decodeInstant, decodeNumber, decodeValue, DURATION_UNITS, durationFromFields, durationToFields, encodeInstant, encodeValue, instantText } from "./cohort-values";
+import {
+  decodeInstant,
+  decodeNumber,
+  decodeValue,
+  DURATION_UNITS,
+  durationFromFields,
+  durationToFields,
+  encodeInstant,
+  encodeValue,
+  instantText,
+} from "./cohort-values";
 
 /**
  * The parts cohort clauses share — event specs with their filter rows, windows,
@@ -35,7 +45,8 @@ export class Reader {
     this.map(path, name);
     const v = decodeInstant(this.fields[name]);
     if (v === undefined) this.problems[name] = "Required";
-    else if (!instantText.safeParse(this.fields[name]!.trim()).success) this.problems[name] = "A date (2024-01-31), an ISO time with offset, or epoch milliseconds";
+    else if (!instantText.safeParse(this.fields[name]!.trim()).success)
+      this.problems[name] = "A date (2024-01-31), an ISO time with offset, or epoch milliseconds";
     return v;
   }
 

@@ -40,6 +40,9 @@ export function idsFromCsv(text: string, idType: "user_id" | "device_id" = "user
     const preferred = [idType, "id", "user_id", "device_id", "amplitude_id"].map((h) => header.indexOf(h)).find((i) => i >= 0);
     column = preferred ?? 0;
   }
-  const ids = lines.slice(start).map((l) => csvCells(l)[column] ?? "").filter((id) => id !== "");
+  const ids = lines
+    .slice(start)
+    .map((l) => csvCells(l)[column] ?? "")
+    .filter((id) => id !== "");
   return [...new Set(ids)];
 }

@@ -116,7 +116,16 @@ function Editor(props: { ui: KindUi; state: EditorState; action: string; csrf: s
       <TextField name="name" label="Name" value={state.name} errors={errors} wide required />
       <TextField name="description" label="Description" value={state.description} errors={errors} wide />
       {state.item === undefined ? null : (
-        <SelectField name="status" label="Status" value={state.status} errors={errors} options={[["active", "active"], ["inactive", "inactive"]]} />
+        <SelectField
+          name="status"
+          label="Status"
+          value={state.status}
+          errors={errors}
+          options={[
+            ["active", "active"],
+            ["inactive", "inactive"],
+          ]}
+        />
       )}
       {ui.form === undefined ? null : state.fields === null ? (
         <Alert kind="warn">This definition uses parts of the language the form does not show: edit it as JSON below.</Alert>
@@ -229,7 +238,16 @@ export function definitionPages(ui: KindUi): Hono<UiEnv> {
     const { api, ctx, project, apiBase } = await projectPage(c, ui.kind);
     const r = await api.get<Record<string, Item[]>>(`/${ui.kind}`);
     if (r.status === 404) {
-      return c.html(<ListPage ui={ui} ctx={ctx} items={[]} apiBase={apiBase} project={project} unavailable={`This Tailor has no ${ui.kind} API yet: ${ui.title.toLowerCase()} are not available.`} />);
+      return c.html(
+        <ListPage
+          ui={ui}
+          ctx={ctx}
+          items={[]}
+          apiBase={apiBase}
+          project={project}
+          unavailable={`This Tailor has no ${ui.kind} API yet: ${ui.title.toLowerCase()} are not available.`}
+        />,
+      );
     }
     const items = await must(Promise.resolve(r));
     return c.html(<ListPage ui={ui} ctx={ctx} items={items[ui.kind] ?? []} apiBase={apiBase} project={project} />);
@@ -251,7 +269,9 @@ export function definitionPages(ui: KindUi): Hono<UiEnv> {
           {item === undefined ? null : (
             <span class="row">
               <code>{item.id}</code>
-              <span class="badge" title="Definition revision">rev {item.version}</span>
+              <span class="badge" title="Definition revision">
+                rev {item.version}
+              </span>
               <span class={item.status === "active" ? "badge good" : "badge"}>{item.status}</span>
             </span>
           )}
@@ -285,8 +305,16 @@ export function definitionPages(ui: KindUi): Hono<UiEnv> {
     const f = await formFields(c);
     const previewing = ui.preview !== undefined && (f.mode === "preview_form" || f.mode === "preview_json");
     const jsonMode = f.mode === "json" || f.mode === "preview_json" || f.mode === "json_to_form";
-    const state: EditorState = { ...stateFor(ui, item), name: f.name ?? "", description: f.description ?? "", status: f.status ?? "active", json: f.definition_json ?? "", mode: jsonMode ? "json" : "form" };
-    if (ui.form && !jsonMode) state.fields = Object.fromEntries(Object.entries(f).filter(([k]) => !["_csrf", "name", "description", "status", "definition_json", "mode"].includes(k)));
+    const state: EditorState = {
+      ...stateFor(ui, item),
+      name: f.name ?? "",
+      description: f.description ?? "",
+      status: f.status ?? "active",
+      json: f.definition_json ?? "",
+      mode: jsonMode ? "json" : "form",
+    };
+    if (ui.form && !jsonMode)
+      state.fields = Object.fromEntries(Object.entries(f).filter(([k]) => !["_csrf", "name", "description", "status", "definition_json", "mode"].includes(k)));
     if (f.mode?.startsWith("edit:") && ui.form?.edit && state.fields) {
       const edited = ui.form.edit(state.fields, f.mode.slice("edit:".length));
       // The JSON view follows the form.
@@ -304,7 +332,8 @@ export function definitionPages(ui: KindUi): Hono<UiEnv> {
       }
       if (f.mode === "json_to_form" && ui.form) {
         const fields = ui.form.toFields(built.definition);
-        if (fields === null) return render(c, { ...state, errors: { definition_json: "The form cannot show this definition: save it to see the API's messages" } }, 400);
+        if (fields === null)
+          return render(c, { ...state, errors: { definition_json: "The form cannot show this definition: save it to see the API's messages" } }, 400);
         return render(c, { ...state, fields, mode: "form" });
       }
     } else {
@@ -316,11 +345,19 @@ export function definitionPages(ui: KindUi): Hono<UiEnv> {
     if (previewing) {
       // Nothing is saved: the unsaved definition goes to the API's preview, the editor stays as it is.
       const p = await api.send("POST", `/${ui.kind}/preview`, { definition: built.definition });
-      if (!p.ok) return render(c, { ...state, errors: fieldErrors(p.json, state.mode === "form" ? built.paths : [], state.mode === "form" ? "_form" : "definition_json") }, 400);
+      if (!p.ok)
+        return render(
+          c,
+          { ...state, errors: fieldErrors(p.json, state.mode === "form" ? built.paths : [], state.mode === "form" ? "_form" : "definition_json") },
+          400,
+        );
       return render(c, state, 200, ui.preview!.show(p.json));
     }
     const body = { name: state.name, description: state.description, definition: built.definition, ...(item === undefined ? {} : { status: state.status }) };
-    const r = item === undefined ? await api.send<Item & { signing_secret?: string }>("POST", `/${ui.kind}`, body) : await api.send<Item>("PUT", `/${ui.kind}/${item.id}`, body);
+    const r =
+      item === undefined
+        ? await api.send<Item & { signing_secret?: string }>("POST", `/${ui.kind}`, body)
+        : await api.send<Item>("PUT", `/${ui.kind}/${item.id}`, body);
     if (!r.ok) {
       const errors = fieldErrors(r.json, state.mode === "form" ? built.paths : [], state.mode === "form" ? "_form" : "definition_json");
       return render(c, { ...state, errors }, r.status === 409 ? 409 : r.status === 404 ? 404 : 400);
@@ -328,7 +365,14 @@ export function definitionPages(ui: KindUi): Hono<UiEnv> {
     const saved = r.json as Item & { signing_secret?: string };
     if (saved.signing_secret !== undefined) {
       // Shown once: the API never returns it again.
-      return render(c, stateFor(ui, saved), 200, <Alert kind="good">Created. Signing secret (shown only now): <span class="key">{saved.signing_secret}</span></Alert>);
+      return render(
+        c,
+        stateFor(ui, saved),
+        200,
+        <Alert kind="good">
+          Created. Signing secret (shown only now): <span class="key">{saved.signing_secret}</span>
+        </Alert>,
+      );
     }
     return c.redirect(`${projectPath(project, `/${ui.kind}`)}/${saved.id}?saved=1`, 303);
   };

@@ -17,8 +17,7 @@ export function ErrorText(props: { name: string; errors?: FieldErrors | undefine
   );
 }
 
-const a11y = (name: string, errors?: FieldErrors) =>
-  errors?.[name] === undefined ? {} : { "aria-invalid": "true", "aria-describedby": errorId(name) };
+const a11y = (name: string, errors?: FieldErrors) => (errors?.[name] === undefined ? {} : { "aria-invalid": "true", "aria-describedby": errorId(name) });
 
 interface Common {
   name: string;
@@ -27,7 +26,9 @@ interface Common {
   hint?: Child;
 }
 
-export function TextField(props: Common & { value?: string | undefined; type?: string; wide?: boolean; required?: boolean; placeholder?: string; list?: string }) {
+export function TextField(
+  props: Common & { value?: string | undefined; type?: string; wide?: boolean; required?: boolean; placeholder?: string; list?: string },
+) {
   return (
     <div class="field">
       <label for={fieldId(props.name)}>{props.label}</label>
@@ -70,7 +71,14 @@ export function TextArea(props: Common & { value?: string | undefined; code?: bo
   return (
     <div class="field">
       <label for={fieldId(props.name)}>{props.label}</label>
-      <textarea id={fieldId(props.name)} name={props.name} class={props.code ? "code" : undefined} rows={props.rows} spellcheck={props.code ? false : undefined} {...a11y(props.name, props.errors)}>
+      <textarea
+        id={fieldId(props.name)}
+        name={props.name}
+        class={props.code ? "code" : undefined}
+        rows={props.rows}
+        spellcheck={props.code ? false : undefined}
+        {...a11y(props.name, props.errors)}
+      >
         {props.value ?? ""}
       </textarea>
       {props.hint === undefined ? null : <div class="hint">{props.hint}</div>}

@@ -49,7 +49,9 @@ export function errorDetails(body: unknown): { message: string; details: ErrorDe
   const error = (body as { error?: { message?: unknown; details?: unknown } } | null)?.error;
   const message = typeof error?.message === "string" ? error.message : "The request failed";
   const raw = Array.isArray(error?.details) ? error.details : error?.details !== undefined && typeof error.details === "object" ? [error.details] : [];
-  const details = raw.filter((d): d is ErrorDetail => typeof (d as ErrorDetail)?.field === "string").map((d) => ({ field: d.field, message: typeof d.message === "string" ? d.message : message }));
+  const details = raw
+    .filter((d): d is ErrorDetail => typeof (d as ErrorDetail)?.field === "string")
+    .map((d) => ({ field: d.field, message: typeof d.message === "string" ? d.message : message }));
   return { message, details };
 }
 
@@ -110,7 +112,17 @@ export function definitionFromPaths(fields: Fields): Built {
     paths.push([path, name]);
     const text = raw.trim();
     if (text === "") continue;
-    const value = type === "number" ? Number(text) : type === "value" ? parseValue(text) : type === "list" ? text.split(",").map((s) => s.trim()).filter(Boolean) : text;
+    const value =
+      type === "number"
+        ? Number(text)
+        : type === "value"
+          ? parseValue(text)
+          : type === "list"
+            ? text
+                .split(",")
+                .map((s) => s.trim())
+                .filter(Boolean)
+            : text;
     setPath(definition, path, value);
   }
   return { definition, paths };

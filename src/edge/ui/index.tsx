@@ -23,7 +23,8 @@ import { STYLESHEET } from "./style";
 export const adminUi = new Hono<UiEnv>();
 
 const SECURITY_HEADERS = {
-  "content-security-policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  "content-security-policy":
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   "x-content-type-options": "nosniff",
   "referrer-policy": "same-origin",
   "cache-control": "no-store",
@@ -57,7 +58,8 @@ adminUi.route("/", authRoutes);
 adminUi.use("*", async (c, next) => (c.req.path.startsWith("/admin/api/") ? next() : requireSession(c, next)));
 adminUi.route("/", projectsPage);
 adminUi.get("/p/:project", (c) => c.redirect(`/admin/p/${encodeURIComponent(c.req.param("project"))}/cohorts`, 303));
-for (const ui of [cohortsUi, computationsUi, predictionsUi, recommendationsUi, destinationsUi, syncsUi]) adminUi.route(`/p/:project/${ui.kind}`, definitionPages(ui));
+for (const ui of [cohortsUi, computationsUi, predictionsUi, recommendationsUi, destinationsUi, syncsUi])
+  adminUi.route(`/p/:project/${ui.kind}`, definitionPages(ui));
 adminUi.route("/p/:project/users", usersPage);
 adminUi.route("/p/:project/keys", keysPage);
 adminUi.route("/p/:project/jobs", jobsPage);

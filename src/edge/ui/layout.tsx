@@ -36,15 +36,15 @@ export function Document(props: { title: string; csrf?: string; children: Child 
     <>
       {raw("<!DOCTYPE html>")}
       <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        {props.csrf === undefined ? null : <meta name="csrf-token" content={props.csrf} />}
-        <title>{props.title} · Tailor admin</title>
-        <link rel="stylesheet" href="/admin/ui.css" />
-        <script src="/admin/ui.js" defer></script>
-      </head>
-      <body>{props.children}</body>
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          {props.csrf === undefined ? null : <meta name="csrf-token" content={props.csrf} />}
+          <title>{props.title} · Tailor admin</title>
+          <link rel="stylesheet" href="/admin/ui.css" />
+          <script src="/admin/ui.js" defer></script>
+        </head>
+        <body>{props.children}</body>
       </html>
     </>
   );
@@ -55,7 +55,9 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
   return (
     <Document title={props.title} csrf={ctx.csrf}>
       <header class="top">
-        <a class="brand" href="/admin">Tailor</a>
+        <a class="brand" href="/admin">
+          Tailor
+        </a>
         {ctx.projects === undefined ? null : (
           <form method="get" action="/admin/go">
             <label for="project-picker">Project</label>
@@ -66,7 +68,9 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
                 </option>
               ))}
             </select>
-            <noscript><button type="submit">Open</button></noscript>
+            <noscript>
+              <button type="submit">Open</button>
+            </noscript>
           </form>
         )}
         <span class="spacer"></span>

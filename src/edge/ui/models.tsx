@@ -25,11 +25,18 @@ export interface ModelRow<M = unknown> {
  */
 export function ServedNote(props: { served: ServedView | null | undefined; horizon: string }) {
   const s = props.served;
-  if (s === null || s === undefined) return <p class="muted" id="served-note">Served quality: no user has been served by this version yet.</p>;
+  if (s === null || s === undefined)
+    return (
+      <p class="muted" id="served-note">
+        Served quality: no user has been served by this version yet.
+      </p>
+    );
   const next = s.next_resolution_at === null ? "" : ` The next results are due ${when(s.next_resolution_at)}.`;
   return (
     <p class="muted" id="served-note">
-      Served quality: what users were given by this version and then did in the {props.horizon} after. {fmt(s.resolved)} {s.resolved === 1 ? "answer has" : "answers have"} resolved, {fmt(s.open)} {s.open === 1 ? "is" : "are"} still inside {s.open === 1 ? "its" : "their"} {props.horizon}.{next}
+      Served quality: what users were given by this version and then did in the {props.horizon} after. {fmt(s.resolved)}{" "}
+      {s.resolved === 1 ? "answer has" : "answers have"} resolved, {fmt(s.open)} {s.open === 1 ? "is" : "are"} still inside {s.open === 1 ? "its" : "their"}{" "}
+      {props.horizon}.{next}
     </p>
   );
 }
@@ -38,7 +45,13 @@ export function ServedNote(props: { served: ServedView | null | undefined; horiz
  * The versions of a prediction's or recommendation's model: when each was trained, the
  * kind's own columns, which is active, and a button to activate (or roll back to) another.
  */
-export function ModelVersions<M>(props: { models: ModelRow<M>[]; base: string; csrf: string; columns: { label: string; cell: (m: ModelRow<M>) => Child }[]; version?: (m: ModelRow<M>) => Child }) {
+export function ModelVersions<M>(props: {
+  models: ModelRow<M>[];
+  base: string;
+  csrf: string;
+  columns: { label: string; cell: (m: ModelRow<M>) => Child }[];
+  version?: (m: ModelRow<M>) => Child;
+}) {
   const active = props.models.find((m) => m.active);
   return (
     <table id="models">
@@ -95,12 +108,18 @@ export function modelRoutes(kind: ModelKind) {
       const { api, project } = await projectPage(c, kind);
       const model = c.req.param("model");
       const r = await api.send("POST", `/models/${encodeURIComponent(model)}/activate`);
-      return c.redirect(back(project, c.req.param("id"), r, () => `?model=${encodeURIComponent(model)}&activated=1`), 303);
+      return c.redirect(
+        back(project, c.req.param("id"), r, () => `?model=${encodeURIComponent(model)}&activated=1`),
+        303,
+      );
     });
     app.post("/:id/train", async (c) => {
       const { api, project } = await projectPage(c, kind);
       const r = await api.send<TrainingJobView>("POST", `/${kind}/${encodeURIComponent(c.req.param("id"))}/train`);
-      return c.redirect(back(project, c.req.param("id"), r, (job) => `?training=${job.status}#training`), 303);
+      return c.redirect(
+        back(project, c.req.param("id"), r, (job) => `?training=${job.status}#training`),
+        303,
+      );
     });
   };
 }

@@ -27,8 +27,14 @@ export async function projectPage(c: UiContext, section: string): Promise<{ api:
   const api = apiClient(c, c.get("csrf"));
   const { projects } = await must(api.get<{ projects: ProjectRef[] }>("/projects"));
   const project = c.req.param("project") ?? "";
-  if (!projects.some((p) => p.id === project)) throw new ApiFailure({ status: 404, ok: false, json: { error: { code: "not_found", message: `Project ${project} not found` } } });
-  return { api: projectClient(api, project), project, apiBase: `/admin/api${projectApiPath(project)}`, ctx: { csrf: c.get("csrf"), project, projects, section } };
+  if (!projects.some((p) => p.id === project))
+    throw new ApiFailure({ status: 404, ok: false, json: { error: { code: "not_found", message: `Project ${project} not found` } } });
+  return {
+    api: projectClient(api, project),
+    project,
+    apiBase: `/admin/api${projectApiPath(project)}`,
+    ctx: { csrf: c.get("csrf"), project, projects, section },
+  };
 }
 
 /** Posted form fields (strings only; the last value of a repeated name wins). */

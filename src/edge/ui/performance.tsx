@@ -42,7 +42,8 @@ export function PerformancePanel(props: { view: PerformanceView; subject?: strin
           <p>{s}</p>
         ))}
         <p class="muted">
-          A conversion is a goal event {attribution.on_recommended_item ? "on a recommended item " : ""}within {attribution.days} days of a user's first exposure; {control_percent} % of users are held out as control.
+          A conversion is a goal event {attribution.on_recommended_item ? "on a recommended item " : ""}within {attribution.days} days of a user's first
+          exposure; {control_percent} % of users are held out as control.
         </p>
       </div>
       <table id="lift-arms">
@@ -70,7 +71,14 @@ export function PerformancePanel(props: { view: PerformanceView; subject?: strin
       {daily.length < 2 ? null : (
         <div class="charts">
           <ChartCard title="Conversion rate, cumulative" legend={`Solid: treatment. Dashed: control. Day 0 is ${daily[0]!.day}.`}>
-            <XYChart x={[0, daily.length - 1]} y={[0, top]} xLabel="day" yLabel="converted" desc="Cumulative conversion rate by group" series={[{ points: c, className: "reference" }, { points: t }]} />
+            <XYChart
+              x={[0, daily.length - 1]}
+              y={[0, top]}
+              xLabel="day"
+              yLabel="converted"
+              desc="Cumulative conversion rate by group"
+              series={[{ points: c, className: "reference" }, { points: t }]}
+            />
           </ChartCard>
         </div>
       )}

@@ -21,7 +21,17 @@ const FALLBACKS: Option[] = [
 /** Property filter rows `<prefix>.f.<i>` with their add and remove buttons; `what` names them for screen readers. */
 function SpecFilters(props: { ctx: Ctx; prefix: string; what: string; add: string }) {
   const { what, add } = props;
-  return <FilterRows ctx={props.ctx} prefix={props.prefix} legend={(i) => `${what} filter ${i}`} removeLabel={(i) => `Remove ${what.toLowerCase()} filter ${i}`} addLabel={add} addText={add} showError />;
+  return (
+    <FilterRows
+      ctx={props.ctx}
+      prefix={props.prefix}
+      legend={(i) => `${what} filter ${i}`}
+      removeLabel={(i) => `Remove ${what.toLowerCase()} filter ${i}`}
+      addLabel={add}
+      addText={add}
+      showError
+    />
+  );
 }
 
 function Section(props: { legend: string; children: Child }) {
@@ -56,7 +66,14 @@ export function RecommendationForm(props: { ctx: Ctx }) {
       <Section legend="Never show">
         <Check ctx={ctx} name="exclude.interacted" label="Items the user already had an item event with" />
         <Check ctx={ctx} name="exclude.converted" label="Items the user already reached the goal with" />
-        <TextArea name="exclude.items" label="Excluded items" value={ctx.fields["exclude.items"]} errors={ctx.errors} rows={3} hint="item ids, separated by commas or new lines" />
+        <TextArea
+          name="exclude.items"
+          label="Excluded items"
+          value={ctx.fields["exclude.items"]}
+          errors={ctx.errors}
+          rows={3}
+          hint="item ids, separated by commas or new lines"
+        />
         <p class="muted">Items whose last seen item-event properties fail any of these filters:</p>
         <SpecFilters ctx={ctx} prefix={WHERE} what="Item property" add="Add an item property filter" />
       </Section>

@@ -20,12 +20,17 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
 const optional = (v: unknown, type: "string" | "number" | "boolean") => v === undefined || typeof v === type;
 const optionalObj = (v: unknown) => v === undefined || isObj(v);
-const filtersFit = (filters: unknown) => filters === undefined || (Array.isArray(filters) && filters.every((f) => isObj(f) && optional(f.property, "string") && optional(f.op, "string")));
+const filtersFit = (filters: unknown) =>
+  filters === undefined || (Array.isArray(filters) && filters.every((f) => isObj(f) && optional(f.property, "string") && optional(f.op, "string")));
 const specFits = (spec: unknown) => isObj(spec) && optional(spec.type, "string") && filtersFit(spec.filters);
 
 /** An excluded item the list shows exactly: no separators, no padding. */
 const listable = (item: unknown) => typeof item === "string" && item !== "" && item === item.trim() && !/[,\r\n]/.test(item);
-export const parseItems = (text: string | undefined) => (text ?? "").split(/[,\r\n]+/).map((s) => s.trim()).filter((s) => s !== "");
+export const parseItems = (text: string | undefined) =>
+  (text ?? "")
+    .split(/[,\r\n]+/)
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
 
 /** Whether the form can show a definition: the shapes it has fields for, with values it shows exactly. */
 function fits(d: Obj): boolean {
@@ -36,7 +41,8 @@ function fits(d: Obj): boolean {
   if (!optional(item.property, "string") || (item.event !== undefined && !specFits(item.event))) return false;
   // A blank goal box means "the item event", so a goal must have a type to show.
   if (isObj(d.goal) && !(specFits(d.goal.event) && String((d.goal.event as Obj).type ?? "").trim() !== "")) return false;
-  if (!optional(d.count, "number") || !optional(control.percent, "number") || !optional(control.strategy, "string") || !optional(d.fallback, "string")) return false;
+  if (!optional(d.count, "number") || !optional(control.percent, "number") || !optional(control.strategy, "string") || !optional(d.fallback, "string"))
+    return false;
   if (!optional(exclude.interacted, "boolean") || !optional(exclude.converted, "boolean")) return false;
   if (exclude.items !== undefined && !(Array.isArray(exclude.items) && exclude.items.every(listable))) return false;
   return filtersFit(exclude.where);
@@ -71,7 +77,8 @@ export function recommendationFromFields(fields: Fields): Built {
   const item = { event: eventFromFields(r, ITEM_EVENT, "item.event"), property: r.text("item.property", "item.property") };
   r.map("goal", `${GOAL_EVENT}.type`);
   const goalType = (fields[`${GOAL_EVENT}.type`] ?? "").trim();
-  if (goalType === "" && hasRows(fields, GOAL_EVENT)) r.problems[`${GOAL_EVENT}.type`] = "Enter the goal event for its filters (blank: the item event, unfiltered)";
+  if (goalType === "" && hasRows(fields, GOAL_EVENT))
+    r.problems[`${GOAL_EVENT}.type`] = "Enter the goal event for its filters (blank: the item event, unfiltered)";
   const goal = goalType === "" && !hasRows(fields, GOAL_EVENT) ? undefined : { event: eventFromFields(r, GOAL_EVENT, "goal.event") };
   const count = r.number("count", "count");
 

@@ -47,7 +47,11 @@ export function TrainingPanel(props: { jobs: TrainingJobView[]; base: string; cs
         <code>npm start</code> starts one; for a deployed Worker, run <code>npm run train -- --watch --url https://…</code> on any machine with Node.
       </p>
       {jobs.length === 0 ? null : (
-        <table id="training-jobs" data-live-url={waiting ? `${props.apiBase}${jobsPath(props.ownerId)}` : undefined} data-live-list={waiting ? "jobs" : undefined}>
+        <table
+          id="training-jobs"
+          data-live-url={waiting ? `${props.apiBase}${jobsPath(props.ownerId)}` : undefined}
+          data-live-list={waiting ? "jobs" : undefined}
+        >
           <thead>
             <tr>
               <th>Requested</th>

@@ -120,7 +120,15 @@ function sampleRows(n: number, k: number, draw: () => number): Int32Array {
   return pool.slice(0, k).sort();
 }
 
-function growTree(binned: readonly Uint8Array[], cuts: readonly number[][], g: Float64Array, h: Float64Array, o: GbdtOptions, gain: number[], all: Int32Array): Tree {
+function growTree(
+  binned: readonly Uint8Array[],
+  cuts: readonly number[][],
+  g: Float64Array,
+  h: Float64Array,
+  o: GbdtOptions,
+  gain: number[],
+  all: Int32Array,
+): Tree {
   const tree: Tree = { feature: [], threshold: [], left: [], right: [], value: [] };
   const addNode = () => {
     tree.feature.push(-1);
@@ -152,12 +160,24 @@ function growTree(binned: readonly Uint8Array[], cuts: readonly number[][], g: F
     tree.threshold[node] = cuts[split.feature]![split.bin]!;
     tree.left[node] = addNode();
     tree.right[node] = addNode();
-    queue.push({ rows: Int32Array.from(left), node: tree.left[node]!, depth: depth + 1 }, { rows: Int32Array.from(right), node: tree.right[node]!, depth: depth + 1 });
+    queue.push(
+      { rows: Int32Array.from(left), node: tree.left[node]!, depth: depth + 1 },
+      { rows: Int32Array.from(right), node: tree.right[node]!, depth: depth + 1 },
+    );
   }
   return tree;
 }
 
-function bestSplit(binned: readonly Uint8Array[], cuts: readonly number[][], g: Float64Array, h: Float64Array, rows: Int32Array, G: number, H: number, o: GbdtOptions): { feature: number; bin: number; gain: number } | null {
+function bestSplit(
+  binned: readonly Uint8Array[],
+  cuts: readonly number[][],
+  g: Float64Array,
+  h: Float64Array,
+  rows: Int32Array,
+  G: number,
+  H: number,
+  o: GbdtOptions,
+): { feature: number; bin: number; gain: number } | null {
   const parent = (G * G) / (H + o.l2);
   let best: { feature: number; bin: number; gain: number } | null = null;
   for (let j = 0; j < binned.length; j++) {

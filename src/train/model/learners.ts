@@ -32,7 +32,11 @@ function marginOf(m: Fitted, x: readonly number[]): number {
  * probabilities match the rate of the window closest to now and the export is unchanged.
  */
 export function calibrated(m: Fitted, x: readonly (readonly number[])[], y: readonly number[]): Fitted {
-  const platt = fitLogistic(x.map((row) => [marginOf(m, row)]), y, { l2: 1e-6 });
+  const platt = fitLogistic(
+    x.map((row) => [marginOf(m, row)]),
+    y,
+    { l2: 1e-6 },
+  );
   const a = platt.weights[0]!;
   const b = platt.bias;
   if (m.kind === "logistic") {

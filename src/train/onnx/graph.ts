@@ -86,7 +86,13 @@ export function domainNode(w: ProtoWriter, domain: string, op: string, inputs: s
 }
 
 /** A whole model: the graph built by `build`, the default opset (plus others, e.g. ai.onnx.ml), string metadata. */
-export function onnxModel(graphName: string, build: (g: ProtoWriter) => void, metadata: Record<string, string>, opsets: Record<string, number> = {}, opset = OPSET): Uint8Array {
+export function onnxModel(
+  graphName: string,
+  build: (g: ProtoWriter) => void,
+  metadata: Record<string, string>,
+  opsets: Record<string, number> = {},
+  opset = OPSET,
+): Uint8Array {
   const w = new ProtoWriter();
   w.int(1, IR_VERSION);
   w.string(2, "tailor");

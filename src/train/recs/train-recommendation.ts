@@ -254,9 +254,7 @@ function popularRanker(order: readonly number[], hidden: Hidden, repeats: boolea
 
 /** Holdout cases as serving sees them: hidden items are neither shown nor counted as missed. */
 function visibleCases(cases: HoldoutCase[], hidden: Hidden): HoldoutCase[] {
-  return cases
-    .map((c) => ({ ...c, relevant: new Set([...c.relevant].filter((i) => !hidden.has(i))) }))
-    .filter((c) => c.relevant.size > 0);
+  return cases.map((c) => ({ ...c, relevant: new Set([...c.relevant].filter((i) => !hidden.has(i))) })).filter((c) => c.relevant.size > 0);
 }
 
 /**

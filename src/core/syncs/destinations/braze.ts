@@ -15,12 +15,20 @@ export function brazeRequests(destination: Extract<Destination, { type: "braze" 
   return messages.flatMap((m) => {
     const attribute = destination.attribute ?? `cohort_${m.cohort_id}`;
     const ids = m.users.map((u) => u.user_id).filter((id): id is string => id !== null);
-    return brazeAttributeRequests(destination, m.message_id, ids.map((external_id) => ({ external_id, [attribute]: m.in_cohort })));
+    return brazeAttributeRequests(
+      destination,
+      m.message_id,
+      ids.map((external_id) => ({ external_id, [attribute]: m.in_cohort })),
+    );
   });
 }
 
 /** Attribute objects (`external_id` plus attributes) in `/users/track` requests of at most 75. */
-export function brazeAttributeRequests(destination: Extract<Destination, { type: "braze" }>, messageId: string, attributes: readonly ({ external_id: string } & Record<string, Json>)[]): OutboundRequest[] {
+export function brazeAttributeRequests(
+  destination: Extract<Destination, { type: "braze" }>,
+  messageId: string,
+  attributes: readonly ({ external_id: string } & Record<string, Json>)[],
+): OutboundRequest[] {
   const out: OutboundRequest[] = [];
   for (let i = 0; i < attributes.length; i += BRAZE_MAX_ATTRIBUTES) {
     const part = attributes.slice(i, i + BRAZE_MAX_ATTRIBUTES);

@@ -72,7 +72,12 @@ export function normaliseEmail(email: string): string {
 
 /** The user property a destination names users by, or null when it names them by user id (`"user_id"` in a definition). */
 export function idProperty(destination: Destination): string | null {
-  const property = destination.type === "facebook" ? destination.email_property : destination.type === "hubspot" || destination.type === "klaviyo" ? destination.id_property : "user_id";
+  const property =
+    destination.type === "facebook"
+      ? destination.email_property
+      : destination.type === "hubspot" || destination.type === "klaviyo"
+        ? destination.id_property
+        : "user_id";
   return property === "user_id" ? null : property;
 }
 

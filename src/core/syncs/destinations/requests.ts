@@ -41,7 +41,11 @@ export function propertyRequests(destination: Destination, m: PropertyWebhookMes
     case "webhook":
       return [webhookRequest(destination, m)];
     case "braze":
-      return brazeAttributeRequests(destination, m.message_id, m.users.filter((u) => u.user_id !== null).map((u) => ({ external_id: u.user_id!, ...u.properties })));
+      return brazeAttributeRequests(
+        destination,
+        m.message_id,
+        m.users.filter((u) => u.user_id !== null).map((u) => ({ external_id: u.user_id!, ...u.properties })),
+      );
     default:
       throw new Error(`${destination.type} destinations take cohort syncs only`);
   }

@@ -34,18 +34,33 @@ adminBackfills.get("/", async (c) => c.json({ backfills: (await listBackfills(db
 adminBackfills.post("/:id/resume", async (c) => {
   const project = requestProject(c);
   const d = db(c.env);
-  const job = await d.select().from(backfillJobs).where(and(eq(backfillJobs.id, c.req.param("id")), eq(backfillJobs.projectId, project))).get();
+  const job = await d
+    .select()
+    .from(backfillJobs)
+    .where(and(eq(backfillJobs.id, c.req.param("id")), eq(backfillJobs.projectId, project)))
+    .get();
   if (job === undefined) throw new AppError(404, "not_found", `No backfill ${c.req.param("id")}`);
-  if (job.status !== "partial") throw new AppError(409, "conflict", `Backfill ${job.id} is ${job.status}: only a partial backfill resumes`, [{ field: "id", message: `the backfill is ${job.status}` }]);
+  if (job.status !== "partial")
+    throw new AppError(409, "conflict", `Backfill ${job.id} is ${job.status}: only a partial backfill resumes`, [
+      { field: "id", message: `the backfill is ${job.status}` },
+    ]);
   // One backfill runs at a time per project (a newer one recomputes every profile anyway).
-  const running = await d.select({ id: backfillJobs.id }).from(backfillJobs).where(and(eq(backfillJobs.projectId, project), eq(backfillJobs.status, "running"))).get();
-  if (running !== undefined) throw new AppError(409, "conflict", `Backfill ${running.id} is running: resume ${job.id} after it ends`, [{ field: "id", message: "another backfill is running" }]);
+  const running = await d
+    .select({ id: backfillJobs.id })
+    .from(backfillJobs)
+    .where(and(eq(backfillJobs.projectId, project), eq(backfillJobs.status, "running")))
+    .get();
+  if (running !== undefined)
+    throw new AppError(409, "conflict", `Backfill ${running.id} is running: resume ${job.id} after it ends`, [
+      { field: "id", message: "another backfill is running" },
+    ]);
   const [resumed] = await d
     .update(backfillJobs)
     .set({ status: "running", retryRound: 0, finishedAt: null, updatedAt: Date.now() })
     .where(and(eq(backfillJobs.id, job.id), eq(backfillJobs.status, "partial")))
     .returning();
-  if (resumed === undefined) throw new AppError(409, "conflict", `Backfill ${job.id} changed meanwhile: read it again`, [{ field: "id", message: "changed meanwhile" }]);
+  if (resumed === undefined)
+    throw new AppError(409, "conflict", `Backfill ${job.id} changed meanwhile: read it again`, [{ field: "id", message: "changed meanwhile" }]);
   await c.env.PROJECT_JOBS.getByName(project).resumeBackfill(job.id, project);
   return c.json(present(resumed), 202);
 });

@@ -111,10 +111,20 @@ export function definitionRoutes(kind: DefinitionKind) {
       const project = requestProject(c);
       const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
       if ((row.definition as { type?: string }).type !== "static") {
-        throw new AppError(400, "invalid_request", `Cohort ${row.id} is behavioral: its members follow its definition`, [{ field: "id", message: "not a static cohort" }]);
+        throw new AppError(400, "invalid_request", `Cohort ${row.id} is behavioral: its members follow its definition`, [
+          { field: "id", message: "not a static cohort" },
+        ]);
       }
       const input = await jsonBody(c, membersSchema);
-      const result = await setStaticMembers(c.env, db(c.env), project, row.id, input.ids, input.id_type === "user_id" ? "user" : "device", input.operation === "add");
+      const result = await setStaticMembers(
+        c.env,
+        db(c.env),
+        project,
+        row.id,
+        input.ids,
+        input.id_type === "user_id" ? "user" : "device",
+        input.operation === "add",
+      );
       return c.json({ cohort_id: row.id, operation: input.operation, applied: result.applied.length, skipped_ids: result.skipped });
     });
   }
@@ -140,7 +150,12 @@ export function definitionRoutes(kind: DefinitionKind) {
       const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
       // Parsed: a definition stored before a field existed gets its default.
       const definition = recommendationSchema.parse(row.definition);
-      return c.json({ recommendation_id: row.id, control_percent: definition.control.percent, attribution: definition.attribution, ...(await exposurePerformance(db(c.env), project, row.id)) });
+      return c.json({
+        recommendation_id: row.id,
+        control_percent: definition.control.percent,
+        attribution: definition.attribution,
+        ...(await exposurePerformance(db(c.env), project, row.id)),
+      });
     });
   }
 
@@ -179,7 +194,8 @@ export function definitionRoutes(kind: DefinitionKind) {
       const project = requestProject(c);
       const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
       const key = c.req.query("key") ?? "";
-      if (!key.startsWith(`exports/${project}/syncs/${row.id}/`)) throw new AppError(400, "invalid_request", "key is not one of this sync's exports", [{ field: "key", message: "not an export of this sync" }]);
+      if (!key.startsWith(`exports/${project}/syncs/${row.id}/`))
+        throw new AppError(400, "invalid_request", "key is not one of this sync's exports", [{ field: "key", message: "not an export of this sync" }]);
       const object = await c.env.ARCHIVE.get(key);
       if (object === null) throw new AppError(404, "not_found", `No export ${key}`);
       return new Response(object.body, { headers: { "content-type": object.httpMetadata?.contentType ?? "application/octet-stream" } });

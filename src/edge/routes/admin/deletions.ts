@@ -18,13 +18,22 @@ const createSchema = z
     user_ids: z.array(id).max(MAX_DELETION_IDS).default([]),
     device_ids: z.array(id).max(MAX_DELETION_IDS).default([]),
     /** Profile keys (`u:<user_id>`, `d:<device_id>`), as the Amplitude-shaped APIs name profiles. */
-    amplitude_ids: z.array(z.union([id, z.number()]).transform(String)).max(MAX_DELETION_IDS).default([]),
+    amplitude_ids: z
+      .array(z.union([id, z.number()]).transform(String))
+      .max(MAX_DELETION_IDS)
+      .default([]),
     requester: z.string().max(320).optional(),
     ignore_invalid_ids: z.boolean().default(false),
     ignore_invalid_id: z.boolean().optional(),
   })
-  .refine((b) => b.user_ids.length + b.device_ids.length + b.amplitude_ids.length > 0, { message: "give at least one of user_ids, device_ids, amplitude_ids", path: ["user_ids"] })
-  .refine((b) => b.user_ids.length + b.device_ids.length + b.amplitude_ids.length <= MAX_DELETION_IDS, { message: `at most ${MAX_DELETION_IDS} ids per request`, path: ["user_ids"] });
+  .refine((b) => b.user_ids.length + b.device_ids.length + b.amplitude_ids.length > 0, {
+    message: "give at least one of user_ids, device_ids, amplitude_ids",
+    path: ["user_ids"],
+  })
+  .refine((b) => b.user_ids.length + b.device_ids.length + b.amplitude_ids.length <= MAX_DELETION_IDS, {
+    message: `at most ${MAX_DELETION_IDS} ids per request`,
+    path: ["user_ids"],
+  });
 
 adminDeletions.post("/", async (c) => {
   const project = requestProject(c);

@@ -28,7 +28,11 @@ cohortTrend.get("/:id/trend", async (c) => {
   const since = (Math.floor(now / DAY) - q.days + 1) * DAY;
   // One index range (cohort_id) of the change log, grouped by UTC day.
   const rows = await db(c.env)
-    .select({ day: sql<number>`CAST(${membershipChanges.changedAt} / ${sql.raw(String(DAY))} AS INTEGER)`, in_cohort: membershipChanges.inCohort, n: sql<number>`count(*)` })
+    .select({
+      day: sql<number>`CAST(${membershipChanges.changedAt} / ${sql.raw(String(DAY))} AS INTEGER)`,
+      in_cohort: membershipChanges.inCohort,
+      n: sql<number>`count(*)`,
+    })
     .from(membershipChanges)
     .where(and(eq(membershipChanges.cohortId, row.id), gte(membershipChanges.changedAt, since)))
     .groupBy(sql`1`, membershipChanges.inCohort);

@@ -71,7 +71,10 @@ adminModels.post("/", async (c) => {
   const metadata =
     input.owner_kind === "prediction"
       ? { kind: "prediction" as const, ...parseWith(z.object({ metadata: predictionMetadataSchema }), { metadata: input.metadata }, "metadata").metadata }
-      : { kind: "recommendation" as const, ...parseWith(z.object({ metadata: recommendationMetadataSchema }), { metadata: input.metadata }, "metadata").metadata };
+      : {
+          kind: "recommendation" as const,
+          ...parseWith(z.object({ metadata: recommendationMetadataSchema }), { metadata: input.metadata }, "metadata").metadata,
+        };
   // A model belongs to one of this project's predictions or recommendations (404 otherwise).
   await getDefinition(db(c.env), input.owner_kind === "prediction" ? "predictions" : "recommendations", project, input.owner_id);
   let bytes: Uint8Array;
@@ -81,7 +84,10 @@ adminModels.post("/", async (c) => {
     throw new AppError(400, "invalid_request", "model must be base64", [{ field: "model", message: "not base64" }]);
   }
   const d = db(c.env);
-  const [{ v }] = (await d.select({ v: max(models.version) }).from(models).where(and(eq(models.projectId, project), eq(models.ownerId, input.owner_id)))) as [{ v: number | null }];
+  const [{ v }] = (await d
+    .select({ v: max(models.version) })
+    .from(models)
+    .where(and(eq(models.projectId, project), eq(models.ownerId, input.owner_id)))) as [{ v: number | null }];
   const version = (v ?? 0) + 1;
   const key = modelKey(project, input.owner_id, version);
   await Promise.all([
@@ -92,8 +98,28 @@ adminModels.post("/", async (c) => {
   const metrics = metadata.metrics;
   const serving = metadata.kind === "prediction" ? { feature_spec: metadata.feature_spec, quantiles: metadata.quantiles } : {};
   const statements = [
-    ...(input.activate ? [d.update(models).set({ active: false }).where(and(eq(models.projectId, project), eq(models.ownerId, input.owner_id)))] : []),
-    d.insert(models).values({ id, projectId: project, ownerKind: input.owner_kind, ownerId: input.owner_id, version, r2Key: key, metrics, serving, active: input.activate, createdAt: Date.now() }),
+    ...(input.activate
+      ? [
+          d
+            .update(models)
+            .set({ active: false })
+            .where(and(eq(models.projectId, project), eq(models.ownerId, input.owner_id))),
+        ]
+      : []),
+    d
+      .insert(models)
+      .values({
+        id,
+        projectId: project,
+        ownerKind: input.owner_kind,
+        ownerId: input.owner_id,
+        version,
+        r2Key: key,
+        metrics,
+        serving,
+        active: input.activate,
+        createdAt: Date.now(),
+      }),
     // Profiles reload their definitions (and so the active models) when the version moves.
     bumpDefinitionsVersion(d, project),
   ];
@@ -109,10 +135,17 @@ adminModels.post("/", async (c) => {
 adminModels.post("/:id/activate", async (c) => {
   const project = requestProject(c);
   const d = db(c.env);
-  const row = await d.select().from(models).where(and(eq(models.id, c.req.param("id")), eq(models.projectId, project))).get();
+  const row = await d
+    .select()
+    .from(models)
+    .where(and(eq(models.id, c.req.param("id")), eq(models.projectId, project)))
+    .get();
   if (row === undefined) throw new AppError(404, "not_found", `No model ${c.req.param("id")}`);
   await d.batch([
-    d.update(models).set({ active: false }).where(and(eq(models.projectId, project), eq(models.ownerId, row.ownerId))),
+    d
+      .update(models)
+      .set({ active: false })
+      .where(and(eq(models.projectId, project), eq(models.ownerId, row.ownerId))),
     d.update(models).set({ active: true }).where(eq(models.id, row.id)),
     bumpDefinitionsVersion(d, project),
   ]);

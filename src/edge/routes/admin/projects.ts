@@ -79,7 +79,8 @@ projectRoutes.get("/users", async (c) => {
   const query = parseWith(lookupSchema, c.req.query(), "query");
   const ref: ProfileRef = query.user_id !== undefined ? { kind: "user", id: query.user_id } : { kind: "device", id: query.device_id! };
   const admission = admitProfiles(readConfig(c.env), projectId, [ref]);
-  if (!admission.ok) throw new AppError(503, "unavailable", "The server is at its bound of active profiles: retry", undefined, retryAfter(admission.retryAfterMs));
+  if (!admission.ok)
+    throw new AppError(503, "unavailable", "The server is at its bound of active profiles: retry", undefined, retryAfter(admission.retryAfterMs));
   const stub = profileStub(c.env, projectId, ref);
   // One read: the profile, its cohorts and computed values, its scores and recommendations.
   const recIds = (await currentDefinitions(c.env, projectId)).recommendations.map((r) => r.id);

@@ -23,7 +23,12 @@ const present = (r: ReconcileRun) => ({
 });
 
 adminReconciliations.get("/", async (c) => {
-  const rows = await db(c.env).select().from(reconcileRuns).where(eq(reconcileRuns.projectId, requestProject(c))).orderBy(desc(reconcileRuns.startedAt)).limit(20);
+  const rows = await db(c.env)
+    .select()
+    .from(reconcileRuns)
+    .where(eq(reconcileRuns.projectId, requestProject(c)))
+    .orderBy(desc(reconcileRuns.startedAt))
+    .limit(20);
   return c.json({ reconciliations: rows.map(present) });
 });
 

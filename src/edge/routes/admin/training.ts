@@ -56,7 +56,14 @@ export function trainRoute(kind: TrainingKind) {
       .values({ id: `trn_${randomKey(6)}`, projectId: project, kind, ownerId: owner.id, status: "queued", requestedAt: Date.now() })
       .onConflictDoNothing()
       .returning();
-    const job = created ?? (await d.select().from(trainingJobs).where(and(eq(trainingJobs.projectId, project), eq(trainingJobs.ownerId, owner.id))).orderBy(desc(active), desc(trainingJobs.requestedAt)).get());
+    const job =
+      created ??
+      (await d
+        .select()
+        .from(trainingJobs)
+        .where(and(eq(trainingJobs.projectId, project), eq(trainingJobs.ownerId, owner.id)))
+        .orderBy(desc(active), desc(trainingJobs.requestedAt))
+        .get());
     return c.json(present(job!), 202);
   });
   return app;
@@ -81,11 +88,22 @@ adminTrainingJobs.get("/", async (c) => {
 /** Claims the oldest claimable job of any project: one UPDATE, so two trainers asking at once never get the same job. */
 async function claimOldest(d: Db, worker: string, now: number): Promise<Row | undefined> {
   // The SQL form of isClaimable (src/core/training-jobs.ts).
-  const claimable = or(eq(trainingJobs.status, "queued"), and(eq(trainingJobs.status, "running"), lt(sql`coalesce(${trainingJobs.heartbeatAt}, 0)`, staleBefore(now))));
+  const claimable = or(
+    eq(trainingJobs.status, "queued"),
+    and(eq(trainingJobs.status, "running"), lt(sql`coalesce(${trainingJobs.heartbeatAt}, 0)`, staleBefore(now))),
+  );
   const oldest = d.select({ id: trainingJobs.id }).from(trainingJobs).where(claimable).orderBy(asc(trainingJobs.requestedAt), asc(trainingJobs.id)).limit(1);
   const [row] = await d
     .update(trainingJobs)
-    .set({ status: "running", claimedBy: worker, startedAt: now, heartbeatAt: now, attempts: sql`${trainingJobs.attempts} + 1`, message: "claimed by a trainer", error: null })
+    .set({
+      status: "running",
+      claimedBy: worker,
+      startedAt: now,
+      heartbeatAt: now,
+      attempts: sql`${trainingJobs.attempts} + 1`,
+      message: "claimed by a trainer",
+      error: null,
+    })
     .where(and(inArray(trainingJobs.id, oldest), claimable))
     .returning();
   return row;
@@ -111,7 +129,11 @@ trainerQueue.post("/claim", async (c) => {
 
 /** A job of this project: another project's is as unknown as a missing one. */
 async function find(d: Db, projectId: string, id: string): Promise<Row> {
-  const row = await d.select().from(trainingJobs).where(and(eq(trainingJobs.id, id), eq(trainingJobs.projectId, projectId))).get();
+  const row = await d
+    .select()
+    .from(trainingJobs)
+    .where(and(eq(trainingJobs.id, id), eq(trainingJobs.projectId, projectId)))
+    .get();
   if (row === undefined) throw new AppError(404, "not_found", `No training job ${id}`);
   return row;
 }
@@ -134,7 +156,10 @@ async function report(d: Db, projectId: string, id: string, worker: string, set:
 /** A heartbeat, with the trainer's latest progress line when it has one. */
 adminTrainingJobs.post("/:id/progress", async (c) => {
   const body = await jsonBody(c, progressSchema);
-  const row = await report(db(c.env), requestProject(c), c.req.param("id"), body.worker, { heartbeatAt: Date.now(), ...(body.message === undefined ? {} : { message: body.message }) });
+  const row = await report(db(c.env), requestProject(c), c.req.param("id"), body.worker, {
+    heartbeatAt: Date.now(),
+    ...(body.message === undefined ? {} : { message: body.message }),
+  });
   return c.json(present(row));
 });
 
@@ -149,8 +174,15 @@ adminTrainingJobs.post("/:id/finish", async (c) => {
     return c.json(present(await report(d, project, id, body.worker, { status: "failed", finishedAt: now, heartbeatAt: now, error: body.error })));
   }
   const job = await find(d, project, id);
-  const model = await d.select().from(models).where(and(eq(models.id, body.model_id), eq(models.ownerId, job.ownerId), eq(models.projectId, job.projectId))).get();
-  if (model === undefined) throw new AppError(400, "invalid_request", `Invalid body: model_id: no model ${body.model_id} of ${job.ownerId}`, [{ field: "model_id", message: `no model ${body.model_id} of ${job.ownerId}` }]);
+  const model = await d
+    .select()
+    .from(models)
+    .where(and(eq(models.id, body.model_id), eq(models.ownerId, job.ownerId), eq(models.projectId, job.projectId)))
+    .get();
+  if (model === undefined)
+    throw new AppError(400, "invalid_request", `Invalid body: model_id: no model ${body.model_id} of ${job.ownerId}`, [
+      { field: "model_id", message: `no model ${body.model_id} of ${job.ownerId}` },
+    ]);
   const row = await report(d, project, job.id, body.worker, {
     status: "succeeded",
     finishedAt: now,

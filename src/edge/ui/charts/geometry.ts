@@ -84,6 +84,12 @@ export function hbarLayout(values: readonly number[], width: number, labelWidth:
   const hasNegative = values.some((v) => v < 0);
   const x = linear(hasNegative ? [-m, m] : [0, m], [labelWidth, width - 8]);
   const zero = x(0);
-  const bars = values.map((v, i) => ({ x: r(Math.min(zero, x(v))), y: r(i * rowHeight + 3), width: r(Math.abs(x(v) - zero)), height: rowHeight - 6, negative: v < 0 }));
+  const bars = values.map((v, i) => ({
+    x: r(Math.min(zero, x(v))),
+    y: r(i * rowHeight + 3),
+    width: r(Math.abs(x(v) - zero)),
+    height: rowHeight - 6,
+    negative: v < 0,
+  }));
   return { x, bars, zero: r(zero) };
 }

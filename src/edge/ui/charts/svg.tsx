@@ -92,7 +92,12 @@ export function BarChart(props: { values: number[]; labels: string[]; desc: stri
         ) : null,
       )}
       {props.yLabel === undefined ? null : (
-        <text x={12} y={(margin.top + height - margin.bottom) / 2} text-anchor="middle" transform={`rotate(-90 12 ${(margin.top + height - margin.bottom) / 2})`}>
+        <text
+          x={12}
+          y={(margin.top + height - margin.bottom) / 2}
+          text-anchor="middle"
+          transform={`rotate(-90 12 ${(margin.top + height - margin.bottom) / 2})`}
+        >
           {props.yLabel}
         </text>
       )}
@@ -105,7 +110,12 @@ export function HBarChart(props: { rows: { label: string; value: number }[]; des
   const width = 320;
   const labelWidth = 150;
   const rowHeight = 20;
-  const { bars, zero } = hbarLayout(props.rows.map((r) => r.value), width, labelWidth, rowHeight);
+  const { bars, zero } = hbarLayout(
+    props.rows.map((r) => r.value),
+    width,
+    labelWidth,
+    rowHeight,
+  );
   const height = props.rows.length * rowHeight + 4;
   return (
     <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label={props.desc}>

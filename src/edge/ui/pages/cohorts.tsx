@@ -11,7 +11,8 @@ import { ProfileLink } from "../profile-link";
 import type { DetailArgs, KindUi } from "../definitions";
 
 /** A behavioral cohort's fields always have a root node (a static cohort's may not). */
-const withRoot = (fields: Fields): Fields => (fields["n.kind"] === undefined ? { ...fields, "n.kind": "group", "n.join": "all", "n.0.kind": "performed" } : fields);
+const withRoot = (fields: Fields): Fields =>
+  fields["n.kind"] === undefined ? { ...fields, "n.kind": "group", "n.join": "all", "n.0.kind": "performed" } : fields;
 
 export const cohortsUi: KindUi = {
   kind: "cohorts",
@@ -28,7 +29,8 @@ export const cohortsUi: KindUi = {
       return (
         <Alert kind="good">
           <span id="size-preview">
-            About <strong>{fmt(r.estimate)}</strong> of {fmt(r.profiles)} profiles would be in this cohort ({fmt(r.matched)} of {fmt(r.sampled)} sampled, from their stored events). Not saved yet.
+            About <strong>{fmt(r.estimate)}</strong> of {fmt(r.profiles)} profiles would be in this cohort ({fmt(r.matched)} of {fmt(r.sampled)} sampled, from
+            their stored events). Not saved yet.
           </span>
         </Alert>
       );
@@ -36,13 +38,27 @@ export const cohortsUi: KindUi = {
   },
   columns: [
     { label: "Type", cell: (item) => <span class="badge">{String(item.definition.type)}</span> },
-    { label: "Size", num: true, cell: (item) => <span data-live-id={item.id} data-live-field="size">{fmt(item.size ?? 0)}</span> },
+    {
+      label: "Size",
+      num: true,
+      cell: (item) => (
+        <span data-live-id={item.id} data-live-field="size">
+          {fmt(item.size ?? 0)}
+        </span>
+      ),
+    },
     {
       label: "7 days",
       num: true,
       cell: (item) => {
         const t = (item as { trend_7d?: { entered: number; exited: number } }).trend_7d;
-        return t === undefined ? "–" : <span title="entered / exited in the last 7 days">+{fmt(t.entered)} / −{fmt(t.exited)}</span>;
+        return t === undefined ? (
+          "–"
+        ) : (
+          <span title="entered / exited in the last 7 days">
+            +{fmt(t.entered)} / −{fmt(t.exited)}
+          </span>
+        );
       },
     },
   ],
@@ -56,7 +72,17 @@ export const cohortsUi: KindUi = {
     edit: applyEdit,
     render: ({ fields, errors, refs, focus }) => (
       <div>
-        <SelectField name="type" label="Cohort type" value={fields.type ?? "behavioral"} options={[["behavioral", "behavioral (rules)"], ["static", "static (uploaded ids)"]]} errors={errors} hint="A static cohort's members are uploaded; it ignores the rules below." />
+        <SelectField
+          name="type"
+          label="Cohort type"
+          value={fields.type ?? "behavioral"}
+          options={[
+            ["behavioral", "behavioral (rules)"],
+            ["static", "static (uploaded ids)"],
+          ]}
+          errors={errors}
+          hint="A static cohort's members are uploaded; it ignores the rules below."
+        />
         <CohortTree ctx={{ fields: withRoot(fields), errors, focus }} refs={refs} />
       </div>
     ),
@@ -72,11 +98,15 @@ export const cohortsUi: KindUi = {
       const ids = idsFromCsv(text, idType);
       const base = `${projectPath(project, "/cohorts")}/${encodeURIComponent(c.req.param("id"))}`;
       if (ids.length === 0) return c.redirect(`${base}?upload_error=${encodeURIComponent("No ids found in the upload")}`, 303);
-      const r = await api.send<{ applied: number; skipped_ids: string[]; error?: { message: string } }>("POST", `/cohorts/${encodeURIComponent(c.req.param("id"))}/members`, {
-        ids,
-        id_type: idType,
-        operation: f.operation === "remove" ? "remove" : "add",
-      });
+      const r = await api.send<{ applied: number; skipped_ids: string[]; error?: { message: string } }>(
+        "POST",
+        `/cohorts/${encodeURIComponent(c.req.param("id"))}/members`,
+        {
+          ids,
+          id_type: idType,
+          operation: f.operation === "remove" ? "remove" : "add",
+        },
+      );
       if (!r.ok) return c.redirect(`${base}?upload_error=${encodeURIComponent(r.json.error?.message ?? "Upload failed")}`, 303);
       return c.redirect(`${base}?applied=${r.json.applied}&skipped=${r.json.skipped_ids.length}`, 303);
     });
@@ -175,7 +205,11 @@ async function cohortExtras({ c, api, project, apiBase, item, ctx }: DetailArgs)
           )}
         </div>
         <ChartCard title="Net change per day" legend="Entered minus exited, last 14 days (UTC), from the membership change log.">
-          <BarChart values={days.map((d) => d.entered - d.exited)} labels={days.map((d) => new Date(d.day).toISOString().slice(5, 10))} desc="Daily net membership change" />
+          <BarChart
+            values={days.map((d) => d.entered - d.exited)}
+            labels={days.map((d) => new Date(d.day).toISOString().slice(5, 10))}
+            desc="Daily net membership change"
+          />
         </ChartCard>
       </div>
       {!isStatic ? null : (
@@ -190,8 +224,22 @@ async function cohortExtras({ c, api, project, apiBase, item, ctx }: DetailArgs)
             </div>
             <TextArea name="ids" label="…or paste ids" rows={4} />
             <div class="row">
-              <SelectField name="id_type" label="Ids are" options={[["user_id", "user ids"], ["device_id", "device ids"]]} />
-              <SelectField name="operation" label="Operation" options={[["add", "add"], ["remove", "remove"]]} />
+              <SelectField
+                name="id_type"
+                label="Ids are"
+                options={[
+                  ["user_id", "user ids"],
+                  ["device_id", "device ids"],
+                ]}
+              />
+              <SelectField
+                name="operation"
+                label="Operation"
+                options={[
+                  ["add", "add"],
+                  ["remove", "remove"],
+                ]}
+              />
             </div>
             <button type="submit">Upload</button>
           </PostForm>

@@ -28,7 +28,10 @@ export const computationsUi: KindUi = {
     { label: "Event", cell: (item) => String((item.definition.event as { type?: string } | undefined)?.type ?? "") },
   ],
   form: {
-    toFields: (definition) => (fitsForm(definition) ? { ...fieldsFromPaths(definition, FIELDS), "d.window.kind": String((definition as { window?: { kind?: string } }).window?.kind ?? "all") } : null),
+    toFields: (definition) =>
+      fitsForm(definition)
+        ? { ...fieldsFromPaths(definition, FIELDS), "d.window.kind": String((definition as { window?: { kind?: string } }).window?.kind ?? "all") }
+        : null,
     fromFields: (fields) => {
       const built = definitionFromPaths(fields);
       const window = built.definition.window as { kind?: string; duration?: unknown } | undefined;
@@ -40,7 +43,16 @@ export const computationsUi: KindUi = {
         <TextField name="d.event.type" label="Event type" value={fields["d.event.type"]} errors={errors} hint="* for any event" />
         <SelectField name="d.aggregate" label="Aggregate" value={fields["d.aggregate"]} errors={errors} options={AGGREGATES.map((a): Option => [a, a])} />
         <TextField name="d.property" label="Event property" value={fields["d.property"]} errors={errors} hint="for sum, avg, min, max, …" />
-        <SelectField name="d.window.kind" label="Window" value={fields["d.window.kind"]} errors={errors} options={[["all", "all time"], ["rolling", "last N days"]]} />
+        <SelectField
+          name="d.window.kind"
+          label="Window"
+          value={fields["d.window.kind"]}
+          errors={errors}
+          options={[
+            ["all", "all time"],
+            ["rolling", "last N days"],
+          ]}
+        />
         <TextField name="d.window.duration.days:number" label="Days" type="number" value={fields["d.window.duration.days:number"]} errors={errors} />
       </div>
     ),

@@ -65,7 +65,12 @@ function Downloads(props: { project: string; apiBase: string; downloads: Downloa
   const running = props.downloads.some((d) => d.status === "running");
   if (props.downloads.length === 0) return <p class="muted">No cohort downloads yet.</p>;
   return (
-    <table id="downloads" data-live-url={running ? `${props.apiBase}/exports` : undefined} data-live-list={running ? "exports" : undefined} data-live-reload={running ? "" : undefined}>
+    <table
+      id="downloads"
+      data-live-url={running ? `${props.apiBase}/exports` : undefined}
+      data-live-list={running ? "exports" : undefined}
+      data-live-reload={running ? "" : undefined}
+    >
       <thead>
         <tr>
           <th>Requested</th>
@@ -126,7 +131,12 @@ function Deletions(props: { project: string; apiBase: string; deletions: Deletio
   const running = props.deletions.some((d) => d.status !== "done");
   if (props.deletions.length === 0) return <p class="muted">No deletions yet.</p>;
   return (
-    <table id="deletions" data-live-url={running ? `${props.apiBase}/deletions` : undefined} data-live-list={running ? "deletions" : undefined} data-live-reload={running ? "" : undefined}>
+    <table
+      id="deletions"
+      data-live-url={running ? `${props.apiBase}/deletions` : undefined}
+      data-live-list={running ? "deletions" : undefined}
+      data-live-reload={running ? "" : undefined}
+    >
       <thead>
         <tr>
           <th>Requested</th>
@@ -189,13 +199,20 @@ async function render(c: UiContext, opts: { errors?: FieldErrors; fields?: Recor
       <div class="panel">
         <h2>Cohort downloads</h2>
         <p class="muted">
-          Every member of a cohort as a file (the Cohort API's <code>/api/5/cohorts/request</code>); a member that cannot be read fails the download rather than leaving it out.
+          Every member of a cohort as a file (the Cohort API's <code>/api/5/cohorts/request</code>); a member that cannot be read fails the download rather than
+          leaving it out.
         </p>
         {names.size === 0 ? (
           <p class="muted">Define a cohort first.</p>
         ) : (
           <PostForm action={`${base}/downloads`} csrf={ctx.csrf} class="row">
-            <SelectField name="cohort_id" label="Cohort" value={fields.cohort_id} options={[...names].map(([id, name]) => [id, name] as const)} errors={errors} />
+            <SelectField
+              name="cohort_id"
+              label="Cohort"
+              value={fields.cohort_id}
+              options={[...names].map(([id, name]) => [id, name] as const)}
+              errors={errors}
+            />
             <div class="field">
               <label for={fieldId("props")}>
                 <input id={fieldId("props")} name="props" type="checkbox" value="true" checked={fields.props === "true"} /> with user properties
@@ -211,10 +228,20 @@ async function render(c: UiContext, opts: { errors?: FieldErrors; fields?: Recor
       <div class="panel">
         <h2>Privacy deletions</h2>
         <p class="muted">
-          Erases users or devices with all their data: profile, devices, cohort memberships (as exits, so syncs remove them downstream) and archived events. It cannot be undone.
+          Erases users or devices with all their data: profile, devices, cohort memberships (as exits, so syncs remove them downstream) and archived events. It
+          cannot be undone.
         </p>
         <PostForm action={`${base}/deletions`} csrf={ctx.csrf} confirm="Erase these profiles and all their data? This cannot be undone.">
-          <SelectField name="id_type" label="Ids are" value={fields.id_type} options={[["user_id", "user ids"], ["device_id", "device ids"]]} errors={errors} />
+          <SelectField
+            name="id_type"
+            label="Ids are"
+            value={fields.id_type}
+            options={[
+              ["user_id", "user ids"],
+              ["device_id", "device ids"],
+            ]}
+            errors={errors}
+          />
           <TextArea name="ids" label="Ids, one per line (at most 100)" value={fields.ids} rows={4} errors={errors} />
           <TextField name="requester" label="Requested by (optional)" value={fields.requester} errors={errors} placeholder="privacy@example.com" />
           <button type="submit" class="danger" id="request-deletion">

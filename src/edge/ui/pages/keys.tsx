@@ -26,15 +26,22 @@ async function render(c: UiContext, issued?: { kind: string; key: string }, erro
       {error === undefined ? null : <Alert>{error}</Alert>}
       {issued === undefined ? null : (
         <Alert kind="good">
-          New {issued.kind} key (shown only now; the old one stops working within a minute): <span class="key" id="issued-key">{issued.key}</span>
+          New {issued.kind} key (shown only now; the old one stops working within a minute):{" "}
+          <span class="key" id="issued-key">
+            {issued.key}
+          </span>
         </Alert>
       )}
       <div class="panel">
         <h2>Ingest key (public)</h2>
         <p>
-          <span class="key" id="api-key">{p.api_key ?? "–"}</span>
+          <span class="key" id="api-key">
+            {p.api_key ?? "–"}
+          </span>
         </p>
-        <p class="muted">Safe in browsers and apps: it can only send events (<code>POST /2/httpapi</code>, <code>/batch</code>), never read.</p>
+        <p class="muted">
+          Safe in browsers and apps: it can only send events (<code>POST /2/httpapi</code>, <code>/batch</code>), never read.
+        </p>
         <PostForm action={action} csrf={ctx.csrf} confirm="Rotate the ingest key? Clients using the old key stop working.">
           <input type="hidden" name="kind" value="ingest" />
           <button type="submit" class="secondary">

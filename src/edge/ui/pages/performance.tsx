@@ -34,9 +34,19 @@ async function render(c: UiContext, notice?: { kind: "good" | "warn"; text: stri
       <h1>Performance</h1>
       {notice === undefined ? null : <Alert kind={notice.kind}>{notice.text}</Alert>}
       <h2>Global control group</h2>
-      <p class="muted">A stable share of users gets no personalization at all (no recommendations, no public cohorts or values) and is never sent to a sync. Their conversions against everyone else's show what personalization as a whole is worth.</p>
+      <p class="muted">
+        A stable share of users gets no personalization at all (no recommendations, no public cohorts or values) and is never sent to a sync. Their conversions
+        against everyone else's show what personalization as a whole is worth.
+      </p>
       {global.ok && g !== undefined && g.percent > 0 && g.goal !== undefined ? (
-        <PerformancePanel view={{ ...global.json, control_percent: g.percent, attribution: { days: g.attribution_days, on_recommended_item: false, value_property: g.value_property } }} subject="personalization" />
+        <PerformancePanel
+          view={{
+            ...global.json,
+            control_percent: g.percent,
+            attribution: { days: g.attribution_days, on_recommended_item: false, value_property: g.value_property },
+          }}
+          subject="personalization"
+        />
       ) : (
         <div class="panel">No global control group yet: set a share and a goal below.</div>
       )}
@@ -57,7 +67,13 @@ async function render(c: UiContext, notice?: { kind: "good" | "warn"; text: stri
         <LiftTable
           id="rec-lifts"
           what="Recommendation"
-          rows={items.map((r, i) => ({ name: r.name, href: projectPath(project, `/recommendations/${r.id}`), lift: lifts[i]!, percent: lifts[i]!.ok ? lifts[i]!.json.control_percent : 0, subject: undefined }))}
+          rows={items.map((r, i) => ({
+            name: r.name,
+            href: projectPath(project, `/recommendations/${r.id}`),
+            lift: lifts[i]!,
+            percent: lifts[i]!.ok ? lifts[i]!.json.control_percent : 0,
+            subject: undefined,
+          }))}
         />
       )}
       <h2>Syncs with a holdout</h2>
@@ -67,7 +83,13 @@ async function render(c: UiContext, notice?: { kind: "good" | "warn"; text: stri
         <LiftTable
           id="sync-lifts"
           what="Sync"
-          rows={measuredSyncs.map((s, i) => ({ name: s.name, href: projectPath(project, `/syncs/${s.id}`), lift: syncLifts[i]!, percent: (s.definition.holdout as { percent: number }).percent, subject: "this sync's audience" }))}
+          rows={measuredSyncs.map((s, i) => ({
+            name: s.name,
+            href: projectPath(project, `/syncs/${s.id}`),
+            lift: syncLifts[i]!,
+            percent: (s.definition.holdout as { percent: number }).percent,
+            subject: "this sync's audience",
+          }))}
         />
       )}
     </Layout>,
@@ -125,7 +147,14 @@ performancePage.post("/global", async (c) => {
   const current = await api.get<ProjectSettings>("/settings");
   if (!current.ok) return render(c, { kind: "warn", text: errorDetails(current.json).message });
   const goal = (f.goal ?? "").trim();
-  const global_control = { percent: Number(f.percent), attribution_days: Number(f.days), value_property: (f.value_property ?? "").trim() || "revenue", ...(goal === "" ? {} : { goal: { event: { type: goal } } }) };
+  const global_control = {
+    percent: Number(f.percent),
+    attribution_days: Number(f.days),
+    value_property: (f.value_property ?? "").trim() || "revenue",
+    ...(goal === "" ? {} : { goal: { event: { type: goal } } }),
+  };
   const r = await api.send("PUT", "/settings", { ...current.json, global_control });
-  return r.ok ? render(c, { kind: "good", text: "Saved: answers follow the new group within a few seconds." }) : render(c, { kind: "warn", text: errorDetails(r.json).message });
+  return r.ok
+    ? render(c, { kind: "good", text: "Saved: answers follow the new group within a few seconds." })
+    : render(c, { kind: "warn", text: errorDetails(r.json).message });
 });

@@ -32,7 +32,8 @@ export const predictionsUi: KindUi = {
   kind: "predictions",
   title: "Predictions",
   singular: "prediction",
-  blurb: "The likelihood that a user performs a goal event within a horizon: trained in Node (Train now on a prediction's page, or npm run train), scored at the edge.",
+  blurb:
+    "The likelihood that a user performs a goal event within a horizon: trained in Node (Train now on a prediction's page, or npm run train), scored at the edge.",
   template: { goal: { event: { type: "Order Completed" } }, horizon_days: 30 },
   columns: [
     { label: "Goal", cell: (item) => String((item.definition.goal as { event?: { type?: string } } | undefined)?.event?.type ?? "") },
@@ -48,7 +49,13 @@ export const predictionsUi: KindUi = {
     render: ({ fields, errors }) => (
       <div class="row">
         <TextField name="d.goal.event.type" label="Goal event" value={fields["d.goal.event.type"]} errors={errors} placeholder="Order Completed" />
-        <SelectField name="d.horizon_days:number" label="Within" value={fields["d.horizon_days:number"] || "30"} errors={errors} options={["7", "14", "30", "60", "90"].map((d) => [d, `${d} days`] as const)} />
+        <SelectField
+          name="d.horizon_days:number"
+          label="Within"
+          value={fields["d.horizon_days:number"] || "30"}
+          errors={errors}
+          options={["7", "14", "30", "60", "90"].map((d) => [d, `${d} days`] as const)}
+        />
         <TextField name="d.value_property" label="Value property" value={fields["d.value_property"]} errors={errors} placeholder="revenue" />
       </div>
     ),
@@ -94,7 +101,10 @@ export function QualityCharts(props: { metrics: Metrics }) {
             xLabel="predicted"
             yLabel="actual"
             desc="Calibration: predicted vs actual"
-            series={[{ points: DIAGONAL, className: "reference" }, { points: m.calibration!.map((c) => [c.predicted, c.actual]), dots: true }]}
+            series={[
+              { points: DIAGONAL, className: "reference" },
+              { points: m.calibration!.map((c) => [c.predicted, c.actual]), dots: true },
+            ]}
           />
         )}
       </ChartCard>
@@ -102,11 +112,20 @@ export function QualityCharts(props: { metrics: Metrics }) {
         {(m.score_histogram ?? []).length === 0 ? (
           <p class="muted">No score histogram stored.</p>
         ) : (
-          <BarChart values={m.score_histogram!.map((s) => s.count)} labels={m.score_histogram!.map((s) => s.from.toFixed(1))} desc="Score histogram" yLabel="users" />
+          <BarChart
+            values={m.score_histogram!.map((s) => s.count)}
+            labels={m.score_histogram!.map((s) => s.from.toFixed(1))}
+            desc="Score histogram"
+            yLabel="users"
+          />
         )}
       </ChartCard>
       <ChartCard title="Feature importance" legend="Weights on standardised features (red: lowers the score).">
-        {importance.length === 0 ? <p class="muted">No feature weights stored.</p> : <HBarChart rows={importance.map((i) => ({ label: i.feature, value: i.weight }))} desc="Feature importance" />}
+        {importance.length === 0 ? (
+          <p class="muted">No feature weights stored.</p>
+        ) : (
+          <HBarChart rows={importance.map((i) => ({ label: i.feature, value: i.weight }))} desc="Feature importance" />
+        )}
       </ChartCard>
     </div>
   );
@@ -163,7 +182,8 @@ async function predictionExtras({ c, api, project, apiBase, item, ctx }: DetailA
       <h2>Models</h2>
       {models.length === 0 ? (
         <div class="panel">
-          Not trained yet. Press <strong>Train now</strong>, or run <code>npm run train -- {item.id}</code> (either reads the event archive through this Worker).
+          Not trained yet. Press <strong>Train now</strong>, or run <code>npm run train -- {item.id}</code> (either reads the event archive through this
+          Worker).
         </div>
       ) : (
         <ModelVersions
@@ -177,7 +197,10 @@ async function predictionExtras({ c, api, project, apiBase, item, ctx }: DetailA
           )}
           columns={[
             { label: "AUC (holdout / served)", cell: (m) => `${fmt(m.metrics.holdout?.model?.auc ?? m.metrics.auc)} / ${fmt(m.served?.prediction?.auc)}` },
-            { label: "Rows (train / holdout)", cell: (m) => (m.metrics.rows === undefined ? "–" : `${fmt(m.metrics.rows.train)} / ${fmt(m.metrics.rows.holdout)}`) },
+            {
+              label: "Rows (train / holdout)",
+              cell: (m) => (m.metrics.rows === undefined ? "–" : `${fmt(m.metrics.rows.train)} / ${fmt(m.metrics.rows.holdout)}`),
+            },
           ]}
         />
       )}

@@ -9,7 +9,12 @@ import { formFields, type UiContext } from "../page";
 /** The project picker (and creating a project). */
 export const projectsPage = new Hono<UiEnv>();
 
-async function render(c: UiContext, errors: FieldErrors = {}, values: Record<string, string> = {}, created?: { id: string; api_key: string; secret_key: string }) {
+async function render(
+  c: UiContext,
+  errors: FieldErrors = {},
+  values: Record<string, string> = {},
+  created?: { id: string; api_key: string; secret_key: string },
+) {
   const api = apiClient(c, c.get("csrf"));
   const { projects } = await must(api.get<{ projects: (ProjectRef & { api_key: string | null })[] }>("/projects"));
   const ctx = { csrf: c.get("csrf"), projects };
@@ -18,7 +23,8 @@ async function render(c: UiContext, errors: FieldErrors = {}, values: Record<str
       <h1>Projects</h1>
       {created === undefined ? null : (
         <Alert kind="good">
-          Project {created.id} created. Ingest key <span class="key">{created.api_key}</span>, secret key (shown only now) <span class="key">{created.secret_key}</span>
+          Project {created.id} created. Ingest key <span class="key">{created.api_key}</span>, secret key (shown only now){" "}
+          <span class="key">{created.secret_key}</span>
         </Alert>
       )}
       <table>
@@ -60,7 +66,14 @@ projectsPage.post("/projects", async (c) => {
   const body = { id: (f.id ?? "").trim(), ...(f.name?.trim() ? { name: f.name.trim() } : {}) };
   const r = await api.send<{ api_key: string; secret_key: string }>("POST", "/projects", body);
   if (!r.ok) {
-    const errors = fieldErrors(r.json, [["id", "id"], ["name", "name"]], "id");
+    const errors = fieldErrors(
+      r.json,
+      [
+        ["id", "id"],
+        ["name", "name"],
+      ],
+      "id",
+    );
     return render(c, errors, f);
   }
   return render(c, {}, {}, { id: body.id, ...r.json });

@@ -17,7 +17,10 @@ interface TopN {
   users: number;
 }
 
-type RecModel = ModelRow<{ holdout?: { model?: TopN; popular_recent?: TopN; popular_all_time?: TopN }; params?: { rank: number; halfLifeDays: number | null; popularity: number } }>;
+type RecModel = ModelRow<{
+  holdout?: { model?: TopN; popular_recent?: TopN; popular_all_time?: TopN };
+  params?: { rank: number; halfLifeDays: number | null; popularity: number };
+}>;
 
 interface RecResult {
   items: string[];
@@ -40,10 +43,17 @@ export const recommendationsUi: KindUi = {
   kind: "recommendations",
   title: "Recommendations",
   singular: "recommendation",
-  blurb: "The items each user most likely takes up next: trained in Node (Train now on a recommendation's page, or npm run train), ranked at the edge from the user's live history.",
+  blurb:
+    "The items each user most likely takes up next: trained in Node (Train now on a recommendation's page, or npm run train), ranked at the edge from the user's live history.",
   template: { item: { event: { type: "Product Purchased" }, property: "product_id" }, count: 10, control: { percent: 10 } },
   columns: [
-    { label: "Items", cell: (item) => { const i = item.definition.item as { event?: { type?: string }; property?: string } | undefined; return `${i?.event?.type ?? ""} · ${i?.property ?? ""}`; } },
+    {
+      label: "Items",
+      cell: (item) => {
+        const i = item.definition.item as { event?: { type?: string }; property?: string } | undefined;
+        return `${i?.event?.type ?? ""} · ${i?.property ?? ""}`;
+      },
+    },
     { label: "Count", num: true, cell: (item) => String(item.definition.count ?? 10) },
   ],
   form: {
@@ -83,7 +93,10 @@ function QualityTable(props: { holdout: NonNullable<RecModel["metrics"]["holdout
 
 /** Hit rate and NDCG on the lists users were served, by how each list was chosen. */
 function ServedTable(props: { served: NonNullable<RecModel["served"]>["recommendation"] }) {
-  const rows = props.served === null ? [] : [...Object.entries(props.served.by_source), ...(Object.keys(props.served.by_source).length > 1 ? [["all", props.served.all] as const] : [])];
+  const rows =
+    props.served === null
+      ? []
+      : [...Object.entries(props.served.by_source), ...(Object.keys(props.served.by_source).length > 1 ? [["all", props.served.all] as const] : [])];
   if (rows.length === 0) return null;
   return (
     <table id="rec-served">
@@ -138,7 +151,17 @@ async function recommendationExtras({ c, api, project, apiBase, item, ctx }: Det
             {preview.json.recommendation_source}
             {preview.json.is_control ? " (control group)" : ""}
           </p>
-          {preview.json.items.length === 0 ? <p>No items.</p> : <ol>{preview.json.items.map((i) => <li><code>{i}</code></li>)}</ol>}
+          {preview.json.items.length === 0 ? (
+            <p>No items.</p>
+          ) : (
+            <ol>
+              {preview.json.items.map((i) => (
+                <li>
+                  <code>{i}</code>
+                </li>
+              ))}
+            </ol>
+          )}
         </div>
       ) : (
         <Alert>{errorDetails(preview.json).message}</Alert>
@@ -157,7 +180,10 @@ async function recommendationExtras({ c, api, project, apiBase, item, ctx }: Det
           base={base}
           csrf={ctx.csrf}
           columns={[
-            { label: "HR@10 (model / popular)", cell: (m) => `${fmt(m.metrics.holdout?.model?.hit_rate)} / ${fmt(m.metrics.holdout?.popular_recent?.hit_rate)}` },
+            {
+              label: "HR@10 (model / popular)",
+              cell: (m) => `${fmt(m.metrics.holdout?.model?.hit_rate)} / ${fmt(m.metrics.holdout?.popular_recent?.hit_rate)}`,
+            },
             { label: "HR@10 served", cell: (m) => fmt(m.served?.recommendation?.all.hit_rate) },
           ]}
         />
@@ -170,10 +196,16 @@ async function recommendationExtras({ c, api, project, apiBase, item, ctx }: Det
           <ServedNote served={active.served} horizon={`${REC_OUTCOME_DAYS} days`} />
           <div class="charts">
             <ChartCard title="Hit rate @10" legend="Share of holdout users who bought an item new to them that was in their top 10.">
-              <HBarChart rows={BASELINES.map(([key, label]) => ({ label, value: active.metrics.holdout![key]?.hit_rate ?? 0 }))} desc="Hit rate at 10, model vs baselines" />
+              <HBarChart
+                rows={BASELINES.map(([key, label]) => ({ label, value: active.metrics.holdout![key]?.hit_rate ?? 0 }))}
+                desc="Hit rate at 10, model vs baselines"
+              />
             </ChartCard>
             <ChartCard title="Catalogue coverage" legend="Share of the catalogue that appears in anyone's top 10.">
-              <HBarChart rows={BASELINES.map(([key, label]) => ({ label, value: active.metrics.holdout![key]?.coverage ?? 0 }))} desc="Coverage, model vs baselines" />
+              <HBarChart
+                rows={BASELINES.map(([key, label]) => ({ label, value: active.metrics.holdout![key]?.coverage ?? 0 }))}
+                desc="Coverage, model vs baselines"
+              />
             </ChartCard>
           </div>
         </>

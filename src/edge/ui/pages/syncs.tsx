@@ -15,7 +15,8 @@ export const destinationsUi: KindUi = {
   kind: "destinations",
   title: "Destinations",
   singular: "destination",
-  blurb: "Where audiences go. Webhooks are signed (Standard Webhooks); Braze, HubSpot, Klaviyo and Facebook take their JSON definition (credentials are write-only).",
+  blurb:
+    "Where audiences go. Webhooks are signed (Standard Webhooks); Braze, HubSpot, Klaviyo and Facebook take their JSON definition (credentials are write-only).",
   template: { type: "webhook", url: "https://example.com/hook" },
   columns: [
     { label: "Type", cell: (item) => <span class="badge">{String(item.definition.type)}</span> },
@@ -35,15 +36,41 @@ export const destinationsUi: KindUi = {
     },
     render: ({ fields, errors }) => (
       <div class="row">
-        <SelectField name="d.type" label="Type" value={fields["d.type"]} errors={errors} options={[["webhook", "webhook"], ["r2_export", "files in R2"]]} />
+        <SelectField
+          name="d.type"
+          label="Type"
+          value={fields["d.type"]}
+          errors={errors}
+          options={[
+            ["webhook", "webhook"],
+            ["r2_export", "files in R2"],
+          ]}
+        />
         <TextField name="d.url" label="Webhook URL" type="url" value={fields["d.url"]} errors={errors} placeholder="https://example.com/hook" />
-        <SelectField name="d.format" label="File format (R2)" value={fields["d.format"] || "ndjson"} errors={errors} options={[["ndjson", "ndjson"], ["csv", "csv"]]} />
+        <SelectField
+          name="d.format"
+          label="File format (R2)"
+          value={fields["d.format"] || "ndjson"}
+          errors={errors}
+          options={[
+            ["ndjson", "ndjson"],
+            ["csv", "csv"],
+          ]}
+        />
       </div>
     ),
   },
 };
 
-const SYNC_FIELDS = ["d.destination_id", "d.what.kind", "d.what.cohort_id", "d.schedule", "d.batch_size:number", "d.holdout.percent:number", "d.holdout.goal.event.type"] as const;
+const SYNC_FIELDS = [
+  "d.destination_id",
+  "d.what.kind",
+  "d.what.cohort_id",
+  "d.schedule",
+  "d.batch_size:number",
+  "d.holdout.percent:number",
+  "d.holdout.goal.event.type",
+] as const;
 
 interface Run {
   id: string;
@@ -74,20 +101,52 @@ export const syncsUi: KindUi = {
     // The list API marks a sync whose last runs all failed.
     { label: "Health", cell: (item) => <HealthBadge failing={(item as Item & { failing?: boolean }).failing} /> },
     { label: "Last run", cell: (item) => when((item as Item & { last_run_at?: number | null }).last_run_at) },
-    { label: "Next run", cell: (item) => ((item as Item & { next_run_at?: number | null }).next_run_at == null ? "not scheduled" : when((item as Item & { next_run_at?: number }).next_run_at)) },
+    {
+      label: "Next run",
+      cell: (item) =>
+        (item as Item & { next_run_at?: number | null }).next_run_at == null ? "not scheduled" : when((item as Item & { next_run_at?: number }).next_run_at),
+    },
   ],
   form: {
     toFields: (definition) => fieldsFromPaths(definition, SYNC_FIELDS),
-    blank: () => ({ "d.destination_id": "", "d.what.kind": "cohort", "d.what.cohort_id": "", "d.schedule": "hourly", "d.batch_size:number": "", "d.holdout.percent:number": "", "d.holdout.goal.event.type": "" }),
+    blank: () => ({
+      "d.destination_id": "",
+      "d.what.kind": "cohort",
+      "d.what.cohort_id": "",
+      "d.schedule": "hourly",
+      "d.batch_size:number": "",
+      "d.holdout.percent:number": "",
+      "d.holdout.goal.event.type": "",
+    }),
     fromFields: (fields) => definitionFromPaths({ ...fields, "d.what.kind": "cohort" }),
     render: ({ fields, errors, refs }: { fields: Record<string, string>; errors: Record<string, string>; refs: Refs }) => (
       <div class="row">
         <SelectField name="d.what.cohort_id" label="Cohort" value={fields["d.what.cohort_id"]} errors={errors} options={options(refs.cohorts)} />
         <SelectField name="d.destination_id" label="Destination" value={fields["d.destination_id"]} errors={errors} options={options(refs.destinations)} />
-        <SelectField name="d.schedule" label="Schedule" value={fields["d.schedule"] || "hourly"} errors={errors} options={SCHEDULES.map((s): Option => [s, s])} />
+        <SelectField
+          name="d.schedule"
+          label="Schedule"
+          value={fields["d.schedule"] || "hourly"}
+          errors={errors}
+          options={SCHEDULES.map((s): Option => [s, s])}
+        />
         <TextField name="d.batch_size:number" label="Batch size" type="number" value={fields["d.batch_size:number"]} errors={errors} placeholder="1000" />
-        <TextField name="d.holdout.percent:number" label="Hold out (%)" type="number" value={fields["d.holdout.percent:number"]} errors={errors} placeholder="0" hint="members never sent, to measure the sync's lift" />
-        <TextField name="d.holdout.goal.event.type" label="Lift goal event" value={fields["d.holdout.goal.event.type"]} errors={errors} placeholder="Order Completed" />
+        <TextField
+          name="d.holdout.percent:number"
+          label="Hold out (%)"
+          type="number"
+          value={fields["d.holdout.percent:number"]}
+          errors={errors}
+          placeholder="0"
+          hint="members never sent, to measure the sync's lift"
+        />
+        <TextField
+          name="d.holdout.goal.event.type"
+          label="Lift goal event"
+          value={fields["d.holdout.goal.event.type"]}
+          errors={errors}
+          placeholder="Order Completed"
+        />
       </div>
     ),
   },
@@ -134,7 +193,11 @@ async function syncExtras({ c, api, project, item, ctx }: DetailArgs) {
         <>
           <h2>Performance</h2>
           <PerformancePanel
-            view={{ ...performance.json, control_percent: holdout.percent, attribution: { days: holdout.attribution_days, on_recommended_item: false, value_property: holdout.value_property } }}
+            view={{
+              ...performance.json,
+              control_percent: holdout.percent,
+              attribution: { days: holdout.attribution_days, on_recommended_item: false, value_property: holdout.value_property },
+            }}
             subject="this sync's audience"
           />
         </>

@@ -5,7 +5,15 @@ import { fmt, Layout, projectPath, when } from "../layout";
 import { projectPage, type Item } from "../page";
 
 interface Lookup {
-  profile: { user_id: string | null; device_id: string | null; device_ids: string[]; user_properties: Record<string, unknown>; event_count: number; first_seen: number | null; last_seen: number | null };
+  profile: {
+    user_id: string | null;
+    device_id: string | null;
+    device_ids: string[];
+    user_properties: Record<string, unknown>;
+    event_count: number;
+    first_seen: number | null;
+    last_seen: number | null;
+  };
   segments: { cohort_ids: string[]; computations: Record<string, unknown> } | null;
   scores?: Record<string, { score: number; pct: number; at: number }>;
   recommendations?: { rec_id: string; items: string[]; is_control: boolean; recommendation_source: string }[];
@@ -43,7 +51,15 @@ usersPage.get("/", async (c) => {
     <Layout ctx={ctx} title="User lookup">
       <h1>User lookup</h1>
       <form method="get" action={projectPath(project, "/users")} class="panel row">
-        <SelectField name="id_type" label="By" value={idType} options={[["user_id", "user_id"], ["device_id", "device_id"]]} />
+        <SelectField
+          name="id_type"
+          label="By"
+          value={idType}
+          options={[
+            ["user_id", "user_id"],
+            ["device_id", "device_id"],
+          ]}
+        />
         <TextField name="id" label="Id" value={id} errors={error === undefined ? undefined : { id: error }} required />
         <button type="submit">Look up</button>
       </form>
@@ -111,7 +127,10 @@ usersPage.get("/", async (c) => {
                       <tr>
                         <td>{label(r.rec_id)}</td>
                         <td>{r.items.length === 0 ? <span class="muted">none</span> : r.items.map((i) => <code>{i} </code>)}</td>
-                        <td class="muted">{r.recommendation_source}{r.is_control ? " (control)" : ""}</td>
+                        <td class="muted">
+                          {r.recommendation_source}
+                          {r.is_control ? " (control)" : ""}
+                        </td>
                       </tr>
                     ))}
                   </tbody>
