@@ -106,20 +106,18 @@ adminModels.post("/", async (c) => {
             .where(and(eq(models.projectId, project), eq(models.ownerId, input.owner_id))),
         ]
       : []),
-    d
-      .insert(models)
-      .values({
-        id,
-        projectId: project,
-        ownerKind: input.owner_kind,
-        ownerId: input.owner_id,
-        version,
-        r2Key: key,
-        metrics,
-        serving,
-        active: input.activate,
-        createdAt: Date.now(),
-      }),
+    d.insert(models).values({
+      id,
+      projectId: project,
+      ownerKind: input.owner_kind,
+      ownerId: input.owner_id,
+      version,
+      r2Key: key,
+      metrics,
+      serving,
+      active: input.activate,
+      createdAt: Date.now(),
+    }),
     // Profiles reload their definitions (and so the active models) when the version moves.
     bumpDefinitionsVersion(d, project),
   ];
