@@ -297,8 +297,12 @@ describe.skipIf(!haveChromium && !inCi)("browser SDKs in Chromium", () => {
     await page.goto(`${siteUrl}/amplitude-retry`);
     await page.waitForFunction(() => (globalThis as unknown as { __done?: boolean }).__done === true, undefined, { timeout: 30_000 });
     const amp = await profileWith("user_id=amp-retry-user", ["Product Viewed", "Order Completed"]);
+    // The first post stored both events; the resend follows on the SDK's own backoff, maybe after its flush resolved.
+    for (const deadline = Date.now() + 15_000; ampLost().posts < 2 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
     expect(ampLost()).toEqual({ lost: 1, posts: 2 }); // the batch, and its resend
     expect(once(amp.events, ["Product Viewed", "Order Completed"])).toEqual([1, 1]);
+    const afterResend = await profileWith("user_id=amp-retry-user", ["Product Viewed", "Order Completed"]);
+    expect(once(afterResend.events, ["Product Viewed", "Order Completed"])).toEqual([1, 1]);
     await page.unrouteAll();
 
     const phLost = await loseFirstAnswer("/e/");
