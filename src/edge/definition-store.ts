@@ -1,4 +1,5 @@
 import { and, count, desc, eq, gte, inArray, sql } from "drizzle-orm";
+import type { z } from "zod";
 import { compileDefinitions, compileLeniently, DefinitionError, type DefinitionSet } from "../core/segments/compile";
 import { randomKey } from "../core/hash";
 import { predictionSchema, type Prediction } from "../core/predictions";
@@ -27,19 +28,91 @@ import { forgetProjectDefinitions } from "./definitions-version";
 import { AppError } from "./errors";
 
 export type DefinitionKind = "cohorts" | "computations" | "predictions" | "recommendations" | "destinations" | "syncs";
+type Row = typeof cohorts.$inferSelect;
+type Statement = Parameters<Db["batch"]>[0][number];
+
+/** What differs between kinds of definition, in one place; the store's functions below are the same for all. */
 const TABLES = { cohorts, computations, predictions, recommendations, destinations, syncs } as const;
-const PREFIXES = { cohorts: "coh", computations: "cmp", predictions: "prd", recommendations: "rec", destinations: "dst", syncs: "syn" } as const;
-export const SCHEMAS = {
-  cohorts: cohortDefinitionSchema,
-  computations: computationSchema,
-  predictions: predictionSchema,
-  recommendations: recommendationSchema,
-  destinations: destinationSchema,
-  syncs: syncSchema,
-} as const;
-/** Kinds that segmentation compiles: a write bumps the definitions version profiles watch. */
-export const SEGMENT_KINDS: ReadonlySet<DefinitionKind> = new Set<DefinitionKind>(["cohorts", "computations", "predictions", "recommendations"]);
-const versionBump = (db: Db, kind: DefinitionKind, projectId: string) => (SEGMENT_KINDS.has(kind) ? [bumpDefinitionsVersion(db, projectId)] : []);
+
+interface KindBehaviour {
+  table: (typeof TABLES)[DefinitionKind];
+  /** Ids are `<prefix>_…`. */
+  prefix: string;
+  schema: z.ZodType;
+  /** Segmentation compiles it: a write bumps the definitions version profiles watch. */
+  segments: boolean;
+  /** Checks a write (`definition` null: a removal) against the rest of the project, so stored definitions always compile and references resolve. */
+  check: (db: Db, projectId: string, id: string, definition: unknown) => Promise<void>;
+  /** The definition as stored (a destination's credentials sealed). */
+  store?: (definition: Record<string, unknown>, credentialsKey: string | undefined, id: string) => Promise<Record<string, unknown>>;
+  /** An edit's definition from the stored one (a destination keeps credentials the edit left out). */
+  merge?: (edit: Record<string, unknown>, stored: Record<string, unknown>) => Record<string, unknown>;
+  /** Rows that go with a deleted definition (besides cohort members). */
+  alsoDeleted?: (db: Db, id: string) => Statement[];
+}
+
+/** The compile check of a segmentation kind: the project's definitions as they would be after the write. */
+const compiles = (kind: DefinitionKind) => async (db: Db, projectId: string, id: string, definition: unknown) =>
+  checkCompiles(compileLeniently(await loadDefinitionSet(db, projectId)).usable, kind, id, definition);
+
+export const KINDS: Record<DefinitionKind, KindBehaviour> = {
+  cohorts: {
+    table: cohorts,
+    prefix: "coh",
+    schema: cohortDefinitionSchema,
+    segments: true,
+    check: async (db, projectId, id, definition) => {
+      if (definition === null) await checkNotUsedBySyncs(db, projectId, id);
+      await compiles("cohorts")(db, projectId, id, definition);
+    },
+  },
+  computations: { table: computations, prefix: "cmp", schema: computationSchema, segments: true, check: compiles("computations") },
+  predictions: {
+    table: predictions,
+    prefix: "prd",
+    schema: predictionSchema,
+    segments: true,
+    check: async (db, projectId, id, definition) => {
+      // A prediction refers to cohorts and computations; removing one must not leave a predictive cohort pointing at it.
+      if (definition === null) return compiles("predictions")(db, projectId, id, null);
+      checkPredictionReferences(compileLeniently(await loadDefinitionSet(db, projectId)).usable, id, definition as Prediction);
+    },
+  },
+  recommendations: { table: recommendations, prefix: "rec", schema: recommendationSchema, segments: true, check: async () => {} },
+  destinations: {
+    table: destinations,
+    prefix: "dst",
+    schema: destinationSchema,
+    segments: false,
+    check: async (db, projectId, id, definition) => {
+      if (definition === null) await checkNotUsedBySyncs(db, projectId, id);
+    },
+    store: async (definition, credentialsKey, id) => {
+      try {
+        return await sealCredentials(definition, credentialsKey, id);
+      } catch (err) {
+        if (err instanceof CredentialsKeyError) throw new AppError(500, "internal", `Destination credentials cannot be stored: ${err.message}`);
+        throw err;
+      }
+    },
+    // Credentials are never shown, so an edit that leaves them out (or sends the marker) keeps them.
+    merge: keepStoredCredentials,
+  },
+  syncs: {
+    table: syncs,
+    prefix: "syn",
+    schema: syncSchema,
+    segments: false,
+    check: async (db, projectId, _id, definition) => (definition === null ? undefined : checkSyncReferences(db, projectId, definition as Sync)),
+    // Its cursors and what it kept per user (values, ids of erased members).
+    alsoDeleted: (db, id) => [
+      db.delete(syncCursors).where(eq(syncCursors.syncId, id)),
+      db.delete(syncValues).where(eq(syncValues.syncId, id)),
+      db.delete(departedIds).where(eq(departedIds.syncId, id)),
+    ],
+  },
+};
+const versionBump = (db: Db, kind: DefinitionKind, projectId: string) => (KINDS[kind].segments ? [bumpDefinitionsVersion(db, projectId)] : []);
 
 export interface DefinitionInput {
   name: string;
@@ -52,24 +125,6 @@ export interface DefinitionInput {
   /** The Worker secret destination credentials are sealed under (`CREDENTIALS_KEY`). */
   credentialsKey?: string | undefined;
 }
-
-/** A destination's definition as stored: credentials sealed, or a clear error if they cannot be. */
-async function sealForStorage(
-  kind: DefinitionKind,
-  definition: Record<string, unknown>,
-  credentialsKey: string | undefined,
-  id: string,
-): Promise<Record<string, unknown>> {
-  if (kind !== "destinations") return definition;
-  try {
-    return await sealCredentials(definition, credentialsKey, id);
-  } catch (err) {
-    if (err instanceof CredentialsKeyError) throw new AppError(500, "internal", `Destination credentials cannot be stored: ${err.message}`);
-    throw err;
-  }
-}
-
-type Row = typeof cohorts.$inferSelect;
 
 export function present(row: Row, size?: number) {
   return {
@@ -89,7 +144,7 @@ export function present(row: Row, size?: number) {
 
 /** A kind's definitions; cohorts with their sizes, and (when asked) their last 7 days of entries and exits. */
 export async function listDefinitions(db: Db, kind: DefinitionKind, projectId: string, { trends = false } = {}) {
-  const table = TABLES[kind];
+  const { table } = KINDS[kind];
   const rows = await db.select().from(table).where(eq(table.projectId, projectId)).orderBy(table.createdAt, table.id);
   if (kind !== "cohorts") return rows.map((r) => present(r));
   const [sizes, moves] = await Promise.all([
@@ -137,7 +192,7 @@ export async function cohortSizes(db: Db, projectId: string, ids?: string[]): Pr
 }
 
 export async function getDefinition(db: Db, kind: DefinitionKind, projectId: string, id: string): Promise<Row> {
-  const table = TABLES[kind];
+  const { table } = KINDS[kind];
   const row = await db
     .select()
     .from(table)
@@ -145,19 +200,6 @@ export async function getDefinition(db: Db, kind: DefinitionKind, projectId: str
     .get();
   if (row === undefined) throw new AppError(404, "not_found", `No ${kind.slice(0, -1)} ${id} in project ${projectId}`);
   return row;
-}
-
-/**
- * Checks a write (`definition` null = a removal) against everything else the project
- * defines, so stored definitions always compile and references always resolve.
- */
-async function checkDefinition(db: Db, projectId: string, kind: DefinitionKind, id: string, definition: unknown): Promise<void> {
-  if (definition === null && (kind === "destinations" || kind === "cohorts")) await checkNotUsedBySyncs(db, projectId, id);
-  if (kind === "syncs") return definition === null ? undefined : checkSyncReferences(db, projectId, definition as Sync);
-  if (kind === "destinations" || kind === "recommendations") return;
-  const { usable: set } = compileLeniently(await loadDefinitionSet(db, projectId));
-  if (kind === "predictions" && definition !== null) return checkPredictionReferences(set, id, definition as Prediction);
-  checkCompiles(set, kind, id, definition);
 }
 
 function unknownReferences(who: string, missing: string[]): AppError {
@@ -269,10 +311,15 @@ function checkCompiles(set: DefinitionSet, kind: DefinitionKind, id: string, def
   }
 }
 
+/** The definition as its kind stores it. */
+function stored(kind: DefinitionKind, definition: Record<string, unknown>, credentialsKey: string | undefined, id: string): Promise<Record<string, unknown>> {
+  return KINDS[kind].store?.(definition, credentialsKey, id) ?? Promise.resolve(definition);
+}
+
 export async function createDefinition(db: Db, kind: DefinitionKind, projectId: string, input: DefinitionInput): Promise<Row> {
-  const table = TABLES[kind];
-  const id = `${PREFIXES[kind]}_${randomKey(5)}`;
-  await checkDefinition(db, projectId, kind, id, input.parsed);
+  const { table } = KINDS[kind];
+  const id = `${KINDS[kind].prefix}_${randomKey(5)}`;
+  await KINDS[kind].check(db, projectId, id, input.parsed);
   const now = Date.now();
   const taken = await db
     .select({ id: table.id })
@@ -283,7 +330,7 @@ export async function createDefinition(db: Db, kind: DefinitionKind, projectId: 
     throw new AppError(409, "conflict", `A ${kind.slice(0, -1)} named ${JSON.stringify(input.name)} already exists`, [
       { field: "name", message: "already in use" },
     ]);
-  const definition = await sealForStorage(kind, input.definition, input.credentialsKey, id);
+  const definition = await stored(kind, input.definition, input.credentialsKey, id);
   await db.batch([
     db.insert(table).values({
       id,
@@ -302,16 +349,15 @@ export async function createDefinition(db: Db, kind: DefinitionKind, projectId: 
 }
 
 export async function updateDefinition(db: Db, kind: DefinitionKind, projectId: string, id: string, patch: Partial<DefinitionInput>): Promise<Row> {
-  const table = TABLES[kind];
+  const { table } = KINDS[kind];
   const row = await getDefinition(db, kind, projectId, id);
   const status = patch.status ?? row.status;
-  let definition = patch.definition ?? row.definition;
-  // Credentials are never shown, so an edit that leaves them out (or sends the marker) keeps them.
-  if (kind === "destinations" && patch.definition !== undefined) definition = keepStoredCredentials(patch.definition, row.definition);
-  const parsed = patch.parsed ?? SCHEMAS[kind].parse(row.definition);
-  await checkDefinition(db, projectId, kind, id, status === "active" ? parsed : null);
+  const { merge, schema, check } = KINDS[kind];
+  const edited = patch.definition === undefined ? row.definition : (merge?.(patch.definition, row.definition) ?? patch.definition);
+  const parsed = patch.parsed ?? schema.parse(row.definition);
+  await check(db, projectId, id, status === "active" ? parsed : null);
   // Credentials kept from before encryption are sealed now too.
-  definition = await sealForStorage(kind, definition, patch.credentialsKey, id);
+  const definition = await stored(kind, edited, patch.credentialsKey, id);
   await db.batch([
     db
       .update(table)
@@ -331,22 +377,15 @@ export async function updateDefinition(db: Db, kind: DefinitionKind, projectId: 
 }
 
 export async function deleteDefinition(db: Db, kind: DefinitionKind, projectId: string, id: string): Promise<void> {
-  const table = TABLES[kind];
+  const { table } = KINDS[kind];
   await getDefinition(db, kind, projectId, id);
-  await checkDefinition(db, projectId, kind, id, null);
-  // A deleted cohort's members go with it (its change log stays for syncs to read); a
-  // deleted sync's cursors and what it kept per user (values, ids of erased members) too.
+  await KINDS[kind].check(db, projectId, id, null);
+  // A deleted cohort's members go with it (its change log stays for syncs to read).
   await db.batch([
     db.delete(table).where(eq(table.id, id)),
     ...versionBump(db, kind, projectId),
     db.delete(cohortMembers).where(eq(cohortMembers.cohortId, id)),
-    ...(kind === "syncs"
-      ? [
-          db.delete(syncCursors).where(eq(syncCursors.syncId, id)),
-          db.delete(syncValues).where(eq(syncValues.syncId, id)),
-          db.delete(departedIds).where(eq(departedIds.syncId, id)),
-        ]
-      : []),
+    ...(KINDS[kind].alsoDeleted?.(db, id) ?? []),
   ]);
   forgetProjectDefinitions(projectId); // this isolate sees the change at once
 }

@@ -10,9 +10,8 @@ import {
   listDefinitions,
   listRuns,
   present,
-  SCHEMAS,
+  KINDS,
   updateDefinition,
-  SEGMENT_KINDS,
   type DefinitionKind,
 } from "../../definition-store";
 import type { ProfileRef } from "../../../core/event";
@@ -35,7 +34,7 @@ import { recommendationSchema } from "../../../core/recommendations/schema";
  * up within seconds — and starts a backfill so existing profiles recompute.
  */
 export function definitionRoutes(kind: DefinitionKind) {
-  const definitionSchema = SCHEMAS[kind];
+  const definitionSchema = KINDS[kind].schema;
   const envelope = {
     name: z.string().trim().min(1).max(200),
     description: z.string().max(2000).optional(),
@@ -47,7 +46,7 @@ export function definitionRoutes(kind: DefinitionKind) {
   const parseDefinition = (raw: Record<string, unknown>) => parseWith(definitionSchema, raw, "definition");
   const app = createApp();
 
-  const segmentKind = SEGMENT_KINDS.has(kind);
+  const segmentKind = KINDS[kind].segments;
   const backfill = (env: Env, projectId: string) => (segmentKind ? definitionsChanged(env, projectId, { backfill: true }) : Promise.resolve(undefined));
 
   app.get("/", async (c) => {
