@@ -32,6 +32,8 @@ export default defineConfig(async () => {
                   BACKFILL_PAGE: "2",
                   DELETION_PAGE: "2",
                   SYNC_BACKOFF_MS: "1",
+                  // Every admin API answer is held to its declared contract (api-contract.ts).
+                  CHECK_RESPONSES: "1",
                 },
                 // A low read-API limit (per project) so the 429 path is reachable in a test.
                 ratelimits: { PROFILE_RATE_LIMITER: { simple: { limit: 40, period: 60 } } },

@@ -39,7 +39,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => hook.listen(0, "127.0.0.1", () => r()));
   const address = hook.address();
   hookUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/hook`;
-  worker = await startLocalWorker({ vars: { SYNC_BACKOFF_MS: "20" } });
+  worker = await startLocalWorker({ vars: { SYNC_BACKOFF_MS: "20", CHECK_RESPONSES: "1" } });
   keys = await worker.createProject("shop");
 });
 afterAll(async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { admin, call, createProject, upload } from "./helpers";
+import committedOpenApi from "../../docs/openapi.json";
 
 describe("admin API auth", () => {
   it("refuses requests without the bearer token, or with a wrong one", async () => {
@@ -11,6 +12,16 @@ describe("admin API auth", () => {
     const wrong = await call("/admin/api/projects", { headers: { authorization: "Bearer nope" } });
     expect(wrong.status).toBe(401);
     expect(await wrong.json()).toEqual({ error: { code: "unauthorized", message: "Invalid admin token" } });
+  });
+});
+
+describe("the admin API's description", () => {
+  it("is served without the token at /admin/api/openapi.json, and is the committed docs/openapi.json", async () => {
+    const res = await call("/admin/api/openapi.json");
+    expect(res.status).toBe(200);
+    const doc = await res.json<{ openapi: string; paths: Record<string, unknown> }>();
+    expect(doc.openapi).toBe("3.1.0");
+    expect(doc).toEqual(committedOpenApi);
   });
 });
 

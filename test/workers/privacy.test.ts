@@ -294,7 +294,7 @@ describe("privacy deletion (admin API)", () => {
     const stuck = "del_stuck";
     const now = Date.now();
     await env.DB.prepare("INSERT INTO deletion_jobs (id, project_id, status, targets, skipped, created_at, updated_at) VALUES (?, ?, 'staging', ?, '[]', ?, ?)")
-      .bind(stuck, project.id, JSON.stringify([{ key: "x:broken" }]), now, now)
+      .bind(stuck, project.id, JSON.stringify([{ key: "x:broken", requested: ["broken"] }]), now, now)
       .run();
     const jobs = env.PROJECT_JOBS.getByName(project.id);
     await jobs.startDeletion(stuck);

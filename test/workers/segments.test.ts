@@ -110,7 +110,7 @@ describe("definitions API", () => {
       body: JSON.stringify({ name: "No property", definition: { event: { type: "A" }, aggregate: "sum" } }),
     });
     expect(bad.status).toBe(400);
-    expect((await bad.json<{ error: { details: { field: string }[] } }>()).error.details[0]?.field).toBe("property");
+    expect((await bad.json<{ error: { details: { field: string }[] } }>()).error.details[0]?.field).toBe("definition.property");
 
     const unknown = await admin(`/projects/${project.id}/cohorts`, {
       method: "POST",

@@ -5,6 +5,9 @@ import { db } from "../../db";
 import { listBackfills } from "../../definition-store";
 import { AppError } from "../../errors";
 import { requestProject } from "../../project-scope";
+import { z } from "zod";
+import { json, operation } from "../../api-contract";
+import { backfillView } from "./responses";
 
 /** Progress of the backfills that follow definition changes; a partial one can be resumed. */
 export const adminBackfills = createApp();
@@ -28,39 +31,47 @@ const present = (j: Row) => ({
   finished_at: j.finishedAt,
 });
 
-adminBackfills.get("/", async (c) => c.json({ backfills: (await listBackfills(db(c.env), requestProject(c))).map(present) }));
+adminBackfills.get(
+  "/",
+  operation({ summary: "List backfills", responses: { 200: json("Newest first", z.object({ backfills: z.array(backfillView) })) } }),
+  async (c) => c.json({ backfills: (await listBackfills(db(c.env), requestProject(c))).map(present) }),
+);
 
 /** Retries a partial backfill's failed profiles again (202; its status shows the outcome). */
-adminBackfills.post("/:id/resume", async (c) => {
-  const project = requestProject(c);
-  const d = db(c.env);
-  const job = await d
-    .select()
-    .from(backfillJobs)
-    .where(and(eq(backfillJobs.id, c.req.param("id")), eq(backfillJobs.projectId, project)))
-    .get();
-  if (job === undefined) throw new AppError(404, "not_found", `No backfill ${c.req.param("id")}`);
-  if (job.status !== "partial")
-    throw new AppError(409, "conflict", `Backfill ${job.id} is ${job.status}: only a partial backfill resumes`, [
-      { field: "id", message: `the backfill is ${job.status}` },
-    ]);
-  // One backfill runs at a time per project (a newer one recomputes every profile anyway).
-  const running = await d
-    .select({ id: backfillJobs.id })
-    .from(backfillJobs)
-    .where(and(eq(backfillJobs.projectId, project), eq(backfillJobs.status, "running")))
-    .get();
-  if (running !== undefined)
-    throw new AppError(409, "conflict", `Backfill ${running.id} is running: resume ${job.id} after it ends`, [
-      { field: "id", message: "another backfill is running" },
-    ]);
-  const [resumed] = await d
-    .update(backfillJobs)
-    .set({ status: "running", retryRound: 0, finishedAt: null, updatedAt: Date.now() })
-    .where(and(eq(backfillJobs.id, job.id), eq(backfillJobs.status, "partial")))
-    .returning();
-  if (resumed === undefined)
-    throw new AppError(409, "conflict", `Backfill ${job.id} changed meanwhile: read it again`, [{ field: "id", message: "changed meanwhile" }]);
-  await c.env.PROJECT_JOBS.getByName(project).resumeBackfill(job.id, project);
-  return c.json(present(resumed), 202);
-});
+adminBackfills.post(
+  "/:id/resume",
+  operation({ summary: "Retry a partial backfill's failed profiles", responses: { 202: json("The backfill, running again", backfillView) } }),
+  async (c) => {
+    const project = requestProject(c);
+    const d = db(c.env);
+    const job = await d
+      .select()
+      .from(backfillJobs)
+      .where(and(eq(backfillJobs.id, c.req.param("id")), eq(backfillJobs.projectId, project)))
+      .get();
+    if (job === undefined) throw new AppError(404, "not_found", `No backfill ${c.req.param("id")}`);
+    if (job.status !== "partial")
+      throw new AppError(409, "conflict", `Backfill ${job.id} is ${job.status}: only a partial backfill resumes`, [
+        { field: "id", message: `the backfill is ${job.status}` },
+      ]);
+    // One backfill runs at a time per project (a newer one recomputes every profile anyway).
+    const running = await d
+      .select({ id: backfillJobs.id })
+      .from(backfillJobs)
+      .where(and(eq(backfillJobs.projectId, project), eq(backfillJobs.status, "running")))
+      .get();
+    if (running !== undefined)
+      throw new AppError(409, "conflict", `Backfill ${running.id} is running: resume ${job.id} after it ends`, [
+        { field: "id", message: "another backfill is running" },
+      ]);
+    const [resumed] = await d
+      .update(backfillJobs)
+      .set({ status: "running", retryRound: 0, finishedAt: null, updatedAt: Date.now() })
+      .where(and(eq(backfillJobs.id, job.id), eq(backfillJobs.status, "partial")))
+      .returning();
+    if (resumed === undefined)
+      throw new AppError(409, "conflict", `Backfill ${job.id} changed meanwhile: read it again`, [{ field: "id", message: "changed meanwhile" }]);
+    await c.env.PROJECT_JOBS.getByName(project).resumeBackfill(job.id, project);
+    return c.json(present(resumed), 202);
+  },
+);

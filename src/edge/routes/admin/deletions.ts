@@ -3,7 +3,8 @@ import { createApp } from "../../app";
 import { db } from "../../db";
 import { createDeletion, getDeletion, listDeletions, MAX_DELETION_IDS, presentDeletion, refOfKey } from "../../deletion-store";
 import { requestProject } from "../../project-scope";
-import { jsonBody } from "../../validate";
+import { json, operation } from "../../api-contract";
+import { deletionView } from "./responses";
 
 /**
  * Privacy deletions (mounted at /admin/api/projects/:project/deletions): erase users
@@ -35,28 +36,41 @@ const createSchema = z
     path: ["user_ids"],
   });
 
-adminDeletions.post("/", async (c) => {
-  const project = requestProject(c);
-  const body = await jsonBody(c, createSchema);
-  const ids = [
-    ...body.user_ids.map((u) => ({ label: u, ref: { kind: "user", id: u } as const })),
-    ...body.device_ids.map((d) => ({ label: d, ref: { kind: "device", id: d } as const })),
-    ...body.amplitude_ids.map((k) => ({ label: k, ref: refOfKey(k) })),
-  ];
-  const row = await createDeletion(c.env, db(c.env), project, {
-    ids,
-    requester: body.requester ?? null,
-    ignoreInvalid: body.ignore_invalid_ids || body.ignore_invalid_id === true,
-  });
-  return c.json(presentDeletion(row), 202);
-});
+adminDeletions.post(
+  "/",
+  operation({
+    summary: "Erase users or devices",
+    description: "Profile, devices, memberships (as exits), registry row and archived events, in a resumable job.",
+    body: createSchema,
+    responses: { 202: json("The deletion job", deletionView) },
+  }),
+  async (c) => {
+    const project = requestProject(c);
+    const body = c.req.valid("json");
+    const ids = [
+      ...body.user_ids.map((u) => ({ label: u, ref: { kind: "user", id: u } as const })),
+      ...body.device_ids.map((d) => ({ label: d, ref: { kind: "device", id: d } as const })),
+      ...body.amplitude_ids.map((k) => ({ label: k, ref: refOfKey(k) })),
+    ];
+    const row = await createDeletion(c.env, db(c.env), project, {
+      ids,
+      requester: body.requester ?? null,
+      ignoreInvalid: body.ignore_invalid_ids || body.ignore_invalid_id === true,
+    });
+    return c.json(presentDeletion(row), 202);
+  },
+);
 
-adminDeletions.get("/", async (c) => {
-  const project = requestProject(c);
-  return c.json({ deletions: (await listDeletions(db(c.env), project)).map(presentDeletion) });
-});
+adminDeletions.get(
+  "/",
+  operation({ summary: "List deletions", responses: { 200: json("Newest first", z.object({ deletions: z.array(deletionView) })) } }),
+  async (c) => {
+    const project = requestProject(c);
+    return c.json({ deletions: (await listDeletions(db(c.env), project)).map(presentDeletion) });
+  },
+);
 
-adminDeletions.get("/:id", async (c) => {
+adminDeletions.get("/:id", operation({ summary: "Read a deletion", responses: { 200: json("The deletion job", deletionView) } }), async (c) => {
   const project = requestProject(c);
   return c.json(presentDeletion(await getDeletion(db(c.env), project, c.req.param("id"))));
 });

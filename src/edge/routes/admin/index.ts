@@ -11,6 +11,7 @@ import { cohortTrend, computationDistribution } from "./insights";
 import { adminProjects, projectRoutes } from "./projects";
 import { adminReconciliations } from "./reconciliations";
 import { adminTrainingJobs, trainerQueue, trainRoute } from "./training";
+import { openApiDocument } from "../../openapi";
 
 /**
  * Everything a project owns, mounted at /admin/api/projects/:project: one middleware
@@ -37,10 +38,22 @@ projectApi.route("/archive", adminArchive);
 projectApi.route("/models", adminModels);
 projectApi.route("/training-jobs", adminTrainingJobs);
 
-/** The admin JSON API, all behind the admin token. */
+/** The admin JSON API, all behind the admin token but its own description. */
 export const adminApi = createApp();
+let described: unknown;
+adminApi.get("/openapi.json", (c) => c.json((described ??= adminOpenApi())));
 adminApi.use("*", requireAdmin);
 adminApi.route("/projects", adminProjects);
 adminApi.route("/projects/:project", projectApi);
 // Trainers take jobs from every project's queue; a job's reports go through its project.
 adminApi.route("/training-jobs", trainerQueue);
+
+/** The OpenAPI 3.1 document of the admin API, from the contracts its routes declare (docs/openapi.json is this, committed). */
+export function adminOpenApi() {
+  return openApiDocument(adminApi, "/admin/api", {
+    title: "Tailor admin API",
+    version: "1",
+    description:
+      "Definitions (cohorts, computed properties, predictions, recommendations, destinations, syncs), models, jobs and users of each project, behind the ADMIN_TOKEN bearer token. Errors are `{error: {code, message, details}}`; a 400 names each field refused.",
+  });
+}

@@ -4,6 +4,9 @@ import type { ReconcileRun } from "../../../jobs/reconcile-job";
 import { createApp } from "../../app";
 import { db } from "../../db";
 import { requestProject } from "../../project-scope";
+import { z } from "zod";
+import { json, operation } from "../../api-contract";
+import { reconciliationView } from "./responses";
 
 /** Reconciliations of the membership index with the profiles: started daily by the cron, or here. */
 export const adminReconciliations = createApp();
@@ -22,18 +25,32 @@ const present = (r: ReconcileRun) => ({
   finished_at: r.finishedAt,
 });
 
-adminReconciliations.get("/", async (c) => {
-  const rows = await db(c.env)
-    .select()
-    .from(reconcileRuns)
-    .where(eq(reconcileRuns.projectId, requestProject(c)))
-    .orderBy(desc(reconcileRuns.startedAt))
-    .limit(20);
-  return c.json({ reconciliations: rows.map(present) });
-});
+adminReconciliations.get(
+  "/",
+  operation({
+    summary: "List reconciliations",
+    responses: { 200: json("The last 20, newest first", z.object({ reconciliations: z.array(reconciliationView) })) },
+  }),
+  async (c) => {
+    const rows = await db(c.env)
+      .select()
+      .from(reconcileRuns)
+      .where(eq(reconcileRuns.projectId, requestProject(c)))
+      .orderBy(desc(reconcileRuns.startedAt))
+      .limit(20);
+    return c.json({ reconciliations: rows.map(present) });
+  },
+);
 
 /** Starts one now (202), or answers the one already running. */
-adminReconciliations.post("/", async (c) => {
-  const project = requestProject(c);
-  return c.json(present(await c.env.PROJECT_JOBS.getByName(project).startReconcile(project)), 202);
-});
+adminReconciliations.post(
+  "/",
+  operation({
+    summary: "Reconcile the membership index with the profiles now",
+    responses: { 202: json("The run started, or the one already running", reconciliationView) },
+  }),
+  async (c) => {
+    const project = requestProject(c);
+    return c.json(present(await c.env.PROJECT_JOBS.getByName(project).startReconcile(project)), 202);
+  },
+);

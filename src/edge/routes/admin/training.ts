@@ -8,7 +8,8 @@ import { db, type Db } from "../../db";
 import { getDefinition } from "../../definition-store";
 import { AppError } from "../../errors";
 import { requestProject } from "../../project-scope";
-import { jsonBody, parseWith } from "../../validate";
+import { json, operation } from "../../api-contract";
+import { trainingJob } from "./responses";
 
 /**
  * Training jobs. The Worker cannot train, so `POST /predictions/:id/train` (and the same
@@ -45,27 +46,35 @@ const active = inArray(trainingJobs.status, ACTIVE_STATUSES);
 /** `POST /:id/train` under /predictions or /recommendations: 202 with the job, the one already waiting if there is one. */
 export function trainRoute(kind: TrainingKind) {
   const app = createApp();
-  app.post("/:id/train", async (c) => {
-    const project = requestProject(c);
-    const d = db(c.env);
-    const owner = await getDefinition(d, kind === "prediction" ? "predictions" : "recommendations", project, c.req.param("id"));
-    // The partial unique index keeps one queued or running job per definition, so two
-    // requests at once still queue one job.
-    const [created] = await d
-      .insert(trainingJobs)
-      .values({ id: `trn_${randomKey(6)}`, projectId: project, kind, ownerId: owner.id, status: "queued", requestedAt: Date.now() })
-      .onConflictDoNothing()
-      .returning();
-    const job =
-      created ??
-      (await d
-        .select()
-        .from(trainingJobs)
-        .where(and(eq(trainingJobs.projectId, project), eq(trainingJobs.ownerId, owner.id)))
-        .orderBy(desc(active), desc(trainingJobs.requestedAt))
-        .get());
-    return c.json(present(job!), 202);
-  });
+  app.post(
+    "/:id/train",
+    operation({
+      summary: `Train a ${kind}`,
+      description: "Queues a job for a trainer; the one already waiting if there is one.",
+      responses: { 202: json("The job", trainingJob) },
+    }),
+    async (c) => {
+      const project = requestProject(c);
+      const d = db(c.env);
+      const owner = await getDefinition(d, kind === "prediction" ? "predictions" : "recommendations", project, c.req.param("id"));
+      // The partial unique index keeps one queued or running job per definition, so two
+      // requests at once still queue one job.
+      const [created] = await d
+        .insert(trainingJobs)
+        .values({ id: `trn_${randomKey(6)}`, projectId: project, kind, ownerId: owner.id, status: "queued", requestedAt: Date.now() })
+        .onConflictDoNothing()
+        .returning();
+      const job =
+        created ??
+        (await d
+          .select()
+          .from(trainingJobs)
+          .where(and(eq(trainingJobs.projectId, project), eq(trainingJobs.ownerId, owner.id)))
+          .orderBy(desc(active), desc(trainingJobs.requestedAt))
+          .get());
+      return c.json(present(job!), 202);
+    },
+  );
   return app;
 }
 
@@ -74,16 +83,20 @@ const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 
-adminTrainingJobs.get("/", async (c) => {
-  const q = parseWith(listQuery, c.req.query(), "query");
-  const rows = await db(c.env)
-    .select()
-    .from(trainingJobs)
-    .where(and(eq(trainingJobs.projectId, requestProject(c)), q.owner === undefined ? undefined : eq(trainingJobs.ownerId, q.owner)))
-    .orderBy(desc(trainingJobs.requestedAt), desc(trainingJobs.id))
-    .limit(q.limit);
-  return c.json({ jobs: rows.map(present) });
-});
+adminTrainingJobs.get(
+  "/",
+  operation({ summary: "List training jobs", query: listQuery, responses: { 200: json("Newest first", z.object({ jobs: z.array(trainingJob) })) } }),
+  async (c) => {
+    const q = c.req.valid("query");
+    const rows = await db(c.env)
+      .select()
+      .from(trainingJobs)
+      .where(and(eq(trainingJobs.projectId, requestProject(c)), q.owner === undefined ? undefined : eq(trainingJobs.ownerId, q.owner)))
+      .orderBy(desc(trainingJobs.requestedAt), desc(trainingJobs.id))
+      .limit(q.limit);
+    return c.json({ jobs: rows.map(present) });
+  },
+);
 
 /** Claims the oldest claimable job of any project: one UPDATE, so two trainers asking at once never get the same job. */
 async function claimOldest(d: Db, worker: string, now: number): Promise<Row | undefined> {
@@ -116,16 +129,24 @@ const CLAIM_WAIT_STEP_MS = 1_000;
  * A trainer asks for work: the oldest claimable job, `{"job": null}` when there is none.
  * With `wait_seconds` the request waits that long for one to arrive (a long poll).
  */
-trainerQueue.post("/claim", async (c) => {
-  const { worker, wait_seconds } = await jsonBody(c, claimSchema);
-  const d = db(c.env);
-  const deadline = Date.now() + wait_seconds * 1000;
-  for (;;) {
-    const row = await claimOldest(d, worker, Date.now());
-    if (row !== undefined || Date.now() >= deadline) return c.json({ job: row === undefined ? null : present(row) });
-    await new Promise((r) => setTimeout(r, Math.min(CLAIM_WAIT_STEP_MS, deadline - Date.now())));
-  }
-});
+trainerQueue.post(
+  "/claim",
+  operation({
+    summary: "Claim the oldest training job (trainers)",
+    body: claimSchema,
+    responses: { 200: json("The job, or null when there is none", z.object({ job: trainingJob.nullable() })) },
+  }),
+  async (c) => {
+    const { worker, wait_seconds } = c.req.valid("json");
+    const d = db(c.env);
+    const deadline = Date.now() + wait_seconds * 1000;
+    for (;;) {
+      const row = await claimOldest(d, worker, Date.now());
+      if (row !== undefined || Date.now() >= deadline) return c.json({ job: row === undefined ? null : present(row) });
+      await new Promise((r) => setTimeout(r, Math.min(CLAIM_WAIT_STEP_MS, deadline - Date.now())));
+    }
+  },
+);
 
 /** A job of this project: another project's is as unknown as a missing one. */
 async function find(d: Db, projectId: string, id: string): Promise<Row> {
@@ -138,7 +159,9 @@ async function find(d: Db, projectId: string, id: string): Promise<Row> {
   return row;
 }
 
-adminTrainingJobs.get("/:id", async (c) => c.json(present(await find(db(c.env), requestProject(c), c.req.param("id")))));
+adminTrainingJobs.get("/:id", operation({ summary: "Read a training job", responses: { 200: json("The job", trainingJob) } }), async (c) =>
+  c.json(present(await find(db(c.env), requestProject(c), c.req.param("id")))),
+);
 
 /** Applies a trainer's report to the job it holds: 404 for an unknown job, 409 when it is not (any longer) that trainer's. */
 async function report(d: Db, projectId: string, id: string, worker: string, set: Partial<Row>): Promise<Row> {
@@ -154,42 +177,50 @@ async function report(d: Db, projectId: string, id: string, worker: string, set:
 }
 
 /** A heartbeat, with the trainer's latest progress line when it has one. */
-adminTrainingJobs.post("/:id/progress", async (c) => {
-  const body = await jsonBody(c, progressSchema);
-  const row = await report(db(c.env), requestProject(c), c.req.param("id"), body.worker, {
-    heartbeatAt: Date.now(),
-    ...(body.message === undefined ? {} : { message: body.message }),
-  });
-  return c.json(present(row));
-});
+adminTrainingJobs.post(
+  "/:id/progress",
+  operation({ summary: "Report progress (the trainer's heartbeat)", body: progressSchema, responses: { 200: json("The job", trainingJob) } }),
+  async (c) => {
+    const body = c.req.valid("json");
+    const row = await report(db(c.env), requestProject(c), c.req.param("id"), body.worker, {
+      heartbeatAt: Date.now(),
+      ...(body.message === undefined ? {} : { message: body.message }),
+    });
+    return c.json(present(row));
+  },
+);
 
 /** The end of a job: `succeeded` with the model it published (a version of the job's definition), or `failed` with the error. */
-adminTrainingJobs.post("/:id/finish", async (c) => {
-  const body = await jsonBody(c, finishSchema);
-  const d = db(c.env);
-  const id = c.req.param("id");
-  const project = requestProject(c);
-  const now = Date.now();
-  if (body.status === "failed") {
-    return c.json(present(await report(d, project, id, body.worker, { status: "failed", finishedAt: now, heartbeatAt: now, error: body.error })));
-  }
-  const job = await find(d, project, id);
-  const model = await d
-    .select()
-    .from(models)
-    .where(and(eq(models.id, body.model_id), eq(models.ownerId, job.ownerId), eq(models.projectId, job.projectId)))
-    .get();
-  if (model === undefined)
-    throw new AppError(400, "invalid_request", `Invalid body: model_id: no model ${body.model_id} of ${job.ownerId}`, [
-      { field: "model_id", message: `no model ${body.model_id} of ${job.ownerId}` },
-    ]);
-  const row = await report(d, project, job.id, body.worker, {
-    status: "succeeded",
-    finishedAt: now,
-    heartbeatAt: now,
-    modelId: model.id,
-    modelVersion: model.version,
-    message: body.message ?? `published version ${model.version}`,
-  });
-  return c.json(present(row));
-});
+adminTrainingJobs.post(
+  "/:id/finish",
+  operation({ summary: "Finish a training job", body: finishSchema, responses: { 200: json("The job", trainingJob) } }),
+  async (c) => {
+    const body = c.req.valid("json");
+    const d = db(c.env);
+    const id = c.req.param("id");
+    const project = requestProject(c);
+    const now = Date.now();
+    if (body.status === "failed") {
+      return c.json(present(await report(d, project, id, body.worker, { status: "failed", finishedAt: now, heartbeatAt: now, error: body.error })));
+    }
+    const job = await find(d, project, id);
+    const model = await d
+      .select()
+      .from(models)
+      .where(and(eq(models.id, body.model_id), eq(models.ownerId, job.ownerId), eq(models.projectId, job.projectId)))
+      .get();
+    if (model === undefined)
+      throw new AppError(400, "invalid_request", `Invalid body: model_id: no model ${body.model_id} of ${job.ownerId}`, [
+        { field: "model_id", message: `no model ${body.model_id} of ${job.ownerId}` },
+      ]);
+    const row = await report(d, project, job.id, body.worker, {
+      status: "succeeded",
+      finishedAt: now,
+      heartbeatAt: now,
+      modelId: model.id,
+      modelVersion: model.version,
+      message: body.message ?? `published version ${model.version}`,
+    });
+    return c.json(present(row));
+  },
+);
