@@ -9,7 +9,6 @@ import { CredentialsKeyError, keepStoredCredentials, redact, sealCredentials } f
 import { destinationSchema, syncSchema, VALUE_DESTINATIONS, type Sync } from "../core/syncs/schema";
 import { bumpDefinitionsVersion, loadDefinitionSet } from "../db/definitions";
 import {
-  backfillJobs,
   cohortMembers,
   cohorts,
   departedIds,
@@ -388,10 +387,6 @@ export async function deleteDefinition(db: Db, kind: DefinitionKind, projectId: 
     ...(KINDS[kind].alsoDeleted?.(db, id) ?? []),
   ]);
   forgetProjectDefinitions(projectId); // this isolate sees the change at once
-}
-
-export async function listBackfills(db: Db, projectId: string) {
-  return db.select().from(backfillJobs).where(eq(backfillJobs.projectId, projectId)).orderBy(desc(backfillJobs.startedAt)).limit(20);
 }
 
 export async function listRuns(db: Db, syncId: string) {

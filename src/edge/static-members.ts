@@ -1,12 +1,18 @@
 import { and, eq, sql } from "drizzle-orm";
-import { profileKey, type ProfileRef } from "../core/event";
-import { users } from "../db/schema";
+import { parseProfileKey, profileKey, type ProfileRef } from "../core/event";
+import { cohortMembers, users } from "../db/schema";
 import { profileStub } from "../durable/stub";
 import type { Db } from "./db";
 
 /** Keys per lookup, passed as one JSON parameter (D1 caps bound parameters, not their size). */
 const LOOKUP_CHUNK = 5_000;
 const CONCURRENCY = 32;
+
+/** A cohort's members in the index. */
+export async function indexedMembers(db: Db, cohortId: string): Promise<ProfileRef[]> {
+  const rows = await db.select({ key: cohortMembers.profileKey }).from(cohortMembers).where(eq(cohortMembers.cohortId, cohortId));
+  return rows.map((r) => parseProfileKey(r.key));
+}
 
 /** Which of these profiles exist in the project's registry (profile keys). */
 export async function knownProfiles(db: Db, projectId: string, refs: readonly ProfileRef[]): Promise<Set<string>> {

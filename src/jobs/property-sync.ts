@@ -2,7 +2,7 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { parseProfileKey } from "../core/event";
 import type { Json } from "../core/json";
-import { propertyExportFile } from "../core/syncs/export-file";
+import { propertyExportFile, syncExportPrefix } from "../core/syncs/export-file";
 import { propertyChanges, propertyMessages, propertyNames, propertyValues, type PropertyChange } from "../core/syncs/property-diff";
 import type { Destination, Sync } from "../core/syncs/schema";
 import { propertyRequests, type OutboundRequest } from "../core/syncs/destinations/requests";
@@ -59,7 +59,7 @@ export async function runPropertySync(
 
   if (destination.type === "r2_export") {
     await env.ARCHIVE.put(
-      `exports/${sync.projectId}/syncs/${sync.id}/${new Date(now).toISOString().replace(/[:.]/g, "-")}.${destination.format}`,
+      `${syncExportPrefix(sync.projectId, sync.id)}${new Date(now).toISOString().replace(/[:.]/g, "-")}.${destination.format}`,
       propertyExportFile(changes, names, destination.format),
     );
     await remember(env, sync.id, changes, now);

@@ -27,7 +27,10 @@ export function propertyExportFile(changes: readonly PropertyChange[], names: re
   const fixed = ["user_id", "device_id", "in_cohort"];
   return rowsFile(rows, [...fixed, ...names], format, (r, c) => (fixed.includes(c) ? (r[c] ?? null) : ((r.properties as Record<string, Json>)[c] ?? null)));
 }
+/** Where the files of a sync's exports live. */
+export const syncExportPrefix = (projectId: string, syncId: string): string => `exports/${projectId}/syncs/${syncId}/`;
+
 /** Where a sync's export of the change-log range (after, end] lives (deterministic: a retry overwrites). */
 export function syncExportKey(projectId: string, syncId: string, after: number, end: number, format: "csv" | "ndjson"): string {
-  return `exports/${projectId}/syncs/${syncId}/${String(after + 1).padStart(12, "0")}-${String(end).padStart(12, "0")}.${format}`;
+  return `${syncExportPrefix(projectId, syncId)}${String(after + 1).padStart(12, "0")}-${String(end).padStart(12, "0")}.${format}`;
 }

@@ -1,14 +1,12 @@
-import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { parseProfileKey, profileKey, type ProfileRef } from "../../core/event";
-import { cohortMembers } from "../../db/schema";
 import { createApp, errorStyle } from "../app";
 import { db } from "../db";
 import { cohortSizes, createDefinition, getDefinition, listDefinitions, present } from "../definition-store";
 import { AppError } from "../errors";
 import { attemptReport, createExport, exportFile, findExport } from "../export-store";
 import { requireSecretKey } from "../secret-auth";
-import { applyStaticMembership, knownProfiles } from "../static-members";
+import { applyStaticMembership, indexedMembers, knownProfiles } from "../static-members";
 import { jsonBody } from "../validate";
 
 /**
@@ -128,15 +126,9 @@ cohortApi.post("/api/3/cohorts/upload", async (c) => {
   if (input.existing_cohort_id !== undefined) {
     cohort = await getDefinition(db(c.env), "cohorts", projectId, input.existing_cohort_id);
     if ((cohort.definition as { type?: string }).type !== "static") throw new AppError(400, "invalid_request", `Cohort ${cohort.id} is not an uploaded cohort`);
-    const current = await db(c.env).select({ key: cohortMembers.profileKey }).from(cohortMembers).where(eq(cohortMembers.cohortId, cohort.id));
     const keep = new Set(matched.map(profileKey));
-    await applyStaticMembership(
-      c.env,
-      projectId,
-      cohort.id,
-      current.filter((m) => !keep.has(m.key)).map((m) => parseProfileKey(m.key)),
-      false,
-    );
+    const leaving = (await indexedMembers(db(c.env), cohort.id)).filter((m) => !keep.has(profileKey(m)));
+    await applyStaticMembership(c.env, projectId, cohort.id, leaving, false);
   } else {
     cohort = await createDefinition(db(c.env), "cohorts", projectId, { name: input.name, definition: { type: "static" }, parsed: { type: "static" } });
   }

@@ -22,6 +22,7 @@ import { newWebhookSecret } from "../../../core/syncs/standard-webhooks";
 import { failingSyncs, isFailing, lastRuns, syncOwner } from "../../../jobs/sync-run";
 import { nextRunAt, syncSchema } from "../../../core/syncs/schema";
 import { AppError } from "../../errors";
+import { listSyncExports, readSyncExport } from "../../archive-store";
 import { definitionsChanged } from "../../definitions-version";
 import { setStaticMembers } from "../../static-members";
 import { requestProject } from "../../project-scope";
@@ -241,13 +242,9 @@ export function definitionRoutes(kind: DefinitionKind) {
       async (c) => {
         const project = requestProject(c);
         const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
-        const listed = await c.env.ARCHIVE.list({ prefix: `exports/${project}/syncs/${row.id}/` });
+        const files = await listSyncExports(c.env, project, row.id);
         return c.json({
-          files: listed.objects.map((o) => ({
-            key: o.key,
-            size: o.size,
-            url: `/admin/api${projectApiPath(project, `/syncs/${row.id}/exports/file`)}?key=${encodeURIComponent(o.key)}`,
-          })),
+          files: files.map((f) => ({ ...f, url: `/admin/api${projectApiPath(project, `/syncs/${row.id}/exports/file`)}?key=${encodeURIComponent(f.key)}` })),
         });
       },
     );
@@ -262,11 +259,7 @@ export function definitionRoutes(kind: DefinitionKind) {
       async (c) => {
         const project = requestProject(c);
         const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
-        const { key } = c.req.valid("query");
-        if (!key.startsWith(`exports/${project}/syncs/${row.id}/`))
-          throw new AppError(400, "invalid_request", "key is not one of this sync's exports", [{ field: "key", message: "not an export of this sync" }]);
-        const object = await c.env.ARCHIVE.get(key);
-        if (object === null) throw new AppError(404, "not_found", `No export ${key}`);
+        const object = await readSyncExport(c.env, project, row.id, c.req.valid("query").key);
         return new Response(object.body, { headers: { "content-type": object.httpMetadata?.contentType ?? "application/octet-stream" } });
       },
     );

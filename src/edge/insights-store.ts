@@ -1,0 +1,78 @@
+import { and, desc, eq, gte, isNull, sql } from "drizzle-orm";
+import type { ProfileRef } from "../core/event";
+import { dailyChanges } from "../core/histogram";
+import { withScores } from "../core/scores";
+import type { SampledProfile } from "../core/segments/preview";
+import { membershipChanges, users } from "../db/schema";
+import { profileStub } from "../durable/stub";
+import { db, type Db } from "./db";
+
+/**
+ * What the admin API's charts and estimates read: a cohort's daily moves (D1's change log)
+ * and samples of profiles (drawn from D1's registry, read from their Durable Objects, 25
+ * at a time — values live in each profile, so a sample is read, never all).
+ */
+const DAY = 86_400_000;
+
+/** A cohort's entries and exits per UTC day over the last `days`, oldest first: one index range of the change log. */
+export async function dailyCohortChanges(d: Db, cohortId: string, days: number, now: number) {
+  const since = (Math.floor(now / DAY) - days + 1) * DAY;
+  const rows = await d
+    .select({
+      day: sql<number>`CAST(${membershipChanges.changedAt} / ${sql.raw(String(DAY))} AS INTEGER)`,
+      in_cohort: membershipChanges.inCohort,
+      n: sql<number>`count(*)`,
+    })
+    .from(membershipChanges)
+    .where(and(eq(membershipChanges.cohortId, cohortId), gte(membershipChanges.changedAt, since)))
+    .groupBy(sql`1`, membershipChanges.inCohort);
+  return dailyChanges(rows, now, days);
+}
+
+const refOf = (p: { userId: string | null; deviceId: string | null }): ProfileRef =>
+  p.userId !== null ? { kind: "user", id: p.userId } : { kind: "device", id: p.deviceId ?? "" };
+const live = (projectId: string) => and(eq(users.projectId, projectId), isNull(users.mergedInto));
+
+const READS_AT_ONCE = 25;
+
+/** Up to `n` of the project's profiles (merged devices left out) drawn at random, and how many there are. */
+async function randomProfiles(d: Db, projectId: string, n: number): Promise<{ total: number; refs: ProfileRef[] }> {
+  const [[total], picked] = await Promise.all([
+    d.select({ n: sql<number>`count(*)` }).from(users).where(live(projectId)),
+    d.select({ userId: users.userId, deviceId: users.deviceId }).from(users).where(live(projectId)).orderBy(sql`random()`).limit(n),
+  ]);
+  return { total: total?.n ?? 0, refs: picked.map(refOf) };
+}
+
+/** Events and properties (with scores) of up to `n` random profiles, as a cohort estimate replays them; and how many profiles there are. */
+export async function sampleForEstimate(env: Env, projectId: string, n: number): Promise<{ total: number; sample: SampledProfile[] }> {
+  const { total, refs } = await randomProfiles(db(env), projectId, n);
+  const sample: SampledProfile[] = [];
+  for (let i = 0; i < refs.length; i += READS_AT_ONCE) {
+    const batch = refs.slice(i, i + READS_AT_ONCE).map(async (ref) => {
+      const stub = profileStub(env, projectId, ref);
+      const [read, events] = await Promise.all([stub.read(false), stub.getEvents(Number.MAX_SAFE_INTEGER)]);
+      return read === null ? null : { events, properties: withScores(read.profile.user_properties, read.scores) };
+    });
+    for (const p of await Promise.all(batch)) if (p !== null) sample.push(p);
+  }
+  return { total, sample };
+}
+
+/** A computed property's value (null when missing) in each of the `n` most recently seen profiles. */
+export async function recentComputedValues(env: Env, projectId: string, computationId: string, n: number): Promise<unknown[]> {
+  const rows = await db(env)
+    .select({ userId: users.userId, deviceId: users.deviceId })
+    .from(users)
+    .where(live(projectId))
+    .orderBy(desc(users.lastSeen))
+    .limit(n);
+  const values: unknown[] = [];
+  for (let i = 0; i < rows.length; i += READS_AT_ONCE) {
+    const batch = rows
+      .slice(i, i + READS_AT_ONCE)
+      .map(async (p) => (await profileStub(env, projectId, refOf(p)).getSegments())?.computations[computationId] ?? null);
+    values.push(...(await Promise.all(batch)));
+  }
+  return values;
+}
