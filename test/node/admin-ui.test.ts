@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalWorker, type LocalWorker } from "../../scripts/lib/worker.mjs";
+import { startFakeDestination, type FakeDestination } from "./fake-destination";
 import { profileKey } from "../../src/core/event";
 import { defaultFeatures, featureNames } from "../../src/core/features";
 import { inControl } from "../../src/core/recommendations/select";
@@ -23,28 +23,20 @@ const SHOTS = join(process.cwd(), "test-artifacts/ui");
 
 let worker: LocalWorker;
 let keys: { api_key: string; secret_key: string };
-let hook: Server;
+let hook: FakeDestination;
 let hookUrl: string;
-const hookBodies: { users: { user_id: string }[]; in_cohort: boolean }[] = [];
+/** The bodies the hook took. */
+const hookBodies = () => hook.received.map((d) => JSON.parse(d.body) as { users: { user_id: string }[]; in_cohort: boolean });
 
 beforeAll(async () => {
-  hook = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => (body += c));
-    req.on("end", () => {
-      hookBodies.push(JSON.parse(body));
-      res.writeHead(200).end("ok");
-    });
-  });
-  await new Promise<void>((r) => hook.listen(0, "127.0.0.1", () => r()));
-  const address = hook.address();
-  hookUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/hook`;
+  hook = await startFakeDestination();
+  hookUrl = `${hook.base}/hook`;
   worker = await startLocalWorker({ vars: { SYNC_BACKOFF_MS: "20", CHECK_RESPONSES: "1" } });
   keys = await worker.createProject("shop");
 });
 afterAll(async () => {
   await worker?.stop();
-  hook?.close();
+  await hook?.close();
 });
 
 async function signInCookie(): Promise<string> {
@@ -402,7 +394,11 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     await button("Run now").click();
     await page.getByText("Run succeeded: 2 users sent.").waitFor();
     expect(await page.locator("#run-log tbody tr").count()).toBe(1);
-    expect(hookBodies.flatMap((b) => b.users.map((u) => u.user_id)).sort()).toEqual(["ui-user-1", "ui-user-3"]);
+    expect(
+      hookBodies()
+        .flatMap((b) => b.users.map((u) => u.user_id))
+        .sort(),
+    ).toEqual(["ui-user-1", "ui-user-3"]);
     await shot("sync-detail");
 
     // The same audience with half held out to measure the sync: the held-out members are not sent.
@@ -410,12 +406,12 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
       await page.getByLabel("Hold out (%)").fill("50");
       await page.getByLabel("Lift goal event").fill("Order Completed");
     });
-    const sentBefore = hookBodies.length;
+    const sentBefore = hookBodies().length;
     const kept = ["ui-user-1", "ui-user-3"].filter((id) => !heldOut(`sync:${measured}`, profileKey({ kind: "user", id }), 50));
     await button("Run now").click();
     await page.getByText(`Run succeeded: ${kept.length} users sent.`).waitFor();
     expect(
-      hookBodies
+      hookBodies()
         .slice(sentBefore)
         .flatMap((b) => b.users.map((u) => u.user_id))
         .sort(),

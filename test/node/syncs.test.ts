@@ -1,45 +1,27 @@
 import { createHash } from "node:crypto";
-import { createServer, type IncomingMessage, type Server } from "node:http";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalWorker, type LocalWorker } from "../../scripts/lib/worker.mjs";
+import { startFakeDestination, type Delivery, type FakeDestination } from "./fake-destination";
 
 // The real local server delivering to a local fake webhook destination over HTTP.
 let worker: LocalWorker;
 let keys: { api_key: string; secret_key: string };
-let server: Server;
+let destination: FakeDestination;
 let destinationUrl: string;
-type Delivery = { method: string; url: string; headers: IncomingMessage["headers"]; body: string; status: number };
-/** Every request the fake destination answered 200 ... */
-const received: Delivery[] = [];
-/** ... and every request, whatever it was answered. */
-const attempts: Delivery[] = [];
-/** What the fake destination answers next (then 200s); `retryAfterDate` sends Retry-After as an HTTP-date that many seconds ahead. */
-let script: { status: number; headers?: Record<string, string>; retryAfterDate?: number }[] = [];
+let received: Delivery[];
+let attempts: Delivery[];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => (body += c));
-    req.on("end", () => {
-      const next = script.shift() ?? { status: 200 };
-      const delivery = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body, status: next.status };
-      attempts.push(delivery);
-      if (next.status === 200) received.push(delivery);
-      const retryAfter = next.retryAfterDate === undefined ? {} : { "retry-after": new Date(Date.now() + next.retryAfterDate * 1000).toUTCString() };
-      res.writeHead(next.status, { ...next.headers, ...retryAfter });
-      res.end(next.status === 200 ? "ok" : "nope");
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const address = server.address();
-  destinationUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/hook`;
+  destination = await startFakeDestination();
+  ({ received, attempts } = destination);
+  destinationUrl = `${destination.base}/hook`;
   worker = await startLocalWorker({ vars: { SYNC_BACKOFF_MS: "20" } });
   keys = await worker.createProject("syncs");
 });
 afterAll(async () => {
   await worker?.stop();
-  server?.close();
+  await destination?.close();
 });
 
 const admin = <T>(method: string, path: string, body?: unknown) => worker.admin<T>(method, path, body);
@@ -185,17 +167,17 @@ describe("cohort webhook syncs", () => {
     const before = received.length;
     const attemptsBefore = attempts.length;
     await setProperty("sync-e", "plan", "pro", cohortId, 3);
-    script = [{ status: 500 }, { status: 500 }, { status: 503 }, { status: 500 }];
+    destination.answerNext([{ status: 500 }, { status: 500 }, { status: 503 }, { status: 500 }]);
     const failed = await runSync(syncId);
     expect(failed.status).toBe("failed");
     expect(failed.last_error).toMatch(/HTTP 500/);
     expect(received.length).toBe(before);
 
     // 1 s as seconds, then 2–3 s as an HTTP-date (whole seconds, so up to 1 s less than asked).
-    script = [
+    destination.answerNext([
       { status: 429, headers: { "retry-after": "1" } },
       { status: 503, retryAfterDate: 3 },
-    ];
+    ]);
     const t0 = Date.now();
     const recovered = await runSync(syncId);
     expect(recovered).toMatchObject({ status: "succeeded", sent: 1 });
@@ -216,7 +198,7 @@ describe("cohort webhook syncs", () => {
   it("repeated failures mark the sync failing, in its run log and in the sync list; what syncs use cannot be deleted", async () => {
     await setProperty("sync-f", "plan", "pro", cohortId, 4);
     for (let i = 0; i < 3; i++) {
-      script = [{ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }];
+      destination.answerNext([{ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }]);
       await runSync(syncId);
     }
     const log = await admin<{ failing: boolean }>("GET", `/projects/syncs/syncs/${syncId}/runs`);
@@ -224,7 +206,7 @@ describe("cohort webhook syncs", () => {
     const list = await admin<{ syncs: { id: string; failing: boolean }[] }>("GET", "/projects/syncs/syncs");
     expect(list.json.syncs.find((s) => s.id === syncId)?.failing).toBe(true);
     expect((await admin("DELETE", `/projects/syncs/cohorts/${cohortId}`)).status).toBe(400);
-    script = [];
+    destination.answerNext([]);
     // Recovered: delivered once, and no longer failing.
     expect(await runSync(syncId)).toMatchObject({ status: "succeeded", sent: 1 });
     expect((await admin<{ syncs: { id: string; failing: boolean }[] }>("GET", "/projects/syncs/syncs")).json.syncs.find((s) => s.id === syncId)?.failing).toBe(
@@ -247,7 +229,7 @@ describe("cohort sync delivery guarantees", () => {
     const hits = () => attempts.filter((a) => a.url === "/resume").map((a) => ({ status: a.status, ...(JSON.parse(a.body) as Message) }));
 
     // Message 1 lands; message 2 fails every attempt.
-    script = [{ status: 200 }, { status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }];
+    destination.answerNext([{ status: 200 }, { status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }]);
     expect(await runSync(sync.id)).toMatchObject({ status: "failed", sent: 1, failed: 1 });
     const first = hits();
     expect(first.map((h) => [h.status, h.users[0]!.user_id])).toEqual([
@@ -476,7 +458,7 @@ describe("property syncs to a webhook and to Braze", () => {
 
     // The first batch (val-1, val-2) lands; the second fails every attempt.
     const before = received.length;
-    script = [{ status: 200 }, { status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }];
+    destination.answerNext([{ status: 200 }, { status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }]);
     const failed = await admin<{ status: string; sent: number; failed: number }>("POST", `/projects/syncs/syncs/${sync}/run`);
     expect(failed.json).toMatchObject({ status: "failed", sent: 2, failed: 1 });
     const resumed = await admin<{ status: string; sent: number }>("POST", `/projects/syncs/syncs/${sync}/run`);
