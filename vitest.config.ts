@@ -1,8 +1,9 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
-// Two projects: `unit` runs runtime-free modules (and end-to-end checks against a real
-// `wrangler dev`) in plain Node; `workers` runs inside workerd with real D1, R2 and
+// Two projects: `unit` runs runtime-free modules (their tests laid out as src/ is:
+// test/core, test/edge, test/train) and the end-to-end checks against the real local
+// server (test/node) in plain Node; `workers` runs inside workerd with real D1, R2 and
 // Durable Objects from wrangler.toml.
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
@@ -13,7 +14,7 @@ export default defineConfig(async () => {
         {
           test: {
             name: "unit",
-            include: ["test/core/**/*.test.ts", "test/node/**/*.test.ts"],
+            include: ["test/*.test.ts", "test/{core,edge,train}/**/*.test.ts", "test/node/**/*.test.ts"],
             environment: "node",
             testTimeout: 60_000,
             hookTimeout: 120_000,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseCsvLine } from "../../src/core/retail/csv";
-import { invoiceEvents, parseRetailRow, ukLocalToUtc } from "../../src/core/retail/events";
+import { parseCsvLine } from "../../../src/core/retail/csv";
+import { invoiceEvents, parseRetailRow, ukLocalToUtc } from "../../../src/core/retail/events";
 
 describe("parseCsvLine", () => {
   it("splits plain and quoted fields, with doubled quotes and trailing spaces kept", () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { invoiceEvents, type RetailRow } from "../../src/core/retail/events";
-import { ItemKnn, popularFor, popularItems, repeatBuy, rfm, rfmLogistic } from "../../src/train/eval/baselines";
-import { listQuality, propensityQuality } from "../../src/train/eval/report";
-import { boughtBefore, boughtWithin, orderedWithin, RetailTruth } from "../../src/train/eval/retail-truth";
+import { invoiceEvents, type RetailRow } from "../../../src/core/retail/events";
+import { ItemKnn, popularFor, popularItems, repeatBuy, rfm, rfmLogistic } from "../../../src/train/eval/baselines";
+import { listQuality, propensityQuality } from "../../../src/train/eval/report";
+import { boughtBefore, boughtWithin, orderedWithin, RetailTruth } from "../../../src/train/eval/retail-truth";
 
 const DAY = 86_400_000;
 const T = Date.UTC(2011, 8, 1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseSegmentBody, segmentEvents, segmentToTailor, type SegmentContext } from "../../src/core/formats/segment";
+import { parseSegmentBody, segmentEvents, segmentToTailor, type SegmentContext } from "../../../src/core/formats/segment";
 
 const NOW = Date.parse("2026-05-01T12:00:00.000Z");
 let n = 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { liftReport } from "../../src/core/lift";
-import { liftSentences } from "../../src/edge/ui/lift-words";
+import { liftReport } from "../../../src/core/lift";
+import { liftSentences } from "../../../src/edge/ui/lift-words";
 
 describe("lift in plain words", () => {
   it("says what each arm did, the lift with its interval, and when each test may be read", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formData, parsePostHogBody, posthogEvents, posthogToTailor, type PostHogContext } from "../../src/core/formats/posthog";
+import { formData, parsePostHogBody, posthogEvents, posthogToTailor, type PostHogContext } from "../../../src/core/formats/posthog";
 
 const NOW = Date.parse("2026-05-01T12:00:00.000Z");
 const ctx: PostHogContext = { receivedAt: NOW, newId: () => "uuid" };

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { defaultFeatures, featureNames, featureVector } from "../../src/core/features";
 import { SnapshotBuilder } from "../../src/train/snapshots";
 import { trainPrediction } from "../../src/train/train-prediction";
-import { definitions as definitions_, ev, rng } from "./segments-helpers";
+import { definitions as definitions_, ev, rng } from "../core/segments/helpers";
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 1);

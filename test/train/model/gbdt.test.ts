@@ -1,11 +1,11 @@
 import * as ort from "onnxruntime-web";
 import { describe, expect, it } from "vitest";
-import { mulberry32 } from "../../src/core/hash";
-import { auc, logLoss } from "../../src/train/metrics";
-import { fitGbdt, predictGbdt } from "../../src/train/model/gbdt";
-import { calibrated, fitWith, predictWith } from "../../src/train/model/learners";
-import { fitLogistic, predict } from "../../src/train/model/logistic-regression";
-import { treesOnnx } from "../../src/train/onnx/trees";
+import { mulberry32 } from "../../../src/core/hash";
+import { auc, logLoss } from "../../../src/train/metrics";
+import { fitGbdt, predictGbdt } from "../../../src/train/model/gbdt";
+import { calibrated, fitWith, predictWith } from "../../../src/train/model/learners";
+import { fitLogistic, predict } from "../../../src/train/model/logistic-regression";
+import { treesOnnx } from "../../../src/train/onnx/trees";
 
 /** A label that depends on an interaction and a threshold: what a linear model cannot express. */
 function data(n: number, seed: number) {

@@ -1,14 +1,14 @@
 import * as ort from "onnxruntime-web";
 import { describe, expect, it } from "vitest";
-import type { TailorEvent } from "../../src/core/event";
-import { recommendationSchema } from "../../src/core/recommendations/schema";
-import { catalogOf, inControl, popularPick, profileExclusions, randomPick, rankedPick, staticExclusions } from "../../src/core/recommendations/select";
-import { recommenderOnnx } from "../../src/train/onnx/recommender";
-import { evaluateTopN, sampleCases, topN } from "../../src/train/recs/evaluate";
-import { InteractionLog } from "../../src/train/recs/interactions";
-import { itemNeighbours } from "../../src/train/recs/item-knn";
-import { itemEmbeddings, scoreItems, sparseRows, symmetricEigen } from "../../src/train/recs/pure-svd";
-import { fit, holdoutCases, scoreUser, trainRecommendation } from "../../src/train/recs/train-recommendation";
+import type { TailorEvent } from "../../../src/core/event";
+import { recommendationSchema } from "../../../src/core/recommendations/schema";
+import { catalogOf, inControl, popularPick, profileExclusions, randomPick, rankedPick, staticExclusions } from "../../../src/core/recommendations/select";
+import { recommenderOnnx } from "../../../src/train/onnx/recommender";
+import { evaluateTopN, sampleCases, topN } from "../../../src/train/recs/evaluate";
+import { InteractionLog } from "../../../src/train/recs/interactions";
+import { itemNeighbours } from "../../../src/train/recs/item-knn";
+import { itemEmbeddings, scoreItems, sparseRows, symmetricEigen } from "../../../src/train/recs/pure-svd";
+import { fit, holdoutCases, scoreUser, trainRecommendation } from "../../../src/train/recs/train-recommendation";
 
 const DAY = 86_400_000;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { atTop, auc, calibration, logLoss, quantiles } from "../../src/train/metrics";
-import { fitLogistic, predict } from "../../src/train/model/logistic-regression";
-import { rng } from "./segments-helpers";
+import { atTop, auc, calibration, logLoss, quantiles } from "../../../src/train/metrics";
+import { fitLogistic, predict } from "../../../src/train/model/logistic-regression";
+import { rng } from "../../core/segments/helpers";
 
 describe("metrics", () => {
   it("AUC: perfect, reversed, ties and chance", () => {

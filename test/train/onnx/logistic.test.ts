@@ -1,6 +1,6 @@
 import * as ort from "onnxruntime-web";
 import { describe, expect, it } from "vitest";
-import { logisticOnnx } from "../../src/train/onnx/logistic";
+import { logisticOnnx } from "../../../src/train/onnx/logistic";
 
 // The exported model scored by onnxruntime-web (WASM, in Node) must equal the
 // trainer's own arithmetic.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { idsFromCsv } from "../../src/edge/ui/csv";
-import { definitionFromPaths, fieldsFromPaths, parseValue, showValue } from "../../src/edge/ui/forms";
+import { idsFromCsv } from "../../../src/edge/ui/csv";
+import { definitionFromPaths, fieldsFromPaths, parseValue, showValue } from "../../../src/edge/ui/forms";
 
 // The generic form helpers; the cohort editor's tests are in cohort-form.test.ts, the recommendation form's in recommendation-form.test.ts.
 describe("form helpers", () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { TailorEvent } from "../../src/core/event";
-import type { JsonObject } from "../../src/core/json";
-import { evaluateReference } from "../../src/core/segments/reference";
-import { AGGREGATES } from "../../src/core/segments/schema";
-import { applyUserProperties } from "../../src/core/user-properties";
-import { definitions, engineFor, ev, rng } from "./segments-helpers";
+import type { TailorEvent } from "../../../src/core/event";
+import type { JsonObject } from "../../../src/core/json";
+import { evaluateReference } from "../../../src/core/segments/reference";
+import { AGGREGATES } from "../../../src/core/segments/schema";
+import { applyUserProperties } from "../../../src/core/user-properties";
+import { definitions, engineFor, ev, rng } from "./helpers";
 
 const T0 = Date.UTC(2026, 0, 1);
 const MIN = 60_000;

@@ -1,8 +1,8 @@
-import { cohortDefinitionSchema } from "../../src/core/segments/schema";
-import { CohortTree } from "../../src/edge/ui/cohort-editor";
-import type { Refs } from "../../src/edge/ui/definitions";
-import type { Fields } from "../../src/edge/ui/forms";
-import { rng } from "./segments-helpers";
+import { cohortDefinitionSchema } from "../../../src/core/segments/schema";
+import { CohortTree } from "../../../src/edge/ui/cohort-editor";
+import type { Refs } from "../../../src/edge/ui/definitions";
+import type { Fields } from "../../../src/edge/ui/forms";
+import { rng } from "../../core/segments/helpers";
 
 /** Definitions covering every part of the cohort language, as users write them. */
 export const CORPUS: Record<string, unknown> = {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 
 // The boundaries the README's Layout section promises, read from the source itself:
 // every relative runtime import (type-only imports erase at build time) of src/.
-const ROOT = resolve(__dirname, "../..");
+const ROOT = resolve(__dirname, "..");
 const SRC = join(ROOT, "src");
 
 function sourceFiles(dir: string): string[] {

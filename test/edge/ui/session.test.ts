@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkCsrf, clearedSessionCookie, cookieValue, csrfToken, issueSession, readSession, sessionCookie } from "../../src/edge/ui/session";
-import { safeNext } from "../../src/edge/ui/auth";
+import { checkCsrf, clearedSessionCookie, cookieValue, csrfToken, issueSession, readSession, sessionCookie } from "../../../src/edge/ui/session";
+import { safeNext } from "../../../src/edge/ui/auth";
 
 const TOKEN = "admin-token-for-tests";
 const NOW = 1_800_000_000_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { escapeHtml, renderItems, valueText } from "../../src/core/edge-render/fill";
-import { parseCookies, visitorFromCookies } from "../../src/core/edge-render/visitor-cookies";
+import { escapeHtml, renderItems, valueText } from "../../../src/core/edge-render/fill";
+import { parseCookies, visitorFromCookies } from "../../../src/core/edge-render/visitor-cookies";
 
 const KEY = "0123456789abcdef0123456789abcdef";
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { cohortDefinitionSchema } from "../../src/core/segments/schema";
-import { addFilter, addNode, applyEdit, removeIndexed, wrapInGroup } from "../../src/edge/ui/cohort-edit";
-import { cohortFromFields, cohortToFields } from "../../src/edge/ui/cohort-form";
-import { decodeValue, encodeValue } from "../../src/edge/ui/cohort-values";
-import { fieldErrors } from "../../src/edge/ui/forms";
+import { cohortDefinitionSchema } from "../../../src/core/segments/schema";
+import { addFilter, addNode, applyEdit, removeIndexed, wrapInGroup } from "../../../src/edge/ui/cohort-edit";
+import { cohortFromFields, cohortToFields } from "../../../src/edge/ui/cohort-form";
+import { decodeValue, encodeValue } from "../../../src/edge/ui/cohort-values";
+import { fieldErrors } from "../../../src/edge/ui/forms";
 import { behavioral, CORPUS, normalised, posted, randomDefinitions } from "./cohort-editor-helpers";
 
 describe("the cohort editor", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { dailyChanges, distribution } from "../../src/core/histogram";
-import { barLayout, FRAME, hbarLayout, linear, linePath, niceMax, niceTicks, plotScales } from "../../src/edge/ui/charts/geometry";
-import { auc, rocCurve, scoreHistogram } from "../../src/train/metrics";
+import { dailyChanges, distribution } from "../../../src/core/histogram";
+import { barLayout, FRAME, hbarLayout, linear, linePath, niceMax, niceTicks, plotScales } from "../../../src/edge/ui/charts/geometry";
+import { auc, rocCurve, scoreHistogram } from "../../../src/train/metrics";
 
 describe("chart geometry", () => {
   it("scales, ticks and paths", () => {

@@ -1,6 +1,6 @@
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { cohortWebhookMessages } from "../../src/core/syncs/cohort-webhook";
+import { cohortWebhookMessages } from "../../../src/core/syncs/cohort-webhook";
 import {
   CredentialsKeyError,
   importCredentialsKey,
@@ -12,13 +12,13 @@ import {
   SEALED_PREFIX,
   sealCredentials,
   sealValue,
-} from "../../src/core/syncs/credentials";
-import { parseRetryAfter, retryDelay } from "../../src/core/syncs/retry";
-import { netChanges } from "../../src/core/syncs/diff";
-import { digest, propertyChanges, propertyMessages, propertyNames, propertyValues } from "../../src/core/syncs/property-diff";
-import { dueAfterMs, isDue, nextRunAt, syncSchema, type Sync } from "../../src/core/syncs/schema";
-import { requestsFor } from "../../src/core/syncs/destinations/requests";
-import { newWebhookSecret, signWebhook } from "../../src/core/syncs/standard-webhooks";
+} from "../../../src/core/syncs/credentials";
+import { parseRetryAfter, retryDelay } from "../../../src/core/syncs/retry";
+import { netChanges } from "../../../src/core/syncs/diff";
+import { digest, propertyChanges, propertyMessages, propertyNames, propertyValues } from "../../../src/core/syncs/property-diff";
+import { dueAfterMs, isDue, nextRunAt, syncSchema, type Sync } from "../../../src/core/syncs/schema";
+import { requestsFor } from "../../../src/core/syncs/destinations/requests";
+import { newWebhookSecret, signWebhook } from "../../../src/core/syncs/standard-webhooks";
 
 const row = (seq: number, profileKey: string, inCohort: boolean) => ({ seq, profileKey, inCohort, changedAt: seq * 1000 });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { compileDefinitions, compileLeniently, DefinitionError } from "../../src/core/segments/compile";
-import { sequenceMatched } from "../../src/core/segments/engine";
-import { cohortDefinitionSchema, computationSchema } from "../../src/core/segments/schema";
-import { definitions, engineFor, ev } from "./segments-helpers";
+import { compileDefinitions, compileLeniently, DefinitionError } from "../../../src/core/segments/compile";
+import { sequenceMatched } from "../../../src/core/segments/engine";
+import { cohortDefinitionSchema, computationSchema } from "../../../src/core/segments/schema";
+import { definitions, engineFor, ev } from "./helpers";
 
 const T = Date.UTC(2026, 5, 1, 12);
 const H = 3_600_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { toTailorEvent, validateEvent } from "../../src/core/amplitude/event";
-import { parseEnvelope, validateEvents } from "../../src/core/amplitude/upload";
+import { toTailorEvent, validateEvent } from "../../../src/core/amplitude/event";
+import { parseEnvelope, validateEvents } from "../../../src/core/amplitude/upload";
 
 describe("validateEvent", () => {
   it("accepts a minimal event with either id", () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { recommendationSchema } from "../../src/core/recommendations/schema";
-import { fieldErrors, type Fields } from "../../src/edge/ui/forms";
-import { RecommendationForm } from "../../src/edge/ui/recommendation-editor";
-import { editRecommendation, parseItems, recommendationFromFields, recommendationToFields } from "../../src/edge/ui/recommendation-form";
+import { recommendationSchema } from "../../../src/core/recommendations/schema";
+import { fieldErrors, type Fields } from "../../../src/edge/ui/forms";
+import { RecommendationForm } from "../../../src/edge/ui/recommendation-editor";
+import { editRecommendation, parseItems, recommendationFromFields, recommendationToFields } from "../../../src/edge/ui/recommendation-form";
 import { CORPUS, postedFrom } from "./cohort-editor-helpers";
 
 describe("the recommendation form", () => {

@@ -1,9 +1,9 @@
-import { mulberry32 } from "../../src/core/hash";
-import type { TailorEvent } from "../../src/core/event";
-import type { JsonObject } from "../../src/core/json";
-import { compileDefinitions, type DefinitionSet } from "../../src/core/segments/compile";
-import { emptySnapshot, SegmentEngine } from "../../src/core/segments/engine";
-import { cohortDefinitionSchema, computationSchema } from "../../src/core/segments/schema";
+import { mulberry32 } from "../../../src/core/hash";
+import type { TailorEvent } from "../../../src/core/event";
+import type { JsonObject } from "../../../src/core/json";
+import { compileDefinitions, type DefinitionSet } from "../../../src/core/segments/compile";
+import { emptySnapshot, SegmentEngine } from "../../../src/core/segments/engine";
+import { cohortDefinitionSchema, computationSchema } from "../../../src/core/segments/schema";
 
 let uuid = 0;
 export function ev(event_type: string, time: number, event_properties: JsonObject = {}, user_properties: JsonObject = {}): TailorEvent {
