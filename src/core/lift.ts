@@ -7,7 +7,7 @@
  * inflating false positives: a winner is declared only when it excludes zero.
  */
 
-const Z95 = 1.959963984540054;
+export const Z95 = 1.959963984540054;
 
 export interface ArmCounts {
   users: number;

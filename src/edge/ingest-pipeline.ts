@@ -1,10 +1,11 @@
 import { cors } from "hono/cors";
 import { readConfig } from "../core/config";
-import type { TailorEvent } from "../core/event";
+import type { ProfileRef, TailorEvent } from "../core/event";
 import { admitProfiles } from "../core/admission";
 import { db } from "./db";
 import { deliver, type DeliveryOutcome } from "./deliver";
 import { definitionsVersionOf } from "./definitions-version";
+import { AppError } from "./errors";
 import { projectForIngestKey } from "./keys";
 
 /**
@@ -51,4 +52,11 @@ export function mediaTypeOf(request: Request): string {
 /** `Retry-After` (whole seconds) for a throttled or unavailable delivery. */
 export function retryAfter(retryAfterMs: number): Record<string, string> {
   return { "Retry-After": String(Math.ceil(retryAfterMs / 1000)) };
+}
+
+/** For admin reads that wake profiles: a 503 with Retry-After when the server is at its bound of active profiles (admission.ts). */
+export function requireAdmission(env: Env, projectId: string, refs: readonly ProfileRef[]): void {
+  const admission = admitProfiles(readConfig(env), projectId, refs);
+  if (!admission.ok)
+    throw new AppError(503, "unavailable", "The server is at its bound of active profiles: retry", undefined, retryAfter(admission.retryAfterMs));
 }

@@ -6,6 +6,7 @@ import type { SampledProfile } from "../core/segments/preview";
 import { membershipChanges, users } from "../db/schema";
 import { profileStub } from "../durable/stub";
 import { db, type Db } from "./db";
+import { requireAdmission } from "./ingest-pipeline";
 
 /**
  * What the admin API's charts and estimates read: a cohort's daily moves (D1's change log)
@@ -35,18 +36,25 @@ const live = (projectId: string) => and(eq(users.projectId, projectId), isNull(u
 
 const READS_AT_ONCE = 25;
 
-/** Up to `n` of the project's profiles (merged devices left out) drawn at random, and how many there are. */
-async function randomProfiles(d: Db, projectId: string, n: number): Promise<{ total: number; refs: ProfileRef[] }> {
+/**
+ * Up to `n` of the project's profiles (merged devices left out), and how many there are.
+ * The sample is pseudo-random but fixed (registry rows ordered by a multiplicative hash of
+ * their rowid, which has nothing to do with behaviour): every preview of an edited
+ * definition reads the same profiles, so two estimates differ by the edit, not by the
+ * draw, and a repeated preview wakes no new profile.
+ */
+async function sampledProfiles(d: Db, projectId: string, n: number): Promise<{ total: number; refs: ProfileRef[] }> {
   const [[total], picked] = await Promise.all([
     d.select({ n: sql<number>`count(*)` }).from(users).where(live(projectId)),
-    d.select({ userId: users.userId, deviceId: users.deviceId }).from(users).where(live(projectId)).orderBy(sql`random()`).limit(n),
+    d.select({ userId: users.userId, deviceId: users.deviceId }).from(users).where(live(projectId)).orderBy(sql`(rowid * 2654435761) % 4294967296`).limit(n),
   ]);
   return { total: total?.n ?? 0, refs: picked.map(refOf) };
 }
 
-/** Events and properties (with scores) of up to `n` random profiles, as a cohort estimate replays them; and how many profiles there are. */
+/** Events and properties (with scores) of up to `n` sampled profiles, as a cohort estimate replays them; and how many profiles there are. */
 export async function sampleForEstimate(env: Env, projectId: string, n: number): Promise<{ total: number; sample: SampledProfile[] }> {
-  const { total, refs } = await randomProfiles(db(env), projectId, n);
+  const { total, refs } = await sampledProfiles(db(env), projectId, n);
+  requireAdmission(env, projectId, refs);
   const sample: SampledProfile[] = [];
   for (let i = 0; i < refs.length; i += READS_AT_ONCE) {
     const batch = refs.slice(i, i + READS_AT_ONCE).map(async (ref) => {
@@ -67,11 +75,13 @@ export async function recentComputedValues(env: Env, projectId: string, computat
     .where(live(projectId))
     .orderBy(desc(users.lastSeen))
     .limit(n);
+  const refs = rows.map(refOf);
+  requireAdmission(env, projectId, refs);
   const values: unknown[] = [];
-  for (let i = 0; i < rows.length; i += READS_AT_ONCE) {
-    const batch = rows
+  for (let i = 0; i < refs.length; i += READS_AT_ONCE) {
+    const batch = refs
       .slice(i, i + READS_AT_ONCE)
-      .map(async (p) => (await profileStub(env, projectId, refOf(p)).getSegments())?.computations[computationId] ?? null);
+      .map(async (ref) => (await profileStub(env, projectId, ref).getSegments())?.computations[computationId] ?? null);
     values.push(...(await Promise.all(batch)));
   }
   return values;

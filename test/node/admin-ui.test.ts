@@ -162,12 +162,12 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
   const pick = (name: string, value: string) => andLoad(() => field(name).selectOption(value));
   const edit = (action: string) => clickAndLoad(page.locator(`button[value="edit:${action}"]`));
 
-  async function waitForText(locator: Locator, expected: string, timeoutMs = 30_000) {
+  async function waitForText(locator: Locator, expected: string | RegExp, timeoutMs = 30_000) {
     const deadline = Date.now() + timeoutMs;
     let seen: string | null = null;
     while (Date.now() < deadline) {
       seen = (await locator.textContent())?.trim() ?? null;
-      if (seen === expected) return;
+      if (typeof expected === "string" ? seen === expected : seen !== null && expected.test(seen)) return;
       await new Promise((r) => setTimeout(r, 250));
     }
     throw new Error(`expected "${expected}", still "${seen}" after ${timeoutMs} ms`);
@@ -246,11 +246,20 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     expect(await page.locator("details summary").first().textContent()).toContain("JSON definition");
     await shot("cohort-detail");
 
-    // The size of an edit, before saving it: a sample of profiles replayed through the engine.
+    // The size of an edit, before saving it: profiles replayed through the engine — every one
+    // here (a small project), so the exact size. It follows the edit as it is made …
     await field("n.1.not").uncheck();
+    const live = page.locator("[data-preview-slot] #size-preview");
+    await waitForText(live, /^Exactly 1 of 3 profiles would be in this cohort/);
+    expect(await live.getAttribute("data-exact")).toBe("1");
+    await field("n.1.event.type").fill("order completed"); // a typo: nobody matches
+    await waitForText(live, /^Exactly 0 of 3 profiles/);
+    await field("n.1.event.type").fill("Order Completed");
+    await waitForText(live, /^Exactly 1 of 3 profiles/);
+    // … and without script, the Preview button posts the page and shows the same.
     await button("Preview size").first().click();
-    await page.locator("#size-preview").waitFor();
-    expect(await page.locator("#size-preview").textContent()).toMatch(/About 1 of 3 profiles/);
+    await page.locator("#size-preview").first().waitFor();
+    expect(await page.locator("#size-preview").first().textContent()).toMatch(/Exactly 1 of 3 profiles/);
     await shot("cohort-preview");
 
     await page.goto(`${base()}/cohorts`);

@@ -22,7 +22,8 @@ describe("cohort size preview", () => {
     const preview = (definition: unknown) => admin(`/projects/${project.id}/cohorts/preview`, { method: "POST", body: JSON.stringify({ definition }) });
 
     const twice = await preview({ type: "behavioral", match: { performed: { event: { type: "Purchase" }, op: ">=", value: 2 } } });
-    expect(await twice.json()).toEqual({ sampled: 3, matched: 1, estimate: 1, profiles: 3 });
+    // Every profile read: the size itself.
+    expect(await twice.json()).toEqual({ sampled: 3, matched: 1, estimate: 1, profiles: 3, exact: true, low: 1, high: 1 });
     const proBuyers = await preview({
       type: "behavioral",
       match: { all: [{ performed: { event: { type: "Purchase" } } }, { user_property: { property: "plan", op: "eq", value: "pro" } }] },
@@ -30,6 +31,21 @@ describe("cohort size preview", () => {
     expect(await proBuyers.json()).toMatchObject({ matched: 1, estimate: 1 });
     // Nothing was saved.
     expect((await (await admin(`/projects/${project.id}/cohorts`)).json<{ cohorts: unknown[] }>()).cohorts).toEqual([]);
+
+    // A sample of 2 of the 3: an estimate with its interval, which covers the true size (2 buyers).
+    const anyPurchase = { type: "behavioral", match: { performed: { event: { type: "Purchase" } } } };
+    const sampled = await (
+      await admin(`/projects/${project.id}/cohorts/preview?sample=2`, { method: "POST", body: JSON.stringify({ definition: anyPurchase }) })
+    ).json<{ sampled: number; exact: boolean; low: number; high: number; matched: number }>();
+    expect(sampled).toMatchObject({ sampled: 2, exact: false });
+    expect(sampled.low).toBeLessThanOrEqual(2);
+    expect(sampled.high).toBeGreaterThanOrEqual(2);
+    expect(sampled.low).toBeGreaterThanOrEqual(sampled.matched); // members seen are certain
+    // The sample is fixed: the same definition previewed again reads the same profiles.
+    const again = await (
+      await admin(`/projects/${project.id}/cohorts/preview?sample=2`, { method: "POST", body: JSON.stringify({ definition: anyPurchase }) })
+    ).json();
+    expect(again).toEqual(sampled);
 
     const bad = await preview({ type: "behavioral", match: { performed: { event: { type: "Purchase" }, op: "about" } } });
     expect(bad.status).toBe(400);

@@ -1,4 +1,5 @@
 import type { TailorEvent } from "../event";
+import { wilson, Z95 } from "../lift";
 import type { JsonObject } from "../json";
 import type { CompiledSegments } from "./compile";
 import { emptySnapshot, SegmentEngine } from "./engine";
@@ -15,6 +16,28 @@ export interface SizeEstimate {
   /** matched / sampled × profiles, rounded. */
   estimate: number;
   profiles: number;
+  /** Every profile was read: `estimate` is the size. */
+  exact: boolean;
+  /** Where the size lies with 95 % confidence (equal to the estimate when exact). */
+  low: number;
+  high: number;
+}
+
+/**
+ * The 95 % interval of a cohort's size from `matched` of `sampled` profiles drawn without
+ * replacement from `profiles`: Wilson's interval with the finite population correction
+ * (it shrinks to the estimate as the sample nears the whole), and never below the members
+ * seen nor above all but the non-members seen.
+ */
+export function sizeInterval(matched: number, sampled: number, profiles: number): { low: number; high: number } {
+  if (sampled === 0) return { low: 0, high: profiles };
+  const fpc = profiles > 1 ? Math.max(0, (profiles - sampled) / (profiles - 1)) : 0;
+  if (fpc === 0) return { low: matched, high: matched };
+  const rate = wilson(matched, sampled, Z95 * Math.sqrt(fpc));
+  return {
+    low: Math.max(matched, Math.floor(rate.low * profiles)),
+    high: Math.min(profiles - (sampled - matched), Math.ceil(rate.high * profiles)),
+  };
 }
 
 /**
@@ -41,5 +64,14 @@ export function estimateCohortSize(
     engine.tick(now, p.properties);
     if (engine.member(cohortId)) matched++;
   }
-  return { sampled: sample.length, matched, estimate: sample.length === 0 ? 0 : Math.round((matched / sample.length) * profiles), profiles };
+  const sampled = sample.length;
+  const exact = sampled >= profiles;
+  return {
+    sampled,
+    matched,
+    estimate: exact ? matched : sampled === 0 ? 0 : Math.round((matched / sampled) * profiles),
+    profiles,
+    exact,
+    ...sizeInterval(matched, sampled, Math.max(profiles, sampled)),
+  };
 }

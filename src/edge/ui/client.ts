@@ -41,6 +41,28 @@ export const CLIENT_SCRIPT = `
     b.value = "edit:refresh " + s.name;
     s.form.requestSubmit(b);
   });
+  // Editors with a preview (a cohort's size) re-estimate as the definition is edited: the
+  // form is posted as its preview button would, and the answer's notice is shown in place.
+  for (const f of document.querySelectorAll("form[data-live-preview]")) {
+    const slot = f.querySelector("[data-preview-slot]");
+    if (!slot) continue;
+    let timer, asked = 0;
+    const estimate = async () => {
+      const mine = ++asked;
+      const body = new URLSearchParams(new FormData(f));
+      body.set("mode", f.dataset.livePreview);
+      try {
+        const res = await fetch(f.getAttribute("action") || location.href, { method: "POST", body, credentials: "same-origin" });
+        const page = new DOMParser().parseFromString(await res.text(), "text/html");
+        if (mine !== asked) return; // a later edit's estimate is on its way
+        const notice = page.querySelector("#size-preview")?.closest(".alert");
+        slot.replaceChildren(notice ? document.importNode(notice, true) : Object.assign(document.createElement("p"), { className: "muted", textContent: "No estimate until the definition is complete (Preview size names what is missing)." }));
+      } catch {}
+    };
+    const later = () => { clearTimeout(timer); timer = setTimeout(estimate, 700); };
+    f.addEventListener("input", later);
+    f.addEventListener("change", later);
+  }
   for (const f of document.querySelectorAll("form[data-confirm]")) f.addEventListener("submit", (e) => { if (!confirm(f.dataset.confirm)) e.preventDefault(); });
 })();
 `;

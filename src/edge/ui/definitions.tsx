@@ -105,7 +105,12 @@ function Editor(props: { ui: KindUi; state: EditorState; action: string; csrf: s
   const { ui, state } = props;
   const { errors } = state;
   return (
-    <PostForm action={props.action} csrf={props.csrf} class="panel">
+    <PostForm
+      action={props.action}
+      csrf={props.csrf}
+      class="panel"
+      data-live-preview={ui.preview === undefined || state.fields === null ? undefined : "preview_form"}
+    >
       {ui.form?.edit === undefined ? null : (
         // Enter in a text box presses the form's first submit button: saving, not an edit button.
         <div hidden>
@@ -134,6 +139,7 @@ function Editor(props: { ui: KindUi; state: EditorState; action: string; csrf: s
           <legend>Definition</legend>
           <FormError errors={errors} />
           {ui.form.render({ fields: state.fields, errors, refs: props.refs, focus: state.focus })}
+          {ui.preview === undefined ? null : <div data-preview-slot aria-live="polite" />}
           <div class="row">
             <button type="submit" name="mode" value="form">
               Save

@@ -96,9 +96,25 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
 }
 
 /** A CSRF-protected form (POST). */
-export function PostForm(props: { action: string; csrf: string; children: Child; class?: string; confirm?: string; enctype?: "multipart/form-data" }) {
+export function PostForm(props: {
+  action: string;
+  csrf: string;
+  children: Child;
+  class?: string;
+  confirm?: string;
+  enctype?: "multipart/form-data";
+  /** The submit `mode` the client posts as the form is edited, to show its preview live (client.ts). */
+  "data-live-preview"?: string | undefined;
+}) {
   return (
-    <form method="post" action={props.action} class={props.class} data-confirm={props.confirm} enctype={props.enctype}>
+    <form
+      method="post"
+      action={props.action}
+      class={props.class}
+      data-confirm={props.confirm}
+      enctype={props.enctype}
+      data-live-preview={props["data-live-preview"]}
+    >
       <input type="hidden" name="_csrf" value={props.csrf} />
       {props.children}
     </form>

@@ -35,7 +35,15 @@ cohortTrend.get(
 const previewSchema = z.object({ definition: cohortDefinitionSchema });
 const PREVIEW_ID = "__preview";
 
-const estimateView = z.object({ sampled: z.number().int(), matched: z.number().int(), estimate: z.number().int(), profiles: z.number().int() });
+const estimateView = z.object({
+  sampled: z.number().int(),
+  matched: z.number().int(),
+  estimate: z.number().int(),
+  profiles: z.number().int(),
+  exact: z.boolean().describe("every profile was read: the estimate is the size"),
+  low: z.number().int().describe("the size's 95 % interval"),
+  high: z.number().int(),
+});
 
 /**
  * The size a cohort definition would have, before it is saved: estimated on a random
@@ -46,7 +54,7 @@ cohortTrend.post(
   "/preview",
   operation({
     summary: "Estimate a cohort's size before saving it",
-    query: z.object({ sample: z.coerce.number().int().min(1).max(500).default(200) }),
+    query: z.object({ sample: z.coerce.number().int().min(1).max(500).default(500) }),
     body: previewSchema,
     responses: { 200: json("The estimate from a random sample of profiles", estimateView) },
   }),

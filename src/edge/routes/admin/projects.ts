@@ -3,12 +3,10 @@ import { createProjectSchema, projectSettingsSchema, rotateKeySchema } from "../
 import type { ProfileRef } from "../../../core/event";
 import { currentDefinitions } from "../../../db/definitions-cache";
 import { profileStub } from "../../../durable/stub";
-import { readConfig } from "../../../core/config";
-import { admitProfiles } from "../../../core/admission";
 import { createApp } from "../../app";
 import { db } from "../../db";
 import { AppError } from "../../errors";
-import { retryAfter } from "../../ingest-pipeline";
+import { requireAdmission } from "../../ingest-pipeline";
 import { forgetKeys } from "../../keys";
 import { createProject, listProjects, rotateKey } from "../../project-store";
 import { requestProject } from "../../project-scope";
@@ -128,9 +126,7 @@ projectRoutes.get(
     const projectId = requestProject(c);
     const query = c.req.valid("query");
     const ref: ProfileRef = query.user_id !== undefined ? { kind: "user", id: query.user_id } : { kind: "device", id: query.device_id! };
-    const admission = admitProfiles(readConfig(c.env), projectId, [ref]);
-    if (!admission.ok)
-      throw new AppError(503, "unavailable", "The server is at its bound of active profiles: retry", undefined, retryAfter(admission.retryAfterMs));
+    requireAdmission(c.env, projectId, [ref]);
     const stub = profileStub(c.env, projectId, ref);
     // One read: the profile, its cohorts and computed values, its scores and recommendations.
     const recIds = (await currentDefinitions(c.env, projectId)).recommendations.map((r) => r.id);

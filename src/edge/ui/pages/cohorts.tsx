@@ -9,6 +9,17 @@ import { Alert, fmt, PostForm, projectPath, when } from "../layout";
 import { formFields, formFile, projectPage } from "../page";
 import { ProfileLink } from "../profile-link";
 import type { DetailArgs, KindUi } from "../definitions";
+import type { SizeEstimate } from "../../../core/segments/preview";
+
+/** A size preview in plain words: the exact count when every profile was read, else the 95 % interval and what it rests on. */
+export function estimateWords(r: SizeEstimate): string {
+  if (r.exact) return `Exactly ${fmt(r.estimate)} of ${fmt(r.profiles)} profiles would be in this cohort (every profile read, from its stored events).`;
+  const range = r.low === r.high ? fmt(r.low) : `${fmt(r.low)}–${fmt(r.high)}`;
+  const basis = `${fmt(r.matched)} of ${fmt(r.sampled)} sampled profiles match`;
+  if (r.matched === 0)
+    return `No sampled profile matches: between 0 and ${fmt(r.high)} of ${fmt(r.profiles)} profiles would be in this cohort (95 % interval; ${basis}). Check the event and property names.`;
+  return `${range} of ${fmt(r.profiles)} profiles would be in this cohort (95 % interval; ${basis}, about ${fmt(r.estimate)}).`;
+}
 
 /** A behavioral cohort's fields always have a root node (a static cohort's may not). */
 const withRoot = (fields: Fields): Fields =>
@@ -25,12 +36,11 @@ export const cohortsUi: KindUi = {
   preview: {
     label: "Preview size",
     show: (result) => {
-      const r = result as { sampled: number; matched: number; estimate: number; profiles: number };
+      const r = result as SizeEstimate;
       return (
-        <Alert kind="good">
-          <span id="size-preview">
-            About <strong>{fmt(r.estimate)}</strong> of {fmt(r.profiles)} profiles would be in this cohort ({fmt(r.matched)} of {fmt(r.sampled)} sampled, from
-            their stored events). Not saved yet.
+        <Alert kind={r.exact || r.matched > 0 ? "good" : "warn"}>
+          <span id="size-preview" data-low={r.low} data-high={r.high} data-exact={r.exact ? "1" : "0"}>
+            {estimateWords(r)} Not saved yet.
           </span>
         </Alert>
       );
