@@ -1,6 +1,8 @@
 import type { MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "./app";
+import { unknownKeys } from "../core/unknown-keys";
+import { AppError } from "./errors";
 import { jsonBody, parseWith } from "./validate";
 
 /**
@@ -32,9 +34,23 @@ type Input<Q, B> = { in: object; out: { query: Parsed<Q>; json: Parsed<B> } };
 export type OperationMiddleware<Q, B> = MiddlewareHandler<AppEnv, string, Input<Q, B>> & { [OPERATION]: OperationSpec };
 
 export function operation<const S extends OperationSpec>(spec: S): OperationMiddleware<S["query"], S["body"]> {
+  let bodyJsonSchema: Record<string, unknown> | undefined;
   const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (spec.query !== undefined) c.req.addValidatedData("query", parseWith(spec.query, c.req.query(), "query") as object);
-    if (spec.body !== undefined) c.req.addValidatedData("json", (await jsonBody(c, spec.body)) as object);
+    if (spec.body !== undefined) {
+      const parsed = (await jsonBody(c, spec.body)) as object;
+      // Zod drops keys it does not know; a write that carries one (a typo, a misplaced clause) is refused instead.
+      bodyJsonSchema ??= z.toJSONSchema(spec.body, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+      const unknown = unknownKeys(bodyJsonSchema, await c.req.json());
+      if (unknown.length > 0)
+        throw new AppError(
+          400,
+          "invalid_request",
+          `Invalid body: ${unknown[0]}: unknown key`,
+          unknown.map((field) => ({ field, message: "unknown key: not part of this request's schema" })),
+        );
+      c.req.addValidatedData("json", parsed);
+    }
     await next();
     if (c.env?.CHECK_RESPONSES === "1") await checkResponse(spec, c.res, `${c.req.method} ${c.req.path}`);
   };

@@ -5,6 +5,7 @@ import { admitProfiles } from "../core/admission";
 import { db } from "./db";
 import { deliver, type DeliveryOutcome } from "./deliver";
 import { definitionsVersionOf } from "./definitions-version";
+import { recordObserved } from "./catalog-store";
 import { AppError } from "./errors";
 import { projectForIngestKey } from "./keys";
 
@@ -24,11 +25,20 @@ export function ingestProject(env: Env, apiKey: string): Promise<string | null> 
  * Delivers validated events to their profiles; resolves once every accepted event is
  * durable. A delivery failure is logged here, so routes only pick their status code.
  */
-export async function storeEvents(env: Env, projectId: string, events: readonly TailorEvent[], throttle: Throttle): Promise<DeliveryOutcome> {
+export async function storeEvents(
+  env: Env,
+  ctx: Pick<ExecutionContext, "waitUntil">,
+  projectId: string,
+  events: readonly TailorEvent[],
+  throttle: Throttle,
+): Promise<DeliveryOutcome> {
   const version = await definitionsVersionOf(db(env), projectId);
   const config = readConfig(env);
   const outcome = await deliver(env, projectId, events, config[throttle], version, (refs) => admitProfiles(config, projectId, refs));
   if (outcome.status === "unavailable" && outcome.error !== undefined) console.error("ingest delivery failed", outcome.error);
+  // The names the events used, for the admin UI's pickers: after the answer, never in its way.
+  if (outcome.status !== "unavailable")
+    ctx.waitUntil(recordObserved(db(env), projectId, events).catch((err: unknown) => console.error("catalog write failed", projectId, err)));
   return outcome;
 }
 

@@ -252,8 +252,18 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     const live = page.locator("[data-preview-slot] #size-preview");
     await waitForText(live, /^Exactly 1 of 3 profiles would be in this cohort/);
     expect(await live.getAttribute("data-exact")).toBe("1");
-    await field("n.1.event.type").fill("order completed"); // a typo: nobody matches
+    // The event type box suggests the names the project's events used …
+    const suggested = await page
+      .locator(`#${await field("n.1.event.type").getAttribute("list")} option`)
+      .evaluateAll((os) => os.map((o) => o.getAttribute("value")));
+    expect(suggested.sort()).toEqual(["Order Completed", "Product Added"]);
+    // … and a typo matches nobody, with a warning naming the event meant.
+    await field("n.1.event.type").fill("order completed");
     await waitForText(live, /^Exactly 0 of 3 profiles/);
+    expect(await page.locator("[data-preview-slot] .name-warnings li").textContent()).toContain(
+      'No event named "order completed" has been seen in this project (did you mean "Order Completed"?)',
+    );
+    await shot("cohort-name-warning");
     await field("n.1.event.type").fill("Order Completed");
     await waitForText(live, /^Exactly 1 of 3 profiles/);
     // … and without script, the Preview button posts the page and shows the same.

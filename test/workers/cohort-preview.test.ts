@@ -23,7 +23,7 @@ describe("cohort size preview", () => {
 
     const twice = await preview({ type: "behavioral", match: { performed: { event: { type: "Purchase" }, op: ">=", value: 2 } } });
     // Every profile read: the size itself.
-    expect(await twice.json()).toEqual({ sampled: 3, matched: 1, estimate: 1, profiles: 3, exact: true, low: 1, high: 1 });
+    expect(await twice.json()).toEqual({ sampled: 3, matched: 1, estimate: 1, profiles: 3, exact: true, low: 1, high: 1, warnings: [] });
     const proBuyers = await preview({
       type: "behavioral",
       match: { all: [{ performed: { event: { type: "Purchase" } } }, { user_property: { property: "plan", op: "eq", value: "pro" } }] },
@@ -53,5 +53,72 @@ describe("cohort size preview", () => {
     const unknown = await preview({ type: "behavioral", match: { cohort: { id: "coh_missing" } } });
     expect(unknown.status).toBe(400);
     expect(await unknown.text()).toContain("coh_missing");
+  });
+});
+
+describe("the project's vocabulary (pickers and warnings)", () => {
+  it("is kept as events arrive: event types, their properties and values, user properties", async () => {
+    const project = await createProject("catalog");
+    const t = Date.now() - 60_000;
+    const events = [
+      {
+        user_id: "customer-1",
+        event_type: "Order Completed",
+        time: t,
+        revenue: 12.5,
+        event_properties: { Country: "France", items: [1, 2] },
+        user_properties: { plan: "pro" },
+      },
+      {
+        user_id: "customer-2",
+        event_type: "Order Completed",
+        time: t + 1,
+        event_properties: { Country: "Germany" },
+        user_properties: { $set: { plan: "free", email: "x@example.com" } },
+      },
+      { user_id: "customer-2", event_type: "Product Added", time: t + 2, event_properties: { StockCode: "22730" } },
+    ];
+    const uploaded = await upload({ api_key: project.apiKey, events });
+    expect(uploaded.status, await uploaded.clone().text()).toBe(200);
+    type Catalog = {
+      events: { name: string; seen: number }[];
+      event_properties: Record<string, { name: string; values: string[] }[]>;
+      user_properties: { name: string; values: string[] }[];
+    };
+    let catalog: Catalog = { events: [], event_properties: {}, user_properties: [] };
+    for (let i = 0; i < 100 && catalog.events.length < 2; i++) {
+      catalog = await (await admin(`/projects/${project.id}/catalog`)).json<Catalog>();
+      if (catalog.events.length < 2) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(catalog.events).toEqual([
+      { name: "Order Completed", seen: 2, last_seen: expect.any(Number) },
+      { name: "Product Added", seen: 1, last_seen: expect.any(Number) },
+    ]);
+    const orderProps = Object.fromEntries(catalog.event_properties["Order Completed"]!.map((p) => [p.name, p.values.sort()]));
+    expect(orderProps).toEqual({ Country: ['"France"', '"Germany"'], items: [], revenue: ["12.5"] });
+    expect(catalog.event_properties["Product Added"]).toEqual([{ name: "StockCode", seen: 1, values: ['"22730"'] }]);
+    const userProps = Object.fromEntries(catalog.user_properties.map((p) => [p.name, p.values.sort()]));
+    // An e-mail address is never kept as a value.
+    expect(userProps).toEqual({ plan: ['"free"', '"pro"'], email: [] });
+
+    // A definition naming an event never seen is saved, with a warning that names the field and the event meant.
+    const typo = { type: "behavioral", match: { all: [{ performed: { event: { type: "order completed" } } }] } };
+    const created = await admin(`/projects/${project.id}/cohorts`, { method: "POST", body: JSON.stringify({ name: "Typo", definition: typo }) });
+    expect(created.status).toBe(201);
+    const warning = {
+      path: "definition.match.all.0.performed.event.type",
+      message: 'No event named "order completed" has been seen in this project (did you mean "Order Completed"?)',
+    };
+    const body = await created.json<{ id: string; warnings: unknown[] }>();
+    expect(body.warnings).toEqual([warning]);
+    expect((await (await admin(`/projects/${project.id}/cohorts/${body.id}`)).json<{ warnings: unknown[] }>()).warnings).toEqual([warning]);
+    const preview = await admin(`/projects/${project.id}/cohorts/preview`, { method: "POST", body: JSON.stringify({ definition: typo }) });
+    expect((await preview.json<{ warnings: unknown[]; matched: number }>()).warnings).toEqual([warning]);
+    // Fixed, it is quiet.
+    const fixed = await admin(`/projects/${project.id}/cohorts/${body.id}`, {
+      method: "PUT",
+      body: JSON.stringify({ definition: { type: "behavioral", match: { all: [{ performed: { event: { type: "Order Completed" } } }] } } }),
+    });
+    expect((await fixed.json<{ warnings: unknown[] }>()).warnings).toEqual([]);
   });
 });

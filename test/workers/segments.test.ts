@@ -112,6 +112,20 @@ describe("definitions API", () => {
     expect(bad.status).toBe(400);
     expect((await bad.json<{ error: { details: { field: string }[] } }>()).error.details[0]?.field).toBe("definition.property");
 
+    // A key the language does not have (here a count inside a clause) is refused, not dropped.
+    const typo = await admin(`/projects/${project.id}/cohorts`, {
+      method: "POST",
+      body: JSON.stringify({
+        name: "Twice",
+        definition: { type: "behavioral", match: { all: [{ performed: { event: { type: "A" }, count: { gte: 2 } } }] } },
+      }),
+    });
+    expect(typo.status).toBe(400);
+    expect((await typo.json<{ error: { details: { field: string }[] } }>()).error.details).toEqual([
+      { field: "definition.match.all.0.performed.count", message: "unknown key: not part of this request's schema" },
+    ]);
+    expect((await (await admin(`/projects/${project.id}/cohorts`)).json<{ cohorts: { name: string }[] }>()).cohorts.map((c) => c.name)).not.toContain("Twice");
+
     const unknown = await admin(`/projects/${project.id}/cohorts`, {
       method: "POST",
       body: JSON.stringify({ name: "Dangling", definition: { type: "behavioral", match: { cohort: { id: "coh_missing" } } } }),

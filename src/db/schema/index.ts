@@ -7,3 +7,4 @@ export * from "./jobs";
 export * from "./privacy";
 export * from "./training";
 export * from "./outcomes";
+export * from "./catalog";

@@ -39,7 +39,7 @@ for (const [path, spec] of Object.entries(ENDPOINTS)) {
 
     const now = Date.now();
     const events = valid.value.map((e) => toTailorEvent(e, crypto.randomUUID(), now));
-    const outcome = await storeEvents(c.env, projectId, events, spec.throttle);
+    const outcome = await storeEvents(c.env, c.executionCtx, projectId, events, spec.throttle);
     if (outcome.status === "unavailable") throw new AmplitudeError(errorBody(503, ERRORS.unavailable), retryAfter(outcome.retryAfterMs));
     if (outcome.status === "throttled") {
       throw new AmplitudeError(throttledBody(outcome.report), retryAfter(outcome.retryAfterMs));

@@ -49,7 +49,7 @@ for (const path of PATHS) {
     const now = Date.now();
     const events = posthogEvents(envelope.value, now, () => crypto.randomUUID());
     if (!events.ok) throw fail(400, events.body);
-    const outcome = await storeEvents(c.env, projectId, events.value, "batchThrottle");
+    const outcome = await storeEvents(c.env, c.executionCtx, projectId, events.value, "batchThrottle");
     if (outcome.status === "unavailable")
       throw fail(503, posthogError("server_error", "unavailable", "Service temporarily unavailable: retry"), retryAfter(outcome.retryAfterMs));
     if (outcome.status === "throttled") {

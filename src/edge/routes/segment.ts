@@ -73,7 +73,7 @@ for (const [path, endpoint] of Object.entries(ENDPOINTS)) {
     const now = Date.now();
     const events = segmentEvents(envelope.value, now, () => crypto.randomUUID());
     if (!events.ok) throw fail(400, events.body);
-    const outcome = await storeEvents(c.env, projectId, events.value, "batchThrottle");
+    const outcome = await storeEvents(c.env, c.executionCtx, projectId, events.value, "batchThrottle");
     if (outcome.status === "unavailable")
       throw fail(503, segmentError("unavailable", "Service temporarily unavailable: retry"), retryAfter(outcome.retryAfterMs));
     if (outcome.status === "throttled") {

@@ -55,7 +55,7 @@ export const CLIENT_SCRIPT = `
         const res = await fetch(f.getAttribute("action") || location.href, { method: "POST", body, credentials: "same-origin" });
         const page = new DOMParser().parseFromString(await res.text(), "text/html");
         if (mine !== asked) return; // a later edit's estimate is on its way
-        const notice = page.querySelector("#size-preview")?.closest(".alert");
+        const notice = page.querySelector("#size-preview")?.closest(".preview");
         slot.replaceChildren(notice ? document.importNode(notice, true) : Object.assign(document.createElement("p"), { className: "muted", textContent: "No estimate until the definition is complete (Preview size names what is missing)." }));
       } catch {}
     };

@@ -1,7 +1,7 @@
 import { COMPARATORS } from "../../core/segments/schema";
 import { childCount } from "./cohort-edit";
 import { NODE_KINDS, ROOT } from "./cohort-form";
-import { Box, EditButton, ErrorText, FILTER_OPTIONS, FilterRows, Negate, Pick, VALUE_HINT, type Ctx } from "./cohort-inputs";
+import { Box, EditButton, ErrorText, FILTER_OPTIONS, FilterRows, Negate, Pick, propertyOptions, VALUE_HINT, type Ctx } from "./cohort-inputs";
 import type { Refs } from "./definitions";
 import { fieldId, type Option } from "./fields";
 
@@ -39,11 +39,19 @@ function EventSpec(props: { ctx: Ctx; prefix: string; legend: string }) {
     <fieldset>
       <legend>{legend}</legend>
       <div class="clause">
-        <Box ctx={ctx} name={`${prefix}.type`} label="Event type" placeholder="Product Added" hint="* for any event" />
+        <Box
+          ctx={ctx}
+          name={`${prefix}.type`}
+          label="Event type"
+          placeholder="Product Added"
+          hint="* for any event"
+          options={ctx.vocabulary?.events.map((e) => e.name)}
+        />
       </div>
       <FilterRows
         ctx={ctx}
         prefix={prefix}
+        eventType={ctx.fields[`${prefix}.type`]}
         legend={(i) => `Where (filter ${i})`}
         removeLabel={(i) => `Remove filter ${i} of ${legend}`}
         addLabel={`Add a property filter to ${legend}`}
@@ -122,21 +130,23 @@ function clauseParts(ctx: Ctx, refs: Refs, node: string, kind: string) {
         ),
       };
     case "user_property":
-    case "computation":
+    case "computation": {
+      const userProps = propertyOptions(ctx.vocabulary?.user_properties, ctx.fields[n("property")]);
       return {
         simple: (
           <>
             {kind === "computation" ? (
               <Pick ctx={ctx} name={n("id")} label="Computed property" options={choose(refs.computations)} />
             ) : (
-              <Box ctx={ctx} name={n("property")} label="Property" />
+              <Box ctx={ctx} name={n("property")} label="Property" options={userProps.names} />
             )}
             <Pick ctx={ctx} name={n("op")} label="Op" options={FILTER_OPTIONS} />
-            <Box ctx={ctx} name={n("value")} label="Value" hint={VALUE_HINT} />
+            <Box ctx={ctx} name={n("value")} label="Value" hint={VALUE_HINT} options={kind === "user_property" ? userProps.values : undefined} />
           </>
         ),
         parts: null,
       };
+    }
     case "cohort":
       return { simple: <Pick ctx={ctx} name={n("id")} label="Cohort" options={choose(refs.cohorts)} />, parts: null };
     default: {

@@ -14,6 +14,29 @@ export interface Ctx {
   fields: Fields;
   errors: FieldErrors;
   focus?: string | undefined;
+  /** What the project's events have used (GET /catalog), offered as each box's suggestions. */
+  vocabulary?: Vocabulary | undefined;
+}
+
+/** The catalog as the pickers read it. */
+export interface Vocabulary {
+  events: { name: string }[];
+  event_properties: Record<string, { name: string; values: string[] }[]>;
+  user_properties: { name: string; values: string[] }[];
+}
+
+/** A stored value (JSON-encoded) as it is typed in a box: strings bare. */
+const typed = (json: string): string => {
+  const v = JSON.parse(json) as unknown;
+  return typeof v === "string" ? v : json;
+};
+
+/** Suggestions for a property's box and its value's box (an event type's properties, or the user properties). */
+export function propertyOptions(properties: { name: string; values: string[] }[] | undefined, chosen: string | undefined) {
+  return {
+    names: (properties ?? []).map((p) => p.name),
+    values: (properties ?? []).find((p) => p.name === chosen)?.values.map(typed) ?? [],
+  };
 }
 
 export function ErrorText(props: { ctx: Ctx; name: string }) {
@@ -38,8 +61,9 @@ interface Common {
   describedBy?: string;
 }
 
-export function Box(props: Common & { type?: "text" | "number"; placeholder?: string; fallback?: string }) {
+export function Box(props: Common & { type?: "text" | "number"; placeholder?: string; fallback?: string; options?: readonly string[] }) {
   const value = props.ctx.fields[props.name] ?? props.fallback ?? "";
+  const listId = props.options !== undefined && props.options.length > 0 ? `${fieldId(props.name)}-options` : undefined;
   return (
     <div class="field">
       <label for={fieldId(props.name)}>{props.label}</label>
@@ -50,8 +74,17 @@ export function Box(props: Common & { type?: "text" | "number"; placeholder?: st
         value={value}
         placeholder={props.placeholder}
         step={props.type === "number" ? "any" : undefined}
+        list={listId}
+        autocomplete={listId === undefined ? undefined : "off"}
         {...a11y(props.ctx, props.name, props.describedBy)}
       />
+      {listId === undefined ? null : (
+        <datalist id={listId}>
+          {props.options!.map((o) => (
+            <option value={o} />
+          ))}
+        </datalist>
+      )}
       {props.hint === undefined ? null : <div class="hint">{props.hint}</div>}
       <ErrorText ctx={props.ctx} name={props.name} />
     </div>
@@ -139,6 +172,8 @@ export const VALUE_HINT = "numbers, true/false, a,b,c for in; JSON for anything 
 export function FilterRows(props: {
   ctx: Ctx;
   prefix: string;
+  /** The event type the filters apply to (its properties are suggested). */
+  eventType?: string | undefined;
   legend: (i: number) => string;
   removeLabel: (i: number) => string;
   addLabel: string;
@@ -150,12 +185,13 @@ export function FilterRows(props: {
     <>
       {Array.from({ length: countRows(ctx.fields, `${prefix}.f`, "op") }, (_, i) => {
         const row = `${prefix}.f.${i}`;
+        const known = propertyOptions(ctx.vocabulary?.event_properties[props.eventType ?? ""], ctx.fields[`${row}.property`]);
         return (
           <fieldset class="clause" id={fieldId(row)}>
             <legend>{props.legend(i + 1)}</legend>
-            <Box ctx={ctx} name={`${row}.property`} label="Property" />
+            <Box ctx={ctx} name={`${row}.property`} label="Property" options={known.names} />
             <Pick ctx={ctx} name={`${row}.op`} label="Op" options={FILTER_OPTIONS} />
-            <Box ctx={ctx} name={`${row}.value`} label="Value" hint={VALUE_HINT} />
+            <Box ctx={ctx} name={`${row}.value`} label="Value" hint={VALUE_HINT} options={known.values} />
             <div class="field">
               <EditButton ctx={ctx} action={`remove ${row}`} label={props.removeLabel(i + 1)} danger>
                 Remove filter

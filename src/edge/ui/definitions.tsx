@@ -4,6 +4,7 @@ import type { ApiClient } from "./api";
 import { must } from "./api";
 import type { UiEnv } from "./auth";
 import type { Edited } from "./cohort-edit";
+import type { Vocabulary } from "./cohort-inputs";
 import { FormError, SelectField, TextArea, TextField, type FieldErrors } from "./fields";
 import { errorDetails, fieldErrors, type Built, type Fields } from "./forms";
 import { Alert, Layout, PostForm, projectPath, when, type PageContext } from "./layout";
@@ -11,7 +12,7 @@ import { formFields, projectPage, type Item, type UiContext } from "./page";
 
 /** Other definitions a form may offer in its selects. */
 export type RefKind = "cohorts" | "computations" | "destinations" | "predictions";
-export type Refs = Partial<Record<RefKind, Item[]>>;
+export type Refs = Partial<Record<RefKind, Item[]>> & { catalog?: Vocabulary };
 
 export interface StructuredForm {
   /** Fields for a stored definition; null when only the JSON editor can show it. */
@@ -52,7 +53,7 @@ export interface KindUi {
   template: Record<string, unknown>;
   columns?: { label: string; num?: boolean; cell: (item: Item) => Child }[];
   form?: StructuredForm;
-  needs?: RefKind[];
+  needs?: (RefKind | "catalog")[];
   /** Extra panels on the detail page (above the editor). */
   extras?: (args: DetailArgs) => Promise<Child>;
   /** Extra routes under `/p/:project/<kind>`. */
@@ -63,10 +64,15 @@ export interface KindUi {
   preview?: { label: string; show: (result: unknown) => Child };
 }
 
-async function loadRefs(api: ApiClient, needs: RefKind[] = []): Promise<Refs> {
+async function loadRefs(api: ApiClient, needs: (RefKind | "catalog")[] = []): Promise<Refs> {
   const refs: Refs = {};
   await Promise.all(
     needs.map(async (kind) => {
+      if (kind === "catalog") {
+        const r = await api.get<Vocabulary>("/catalog");
+        if (r.ok) refs.catalog = r.json;
+        return;
+      }
       const r = await api.get<Record<string, Item[]>>(`/${kind}`);
       refs[kind] = r.ok ? (r.json[kind] ?? []) : [];
     }),
@@ -99,6 +105,22 @@ function stateFor(ui: KindUi, item?: Item): EditorState {
     errors: {},
     mode: "form",
   };
+}
+
+/** Names a definition uses that the project never saw (a typo, most often), each with the field it is in. */
+export function NameWarnings(props: { warnings?: { path: string; message: string }[] | undefined }) {
+  if (props.warnings === undefined || props.warnings.length === 0) return null;
+  return (
+    <Alert kind="warn">
+      <ul class="name-warnings">
+        {props.warnings.map((w) => (
+          <li data-path={w.path}>
+            {w.message} <span class="muted">({w.path.replace(/^definition\./, "")})</span>
+          </li>
+        ))}
+      </ul>
+    </Alert>
+  );
 }
 
 function Editor(props: { ui: KindUi; state: EditorState; action: string; csrf: string; refs: Refs }) {
@@ -284,6 +306,7 @@ export function definitionPages(ui: KindUi): Hono<UiEnv> {
         </div>
         {notice}
         {c.req.query("saved") !== undefined && status === 200 ? <Alert kind="good">Saved.</Alert> : null}
+        <NameWarnings warnings={item?.warnings} />
         {extras}
         {item === undefined ? null : <h2>Edit</h2>}
         <Editor ui={ui} state={state} action={item === undefined ? `${base}/new` : `${base}/${item.id}`} csrf={ctx.csrf} refs={refs} />

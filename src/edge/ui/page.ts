@@ -17,6 +17,8 @@ export interface Item {
   created_at: number;
   updated_at: number;
   size?: number;
+  /** Names the definition uses that the project's events never have. */
+  warnings?: { path: string; message: string }[];
 }
 
 /**

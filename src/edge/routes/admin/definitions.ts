@@ -23,6 +23,8 @@ import { failingSyncs, isFailing, lastRuns, syncOwner } from "../../../jobs/sync
 import { nextRunAt, syncSchema } from "../../../core/syncs/schema";
 import { AppError } from "../../errors";
 import { listSyncExports, readSyncExport } from "../../archive-store";
+import { nameWarnings } from "../../catalog-store";
+import type { Db } from "../../db";
 import { definitionsChanged } from "../../definitions-version";
 import { setStaticMembers } from "../../static-members";
 import { requestProject } from "../../project-scope";
@@ -36,6 +38,11 @@ import { recommendationSchema } from "../../../core/recommendations/schema";
  * the project's whole set), bumps the project's definitions version — profiles pick it
  * up within seconds — and starts a backfill so existing profiles recompute.
  */
+/** Warnings for names the project never saw, with their paths in the request (`definition.…`). */
+async function definitionWarnings(d: Db, projectId: string, definition: unknown) {
+  return (await nameWarnings(d, projectId, definition)).map((w) => ({ ...w, path: `definition.${w.path}` }));
+}
+
 export function definitionRoutes(kind: DefinitionKind) {
   const singular = kind.slice(0, -1);
   const envelope = {
@@ -91,10 +98,12 @@ export function definitionRoutes(kind: DefinitionKind) {
         definition = { ...definition, credentials: { signing_secret: issuedSecret } };
       }
       const row = await createDefinition(db(c.env), kind, project, { ...input, definition, parsed, credentialsKey: c.env.CREDENTIALS_KEY });
+      const warnings = segmentKind ? await definitionWarnings(db(c.env), project, definition) : undefined;
       return c.json(
         {
           ...present(row, kind === "cohorts" ? 0 : undefined),
           ...(issuedSecret === undefined ? {} : { signing_secret: issuedSecret }),
+          ...(warnings === undefined ? {} : { warnings }),
           ...(segmentKind ? { backfill: await backfill(c.env, project) } : {}),
         },
         201,
@@ -102,12 +111,19 @@ export function definitionRoutes(kind: DefinitionKind) {
     },
   );
 
-  app.get("/:id", operation({ summary: `Read a ${singular}`, responses: { 200: json(`The ${singular}`, definitionView) } }), async (c) => {
-    const project = requestProject(c);
-    const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
-    const size = kind === "cohorts" ? ((await cohortSizes(db(c.env), project, [row.id])).get(row.id) ?? 0) : undefined;
-    return c.json(present(row, size));
-  });
+  app.get(
+    "/:id",
+    operation({ summary: `Read a ${singular}`, responses: { 200: json(`The ${singular}`, definitionWritten.omit({ backfill: true })) } }),
+    async (c) => {
+      const project = requestProject(c);
+      const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
+      const [size, warnings] = await Promise.all([
+        kind === "cohorts" ? cohortSizes(db(c.env), project, [row.id]).then((sizes) => sizes.get(row.id) ?? 0) : undefined,
+        segmentKind ? definitionWarnings(db(c.env), project, row.definition) : undefined,
+      ]);
+      return c.json({ ...present(row, size), ...(warnings === undefined ? {} : { warnings }) });
+    },
+  );
 
   app.put(
     "/:id",
@@ -122,7 +138,8 @@ export function definitionRoutes(kind: DefinitionKind) {
       const { definition: parsed, ...patch } = c.req.valid("json");
       const definition = parsed === undefined ? undefined : await rawDefinition(c);
       const row = await updateDefinition(db(c.env), kind, project, c.req.param("id"), { ...patch, definition, parsed, credentialsKey: c.env.CREDENTIALS_KEY });
-      return c.json({ ...present(row), ...(segmentKind ? { backfill: await backfill(c.env, project) } : {}) });
+      const warnings = segmentKind && definition !== undefined ? await definitionWarnings(db(c.env), project, definition) : undefined;
+      return c.json({ ...present(row), ...(segmentKind ? { backfill: await backfill(c.env, project) } : {}), ...(warnings === undefined ? {} : { warnings }) });
     },
   );
 

@@ -3,6 +3,7 @@ import { createApp } from "../../app";
 import { requireProject } from "../../project-scope";
 import { adminArchive } from "./archive";
 import { adminBackfills } from "./backfills";
+import { adminCatalog } from "./catalog";
 import { adminDeletions } from "./deletions";
 import { adminExports } from "./exports";
 import { adminModels } from "./models";
@@ -35,6 +36,7 @@ projectApi.route("/syncs", definitionRoutes("syncs"));
 projectApi.route("/backfills", adminBackfills);
 projectApi.route("/reconciliations", adminReconciliations);
 projectApi.route("/archive", adminArchive);
+projectApi.route("/catalog", adminCatalog);
 projectApi.route("/models", adminModels);
 projectApi.route("/training-jobs", adminTrainingJobs);
 

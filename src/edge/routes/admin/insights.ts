@@ -9,6 +9,8 @@ import { createApp } from "../../app";
 import { db } from "../../db";
 import { getDefinition } from "../../definition-store";
 import { AppError } from "../../errors";
+import { nameWarnings } from "../../catalog-store";
+import { nameWarnings as nameWarningsView } from "./responses";
 import { dailyCohortChanges, recentComputedValues, sampleForEstimate } from "../../insights-store";
 import { requestProject } from "../../project-scope";
 
@@ -43,6 +45,7 @@ const estimateView = z.object({
   exact: z.boolean().describe("every profile was read: the estimate is the size"),
   low: z.number().int().describe("the size's 95 % interval"),
   high: z.number().int(),
+  warnings: nameWarningsView,
 });
 
 /**
@@ -70,8 +73,11 @@ cohortTrend.post(
       if (err instanceof DefinitionError) throw new AppError(400, "invalid_request", err.message, [{ field: "definition", message: err.message }]);
       throw err;
     }
-    const { total, sample } = await sampleForEstimate(c.env, project, q.sample);
-    return c.json(estimateCohortSize(compiled, PREVIEW_ID, sample, total, Date.now()));
+    const [{ total, sample }, warnings] = await Promise.all([sampleForEstimate(c.env, project, q.sample), nameWarnings(db(c.env), project, parsed)]);
+    return c.json({
+      ...estimateCohortSize(compiled, PREVIEW_ID, sample, total, Date.now()),
+      warnings: warnings.map((w) => ({ ...w, path: `definition.${w.path}` })),
+    });
   },
 );
 

@@ -27,6 +27,9 @@ export const issuedKey = z.looseObject({ kind: z.enum(["ingest", "secret"]), key
 
 export const backfillStarted = z.looseObject({ id: z.string(), total: z.number().int() }).optional().describe("the backfill this write started");
 
+/** Names a definition uses that the project's events never have (warnings, not errors). */
+export const nameWarnings = z.array(z.looseObject({ path: z.string(), message: z.string() }));
+
 export const definitionView = z.looseObject({
   id: z.string(),
   project: z.string(),
@@ -50,6 +53,8 @@ export const definitionView = z.looseObject({
 
 export const definitionWritten = definitionView.extend({
   backfill: backfillStarted,
+  /** Segmentation kinds: names the definition uses that the project's events never have. */
+  warnings: nameWarnings.optional(),
   /** A new webhook destination's signing secret: shown in this answer only. */
   signing_secret: z.string().optional(),
 });
@@ -220,4 +225,12 @@ export const userLookup = z.looseObject({
   scores: z.record(z.string(), z.looseObject({ score: z.number(), pct: z.number(), at: epochMs })),
   recommendations: z.array(recommendationAnswer),
   events: z.array(z.record(z.string(), z.unknown())),
+});
+
+const observedProperty = z.looseObject({ name: z.string(), seen: z.number().int(), values: z.array(z.string()).describe("JSON-encoded, most seen first") });
+
+export const catalogView = z.looseObject({
+  events: z.array(z.looseObject({ name: z.string(), seen: z.number().int(), last_seen: epochMs })),
+  event_properties: z.record(z.string(), z.array(observedProperty)).describe("per event type"),
+  user_properties: z.array(observedProperty),
 });

@@ -8,7 +8,7 @@ import type { Fields } from "../forms";
 import { Alert, fmt, PostForm, projectPath, when } from "../layout";
 import { formFields, formFile, projectPage } from "../page";
 import { ProfileLink } from "../profile-link";
-import type { DetailArgs, KindUi } from "../definitions";
+import { NameWarnings, type DetailArgs, type KindUi } from "../definitions";
 import type { SizeEstimate } from "../../../core/segments/preview";
 
 /** A size preview in plain words: the exact count when every profile was read, else the 95 % interval and what it rests on. */
@@ -31,18 +31,21 @@ export const cohortsUi: KindUi = {
   singular: "cohort",
   blurb: "Audiences kept current on every event and as time passes. Sizes update live.",
   template: { type: "behavioral", match: { all: [{ performed: { event: { type: "Product Added" }, window: { kind: "rolling", duration: { hours: 24 } } } }] } },
-  needs: ["cohorts", "computations", "predictions"],
+  needs: ["cohorts", "computations", "predictions", "catalog"],
   live: true,
   preview: {
     label: "Preview size",
     show: (result) => {
-      const r = result as SizeEstimate;
+      const r = result as SizeEstimate & { warnings?: { path: string; message: string }[] };
       return (
-        <Alert kind={r.exact || r.matched > 0 ? "good" : "warn"}>
-          <span id="size-preview" data-low={r.low} data-high={r.high} data-exact={r.exact ? "1" : "0"}>
-            {estimateWords(r)} Not saved yet.
-          </span>
-        </Alert>
+        <div class="preview">
+          <Alert kind={r.exact || r.matched > 0 ? "good" : "warn"}>
+            <span id="size-preview" data-low={r.low} data-high={r.high} data-exact={r.exact ? "1" : "0"}>
+              {estimateWords(r)} Not saved yet.
+            </span>
+          </Alert>
+          <NameWarnings warnings={r.warnings} />
+        </div>
       );
     },
   },
@@ -93,7 +96,7 @@ export const cohortsUi: KindUi = {
           errors={errors}
           hint="A static cohort's members are uploaded; it ignores the rules below."
         />
-        <CohortTree ctx={{ fields: withRoot(fields), errors, focus }} refs={refs} />
+        <CohortTree ctx={{ fields: withRoot(fields), errors, focus, vocabulary: refs.catalog }} refs={refs} />
       </div>
     ),
   },
