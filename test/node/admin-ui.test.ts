@@ -615,7 +615,8 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     expect(await page.getByText("Not trained yet").count()).toBe(1);
 
     // A tiny two-direction model published as the trainer does.
-    const items = ["p-a", "p-b", "p-c", "p-d"].map((id) => ({ id, props: {} }));
+    const names: Record<string, string> = { "p-a": "Tea pot", "p-b": "Tea cups", "p-c": "Spade", "p-d": "Rake" };
+    const items = ["p-a", "p-b", "p-c", "p-d"].map((id) => ({ id, props: { Description: names[id]! } }));
     const bytes = recommenderOnnx({ embeddings: [1, 0, 0.9, 0, 0, 1, 0, 0.9], rank: 2, bias: [0, 0, 0, 0] });
     const holdout = {
       model: { hit_rate: 0.54, ndcg: 0.13, coverage: 0.07, users: 100 },
@@ -643,8 +644,17 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     await button("Show recommendations").click();
     const preview = page.locator("#rec-preview");
     await preview.waitFor();
-    // p-a was bought; p-b shares its direction, so it leads.
-    expect((await preview.locator("li").allTextContents())[0]).toBe("p-b");
+    // p-a was bought; p-b shares its direction, so it leads — shown by its name beside its id.
+    expect((await preview.locator("li").allTextContents())[0]).toBe("p-b Tea cups");
+    // The user lookup names the list's items too, and the items the user's events took.
+    await page.goto(`${base()}/users?id_type=user_id&id=${recUser}`);
+    expect((await page.locator("#user-recs li").allTextContents())[0]).toBe("p-b Tea cups");
+    expect(await page.locator("[data-rec] li").first().textContent()).toContain("p-a"); // its one purchase
+    // The page fits the viewport: event properties wrap instead of running on one line.
+    const pageWidth = () =>
+      page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth);
+    expect(await pageWidth()).toBeLessThanOrEqual(1280);
+    await page.goto(`${base()}/recommendations/${recId}?user_id=${recUser}`);
     // The preview exposed nobody; a read through the profile API does, and a purchase after it converts.
     expect(await page.locator("#lift-words").textContent()).toContain("No user has been shown this recommendation yet");
     const read = await fetch(`${worker.url}/v1/userprofile?user_id=${recUser}&rec_id=${recId}`, { headers: { authorization: `Api-Key ${keys.secret_key}` } });

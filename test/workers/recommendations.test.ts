@@ -8,7 +8,10 @@ import { admin, call, createProject, upload, type TestProject } from "./helpers"
  * runs the other way (b5 first), so model answers and baselines are easy to tell apart.
  */
 const ids = [..."012345"].map((i) => `a${i}`).concat([..."012345"].map((i) => `b${i}`));
-const items = ids.map((id) => ({ id, props: { price: id === "a3" ? 500 : 5, category: id[0] === "a" ? "tea" : "garden" } }));
+const items = ids.map((id) => ({
+  id,
+  props: { name: `${id[0] === "a" ? "Tea" : "Spade"} no. ${id[1]}`, price: id === "a3" ? 500 : 5, category: id[0] === "a" ? "tea" : "garden" },
+}));
 const embeddings = ids.flatMap((id) => {
   const strength = 1 - Number(id[1]) * 0.01;
   return id[0] === "a" ? [strength, 0] : [0, strength];
@@ -109,12 +112,24 @@ describe("recommendations served at the edge", () => {
 
   it("previews a user's list in the admin API and shows it in the user lookup", async () => {
     const preview = await admin(`/projects/${project.id}/recommendations/${recId}/preview?user_id=tea-lover`);
-    expect(await preview.json()).toMatchObject({ rec_id: recId, items: ["a1", "a4", "b0", "b1"], recommendation_source: "model" });
+    const previewed = await preview.json<Rec & { item_details: { id: string; label: string | null; props: Record<string, unknown> }[] }>();
+    expect(previewed).toMatchObject({ rec_id: recId, items: ["a1", "a4", "b0", "b1"], recommendation_source: "model" });
+    // Each item named from the active model's catalogue (its last seen item-event properties).
+    expect(previewed.item_details.map((d) => [d.id, d.label])).toEqual([
+      ["a1", "Tea no. 1"],
+      ["a4", "Tea no. 4"],
+      ["b0", "Spade no. 0"],
+      ["b1", "Spade no. 1"],
+    ]);
+    expect(previewed.item_details[0]!.props).toEqual({ name: "Tea no. 1", price: 5, category: "tea" });
     const popular = await admin(`/projects/${project.id}/recommendations/${recId}/preview?user_id=tea-lover&rec_type=popular`);
     expect(await popular.json()).toMatchObject({ items: ["b5", "b4", "b3", "b2"], is_control: true });
     expect((await admin(`/projects/${project.id}/recommendations/${recId}/preview?user_id=nobody-at-all`)).status).toBe(404);
-    const lookup = await (await admin(`/projects/${project.id}/users?user_id=tea-lover`)).json<{ recommendations: Rec[] }>();
+    const lookup = await (await admin(`/projects/${project.id}/users?user_id=tea-lover`)).json<{
+      recommendations: (Rec & { item_details: { label: string | null }[] })[];
+    }>();
     expect(lookup.recommendations.map((r) => [r.rec_id, r.items])).toEqual([[recId, ["a1", "a4", "b0", "b1"]]]);
+    expect(lookup.recommendations[0]!.item_details.map((d) => d.label)).toEqual(["Tea no. 1", "Tea no. 4", "Spade no. 0", "Spade no. 1"]);
   });
 
   it("answers an unknown rec_id with an empty list", async () => {

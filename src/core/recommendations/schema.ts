@@ -40,6 +40,8 @@ export const recommendationSchema = z.object({
     .prefault({}),
   /** What users without item history get (before a model exists, every user gets an empty list, source `none`). */
   fallback: z.enum(["popular", "none"]).default("popular"),
+  /** The item-event property shown as an item's name in the admin UI (default: the first of name, title, description … the items carry). */
+  label_property: z.string().min(1).max(200).optional(),
 });
 export type Recommendation = z.infer<typeof recommendationSchema>;
 

@@ -28,6 +28,10 @@ h2 { font-size: 17px; margin: 28px 0 10px; }
 h3 { font-size: 15px; margin: 16px 0 8px; }
 .muted { color: var(--muted); }
 .nowrap { white-space: nowrap; }
+td { overflow-wrap: anywhere; }
+.props { display: flex; flex-wrap: wrap; gap: 2px 14px; }
+ol.items, ul.items { margin: 4px 0; padding-left: 22px; }
+.item-label { color: var(--ink, inherit); }
 .row { display: flex; gap: 12px; align-items: center; flex-wrap: wrap; }
 .between { display: flex; justify-content: space-between; align-items: center; gap: 12px; }
 .panel { background: var(--panel); border: 1px solid var(--line); border-radius: var(--radius); padding: 16px 20px; margin-bottom: 16px; }

@@ -24,6 +24,7 @@ import { nextRunAt, syncSchema } from "../../../core/syncs/schema";
 import { AppError } from "../../errors";
 import { listSyncExports, readSyncExport } from "../../archive-store";
 import { nameWarnings } from "../../catalog-store";
+import { itemDetails } from "../../item-store";
 import type { Db } from "../../db";
 import { definitionsChanged } from "../../definitions-version";
 import { setStaticMembers } from "../../static-members";
@@ -201,7 +202,8 @@ export function definitionRoutes(kind: DefinitionKind) {
         const ref: ProfileRef = q.user_id !== undefined ? { kind: "user", id: q.user_id } : { kind: "device", id: q.device_id! };
         const read = await profileStub(c.env, project, ref).read(false, { ids: [row.id], override: q.rec_type ?? null, shown: false });
         if (read === null) throw new AppError(404, "not_found", `No profile for ${ref.kind}_id ${ref.id}`);
-        return c.json(read.recommendations[0]);
+        const answer = read.recommendations[0]!;
+        return c.json({ ...answer, item_details: await itemDetails(c.env, db(c.env), project, row.id, answer.items) });
       },
     );
 

@@ -7,6 +7,7 @@ import { createApp } from "../../app";
 import { db } from "../../db";
 import { AppError } from "../../errors";
 import { requireAdmission } from "../../ingest-pipeline";
+import { itemDetails } from "../../item-store";
 import { forgetKeys } from "../../keys";
 import { createProject, listProjects, rotateKey } from "../../project-store";
 import { requestProject } from "../../project-scope";
@@ -135,6 +136,9 @@ projectRoutes.get(
     const { profile, segments, scores, recommendations } = read;
     const owner = profile.user_id !== null ? profileStub(c.env, projectId, { kind: "user", id: profile.user_id }) : stub;
     const events = query.events > 0 ? await owner.getRecentEvents(query.events) : [];
-    return c.json({ profile, segments, scores, recommendations, events });
+    const named = await Promise.all(
+      recommendations.map(async (r) => ({ ...r, item_details: await itemDetails(c.env, db(c.env), projectId, r.rec_id, r.items) })),
+    );
+    return c.json({ profile, segments, scores, recommendations: named, events });
   },
 );

@@ -201,6 +201,12 @@ export const deletionView = z.looseObject({
   finished_at: nullableMs,
 });
 
+const itemDetail = z.looseObject({
+  id: z.string(),
+  label: z.string().nullable().describe("the item's name: the definition's label_property, or its name/title/description"),
+  props: z.record(z.string(), z.unknown()).describe("its last seen item-event properties, from the active model's catalogue"),
+});
+
 export const recommendationAnswer = z.looseObject({
   rec_id: z.string(),
   child_rec_id: z.string(),
@@ -208,6 +214,8 @@ export const recommendationAnswer = z.looseObject({
   is_control: z.boolean(),
   recommendation_source: z.string(),
   last_updated: z.number().nullable().describe("epoch seconds"),
+  /** The admin API's answers: each listed item with its name. */
+  item_details: z.array(itemDetail).optional(),
 });
 
 export const userLookup = z.looseObject({

@@ -1,3 +1,5 @@
+import type { ItemDetail } from "../../../core/recommendations/item-label";
+import { ItemList } from "../items";
 import { ChartCard, HBarChart } from "../charts/svg";
 import type { DetailArgs, KindUi } from "../definitions";
 import { TextField } from "../fields";
@@ -26,6 +28,7 @@ interface RecResult {
   items: string[];
   is_control: boolean;
   recommendation_source: string;
+  item_details?: ItemDetail[];
 }
 
 const BASELINES = [
@@ -151,17 +154,7 @@ async function recommendationExtras({ c, api, project, apiBase, item, ctx }: Det
             {preview.json.recommendation_source}
             {preview.json.is_control ? " (control group)" : ""}
           </p>
-          {preview.json.items.length === 0 ? (
-            <p>No items.</p>
-          ) : (
-            <ol>
-              {preview.json.items.map((i) => (
-                <li>
-                  <code>{i}</code>
-                </li>
-              ))}
-            </ol>
-          )}
+          {preview.json.items.length === 0 ? <p>No items.</p> : <ItemList ids={preview.json.items} details={preview.json.item_details} />}
         </div>
       ) : (
         <Alert>{errorDetails(preview.json).message}</Alert>

@@ -3,6 +3,11 @@ import type { UiEnv } from "../auth";
 import { SelectField, TextField } from "../fields";
 import { fmt, Layout, projectPath, when } from "../layout";
 import { projectPage, type Item } from "../page";
+import type { ItemDetail } from "../../../core/recommendations/item-label";
+import { recentItems } from "../../../core/recommendations/item-label";
+import type { JsonObject } from "../../../core/json";
+import { recommendationSchema } from "../../../core/recommendations/schema";
+import { ItemList, ItemName } from "../items";
 
 interface Lookup {
   profile: {
@@ -16,11 +21,45 @@ interface Lookup {
   };
   segments: { cohort_ids: string[]; computations: Record<string, unknown> } | null;
   scores?: Record<string, { score: number; pct: number; at: number }>;
-  recommendations?: { rec_id: string; items: string[]; is_control: boolean; recommendation_source: string }[];
-  events: { event_type: string; time: number; event_properties?: Record<string, unknown>; insert_id?: string }[];
+  recommendations?: { rec_id: string; items: string[]; is_control: boolean; recommendation_source: string; item_details?: ItemDetail[] }[];
+  events: { event_type: string; time: number; event_properties?: JsonObject; insert_id?: string }[];
 }
 
 const show = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
+
+/** The items the user's recent events took, per recommendation (its item event and property), named from the events. */
+function RecentItems(props: { events: Lookup["events"]; recommendations: Item[] }) {
+  const lists = props.recommendations
+    .map((rec) => {
+      const parsed = recommendationSchema.safeParse(rec.definition);
+      if (!parsed.success) return null;
+      const { item, label_property } = parsed.data;
+      const items = recentItems(props.events, { eventType: item.event.type, property: item.property, labelProperty: label_property });
+      return items.length === 0 ? null : { rec, items };
+    })
+    .filter((l) => l !== null);
+  if (lists.length === 0) return null;
+  return (
+    <>
+      <h2>Recent items</h2>
+      {lists.map(({ rec, items }) => (
+        <div class="panel" data-rec={rec.id}>
+          <p class="muted">
+            {rec.name}: the items of its recent {JSON.stringify((rec.definition as { item?: { event?: { type?: string } } }).item?.event?.type)} events, newest
+            first
+          </p>
+          <ul class="items">
+            {items.map((i) => (
+              <li>
+                <ItemName id={i.id} label={i.label} /> <span class="muted">{when(i.time)}</span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ))}
+    </>
+  );
+}
 
 /** A profile by user_id or device_id: properties, computed values, cohorts, scores, recent events. */
 export const usersPage = new Hono<UiEnv>();
@@ -32,6 +71,7 @@ usersPage.get("/", async (c) => {
   let result: Lookup | undefined;
   let error: string | undefined;
   const names = new Map<string, string>();
+  let recDefinitions: Item[] = [];
   if (id !== "") {
     const [r, cohorts, computations, predictions, recommendations] = await Promise.all([
       api.get<Lookup & { error?: { message: string } }>(`/users?${idType}=${encodeURIComponent(id)}&events=25`),
@@ -42,6 +82,7 @@ usersPage.get("/", async (c) => {
     ]);
     const named = [cohorts.json.cohorts, computations.json.computations, predictions.json.predictions, recommendations.json.recommendations];
     for (const item of named.flatMap((list) => list ?? [])) names.set(item.id, item.name);
+    recDefinitions = recommendations.json.recommendations ?? [];
     if (r.ok) result = r.json;
     else error = r.status === 404 ? `No profile with ${idType} ${id}` : (r.json.error?.message ?? "Lookup failed");
   }
@@ -126,7 +167,7 @@ usersPage.get("/", async (c) => {
                     {(result.recommendations ?? []).map((r) => (
                       <tr>
                         <td>{label(r.rec_id)}</td>
-                        <td>{r.items.length === 0 ? <span class="muted">none</span> : r.items.map((i) => <code>{i} </code>)}</td>
+                        <td>{r.items.length === 0 ? <span class="muted">none</span> : <ItemList ids={r.items} details={r.item_details} />}</td>
                         <td class="muted">
                           {r.recommendation_source}
                           {r.is_control ? " (control)" : ""}
@@ -166,8 +207,9 @@ usersPage.get("/", async (c) => {
               </tbody>
             </table>
           )}
+          <RecentItems events={result.events} recommendations={recDefinitions} />
           <h2>Recent events</h2>
-          <table>
+          <table id="user-events">
             <thead>
               <tr>
                 <th>Time</th>
@@ -181,7 +223,13 @@ usersPage.get("/", async (c) => {
                   <td class="muted nowrap">{when(e.time)}</td>
                   <td>{e.event_type}</td>
                   <td>
-                    <code>{JSON.stringify(e.event_properties ?? {})}</code>
+                    <span class="props">
+                      {Object.entries(e.event_properties ?? {}).map(([k, v]) => (
+                        <span>
+                          <span class="muted">{k}</span> {show(v)}
+                        </span>
+                      ))}
+                    </span>
                   </td>
                 </tr>
               ))}
