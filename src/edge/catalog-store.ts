@@ -21,8 +21,13 @@ const written = cacheNamespace<true>("catalog-written", { maxEntries: 20_000, tt
 /** Distinct values this isolate has written per property (to stop at MAX_VALUES). */
 const valueCounts = cacheNamespace<number>("catalog-value-counts", { maxEntries: 5_000, ttlMs: 60 * 60_000 });
 
-export async function recordObserved(d: Db, projectId: string, events: Parameters<typeof observe>[0], now = Date.now()): Promise<void> {
-  const statements = [];
+/**
+ * The upserts these events call for (none once this isolate wrote their names and values
+ * lately), decided at once so that a request with nothing new schedules no work at all;
+ * `null` when there is nothing to write.
+ */
+export function catalogWrites(d: Db, projectId: string, events: Parameters<typeof observe>[0], now = Date.now()): (() => Promise<void>) | null {
+  const statements: Parameters<Db["batch"]>[0][number][] = [];
   for (const o of observe(events)) {
     const nameKey = `${projectId}\u0000${o.kind}\u0000${o.eventType}\u0000${o.name}`;
     if (written.get(nameKey) === undefined) {
@@ -48,10 +53,13 @@ export async function recordObserved(d: Db, projectId: string, events: Parameter
       );
     }
   }
-  for (let i = 0; i < statements.length; i += STATEMENTS_PER_BATCH) {
-    const chunk = statements.slice(i, i + STATEMENTS_PER_BATCH);
-    await d.batch(chunk as [(typeof chunk)[number], ...(typeof chunk)[number][]]);
-  }
+  if (statements.length === 0) return null;
+  return async () => {
+    for (let i = 0; i < statements.length; i += STATEMENTS_PER_BATCH) {
+      const chunk = statements.slice(i, i + STATEMENTS_PER_BATCH);
+      await d.batch(chunk as [(typeof chunk)[number], ...(typeof chunk)[number][]]);
+    }
+  };
 }
 
 function upsertName(d: Db, projectId: string, o: Observation, now: number) {

@@ -5,7 +5,7 @@ import { admitProfiles } from "../core/admission";
 import { db } from "./db";
 import { deliver, type DeliveryOutcome } from "./deliver";
 import { definitionsVersionOf } from "./definitions-version";
-import { recordObserved } from "./catalog-store";
+import { catalogWrites } from "./catalog-store";
 import { AppError } from "./errors";
 import { projectForIngestKey } from "./keys";
 
@@ -36,9 +36,10 @@ export async function storeEvents(
   const config = readConfig(env);
   const outcome = await deliver(env, projectId, events, config[throttle], version, (refs) => admitProfiles(config, projectId, refs));
   if (outcome.status === "unavailable" && outcome.error !== undefined) console.error("ingest delivery failed", outcome.error);
-  // The names the events used, for the admin UI's pickers: after the answer, never in its way.
-  if (outcome.status !== "unavailable")
-    ctx.waitUntil(recordObserved(db(env), projectId, events).catch((err: unknown) => console.error("catalog write failed", projectId, err)));
+  // The names the events used, for the admin UI's pickers: written after the answer, and
+  // only when this isolate has not written them lately (most requests schedule nothing).
+  const write = outcome.status === "unavailable" ? null : catalogWrites(db(env), projectId, events);
+  if (write !== null) ctx.waitUntil(write().catch((err: unknown) => console.error("catalog write failed", projectId, err)));
   return outcome;
 }
 
