@@ -471,10 +471,20 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     await page.getByText("Training queued").waitFor();
     expect(await page.locator("#training-jobs tbody tr").first().textContent()).toContain("queued");
     await shot("prediction-training");
+    // A trainer takes the job: the table follows it by itself (the page reloads as the status
+    // moves), with its start time, and the notice of a queued job is gone.
+    const trainer = "ui-test-trainer";
+    const claimed = await worker.admin<{ job: { id: string } | null }>("POST", "/training-jobs/claim", { worker: trainer });
+    const jobId = claimed.json.job!.id;
+    await page.locator("#training-jobs .badge", { hasText: "running" }).waitFor({ timeout: 20_000 });
+    expect(await page.getByText("Training queued").count()).toBe(0);
+    const jobCells = () => page.locator("#training-jobs tbody tr").first().locator("td").allTextContents();
+    expect((await jobCells())[2]).toMatch(/UTC/); // started
 
     // Publish two versions as the trainer does (bytes + metadata through the admin API).
     const spec = defaultFeatures({ type: "Order Completed", filters: [] }, "revenue", ["Product Added"]);
     const bytes = logisticOnnx({ weights: featureNames(spec).map((f) => (f === "goal_count" ? 1 : 0)), bias: -1, featureNames: featureNames(spec) });
+    let lastModel = "";
     for (const shift of [0.6, 0.2]) {
       const res = await worker.admin("POST", "/projects/shop/models", {
         owner_kind: "prediction",
@@ -483,8 +493,17 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
         metadata: { feature_spec: spec, quantiles: Array.from({ length: 101 }, (_, i) => i / 100), metrics: trainerMetrics(shift) },
       });
       expect(res.status).toBe(201);
+      lastModel = (res.json as { id: string }).id;
     }
+    // The trainer finishes its job with the version it published: status, end time and version shown.
+    expect(
+      (await worker.admin("POST", `/projects/shop/training-jobs/${jobId}/finish`, { worker: trainer, status: "succeeded", model_id: lastModel })).status,
+    ).toBe(200);
     await page.reload();
+    const finishedJob = await jobCells();
+    expect(finishedJob[1]).toContain("succeeded");
+    expect(finishedJob[3]).toMatch(/UTC/); // finished
+    expect(finishedJob[5]).toContain("2"); // the version
     const charts = page.locator("#quality-charts figure");
     expect(await charts.count()).toBe(4);
     expect(await page.locator("#quality-charts path.series").count()).toBe(2); // ROC and calibration

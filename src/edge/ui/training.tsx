@@ -40,8 +40,13 @@ export function TrainingPanel(props: { jobs: TrainingJobView[]; base: string; cs
           <button type="submit">Train now</button>
         </PostForm>
       </div>
-      {props.notice === "queued" ? <Alert kind="good">Training queued: a trainer picks it up within seconds and this table follows it.</Alert> : null}
-      {props.notice === "running" ? <Alert kind="good">Already training: the running job below publishes the new version.</Alert> : null}
+      {/* The notices speak of a job still on its way: once it ended, the table says how. */}
+      {props.notice === "queued" && jobs.some((j) => j.status === "queued") ? (
+        <Alert kind="good">Training queued: a trainer picks it up within seconds and this table follows it.</Alert>
+      ) : null}
+      {props.notice === "running" && jobs.some((j) => j.status === "running") ? (
+        <Alert kind="good">Already training: the running job below publishes the new version.</Alert>
+      ) : null}
       <p class="muted">
         Trains on the whole event archive, checks the model on a holdout, publishes it as a new version and makes it active. A trainer process runs the job:{" "}
         <code>npm start</code> starts one; for a deployed Worker, run <code>npm run train -- --watch --url https://…</code> on any machine with Node.
@@ -51,6 +56,8 @@ export function TrainingPanel(props: { jobs: TrainingJobView[]; base: string; cs
           id="training-jobs"
           data-live-url={waiting ? `${props.apiBase}${jobsPath(props.ownerId)}` : undefined}
           data-live-list={waiting ? "jobs" : undefined}
+          // As a job moves on, the page reloads: its start and end times and the new version show.
+          data-live-reload={waiting ? "" : undefined}
         >
           <thead>
             <tr>
