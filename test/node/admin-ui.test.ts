@@ -721,6 +721,13 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     const row = page.locator("tr", { hasText: "Carts to a dead hook" });
     expect(await row.locator(".badge.bad").textContent()).toBe("failing");
     expect(await page.locator("tr", { hasText: "Abandoned carts to hook" }).locator(".badge.good", { hasText: "healthy" }).count()).toBe(1);
+    // The list names each sync's cohort and destination (their ids beside, muted), never ids alone.
+    const deadRow = await page.locator("tr", { hasText: "Carts to a dead hook" }).locator("td").allTextContents();
+    expect(deadRow.join(" | ")).toMatch(/Abandoned cart coh_\w+ \| Dead hook dst_\w+/);
+    // A new destination's URL box is empty (a placeholder, no real-looking default).
+    await page.goto(`${base()}/destinations/new`);
+    expect(await field("d.url").inputValue()).toBe("");
+    expect(await field("d.url").getAttribute("placeholder")).toBe("https://example.com/hook");
   });
 
   it("sets up the global control group on the Performance page, and lists each recommendation's lift", async () => {

@@ -51,7 +51,9 @@ export interface KindUi {
   blurb?: Child;
   /** Where the JSON editor starts for a new one. */
   template: Record<string, unknown>;
-  columns?: { label: string; num?: boolean; cell: (item: Item) => Child }[];
+  columns?: { label: string; num?: boolean; cell: (item: Item, refs: Refs) => Child }[];
+  /** What the list's cells refer to (a sync's cohort and destination, by name). */
+  listNeeds?: RefKind[];
   form?: StructuredForm;
   needs?: (RefKind | "catalog")[];
   /** Extra panels on the detail page (above the editor). */
@@ -202,8 +204,9 @@ function Editor(props: { ui: KindUi; state: EditorState; action: string; csrf: s
   );
 }
 
-function ListPage(props: { ui: KindUi; ctx: PageContext; items: Item[]; apiBase: string; project: string; unavailable?: string }) {
+function ListPage(props: { ui: KindUi; ctx: PageContext; items: Item[]; apiBase: string; project: string; unavailable?: string; refs?: Refs }) {
   const { ui, ctx, items, project, apiBase } = props;
+  const refs = props.refs ?? {};
   const base = projectPath(project, `/${ui.kind}`);
   return (
     <Layout ctx={ctx} title={ui.title}>
@@ -242,7 +245,7 @@ function ListPage(props: { ui: KindUi; ctx: PageContext; items: Item[]; apiBase:
                   </div>
                 </td>
                 {(ui.columns ?? []).map((col) => (
-                  <td class={col.num ? "num" : undefined}>{col.cell(item)}</td>
+                  <td class={col.num ? "num" : undefined}>{col.cell(item, refs)}</td>
                 ))}
                 <td>
                   <span class={item.status === "active" ? "badge good" : "badge"}>{item.status}</span>
@@ -277,8 +280,8 @@ export function definitionPages(ui: KindUi): Hono<UiEnv> {
         />,
       );
     }
-    const items = await must(Promise.resolve(r));
-    return c.html(<ListPage ui={ui} ctx={ctx} items={items[ui.kind] ?? []} apiBase={apiBase} project={project} />);
+    const [items, refs] = await Promise.all([must(Promise.resolve(r)), loadRefs(api, ui.listNeeds)]);
+    return c.html(<ListPage ui={ui} ctx={ctx} items={items[ui.kind] ?? []} apiBase={apiBase} project={project} refs={refs} />);
   });
 
   const render = async (c: UiContext, state: EditorState, status: 200 | 400 | 404 | 409 = 200, notice?: Child) => {

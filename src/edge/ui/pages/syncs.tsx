@@ -17,7 +17,8 @@ export const destinationsUi: KindUi = {
   singular: "destination",
   blurb:
     "Where audiences go. Webhooks are signed (Standard Webhooks); Braze, HubSpot, Klaviyo and Facebook take their JSON definition (credentials are write-only).",
-  template: { type: "webhook", url: "https://example.com/hook" },
+  // No real-looking default: the box shows its placeholder and saving without a URL names the field.
+  template: { type: "webhook", url: "" },
   columns: [
     { label: "Type", cell: (item) => <span class="badge">{String(item.definition.type)}</span> },
     { label: "Target", cell: (item) => <code>{String(item.definition.url ?? item.definition.base_url ?? item.definition.format ?? "")}</code> },
@@ -87,6 +88,18 @@ function HealthBadge(props: { failing: boolean | undefined }) {
   return props.failing ? <span class="badge bad">failing</span> : <span class="badge good">healthy</span>;
 }
 
+/** A definition a sync refers to, by its name (its id beside it, muted); the id alone when it is gone. */
+function RefName(props: { id: string; items: Item[] | undefined }) {
+  const found = props.items?.find((i) => i.id === props.id);
+  return found === undefined ? (
+    <code>{props.id}</code>
+  ) : (
+    <span>
+      {found.name} <code class="muted">{props.id}</code>
+    </span>
+  );
+}
+
 export const syncsUi: KindUi = {
   kind: "syncs",
   title: "Syncs",
@@ -94,9 +107,16 @@ export const syncsUi: KindUi = {
   blurb: "A cohort's enter/exit changes to a destination, on a schedule or on demand.",
   template: { destination_id: "", what: { kind: "cohort", cohort_id: "" }, schedule: "hourly" },
   needs: ["cohorts", "destinations"],
+  listNeeds: ["cohorts", "destinations"],
   columns: [
-    { label: "Cohort", cell: (item) => <code>{String((item.definition.what as { cohort_id?: string } | undefined)?.cohort_id ?? "")}</code> },
-    { label: "Destination", cell: (item) => <code>{String(item.definition.destination_id ?? "")}</code> },
+    {
+      label: "Audience",
+      cell: (item, refs) => {
+        const what = item.definition.what as { kind?: string; cohort_id?: string } | undefined;
+        return what?.cohort_id === undefined ? (what?.kind ?? "") : <RefName id={what.cohort_id} items={refs.cohorts} />;
+      },
+    },
+    { label: "Destination", cell: (item, refs) => <RefName id={String(item.definition.destination_id ?? "")} items={refs.destinations} /> },
     { label: "Schedule", cell: (item) => String(item.definition.schedule ?? "hourly") },
     // The list API marks a sync whose last runs all failed.
     { label: "Health", cell: (item) => <HealthBadge failing={(item as Item & { failing?: boolean }).failing} /> },
