@@ -527,6 +527,19 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     const rows = await page.locator("#models tbody tr").allTextContents();
     expect(rows.find((r) => r.includes("v1"))).toContain("active");
     expect(rows.find((r) => r.includes("v2"))).toContain("inactive");
+
+    // The quality in words, with the baseline comparison stated …
+    const words = (await page.locator("#quality-words").textContent()) ?? "";
+    expect(words).toMatch(/a user who reached the goal was scored above one who did not [\d.]+ % of the time/);
+    expect(words).toMatch(/simple baseline/);
+    // … and a cohort of the top 10 % made from the page: a predictive cohort, on its own page.
+    await button("Create cohort").click();
+    await page.waitForURL(/\/cohorts\/coh_[^/?]+\?saved=1$/);
+    expect(await page.locator("h1").textContent()).toBe("Buys again in 30 days: top 10 %");
+    const cohort = (await worker.admin<{ cohorts: { name: string; definition: unknown }[] }>("GET", "/projects/shop/cohorts")).json.cohorts.find(
+      (c) => c.name === "Buys again in 30 days: top 10 %",
+    );
+    expect(cohort?.definition).toEqual({ type: "behavioral", match: { prediction: { id: predictionId, top_percent: 10 } } });
   });
 
   it("looks up a user: properties, computed values, cohorts and recent events", async () => {

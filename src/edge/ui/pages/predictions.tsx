@@ -1,7 +1,9 @@
 import { ChartCard, BarChart, HBarChart, XYChart } from "../charts/svg";
 import { SelectField, TextField } from "../fields";
-import { definitionFromPaths, fieldsFromPaths } from "../forms";
-import { Alert, fmt, projectPath } from "../layout";
+import { definitionFromPaths, errorDetails, fieldsFromPaths } from "../forms";
+import { Alert, fmt, PostForm, projectPath } from "../layout";
+import { formFields, projectPage, type Item } from "../page";
+import { qualitySentences, readableFeature } from "../prediction-words";
 import { modelRoutes, ModelVersions, ServedNote, type ModelRow } from "../models";
 import { trainingJobs, TrainingPanel } from "../training";
 import type { DetailArgs, KindUi } from "../definitions";
@@ -61,8 +63,47 @@ export const predictionsUi: KindUi = {
     ),
   },
   extras: predictionExtras,
-  routes: modelRoutes("predictions"),
+  routes: (app) => {
+    modelRoutes("predictions")(app);
+    /** A predictive cohort from the prediction's page: its top or bottom N % of users by score, then that cohort's page. */
+    app.post("/:id/cohort", async (c) => {
+      const { api, project } = await projectPage(c, "predictions");
+      const f = await formFields(c);
+      const id = c.req.param("id");
+      const side = f.side === "bottom" ? "bottom" : "top";
+      const share = Number(f.percent);
+      const r = await api.send<Item>("POST", "/cohorts", {
+        name: f.name?.trim() || `${side === "top" ? "Top" : "Bottom"} ${f.percent} % by ${id}`,
+        definition: { type: "behavioral", match: { prediction: { id, [`${side}_percent`]: share } } },
+      });
+      const back = `${projectPath(project, "/predictions")}/${encodeURIComponent(id)}`;
+      return c.redirect(
+        r.ok ? `${projectPath(project, "/cohorts")}/${r.json.id}?saved=1` : `${back}?error=${encodeURIComponent(errorDetails(r.json).message)}`,
+        303,
+      );
+    });
+  },
 };
+
+/** Create a cohort of the prediction's top or bottom N % (a predictive cohort, kept current as scores move). */
+function CohortFromScores(props: { action: string; csrf: string; name: string }) {
+  return (
+    <PostForm action={props.action} csrf={props.csrf} class="panel row">
+      <SelectField
+        name="side"
+        label="Users"
+        value="top"
+        options={[
+          ["top", "most likely (top)"],
+          ["bottom", "least likely (bottom)"],
+        ]}
+      />
+      <TextField name="percent" label="Share (%)" type="number" value="10" required />
+      <TextField name="name" label="Cohort name" value={props.name} />
+      <button type="submit">Create cohort</button>
+    </PostForm>
+  );
+}
 
 const DIAGONAL: [number, number][] = [
   [0, 0],
@@ -124,7 +165,7 @@ export function QualityCharts(props: { metrics: Metrics }) {
         {importance.length === 0 ? (
           <p class="muted">No feature weights stored.</p>
         ) : (
-          <HBarChart rows={importance.map((i) => ({ label: i.feature, value: i.weight }))} desc="Feature importance" />
+          <HBarChart rows={importance.map((i) => ({ label: readableFeature(i.feature), value: i.weight }))} desc="Feature importance" />
         )}
       </ChartCard>
     </div>
@@ -179,6 +220,12 @@ async function predictionExtras({ c, api, project, apiBase, item, ctx }: DetailA
       {c.req.query("activated") === undefined ? null : <Alert kind="good">Version activated: profiles re-score now.</Alert>}
       {error === undefined ? null : <Alert>{error}</Alert>}
       <TrainingPanel jobs={jobs} base={base} csrf={ctx.csrf} apiBase={apiBase} ownerId={item.id} notice={c.req.query("training")} />
+      {models.some((m) => m.active) ? (
+        <>
+          <h2>Act on the scores</h2>
+          <CohortFromScores action={`${base}/cohort`} csrf={ctx.csrf} name={`${item.name}: top 10 %`} />
+        </>
+      ) : null}
       <h2>Models</h2>
       {models.length === 0 ? (
         <div class="panel">
@@ -207,6 +254,11 @@ async function predictionExtras({ c, api, project, apiBase, item, ctx }: DetailA
       {chosen === undefined ? null : (
         <>
           <h2>Quality of v{chosen.version}</h2>
+          <div class="panel" id="quality-words">
+            {qualitySentences(chosen.metrics.holdout?.model, chosen.metrics.holdout?.baseline, chosen.served?.prediction ?? undefined).map((line) => (
+              <p>{line}</p>
+            ))}
+          </div>
           <MetricsTable model={chosen} />
           <ServedNote served={chosen.served} horizon={`${String(item.definition.horizon_days)} days`} />
           <QualityCharts metrics={chosen.metrics} />
