@@ -8,9 +8,10 @@ import type { Db } from "./db";
 const LOOKUP_CHUNK = 5_000;
 const CONCURRENCY = 32;
 
-/** A cohort's members in the index. */
-export async function indexedMembers(db: Db, cohortId: string): Promise<ProfileRef[]> {
-  const rows = await db.select({ key: cohortMembers.profileKey }).from(cohortMembers).where(eq(cohortMembers.cohortId, cohortId));
+/** A cohort's members in the index (the first `limit` by profile key, when given). */
+export async function indexedMembers(db: Db, cohortId: string, limit?: number): Promise<ProfileRef[]> {
+  const query = db.select({ key: cohortMembers.profileKey }).from(cohortMembers).where(eq(cohortMembers.cohortId, cohortId)).orderBy(cohortMembers.profileKey);
+  const rows = limit === undefined ? await query : await query.limit(limit);
   return rows.map((r) => parseProfileKey(r.key));
 }
 

@@ -743,6 +743,18 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     expect(await field("d.url").getAttribute("placeholder")).toBe("https://example.com/hook");
   });
 
+  it("lists a cohort's members on its page and starts a sync of it from there", async () => {
+    const { cohorts } = (await worker.admin<{ cohorts: { id: string; name: string }[] }>("GET", "/projects/shop/cohorts")).json;
+    const cart = cohorts.find((c) => c.name === "Abandoned cart")!;
+    const { members } = (await worker.admin<{ members: { user_id: string | null }[] }>("GET", `/projects/shop/cohorts/${cart.id}/members`)).json;
+    expect(members.length).toBeGreaterThan(0);
+    await page.goto(`${base()}/cohorts/${cart.id}`);
+    expect(await page.locator("#cohort-members li").allTextContents()).toEqual(members.map((m) => `u:${m.user_id}`));
+    await page.locator("#sync-cohort").click();
+    await page.waitForURL(/\/syncs\/new\?/);
+    expect(await field("d.what.cohort_id").inputValue()).toBe(cart.id);
+  });
+
   it("sets up the global control group on the Performance page, and lists each recommendation's lift", async () => {
     await page.goto(`${base()}/performance`);
     expect(await page.getByText("No global control group yet").count()).toBe(1);

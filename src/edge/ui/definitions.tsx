@@ -330,7 +330,12 @@ export function definitionPages(ui: KindUi): Hono<UiEnv> {
     return must(api.get<Item>(`/${ui.kind}/${encodeURIComponent(c.req.param("id") ?? "")}`));
   };
 
-  app.get("/new", async (c) => render(c, stateFor(ui)));
+  // A link may fill in form fields (`?d.what.cohort_id=coh_…`: "Sync this cohort").
+  app.get("/new", async (c) => {
+    const state = stateFor(ui);
+    const given = Object.entries(c.req.query()).filter(([k]) => k.startsWith("d."));
+    return render(c, state.fields === null || given.length === 0 ? state : { ...state, fields: { ...state.fields, ...Object.fromEntries(given) } });
+  });
   app.get("/:id", async (c) => render(c, stateFor(ui, await load(c))));
 
   const save = async (c: UiContext, item?: Item) => {

@@ -30,6 +30,7 @@ h3 { font-size: 15px; margin: 16px 0 8px; }
 .nowrap { white-space: nowrap; }
 td { overflow-wrap: anywhere; }
 .props { display: flex; flex-wrap: wrap; gap: 2px 14px; }
+ul.props { list-style: none; padding: 0; margin: 0; }
 ol.items, ul.items { margin: 4px 0; padding-left: 22px; }
 .item-label { color: var(--ink, inherit); }
 .row { display: flex; gap: 12px; align-items: center; flex-wrap: wrap; }

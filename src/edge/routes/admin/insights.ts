@@ -7,7 +7,8 @@ import { loadDefinitionSet } from "../../../db/definitions";
 import { epochMs, json, operation } from "../../api-contract";
 import { createApp } from "../../app";
 import { db } from "../../db";
-import { getDefinition } from "../../definition-store";
+import { cohortSizes, getDefinition } from "../../definition-store";
+import { indexedMembers } from "../../static-members";
 import { AppError } from "../../errors";
 import { nameWarnings } from "../../catalog-store";
 import { nameWarnings as nameWarningsView } from "./responses";
@@ -31,6 +32,32 @@ cohortTrend.get(
     const project = requestProject(c);
     const row = await getDefinition(db(c.env), "cohorts", project, c.req.param("id"));
     return c.json({ cohort_id: row.id, days: await dailyCohortChanges(db(c.env), row.id, q.days, Date.now()) });
+  },
+);
+
+const membersView = z.object({
+  cohort_id: z.string(),
+  size: z.number().int(),
+  members: z.array(z.object({ user_id: z.string().nullable(), device_id: z.string().nullable() })),
+});
+
+/** A cohort's members from the membership index, the first `limit` by id (the whole list: a download). */
+cohortTrend.get(
+  "/:id/members",
+  operation({
+    summary: "List a cohort's members",
+    query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) }),
+    responses: { 200: json("The first members, by id, and the cohort's size", membersView) },
+  }),
+  async (c) => {
+    const project = requestProject(c);
+    const row = await getDefinition(db(c.env), "cohorts", project, c.req.param("id"));
+    const [members, sizes] = await Promise.all([indexedMembers(db(c.env), row.id, c.req.valid("query").limit), cohortSizes(db(c.env), project, [row.id])]);
+    return c.json({
+      cohort_id: row.id,
+      size: sizes.get(row.id) ?? 0,
+      members: members.map((m) => ({ user_id: m.kind === "user" ? m.id : null, device_id: m.kind === "device" ? m.id : null })),
+    });
   },
 );
 

@@ -143,10 +143,40 @@ interface Backfill {
   started_at: number;
 }
 
+const MEMBERS_SHOWN = 20;
+
+/** The cohort's first members (by id), each a link to its user lookup. */
+function MemberList(props: { project: string; size: number; members: { user_id: string | null; device_id: string | null }[] }) {
+  return (
+    <>
+      <h2>Members</h2>
+      {props.members.length === 0 ? (
+        <p class="muted">Nobody is in this cohort now.</p>
+      ) : (
+        <div class="panel" id="cohort-members">
+          <p class="muted">
+            {props.members.length < props.size
+              ? `The first ${fmt(props.members.length)} of ${fmt(props.size)}, by id (Download members for all of them).`
+              : "All of them, by id."}
+          </p>
+          <ul class="props">
+            {props.members.map((m) => (
+              <li>
+                <ProfileLink project={props.project} profileKey={m.user_id !== null ? `u:${m.user_id}` : `d:${m.device_id ?? ""}`} />
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </>
+  );
+}
+
 async function cohortExtras({ c, api, project, apiBase, item, ctx }: DetailArgs) {
-  const [trend, backfills] = await Promise.all([
+  const [trend, backfills, members] = await Promise.all([
     api.get<{ days: { day: number; entered: number; exited: number }[] }>(`/cohorts/${item.id}/trend?days=14`),
     api.get<{ backfills: Backfill[] }>(`/backfills`),
+    api.get<{ size: number; members: { user_id: string | null; device_id: string | null }[] }>(`/cohorts/${item.id}/members?limit=${MEMBERS_SHOWN}`),
   ]);
   const days = trend.ok ? trend.json.days : [];
   const entered = days.reduce((s, d) => s + d.entered, 0);
@@ -175,12 +205,17 @@ async function cohortExtras({ c, api, project, apiBase, item, ctx }: DetailArgs)
               <span>14 days</span>+{fmt(entered)} / −{fmt(exited)}
             </div>
           </div>
-          <PostForm action={projectPath(project, "/jobs/downloads")} csrf={ctx.csrf}>
-            <input type="hidden" name="cohort_id" value={item.id} />
-            <button type="submit" class="secondary" id="download-members">
-              Download members (CSV)
-            </button>
-          </PostForm>
+          <div class="row">
+            <PostForm action={projectPath(project, "/jobs/downloads")} csrf={ctx.csrf}>
+              <input type="hidden" name="cohort_id" value={item.id} />
+              <button type="submit" class="secondary" id="download-members">
+                Download members (CSV)
+              </button>
+            </PostForm>
+            <a class="button secondary" id="sync-cohort" href={`${projectPath(project, "/syncs/new")}?${new URLSearchParams({ "d.what.cohort_id": item.id })}`}>
+              Sync this cohort
+            </a>
+          </div>
           {latest === undefined ? null : (
             // While it runs, its status and progress refresh from the API (the page need not be reloaded).
             <p class="muted" id="backfill-status" data-live-url={latest.status === "running" ? `${apiBase}/backfills` : undefined} data-live-list="backfills">
@@ -225,6 +260,7 @@ async function cohortExtras({ c, api, project, apiBase, item, ctx }: DetailArgs)
           />
         </ChartCard>
       </div>
+      {members.ok ? <MemberList project={project} size={members.json.size} members={members.json.members} /> : null}
       {!isStatic ? null : (
         <>
           <h2>Upload members</h2>
