@@ -7,11 +7,42 @@ export interface NumericBin {
 }
 
 export type Distribution =
-  | { kind: "numeric"; count: number; missing: number; min: number; max: number; mean: number; bins: NumericBin[] }
+  | {
+      kind: "numeric";
+      count: number;
+      missing: number;
+      min: number;
+      max: number;
+      mean: number;
+      /** "log" when equal widths would put most values in the first bin: then each bin is wider than the last by the same factor. */
+      scale: "linear" | "log";
+      bins: NumericBin[];
+    }
   | { kind: "categorical"; count: number; missing: number; top: { value: string; count: number }[]; other: number }
   | { kind: "empty"; count: 0; missing: number };
 
-/** Equal-width bins when every present value is a number; else the most frequent values. */
+/**
+ * Skewed non-negative values (revenue, counts: most small, a few large) in bins whose edges
+ * grow by a constant factor from the smallest positive value, with zeros in a bin of their
+ * own; null when the values do not allow it (negatives, no positive spread).
+ */
+function logarithmicBins(xs: readonly number[], min: number, max: number, n: number): NumericBin[] | null {
+  if (min < 0) return null;
+  const low = xs.reduce((m, x) => (x > 0 && x < m ? x : m), Infinity);
+  if (!Number.isFinite(low) || low >= max) return null;
+  const zeros = xs.some((x) => x === 0);
+  const steps = zeros ? n - 1 : n;
+  const factor = (max / low) ** (1 / steps);
+  const edges = Array.from({ length: steps + 1 }, (_, i) => (i === steps ? max : low * factor ** i));
+  const out: NumericBin[] = [...(zeros ? [{ from: 0, to: 0, count: 0 }] : []), ...edges.slice(0, -1).map((from, i) => ({ from, to: edges[i + 1]!, count: 0 }))];
+  for (const x of xs) {
+    if (x === 0) out[0]!.count++;
+    else out[(zeros ? 1 : 0) + Math.min(steps - 1, Math.max(0, Math.floor(Math.log(x / low) / Math.log(factor))))]!.count++;
+  }
+  return out;
+}
+
+/** Equal-width bins when every present value is a number (log-spaced when most would fall in the first); else the most frequent values. */
 export function distribution(values: readonly unknown[], bins = 12, top = 12): Distribution {
   const present = values.filter((v) => v !== null && v !== undefined);
   const missing = values.length - present.length;
@@ -26,7 +57,8 @@ export function distribution(values: readonly unknown[], bins = 12, top = 12): D
     const width = (max - min) / n || 1;
     const out: NumericBin[] = Array.from({ length: n }, (_, i) => ({ from: min + i * width, to: i === n - 1 ? max : min + (i + 1) * width, count: 0 }));
     for (const x of xs) out[Math.min(n - 1, Math.floor((x - min) / width))]!.count++;
-    return { kind: "numeric", count: xs.length, missing, min, max, mean, bins: out };
+    const logBins = out[0]!.count > xs.length / 2 && n > 1 ? logarithmicBins(xs, min, max, n) : null;
+    return { kind: "numeric", count: xs.length, missing, min, max, mean, scale: logBins === null ? "linear" : "log", bins: logBins ?? out };
   }
   const counts = new Map<string, number>();
   for (const v of present.flatMap((v) => (Array.isArray(v) ? v : [v]))) {

@@ -47,6 +47,21 @@ describe("distributions", () => {
     expect(d).toMatchObject({ kind: "numeric", count: 6, missing: 1, min: 0, max: 10 });
     expect(d.kind === "numeric" && d.bins.map((b) => b.count)).toEqual([2, 2, 1, 0, 1]);
     expect(distribution([5, 5])).toMatchObject({ kind: "numeric", bins: [{ from: 5, to: 5, count: 2 }] });
+    expect(d).toMatchObject({ scale: "linear" });
+  });
+
+  it("skewed values (most small, a few large) in log-spaced bins, zeros apart, so the spread shows", () => {
+    // 190 of 200 customers spent under 500, ten spent up to 50,000: equal widths put ~190 in the first bar.
+    const spend = [...Array.from({ length: 190 }, (_, i) => (i % 19) * 25), ...Array.from({ length: 10 }, (_, i) => 5_000 * (i + 1))];
+    const d = distribution(spend, 12);
+    if (d.kind !== "numeric") throw new Error("numeric expected");
+    expect(d.scale).toBe("log");
+    expect(d.bins.reduce((s, b) => s + b.count, 0)).toBe(200);
+    expect(d.bins[0]).toEqual({ from: 0, to: 0, count: 10 }); // the zeros
+    expect(Math.max(...d.bins.map((b) => b.count))).toBeLessThan(100); // no bar holds most of them
+    expect(d.bins.at(-1)!.to).toBe(50_000);
+    // Every value in the bin that claims it.
+    for (const x of spend.filter((x) => x > 0)) expect(d.bins.some((b) => b.from <= x && x <= b.to + 1e-9 && b.count > 0)).toBe(true);
     expect(distribution(["a", "b", "a", ["a", "c"]], 5, 2)).toEqual({
       kind: "categorical",
       count: 4,

@@ -117,7 +117,12 @@ export const computationDistribution = createApp();
 const distributionView = z.object({
   computation_id: z.string(),
   sampled: z.number().int(),
-  distribution: z.looseObject({ kind: z.enum(["numeric", "categorical", "empty"]), count: z.number().int(), missing: z.number().int() }),
+  distribution: z.looseObject({
+    kind: z.enum(["numeric", "categorical", "empty"]),
+    count: z.number().int(),
+    missing: z.number().int(),
+    scale: z.enum(["linear", "log"]).optional().describe("numeric: log-spaced bins when equal widths would put most values in the first"),
+  }),
 });
 
 computationDistribution.get(

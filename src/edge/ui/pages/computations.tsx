@@ -64,7 +64,11 @@ async function computationExtras({ api, item }: DetailArgs) {
   const r = await api.get<{ sampled: number; distribution: Distribution }>(`/computations/${item.id}/distribution?sample=200`);
   if (!r.ok) return null;
   const { sampled, distribution: d } = r.json;
-  const caption = `Values of the ${fmt(sampled)} most recently seen profiles (a sample; values live in each profile).`;
+  const scale =
+    d.kind === "numeric" && d.scale === "log"
+      ? " Most values are small, so each bar spans a wider range than the one before (a log scale); zeros have a bar of their own."
+      : "";
+  const caption = `Values of the ${fmt(sampled)} most recently seen profiles (a sample; values live in each profile).${scale}`;
   return (
     <div class="charts">
       <div class="panel stats" id="distribution-stats">
@@ -91,7 +95,12 @@ async function computationExtras({ api, item }: DetailArgs) {
       </div>
       <ChartCard title="Value distribution" legend={caption}>
         {d.kind === "numeric" ? (
-          <BarChart values={d.bins.map((b) => b.count)} labels={d.bins.map((b) => fmt(b.from, 1))} desc="Histogram of values" yLabel="profiles" />
+          <BarChart
+            values={d.bins.map((b) => b.count)}
+            labels={d.bins.map((b) => (d.scale === "log" && b.from === b.to ? fmt(b.from) : fmt(b.from, b.from < 10 ? 1 : 0)))}
+            desc={d.scale === "log" ? "Histogram of values, log-spaced bins" : "Histogram of values"}
+            yLabel="profiles"
+          />
         ) : d.kind === "categorical" ? (
           <HBarChart rows={d.top.map((t) => ({ label: t.value, value: t.count }))} desc="Most frequent values" />
         ) : (
