@@ -67,6 +67,7 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
                   {p.name === p.id ? p.id : `${p.name} (${p.id})`}
                 </option>
               ))}
+              <option value="">All projects, or a new one…</option>
             </select>
             <noscript>
               <button type="submit">Open</button>

@@ -58,7 +58,14 @@ async function render(
   );
 }
 
-projectsPage.get("/", (c) => render(c));
+/** The first page after sign-in: the project itself when there is just one (`?all` shows the list anyway). */
+projectsPage.get("/", async (c) => {
+  if (c.req.query("all") === undefined) {
+    const { projects } = await must(apiClient(c, c.get("csrf")).get<{ projects: ProjectRef[] }>("/projects"));
+    if (projects.length === 1) return c.redirect(projectPath(projects[0]!.id, "/cohorts"), 303);
+  }
+  return render(c);
+});
 
 projectsPage.post("/projects", async (c) => {
   const f = await formFields(c);
@@ -81,5 +88,5 @@ projectsPage.post("/projects", async (c) => {
 
 projectsPage.get("/go", (c) => {
   const project = c.req.query("project");
-  return c.redirect(project ? projectPath(project, "/cohorts") : "/admin", 303);
+  return c.redirect(project ? projectPath(project, "/cohorts") : "/admin?all", 303);
 });
