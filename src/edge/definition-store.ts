@@ -1,4 +1,5 @@
 import { and, count, desc, eq, gte, inArray, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
 import type { z } from "zod";
 import { compileDefinitions, compileLeniently, DefinitionError, type DefinitionSet } from "../core/segments/compile";
 import { randomKey } from "../core/hash";
@@ -187,6 +188,19 @@ export async function cohortSizes(db: Db, projectId: string, ids?: string[]): Pr
     .from(cohortMembers)
     .where(ids === undefined ? eq(cohortMembers.projectId, projectId) : and(eq(cohortMembers.projectId, projectId), inArray(cohortMembers.cohortId, ids)))
     .groupBy(cohortMembers.cohortId);
+  return new Map(rows.map((r) => [r.id, r.n]));
+}
+
+/** How many members of `cohortId` each of `others` shares with it (from the membership index; a cohort sharing none is left out). */
+export async function cohortOverlaps(db: Db, cohortId: string, others: readonly string[]): Promise<Map<string, number>> {
+  if (others.length === 0) return new Map();
+  const b = alias(cohortMembers, "b");
+  const rows = await db
+    .select({ id: b.cohortId, n: count() })
+    .from(cohortMembers)
+    .innerJoin(b, and(eq(b.profileKey, cohortMembers.profileKey), inArray(b.cohortId, [...others])))
+    .where(eq(cohortMembers.cohortId, cohortId))
+    .groupBy(b.cohortId);
   return new Map(rows.map((r) => [r.id, r.n]));
 }
 

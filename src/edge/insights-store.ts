@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, gte, isNull, lt, sql } from "drizzle-orm";
 import type { ProfileRef } from "../core/event";
 import { dailyChanges } from "../core/histogram";
 import { withScores } from "../core/scores";
@@ -85,4 +85,17 @@ export async function recentComputedValues(env: Env, projectId: string, computat
     values.push(...(await Promise.all(batch)));
   }
   return values;
+}
+
+/** Profiles whose user_id or device_id starts with `prefix` (merged devices left out), by id: a range of the registry's key. */
+export async function searchProfiles(d: Db, projectId: string, prefix: string, limit: number) {
+  const range = (kind: "u" | "d") =>
+    d
+      .select({ userId: users.userId, deviceId: users.deviceId, eventCount: users.eventCount, lastSeen: users.lastSeen })
+      .from(users)
+      .where(and(live(projectId), gte(users.profileKey, `${kind}:${prefix}`), lt(users.profileKey, `${kind}:${prefix}\uffff`)))
+      .orderBy(users.profileKey)
+      .limit(limit);
+  const [byUser, byDevice] = await Promise.all([range("u"), range("d")]);
+  return [...byUser, ...byDevice].slice(0, limit).map((r) => ({ user_id: r.userId, device_id: r.deviceId, event_count: r.eventCount, last_seen: r.lastSeen }));
 }

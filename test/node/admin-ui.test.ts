@@ -558,6 +558,15 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     await page.getByLabel("Id", { exact: true }).fill("nobody-here");
     await button("Look up").click();
     expect(await page.locator("#f-id-error").textContent()).toContain("No profile with user_id nobody-here");
+    expect(await page.locator("#user-matches").count()).toBe(0);
+
+    // The start of an id finds the profiles it begins (a user search), each a link to its lookup.
+    await page.getByLabel("Id", { exact: true }).fill("ui-user-");
+    await button("Look up").click();
+    const found = await page.locator("#user-matches a").allTextContents();
+    expect(found).toEqual(expect.arrayContaining(["ui-user-1", "ui-user-2", "ui-user-3"]));
+    await page.locator("#user-matches a", { hasText: "ui-user-3" }).click();
+    await page.locator("#profile").waitFor();
   });
 
   it("downloads a cohort's members from its page, and erases a user on the Downloads & deletions page", async () => {
@@ -750,6 +759,8 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     expect(members.length).toBeGreaterThan(0);
     await page.goto(`${base()}/cohorts/${cart.id}`);
     expect(await page.locator("#cohort-members li").allTextContents()).toEqual(members.map((m) => `u:${m.user_id}`));
+    // Every other cohort in the overlap table, with what it shares.
+    expect(await page.locator("#cohort-overlap tbody tr").count()).toBe(cohorts.length - 1);
     await page.locator("#sync-cohort").click();
     await page.waitForURL(/\/syncs\/new\?/);
     expect(await field("d.what.cohort_id").inputValue()).toBe(cart.id);

@@ -122,3 +122,53 @@ describe("the project's vocabulary (pickers and warnings)", () => {
     expect((await fixed.json<{ warnings: unknown[] }>()).warnings).toEqual([]);
   });
 });
+
+describe("a cohort's members and overlap", () => {
+  it("lists members from the index and counts what each other cohort shares", async () => {
+    const project = await createProject("overlap");
+    const t = Date.now() - 60_000;
+    const ids = ["member-1", "member-2", "member-3", "member-4"];
+    expect((await upload({ api_key: project.apiKey, events: ids.map((user_id, i) => ({ user_id, event_type: "Visited", time: t + i })) })).status).toBe(200);
+    for (let i = 0; i < 100; i++) {
+      const n = await env.DB.prepare("SELECT count(*) AS n FROM users WHERE project_id = ?").bind(project.id).first<{ n: number }>();
+      if (n?.n === 4) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const staticCohort = async (name: string, members: string[]) => {
+      const created = await (
+        await admin(`/projects/${project.id}/cohorts`, { method: "POST", body: JSON.stringify({ name, definition: { type: "static" } }) })
+      ).json<{ id: string }>();
+      expect((await admin(`/projects/${project.id}/cohorts/${created.id}/members`, { method: "POST", body: JSON.stringify({ ids: members }) })).status).toBe(
+        200,
+      );
+      for (let i = 0; i < 100; i++) {
+        const { size } = await (await admin(`/projects/${project.id}/cohorts/${created.id}`)).json<{ size: number }>();
+        if (size === members.length) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return created.id;
+    };
+    const a = await staticCohort("A", ["member-1", "member-2", "member-3"]);
+    const b = await staticCohort("B", ["member-2", "member-3", "member-4"]);
+    const c = await staticCohort("C", ["member-4"]);
+
+    const members = await (await admin(`/projects/${project.id}/cohorts/${a}/members?limit=2`)).json();
+    expect(members).toEqual({
+      cohort_id: a,
+      size: 3,
+      members: [
+        { user_id: "member-1", device_id: null },
+        { user_id: "member-2", device_id: null },
+      ],
+    });
+    const overlap = await (await admin(`/projects/${project.id}/cohorts/${a}/overlap`)).json();
+    expect(overlap).toEqual({
+      cohort_id: a,
+      size: 3,
+      overlaps: [
+        { cohort_id: b, name: "B", size: 3, both: 2 },
+        { cohort_id: c, name: "C", size: 1, both: 0 },
+      ],
+    });
+  });
+});

@@ -7,7 +7,7 @@ import { loadDefinitionSet } from "../../../db/definitions";
 import { epochMs, json, operation } from "../../api-contract";
 import { createApp } from "../../app";
 import { db } from "../../db";
-import { cohortSizes, getDefinition } from "../../definition-store";
+import { cohortOverlaps, cohortSizes, getDefinition, listDefinitions } from "../../definition-store";
 import { indexedMembers } from "../../static-members";
 import { AppError } from "../../errors";
 import { nameWarnings } from "../../catalog-store";
@@ -58,6 +58,41 @@ cohortTrend.get(
       size: sizes.get(row.id) ?? 0,
       members: members.map((m) => ({ user_id: m.kind === "user" ? m.id : null, device_id: m.kind === "device" ? m.id : null })),
     });
+  },
+);
+
+const overlapView = z.object({
+  cohort_id: z.string(),
+  size: z.number().int(),
+  overlaps: z.array(
+    z.object({
+      cohort_id: z.string(),
+      name: z.string(),
+      size: z.number().int(),
+      both: z.number().int().describe("members of both cohorts"),
+    }),
+  ),
+});
+
+/** How this cohort's members overlap every other cohort's (the membership index), most shared first. */
+cohortTrend.get(
+  "/:id/overlap",
+  operation({ summary: "A cohort's overlap with the project's other cohorts", responses: { 200: json("Members shared with each other cohort", overlapView) } }),
+  async (c) => {
+    const project = requestProject(c);
+    const d = db(c.env);
+    const row = await getDefinition(d, "cohorts", project, c.req.param("id"));
+    const all = await listDefinitions(d, "cohorts", project); // each with its size
+    const others = all.filter((o) => o.id !== row.id);
+    const shared = await cohortOverlaps(
+      d,
+      row.id,
+      others.map((o) => o.id),
+    );
+    const overlaps = others
+      .map((o) => ({ cohort_id: o.id, name: o.name, size: o.size ?? 0, both: shared.get(o.id) ?? 0 }))
+      .sort((a, b) => b.both - a.both || a.name.localeCompare(b.name));
+    return c.json({ cohort_id: row.id, size: all.find((o) => o.id === row.id)?.size ?? 0, overlaps });
   },
 );
 

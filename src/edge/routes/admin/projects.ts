@@ -15,7 +15,8 @@ import { projectSettings, saveProjectSettings } from "../../project-settings";
 import { exposurePerformance } from "../../lift-store";
 import { personalizeKey } from "../../../core/identity-verification";
 import { GLOBAL_EXPOSURE } from "../../../core/served-outcomes";
-import { json, operation } from "../../api-contract";
+import { epochMs, json, operation } from "../../api-contract";
+import { searchProfiles } from "../../insights-store";
 import { issuedKey, exposurePerformance as performanceView, projectSummary, userLookup } from "./responses";
 
 /** The project list and project creation: the only admin routes about projects in general. */
@@ -106,6 +107,24 @@ projectRoutes.get(
     const project = requestProject(c);
     const settings = await projectSettings(db(c.env), project);
     return c.json({ global_control: settings.global_control, ...(await exposurePerformance(db(c.env), project, GLOBAL_EXPOSURE)) });
+  },
+);
+
+const searchView = z.object({
+  matches: z.array(z.object({ user_id: z.string().nullable(), device_id: z.string().nullable(), event_count: z.number().int(), last_seen: epochMs })),
+});
+
+/** Profiles whose user_id or device_id starts with `q`: the lookup's "did you mean". */
+projectRoutes.get(
+  "/users/search",
+  operation({
+    summary: "Find users by the start of their id",
+    query: z.object({ q: z.string().min(1).max(1024), limit: z.coerce.number().int().min(1).max(100).default(20) }),
+    responses: { 200: json("Matching profiles, by id", searchView) },
+  }),
+  async (c) => {
+    const { q, limit } = c.req.valid("query");
+    return c.json({ matches: await searchProfiles(db(c.env), requestProject(c), q, limit) });
   },
 );
 

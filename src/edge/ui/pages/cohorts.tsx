@@ -145,6 +145,45 @@ interface Backfill {
 
 const MEMBERS_SHOWN = 20;
 
+interface Overlap {
+  size: number;
+  overlaps: { cohort_id: string; name: string; size: number; both: number }[];
+}
+
+/** How this cohort's members are shared with every other cohort (both, and as a share of each). */
+function OverlapTable(props: { project: string; overlap: Overlap }) {
+  const share = (part: number, whole: number) => (whole === 0 ? "–" : `${((part / whole) * 100).toFixed(0)} %`);
+  return (
+    <>
+      <h2>Overlap with other cohorts</h2>
+      <table id="cohort-overlap">
+        <thead>
+          <tr>
+            <th>Cohort</th>
+            <th class="num">Its members</th>
+            <th class="num">In both</th>
+            <th class="num">Share of this cohort</th>
+            <th class="num">Share of that cohort</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.overlap.overlaps.map((o) => (
+            <tr>
+              <td>
+                <a href={`${projectPath(props.project, "/cohorts")}/${o.cohort_id}`}>{o.name}</a>
+              </td>
+              <td class="num">{fmt(o.size)}</td>
+              <td class="num">{fmt(o.both)}</td>
+              <td class="num">{share(o.both, props.overlap.size)}</td>
+              <td class="num">{share(o.both, o.size)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
 /** The cohort's first members (by id), each a link to its user lookup. */
 function MemberList(props: { project: string; size: number; members: { user_id: string | null; device_id: string | null }[] }) {
   return (
@@ -173,10 +212,11 @@ function MemberList(props: { project: string; size: number; members: { user_id: 
 }
 
 async function cohortExtras({ c, api, project, apiBase, item, ctx }: DetailArgs) {
-  const [trend, backfills, members] = await Promise.all([
+  const [trend, backfills, members, overlap] = await Promise.all([
     api.get<{ days: { day: number; entered: number; exited: number }[] }>(`/cohorts/${item.id}/trend?days=14`),
     api.get<{ backfills: Backfill[] }>(`/backfills`),
     api.get<{ size: number; members: { user_id: string | null; device_id: string | null }[] }>(`/cohorts/${item.id}/members?limit=${MEMBERS_SHOWN}`),
+    api.get<Overlap>(`/cohorts/${item.id}/overlap`),
   ]);
   const days = trend.ok ? trend.json.days : [];
   const entered = days.reduce((s, d) => s + d.entered, 0);
@@ -261,6 +301,7 @@ async function cohortExtras({ c, api, project, apiBase, item, ctx }: DetailArgs)
         </ChartCard>
       </div>
       {members.ok ? <MemberList project={project} size={members.json.size} members={members.json.members} /> : null}
+      {overlap.ok && overlap.json.overlaps.length > 0 ? <OverlapTable project={project} overlap={overlap.json} /> : null}
       {!isStatic ? null : (
         <>
           <h2>Upload members</h2>

@@ -25,6 +25,13 @@ interface Lookup {
   events: { event_type: string; time: number; event_properties?: JsonObject; insert_id?: string }[];
 }
 
+interface Match {
+  user_id: string | null;
+  device_id: string | null;
+  event_count: number;
+  last_seen: number;
+}
+
 const show = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
 
 /** The items the user's recent events took, per recommendation (its item event and property), named from the events. */
@@ -72,6 +79,7 @@ usersPage.get("/", async (c) => {
   let error: string | undefined;
   const names = new Map<string, string>();
   let recDefinitions: Item[] = [];
+  let matches: Match[] = [];
   if (id !== "") {
     const [r, cohorts, computations, predictions, recommendations] = await Promise.all([
       api.get<Lookup & { error?: { message: string } }>(`/users?${idType}=${encodeURIComponent(id)}&events=25`),
@@ -85,6 +93,10 @@ usersPage.get("/", async (c) => {
     recDefinitions = recommendations.json.recommendations ?? [];
     if (r.ok) result = r.json;
     else error = r.status === 404 ? `No profile with ${idType} ${id}` : (r.json.error?.message ?? "Lookup failed");
+    if (r.status === 404) {
+      const found = await api.get<{ matches: Match[] }>(`/users/search?q=${encodeURIComponent(id)}&limit=20`);
+      matches = found.ok ? found.json.matches : [];
+    }
   }
   const label = (itemId: string) => names.get(itemId) ?? itemId;
   const props = result === undefined ? [] : Object.entries(result.profile.user_properties).filter(([k]) => !k.startsWith("computed-prop-"));
@@ -104,6 +116,24 @@ usersPage.get("/", async (c) => {
         <TextField name="id" label="Id" value={id} errors={error === undefined ? undefined : { id: error }} required />
         <button type="submit">Look up</button>
       </form>
+      {matches.length === 0 ? null : (
+        <div class="panel" id="user-matches">
+          <p class="muted">Profiles whose id starts with “{id}”:</p>
+          <ul>
+            {matches.map((m) => {
+              const [type, value] = m.user_id !== null ? ["user_id", m.user_id] : ["device_id", m.device_id ?? ""];
+              return (
+                <li>
+                  <a href={`${projectPath(project, "/users")}?id_type=${type}&id=${encodeURIComponent(value)}`}>{value}</a>{" "}
+                  <span class="muted">
+                    {type}, {fmt(m.event_count)} events, last seen {when(m.last_seen)}
+                  </span>
+                </li>
+              );
+            })}
+          </ul>
+        </div>
+      )}
       {result === undefined ? null : (
         <div id="profile">
           <div class="panel stats">
