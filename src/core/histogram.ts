@@ -75,6 +75,24 @@ export function distribution(values: readonly unknown[], bins = 12, top = 12): D
   };
 }
 
+/** Scores (0–1) in ten equal bins from 0 to 1, whatever their spread, so two readings compare; nulls are missing. */
+export function scoreDistribution(scores: readonly (number | null)[]): Distribution {
+  const present = scores.filter((s): s is number => s !== null && Number.isFinite(s));
+  if (present.length === 0) return { kind: "empty", count: 0, missing: scores.length };
+  const bins: NumericBin[] = Array.from({ length: 10 }, (_, i) => ({ from: i / 10, to: (i + 1) / 10, count: 0 }));
+  for (const s of present) bins[Math.min(9, Math.max(0, Math.floor(s * 10)))]!.count++;
+  return {
+    kind: "numeric",
+    count: present.length,
+    missing: scores.length - present.length,
+    min: present.reduce((m, x) => Math.min(m, x), Infinity),
+    max: present.reduce((m, x) => Math.max(m, x), -Infinity),
+    mean: present.reduce((a, b) => a + b, 0) / present.length,
+    scale: "linear",
+    bins,
+  };
+}
+
 const DAY = 86_400_000;
 
 /** Daily entered/exited counts for the last `days` days (UTC), zero-filled, oldest first. */

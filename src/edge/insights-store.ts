@@ -67,6 +67,26 @@ export async function sampleForEstimate(env: Env, projectId: string, n: number):
   return { total, sample };
 }
 
+/** A prediction's current score (null when unscored) in each of the `n` most recently seen profiles. */
+export async function recentScores(env: Env, projectId: string, predictionId: string, n: number): Promise<(number | null)[]> {
+  const rows = await db(env)
+    .select({ userId: users.userId, deviceId: users.deviceId })
+    .from(users)
+    .where(live(projectId))
+    .orderBy(desc(users.lastSeen))
+    .limit(n);
+  const refs = rows.map(refOf);
+  requireAdmission(env, projectId, refs);
+  const scores: (number | null)[] = [];
+  for (let i = 0; i < refs.length; i += READS_AT_ONCE) {
+    const batch = refs
+      .slice(i, i + READS_AT_ONCE)
+      .map(async (ref) => (await profileStub(env, projectId, ref).read(false))?.scores[predictionId]?.score ?? null);
+    scores.push(...(await Promise.all(batch)));
+  }
+  return scores;
+}
+
 /** A computed property's value (null when missing) in each of the `n` most recently seen profiles. */
 export async function recentComputedValues(env: Env, projectId: string, computationId: string, n: number): Promise<unknown[]> {
   const rows = await db(env)

@@ -528,6 +528,12 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     expect(rows.find((r) => r.includes("v1"))).toContain("active");
     expect(rows.find((r) => r.includes("v2"))).toContain("inactive");
 
+    // Where current users' scores lie now: every profile of the project was scored at publication.
+    const { distribution } = (await worker.admin<{ distribution: { kind: string; count: number } }>("GET", `/projects/shop/predictions/${predictionId}/scores`))
+      .json;
+    expect(distribution.kind).toBe("numeric");
+    expect(distribution.count).toBeGreaterThan(0);
+    expect(await page.locator("#current-scores rect.bar").count()).toBe(10);
     // The quality in words, with the baseline comparison stated …
     const words = (await page.locator("#quality-words").textContent()) ?? "";
     expect(words).toMatch(/a user who reached the goal was scored above one who did not [\d.]+ % of the time/);

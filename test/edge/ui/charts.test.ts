@@ -121,3 +121,14 @@ describe("stored model metrics for the charts", () => {
     expect(bins[9]).toMatchObject({ count: 2, positives: 1 });
   });
 });
+
+describe("score distributions", () => {
+  it("put scores in ten bins from 0 to 1 whatever their spread; unscored users are missing", async () => {
+    const { scoreDistribution } = await import("../../../src/core/histogram");
+    const d = scoreDistribution([0.05, 0.15, 0.12, 0.99, 1, null]);
+    if (d.kind !== "numeric") throw new Error("numeric expected");
+    expect(d.bins.map((b) => b.count)).toEqual([1, 2, 0, 0, 0, 0, 0, 0, 0, 2]);
+    expect(d).toMatchObject({ count: 5, missing: 1, min: 0.05, max: 1 });
+    expect(scoreDistribution([null, null])).toEqual({ kind: "empty", count: 0, missing: 2 });
+  });
+});

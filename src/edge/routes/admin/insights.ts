@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { distribution } from "../../../core/histogram";
+import { distribution, scoreDistribution } from "../../../core/histogram";
 import { compileDefinitions, compileLeniently, DefinitionError, type CompiledSegments } from "../../../core/segments/compile";
 import { estimateCohortSize } from "../../../core/segments/preview";
 import { cohortDefinitionSchema } from "../../../core/segments/schema";
@@ -12,7 +12,7 @@ import { indexedMembers } from "../../static-members";
 import { AppError } from "../../errors";
 import { nameWarnings } from "../../catalog-store";
 import { nameWarnings as nameWarningsView } from "./responses";
-import { dailyCohortChanges, recentComputedValues, sampleForEstimate } from "../../insights-store";
+import { dailyCohortChanges, recentComputedValues, recentScores, sampleForEstimate } from "../../insights-store";
 import { requestProject } from "../../project-scope";
 
 /** How a cohort's membership moves: daily enters and exits from the change log. */
@@ -140,6 +140,30 @@ cohortTrend.post(
       ...estimateCohortSize(compiled, PREVIEW_ID, sample, total, Date.now()),
       warnings: warnings.map((w) => ({ ...w, path: `definition.${w.path}` })),
     });
+  },
+);
+
+/** A prediction's current scores across the most recently seen profiles: who would be in its top N % now. */
+export const predictionScores = createApp();
+
+const scoresView = z.object({
+  prediction_id: z.string(),
+  sampled: z.number().int(),
+  distribution: z.looseObject({ kind: z.enum(["numeric", "categorical", "empty"]), count: z.number().int(), missing: z.number().int() }),
+});
+
+predictionScores.get(
+  "/:id/scores",
+  operation({
+    summary: "A prediction's current scores across profiles",
+    query: z.object({ sample: z.coerce.number().int().min(1).max(500).default(200) }),
+    responses: { 200: json("Scores (0–1) of the most recently seen profiles in 10 bins; unscored profiles are `missing`", scoresView) },
+  }),
+  async (c) => {
+    const project = requestProject(c);
+    const row = await getDefinition(db(c.env), "predictions", project, c.req.param("id"));
+    const scores = await recentScores(c.env, project, row.id, c.req.valid("query").sample);
+    return c.json({ prediction_id: row.id, sampled: scores.length, distribution: scoreDistribution(scores) });
   },
 );
 

@@ -1,3 +1,4 @@
+import type { Distribution } from "../../../core/histogram";
 import { ChartCard, BarChart, HBarChart, XYChart } from "../charts/svg";
 import { SelectField, TextField } from "../fields";
 import { definitionFromPaths, errorDetails, fieldsFromPaths } from "../forms";
@@ -209,8 +210,31 @@ function MetricsTable(props: { model: Model }) {
   );
 }
 
+/** Where current users' scores lie now (the most recently seen), in ten bins from 0 to 1. */
+function CurrentScores(props: { sampled: number; distribution: Distribution }) {
+  const d = props.distribution;
+  return (
+    <ChartCard
+      title="Scores of current users"
+      legend={`The ${fmt(props.sampled)} most recently seen users' scores now${d.missing > 0 ? ` (${fmt(d.missing)} not scored yet)` : ""}.`}
+    >
+      {d.kind === "numeric" ? (
+        <div id="current-scores">
+          <BarChart values={d.bins.map((b) => b.count)} labels={d.bins.map((b) => b.from.toFixed(1))} desc="Current users by score" yLabel="users" />
+        </div>
+      ) : (
+        <p class="muted">No user has a score yet: they are scored when a version is published, after their events and daily.</p>
+      )}
+    </ChartCard>
+  );
+}
+
 async function predictionExtras({ c, api, project, apiBase, item, ctx }: DetailArgs) {
-  const [r, jobs] = await Promise.all([api.get<{ models: Model[] }>(`/models?owner_id=${encodeURIComponent(item.id)}`), trainingJobs(api, item.id)]);
+  const [r, jobs, current] = await Promise.all([
+    api.get<{ models: Model[] }>(`/models?owner_id=${encodeURIComponent(item.id)}`),
+    trainingJobs(api, item.id),
+    api.get<{ sampled: number; distribution: Distribution }>(`/predictions/${encodeURIComponent(item.id)}/scores?sample=200`),
+  ]);
   const models = r.ok ? r.json.models : [];
   const chosen = models.find((m) => m.id === c.req.query("model")) ?? models.find((m) => m.active) ?? models[0];
   const base = `${projectPath(project, "/predictions")}/${item.id}`;
@@ -224,6 +248,7 @@ async function predictionExtras({ c, api, project, apiBase, item, ctx }: DetailA
         <>
           <h2>Act on the scores</h2>
           <CohortFromScores action={`${base}/cohort`} csrf={ctx.csrf} name={`${item.name}: top 10 %`} />
+          {current.ok ? <CurrentScores sampled={current.json.sampled} distribution={current.json.distribution} /> : null}
         </>
       ) : null}
       <h2>Models</h2>
