@@ -51,60 +51,44 @@ async function sampledProfiles(d: Db, projectId: string, n: number): Promise<{ t
   return { total: total?.n ?? 0, refs: picked.map(refOf) };
 }
 
+/** Reads each profile (admitted under the local bound first), READS_AT_ONCE at a time, in order. */
+async function readEach<T>(env: Env, projectId: string, refs: readonly ProfileRef[], read: (stub: ReturnType<typeof profileStub>) => Promise<T>): Promise<T[]> {
+  requireAdmission(env, projectId, refs);
+  const out: T[] = [];
+  for (let i = 0; i < refs.length; i += READS_AT_ONCE)
+    out.push(...(await Promise.all(refs.slice(i, i + READS_AT_ONCE).map((ref) => read(profileStub(env, projectId, ref))))));
+  return out;
+}
+
+/** The `n` most recently seen profiles. */
+async function recentProfiles(env: Env, projectId: string, n: number): Promise<ProfileRef[]> {
+  const rows = await db(env)
+    .select({ userId: users.userId, deviceId: users.deviceId })
+    .from(users)
+    .where(live(projectId))
+    .orderBy(desc(users.lastSeen))
+    .limit(n);
+  return rows.map(refOf);
+}
+
 /** Events and properties (with scores) of up to `n` sampled profiles, as a cohort estimate replays them; and how many profiles there are. */
 export async function sampleForEstimate(env: Env, projectId: string, n: number): Promise<{ total: number; sample: SampledProfile[] }> {
   const { total, refs } = await sampledProfiles(db(env), projectId, n);
-  requireAdmission(env, projectId, refs);
-  const sample: SampledProfile[] = [];
-  for (let i = 0; i < refs.length; i += READS_AT_ONCE) {
-    const batch = refs.slice(i, i + READS_AT_ONCE).map(async (ref) => {
-      const stub = profileStub(env, projectId, ref);
-      const [read, events] = await Promise.all([stub.read(false), stub.getEvents(Number.MAX_SAFE_INTEGER)]);
-      return read === null ? null : { events, properties: withScores(read.profile.user_properties, read.scores) };
-    });
-    for (const p of await Promise.all(batch)) if (p !== null) sample.push(p);
-  }
-  return { total, sample };
+  const read = await readEach(env, projectId, refs, async (stub) => {
+    const [profile, events] = await Promise.all([stub.read(false), stub.getEvents(Number.MAX_SAFE_INTEGER)]);
+    return profile === null ? null : { events, properties: withScores(profile.profile.user_properties, profile.scores) };
+  });
+  return { total, sample: read.filter((p) => p !== null) };
 }
 
 /** A prediction's current score (null when unscored) in each of the `n` most recently seen profiles. */
 export async function recentScores(env: Env, projectId: string, predictionId: string, n: number): Promise<(number | null)[]> {
-  const rows = await db(env)
-    .select({ userId: users.userId, deviceId: users.deviceId })
-    .from(users)
-    .where(live(projectId))
-    .orderBy(desc(users.lastSeen))
-    .limit(n);
-  const refs = rows.map(refOf);
-  requireAdmission(env, projectId, refs);
-  const scores: (number | null)[] = [];
-  for (let i = 0; i < refs.length; i += READS_AT_ONCE) {
-    const batch = refs
-      .slice(i, i + READS_AT_ONCE)
-      .map(async (ref) => (await profileStub(env, projectId, ref).read(false))?.scores[predictionId]?.score ?? null);
-    scores.push(...(await Promise.all(batch)));
-  }
-  return scores;
+  return readEach(env, projectId, await recentProfiles(env, projectId, n), async (stub) => (await stub.read(false))?.scores[predictionId]?.score ?? null);
 }
 
 /** A computed property's value (null when missing) in each of the `n` most recently seen profiles. */
 export async function recentComputedValues(env: Env, projectId: string, computationId: string, n: number): Promise<unknown[]> {
-  const rows = await db(env)
-    .select({ userId: users.userId, deviceId: users.deviceId })
-    .from(users)
-    .where(live(projectId))
-    .orderBy(desc(users.lastSeen))
-    .limit(n);
-  const refs = rows.map(refOf);
-  requireAdmission(env, projectId, refs);
-  const values: unknown[] = [];
-  for (let i = 0; i < refs.length; i += READS_AT_ONCE) {
-    const batch = refs
-      .slice(i, i + READS_AT_ONCE)
-      .map(async (ref) => (await profileStub(env, projectId, ref).getSegments())?.computations[computationId] ?? null);
-    values.push(...(await Promise.all(batch)));
-  }
-  return values;
+  return readEach(env, projectId, await recentProfiles(env, projectId, n), async (stub) => (await stub.getSegments())?.computations[computationId] ?? null);
 }
 
 /** Profiles whose user_id or device_id starts with `prefix` (merged devices left out), by id: a range of the registry's key. */
