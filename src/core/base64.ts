@@ -8,3 +8,13 @@ export function toBase64(bytes: Uint8Array): string {
   for (const b of bytes) s += String.fromCharCode(b);
   return btoa(s);
 }
+
+/** URL-safe base64 without padding (cookies, tokens). */
+export function toBase64url(bytes: Uint8Array): string {
+  return toBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** Either alphabet, padding optional (atob accepts it unpadded). */
+export function fromBase64url(text: string): Uint8Array<ArrayBuffer> {
+  return fromBase64(text.replace(/-/g, "+").replace(/_/g, "/"));
+}

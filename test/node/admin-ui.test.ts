@@ -25,6 +25,8 @@ let worker: LocalWorker;
 let keys: { api_key: string; secret_key: string };
 let hook: FakeDestination;
 let hookUrl: string;
+/** The ingest key of the second project, created through the UI. */
+let bigKey: string;
 /** The bodies the hook took. */
 const hookBodies = () => hook.received.map((d) => JSON.parse(d.body) as { users: { user_id: string }[]; in_cohort: boolean });
 
@@ -161,6 +163,9 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
   // The cohort editor re-renders the page after a select that changes its fields, and after an edit button.
   const pick = (name: string, value: string) => andLoad(() => field(name).selectOption(value));
   const edit = (action: string) => clickAndLoad(page.locator(`button[value="edit:${action}"]`));
+  /** How wide the page is laid out (wider than the 1280 px viewport means a sideways scroll). */
+  const pageWidth = () =>
+    page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth);
 
   async function waitForText(locator: Locator, expected: string | RegExp, timeoutMs = 30_000) {
     const deadline = Date.now() + timeoutMs;
@@ -238,7 +243,7 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
       { user_id: "ui-user-2", event_type: "Product Added", time: now - 60_000 },
       { user_id: "ui-user-2", event_type: "Order Completed", time: now - 30_000, event_properties: { revenue: 40 } },
       { user_id: "ui-user-3", event_type: "Product Added", time: now - 50_000 },
-      { user_id: "ui-user-3", event_type: "Order Completed", time: now - 5 * 86_400_000, event_properties: { revenue: 12.5 } },
+      { user_id: "ui-user-3", event_type: "Order Completed", time: now - 5 * 86_400_000, event_properties: { revenue: 12.5, currency: "GBP" } },
     ]);
     await waitForText(size, "2"); // the page refreshes the size from the API by itself
     await page.reload();
@@ -392,7 +397,24 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     await field("d.type").selectOption("webhook");
     await field("d.url").fill(hookUrl);
     await button("Save").click();
+    // Redirected after the post: the secret is shown once, and a reload neither shows it again nor creates a second destination.
+    await page.waitForURL(/\/destinations\/dst_[^/?]+\?saved=1$/);
     await page.getByText("Signing secret (shown only now)").waitFor();
+    const secret = (await page.locator(".alert .key").textContent()) ?? "";
+    expect(secret).toMatch(/^whsec_/);
+    await page.reload();
+    expect(await page.getByText("Signing secret (shown only now)").count()).toBe(0);
+    expect((await worker.admin<{ destinations: unknown[] }>("GET", "/projects/shop/destinations")).json.destinations).toHaveLength(1);
+    // "Send a test": a signed test message with no users reaches the hook.
+    const before = hook.received.length;
+    await button("Send a test").click();
+    await page.waitForURL(/tested=ok/);
+    expect(await page.locator("#test-result").textContent()).toBe("works");
+    expect(await page.locator("#test-detail").textContent()).toMatch(/^POST http:\/\/127\.0\.0\.1:\d+\/hook answered HTTP 200 in \d+ ms$/);
+    const test = hook.received.slice(before);
+    expect(test).toHaveLength(1);
+    expect(JSON.parse(test[0]!.body)).toMatchObject({ type: "tailor.test", users: [] });
+    expect(test[0]!.headers["webhook-signature"]).toMatch(/^v1,/);
 
     /** A manual sync of the abandoned-cart cohort to the first destination, through the form; answers its id. */
     const newSync = async (name: string, more: () => Promise<void> = async () => {}) => {
@@ -559,6 +581,8 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     expect(text).toContain("Lifetime revenue");
     expect(text).toContain("12.5");
     expect(text).toContain("Product Added");
+    // An order's revenue in its currency.
+    expect(await page.locator("#user-events").textContent()).toContain("revenue £12.50");
     await shot("user-lookup");
 
     await page.getByLabel("Id", { exact: true }).fill("nobody-here");
@@ -607,6 +631,11 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     expect(res.status).toBe(200);
     keys = { ...keys, secret_key: issued }; // the old one stops working: later tests read with this one
     await shot("keys");
+    // A reload does not rotate again: the key shown stays the one that works, and is not shown twice.
+    await page.reload();
+    expect(await page.locator("#issued-key").count()).toBe(0);
+    const again = await fetch(`${worker.url}/v1/userprofile?user_id=ui-user-1`, { headers: { authorization: `Api-Key ${issued}` } });
+    expect(again.status).toBe(200);
   });
 
   it("defines a recommendation in the form: goal, exclusions, filters, control and fallback; count 500 is refused next to its field", async () => {
@@ -698,8 +727,6 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     expect((await page.locator("#user-recs li").allTextContents())[0]).toBe("p-b Tea cups");
     expect(await page.locator("[data-rec] li").first().textContent()).toContain("p-a"); // its one purchase
     // The page fits the viewport: event properties wrap instead of running on one line.
-    const pageWidth = () =>
-      page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth);
     expect(await pageWidth()).toBeLessThanOrEqual(1280);
     await page.goto(`${base()}/recommendations/${recId}?user_id=${recUser}`);
     // The preview exposed nobody; a read through the profile API does, and a purchase after it converts.
@@ -779,6 +806,7 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
     await page.getByLabel("Share held out (%)").fill("20");
     await page.getByLabel("Goal event").fill("Order Completed");
     await button("Save").click();
+    await page.waitForURL(/\/performance\?saved=1$/);
     await page.getByText("Saved: answers follow the new group").waitFor();
     const settings = (await worker.admin("GET", "/projects/shop/settings")).json;
     expect(settings.global_control).toEqual({
@@ -809,18 +837,132 @@ describe.skipIf(!haveChromium && !inCi)("admin UI in a browser", () => {
       const res = await page.goto(`${base()}/${section}`);
       expect(res?.status(), section).toBe(200);
       expect(await page.locator('nav.side a[aria-current="page"]').getAttribute("href")).toBe(`/admin/p/shop/${section}`);
+      expect(await pageWidth(), `${section} fits 1280 px`).toBeLessThanOrEqual(1280);
       await shot(`page-${section}`);
       if (["performance", "users", "keys", "jobs"].includes(section)) continue;
       const form = await page.goto(`${base()}/${section}/new`);
       expect(form?.status(), `${section}/new`).toBe(200);
       expect(await page.getByLabel("Name").count(), `${section}/new has a Name field`).toBe(1);
+      expect(await pageWidth(), `${section}/new fits 1280 px`).toBeLessThanOrEqual(1280);
       await shot(`page-${section}-new`);
+      // Each definition's own page too.
+      await page.goto(`${base()}/${section}`);
+      const first = page.locator("main table tbody tr a").first();
+      if ((await first.count()) === 0) continue;
+      await clickAndLoad(first);
+      expect(await pageWidth(), `a ${section} page fits 1280 px`).toBeLessThanOrEqual(1280);
     }
     const firstDestination = page.locator("main table tbody tr a").first();
     await page.goto(`${base()}/destinations`);
     await firstDestination.click();
     await page.waitForURL(/\/destinations\/dst_/);
     await shot("page-destination-detail");
+  });
+
+  it("builds HubSpot, Klaviyo, Facebook and Braze destinations in forms: each type's own fields, credentials write-only, a test that changes nobody", async () => {
+    await page.goto(`${base()}/destinations/new`);
+    const labels = async () => page.locator("fieldset .field label").allTextContents();
+    // Choosing a type shows that type's boxes (the form re-renders; without script, "Update form" does).
+    await pick("d.type", "braze");
+    expect(await labels()).toEqual(["Type", "API base URL", "Custom attribute", "REST API key"]);
+    await pick("d.type", "klaviyo");
+    expect(await labels()).toEqual(["Type", "List id", "User property with the Klaviyo profile id", "Private API key", "API revision", "API base URL"]);
+    await pick("d.type", "facebook");
+    expect(await labels()).toEqual(["Type", "Custom audience id", "User property with the e-mail", "Access token", "Graph API version", "API base URL"]);
+    await pick("d.type", "hubspot");
+    expect(await labels()).toEqual(["Type", "List id", "User property with the HubSpot record id", "Private app access token", "API base URL"]);
+    expect(await field("d.url").count()).toBe(0);
+    await page.getByLabel("Name").fill("HubSpot newsletter list");
+    await field("d.list_id").fill("42");
+    await field("d.base_url").fill(hook.base);
+    // Saving without the token names its box.
+    await button("Save").click();
+    expect(await field("d.credentials.access_token").getAttribute("aria-invalid")).toBe("true");
+    expect(await field("d.credentials.access_token").getAttribute("type")).toBe("password");
+    await field("d.credentials.access_token").fill("pat-secret-1");
+    await button("Save").click();
+    await page.waitForURL(/\/destinations\/dst_[^/?]+\?saved=1$/);
+    const id = /\/destinations\/(dst_[^/?]+)/.exec(page.url())![1]!;
+    // Write-only: the API shows that a token is set, the form's box stays empty.
+    const stored = (await worker.admin<{ definition: Record<string, unknown> }>("GET", `/projects/shop/destinations/${id}`)).json.definition;
+    expect(stored).toMatchObject({ type: "hubspot", list_id: "42", credentials: { access_token: "(set)" } });
+    expect(await field("d.credentials.access_token").inputValue()).toBe("");
+    expect(await page.content()).not.toContain("pat-secret-1");
+
+    // An edit that leaves the token empty keeps it: the test reads the list with it.
+    await field("d.list_id").fill("43");
+    await button("Save").click();
+    await page.waitForURL(/\?saved=1$/);
+    const before = hook.attempts.length;
+    await button("Send a test").click();
+    await page.waitForURL(/tested=ok/);
+    const [read] = hook.attempts.slice(before);
+    expect(read).toMatchObject({ method: "GET", url: "/crm/v3/lists/43" });
+    expect(read!.headers.authorization).toBe("Bearer pat-secret-1");
+    expect(await page.locator("#test-detail").textContent()).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/crm\/v3\/lists\/43 answered HTTP 200/);
+    await shot("destination-hubspot");
+
+    // A refusal is shown as the destination said it.
+    hook.answerNext([{ status: 401 }]);
+    await button("Send a test").click();
+    await page.waitForURL(/tested=failed/);
+    expect(await page.locator("#test-result").textContent()).toBe("failed");
+    expect(await page.locator("#test-detail").textContent()).toContain("answered HTTP 401");
+    await worker.admin("DELETE", `/projects/shop/destinations/${id}`);
+  });
+
+  it("creates a project and sees its keys once; a reload does not create it again", async () => {
+    await page.goto(`${worker.url}/admin?all`);
+    await page.getByLabel("Id").fill("big");
+    await button("Create project").click();
+    await page.waitForURL(/\/admin\?all$/);
+    const shown = await page.locator(".alert .key").allTextContents();
+    expect(shown).toHaveLength(2);
+    bigKey = shown[0]!;
+    await page.reload();
+    expect(await page.locator(".alert .key").count()).toBe(0);
+    expect((await worker.admin<{ projects: { id: string }[] }>("GET", "/projects")).json.projects.map((p) => p.id).sort()).toEqual(["big", "shop"]);
+  });
+
+  it("estimates a cohort on a sample when the project is large: its interval covers the exact size", async () => {
+    // 600 profiles (more than the 500 read whole); every third bought: 200 buyers.
+    const now = Date.now();
+    for (let start = 0; start < 600; start += 100) {
+      const events = Array.from({ length: 100 }, (_, k) => {
+        const i = start + k;
+        return { user_id: `big-${i}`, event_type: i % 3 === 0 ? "Order Completed" : "Page Viewed", time: now - 60_000, insert_id: `big-${i}` };
+      });
+      for (;;) {
+        const res = await fetch(`${worker.url}/batch`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ api_key: bigKey, events }),
+        });
+        if (res.status === 200) break;
+        expect(res.status).toBe(503); // the local bound: resent after its Retry-After
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    }
+    const definition = { type: "behavioral", match: { performed: { event: { type: "Order Completed" } } } };
+    // The registry (what samples are drawn from) is written by each profile's alarm.
+    await expect
+      .poll(async () => (await worker.admin<{ profiles: number }>("POST", "/projects/big/cohorts/preview", { definition })).json.profiles, { timeout: 60_000 })
+      .toBe(600);
+    await page.goto(`${worker.url}/admin/p/big/cohorts/new`);
+    await page.getByLabel("Name").fill("Buyers");
+    await page.locator("details summary").click();
+    await page.getByLabel("Definition (JSON)").fill(JSON.stringify(definition));
+    await page.locator('button[value="preview_json"]').click();
+    const preview = page.locator("#size-preview").first();
+    await preview.waitFor();
+    const text = (await preview.textContent()) ?? "";
+    const m = /^([\d,]+)–([\d,]+) of 600 profiles would be in this cohort \(95 % interval; (\d+) of 500 sampled profiles match/.exec(text);
+    expect(m, text).not.toBeNull();
+    const [low, high] = [Number(m![1]!.replace(/,/g, "")), Number(m![2]!.replace(/,/g, ""))];
+    expect(low).toBeLessThanOrEqual(200);
+    expect(high).toBeGreaterThanOrEqual(200);
+    expect(high - low).toBeLessThan(60); // 500 of 600 read: a narrow interval
+    await shot("cohort-sampled-estimate");
   });
 
   it("signing out drops the cookie: pages go back to sign-in", async () => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { fromBase64url } from "../base64";
 import type { TailorEvent } from "../event";
 import { isJsonObject, type Json, type JsonObject } from "../json";
 import {
@@ -72,7 +73,7 @@ export function formData(text: string): string | null {
   const trimmed = data.trim();
   if (trimmed.startsWith("{") || trimmed.startsWith("[")) return trimmed;
   try {
-    const bytes = Uint8Array.from(atob(trimmed.replace(/-/g, "+").replace(/_/g, "/")), (ch) => ch.charCodeAt(0));
+    const bytes = fromBase64url(trimmed);
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     return null;

@@ -4,7 +4,8 @@ import type { JsonObject } from "../json";
  * The UCI Online Retail transaction log (Chen, Sain & Guo 2012, CC BY 4.0) as Amplitude
  * events: one `Order Completed` per invoice with its revenue and products, one
  * `Product Purchased` per line; cancellation invoices (`C…`) become `Order Cancelled`
- * and `Product Returned`. Rows without a customer are not events of anyone.
+ * and `Product Returned`. Rows without a customer are not events of anyone. Amounts are in
+ * pounds sterling (the data set's unit prices), named by `currency` as Segment's spec does.
  */
 export interface RetailRow {
   invoice: string;
@@ -80,6 +81,7 @@ export function invoiceEvents(lines: readonly RetailRow[], shiftMs = 0): WireEve
       price: l.unitPrice,
       quantity: l.quantity,
       revenue: round2(l.unitPrice * l.quantity),
+      currency: "GBP",
       invoice: l.invoice,
     },
   }));
@@ -92,6 +94,7 @@ export function invoiceEvents(lines: readonly RetailRow[], shiftMs = 0): WireEve
     event_properties: {
       invoice: first.invoice,
       revenue: round2(lines.reduce((sum, l) => sum + l.unitPrice * l.quantity, 0)),
+      currency: "GBP",
       items: lines.reduce((sum, l) => sum + l.quantity, 0),
       lines: lines.length,
       products: products.slice(0, 200),

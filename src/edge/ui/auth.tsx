@@ -8,6 +8,7 @@ import {
   clearedSessionCookie,
   cookieValue,
   csrfToken,
+  isHttps,
   issueSession,
   readSession,
   sameString,
@@ -20,8 +21,6 @@ export interface UiEnv {
   Bindings: Env;
   Variables: AppEnv["Variables"] & { session: Session; csrf: string };
 }
-
-const isHttps = (url: string) => url.startsWith("https:");
 
 /** Only same-site admin paths are followed after signing in. */
 export function safeNext(next: string | undefined): string {

@@ -8,7 +8,7 @@ import type { Vocabulary } from "./cohort-inputs";
 import { FormError, SelectField, TextArea, TextField, type FieldErrors } from "./fields";
 import { errorDetails, fieldErrors, type Built, type Fields } from "./forms";
 import { Alert, Layout, PostForm, projectPath, when, type PageContext } from "./layout";
-import { formFields, projectPage, type Item, type UiContext } from "./page";
+import { formFields, projectPage, redirectShowingOnce, takeShownOnce, type Item, type UiContext } from "./page";
 
 /** Other definitions a form may offer in its selects. */
 export type RefKind = "cohorts" | "computations" | "destinations" | "predictions";
@@ -308,7 +308,7 @@ export function definitionPages(ui: KindUi): Hono<UiEnv> {
           )}
         </div>
         {notice}
-        {c.req.query("saved") !== undefined && status === 200 ? <Alert kind="good">Saved.</Alert> : null}
+        {c.req.query("saved") !== undefined && status === 200 && notice === undefined ? <Alert kind="good">Saved.</Alert> : null}
         <NameWarnings warnings={item?.warnings} />
         {extras}
         {item === undefined ? null : <h2>Edit</h2>}
@@ -336,7 +336,16 @@ export function definitionPages(ui: KindUi): Hono<UiEnv> {
     const given = Object.entries(c.req.query()).filter(([k]) => k.startsWith("d."));
     return render(c, state.fields === null || given.length === 0 ? state : { ...state, fields: { ...state.fields, ...Object.fromEntries(given) } });
   });
-  app.get("/:id", async (c) => render(c, stateFor(ui, await load(c))));
+  app.get("/:id", async (c) => {
+    const secret = (await takeShownOnce(c))?.signing_secret;
+    const notice =
+      secret === undefined ? undefined : (
+        <Alert kind="good">
+          Created. Signing secret (shown only now): <span class="key">{secret}</span>
+        </Alert>
+      );
+    return render(c, stateFor(ui, await load(c)), 200, notice);
+  });
 
   const save = async (c: UiContext, item?: Item) => {
     const f = await formFields(c);
@@ -400,18 +409,9 @@ export function definitionPages(ui: KindUi): Hono<UiEnv> {
       return render(c, { ...state, errors }, r.status === 409 ? 409 : r.status === 404 ? 404 : 400);
     }
     const saved = r.json as Item & { signing_secret?: string };
-    if (saved.signing_secret !== undefined) {
-      // Shown once: the API never returns it again.
-      return render(
-        c,
-        stateFor(ui, saved),
-        200,
-        <Alert kind="good">
-          Created. Signing secret (shown only now): <span class="key">{saved.signing_secret}</span>
-        </Alert>,
-      );
-    }
-    return c.redirect(`${projectPath(project, `/${ui.kind}`)}/${saved.id}?saved=1`, 303);
+    const at = `${projectPath(project, `/${ui.kind}`)}/${saved.id}?saved=1`;
+    // Redirect-after-post; a webhook's signing secret (never returned again) is shown once there.
+    return saved.signing_secret === undefined ? c.redirect(at, 303) : redirectShowingOnce(c, at, { signing_secret: saved.signing_secret });
   };
 
   app.post("/new", (c) => save(c));

@@ -27,7 +27,15 @@ interface Common {
 }
 
 export function TextField(
-  props: Common & { value?: string | undefined; type?: string; wide?: boolean; required?: boolean; placeholder?: string; list?: string },
+  props: Common & {
+    value?: string | undefined;
+    type?: string;
+    wide?: boolean;
+    required?: boolean;
+    placeholder?: string;
+    list?: string;
+    autocomplete?: string;
+  },
 ) {
   return (
     <div class="field">
@@ -41,6 +49,7 @@ export function TextField(
         required={props.required}
         placeholder={props.placeholder}
         list={props.list}
+        autocomplete={props.autocomplete}
         step={props.type === "number" ? "any" : undefined}
         {...a11y(props.name, props.errors)}
       />
@@ -50,11 +59,18 @@ export function TextField(
   );
 }
 
-export function SelectField(props: Common & { value?: string | undefined; options: readonly Option[] }) {
+/** `refresh`: choosing re-renders the form (the fields depend on the choice; see the editor's "Update form"). */
+export function SelectField(props: Common & { value?: string | undefined; options: readonly Option[]; refresh?: boolean; autofocus?: boolean }) {
   return (
     <div class="field">
       <label for={fieldId(props.name)}>{props.label}</label>
-      <select id={fieldId(props.name)} name={props.name} {...a11y(props.name, props.errors)}>
+      <select
+        id={fieldId(props.name)}
+        name={props.name}
+        data-refresh={props.refresh ? "" : undefined}
+        autofocus={props.autofocus}
+        {...a11y(props.name, props.errors)}
+      >
         {props.options.map(([v, l]) => (
           <option value={v} selected={v === (props.value ?? "")}>
             {l}

@@ -3,6 +3,7 @@ import { projectApiPath } from "../../core/project";
 import { apiClient, ApiFailure, must, projectClient, type ApiClient } from "./api";
 import type { UiEnv } from "./auth";
 import type { PageContext, ProjectRef } from "./layout";
+import { cookieValue, isHttps, ONCE_COOKIE, onceCookie, openOnce, sealOnce } from "./session";
 
 export type UiContext = Context<UiEnv>;
 
@@ -56,4 +57,19 @@ export async function formFile(c: UiContext, name: string): Promise<string | und
   const value = body[name];
   const file = Array.isArray(value) ? value[0] : value;
   return typeof file === "object" && file !== null && "text" in file && file.size > 0 ? file.text() : undefined;
+}
+
+/** Redirect-after-post whose target shows `values` once (a secret the API returns only now). */
+export async function redirectShowingOnce(c: UiContext, location: string, values: Record<string, string>): Promise<Response> {
+  c.header("set-cookie", onceCookie(await sealOnce(c.env.ADMIN_TOKEN, c.get("session"), values), isHttps(c.req.url)), { append: true });
+  return c.redirect(location, 303);
+}
+
+/** What a redirect left for this page to show once; the cookie is cleared and the page not cached. */
+export async function takeShownOnce(c: UiContext): Promise<Record<string, string> | null> {
+  const raw = cookieValue(c.req.header("cookie"), ONCE_COOKIE);
+  if (raw === undefined) return null;
+  c.header("set-cookie", onceCookie("", isHttps(c.req.url), 0), { append: true });
+  c.header("cache-control", "no-store");
+  return openOnce(c.env.ADMIN_TOKEN, c.get("session"), raw);
 }

@@ -1,3 +1,4 @@
+import { fromBase64url, toBase64url as base64url } from "../../core/base64";
 import { cacheNamespace } from "../../core/isolate-cache";
 
 /**
@@ -25,12 +26,6 @@ function sessionKey(adminToken: string): Promise<CryptoKey> {
     const derived = await crypto.subtle.sign("HMAC", root, encoder.encode("tailor admin session v1"));
     return crypto.subtle.importKey("raw", derived, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   });
-}
-
-export function base64url(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
 async function mac(adminToken: string, message: string): Promise<string> {
@@ -75,9 +70,44 @@ export async function checkCsrf(adminToken: string, session: Session, provided: 
   return sameString(provided, await csrfToken(adminToken, session));
 }
 
+/** Cookies get Secure when the admin is served over https. */
+export const isHttps = (url: string) => url.startsWith("https:");
+
 /** The Set-Cookie value for a session (Secure over https; the whole admin path). */
 export function sessionCookie(value: string, secure: boolean, maxAgeSeconds = SESSION_TTL_MS / 1000): string {
   return [`${SESSION_COOKIE}=${value}`, "Path=/admin", "HttpOnly", "SameSite=Strict", `Max-Age=${maxAgeSeconds}`, ...(secure ? ["Secure"] : [])].join("; ");
+}
+
+/**
+ * What a page shows once after a redirect (a new secret: redirect-after-post must not
+ * create it again on reload, and the secret must not sit in a URL). The cookie carries
+ * the values MACed to the session, so no other session or site can plant one.
+ */
+export const ONCE_COOKIE = "tailor_once";
+
+export async function sealOnce(adminToken: string, session: Session, values: Record<string, string>): Promise<string> {
+  const body = base64url(encoder.encode(JSON.stringify(values)));
+  return `${body}.${await mac(adminToken, `once:${session.sid}.${body}`)}`;
+}
+
+/** The values a once-cookie carries, or null when it is absent, foreign or forged. */
+export async function openOnce(adminToken: string, session: Session, value: string | undefined): Promise<Record<string, string> | null> {
+  const match = value === undefined ? null : /^([A-Za-z0-9_-]{1,3000})\.([A-Za-z0-9_-]{43})$/.exec(value);
+  if (match === null) return null;
+  const [, body, sig] = match as unknown as [string, string, string];
+  if (!sameString(sig, await mac(adminToken, `once:${session.sid}.${body}`))) return null;
+  try {
+    const json = JSON.parse(new TextDecoder().decode(fromBase64url(body))) as unknown;
+    if (json === null || typeof json !== "object") return null;
+    return Object.fromEntries(Object.entries(json).filter((e): e is [string, string] => typeof e[1] === "string"));
+  } catch {
+    return null;
+  }
+}
+
+/** The Set-Cookie value for a once-cookie: minutes at most, cleared by the page that shows it. */
+export function onceCookie(value: string, secure: boolean, maxAgeSeconds = 300): string {
+  return [`${ONCE_COOKIE}=${value}`, "Path=/admin", "HttpOnly", "SameSite=Strict", `Max-Age=${maxAgeSeconds}`, ...(secure ? ["Secure"] : [])].join("; ");
 }
 
 export function clearedSessionCookie(secure: boolean): string {

@@ -30,9 +30,9 @@ describe("invoiceEvents", () => {
     expect(events[2]).toMatchObject({
       user_id: "17850",
       insert_id: "order-536365",
-      event_properties: { revenue: 35.64, items: 12, lines: 2, products: ["85123A", "71053"], country: "United Kingdom" },
+      event_properties: { revenue: 35.64, currency: "GBP", items: 12, lines: 2, products: ["85123A", "71053"], country: "United Kingdom" },
     });
-    expect(events[0]?.event_properties).toMatchObject({ product_id: "85123A", price: 2.55, quantity: 6 });
+    expect(events[0]?.event_properties).toMatchObject({ product_id: "85123A", price: 2.55, quantity: 6, currency: "GBP" });
   });
 
   it("cancellations are their own event types; rows without a customer are nobody's", () => {

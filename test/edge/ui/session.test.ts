@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { checkCsrf, clearedSessionCookie, cookieValue, csrfToken, issueSession, readSession, sessionCookie } from "../../../src/edge/ui/session";
+import {
+  checkCsrf,
+  clearedSessionCookie,
+  cookieValue,
+  csrfToken,
+  issueSession,
+  onceCookie,
+  openOnce,
+  readSession,
+  sealOnce,
+  sessionCookie,
+} from "../../../src/edge/ui/session";
 import { safeNext } from "../../../src/edge/ui/auth";
 
 const TOKEN = "admin-token-for-tests";
@@ -50,5 +61,19 @@ describe("admin sessions", () => {
     expect(safeNext("/admin")).toBe("/admin");
     for (const bad of ["https://evil.example", "//evil.example", "/admin//evil.example", "/admin/\\evil", "/other", "/admin/api/projects", undefined])
       expect(safeNext(bad)).toBe("/admin");
+  });
+
+  it("what a redirect shows once reads back in the same session only, and cannot be planted", async () => {
+    const mine = (await readSession(TOKEN, await issueSession(TOKEN, NOW), NOW))!;
+    const other = (await readSession(TOKEN, await issueSession(TOKEN, NOW), NOW))!;
+    const sealed = await sealOnce(TOKEN, mine, { signing_secret: "whsec_abc", note: "é ✓" });
+    expect(await openOnce(TOKEN, mine, sealed)).toEqual({ signing_secret: "whsec_abc", note: "é ✓" });
+    expect(await openOnce(TOKEN, other, sealed)).toBeNull();
+    expect(await openOnce("another-token", mine, sealed)).toBeNull();
+    const [body, mac] = sealed.split(".") as [string, string];
+    expect(await openOnce(TOKEN, mine, `${body}x.${mac}`)).toBeNull();
+    expect(await openOnce(TOKEN, mine, undefined)).toBeNull();
+    expect(onceCookie(sealed, true)).toBe(`tailor_once=${sealed}; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=300; Secure`);
+    expect(onceCookie("", false, 0)).toBe("tailor_once=; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=0");
   });
 });

@@ -27,6 +27,7 @@ import { nameWarnings } from "../../catalog-store";
 import { itemDetails } from "../../item-store";
 import type { Db } from "../../db";
 import { definitionsChanged } from "../../definitions-version";
+import { testDestination } from "../../destination-test";
 import { setStaticMembers } from "../../static-members";
 import { requestProject } from "../../project-scope";
 import { json, noContent, operation } from "../../api-contract";
@@ -227,6 +228,20 @@ export function definitionRoutes(kind: DefinitionKind) {
           attribution: definition.attribution,
           ...(await exposurePerformance(db(c.env), project, row.id)),
         });
+      },
+    );
+  }
+
+  if (kind === "destinations") {
+    /** "Send a test": one harmless request with the stored settings, its answer in one line. */
+    const testResult = z.object({ ok: z.boolean(), status: z.number().int().nullable(), detail: z.string() });
+    app.post(
+      "/:id/test",
+      operation({ summary: "Send a test to a destination", responses: { 200: json("Whether the destination took the test, in words", testResult) } }),
+      async (c) => {
+        const project = requestProject(c);
+        const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
+        return c.json(await testDestination(c.env, project, row));
       },
     );
   }

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import type { UiEnv } from "../auth";
 import { errorDetails } from "../forms";
 import { Alert, Layout, PostForm, projectPath, when } from "../layout";
-import { formFields, projectPage, type UiContext } from "../page";
+import { formFields, projectPage, redirectShowingOnce, takeShownOnce, type UiContext } from "../page";
 
 interface Project {
   id: string;
@@ -67,11 +67,16 @@ async function render(c: UiContext, issued?: { kind: string; key: string }, erro
   );
 }
 
-keysPage.get("/", (c) => render(c));
+keysPage.get("/", async (c) => {
+  const once = await takeShownOnce(c);
+  return render(c, once?.key === undefined ? undefined : { kind: once.kind ?? "", key: once.key }, c.req.query("error"));
+});
 
 keysPage.post("/rotate", async (c) => {
-  const { api } = await projectPage(c, "keys");
+  const { api, project } = await projectPage(c, "keys");
   const { kind } = await formFields(c);
   const r = await api.send<{ kind: string; key: string }>("POST", "/keys/rotate", { kind });
-  return r.ok ? render(c, r.json) : render(c, undefined, errorDetails(r.json).message);
+  // A reload of the page after this must not rotate again: redirect, the key shown once there.
+  const back = projectPath(project, "/keys");
+  return r.ok ? redirectShowingOnce(c, back, r.json) : c.redirect(`${back}?error=${encodeURIComponent(errorDetails(r.json).message)}`, 303);
 });

@@ -138,11 +138,13 @@ function LiftTable(props: { id: string; what: string; rows: LiftRow[] }) {
   );
 }
 
-performancePage.get("/", (c) => render(c));
+performancePage.get("/", (c) =>
+  render(c, c.req.query("saved") === undefined ? undefined : { kind: "good", text: "Saved: answers follow the new group within a few seconds." }),
+);
 
 /** Saves the global control group into the project settings (the rest of the settings unchanged). */
 performancePage.post("/global", async (c) => {
-  const { api } = await projectPage(c, "performance");
+  const { api, project } = await projectPage(c, "performance");
   const f = await formFields(c);
   const current = await api.get<ProjectSettings>("/settings");
   if (!current.ok) return render(c, { kind: "warn", text: errorDetails(current.json).message });
@@ -154,7 +156,5 @@ performancePage.post("/global", async (c) => {
     ...(goal === "" ? {} : { goal: { event: { type: goal } } }),
   };
   const r = await api.send("PUT", "/settings", { ...current.json, global_control });
-  return r.ok
-    ? render(c, { kind: "good", text: "Saved: answers follow the new group within a few seconds." })
-    : render(c, { kind: "warn", text: errorDetails(r.json).message });
+  return r.ok ? c.redirect(`${projectPath(project, "/performance")}?saved=1`, 303) : render(c, { kind: "warn", text: errorDetails(r.json).message });
 });

@@ -4,7 +4,7 @@ import type { UiEnv } from "../auth";
 import { TextField, type FieldErrors } from "../fields";
 import { fieldErrors } from "../forms";
 import { Alert, Layout, PostForm, projectPath, type ProjectRef } from "../layout";
-import { formFields, type UiContext } from "../page";
+import { formFields, redirectShowingOnce, takeShownOnce, type UiContext } from "../page";
 
 /** The project picker (and creating a project). */
 export const projectsPage = new Hono<UiEnv>();
@@ -64,7 +64,12 @@ projectsPage.get("/", async (c) => {
     const { projects } = await must(apiClient(c, c.get("csrf")).get<{ projects: ProjectRef[] }>("/projects"));
     if (projects.length === 1) return c.redirect(projectPath(projects[0]!.id, "/cohorts"), 303);
   }
-  return render(c);
+  const once = await takeShownOnce(c);
+  const created =
+    once?.id !== undefined && once.api_key !== undefined && once.secret_key !== undefined
+      ? { id: once.id, api_key: once.api_key, secret_key: once.secret_key }
+      : undefined;
+  return render(c, {}, {}, created);
 });
 
 projectsPage.post("/projects", async (c) => {
@@ -83,7 +88,8 @@ projectsPage.post("/projects", async (c) => {
     );
     return render(c, errors, f);
   }
-  return render(c, {}, {}, { id: body.id, ...r.json });
+  // Redirect-after-post (a reload does not create again); the secret key is shown once there.
+  return redirectShowingOnce(c, "/admin?all", { id: body.id, api_key: r.json.api_key, secret_key: r.json.secret_key });
 });
 
 projectsPage.get("/go", (c) => {

@@ -8,6 +8,7 @@ import { recentItems } from "../../../core/recommendations/item-label";
 import type { JsonObject } from "../../../core/json";
 import { recommendationSchema } from "../../../core/recommendations/schema";
 import { ItemList, ItemName } from "../items";
+import { propertyText } from "../event-values";
 
 interface Lookup {
   profile: {
@@ -256,7 +257,7 @@ usersPage.get("/", async (c) => {
                     <span class="props">
                       {Object.entries(e.event_properties ?? {}).map(([k, v]) => (
                         <span>
-                          <span class="muted">{k}</span> {show(v)}
+                          <span class="muted">{k}</span> {propertyText(k, v, e.event_properties ?? {})}
                         </span>
                       ))}
                     </span>
