@@ -57,7 +57,7 @@ try {
   await shot("admin-prediction.png", predictions[0].name);
 
   await page.goto(`${admin}/users?id_type=user_id&id=${encodeURIComponent(user)}`);
-  await page.locator("#profile").waitFor();
+  await page.locator("#profile").waitFor({ timeout: 120_000 }); // a cold profile and model load first
   await shot("admin-user.png", `user ${user}`);
 
   await page.goto(`${admin}/recommendations/${recommendations[0].id}?user_id=${encodeURIComponent(user)}`);

@@ -248,7 +248,12 @@ async function predictionExtras({ c, api, project, apiBase, item, ctx }: DetailA
         <>
           <h2>Act on the scores</h2>
           <CohortFromScores action={`${base}/cohort`} csrf={ctx.csrf} name={`${item.name}: top 10 %`} />
-          {current.ok ? <CurrentScores sampled={current.json.sampled} distribution={current.json.distribution} /> : null}
+          {/* In the charts grid, so it is drawn at a chart's size, not stretched across the page. */}
+          {current.ok ? (
+            <div class="charts">
+              <CurrentScores sampled={current.json.sampled} distribution={current.json.distribution} />
+            </div>
+          ) : null}
         </>
       ) : null}
       <h2>Models</h2>

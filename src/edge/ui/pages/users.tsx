@@ -252,7 +252,7 @@ usersPage.get("/", async (c) => {
               {result.events.map((e) => (
                 <tr>
                   <td class="muted nowrap">{when(e.time)}</td>
-                  <td>{e.event_type}</td>
+                  <td class="nowrap">{e.event_type}</td>
                   <td>
                     <span class="props">
                       {Object.entries(e.event_properties ?? {}).map(([k, v]) => (
