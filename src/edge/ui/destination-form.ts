@@ -23,6 +23,14 @@ const baseUrl = (placeholder: string, hint?: string): DestinationField => ({
   ...(hint === undefined ? {} : { hint }),
 });
 
+const secret = (name: string, label: string): DestinationField => ({ name, label, secret: true });
+
+/** A list destination's list and the user property naming users there. */
+const listFields = (listPlaceholder: string, idMeaning: string, idPlaceholder: string): DestinationField[] => [
+  { name: "d.list_id", label: "List id", placeholder: listPlaceholder },
+  { name: "d.id_property", label: `User property with ${idMeaning}`, placeholder: idPlaceholder, hint: "user_id: the user id itself" },
+];
+
 /** What each destination type asks for, in the order a marketer fills it in; the schema (core/syncs/schema) decides validity. */
 export const DESTINATION_TYPES: Record<DestinationType, { label: string; fields: DestinationField[] }> = {
   webhook: {
@@ -34,24 +42,22 @@ export const DESTINATION_TYPES: Record<DestinationType, { label: string; fields:
     fields: [
       baseUrl("https://rest.iad-01.braze.com", "your instance's REST endpoint"),
       { name: "d.attribute", label: "Custom attribute", placeholder: "cohort_<cohort id>", hint: "true while in the cohort, false after leaving" },
-      { name: "d.credentials.api_key", label: "REST API key", secret: true, hint: "needs users.track" },
+      { ...secret("d.credentials.api_key", "REST API key"), hint: "needs users.track" },
     ],
   },
   hubspot: {
     label: "HubSpot list",
     fields: [
-      { name: "d.list_id", label: "List id", placeholder: "123" },
-      { name: "d.id_property", label: "User property with the HubSpot record id", placeholder: "hubspot_id", hint: "user_id: the user id itself" },
-      { name: "d.credentials.access_token", label: "Private app access token", secret: true },
+      ...listFields("123", "the HubSpot record id", "hubspot_id"),
+      secret("d.credentials.access_token", "Private app access token"),
       baseUrl("https://api.hubapi.com"),
     ],
   },
   klaviyo: {
     label: "Klaviyo list",
     fields: [
-      { name: "d.list_id", label: "List id", placeholder: "XyZ123" },
-      { name: "d.id_property", label: "User property with the Klaviyo profile id", placeholder: "klaviyo_id", hint: "user_id: the user id itself" },
-      { name: "d.credentials.api_key", label: "Private API key", secret: true },
+      ...listFields("XyZ123", "the Klaviyo profile id", "klaviyo_id"),
+      secret("d.credentials.api_key", "Private API key"),
       { name: "d.revision", label: "API revision", placeholder: "2024-10-15" },
       baseUrl("https://a.klaviyo.com"),
     ],
@@ -61,7 +67,7 @@ export const DESTINATION_TYPES: Record<DestinationType, { label: string; fields:
     fields: [
       { name: "d.audience_id", label: "Custom audience id", placeholder: "2384…" },
       { name: "d.email_property", label: "User property with the e-mail", placeholder: "email", hint: "normalised and SHA-256 hashed before sending" },
-      { name: "d.credentials.access_token", label: "Access token", secret: true },
+      secret("d.credentials.access_token", "Access token"),
       { name: "d.api_version", label: "Graph API version", placeholder: "v21.0" },
       baseUrl("https://graph.facebook.com"),
     ],
