@@ -21,7 +21,8 @@ const user = option(argv, "user", "12347")!;
 const token: string = local.admin_token;
 
 type Listed = { id: string; name: string };
-const list = async (kind: string): Promise<Listed[]> => ((await adminCall(url, token, "GET", `/projects/${project}/${kind}`)).json as Record<string, Listed[]>)[kind]!;
+const list = async (kind: string): Promise<Listed[]> =>
+  ((await adminCall(url, token, "GET", `/projects/${project}/${kind}`)).json as Record<string, Listed[]>)[kind]!;
 const [cohorts, predictions, recommendations] = await Promise.all([list("cohorts"), list("predictions"), list("recommendations")]);
 const cohort = cohorts.find((c) => c.name === "Ordered in the last 30 days");
 if (cohort === undefined || predictions[0] === undefined || recommendations[0] === undefined) {
