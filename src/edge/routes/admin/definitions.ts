@@ -1,39 +1,31 @@
-import type { Context } from "hono";
+import type { Context, Hono } from "hono";
 import { z } from "zod";
-import { projectApiPath } from "../../../core/project";
-import { createApp } from "../../app";
-import { db } from "../../db";
+import { createApp, type AppEnv } from "../../app";
+import { db, type Db } from "../../db";
 import {
   cohortSizes,
   createDefinition,
   deleteDefinition,
   getDefinition,
   listDefinitions,
-  listRuns,
   present,
   KINDS,
   updateDefinition,
   type DefinitionKind,
 } from "../../definition-store";
-import type { ProfileRef } from "../../../core/event";
-import { profileStub } from "../../../durable/stub";
 import type { Destination } from "../../../core/syncs/schema";
 import { newWebhookSecret } from "../../../core/syncs/standard-webhooks";
-import { failingSyncs, isFailing, lastRuns, syncOwner } from "../../../jobs/sync-run";
+import { failingSyncs, lastRuns } from "../../../jobs/sync-run";
 import { nextRunAt, syncSchema } from "../../../core/syncs/schema";
-import { AppError } from "../../errors";
-import { listSyncExports, readSyncExport } from "../../archive-store";
 import { nameWarnings } from "../../catalog-store";
-import { itemDetails } from "../../item-store";
-import type { Db } from "../../db";
 import { definitionsChanged } from "../../definitions-version";
-import { testDestination } from "../../destination-test";
-import { setStaticMembers } from "../../static-members";
 import { requestProject } from "../../project-scope";
 import { json, noContent, operation } from "../../api-contract";
-import { definitionView, definitionWritten, exposurePerformance as performanceView, recommendationAnswer, syncRun, syncRunLogged } from "./responses";
-import { exposurePerformance } from "../../lift-store";
-import { recommendationSchema } from "../../../core/recommendations/schema";
+import { definitionView, definitionWritten } from "./responses";
+import { cohortRoutes } from "./cohort-routes";
+import { destinationRoutes } from "./destination-routes";
+import { recommendationRoutes } from "./recommendation-routes";
+import { syncRoutes } from "./sync-routes";
 
 /**
  * CRUD for one kind of definition. Every write is validated (schema, then a compile of
@@ -44,6 +36,14 @@ import { recommendationSchema } from "../../../core/recommendations/schema";
 async function definitionWarnings(d: Db, projectId: string, definition: unknown) {
   return (await nameWarnings(d, projectId, definition)).map((w) => ({ ...w, path: `definition.${w.path}` }));
 }
+
+/** The routes some kinds have beyond the CRUD every kind has (registered after it, before DELETE). */
+const KIND_ROUTES: Partial<Record<DefinitionKind, (app: Hono<AppEnv>) => void>> = {
+  cohorts: cohortRoutes,
+  recommendations: recommendationRoutes,
+  destinations: destinationRoutes,
+  syncs: syncRoutes,
+};
 
 export function definitionRoutes(kind: DefinitionKind) {
   const singular = kind.slice(0, -1);
@@ -145,174 +145,7 @@ export function definitionRoutes(kind: DefinitionKind) {
     },
   );
 
-  if (kind === "cohorts") {
-    const membersSchema = z.object({
-      ids: z.array(z.string().min(1).max(1024)).min(1).max(10_000),
-      id_type: z.enum(["user_id", "device_id"]).default("user_id"),
-      operation: z.enum(["add", "remove"]).default("add"),
-    });
-    /** Static cohorts: add or remove members by id. */
-    const membersResult = z.object({
-      cohort_id: z.string(),
-      operation: z.enum(["add", "remove"]),
-      applied: z.number().int(),
-      skipped_ids: z.array(z.string()),
-    });
-    app.post(
-      "/:id/members",
-      operation({ summary: "Add or remove a static cohort's members", body: membersSchema, responses: { 200: json("What was applied", membersResult) } }),
-      async (c) => {
-        const project = requestProject(c);
-        const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
-        if ((row.definition as { type?: string }).type !== "static") {
-          throw new AppError(400, "invalid_request", `Cohort ${row.id} is behavioral: its members follow its definition`, [
-            { field: "id", message: "not a static cohort" },
-          ]);
-        }
-        const input = c.req.valid("json");
-        const result = await setStaticMembers(
-          c.env,
-          db(c.env),
-          project,
-          row.id,
-          input.ids,
-          input.id_type === "user_id" ? "user" : "device",
-          input.operation === "add",
-        );
-        return c.json({ cohort_id: row.id, operation: input.operation, applied: result.applied.length, skipped_ids: result.skipped });
-      },
-    );
-  }
-
-  if (kind === "recommendations") {
-    const previewSchema = z
-      .object({ user_id: z.string().min(1).optional(), device_id: z.string().min(1).optional(), rec_type: z.enum(["model", "random", "popular"]).optional() })
-      .refine((q) => (q.user_id === undefined) !== (q.device_id === undefined), { message: "give exactly one of user_id or device_id", path: ["user_id"] });
-    /** One user's recommendation as the profile API would answer it now (a preview for the UI). */
-    app.get(
-      "/:id/preview",
-      operation({
-        summary: "Preview one user's recommendation",
-        query: previewSchema,
-        responses: { 200: json("The list the profile API would answer now", recommendationAnswer) },
-      }),
-      async (c) => {
-        const project = requestProject(c);
-        const q = c.req.valid("query");
-        const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
-        const ref: ProfileRef = q.user_id !== undefined ? { kind: "user", id: q.user_id } : { kind: "device", id: q.device_id! };
-        const read = await profileStub(c.env, project, ref).read(false, { ids: [row.id], override: q.rec_type ?? null, shown: false });
-        if (read === null) throw new AppError(404, "not_found", `No profile for ${ref.kind}_id ${ref.id}`);
-        const answer = read.recommendations[0]!;
-        return c.json({ ...answer, item_details: await itemDetails(c.env, db(c.env), project, row.id, answer.items) });
-      },
-    );
-
-    /** Lift: treatment against control among the users shown this recommendation (core/lift.ts). */
-    const recPerformance = performanceView.extend({
-      recommendation_id: z.string(),
-      control_percent: z.number(),
-      attribution: recommendationSchema.shape.attribution,
-    });
-    app.get(
-      "/:id/performance",
-      operation({ summary: "A recommendation's lift", responses: { 200: json("Treatment against control", recPerformance) } }),
-      async (c) => {
-        const project = requestProject(c);
-        const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
-        // Parsed: a definition stored before a field existed gets its default.
-        const definition = recommendationSchema.parse(row.definition);
-        return c.json({
-          recommendation_id: row.id,
-          control_percent: definition.control.percent,
-          attribution: definition.attribution,
-          ...(await exposurePerformance(db(c.env), project, row.id)),
-        });
-      },
-    );
-  }
-
-  if (kind === "destinations") {
-    /** "Send a test": one harmless request with the stored settings, its answer in one line. */
-    const testResult = z.object({ ok: z.boolean(), status: z.number().int().nullable(), detail: z.string() });
-    app.post(
-      "/:id/test",
-      operation({ summary: "Send a test to a destination", responses: { 200: json("Whether the destination took the test, in words", testResult) } }),
-      async (c) => {
-        const project = requestProject(c);
-        const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
-        return c.json(await testDestination(c.env, project, row));
-      },
-    );
-  }
-
-  if (kind === "syncs") {
-    /** Lift of the sync's holdout: members sent against the share held out (core/lift.ts). */
-    const syncPerformance = performanceView.extend({ sync_id: z.string(), holdout: syncSchema.shape.holdout });
-    app.get(
-      "/:id/performance",
-      operation({ summary: "A sync's lift over its holdout", responses: { 200: json("Sent against held out", syncPerformance) } }),
-      async (c) => {
-        const project = requestProject(c);
-        const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
-        const { holdout } = syncSchema.parse(row.definition);
-        return c.json({ sync_id: row.id, holdout, ...(await exposurePerformance(db(c.env), project, syncOwner(row.id))) });
-      },
-    );
-
-    /** Runs the sync now (as a UI button would) and answers with the run. */
-    app.post("/:id/run", operation({ summary: "Run a sync now", responses: { 200: json("The run", syncRun.extend({ failing: z.boolean() })) } }), async (c) => {
-      const project = requestProject(c);
-      const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
-      const run = await c.env.PROJECT_JOBS.getByName(project).runSync(row.id);
-      return c.json({ ...run, failing: await isFailing(c.env, row.id) });
-    });
-
-    /** Files written by an R2-export sync, with admin download links. */
-    const exportFiles = z.object({ files: z.array(z.object({ key: z.string(), size: z.number().int(), url: z.string() })) });
-    app.get(
-      "/:id/exports",
-      operation({ summary: "Files an R2-export sync wrote", responses: { 200: json("The files, with download links", exportFiles) } }),
-      async (c) => {
-        const project = requestProject(c);
-        const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
-        const files = await listSyncExports(c.env, project, row.id);
-        return c.json({
-          files: files.map((f) => ({ ...f, url: `/admin/api${projectApiPath(project, `/syncs/${row.id}/exports/file`)}?key=${encodeURIComponent(f.key)}` })),
-        });
-      },
-    );
-
-    app.get(
-      "/:id/exports/file",
-      operation({
-        summary: "Download a file an R2-export sync wrote",
-        query: z.object({ key: z.string().describe("a key from the sync's file list") }),
-        responses: { 200: { description: "The file", mediaType: "application/octet-stream" } },
-      }),
-      async (c) => {
-        const project = requestProject(c);
-        const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
-        const object = await readSyncExport(c.env, project, row.id, c.req.valid("query").key);
-        return new Response(object.body, { headers: { "content-type": object.httpMetadata?.contentType ?? "application/octet-stream" } });
-      },
-    );
-
-    /** The run log, newest first, and whether the sync is failing. */
-    app.get(
-      "/:id/runs",
-      operation({
-        summary: "A sync's run log",
-        responses: { 200: json("The last 50 runs, newest first", z.object({ failing: z.boolean(), runs: z.array(syncRunLogged) })) },
-      }),
-      async (c) => {
-        const project = requestProject(c);
-        const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
-        const runs = await listRuns(db(c.env), row.id);
-        return c.json({ failing: await isFailing(c.env, row.id), runs });
-      },
-    );
-  }
+  KIND_ROUTES[kind]?.(app);
 
   app.delete("/:id", operation({ summary: `Delete a ${singular}`, responses: { 204: noContent } }), async (c) => {
     const project = requestProject(c);

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { distribution, scoreDistribution } from "../../../core/histogram";
 import { compileDefinitions, compileLeniently, DefinitionError, type CompiledSegments } from "../../../core/segments/compile";
 import { estimateCohortSize } from "../../../core/segments/preview";
 import { cohortDefinitionSchema } from "../../../core/segments/schema";
@@ -12,15 +11,19 @@ import { indexedMembers } from "../../static-members";
 import { AppError } from "../../errors";
 import { nameWarnings } from "../../catalog-store";
 import { nameWarnings as nameWarningsView } from "./responses";
-import { dailyCohortChanges, recentComputedValues, recentScores, sampleForEstimate } from "../../insights-store";
+import { dailyCohortChanges, sampleForEstimate } from "../../insights-store";
 import { requestProject } from "../../project-scope";
 
-/** How a cohort's membership moves: daily enters and exits from the change log. */
-export const cohortTrend = createApp();
+/**
+ * A cohort beyond its definition: how its membership moves (daily enters and exits from
+ * the change log), its members, its overlap with the others, and the size of an unsaved
+ * definition (a sample of profiles replayed through their own engine).
+ */
+export const cohortInsights = createApp();
 
 const trendView = z.object({ cohort_id: z.string(), days: z.array(z.object({ day: epochMs, entered: z.number().int(), exited: z.number().int() })) });
 
-cohortTrend.get(
+cohortInsights.get(
   "/:id/trend",
   operation({
     summary: "A cohort's daily entries and exits",
@@ -42,7 +45,7 @@ const membersView = z.object({
 });
 
 /** A cohort's members from the membership index, the first `limit` by id (the whole list: a download). */
-cohortTrend.get(
+cohortInsights.get(
   "/:id/members",
   operation({
     summary: "List a cohort's members",
@@ -75,7 +78,7 @@ const overlapView = z.object({
 });
 
 /** How this cohort's members overlap every other cohort's (the membership index), most shared first. */
-cohortTrend.get(
+cohortInsights.get(
   "/:id/overlap",
   operation({ summary: "A cohort's overlap with the project's other cohorts", responses: { 200: json("Members shared with each other cohort", overlapView) } }),
   async (c) => {
@@ -115,7 +118,7 @@ const estimateView = z.object({
  * sample of profiles (their stored events replayed through the profile's own engine).
  */
 
-cohortTrend.post(
+cohortInsights.post(
   "/preview",
   operation({
     summary: "Estimate a cohort's size before saving it",
@@ -140,62 +143,5 @@ cohortTrend.post(
       ...estimateCohortSize(compiled, PREVIEW_ID, sample, total, Date.now()),
       warnings: warnings.map((w) => ({ ...w, path: `definition.${w.path}` })),
     });
-  },
-);
-
-/** A prediction's current scores across the most recently seen profiles: who would be in its top N % now. */
-export const predictionScores = createApp();
-
-const scoresView = z.object({
-  prediction_id: z.string(),
-  sampled: z.number().int(),
-  distribution: z.looseObject({ kind: z.enum(["numeric", "categorical", "empty"]), count: z.number().int(), missing: z.number().int() }),
-});
-
-predictionScores.get(
-  "/:id/scores",
-  operation({
-    summary: "A prediction's current scores across profiles",
-    query: z.object({ sample: z.coerce.number().int().min(1).max(500).default(200) }),
-    responses: { 200: json("Scores (0–1) of the most recently seen profiles in 10 bins; unscored profiles are `missing`", scoresView) },
-  }),
-  async (c) => {
-    const project = requestProject(c);
-    const row = await getDefinition(db(c.env), "predictions", project, c.req.param("id"));
-    const scores = await recentScores(c.env, project, row.id, c.req.valid("query").sample);
-    return c.json({ prediction_id: row.id, sampled: scores.length, distribution: scoreDistribution(scores) });
-  },
-);
-
-/**
- * A computed property's values across a sample of profiles (the most recently seen):
- * values live in each profile's Durable Object, so this reads `sample` of them, never all.
- */
-export const computationDistribution = createApp();
-
-const distributionView = z.object({
-  computation_id: z.string(),
-  sampled: z.number().int(),
-  distribution: z.looseObject({
-    kind: z.enum(["numeric", "categorical", "empty"]),
-    count: z.number().int(),
-    missing: z.number().int(),
-    scale: z.enum(["linear", "log"]).optional().describe("numeric: log-spaced bins when equal widths would put most values in the first"),
-  }),
-});
-
-computationDistribution.get(
-  "/:id/distribution",
-  operation({
-    summary: "A computed property's values across profiles",
-    query: z.object({ sample: z.coerce.number().int().min(1).max(500).default(200) }),
-    responses: { 200: json("Bins (numbers) or the most frequent values, over the most recently seen profiles", distributionView) },
-  }),
-  async (c) => {
-    const q = c.req.valid("query");
-    const project = requestProject(c);
-    const row = await getDefinition(db(c.env), "computations", project, c.req.param("id"));
-    const values = await recentComputedValues(c.env, project, row.id, q.sample);
-    return c.json({ computation_id: row.id, sampled: values.length, distribution: distribution(values) });
   },
 );
