@@ -4,7 +4,7 @@
 // each, one per request, --concurrency clients) are sent while workerd's V8 sampling
 // profiler records, then its samples are summed by where they fall (self time by function,
 // and the share under each of Tailor's own steps).
-//   node --experimental-websocket bench/new-profile.mjs [--profiles 1500] [--concurrency 16] [--returning]
+//   node --experimental-websocket bench/new-profile.mjs [--profiles 1500] [--concurrency 16] [--returning] [--batch 1] [--rounds 1]
 // Keep --profiles under ~2,000: every profile stays resident ~10 s, and SQLite's 512 MiB
 // process limit is reached near 2,400 resident profiles (README, "Memory and bursts").
 import { createServer } from "node:net";
@@ -21,6 +21,9 @@ const profiles = Number(option(argv, "profiles", "1500"));
 const concurrency = Number(option(argv, "concurrency", "16"));
 /** --returning: the same profiles once more while still resident, for comparison (what is left is not creation). */
 const returning = argv.includes("--returning");
+/** --batch B: each measured request carries one event for each of B profiles (100: the worst ingest case); --rounds R: R events per profile. */
+const batch = Number(option(argv, "batch", "1"));
+const rounds = Number(option(argv, "rounds", "1"));
 
 const freePort = () =>
   new Promise((resolve) => {
@@ -36,14 +39,13 @@ try {
   const { api_key } = await worker.createProject("bench");
   /** 0: the measured events are each profile's first; 1: its second (--returning). */
   let round = 0;
-  const send = (id) =>
+  const event = (id) => ({ device_id: `new-${id}`, event_type: "Page Viewed", insert_id: `new-${id}-${round}`, event_properties: { path: "/" } });
+  /** Events for profiles first … first + count - 1, in one request. */
+  const send = (first, count = 1) =>
     request(`${worker.url}/2/httpapi`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        api_key,
-        events: [{ device_id: `new-${id}`, event_type: "Page Viewed", insert_id: `new-${id}-${round}`, event_properties: { path: "/" } }],
-      }),
+      body: JSON.stringify({ api_key, events: Array.from({ length: count }, (_, i) => event(typeof first === "number" ? first + i : first)) }),
     });
   // Warm the isolate (definitions, keys, the first profile) before the clock starts.
   for (let i = 0; i < 20; i++) await send(`warm-${i}`);
@@ -83,17 +85,22 @@ try {
   await call("Profiler.setSamplingInterval", { interval: 200 });
   await call("Profiler.start");
 
-  let next = 0;
   let failed = 0;
   const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < profiles) {
-        const res = await send(next++);
-        if (res.status !== 200) failed++;
-      }
-    }),
-  );
+  for (let r = 0; r < rounds; r++) {
+    if (r > 0) round++;
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < profiles) {
+          const first = next;
+          next += batch;
+          const res = await send(first, Math.min(batch, profiles - first));
+          if (res.status !== 200) failed++;
+        }
+      }),
+    );
+  }
   const seconds = (performance.now() - t0) / 1000;
   const { profile } = await call("Profiler.stop");
   ws.close();
@@ -141,7 +148,7 @@ try {
   }
   const pct = (n) => `${fmt((100 * n) / total, 1)} %`;
   console.log(
-    `\nbench/new-profile — ${profiles} ${returning ? "returning (resident)" : "new"} profiles, one event each, ${concurrency} clients, admission bound lifted: ${fmt(seconds, 1)} s, **${fmt(profiles / seconds)} profiles/s** (${fmt((1000 * seconds) / profiles, 2)} ms of the server per profile), ${failed} not 200\n`,
+    `\nbench/new-profile — ${profiles} ${returning ? "returning (resident)" : "new"} profiles × ${rounds} round(s), ${batch} per request, ${concurrency} clients, admission bound lifted: ${fmt(seconds, 1)} s, **${fmt((rounds * profiles) / seconds)} profile-events/s** (${fmt((1000 * seconds) / (rounds * profiles), 2)} ms of the server each), ${failed} not 200\n`,
   );
   console.log("Self time (top 20):\n");
   console.log(
