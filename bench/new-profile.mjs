@@ -4,7 +4,7 @@
 // each, one per request, --concurrency clients) are sent while workerd's V8 sampling
 // profiler records, then its samples are summed by where they fall (self time by function,
 // and the share under each of Tailor's own steps).
-//   node --experimental-websocket bench/new-profile.mjs [--profiles 1500] [--concurrency 16] [--returning] [--batch 1] [--rounds 1]
+//   node --experimental-websocket bench/new-profile.mjs [--profiles 1500] [--concurrency 16] [--returning] [--batch 1] [--rounds 1] [--read]
 // Keep --profiles under ~2,000: every profile stays resident ~10 s, and SQLite's 512 MiB
 // process limit is reached near 2,400 resident profiles (README, "Memory and bursts").
 import { createServer } from "node:net";
@@ -24,6 +24,8 @@ const returning = argv.includes("--returning");
 /** --batch B: each measured request carries one event for each of B profiles (100: the worst ingest case); --rounds R: R events per profile. */
 const batch = Number(option(argv, "batch", "1"));
 const rounds = Number(option(argv, "rounds", "1"));
+/** --read: the measured requests read the (resident) profiles through /v1/userprofile instead of writing. */
+const reading = argv.includes("--read");
 
 const freePort = () =>
   new Promise((resolve) => {
@@ -36,7 +38,7 @@ const freePort = () =>
 const inspectorPort = await freePort();
 const worker = await startLocalWorker({ inspectorPort, vars: { MAX_ACTIVE_PROFILES: "100000" } });
 try {
-  const { api_key } = await worker.createProject("bench");
+  const { api_key, secret_key } = await worker.createProject("bench");
   /** 0: the measured events are each profile's first; 1: its second (--returning). */
   let round = 0;
   const event = (id) => ({ device_id: `new-${id}`, event_type: "Page Viewed", insert_id: `new-${id}-${round}`, event_properties: { path: "/" } });
@@ -50,7 +52,7 @@ try {
   // Warm the isolate (definitions, keys, the first profile) before the clock starts.
   for (let i = 0; i < 20; i++) await send(`warm-${i}`);
   // With --returning the measured events go to profiles created just before (still resident).
-  if (returning) {
+  if (returning || reading) {
     let created = 0;
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
@@ -95,7 +97,9 @@ try {
         while (next < profiles) {
           const first = next;
           next += batch;
-          const res = await send(first, Math.min(batch, profiles - first));
+          const res = reading
+            ? await request(`${worker.url}/v1/userprofile?device_id=new-${first}&get_amp_props=true`, { headers: { authorization: `Api-Key ${secret_key}` } })
+            : await send(first, Math.min(batch, profiles - first));
           if (res.status !== 200) failed++;
         }
       }),
@@ -148,7 +152,7 @@ try {
   }
   const pct = (n) => `${fmt((100 * n) / total, 1)} %`;
   console.log(
-    `\nbench/new-profile — ${profiles} ${returning ? "returning (resident)" : "new"} profiles × ${rounds} round(s), ${batch} per request, ${concurrency} clients, admission bound lifted: ${fmt(seconds, 1)} s, **${fmt((rounds * profiles) / seconds)} profile-events/s** (${fmt((1000 * seconds) / (rounds * profiles), 2)} ms of the server each), ${failed} not 200\n`,
+    `\nbench/new-profile — ${profiles} ${reading ? "read (resident)" : returning ? "returning (resident)" : "new"} profiles × ${rounds} round(s), ${batch} per request, ${concurrency} clients, admission bound lifted: ${fmt(seconds, 1)} s, **${fmt((rounds * profiles) / seconds)} profile-events/s** (${fmt((1000 * seconds) / (rounds * profiles), 2)} ms of the server each), ${failed} not 200\n`,
   );
   console.log("Self time (top 20):\n");
   console.log(
