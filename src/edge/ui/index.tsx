@@ -12,7 +12,8 @@ import { performancePage } from "./pages/performance";
 import { predictionsUi } from "./pages/predictions";
 import { projectsPage } from "./pages/projects";
 import { recommendationsUi } from "./pages/recommendations";
-import { destinationsUi, syncsUi } from "./pages/syncs";
+import { destinationsUi } from "./pages/destinations";
+import { syncsUi } from "./pages/syncs";
 import { usersPage } from "./pages/users";
 import { STYLESHEET } from "./style";
 
