@@ -16,5 +16,7 @@ export function propertyText(key: string, value: unknown, properties: Record<str
     }
     return `${value.toFixed(2)}${currency === undefined ? "" : ` ${currency}`}`;
   }
+  // A list of plain values (an order's products) reads as a list, and wraps.
+  if (Array.isArray(value) && value.every((v) => v === null || typeof v !== "object")) return value.map((v) => String(v)).join(", ");
   return typeof value === "string" ? value : JSON.stringify(value);
 }

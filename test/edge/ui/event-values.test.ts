@@ -14,7 +14,8 @@ describe("propertyText", () => {
 
   it("leaves other properties as they are", () => {
     expect(propertyText("quantity", 6, { quantity: 6, currency: "GBP" })).toBe("6");
-    expect(propertyText("products", ["a", "b"], {})).toBe('["a","b"]');
+    expect(propertyText("products", ["a", "b"], {})).toBe("a, b");
+    expect(propertyText("lines", [{ sku: "a" }], {})).toBe('[{"sku":"a"}]');
     expect(propertyText("country", "France", {})).toBe("France");
   });
 });
