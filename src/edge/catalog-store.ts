@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { desc, eq, sql } from "drizzle-orm";
 import { cacheNamespace } from "../core/isolate-cache";
 import { observe, type Observation } from "../core/observed";
 import { unseenNames, type NameWarning, type Vocabulary } from "../core/segments/unseen-names";
@@ -86,7 +86,7 @@ export async function readCatalog(d: Db, projectId: string): Promise<Catalog> {
     d
       .select({ kind: observedValues.kind, eventType: observedValues.eventType, name: observedValues.name, value: observedValues.value })
       .from(observedValues)
-      .where(and(eq(observedValues.projectId, projectId)))
+      .where(eq(observedValues.projectId, projectId))
       .orderBy(desc(observedValues.seen))
       .limit(20_000),
   ]);

@@ -4,6 +4,7 @@ import { projectIdSchema } from "../core/project";
 import type { AppEnv } from "./app";
 import { db } from "./db";
 import { AppError } from "./errors";
+import { getDefinition, type DefinitionKind } from "./definition-store";
 import { projectExists } from "./project-store";
 import { parseWith } from "./validate";
 
@@ -24,4 +25,9 @@ export function requestProject(c: Context<AppEnv>): string {
   const id = c.get("projectId");
   if (id === undefined) throw new Error(`${c.req.path}: no project resolved (route mounted outside the project scope)`);
   return id;
+}
+
+/** The definition of this kind the path names (`/:id`), in the request's project (404 when it has none). */
+export function requestedDefinition(c: Context<AppEnv>, kind: DefinitionKind) {
+  return getDefinition(db(c.env), kind, requestProject(c), c.req.param("id") ?? "");
 }

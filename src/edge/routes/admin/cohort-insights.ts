@@ -12,7 +12,7 @@ import { AppError } from "../../errors";
 import { nameWarnings } from "../../catalog-store";
 import { nameWarnings as nameWarningsView } from "./responses";
 import { dailyCohortChanges, sampleForEstimate } from "../../insights-store";
-import { requestProject } from "../../project-scope";
+import { requestedDefinition, requestProject } from "../../project-scope";
 
 /**
  * A cohort beyond its definition: how its membership moves (daily enters and exits from
@@ -32,8 +32,7 @@ cohortInsights.get(
   }),
   async (c) => {
     const q = c.req.valid("query");
-    const project = requestProject(c);
-    const row = await getDefinition(db(c.env), "cohorts", project, c.req.param("id"));
+    const row = await requestedDefinition(c, "cohorts");
     return c.json({ cohort_id: row.id, days: await dailyCohortChanges(db(c.env), row.id, q.days, Date.now()) });
   },
 );
@@ -54,7 +53,7 @@ cohortInsights.get(
   }),
   async (c) => {
     const project = requestProject(c);
-    const row = await getDefinition(db(c.env), "cohorts", project, c.req.param("id"));
+    const row = await requestedDefinition(c, "cohorts");
     const [members, sizes] = await Promise.all([indexedMembers(db(c.env), row.id, c.req.valid("query").limit), cohortSizes(db(c.env), project, [row.id])]);
     return c.json({
       cohort_id: row.id,

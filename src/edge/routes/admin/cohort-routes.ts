@@ -3,9 +3,8 @@ import type { Hono } from "hono";
 import type { AppEnv } from "../../app";
 import { json, operation } from "../../api-contract";
 import { db } from "../../db";
-import { getDefinition } from "../../definition-store";
 import { AppError } from "../../errors";
-import { requestProject } from "../../project-scope";
+import { requestedDefinition, requestProject } from "../../project-scope";
 import { setStaticMembers } from "../../static-members";
 
 /** Routes only cohorts have: a static cohort's members. */
@@ -27,7 +26,7 @@ export function cohortRoutes(app: Hono<AppEnv>): void {
     operation({ summary: "Add or remove a static cohort's members", body: membersSchema, responses: { 200: json("What was applied", membersResult) } }),
     async (c) => {
       const project = requestProject(c);
-      const row = await getDefinition(db(c.env), "cohorts", project, c.req.param("id"));
+      const row = await requestedDefinition(c, "cohorts");
       if ((row.definition as { type?: string }).type !== "static") {
         throw new AppError(400, "invalid_request", `Cohort ${row.id} is behavioral: its members follow its definition`, [
           { field: "id", message: "not a static cohort" },

@@ -6,7 +6,6 @@ import {
   cohortSizes,
   createDefinition,
   deleteDefinition,
-  getDefinition,
   listDefinitions,
   present,
   KINDS,
@@ -19,7 +18,7 @@ import { failingSyncs, lastRuns } from "../../../jobs/sync-run";
 import { nextRunAt, syncSchema } from "../../../core/syncs/schema";
 import { nameWarnings } from "../../catalog-store";
 import { definitionsChanged } from "../../definitions-version";
-import { requestProject } from "../../project-scope";
+import { requestedDefinition, requestProject } from "../../project-scope";
 import { json, noContent, operation } from "../../api-contract";
 import { definitionView, definitionWritten } from "./responses";
 import { cohortRoutes } from "./cohort-routes";
@@ -118,7 +117,7 @@ export function definitionRoutes(kind: DefinitionKind) {
     operation({ summary: `Read a ${singular}`, responses: { 200: json(`The ${singular}`, definitionWritten.omit({ backfill: true })) } }),
     async (c) => {
       const project = requestProject(c);
-      const row = await getDefinition(db(c.env), kind, project, c.req.param("id"));
+      const row = await requestedDefinition(c, kind);
       const [size, warnings] = await Promise.all([
         kind === "cohorts" ? cohortSizes(db(c.env), project, [row.id]).then((sizes) => sizes.get(row.id) ?? 0) : undefined,
         segmentKind ? definitionWarnings(db(c.env), project, row.definition) : undefined,

@@ -2,10 +2,8 @@ import { z } from "zod";
 import type { Hono } from "hono";
 import type { AppEnv } from "../../app";
 import { json, operation } from "../../api-contract";
-import { db } from "../../db";
-import { getDefinition } from "../../definition-store";
 import { testDestination } from "../../destination-test";
-import { requestProject } from "../../project-scope";
+import { requestedDefinition, requestProject } from "../../project-scope";
 
 /** Routes only destinations have: "Send a test". */
 export function destinationRoutes(app: Hono<AppEnv>): void {
@@ -16,7 +14,7 @@ export function destinationRoutes(app: Hono<AppEnv>): void {
     operation({ summary: "Send a test to a destination", responses: { 200: json("Whether the destination took the test, in words", testResult) } }),
     async (c) => {
       const project = requestProject(c);
-      const row = await getDefinition(db(c.env), "destinations", project, c.req.param("id"));
+      const row = await requestedDefinition(c, "destinations");
       return c.json(await testDestination(c.env, project, row));
     },
   );

@@ -2,10 +2,8 @@ import { z } from "zod";
 import { distribution, scoreDistribution } from "../../../core/histogram";
 import { json, operation } from "../../api-contract";
 import { createApp } from "../../app";
-import { db } from "../../db";
-import { getDefinition } from "../../definition-store";
 import { recentComputedValues, recentScores } from "../../insights-store";
-import { requestProject } from "../../project-scope";
+import { requestedDefinition, requestProject } from "../../project-scope";
 
 // Where current users' values lie: a prediction's scores and a computed property's values over the most recently seen profiles.
 
@@ -27,7 +25,7 @@ predictionScores.get(
   }),
   async (c) => {
     const project = requestProject(c);
-    const row = await getDefinition(db(c.env), "predictions", project, c.req.param("id"));
+    const row = await requestedDefinition(c, "predictions");
     const scores = await recentScores(c.env, project, row.id, c.req.valid("query").sample);
     return c.json({ prediction_id: row.id, sampled: scores.length, distribution: scoreDistribution(scores) });
   },
@@ -60,7 +58,7 @@ computationDistribution.get(
   async (c) => {
     const q = c.req.valid("query");
     const project = requestProject(c);
-    const row = await getDefinition(db(c.env), "computations", project, c.req.param("id"));
+    const row = await requestedDefinition(c, "computations");
     const values = await recentComputedValues(c.env, project, row.id, q.sample);
     return c.json({ computation_id: row.id, sampled: values.length, distribution: distribution(values) });
   },

@@ -6,11 +6,10 @@ import { recommendationSchema } from "../../../core/recommendations/schema";
 import { profileStub } from "../../../durable/stub";
 import { json, operation } from "../../api-contract";
 import { db } from "../../db";
-import { getDefinition } from "../../definition-store";
 import { AppError } from "../../errors";
 import { itemDetails } from "../../item-store";
 import { exposurePerformance } from "../../lift-store";
-import { requestProject } from "../../project-scope";
+import { requestedDefinition, requestProject } from "../../project-scope";
 import { exposurePerformance as performanceView, recommendationAnswer } from "./responses";
 
 /** Routes only recommendations have: one user's preview and the lift report. */
@@ -29,7 +28,7 @@ export function recommendationRoutes(app: Hono<AppEnv>): void {
     async (c) => {
       const project = requestProject(c);
       const q = c.req.valid("query");
-      const row = await getDefinition(db(c.env), "recommendations", project, c.req.param("id"));
+      const row = await requestedDefinition(c, "recommendations");
       const ref: ProfileRef = q.user_id !== undefined ? { kind: "user", id: q.user_id } : { kind: "device", id: q.device_id! };
       const read = await profileStub(c.env, project, ref).read(false, { ids: [row.id], override: q.rec_type ?? null, shown: false });
       if (read === null) throw new AppError(404, "not_found", `No profile for ${ref.kind}_id ${ref.id}`);
@@ -49,7 +48,7 @@ export function recommendationRoutes(app: Hono<AppEnv>): void {
     operation({ summary: "A recommendation's lift", responses: { 200: json("Treatment against control", recPerformance) } }),
     async (c) => {
       const project = requestProject(c);
-      const row = await getDefinition(db(c.env), "recommendations", project, c.req.param("id"));
+      const row = await requestedDefinition(c, "recommendations");
       // Parsed: a definition stored before a field existed gets its default.
       const definition = recommendationSchema.parse(row.definition);
       return c.json({

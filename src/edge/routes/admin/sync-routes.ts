@@ -7,9 +7,9 @@ import { isFailing, syncOwner } from "../../../jobs/sync-run";
 import { json, operation } from "../../api-contract";
 import { listSyncExports, readSyncExport } from "../../archive-store";
 import { db } from "../../db";
-import { getDefinition, listRuns } from "../../definition-store";
+import { listRuns } from "../../definition-store";
 import { exposurePerformance } from "../../lift-store";
-import { requestProject } from "../../project-scope";
+import { requestedDefinition, requestProject } from "../../project-scope";
 import { exposurePerformance as performanceView, syncRun, syncRunLogged } from "./responses";
 
 /** Routes only syncs have: run now, the run log, the lift over the holdout, and an R2 export's files. */
@@ -21,7 +21,7 @@ export function syncRoutes(app: Hono<AppEnv>): void {
     operation({ summary: "A sync's lift over its holdout", responses: { 200: json("Sent against held out", syncPerformance) } }),
     async (c) => {
       const project = requestProject(c);
-      const row = await getDefinition(db(c.env), "syncs", project, c.req.param("id"));
+      const row = await requestedDefinition(c, "syncs");
       const { holdout } = syncSchema.parse(row.definition);
       return c.json({ sync_id: row.id, holdout, ...(await exposurePerformance(db(c.env), project, syncOwner(row.id))) });
     },
@@ -30,7 +30,7 @@ export function syncRoutes(app: Hono<AppEnv>): void {
   /** Runs the sync now (as a UI button would) and answers with the run. */
   app.post("/:id/run", operation({ summary: "Run a sync now", responses: { 200: json("The run", syncRun.extend({ failing: z.boolean() })) } }), async (c) => {
     const project = requestProject(c);
-    const row = await getDefinition(db(c.env), "syncs", project, c.req.param("id"));
+    const row = await requestedDefinition(c, "syncs");
     const run = await c.env.PROJECT_JOBS.getByName(project).runSync(row.id);
     return c.json({ ...run, failing: await isFailing(c.env, row.id) });
   });
@@ -42,7 +42,7 @@ export function syncRoutes(app: Hono<AppEnv>): void {
     operation({ summary: "Files an R2-export sync wrote", responses: { 200: json("The files, with download links", exportFiles) } }),
     async (c) => {
       const project = requestProject(c);
-      const row = await getDefinition(db(c.env), "syncs", project, c.req.param("id"));
+      const row = await requestedDefinition(c, "syncs");
       const files = await listSyncExports(c.env, project, row.id);
       return c.json({
         files: files.map((f) => ({ ...f, url: `/admin/api${projectApiPath(project, `/syncs/${row.id}/exports/file`)}?key=${encodeURIComponent(f.key)}` })),
@@ -59,7 +59,7 @@ export function syncRoutes(app: Hono<AppEnv>): void {
     }),
     async (c) => {
       const project = requestProject(c);
-      const row = await getDefinition(db(c.env), "syncs", project, c.req.param("id"));
+      const row = await requestedDefinition(c, "syncs");
       const object = await readSyncExport(c.env, project, row.id, c.req.valid("query").key);
       return new Response(object.body, { headers: { "content-type": object.httpMetadata?.contentType ?? "application/octet-stream" } });
     },
@@ -73,8 +73,7 @@ export function syncRoutes(app: Hono<AppEnv>): void {
       responses: { 200: json("The last 50 runs, newest first", z.object({ failing: z.boolean(), runs: z.array(syncRunLogged) })) },
     }),
     async (c) => {
-      const project = requestProject(c);
-      const row = await getDefinition(db(c.env), "syncs", project, c.req.param("id"));
+      const row = await requestedDefinition(c, "syncs");
       const runs = await listRuns(db(c.env), row.id);
       return c.json({ failing: await isFailing(c.env, row.id), runs });
     },
