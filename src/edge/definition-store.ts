@@ -1,19 +1,17 @@
-import { and, count, desc, eq, gte, inArray, sql } from "drizzle-orm";
-import { alias } from "drizzle-orm/sqlite-core";
+import { and, desc, eq } from "drizzle-orm";
 import type { z } from "zod";
-import { compileDefinitions, compileLeniently, DefinitionError, type DefinitionSet } from "../core/segments/compile";
+import { compileLeniently } from "../core/segments/compile";
 import { randomKey } from "../core/hash";
 import { predictionSchema, type Prediction } from "../core/predictions";
 import { recommendationSchema } from "../core/recommendations/schema";
 import { cohortDefinitionSchema, computationSchema } from "../core/segments/schema";
 import { CredentialsKeyError, keepStoredCredentials, redact, sealCredentials } from "../core/syncs/credentials";
-import { destinationSchema, syncSchema, VALUE_DESTINATIONS, type Sync } from "../core/syncs/schema";
+import { destinationSchema, syncSchema, type Sync } from "../core/syncs/schema";
 import { bumpDefinitionsVersion, loadDefinitionSet } from "../db/definitions";
 import {
   cohortMembers,
   cohorts,
   departedIds,
-  membershipChanges,
   computations,
   destinations,
   predictions,
@@ -25,6 +23,8 @@ import {
 } from "../db/schema";
 import type { Db } from "./db";
 import { forgetProjectDefinitions } from "./definitions-version";
+import { cohortSizes, cohortTrends } from "./cohort-index-store";
+import { checkCompiles, checkNotUsedBySyncs, checkPredictionReferences, checkSyncReferences } from "./definition-checks";
 import { AppError } from "./errors";
 
 export type DefinitionKind = "cohorts" | "computations" | "predictions" | "recommendations" | "destinations" | "syncs";
@@ -153,55 +153,11 @@ export async function listDefinitions(db: Db, kind: DefinitionKind, projectId: s
       ? cohortTrends(
           db,
           rows.map((r) => r.id),
-          Date.now() - TREND_MS,
+          Date.now() - 7 * 86_400_000,
         )
       : null,
   ]);
   return rows.map((r) => ({ ...present(r, sizes.get(r.id) ?? 0), ...(moves === null ? {} : { trend_7d: moves.get(r.id) ?? { entered: 0, exited: 0 } }) }));
-}
-
-const TREND_MS = 7 * 86_400_000;
-
-/** Entries and exits of each cohort since `since`, from the change log: one batch, one index range per cohort. */
-async function cohortTrends(db: Db, ids: string[], since: number): Promise<Map<string, { entered: number; exited: number }>> {
-  const out = new Map<string, { entered: number; exited: number }>();
-  if (ids.length === 0) return out;
-  const queries = ids.map((id) =>
-    db
-      .select({ inCohort: membershipChanges.inCohort, n: count() })
-      .from(membershipChanges)
-      .where(and(eq(membershipChanges.cohortId, id), gte(membershipChanges.changedAt, since)))
-      .groupBy(membershipChanges.inCohort),
-  );
-  const results = await db.batch(queries as [(typeof queries)[number], ...(typeof queries)[number][]]);
-  results.forEach((rows, i) => {
-    out.set(ids[i]!, { entered: rows.find((r) => r.inCohort)?.n ?? 0, exited: rows.find((r) => !r.inCohort)?.n ?? 0 });
-  });
-  return out;
-}
-
-/** Member counts: of the listed cohorts, or of every cohort of the project (one grouped scan, no bound-parameter limit). */
-export async function cohortSizes(db: Db, projectId: string, ids?: string[]): Promise<Map<string, number>> {
-  if (ids?.length === 0) return new Map();
-  const rows = await db
-    .select({ id: cohortMembers.cohortId, n: count() })
-    .from(cohortMembers)
-    .where(ids === undefined ? eq(cohortMembers.projectId, projectId) : and(eq(cohortMembers.projectId, projectId), inArray(cohortMembers.cohortId, ids)))
-    .groupBy(cohortMembers.cohortId);
-  return new Map(rows.map((r) => [r.id, r.n]));
-}
-
-/** How many members of `cohortId` each of `others` shares with it (from the membership index; a cohort sharing none is left out). */
-export async function cohortOverlaps(db: Db, cohortId: string, others: readonly string[]): Promise<Map<string, number>> {
-  if (others.length === 0) return new Map();
-  const b = alias(cohortMembers, "b");
-  const rows = await db
-    .select({ id: b.cohortId, n: count() })
-    .from(cohortMembers)
-    .innerJoin(b, and(eq(b.profileKey, cohortMembers.profileKey), inArray(b.cohortId, [...others])))
-    .where(eq(cohortMembers.cohortId, cohortId))
-    .groupBy(b.cohortId);
-  return new Map(rows.map((r) => [r.id, r.n]));
 }
 
 export async function getDefinition(db: Db, kind: DefinitionKind, projectId: string, id: string): Promise<Row> {
@@ -213,115 +169,6 @@ export async function getDefinition(db: Db, kind: DefinitionKind, projectId: str
     .get();
   if (row === undefined) throw new AppError(404, "not_found", `No ${kind.slice(0, -1)} ${id} in project ${projectId}`);
   return row;
-}
-
-function unknownReferences(who: string, missing: string[]): AppError {
-  const list = missing.join(", ");
-  return new AppError(400, "invalid_request", `${who} refers to unknown ${list}`, [{ field: "definition", message: `unknown ${list}` }]);
-}
-
-async function checkNotUsedBySyncs(db: Db, projectId: string, id: string): Promise<void> {
-  const users = await db
-    .select({ id: syncs.id })
-    .from(syncs)
-    .where(
-      and(
-        eq(syncs.projectId, projectId),
-        sql`(json_extract(${syncs.definition}, '$.destination_id') = ${id} OR json_extract(${syncs.definition}, '$.what.cohort_id') = ${id})`,
-      ),
-    );
-  if (users.length > 0) {
-    throw new AppError(400, "invalid_request", `${id} is used by sync ${users.map((u) => u.id).join(", ")}`, [{ field: "id", message: "in use by a sync" }]);
-  }
-}
-
-async function checkSyncReferences(db: Db, projectId: string, sync: Sync): Promise<void> {
-  const what = sync.what;
-  const [dest, cohort, comps, preds] = await Promise.all([
-    db
-      .select({ id: destinations.id, definition: destinations.definition })
-      .from(destinations)
-      .where(and(eq(destinations.id, sync.destination_id), eq(destinations.projectId, projectId)))
-      .get(),
-    db
-      .select({ id: cohorts.id })
-      .from(cohorts)
-      .where(and(eq(cohorts.id, what.cohort_id), eq(cohorts.projectId, projectId)))
-      .get(),
-    what.kind === "properties" && what.computations.length > 0
-      ? db
-          .select({ id: computations.id })
-          .from(computations)
-          .where(
-            and(
-              eq(computations.projectId, projectId),
-              inArray(
-                computations.id,
-                what.computations.map((c) => c.id),
-              ),
-            ),
-          )
-      : [],
-    what.kind === "properties" && what.predictions.length > 0
-      ? db
-          .select({ id: predictions.id })
-          .from(predictions)
-          .where(
-            and(
-              eq(predictions.projectId, projectId),
-              inArray(
-                predictions.id,
-                what.predictions.map((p) => p.id),
-              ),
-            ),
-          )
-      : [],
-  ]);
-  const found = new Set([...comps, ...preds].map((r) => r.id));
-  const missing = [
-    ...(dest ? [] : [`destination ${sync.destination_id}`]),
-    ...(cohort ? [] : [`cohort ${what.cohort_id}`]),
-    ...(what.kind === "properties"
-      ? [...what.computations.map((c) => `computation ${c.id}`), ...what.predictions.map((p) => `prediction ${p.id}`)].filter(
-          (name) => !found.has(name.split(" ")[1]!),
-        )
-      : []),
-  ];
-  if (missing.length > 0) throw unknownReferences("sync", missing);
-  const type = (dest!.definition as { type: string }).type;
-  if (what.kind === "properties" && !(VALUE_DESTINATIONS as readonly string[]).includes(type)) {
-    throw new AppError(400, "invalid_request", `a ${type} destination takes cohort syncs only (property syncs go to ${VALUE_DESTINATIONS.join(", ")})`, [
-      { field: "definition.what.kind", message: `not supported by ${type}` },
-    ]);
-  }
-}
-
-function checkPredictionReferences(set: DefinitionSet, id: string, p: Prediction): void {
-  const missing = [
-    ...(p.population && !set.cohorts.some((c) => c.id === p.population!.cohort) ? [`cohort ${p.population.cohort}`] : []),
-    ...p.computations.filter((c) => !set.computations.some((x) => x.id === c)).map((c) => `computation ${c}`),
-  ];
-  if (missing.length > 0) throw unknownReferences(`prediction ${id}`, missing);
-}
-
-/** Compiles the project's segmentation as it would be after the write (unknown references, cycles). */
-function checkCompiles(set: DefinitionSet, kind: DefinitionKind, id: string, definition: unknown): void {
-  const others = { computations: set.computations.filter((c) => c.id !== id), cohorts: set.cohorts.filter((c) => c.id !== id) };
-  // A prediction being removed must not leave a predictive cohort pointing at it.
-  const predictionsAfter = (set.predictions ?? []).filter((p) => kind !== "predictions" || p.id !== id);
-  const next: DefinitionSet = { version: "check", ...others, predictions: predictionsAfter };
-  if (definition !== null) {
-    if (kind === "computations") next.computations.push({ id, definition: definition as never });
-    else next.cohorts.push({ id, definition: definition as never });
-  }
-  try {
-    compileDefinitions(next);
-  } catch (err) {
-    if (err instanceof DefinitionError) {
-      throw new AppError(400, "invalid_request", err.message, [{ field: definition === null ? "id" : "definition", message: err.message }]);
-    }
-    throw err;
-  }
 }
 
 /** The definition as its kind stores it. */

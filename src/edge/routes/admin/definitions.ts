@@ -1,17 +1,9 @@
 import type { Context, Hono } from "hono";
 import { z } from "zod";
 import { createApp, type AppEnv } from "../../app";
+import { cohortSizes } from "../../cohort-index-store";
 import { db, type Db } from "../../db";
-import {
-  cohortSizes,
-  createDefinition,
-  deleteDefinition,
-  listDefinitions,
-  present,
-  KINDS,
-  updateDefinition,
-  type DefinitionKind,
-} from "../../definition-store";
+import { createDefinition, deleteDefinition, listDefinitions, present, KINDS, updateDefinition, type DefinitionKind } from "../../definition-store";
 import type { Destination } from "../../../core/syncs/schema";
 import { newWebhookSecret } from "../../../core/syncs/standard-webhooks";
 import { failingSyncs, lastRuns } from "../../../jobs/sync-run";
