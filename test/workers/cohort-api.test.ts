@@ -77,7 +77,11 @@ describe("async download", () => {
     if (running.status === 202) {
       expect(await running.json()).toEqual({ request_id, cohort_id: vipId, async_status: "JOB INPROGRESS" });
       const early = await api(`/api/5/cohorts/request/${request_id}/file`);
-      expect(early.status).toBe(409);
+      // 409 while the job runs; on a busy machine its alarm may finish between the two requests.
+      if (early.status !== 409) {
+        expect(early.status).toBe(200);
+        expect((await api(`/api/5/cohorts/request-status/${request_id}`)).status).toBe(200);
+      }
     } else {
       expect(running.status).toBe(200);
     }
