@@ -8,7 +8,7 @@
  * `seq` comes from the profile state (never reused, so archive keys stay unique);
  * `imported` marks events that moved in from a linked device (the device archived them).
  */
-export const MIGRATIONS: readonly string[] = [
+const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE state (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL);
   CREATE TABLE events (
@@ -50,36 +50,6 @@ export const MIGRATIONS: readonly string[] = [
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS.length;
 
-/**
- * What the migrations add up to, for a new database: one script instead of replaying
- * them. A brand-new profile pays for its schema on its first event, and replaying cost
- * ~16 % of it (an ALTER TABLE rewrites and reparses the schema; bench/new-profile.mjs).
- * test/workers/profile-storage.test.ts holds both paths to the same tables. `erasure` may
- * exist already (an object erased by an older version keeps only its tombstone).
- */
-export const CURRENT_SCHEMA = `
-  CREATE TABLE state (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 0);
-  CREATE TABLE events (
-    seq INTEGER PRIMARY KEY,
-    uuid TEXT NOT NULL,
-    insert_id TEXT,
-    event_type TEXT NOT NULL,
-    time INTEGER NOT NULL,
-    body TEXT NOT NULL,
-    imported INTEGER NOT NULL DEFAULT 0
-  );
-  CREATE TABLE dedupe (insert_id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
-  CREATE TABLE devices (device_id TEXT PRIMARY KEY, linked_at INTEGER NOT NULL) WITHOUT ROWID;
-  CREATE TABLE due_work (kind TEXT PRIMARY KEY, due_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
-  CREATE TABLE segment_streams (key TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID;
-  CREATE TABLE membership_outbox (seq INTEGER PRIMARY KEY, cohort_id TEXT NOT NULL, member INTEGER NOT NULL, at INTEGER NOT NULL);
-  CREATE TABLE archive_objects (key TEXT PRIMARY KEY, hour TEXT NOT NULL) WITHOUT ROWID;
-  CREATE TABLE served_windows (window_key TEXT PRIMARY KEY, body TEXT NOT NULL, written INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
-  CREATE TABLE IF NOT EXISTS erasure (id INTEGER PRIMARY KEY CHECK (id = 1), erased_at INTEGER NOT NULL);
-  CREATE TABLE schema_version (version INTEGER NOT NULL);
-  INSERT INTO schema_version (version) VALUES (${MIGRATIONS.length});
-`;
-
 /** Brings the schema up to date, then runs `andThen` in the same transaction. */
 export function ensureSchema(storage: DurableObjectStorage, andThen?: (sql: SqlStorage) => void): void {
   storage.transactionSync(() => {
@@ -89,11 +59,7 @@ export function ensureSchema(storage: DurableObjectStorage, andThen?: (sql: SqlS
 }
 
 function migrate(sql: SqlStorage): void {
-  const versioned = sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'schema_version'").toArray().length > 0;
-  if (!versioned) {
-    sql.exec(CURRENT_SCHEMA);
-    return;
-  }
+  sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
   const row = sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0];
   const from = row?.version ?? 0;
   if (from >= CURRENT_SCHEMA_VERSION) return;

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { profileObjectName, type ProfileRef, type TailorEvent } from "../../src/core/event";
 import { loadState, STATE_VERSION } from "../../src/durable/profile-state";
 import type { IngestRequest } from "../../src/durable/rpc";
-import { CURRENT_SCHEMA, CURRENT_SCHEMA_VERSION, MIGRATIONS } from "../../src/durable/schema";
+import { CURRENT_SCHEMA_VERSION } from "../../src/durable/schema";
 import { UserProfile } from "../../src/durable/user-profile";
 import { create, createProject, profile, upload, type TestProject } from "./helpers";
 
@@ -31,31 +31,6 @@ function pageView(ref: ProfileRef, insertId: string, time: number): IngestReques
 }
 
 describe("a profile's stored layout", () => {
-  it("a new database's one-script schema is the tables the migrations build step by step", async () => {
-    /** Every table's columns and keys, and the version, as SQLite reports them. */
-    const layout = (sql: SqlStorage) =>
-      sql
-        .exec<{ name: string }>(
-          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-        )
-        .toArray()
-        .map(({ name }) => ({ name, columns: sql.exec(`PRAGMA table_info(${name})`).toArray(), keys: sql.exec(`PRAGMA index_list(${name})`).toArray() }));
-    const fresh = env.USER_PROFILE.getByName("schema-fresh");
-    const stepped = env.USER_PROFILE.getByName("schema-stepped");
-    const a = await runInDurableObject(fresh, async (_: UserProfile, state) => {
-      state.storage.sql.exec(CURRENT_SCHEMA);
-      return layout(state.storage.sql);
-    });
-    const b = await runInDurableObject(stepped, async (_: UserProfile, state) => {
-      for (const m of MIGRATIONS) state.storage.sql.exec(m);
-      state.storage.sql.exec("CREATE TABLE schema_version (version INTEGER NOT NULL)");
-      state.storage.sql.exec("INSERT INTO schema_version (version) VALUES (?)", CURRENT_SCHEMA_VERSION);
-      return layout(state.storage.sql);
-    });
-    expect(a.map((t) => t.name)).toContain("state");
-    expect(a).toEqual(b);
-  });
-
   it("a state row from before the layout had a version is upgraded as it is read, and written back at the current one", async () => {
     const ref: ProfileRef = { kind: "user", id: "old-state" };
     await stubOf(ref).ingest(pageView(ref, "o-1", Date.now() - 1_000));
